@@ -1,0 +1,60 @@
+// Masking of personal data for logs, errors and CLI output (DESIGN.md §2.5). Pure functions.
+// Each mask keeps enough to tell two values apart in an incident, never enough to rebuild one.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function stars(n: number): string {
+  return "*".repeat(Math.max(1, Math.min(n, 8)));
+}
+
+/** Any string: the first and last two characters survive when it is long enough to hide the rest. */
+export function maskText(value: string): string {
+  if (value.length <= 6) return stars(value.length);
+  return `${value.slice(0, 2)}${stars(value.length - 4)}${value.slice(-2)}`;
+}
+
+/** CPF (11 digits) as Inter shows it, `***.456.789-**`; CNPJ keeps its first two and last two digits. */
+export function maskDocument(value: string): string {
+  const digits = value.replace(/[.\-/\s]/g, "");
+  if (/^\d{11}$/.test(digits)) return `***.${digits.slice(3, 6)}.${digits.slice(6, 9)}-**`;
+  if (/^[0-9A-Z]{12}\d{2}$/i.test(digits)) return `${digits.slice(0, 2)}.***.***/****-${digits.slice(12)}`;
+  return maskText(value);
+}
+
+export function maskEmail(value: string): string {
+  const at = value.lastIndexOf("@");
+  if (at <= 0) return maskText(value);
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  const dot = domain.lastIndexOf(".");
+  const tld = dot > 0 ? domain.slice(dot) : "";
+  return `${local.slice(0, 1)}***@${domain.slice(0, 1)}***${tld}`;
+}
+
+/** `+5511987654321` → `+5511*******21`: country and area code stay, the subscriber number goes. */
+export function maskPhone(value: string): string {
+  if (value.length < 8) return stars(value.length);
+  return `${value.slice(0, 5)}${stars(value.length - 7)}${value.slice(-2)}`;
+}
+
+/** A person's or company's name: initials only. */
+export function maskName(value: string): string {
+  return value
+    .trim()
+    .split(/\s+/)
+    .map((part) => (part.length > 0 ? `${part.slice(0, 1)}***` : part))
+    .join(" ");
+}
+
+/** A Pix key of any type, recognised by its shape. */
+export function maskPixKey(value: string): string {
+  if (value.includes("@")) return maskEmail(value);
+  if (value.startsWith("+")) return maskPhone(value);
+  if (UUID.test(value)) return `${value.slice(0, 4)}****-****-****-****-********${value.slice(-4)}`;
+  return maskDocument(value);
+}
+
+/** A BR Code (Pix copia e cola) carries the payee's key, name and city: keep only its start and size. */
+export function maskBrCode(value: string): string {
+  return `${value.slice(0, 6)}…(${String(value.length)} chars)`;
+}
