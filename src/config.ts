@@ -1,0 +1,217 @@
+// The only reader of process.env (and of ./.env when present). One zod schema, checked once at start;
+// every bad or missing setting is reported together, each with what to do (issue #2 §2).
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+import { LOG_LEVELS, type LogLevel } from "./logger.js";
+import {
+  loadClientCredentials,
+  type CertificateSummary,
+  type ClientTlsMaterial,
+  type CredentialProblem,
+} from "./tls/client-credentials.js";
+
+export const INTER_PRODUCTION_URL = "https://cdpj.partners.bancointer.com.br";
+export const INTER_SANDBOX_URL = "https://cdpj-sandbox.partners.uatinter.co";
+/** The scopes a payout worker needs (inter-api.md §2.3). */
+export const DEFAULT_SCOPES = "pagamento-pix.write pagamento-pix.read";
+
+export type Environment = Record<string, string | undefined>;
+
+/** process.env over ./.env (a variable set in the environment wins, as with dotenv). */
+export function readEnvironment(cwd: string = process.cwd()): Environment {
+  const file = `${cwd}/.env`;
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, "utf8")) : {};
+  return { ...fromFile, ...process.env };
+}
+
+const optionalText = z.string().min(1).optional();
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const redisUrl = z
+  .string()
+  .default("redis://127.0.0.1:6379")
+  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379");
+
+const logLevel = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info");
+
+export const envSchema = z.object({
+  REDIS_URL: redisUrl,
+  LOG_LEVEL: logLevel,
+  PIXOUT_QUEUE: z
+    .string()
+    .default("pix-payouts")
+    .refine((v) => /^[A-Za-z0-9_-]{1,64}$/.test(v), "must be 1-64 characters of letters, digits, _ or -"),
+  PIXOUT_REDIS_PREFIX: z
+    .string()
+    .default("pixout")
+    .refine((v) => /^[A-Za-z0-9_:{}-]{1,64}$/.test(v), "must be 1-64 characters of letters, digits, _ : { } or -"),
+  INTER_BASE_URL: z
+    .string()
+    .default(INTER_PRODUCTION_URL)
+    .refine((v) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), "must be an https:// URL (Inter requires mTLS)")
+    .transform((v) => v.replace(/\/+$/, "")),
+  INTER_CLIENT_ID: z.string({ error: "is required (Client Id of the integration in Inter's Internet Banking)" }).min(1),
+  INTER_CLIENT_SECRET: z.string({ error: "is required (Client Secret of the integration)" }).min(1),
+  INTER_CERT_FILE: optionalText,
+  INTER_KEY_FILE: optionalText,
+  INTER_PFX_FILE: optionalText,
+  INTER_PFX_PASSPHRASE: z.string().optional(),
+  INTER_CA_FILE: optionalText,
+  INTER_ACCOUNT: z
+    .string()
+    .regex(/^[1-9][0-9]*$/, "must be the checking account number, digits only with the check digit and no leading zeros")
+    .optional(),
+  INTER_SCOPES: z
+    .string()
+    .default(DEFAULT_SCOPES)
+    .transform((v) => v.split(/\s+/).filter(Boolean))
+    .refine((v) => v.length > 0, "must name at least one scope"),
+  INTER_TOKEN_MARGIN_SECONDS: nonNegativeInt(60),
+  INTER_CONNECT_TIMEOUT_MS: positiveInt(10_000),
+  INTER_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  INTER_MAX_CONNECTIONS: positiveInt(8),
+});
+
+export type EnvInput = z.input<typeof envSchema>;
+
+export interface InterSettings {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  account?: string;
+  tls: ClientTlsMaterial;
+  certificate: CertificateSummary;
+  tokenMarginMs: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
+}
+
+export interface Config {
+  redisUrl: string;
+  redisPrefix: string;
+  queueName: string;
+  logLevel: LogLevel;
+  inter: InterSettings;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: CredentialProblem[]) {
+    super(
+      `pixout cannot start: ${String(problems.length)} setting${problems.length === 1 ? " is" : "s are"} wrong\n` +
+        problems.map((p) => `  ${p.setting}: ${p.message}`).join("\n") +
+        "\nSee .env.example for every setting.",
+    );
+  }
+}
+
+/** Drops empty values: `INTER_ACCOUNT=` in a .env file means "not set". */
+function withoutEmpty(env: Environment): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+}
+
+function zodProblems(error: z.ZodError): CredentialProblem[] {
+  return error.issues.map((issue) => ({
+    setting: issue.path.map(String).join(".") || "environment",
+    message: issue.code === "invalid_type" && issue.input === undefined && !issue.message.startsWith("is required")
+      ? "is required"
+      : issue.message,
+  }));
+}
+
+const certificateFields = envSchema.pick({
+  INTER_CERT_FILE: true,
+  INTER_KEY_FILE: true,
+  INTER_PFX_FILE: true,
+  INTER_PFX_PASSPHRASE: true,
+  INTER_CA_FILE: true,
+});
+
+function certificateChoiceProblems(env: z.infer<typeof certificateFields>): CredentialProblem[] {
+  const pem = env.INTER_CERT_FILE !== undefined || env.INTER_KEY_FILE !== undefined;
+  const pfx = env.INTER_PFX_FILE !== undefined || env.INTER_PFX_PASSPHRASE !== undefined;
+  if (pem && pfx) {
+    return [{ setting: "INTER_PFX_FILE", message: "set either INTER_CERT_FILE + INTER_KEY_FILE or INTER_PFX_FILE + INTER_PFX_PASSPHRASE, not both" }];
+  }
+  if (pfx) {
+    return env.INTER_PFX_FILE === undefined
+      ? [{ setting: "INTER_PFX_FILE", message: "is required with INTER_PFX_PASSPHRASE (path of the .pfx file)" }]
+      : env.INTER_PFX_PASSPHRASE === undefined
+        ? [{ setting: "INTER_PFX_PASSPHRASE", message: "is required with INTER_PFX_FILE" }]
+        : [];
+  }
+  const problems: CredentialProblem[] = [];
+  if (env.INTER_CERT_FILE === undefined) {
+    problems.push({ setting: "INTER_CERT_FILE", message: "is required (the integration's .crt), or use INTER_PFX_FILE + INTER_PFX_PASSPHRASE" });
+  }
+  if (env.INTER_KEY_FILE === undefined) problems.push({ setting: "INTER_KEY_FILE", message: "is required (the integration's .key)" });
+  return problems;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Things worth a warning at start, such as a certificate expiring within 30 days. */
+  warnings: string[];
+}
+
+/** Parses and checks every setting, including the certificate files. Throws ConfigError listing all problems. */
+export function loadConfig(env: Environment = readEnvironment(), now: Date = new Date()): LoadedConfig {
+  const input = withoutEmpty(env);
+  const parsed = envSchema.safeParse(input);
+  const problems: CredentialProblem[] = parsed.success ? [] : zodProblems(parsed.error);
+  // The certificate files are checked even when other settings are wrong, so one run shows every problem.
+  const files = certificateFields.parse(input);
+  let credentials: ReturnType<typeof loadClientCredentials> | undefined;
+  const choice = certificateChoiceProblems(files);
+  problems.push(...choice);
+  if (choice.length === 0) {
+    credentials = loadClientCredentials(
+      {
+        ...(files.INTER_CERT_FILE === undefined ? {} : { certFile: files.INTER_CERT_FILE }),
+        ...(files.INTER_KEY_FILE === undefined ? {} : { keyFile: files.INTER_KEY_FILE }),
+        ...(files.INTER_PFX_FILE === undefined ? {} : { pfxFile: files.INTER_PFX_FILE }),
+        ...(files.INTER_PFX_PASSPHRASE === undefined ? {} : { pfxPassphrase: files.INTER_PFX_PASSPHRASE }),
+        ...(files.INTER_CA_FILE === undefined ? {} : { caFile: files.INTER_CA_FILE }),
+      },
+      now,
+    );
+    problems.push(...credentials.problems);
+  }
+  if (!parsed.success || problems.length > 0 || !credentials?.material || !credentials.certificate) {
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    config: {
+      redisUrl: e.REDIS_URL,
+      redisPrefix: e.PIXOUT_REDIS_PREFIX,
+      queueName: e.PIXOUT_QUEUE,
+      logLevel: e.LOG_LEVEL,
+      inter: {
+        baseUrl: e.INTER_BASE_URL,
+        clientId: e.INTER_CLIENT_ID,
+        clientSecret: e.INTER_CLIENT_SECRET,
+        scopes: e.INTER_SCOPES,
+        ...(e.INTER_ACCOUNT === undefined ? {} : { account: e.INTER_ACCOUNT }),
+        tls: credentials.material,
+        certificate: credentials.certificate,
+        tokenMarginMs: e.INTER_TOKEN_MARGIN_SECONDS * 1000,
+        connectTimeoutMs: e.INTER_CONNECT_TIMEOUT_MS,
+        requestTimeoutMs: e.INTER_REQUEST_TIMEOUT_MS,
+        maxConnections: e.INTER_MAX_CONNECTIONS,
+      },
+    },
+    warnings: credentials.warnings,
+  };
+}
+
+/** Settings for commands that never talk to the bank (emulator, certs): only what they need. */
+export function loadLocalSettings(env: Environment = readEnvironment()): { logLevel: LogLevel; redisUrl: string } {
+  const parsed = envSchema.pick({ LOG_LEVEL: true, REDIS_URL: true }).safeParse(withoutEmpty(env));
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+  return { logLevel: parsed.data.LOG_LEVEL, redisUrl: parsed.data.REDIS_URL };
+}
