@@ -1,0 +1,287 @@
+// The local Banco Inter: `startEmulator()` wires the pieces together and returns the control surface
+// tests, the CLI (`pixout emulator`), the demo and benchmarks use. Behaviour follows
+// /work/shared/inter-api.md; every choice where Inter's behaviour is UNVERIFIED is marked where it is
+// made and listed in docs/emulator.md.
+import { randomInt } from "node:crypto";
+import { createLogger, type Logger } from "../logger.js";
+import { createAuthenticator } from "./auth.js";
+import { createCallbackEndpoints } from "./callback-endpoints.js";
+import { CALLBACK_RETRY_OFFSETS_MS, CallbackDispatcher } from "./callbacks.js";
+import { FaultEngine, type FaultRule } from "./faults.js";
+import { IdempotencyStore } from "./idempotency.js";
+import { DEV_INTEGRATION, type Integration } from "./integration.js";
+import { createInterDates } from "./inter-dates.js";
+import { Ledger, type LedgerSnapshot } from "./ledger.js";
+import { registerAdminRoutes } from "./admin.js";
+import { PaymentBook, type PaymentRecord } from "./payment-book.js";
+import { finalStep, type Timing } from "./payment-state.js";
+import { callbackItem, paymentView, type EmulatedPaymentView } from "./payment-views.js";
+import { createSendEndpoint, createStatusEndpoint } from "./pix-endpoints.js";
+import { createRandom } from "./prng.js";
+import { INTER_PRODUCTION_LIMITS, RateLimits, type EmulatorLimits } from "./rate-limits.js";
+import { Router } from "./router.js";
+import { EmulatorServer } from "./server.js";
+import { createTokenEndpoint } from "./token-endpoint.js";
+import { TokenStore } from "./tokens.js";
+import { WakeTimer } from "./wake-timer.js";
+import { createWebhookEndpoints, WebhookRegistry, WEBHOOK_ROUTE } from "./webhooks.js";
+import { validateFaultRule } from "./fault-spec.js";
+
+export { DEV_INTEGRATION, type Integration } from "./integration.js";
+export { parseFaultRule, FaultSpecError } from "./fault-spec.js";
+export type { Fault, FaultRule } from "./faults.js";
+export type { LedgerSnapshot } from "./ledger.js";
+export type { EmulatedPaymentView } from "./payment-views.js";
+export type { EmulatorLimits } from "./rate-limits.js";
+export { INTER_PRODUCTION_LIMITS } from "./rate-limits.js";
+
+export type EmulatorTiming = Timing;
+
+export interface EmulatorOptions {
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Default 0 (a free port); the CLI passes 8443. */
+  port?: number;
+  tls: {
+    /** Server identity and the CA that client certificates must chain to. */
+    cert: string | Buffer;
+    key: string | Buffer;
+    ca: string | Buffer;
+    /** Identity presented to webhook receivers (mTLS, §5.2). Without it callbacks go without a client certificate. */
+    callbackCert?: string | Buffer;
+    callbackKey?: string | Buffer;
+    /** CA to trust for the receiver's server certificate (default: the system's). */
+    callbackCa?: string | Buffer;
+  };
+  /** Default DEV_INTEGRATION. */
+  integration?: Integration;
+  /** `expires_in`; default 3600 (§2.2). */
+  tokenTtlSeconds?: number;
+  /** Per minute unless named; default Inter production. 0 or Infinity disables a limit. */
+  limits?: Partial<EmulatorLimits>;
+  /** How fast payments move; 0 everywhere = settle instantly. */
+  timing?: Partial<EmulatorTiming>;
+  approval?: { required?: boolean; autoDecision?: "approve" | "reject" | "none"; autoAfterMs?: number };
+  /** Account balance in centavos; default R$ 1 000 000 000,00. */
+  balanceCents?: number;
+  /** Default true; false = the bank forgets x-id-idempotente. */
+  idempotency?: boolean;
+  /** ASSUMPTION (UNVERIFIED, §3.2): accept `valor` as a numeric string too. Default true. */
+  acceptStringValor?: boolean;
+  faults?: FaultRule[];
+  /** Seed of the PRNG behind every random fault decision; default random (logged). */
+  seed?: number;
+  /** Multiplies Inter's 5/10/30/60-minute callback retry offsets (e.g. 1/60000 in tests). */
+  callbackRetryScale?: number;
+  logger?: Logger;
+}
+
+export interface Emulator {
+  /** "https://HOST:PORT" with the host given (it must match the server certificate). */
+  url: string;
+  port: number;
+  /** The seed actually used for fault decisions. */
+  seed: number;
+  ledger: { snapshot(): LedgerSnapshot; reset(): void };
+  faults: { add(rule: FaultRule): void; clear(): void; list(): FaultRule[] };
+  payment(codigoSolicitacao: string): EmulatedPaymentView | undefined;
+  approve(codigo: string): void;
+  reject(codigo: string): void;
+  expire(codigo: string): void;
+  runScheduled(codigo: string): void;
+  setBalance(cents: number): void;
+  /** Every issued token becomes invalid: the next API call gets 401. */
+  revokeTokens(): void;
+  /** Resolves when no callback delivery is in flight (scheduled retries are not waited for). */
+  callbacksIdle(): Promise<void>;
+  /** Closes the server, its sockets and every timer. */
+  close(): Promise<void>;
+}
+
+/**
+ * Demo-friendly defaults: ENVIADO 100 ms and PAGO 300 ms after release. ASSUMPTION (UNVERIFIED):
+ * Inter documents no approval window; we expire approvals after 24 hours. Scheduled payments wait for
+ * runScheduled() unless scheduledRunsAfterMs is set.
+ */
+export const DEFAULT_TIMING: Readonly<EmulatorTiming> = {
+  sentAfterMs: 100,
+  paidAfterMs: 300,
+  scheduledRunsAfterMs: null,
+  approvalExpiresAfterMs: 24 * 60 * 60 * 1000,
+};
+
+export const DEFAULT_BALANCE_CENTS = 100_000_000_000;
+
+function resolveTiming(partial: Partial<EmulatorTiming> | undefined): EmulatorTiming {
+  const timing = { ...DEFAULT_TIMING, ...partial };
+  for (const [name, value] of Object.entries(timing)) {
+    if (value !== null && !(typeof value === "number" && value >= 0)) {
+      throw new RangeError(`timing.${name} must be a non-negative number of milliseconds`);
+    }
+  }
+  return timing;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const host = options.host ?? "127.0.0.1";
+  const integration: Integration = structuredClone(options.integration ?? { ...DEV_INTEGRATION, scopes: [...DEV_INTEGRATION.scopes], accounts: [...DEV_INTEGRATION.accounts] });
+  if (integration.accounts.length === 0) throw new RangeError("the integration needs at least one account");
+  const logger = options.logger ?? createLogger({ level: "warn", name: "inter-emulator" });
+  const seed = options.seed ?? randomInt(0, 2 ** 31);
+  const timing = resolveTiming(options.timing);
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
+  const retryScale = options.callbackRetryScale ?? 1;
+  if (!(retryScale >= 0)) throw new RangeError("callbackRetryScale must be a non-negative number");
+
+  const ledger = new Ledger();
+  const tokens = new TokenStore();
+  const limits = new RateLimits({ ...INTER_PRODUCTION_LIMITS, ...options.limits });
+  const faults = new FaultEngine(createRandom(seed), (options.faults ?? []).map(validateFaultRule));
+  const dates = createInterDates();
+  const book = new PaymentBook({
+    timing,
+    approval: { autoDecision: options.approval?.autoDecision ?? "none", autoAfterMs: options.approval?.autoAfterMs ?? 1000 },
+    balanceCents: options.balanceCents ?? DEFAULT_BALANCE_CENTS,
+  });
+  const registry = new WebhookRegistry();
+  const dispatcher = new CallbackDispatcher({
+    tls: { cert: options.tls.callbackCert, key: options.tls.callbackKey, ca: options.tls.callbackCa },
+    retryOffsetsMs: CALLBACK_RETRY_OFFSETS_MS.map((ms) => ms * retryScale),
+    ledger,
+    dates,
+    logger,
+  });
+  const authenticate = createAuthenticator(integration, tokens);
+
+  /** Payments that became final → one callback array per account with a webhook registered then. */
+  function dispatchFinals(finals: PaymentRecord[]): void {
+    const byAccount = new Map<string, { url: string; items: Record<string, unknown>[] }>();
+    for (const record of finals) {
+      const final = finalStep(record.state);
+      const hook = registry.get(record.account);
+      if (!final || !hook || hook.createdAt > final.at) continue;
+      let batch = byAccount.get(record.account);
+      if (!batch) {
+        batch = { url: hook.url, items: [] };
+        byAccount.set(record.account, batch);
+      }
+      batch.items.push(callbackItem(record, final.status, final.at, dates));
+    }
+    for (const [account, batch] of byAccount) dispatcher.deliver(account, batch.url, batch.items);
+  }
+
+  // Without a webhook nothing needs to happen between requests: state is computed when read.
+  const wake = new WakeTimer(() => { settle(Date.now()); });
+  function rearm(): void {
+    if (registry.size === 0) return;
+    const next = book.nextDueAt();
+    if (next !== undefined) wake.arm(next);
+  }
+
+  function settle(now: number): void {
+    const finals = book.advance(now);
+    if (finals.length > 0) dispatchFinals(finals);
+    rearm();
+  }
+
+  function act(change: (now: number) => PaymentRecord[]): void {
+    const now = Date.now();
+    settle(now);
+    dispatchFinals(change(now));
+    rearm();
+  }
+
+  const router = new Router();
+  const webhooks = createWebhookEndpoints({ authenticate, limits, ledger, registry, dates, onRegistered: settle });
+  const callbacks = createCallbackEndpoints({ authenticate, limits, ledger, dispatcher, registry, book, dates });
+  router
+    .add("POST", "/oauth/v2/token", createTokenEndpoint({ integration, tokens, limits, ledger, tokenTtlSeconds }))
+    .add(
+      "POST",
+      "/banking/v2/pix",
+      createSendEndpoint({
+        authenticate,
+        limits,
+        ledger,
+        book,
+        dates,
+        idempotency: new IdempotencyStore(),
+        idempotencyEnabled: options.idempotency ?? true,
+        approvalRequired: options.approval?.required ?? false,
+        acceptStringValor: options.acceptStringValor ?? true,
+        onChange: settle,
+        logger,
+      }),
+    )
+    .add("GET", "/banking/v2/pix/{id}", createStatusEndpoint({ authenticate, limits, ledger, book, dates }))
+    .add("PUT", WEBHOOK_ROUTE, webhooks.put)
+    .add("GET", WEBHOOK_ROUTE, webhooks.get)
+    .add("DELETE", WEBHOOK_ROUTE, webhooks.delete)
+    .add("GET", `${WEBHOOK_ROUTE}/callbacks`, callbacks.list)
+    .add("POST", `${WEBHOOK_ROUTE}/callbacks/retry`, callbacks.retry);
+
+  const emulator: Omit<Emulator, "url" | "port"> = {
+    seed,
+    ledger: {
+      snapshot: () => {
+        const now = Date.now();
+        settle(now);
+        return ledger.snapshot(book.figures(now));
+      },
+      reset: () => { ledger.reset(); },
+    },
+    faults: {
+      add: (rule) => { faults.add(validateFaultRule(rule)); },
+      clear: () => { faults.clear(); },
+      list: () => faults.list(),
+    },
+    payment: (codigo) => {
+      const now = Date.now();
+      settle(now);
+      const record = book.get(codigo);
+      return record ? paymentView(record, now) : undefined;
+    },
+    approve: (codigo) => { act((now) => book.approve(codigo, now)); },
+    reject: (codigo) => { act((now) => book.reject(codigo, now)); },
+    expire: (codigo) => { act((now) => book.expire(codigo, now)); },
+    runScheduled: (codigo) => { act((now) => book.runScheduled(codigo, now)); },
+    setBalance: (cents) => {
+      // Executions due before this instant use the old balance.
+      settle(Date.now());
+      book.setBalance(cents);
+    },
+    revokeTokens: () => { tokens.revokeAll(); },
+    callbacksIdle: () => dispatcher.idle(),
+    close: async () => {
+      wake.close();
+      await Promise.all([server.close(), dispatcher.close()]);
+    },
+  };
+
+  registerAdminRoutes(router, {
+    snapshot: () => emulator.ledger.snapshot(),
+    resetLedger: () => { emulator.ledger.reset(); },
+    addFault: (rule) => { emulator.faults.add(rule); },
+    clearFaults: () => { emulator.faults.clear(); },
+    listFaults: () => emulator.faults.list(),
+    payment: (codigo) => emulator.payment(codigo),
+    approve: (codigo) => { emulator.approve(codigo); },
+    reject: (codigo) => { emulator.reject(codigo); },
+    expire: (codigo) => { emulator.expire(codigo); },
+    runScheduled: (codigo) => { emulator.runScheduled(codigo); },
+    setBalance: (cents) => { emulator.setBalance(cents); },
+    revokeTokens: () => { emulator.revokeTokens(); },
+  });
+
+  const server = await EmulatorServer.listen(
+    { host, port: options.port ?? 0, tls: { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } },
+    { router, faults, ledger, logger, settle },
+  );
+  const port = server.port;
+  logger.info({ url: `https://${hostForUrl(host)}:${port}`, seed }, "Banco Inter emulator listening");
+  return { ...emulator, url: `https://${hostForUrl(host)}:${port}`, port };
+}

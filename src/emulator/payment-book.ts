@@ -1,0 +1,250 @@
+// Every emulated payment of one emulator, the account balance, and an agenda of what is due when.
+// No I/O and no timers: the emulator calls advance(now) before it reads anything (every request, the
+// ledger, the wake timer), and advance resolves due decisions strictly in time order — so the balance
+// is checked at each payment's own execution instant, whatever order requests arrive in.
+import { randomBytes, randomUUID } from "node:crypto";
+import { formatE2eTimestamp } from "../payments/calendar.js";
+import type { PaymentFigures } from "./ledger.js";
+import { Agenda } from "./agenda.js";
+import {
+  approve,
+  createState,
+  dueAt,
+  expire,
+  finalStep,
+  reject,
+  resolveDue,
+  runScheduled,
+  statusAt,
+  TransitionError,
+  type ApprovalPolicy,
+  type ExecutionOutcome,
+  type PaymentState,
+  type Timing,
+} from "./payment-state.js";
+import { defaultErrors, toPixError, type ForcedFinalStatus, type PixError, type PixErrorInput } from "./pix-status.js";
+import { recipientFor, type Recipient } from "./recipient.js";
+import type { PixRequest } from "./validation.js";
+
+/** Inter's ISPB, the prefix of the end-to-end ids of payments it sends (§5.1 example). */
+export const INTER_ISPB = "00416968";
+
+export type TipoRetorno = "PROCESSADO" | "APROVACAO" | "AGENDADO";
+
+export interface ForcedOutcome {
+  status: ForcedFinalStatus;
+  erros?: PixErrorInput[];
+}
+
+export interface PaymentRecord {
+  readonly codigoSolicitacao: string;
+  readonly account: string;
+  readonly clientId: string;
+  readonly idempotencyKey: string | undefined;
+  readonly request: PixRequest;
+  readonly recipient: Recipient;
+  readonly tipoRetorno: TipoRetorno;
+  readonly dataOperacao: string;
+  readonly createdAt: number;
+  readonly approvalRequired: boolean;
+  readonly forced: ForcedOutcome | undefined;
+  state: PaymentState;
+  /** Bumped on every transition; agenda entries of older versions are stale. */
+  version: number;
+  /** Set when the execution sends the Pix. */
+  endToEnd: string | undefined;
+  debited: boolean;
+  /** `erros[]` once a failure is decided. */
+  erros: PixError[];
+}
+
+export interface CreatePaymentInput {
+  now: number;
+  account: string;
+  clientId: string;
+  idempotencyKey: string | undefined;
+  request: PixRequest;
+  /** São Paulo's date at `now` (dataOperacao, and the threshold for scheduling). */
+  today: string;
+  approvalRequired: boolean;
+  forced: ForcedOutcome | undefined;
+}
+
+export interface BookSettings {
+  timing: Timing;
+  approval: ApprovalPolicy;
+  balanceCents: number;
+}
+
+type AgendaEntry = { kind: "due"; record: PaymentRecord; version: number } | { kind: "final"; record: PaymentRecord };
+
+export class PaymentNotFoundError extends Error {
+  override readonly name = "PaymentNotFoundError";
+}
+
+const E2E_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** `E` + ISPB + yyyyMMddHHmm (UTC) + 11 alphanumerics: 32 characters, Bacen's end-to-end id layout. */
+export function newEndToEndId(at: number): string {
+  let suffix = "";
+  for (const b of randomBytes(11)) suffix += E2E_ALPHABET[b % E2E_ALPHABET.length] ?? "x";
+  return `E${INTER_ISPB}${formatE2eTimestamp(at)}${suffix}`;
+}
+
+export class PaymentBook {
+  readonly #payments = new Map<string, PaymentRecord>();
+  readonly #agenda = new Agenda<AgendaEntry>();
+  readonly #settings: BookSettings;
+  #balance: number;
+  #debited = 0;
+
+  constructor(settings: BookSettings) {
+    this.#settings = settings;
+    this.#balance = settings.balanceCents;
+  }
+
+  get balanceCents(): number {
+    return this.#balance;
+  }
+
+  setBalance(cents: number): void {
+    if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError("balance must be a non-negative integer of centavos");
+    this.#balance = cents;
+  }
+
+  get(codigo: string): PaymentRecord | undefined {
+    return this.#payments.get(codigo.toLowerCase());
+  }
+
+  get size(): number {
+    return this.#payments.size;
+  }
+
+  create(input: CreatePaymentInput): PaymentRecord {
+    const scheduled = input.request.dataPagamento > input.today;
+    const tipoRetorno: TipoRetorno = input.approvalRequired ? "APROVACAO" : scheduled ? "AGENDADO" : "PROCESSADO";
+    const record: PaymentRecord = {
+      codigoSolicitacao: randomUUID(),
+      account: input.account,
+      clientId: input.clientId,
+      idempotencyKey: input.idempotencyKey,
+      request: input.request,
+      recipient: recipientFor(input.request.destinatario),
+      tipoRetorno,
+      dataOperacao: input.today,
+      createdAt: input.now,
+      approvalRequired: input.approvalRequired,
+      forced: input.forced,
+      state: createState({
+        now: input.now,
+        approvalRequired: input.approvalRequired,
+        scheduled,
+        timing: this.#settings.timing,
+        approval: this.#settings.approval,
+      }),
+      version: 0,
+      endToEnd: undefined,
+      debited: false,
+      erros: [],
+    };
+    this.#payments.set(record.codigoSolicitacao, record);
+    this.#plan(record);
+    return record;
+  }
+
+  /** Resolves everything due at or before `now`, in time order. Returns payments that became final. */
+  advance(now: number): PaymentRecord[] {
+    const finals: PaymentRecord[] = [];
+    for (let next = this.#agenda.popDue(now); next; next = this.#agenda.popDue(now)) {
+      const entry = next.item;
+      if (entry.kind === "final") {
+        finals.push(entry.record);
+        continue;
+      }
+      const { record } = entry;
+      if (entry.version !== record.version || dueAt(record.state) !== next.at) continue; // stale
+      this.#transition(record, resolveDue(record.state, this.#settings.timing, () => this.#decide(record)));
+    }
+    return finals;
+  }
+
+  /** Instant of the next thing due (for the wake timer), or undefined. */
+  nextDueAt(): number | undefined {
+    return this.#agenda.peekAt();
+  }
+
+  approve(codigo: string, now: number): PaymentRecord[] {
+    return this.#act(codigo, now, (s) => approve(s, now, this.#settings.timing));
+  }
+
+  reject(codigo: string, now: number): PaymentRecord[] {
+    return this.#act(codigo, now, (s) => reject(s, now));
+  }
+
+  expire(codigo: string, now: number): PaymentRecord[] {
+    return this.#act(codigo, now, (s) => expire(s, now));
+  }
+
+  runScheduled(codigo: string, now: number): PaymentRecord[] {
+    return this.#act(codigo, now, (s) => runScheduled(s, now, this.#settings.timing));
+  }
+
+  figures(now: number): PaymentFigures {
+    const byStatus: Record<string, number> = {};
+    for (const record of this.#payments.values()) {
+      const status = statusAt(record.state, now);
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+    }
+    return { total: this.#payments.size, byStatus, balanceCents: this.#balance, debitedCents: this.#debited };
+  }
+
+  /**
+   * A manual action. The caller advances to `now` first (so the action happens after everything
+   * already due); this returns the payments that became final because of it.
+   */
+  #act(codigo: string, now: number, change: (s: PaymentState) => PaymentState): PaymentRecord[] {
+    const record = this.get(codigo);
+    if (!record) throw new PaymentNotFoundError(`no payment ${codigo}`);
+    this.#transition(record, change(record.state));
+    return this.advance(now);
+  }
+
+  #decide(record: PaymentRecord): ExecutionOutcome {
+    if (record.forced) return { kind: "forced", status: record.forced.status };
+    const amount = record.request.amountCents;
+    if (amount > this.#balance) return { kind: "no-balance" };
+    this.#balance -= amount;
+    this.#debited += amount;
+    record.debited = true;
+    return { kind: "pay" };
+  }
+
+  #transition(record: PaymentRecord, next: PaymentState): void {
+    const hadFinal = finalStep(record.state) !== undefined;
+    const sent = next.steps.find((s) => s.status === "ENVIADO");
+    if (sent && record.endToEnd === undefined) record.endToEnd = newEndToEndId(sent.at);
+    record.state = next;
+    record.version += 1;
+    const final = finalStep(next);
+    if (final && !hadFinal) {
+      if (final.status !== "PAGO") record.erros = this.#errorsFor(record, final.status);
+    }
+    this.#plan(record, hadFinal);
+  }
+
+  #errorsFor(record: PaymentRecord, status: PaymentState["steps"][number]["status"]): PixError[] {
+    if (status === "REPROVADO" || status === "EXPIRADO") return [];
+    if (record.forced && record.forced.status === status && record.forced.erros) return record.forced.erros.map(toPixError);
+    return defaultErrors(status);
+  }
+
+  /** Puts the record's next due decision and (once) its final instant on the agenda. */
+  #plan(record: PaymentRecord, finalAlreadyPlanned = false): void {
+    const due = dueAt(record.state);
+    if (due !== null) this.#agenda.push(due, { kind: "due", record, version: record.version });
+    const final = finalStep(record.state);
+    if (final && !finalAlreadyPlanned) this.#agenda.push(final.at, { kind: "final", record });
+  }
+}
+
+export { TransitionError };

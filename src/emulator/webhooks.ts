@@ -1,0 +1,100 @@
+// PUT/GET/DELETE /banking/v2/webhooks/pix-pagamento (inter-api.md §5): one webhook URL per account.
+import type { Authenticate } from "./auth.js";
+import type { Handler } from "./context.js";
+import { SCOPES } from "./integration.js";
+import type { InterDates } from "./inter-dates.js";
+import type { Ledger } from "./ledger.js";
+import { badRequest, empty, json, notFound, tooManyRequests, type Reply } from "./problem.js";
+import type { RateLimits } from "./rate-limits.js";
+import { violationValue } from "./validation.js";
+
+export const WEBHOOK_ROUTE = "/banking/v2/webhooks/pix-pagamento";
+
+const WEBHOOK_URL_PATTERN = /^https:\/\/[^\s]*$/; // [SPEC-BANKING] WebhookModel.webhookUrl
+
+export interface Webhook {
+  url: string;
+  createdAt: number;
+}
+
+export class WebhookRegistry {
+  #byAccount = new Map<string, Webhook>();
+
+  get(account: string): Webhook | undefined {
+    return this.#byAccount.get(account);
+  }
+
+  set(account: string, url: string, now: number): void {
+    this.#byAccount.set(account, { url, createdAt: now });
+  }
+
+  delete(account: string): boolean {
+    return this.#byAccount.delete(account);
+  }
+
+  get size(): number {
+    return this.#byAccount.size;
+  }
+}
+
+export interface WebhookEndpointDeps {
+  authenticate: Authenticate;
+  limits: RateLimits;
+  ledger: Ledger;
+  registry: WebhookRegistry;
+  dates: InterDates;
+  /** Called after a registration, so the emulator starts its wake timer. */
+  onRegistered: (now: number) => void;
+}
+
+export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handler; get: Handler; delete: Handler } {
+  // PUT, GET and DELETE share the 10/min budget (§6.2 lists them on one line).
+  async function guard(
+    ctx: Parameters<Handler>[0],
+    scope: string,
+    route: string,
+  ): Promise<{ ok: true; account: string } | { ok: false; reply: Reply }> {
+    const auth = deps.authenticate(ctx, scope);
+    if (!auth.ok) return auth;
+    const limit = await deps.limits.consume("webhook", auth.clientId);
+    if (!limit.ok) {
+      deps.ledger.rateLimited(route);
+      return { ok: false, reply: tooManyRequests(ctx.now, limit.retryAfterSeconds) };
+    }
+    return { ok: true, account: auth.account };
+  }
+
+  return {
+    put: async (ctx) => {
+      const g = await guard(ctx, SCOPES.webhookWrite, `PUT ${WEBHOOK_ROUTE}`);
+      if (!g.ok) return g.reply;
+      let body: unknown;
+      try {
+        body = JSON.parse(ctx.body);
+      } catch {
+        body = undefined;
+      }
+      const url = (body as { webhookUrl?: unknown } | undefined)?.webhookUrl;
+      if (typeof url !== "string" || !WEBHOOK_URL_PATTERN.test(url) || !URL.canParse(url)) {
+        return badRequest(ctx.now, [{ razao: 'deve corresponder a "^https://.*$"', propriedade: "webhookUrl", valor: violationValue(url) }]);
+      }
+      deps.registry.set(g.account, url, ctx.now);
+      deps.onRegistered(ctx.now);
+      return empty(204);
+    },
+    get: async (ctx) => {
+      const g = await guard(ctx, SCOPES.webhookRead, `GET ${WEBHOOK_ROUTE}`);
+      if (!g.ok) return g.reply;
+      const hook = deps.registry.get(g.account);
+      if (!hook) return notFound(ctx.now);
+      return json(200, { webhookUrl: hook.url, criacao: deps.dates.offsetDateTime(hook.createdAt) });
+    },
+    delete: async (ctx) => {
+      const g = await guard(ctx, SCOPES.webhookWrite, `DELETE ${WEBHOOK_ROUTE}`);
+      if (!g.ok) return g.reply;
+      // ASSUMPTION (UNVERIFIED): deleting when nothing is registered is still 204.
+      deps.registry.delete(g.account);
+      return empty(204);
+    },
+  };
+}

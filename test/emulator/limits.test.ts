@@ -1,0 +1,81 @@
+// Inter's rate limits (§6.2): 429 with Retry-After, counted in the ledger, configurable and scalable.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { apiFor, emulatorFor, keyPayment, NO_LIMITS, type ApiResponse } from "./support.js";
+
+function retryAfter(res: ApiResponse): number {
+  return Number(res.headers["retry-after"]);
+}
+
+describe("send limits", () => {
+  it("at most 1 send per second by default", async () => {
+    const emulator = await emulatorFor();
+    const api = apiFor(emulator);
+    const first = await api.sendPix(keyPayment());
+    const second = await api.sendPix(keyPayment());
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(429);
+    expect(retryAfter(second)).toBe(1);
+    const snap = emulator.ledger.snapshot();
+    expect(snap.rateLimited["POST /banking/v2/pix"]).toBe(1);
+    expect(snap.executions.total).toBe(1);
+  });
+
+  it("at most 60 sends a minute when the per-second limit is lifted; a 429 executes nothing", async () => {
+    const emulator = await emulatorFor({ limits: { sendPerSecond: 0 }, timing: { sentAfterMs: 0, paidAfterMs: 0 } });
+    const api = apiFor(emulator);
+    const statuses = await Promise.all(Array.from({ length: 61 }, () => api.sendPix(keyPayment(1), randomUUID()).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(60);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    const snap = emulator.ledger.snapshot();
+    expect(snap.executions.total).toBe(60);
+    expect(snap.requests["POST /banking/v2/pix"]?.byStatus).toEqual({ "200": 60, "429": 1 });
+    const again = await api.sendPix(keyPayment(1));
+    expect(retryAfter(again)).toBeGreaterThanOrEqual(1);
+    expect(retryAfter(again)).toBeLessThanOrEqual(60);
+  });
+
+  it("scale 10 gives 10 sends a second", async () => {
+    const emulator = await emulatorFor({ limits: { scale: 10 } });
+    const api = apiFor(emulator);
+    const statuses = await Promise.all(Array.from({ length: 11 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+  });
+});
+
+describe("other limits", () => {
+  it("status queries: 20 a minute", async () => {
+    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, status: 20 } });
+    const api = apiFor(emulator);
+    const id = randomUUID();
+    const statuses = await Promise.all(Array.from({ length: 21 }, () => api.getPix(id).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 404)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    expect(emulator.ledger.snapshot().rateLimited["GET /banking/v2/pix/{id}"]).toBe(1);
+  });
+
+  it("webhook registration, callbacks listing and retry have their own budgets", async () => {
+    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, webhook: 10, callbacks: 10, callbackRetry: 5 } });
+    const api = apiFor(emulator);
+    const hook = await Promise.all(Array.from({ length: 11 }, () => api.authed("GET", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status)));
+    expect(hook.filter((s) => s === 429)).toHaveLength(1);
+    const range = "dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00Z";
+    const list = await Promise.all(
+      Array.from({ length: 11 }, () => api.authed("GET", `/banking/v2/webhooks/pix-pagamento/callbacks?${range}`).then((r) => r.status)),
+    );
+    expect(list.filter((s) => s === 429)).toHaveLength(1);
+    const retry = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", { json: { codigoSolicitacao: [randomUUID()] } }).then((r) => r.status),
+      ),
+    );
+    expect(retry.filter((s) => s === 429)).toHaveLength(1);
+  });
+
+  it("0 and Infinity disable a limit", async () => {
+    const emulator = await emulatorFor({ limits: { send: Infinity, sendPerSecond: 0 } });
+    const api = apiFor(emulator);
+    const statuses = await Promise.all(Array.from({ length: 80 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([200]));
+  });
+});
