@@ -1,0 +1,69 @@
+// Composition of the bank side from settings: mTLS agent → HTTP exchange → token broker (fleet cache in
+// Redis when a connection is given) → client. One agent per process keeps TLS sessions warm, so a
+// payment costs no handshake after warm-up.
+import type { Redis } from "ioredis";
+import type { InterSettings } from "../config.js";
+import type { Logger, SecretRegistry } from "../logger.js";
+import { createInterClient, type InterClient } from "./client.js";
+import { createInterHttp, type CallObserver } from "./http.js";
+import { createInterAgent } from "./tls-agent.js";
+import { createTokenBroker } from "./token-broker.js";
+import { createRedisTokenStore, tokenKey } from "./token-store.js";
+
+export interface Bank {
+  client: InterClient;
+  close(): Promise<void>;
+}
+
+export interface BankOptions {
+  settings: InterSettings;
+  logger: Logger;
+  secrets: SecretRegistry;
+  /** Shares tokens with every process using the same Redis; without it, tokens are per process. */
+  redis?: Redis;
+  redisPrefix?: string;
+  observer?: CallObserver;
+}
+
+export function createBank(options: BankOptions): Bank {
+  const { settings, logger, secrets, redis } = options;
+  secrets.add(settings.clientSecret);
+  secrets.add(settings.tls.key);
+  const agent = createInterAgent(settings);
+  const http = createInterHttp({
+    baseUrl: settings.baseUrl,
+    dispatcher: agent.dispatcher,
+    tlsFailureOf: agent.tlsFailureOf,
+    logger,
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
+  const tokens = createTokenBroker({
+    http,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    scopes: settings.scopes,
+    marginMs: settings.tokenMarginMs,
+    logger,
+    secrets,
+    // The lock outlives the slowest possible token call: connect plus answer timeouts.
+    lockTtlMs: settings.connectTimeoutMs + settings.requestTimeoutMs + 5_000,
+    ...(redis
+      ? {
+          storeFor: (scopes: readonly string[]) =>
+            createRedisTokenStore(redis, tokenKey(options.redisPrefix ?? "pixout", settings.baseUrl, settings.clientId, scopes)),
+        }
+      : {}),
+  });
+  const client = createInterClient({
+    http,
+    tokens,
+    logger,
+    ...(settings.account === undefined ? {} : { account: settings.account }),
+  });
+  return {
+    client,
+    async close() {
+      await agent.close();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// Banco Inter's Banking API, the calls pixout makes (inter-api.md §3, §4, §5):
+//   POST   /banking/v2/pix                       send a Pix            (pagamento-pix.write)
+//   GET    /banking/v2/pix/{codigoSolicitacao}   its status            (pagamento-pix.read)
+//   PUT/GET/DELETE /banking/v2/webhooks/pix-pagamento                  (webhook-banking.write/read)
+// Each call: one token from the broker; a 401 invalidates that token and the call is made once more
+// with a fresh one (a 401 means nothing executed; the send also carries the same x-id-idempotente).
+// Every other failure is thrown as an InterError for the caller's retry policy.
+import type { Logger } from "../logger.js";
+import { centsFromBankNumber } from "../payments/money.js";
+import { InterNotFoundError, badResponse, errorFromAnswer, type InterOperation } from "./errors.js";
+import type { InterHttp, InterRequest, InterResponse } from "./http.js";
+import { IDEMPOTENCY_KEY, pixRequestBody, type PixOrder } from "./pix-request.js";
+import { getPixAnswer, sendPixAnswer, webhookAnswer, type PixErrorDetail } from "./schemas.js";
+import type { TokenBroker } from "./token-broker.js";
+
+export const SCOPES = {
+  send: ["pagamento-pix.write"],
+  read: ["pagamento-pix.read"],
+  webhooks: ["webhook-banking.read", "webhook-banking.write"],
+} as const;
+
+export interface SentPix {
+  /** PROCESSADO, APROVACAO or AGENDADO (any other string is kept as is). */
+  tipoRetorno: string;
+  codigoSolicitacao: string;
+  dataPagamento?: string;
+  dataOperacao?: string;
+  endToEndId?: string;
+}
+
+export interface PixStatus {
+  codigoSolicitacao: string;
+  /** Inter's status string, known or not (inter-api.md §4.1). */
+  status: string;
+  endToEndId?: string;
+  amountCents?: number;
+  movedAt?: string;
+  requestedAt?: string;
+  errors: PixErrorDetail[];
+  history: { status: string; at?: string }[];
+}
+
+export interface WebhookRegistration {
+  webhookUrl: string;
+  createdAt?: string;
+}
+
+export interface CallOptions {
+  /** `x-conta-corrente`, when the integration has more than one account (overrides the default). */
+  account?: string;
+}
+
+export interface InterClient {
+  sendPix(order: PixOrder, idempotencyKey: string, options?: CallOptions): Promise<SentPix>;
+  getPix(codigoSolicitacao: string, options?: CallOptions): Promise<PixStatus>;
+  registerWebhook(webhookUrl: string, options?: CallOptions): Promise<void>;
+  getWebhook(options?: CallOptions): Promise<WebhookRegistration | undefined>;
+  deleteWebhook(options?: CallOptions): Promise<void>;
+}
+
+export interface InterClientOptions {
+  http: InterHttp;
+  tokens: TokenBroker;
+  logger: Logger;
+  /** Default `x-conta-corrente` (INTER_ACCOUNT). */
+  account?: string;
+}
+
+function parseJson<T>(operation: InterOperation, answer: InterResponse, schema: { parse(v: unknown): T }): T {
+  try {
+    return schema.parse(JSON.parse(answer.body));
+  } catch (cause) {
+    throw badResponse(operation, answer.body.trim() === "" ? "empty body" : "not the documented JSON", cause, answer.status);
+  }
+}
+
+export function createInterClient(options: InterClientOptions): InterClient {
+  const { http, tokens, logger } = options;
+
+  async function call(
+    req: InterRequest,
+    scopes: readonly string[],
+    expected: number,
+    callOptions: CallOptions | undefined,
+  ): Promise<InterResponse> {
+    const provider = tokens.providerFor(scopes);
+    const account = callOptions?.account ?? options.account;
+    for (let attempt = 1; ; attempt++) {
+      const token = await provider.get();
+      const answer = await http.exchange({
+        ...req,
+        headers: {
+          ...req.headers,
+          authorization: `Bearer ${token}`,
+          ...(account === undefined ? {} : { "x-conta-corrente": account }),
+        },
+      });
+      if (answer.status === 401 && attempt === 1) {
+        logger.info({ operation: req.operation }, "Inter refused the access token; getting a new one and trying once more");
+        await provider.invalidate(token);
+        continue;
+      }
+      if (answer.status !== expected) throw errorFromAnswer({ operation: req.operation, ...answer });
+      return answer;
+    }
+  }
+
+  return {
+    async sendPix(order, idempotencyKey, callOptions) {
+      if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new TypeError("idempotencyKey must be a lower-case UUID (Inter's x-id-idempotente format)");
+      }
+      const answer = await call(
+        {
+          operation: "send-pix",
+          method: "POST",
+          path: "/banking/v2/pix",
+          headers: { "content-type": "application/json", "x-id-idempotente": idempotencyKey },
+          body: pixRequestBody(order),
+        },
+        SCOPES.send,
+        200,
+        callOptions,
+      );
+      const body = parseJson("send-pix", answer, sendPixAnswer);
+      return {
+        tipoRetorno: body.tipoRetorno,
+        codigoSolicitacao: body.codigoSolicitacao,
+        ...(body.dataPagamento === undefined ? {} : { dataPagamento: body.dataPagamento }),
+        ...(body.dataOperacao === undefined ? {} : { dataOperacao: body.dataOperacao }),
+        ...(body.endToEndId === undefined ? {} : { endToEndId: body.endToEndId }),
+      };
+    },
+
+    async getPix(codigoSolicitacao, callOptions) {
+      const answer = await call(
+        { operation: "get-pix", method: "GET", path: `/banking/v2/pix/${encodeURIComponent(codigoSolicitacao)}` },
+        SCOPES.read,
+        200,
+        callOptions,
+      );
+      const { transacaoPix: t, historico } = parseJson("get-pix", answer, getPixAnswer);
+      const amountCents = t.valor === undefined ? undefined : centsFromBankNumber(t.valor);
+      return {
+        codigoSolicitacao: t.codigoSolicitacao ?? codigoSolicitacao,
+        status: t.status,
+        ...(t.endToEnd ? { endToEndId: t.endToEnd } : {}),
+        ...(amountCents === undefined ? {} : { amountCents }),
+        ...(t.dataHoraMovimento ? { movedAt: t.dataHoraMovimento } : {}),
+        ...(t.dataHoraSolicitacao ? { requestedAt: t.dataHoraSolicitacao } : {}),
+        errors: t.erros ?? [],
+        history: (historico ?? []).map((h) => ({ status: h.status, ...(h.dataHoraEvento ? { at: h.dataHoraEvento } : {}) })),
+      };
+    },
+
+    async registerWebhook(webhookUrl, callOptions) {
+      await call(
+        {
+          operation: "webhook-put",
+          method: "PUT",
+          path: "/banking/v2/webhooks/pix-pagamento",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ webhookUrl }),
+        },
+        SCOPES.webhooks,
+        204,
+        callOptions,
+      );
+    },
+
+    async getWebhook(callOptions) {
+      try {
+        const answer = await call(
+          { operation: "webhook-get", method: "GET", path: "/banking/v2/webhooks/pix-pagamento" },
+          SCOPES.webhooks,
+          200,
+          callOptions,
+        );
+        const body = parseJson("webhook-get", answer, webhookAnswer);
+        return { webhookUrl: body.webhookUrl, ...(body.criacao ? { createdAt: body.criacao } : {}) };
+      } catch (err) {
+        // 404 is how Inter says no webhook is registered (inter-api.md §5).
+        if (err instanceof InterNotFoundError) return undefined;
+        throw err;
+      }
+    },
+
+    async deleteWebhook(callOptions) {
+      await call(
+        { operation: "webhook-delete", method: "DELETE", path: "/banking/v2/webhooks/pix-pagamento" },
+        SCOPES.webhooks,
+        204,
+        callOptions,
+      );
+    },
+  };
+}

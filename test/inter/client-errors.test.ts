@@ -1,0 +1,185 @@
+// Every error class of the client, produced by the real emulator (HTTP answers and transport faults).
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import {
+  InterAuthError,
+  InterConflictError,
+  InterError,
+  InterForbiddenError,
+  InterNotFoundError,
+  InterRateLimitedError,
+  InterRejectedError,
+  InterUnavailableError,
+} from "../../src/inter/errors.js";
+import type { PixOrder } from "../../src/inter/pix-request.js";
+import { bankFor } from "../helpers/bank.js";
+import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
+
+const emulator = await startTestEmulator({ limits: NO_LIMITS });
+const { client } = bankFor(emulator, { env: { INTER_REQUEST_TIMEOUT_MS: "800" } });
+const order: PixOrder = { amountCents: 1050, recipient: { type: "key", key: "fornecedor@example.com" } };
+
+async function failure(promise: Promise<unknown>): Promise<InterError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(InterError);
+    return err as InterError;
+  }
+  throw new Error("expected the call to fail");
+}
+
+function withFault(rule: Parameters<typeof emulator.faults.add>[0]): void {
+  emulator.faults.clear();
+  emulator.faults.add(rule);
+}
+
+describe("Inter client: errors", () => {
+  it("400: rejected, final, with Inter's violations (values masked)", async () => {
+    const err = await failure(client.sendPix({ ...order, recipient: { type: "key", key: "not a key" } }, randomUUID()));
+    expect(err).toBeInstanceOf(InterRejectedError);
+    expect(err).toMatchObject({ code: "INTER_REJECTED", status: 400, retryable: false, ambiguous: false });
+    expect(err.violations.length).toBeGreaterThan(0);
+    expect(err.violations[0]?.propriedade).toContain("chave");
+    expect(JSON.stringify(err.toJSON())).not.toContain("not a key");
+  });
+
+  it("422: an unprocessable BR Code is rejected", async () => {
+    const err = await failure(client.sendPix({ ...order, recipient: { type: "brcode", code: "00020126580014br.gov.bcb.pix-broken-crc" } }, randomUUID()));
+    expect(err).toMatchObject({ code: "INTER_REJECTED", status: 422, ambiguous: false });
+    expect(err.title).toMatch(/QR Code/);
+  });
+
+  it("401 once: the token is refreshed and the call succeeds", async () => {
+    emulator.faults.clear();
+    const before = emulator.ledger.snapshot().tokens.calls;
+    await client.sendPix(order, randomUUID()); // make sure a token is cached
+    emulator.revokeTokens();
+    const sent = await client.sendPix(order, randomUUID());
+    expect(sent.codigoSolicitacao).toBeTruthy();
+    const after = emulator.ledger.snapshot();
+    expect(after.tokens.calls - before).toBeLessThanOrEqual(2);
+    expect(after.requests["POST /banking/v2/pix"]?.byStatus["401"]).toBeGreaterThanOrEqual(1);
+  });
+
+  it("401 twice (empty body): auth error after exactly one refresh", async () => {
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 2, fault: { type: "unauthorized-empty" } });
+    const tokenCalls = emulator.ledger.snapshot().tokens.calls;
+    const err = await failure(client.sendPix(order, randomUUID()));
+    expect(err).toBeInstanceOf(InterAuthError);
+    expect(err).toMatchObject({ code: "INTER_AUTH", status: 401, ambiguous: false });
+    expect(emulator.ledger.snapshot().tokens.calls).toBe(tokenCalls + 1);
+  });
+
+  it("403: forbidden for an account the integration cannot use, with the fix in the message", async () => {
+    const other = bankFor(emulator, { env: { INTER_ACCOUNT: "999999" } });
+    const err = await failure(other.client.sendPix(order, randomUUID()));
+    expect(err).toBeInstanceOf(InterForbiddenError);
+    expect(err).toMatchObject({ code: "INTER_FORBIDDEN", status: 403, retryable: false, ambiguous: false });
+    expect(err.message).toMatch(/INTER_ACCOUNT/);
+  });
+
+  it("a scope the integration does not have is refused at the token call, naming INTER_SCOPES", async () => {
+    const readOnly = await startTestEmulator({
+      limits: NO_LIMITS,
+      integration: { clientId: "ro", clientSecret: "read-only-secret", scopes: ["pagamento-pix.read"], accounts: ["1"] },
+    });
+    const ro = bankFor(readOnly, { env: { INTER_CLIENT_ID: "ro", INTER_CLIENT_SECRET: "read-only-secret" } });
+    const err = await failure(ro.client.sendPix(order, randomUUID()));
+    expect(err).toMatchObject({ operation: "token", retryable: false, ambiguous: false });
+    expect(err.message).toMatch(/INTER_SCOPES/);
+    expect(readOnly.ledger.snapshot().requests["POST /banking/v2/pix"]).toBeUndefined();
+  });
+
+  it("404: an unknown codigoSolicitacao", async () => {
+    emulator.faults.clear();
+    const err = await failure(client.getPix(randomUUID()));
+    expect(err).toBeInstanceOf(InterNotFoundError);
+    expect(err).toMatchObject({ code: "INTER_NOT_FOUND", status: 404 });
+  });
+
+  it("409: the same idempotency key with another body is a conflict, ambiguous, never a failure", async () => {
+    emulator.faults.clear();
+    const key = randomUUID();
+    const first = await client.sendPix(order, key);
+    const replay = await client.sendPix(order, key);
+    expect(replay.codigoSolicitacao).toBe(first.codigoSolicitacao);
+    const err = await failure(client.sendPix({ ...order, amountCents: 1051 }, key));
+    expect(err).toBeInstanceOf(InterConflictError);
+    expect(err).toMatchObject({ code: "INTER_CONFLICT", status: 409, ambiguous: true, retryable: false });
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[key]).toBe(1);
+  });
+
+  it("429: rate limited with the wait from Retry-After", async () => {
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "rate-limit", retryAfterSeconds: 7 } });
+    const err = await failure(client.sendPix(order, randomUUID()));
+    expect(err).toBeInstanceOf(InterRateLimitedError);
+    expect(err).toMatchObject({ code: "INTER_RATE_LIMITED", status: 429, retryable: true, ambiguous: false, retryAfterMs: 7000 });
+  });
+
+  it("5xx: retryable; ambiguous for a send, not for a status query", async () => {
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "status", status: 503 } });
+    const send = await failure(client.sendPix(order, randomUUID()));
+    expect(send).toBeInstanceOf(InterUnavailableError);
+    expect(send).toMatchObject({ code: "INTER_UNAVAILABLE", status: 503, retryable: true, ambiguous: true });
+    emulator.faults.clear();
+    const sent = await client.sendPix(order, randomUUID());
+    withFault({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "status", status: 500 } });
+    const get = await failure(client.getPix(sent.codigoSolicitacao));
+    expect(get).toMatchObject({ code: "INTER_UNAVAILABLE", status: 500, retryable: true, ambiguous: false });
+  });
+
+  it("reset after executing: ambiguous; resending with the same key returns the same payment, executed once", async () => {
+    const key = randomUUID();
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-after" } });
+    const err = await failure(client.sendPix(order, key));
+    expect(err).toMatchObject({ code: "INTER_CONNECTION", retryable: true, ambiguous: true });
+    expect(err.message).toMatch(/may have been executed/);
+    const again = await client.sendPix(order, key);
+    expect(emulator.payment(again.codigoSolicitacao)?.idempotencyKey).toBe(key);
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[key]).toBe(1);
+  });
+
+  it("reset before executing: still ambiguous to us (we cannot tell), and nothing was executed", async () => {
+    const key = randomUUID();
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-before" } });
+    const err = await failure(client.sendPix(order, key));
+    expect(err).toMatchObject({ code: "INTER_CONNECTION", ambiguous: true });
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[key]).toBeUndefined();
+  });
+
+  it("timeout after executing: ambiguous, and the payment exists", async () => {
+    const key = randomUUID();
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "timeout-after", ms: 3000 } });
+    const err = await failure(client.sendPix(order, key));
+    expect(err).toMatchObject({ code: "INTER_TIMEOUT", retryable: true, ambiguous: true });
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[key]).toBe(1);
+  });
+
+  it("garbled 200: ambiguous for a send, plain bad response for a query", async () => {
+    const key = randomUUID();
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "garbled-200" } });
+    const err = await failure(client.sendPix(order, key));
+    expect(err).toMatchObject({ code: "INTER_BAD_RESPONSE", status: 200, retryable: true, ambiguous: true });
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[key]).toBe(1);
+    emulator.faults.clear();
+    const sent = await client.sendPix(order, randomUUID());
+    withFault({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "garbled-200" } });
+    expect(await failure(client.getPix(sent.codigoSolicitacao))).toMatchObject({ code: "INTER_BAD_RESPONSE", ambiguous: false });
+    emulator.faults.clear();
+  });
+
+  it("connection refused: nothing sent, not ambiguous", async () => {
+    const closed = await startTestEmulator({ limits: NO_LIMITS });
+    const bank = bankFor(closed);
+    await closed.close();
+    const err = await failure(bank.client.sendPix(order, randomUUID()));
+    expect(err).toMatchObject({ code: "INTER_CONNECTION", retryable: true, ambiguous: false });
+  });
+
+  it("refuses an idempotency key that is not a lower-case UUID before sending", async () => {
+    const before = emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0;
+    await expect(client.sendPix(order, randomUUID().toUpperCase())).rejects.toThrow(TypeError);
+    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0).toBe(before);
+  });
+});
