@@ -1,0 +1,53 @@
+// The `pixout` command: parses arguments, runs one command, and turns failures into a clear message and
+// a meaningful exit code (no stack traces for expected problems).
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "./config.js";
+import { registerCertsCommand } from "./commands/certs.js";
+import { registerDemoCommand } from "./commands/demo.js";
+import { registerEmulatorCommand } from "./commands/emulator.js";
+import { EXIT, UserError } from "./commands/exit-codes.js";
+
+export function buildProgram(): Command {
+  const program = new Command("pixout")
+    .description("Pays Pix through Banco Inter's API from a BullMQ queue, with a built-in Inter emulator.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  program.addHelpText(
+    "after",
+    `
+Exit codes: 0 done, 1 failed, 2 usage error, 78 configuration error (every wrong setting is listed).
+Settings come from the environment and ./.env; see .env.example.`,
+  );
+  registerCertsCommand(program);
+  registerEmulatorCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed the message (or the help/version).
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    return EXIT.config;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`pixout: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`pixout: ${message}\n`);
+  return EXIT.failed;
+}

@@ -1,0 +1,52 @@
+// The built `pixout` command, run as a user runs it.
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { tempDir } from "./helpers/temp-dir.js";
+
+describe("pixout command", () => {
+  it("lists its commands and exit codes in --help", async () => {
+    const { code, stdout } = await runCli(["--help"]);
+    expect(code).toBe(0);
+    for (const command of ["certs", "emulator", "demo"]) expect(stdout).toContain(command);
+    expect(stdout).toMatch(/78 configuration error/);
+  });
+
+  it("exits 2 with a clear message on a usage error", async () => {
+    const unknown = await runCli(["paay"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'paay'/);
+    const badFault = await runCli(["emulator", "--port", "0", "--fault", "POST /banking/v2/pix explode"]);
+    expect(badFault.code).toBe(2);
+    expect(badFault.stderr).toMatch(/^pixout: --fault: /);
+    const badPort = await runCli(["emulator", "--port", "eighty"]);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toMatch(/--port.*whole number/);
+  });
+
+  it("makes dev certificates with private keys readable by the owner only, and keeps an existing set", async () => {
+    const dir = join(tempDir("cli-certs"), "dev");
+    const first = await runCli(["certs", "dev", "--dir", dir]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Wrote dev certificates/);
+    for (const key of ["ca.key", "server.key", "client.key", "callback.key"]) {
+      expect(statSync(join(dir, key)).mode & 0o777).toBe(0o600);
+    }
+    const mtime = statSync(join(dir, "ca.crt")).mtimeMs;
+    const second = await runCli(["certs", "dev", "--dir", dir]);
+    expect(second.stdout).toMatch(/already exist/);
+    expect(statSync(join(dir, "ca.crt")).mtimeMs).toBe(mtime);
+  });
+
+  it("runs the demo: one payment through the client against the emulator, to PAGO", async () => {
+    const dir = join(tempDir("cli-demo"), "dev");
+    const { code, stdout, stderr } = await runCli(["demo", "--certs", dir]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/tipoRetorno PROCESSADO/);
+    expect(stdout).toMatch(/status PAGO \(endToEnd E00416968/);
+    expect(stdout).toMatch(/1 token call\(s\) and 1 execution\(s\)/);
+    expect(stdout).not.toContain("fornecedor@example.com");
+  });
+});
