@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
+import { isMissing } from "./payments/field-issues.js";
 import {
   loadClientCredentials,
   type CertificateSummary,
@@ -52,8 +53,8 @@ export const envSchema = z.object({
     .default(INTER_PRODUCTION_URL)
     .refine((v) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), "must be an https:// URL (Inter requires mTLS)")
     .transform((v) => v.replace(/\/+$/, "")),
-  INTER_CLIENT_ID: z.string({ error: "is required (Client Id of the integration in Inter's Internet Banking)" }).min(1),
-  INTER_CLIENT_SECRET: z.string({ error: "is required (Client Secret of the integration)" }).min(1),
+  INTER_CLIENT_ID: z.string({ error: "is required (the Client Id of the integration in Inter's Internet Banking)" }).min(1),
+  INTER_CLIENT_SECRET: z.string({ error: "is required (the Client Secret of the integration)" }).min(1),
   INTER_CERT_FILE: optionalText,
   INTER_KEY_FILE: optionalText,
   INTER_PFX_FILE: optionalText,
@@ -84,6 +85,8 @@ export interface InterSettings {
   account?: string;
   tls: ClientTlsMaterial;
   certificate: CertificateSummary;
+  /** Kept only so that logs can scrub it; the .pfx is already converted to PEM in `tls`. */
+  pfxPassphrase?: string;
   tokenMarginMs: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
@@ -117,9 +120,7 @@ function withoutEmpty(env: Environment): Record<string, string> {
 function zodProblems(error: z.ZodError): CredentialProblem[] {
   return error.issues.map((issue) => ({
     setting: issue.path.map(String).join(".") || "environment",
-    message: issue.code === "invalid_type" && issue.input === undefined && !issue.message.startsWith("is required")
-      ? "is required"
-      : issue.message,
+    message: isMissing(issue) ? "is required" : issue.message,
   }));
 }
 
@@ -199,6 +200,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         ...(e.INTER_ACCOUNT === undefined ? {} : { account: e.INTER_ACCOUNT }),
         tls: credentials.material,
         certificate: credentials.certificate,
+        ...(e.INTER_PFX_PASSPHRASE === undefined ? {} : { pfxPassphrase: e.INTER_PFX_PASSPHRASE }),
         tokenMarginMs: e.INTER_TOKEN_MARGIN_SECONDS * 1000,
         connectTimeoutMs: e.INTER_CONNECT_TIMEOUT_MS,
         requestTimeoutMs: e.INTER_REQUEST_TIMEOUT_MS,

@@ -1,8 +1,8 @@
 // pino with two layers of protection (DESIGN.md §2.5):
 // 1. field redaction by name, at any depth up to four levels: secrets are replaced, personal data masked;
 // 2. a last scrub of every written line for the exact secret values this process knows (client secret,
-//    pfx passphrase, every bearer token it obtained), so a secret that slipped into a message string or
-//    an unexpected field still never reaches the log.
+//    pfx passphrase, private key, every bearer token it obtained) and for any PEM private key, so a
+//    secret that slipped into a message string or an unexpected field still never reaches the log.
 import pino from "pino";
 import { maskBrCode, maskDocument, maskName, maskPixKey, maskText } from "./payments/mask.js";
 
@@ -57,35 +57,34 @@ const SECRET_FIELDS = [
 ];
 
 type Mask = (value: string) => string;
+/** Field names that hold personal data wherever they appear. */
 const PII_FIELDS: Record<string, Mask> = {
   chave: maskPixKey,
   pixKey: maskPixKey,
   cpfCnpj: maskDocument,
   document: maskDocument,
   nome: maskName,
-  name: maskName,
   pixCopiaECola: maskBrCode,
-  code: maskBrCode,
   nroConta: maskText,
-  contaCorrente: maskText,
-  account: maskText,
   email: maskPixKey,
 };
-/** Objects whose `key` field is a Pix key. */
-const RECIPIENT_PARENTS = new Set(["recipient", "destinatario", "recebedor"]);
-
-/** Top-level fields pino writes itself; only nested ones can be personal data. */
-const PINO_OWN = new Set(["name"]);
+/** Field names that hold personal data only inside a recipient (`code` and `name` mean other things elsewhere). */
+const RECIPIENT_PARENTS = ["recipient", "destinatario", "recebedor"];
+const RECIPIENT_FIELDS: Record<string, Mask> = {
+  key: maskPixKey,
+  name: maskName,
+  code: maskBrCode,
+  account: maskText,
+  contaCorrente: maskText,
+};
 
 function pathsFor(field: string): string[] {
-  const nested = [`*.${field}`, `*.*.${field}`, `*.*.*.${field}`];
-  return PINO_OWN.has(field) ? nested : [field, ...nested];
+  return [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`];
 }
 
 export const REDACT_PATHS = [
   ...[...SECRET_FIELDS, ...Object.keys(PII_FIELDS)].flatMap(pathsFor),
-  // `key` is a Pix key under a recipient; key material elsewhere is scrubbed by value (SecretRegistry).
-  ...[...RECIPIENT_PARENTS].flatMap((parent) => pathsFor(`${parent}.key`)),
+  ...RECIPIENT_PARENTS.flatMap((parent) => Object.keys(RECIPIENT_FIELDS).flatMap((f) => pathsFor(`${parent}.${f}`))),
   "violacoes[*].valor",
   "*.violacoes[*].valor",
   "*.*.violacoes[*].valor",
@@ -98,9 +97,8 @@ function censor(value: unknown, path: string[]): unknown {
   const field = name(segments.at(-1));
   const parent = name(segments.at(-2));
   if (value === undefined || value === null) return value;
-  if (field === "key" && RECIPIENT_PARENTS.has(parent) && typeof value === "string") return maskPixKey(value);
-  if (field === "valor" && typeof value === "string") return maskText(value);
-  const mask = PII_FIELDS[field];
+  const mask = RECIPIENT_PARENTS.includes(parent) ? (RECIPIENT_FIELDS[field] ?? PII_FIELDS[field]) : PII_FIELDS[field];
+  if (field === "valor") return typeof value === "string" ? maskText(value) : REDACTED;
   if (mask) return typeof value === "string" ? mask(value) : REDACTED;
   return REDACTED;
 }

@@ -8,12 +8,8 @@ interface Slot<T> {
 }
 
 export class Agenda<T> {
-  #heap: Slot<T>[] = [];
+  readonly #heap: Slot<T>[] = [];
   #seq = 0;
-
-  get size(): number {
-    return this.#heap.length;
-  }
 
   push(at: number, item: T): void {
     const heap = this.#heap;
@@ -53,10 +49,6 @@ export class Agenda<T> {
       }
     }
     return { at: top.at, item: top.item };
-  }
-
-  clear(): void {
-    this.#heap = [];
   }
 
   #less(a: number, b: number): boolean {

@@ -3,7 +3,7 @@
 import { header, type RequestContext } from "./context.js";
 import type { Integration } from "./integration.js";
 import { badRequest, forbidden, unauthorized, type Reply } from "./problem.js";
-import type { TokenStore } from "./tokens.js";
+import type { IssuedTokens } from "./tokens.js";
 
 export type AuthResult = { ok: true; clientId: string; account: string } | { ok: false; reply: Reply };
 
@@ -11,7 +11,7 @@ const ACCOUNT_PATTERN = /^[1-9][0-9]*$/; // [SPEC-BANKING] parameter xContaCorre
 
 export type Authenticate = (ctx: RequestContext, scope: string) => AuthResult;
 
-export function createAuthenticator(integration: Integration, tokens: TokenStore): Authenticate {
+export function createAuthenticator(integration: Integration, tokens: IssuedTokens): Authenticate {
   const accounts = new Set(integration.accounts);
   return (ctx, scope) => {
     const authorization = header(ctx, "authorization") ?? "";

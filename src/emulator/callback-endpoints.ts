@@ -1,6 +1,7 @@
 // GET  /banking/v2/webhooks/pix-pagamento/callbacks        — attempts listing (inter-api.md §5.3)
 // POST /banking/v2/webhooks/pix-pagamento/callbacks/retry  — re-send callbacks of given payments
 import { parseOffsetDateTime } from "../payments/calendar.js";
+import { UUID } from "../payments/uuid.js";
 import type { Authenticate } from "./auth.js";
 import type { CallbackAttempt, CallbackDispatcher } from "./callbacks.js";
 import type { Handler } from "./context.js";
@@ -14,10 +15,8 @@ import { badRequest, json, tooManyRequests, type Violacao } from "./problem.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { WebhookRegistry } from "./webhooks.js";
 
-export const CALLBACKS_ROUTE = "GET /banking/v2/webhooks/pix-pagamento/callbacks";
-export const CALLBACK_RETRY_ROUTE = "POST /banking/v2/webhooks/pix-pagamento/callbacks/retry";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CALLBACKS_ROUTE = "GET /banking/v2/webhooks/pix-pagamento/callbacks";
+const CALLBACK_RETRY_ROUTE = "POST /banking/v2/webhooks/pix-pagamento/callbacks/retry";
 
 export interface CallbackEndpointDeps {
   authenticate: Authenticate;
@@ -45,10 +44,10 @@ function attemptItem(a: CallbackAttempt): Record<string, unknown> {
 
 export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Handler; retry: Handler } {
   return {
-    list: async (ctx) => {
+    list: (ctx) => {
       const auth = deps.authenticate(ctx, SCOPES.webhookRead);
       if (!auth.ok) return auth.reply;
-      const limit = await deps.limits.consume("callbacks", auth.clientId);
+      const limit = deps.limits.consume("callbacks", auth.clientId, ctx.now);
       if (!limit.ok) {
         deps.ledger.rateLimited(CALLBACKS_ROUTE);
         return tooManyRequests(ctx.now, limit.retryAfterSeconds);
@@ -103,10 +102,10 @@ export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Han
       });
     },
 
-    retry: async (ctx) => {
+    retry: (ctx) => {
       const auth = deps.authenticate(ctx, SCOPES.webhookWrite);
       if (!auth.ok) return auth.reply;
-      const limit = await deps.limits.consume("callbackRetry", auth.clientId);
+      const limit = deps.limits.consume("callbackRetry", auth.clientId, ctx.now);
       if (!limit.ok) {
         deps.ledger.rateLimited(CALLBACK_RETRY_ROUTE);
         return tooManyRequests(ctx.now, limit.retryAfterSeconds);

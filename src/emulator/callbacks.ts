@@ -14,7 +14,7 @@ import type { InterDates } from "./inter-dates.js";
 import type { Ledger } from "./ledger.js";
 
 export const CALLBACK_RETRY_OFFSETS_MS: readonly number[] = [5, 10, 30, 60].map((min) => min * 60_000);
-export const CALLBACK_BATCH_MAX = 50;
+const CALLBACK_BATCH_MAX = 50;
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
 export interface CallbackAttempt {
@@ -43,6 +43,8 @@ export interface CallbackDispatcherOptions {
   ledger: Ledger;
   dates: InterDates;
   logger: Logger;
+  /** The emulator's clock (epoch ms): when an attempt counts as sent. */
+  now: () => number;
 }
 
 interface Delivery {
@@ -104,7 +106,7 @@ export class CallbackDispatcher {
 
   async #send(delivery: Delivery, n: number): Promise<void> {
     const { ledger, logger, dates } = this.#options;
-    const sentAt = Date.now();
+    const sentAt = this.#options.now();
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {

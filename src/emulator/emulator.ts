@@ -22,7 +22,7 @@ import { INTER_PRODUCTION_LIMITS, RateLimits, type EmulatorLimits } from "./rate
 import { Router } from "./router.js";
 import { EmulatorServer } from "./server.js";
 import { createTokenEndpoint } from "./token-endpoint.js";
-import { TokenStore } from "./tokens.js";
+import { IssuedTokens } from "./tokens.js";
 import { WakeTimer } from "./wake-timer.js";
 import { createWebhookEndpoints, WebhookRegistry, WEBHOOK_ROUTE } from "./webhooks.js";
 import { validateFaultRule } from "./fault-spec.js";
@@ -73,6 +73,12 @@ export interface EmulatorOptions {
   seed?: number;
   /** Multiplies Inter's 5/10/30/60-minute callback retry offsets (e.g. 1/60000 in tests). */
   callbackRetryScale?: number;
+  /**
+   * The emulator's clock, epoch ms; default Date.now. Every instant the bank reasons about (dates,
+   * token expiry, rate-limit windows, payment steps, callback times) comes from it, so a test can
+   * move the bank to 23:59 or past midnight. Delays (faults, callback retries) stay real time.
+   */
+  clock?: () => number;
   logger?: Logger;
 }
 
@@ -100,17 +106,18 @@ export interface Emulator {
 
 /**
  * Demo-friendly defaults: ENVIADO 100 ms and PAGO 300 ms after release. ASSUMPTION (UNVERIFIED):
- * Inter documents no approval window; we expire approvals after 24 hours. Scheduled payments wait for
- * runScheduled() unless scheduledRunsAfterMs is set.
+ * Inter documents no approval window; we expire approvals after 24 hours. Scheduled payments run at
+ * 00:00 São Paulo of their dataPagamento (ASSUMPTION, UNVERIFIED: the first instant of the date)
+ * unless scheduledRunsAfterMs is set; runScheduled() runs one early.
  */
-export const DEFAULT_TIMING: Readonly<EmulatorTiming> = {
+const DEFAULT_TIMING: Readonly<EmulatorTiming> = {
   sentAfterMs: 100,
   paidAfterMs: 300,
   scheduledRunsAfterMs: null,
   approvalExpiresAfterMs: 24 * 60 * 60 * 1000,
 };
 
-export const DEFAULT_BALANCE_CENTS = 100_000_000_000;
+const DEFAULT_BALANCE_CENTS = 100_000_000_000;
 
 function resolveTiming(partial: Partial<EmulatorTiming> | undefined): EmulatorTiming {
   const timing = { ...DEFAULT_TIMING, ...partial };
@@ -135,10 +142,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const timing = resolveTiming(options.timing);
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const retryScale = options.callbackRetryScale ?? 1;
+  const clock = options.clock ?? Date.now;
   if (!(retryScale >= 0)) throw new RangeError("callbackRetryScale must be a non-negative number");
 
   const ledger = new Ledger();
-  const tokens = new TokenStore();
+  const tokens = new IssuedTokens();
   const limits = new RateLimits({ ...INTER_PRODUCTION_LIMITS, ...options.limits });
   const faults = new FaultEngine(createRandom(seed), (options.faults ?? []).map(validateFaultRule));
   const dates = createInterDates();
@@ -154,6 +162,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     ledger,
     dates,
     logger,
+    now: clock,
   });
   const authenticate = createAuthenticator(integration, tokens);
 
@@ -175,7 +184,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   // Without a webhook nothing needs to happen between requests: state is computed when read.
-  const wake = new WakeTimer(() => { settle(Date.now()); });
+  const wake = new WakeTimer(() => { settle(clock()); }, clock);
   function rearm(): void {
     if (registry.size === 0) return;
     const next = book.nextDueAt();
@@ -189,7 +198,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   function act(change: (now: number) => PaymentRecord[]): void {
-    const now = Date.now();
+    const now = clock();
     settle(now);
     dispatchFinals(change(now));
     rearm();
@@ -228,7 +237,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     seed,
     ledger: {
       snapshot: () => {
-        const now = Date.now();
+        const now = clock();
         settle(now);
         return ledger.snapshot(book.figures(now));
       },
@@ -240,7 +249,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       list: () => faults.list(),
     },
     payment: (codigo) => {
-      const now = Date.now();
+      const now = clock();
       settle(now);
       const record = book.get(codigo);
       return record ? paymentView(record, now) : undefined;
@@ -251,7 +260,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     runScheduled: (codigo) => { act((now) => book.runScheduled(codigo, now)); },
     setBalance: (cents) => {
       // Executions due before this instant use the old balance.
-      settle(Date.now());
+      settle(clock());
       book.setBalance(cents);
     },
     revokeTokens: () => { tokens.revokeAll(); },
@@ -279,7 +288,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const server = await EmulatorServer.listen(
     { host, port: options.port ?? 0, tls: { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } },
-    { router, faults, ledger, logger, settle },
+    { router, faults, ledger, logger, settle, now: clock },
   );
   const port = server.port;
   logger.info({ url: `https://${hostForUrl(host)}:${port}`, seed }, "Banco Inter emulator listening");

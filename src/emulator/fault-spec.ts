@@ -6,6 +6,7 @@
 //   "POST /banking/v2/pix reset-after p=0.1 times=5"
 //   "GET /banking/v2/pix/* unknown-status status=EM_ANALISE"
 //   "* latency ms=200"
+//   "POST /banking/v2/pix status status=408"          (any status from 300 to 599)
 //   "POST /banking/v2/pix insufficient-balance body=Saldo"
 //   "POST /banking/v2/pix final-status status=FALHA codigo=PIX-001 descricao=\"Conta encerrada\""
 // Rule keys: p (or probability), times, skip, body (or bodyIncludes). Values may be double-quoted.
@@ -27,9 +28,12 @@ const pixErrorSchema = z.strictObject({
 
 const nonNegativeInt = z.number().int().nonnegative();
 
-export const faultSchema = z.discriminatedUnion("type", [
+/** The `status` fault models Inter's errors and anything between us and Inter (proxy, gateway, WAF). */
+const STATUS_RANGE = "must be an HTTP status from 300 to 599";
+
+const faultSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("latency"), ms: nonNegativeInt }),
-  z.strictObject({ type: z.literal("status"), status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]) }),
+  z.strictObject({ type: z.literal("status"), status: z.number().int().min(300, STATUS_RANGE).max(599, STATUS_RANGE) }),
   z.strictObject({ type: z.literal("rate-limit"), retryAfterSeconds: nonNegativeInt.optional() }),
   z.strictObject({ type: z.literal("reset-before") }),
   z.strictObject({ type: z.literal("reset-after") }),
@@ -46,7 +50,7 @@ export const faultSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
-export const faultRuleSchema = z.strictObject({
+const faultRuleSchema = z.strictObject({
   method: z
     .string()
     .refine((m) => m === "*" || HTTP_METHODS.includes(m.toUpperCase()), "must be an HTTP method or *")
@@ -146,7 +150,7 @@ function buildFault(type: FaultType, params: Map<string, string>, spec: string):
     }
     case "status": {
       const status = int("status");
-      if (status === undefined) throw new FaultSpecError(`status needs status=500|502|503|504 in: ${spec}`);
+      if (status === undefined) throw new FaultSpecError(`status needs status=<300-599> in: ${spec}`);
       return { type, status };
     }
     case "rate-limit": {

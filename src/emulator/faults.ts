@@ -17,7 +17,8 @@ import type { Random } from "./prng.js";
 
 export type Fault =
   | { type: "latency"; ms: number }
-  | { type: "status"; status: 500 | 502 | 503 | 504 }
+  /** Any HTTP status from 300 to 599: Inter's own 5xx, or what a proxy/gateway on the way may answer. */
+  | { type: "status"; status: number }
   | { type: "rate-limit"; retryAfterSeconds?: number }
   | { type: "reset-before" }
   | { type: "reset-after" }
@@ -73,7 +74,7 @@ export interface FaultRequest {
 }
 
 /** Default text a `unknown-status` fault reports: not one of Inter's 16 statuses. */
-export const DEFAULT_UNKNOWN_STATUS = "EM_PROCESSAMENTO";
+const DEFAULT_UNKNOWN_STATUS = "EM_PROCESSAMENTO";
 
 export function pathMatches(pattern: string | undefined, path: string): boolean {
   if (pattern === undefined || pattern === "*") return true;
@@ -82,7 +83,7 @@ export function pathMatches(pattern: string | undefined, path: string): boolean 
 }
 
 /** Does the rule's filter select this request? (Pure: ignores probability, skip and times.) */
-export function ruleSelects(rule: FaultRule, req: FaultRequest): boolean {
+function ruleSelects(rule: FaultRule, req: FaultRequest): boolean {
   if (rule.method !== undefined && rule.method !== "*" && rule.method.toUpperCase() !== req.method) return false;
   if (!pathMatches(rule.path, req.path)) return false;
   if (rule.bodyIncludes !== undefined && !req.body.includes(rule.bodyIncludes)) return false;

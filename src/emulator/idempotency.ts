@@ -5,13 +5,14 @@
 //  - same key + different body → 409 Problema (a client bug the bank should not paper over);
 //  - only successful creations are remembered; a refused request leaves the key free;
 //  - keys are remembered for the emulator's lifetime, per integration;
-//  - the header must match Inter's lower-case UUID pattern (anchored here) or the call gets a 400.
+//  - the header must match Inter's lower-case UUID pattern (anchored here: LOWER_CASE_UUID of
+//    src/payments/uuid.ts, checked in pix-endpoints.ts) or the call gets a 400;
+//  - the key is looked up before the body is validated (pix-endpoints.ts), so a replay is answered
+//    even when its body would no longer pass.
 import type { Reply } from "./problem.js";
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** JSON text with object keys sorted at every depth, so equal documents give equal text. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -3,7 +3,7 @@
 // ledger, the wake timer), and advance resolves due decisions strictly in time order — so the balance
 // is checked at each payment's own execution instant, whatever order requests arrive in.
 import { randomBytes, randomUUID } from "node:crypto";
-import { formatE2eTimestamp } from "../payments/calendar.js";
+import { formatE2eTimestamp, saoPauloStartOfDay } from "../payments/calendar.js";
 import type { PaymentFigures } from "./ledger.js";
 import { Agenda } from "./agenda.js";
 import {
@@ -27,7 +27,7 @@ import { recipientFor, type Recipient } from "./recipient.js";
 import type { PixRequest } from "./validation.js";
 
 /** Inter's ISPB, the prefix of the end-to-end ids of payments it sends (§5.1 example). */
-export const INTER_ISPB = "00416968";
+const INTER_ISPB = "00416968";
 
 export type TipoRetorno = "PROCESSADO" | "APROVACAO" | "AGENDADO";
 
@@ -85,7 +85,7 @@ export class PaymentNotFoundError extends Error {
 const E2E_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /** `E` + ISPB + yyyyMMddHHmm (UTC) + 11 alphanumerics: 32 characters, Bacen's end-to-end id layout. */
-export function newEndToEndId(at: number): string {
+function newEndToEndId(at: number): string {
   let suffix = "";
   for (const b of randomBytes(11)) suffix += E2E_ALPHABET[b % E2E_ALPHABET.length] ?? "x";
   return `E${INTER_ISPB}${formatE2eTimestamp(at)}${suffix}`;
@@ -103,10 +103,6 @@ export class PaymentBook {
     this.#balance = settings.balanceCents;
   }
 
-  get balanceCents(): number {
-    return this.#balance;
-  }
-
   setBalance(cents: number): void {
     if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError("balance must be a non-negative integer of centavos");
     this.#balance = cents;
@@ -114,10 +110,6 @@ export class PaymentBook {
 
   get(codigo: string): PaymentRecord | undefined {
     return this.#payments.get(codigo.toLowerCase());
-  }
-
-  get size(): number {
-    return this.#payments.size;
   }
 
   create(input: CreatePaymentInput): PaymentRecord {
@@ -138,7 +130,8 @@ export class PaymentBook {
       state: createState({
         now: input.now,
         approvalRequired: input.approvalRequired,
-        scheduled,
+        // Inter runs a scheduled payment on its date (§3.3 AGENDADO); we run it at the day's first instant.
+        scheduledFor: scheduled ? saoPauloStartOfDay(input.request.dataPagamento) : null,
         timing: this.#settings.timing,
         approval: this.#settings.approval,
       }),

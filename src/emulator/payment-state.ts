@@ -10,7 +10,8 @@
 //   CRIADO → APROVADO → ENVIADO → PAGO                                (no approval; history
 //                                                                     TRANSACAO_CRIADA → TRANSACAO_APROVADA → PIX_ENVIADO → PIX_PAGO)
 //   CRIADO → AGUARDANDO_APROVACAO → APROVADO → ENVIADO → PAGO | REPROVADO | EXPIRADO
-//   … → APROVADO → AGENDADO → (run) → ENVIADO → PAGO                  (future dataPagamento)
+//   … → APROVADO → AGENDADO → (run) → ENVIADO → PAGO                  (future dataPagamento: the run is
+//                                                                     at 00:00 São Paulo of that date)
 //   … → CANCELADO_SEM_SALDO                                           (balance too low at execution)
 //   … → ENVIADO → FALHA | NAO_DEBITADO | CANCELADO | …                (forced by a fault)
 import type { ForcedFinalStatus, PixStatus } from "./pix-status.js";
@@ -30,14 +31,17 @@ export type Waiting =
       /** When the approval window closes (EXPIRADO). */
       readonly expiresAt: number | null;
     }
-  | { readonly kind: "schedule"; readonly runAt: number | null }
+  | { readonly kind: "schedule"; readonly runAt: number }
   | { readonly kind: "execution"; readonly at: number };
 
 export interface PaymentState {
   readonly steps: readonly Step[];
   readonly waiting: Waiting | null;
-  /** Future dataPagamento: after approval the payment waits for its run (AGENDADO). */
-  readonly scheduled: boolean;
+  /**
+   * Future dataPagamento: 00:00 São Paulo of that date (epoch ms). After approval the payment waits
+   * for its run (AGENDADO). null = pay now.
+   */
+  readonly scheduledFor: number | null;
   /** When the payment was cleared to go (creation, approval or scheduled run); timings count from it. */
   readonly releasedAt: number | null;
 }
@@ -47,7 +51,10 @@ export interface Timing {
   sentAfterMs: number;
   /** From release to the final status (PAGO or a forced failure); never before ENVIADO. */
   paidAfterMs: number;
-  /** From AGENDADO to the run; null = only an explicit runScheduled(). */
+  /**
+   * From AGENDADO to the run (tests, demo); null = at 00:00 São Paulo of dataPagamento, as Inter runs
+   * a scheduled payment on its date. runScheduled() runs one early either way.
+   */
   scheduledRunsAfterMs: number | null;
   /** From AGUARDANDO_APROVACAO to EXPIRADO. */
   approvalExpiresAfterMs: number;
@@ -71,14 +78,15 @@ export class TransitionError extends Error {
 export interface CreateInput {
   now: number;
   approvalRequired: boolean;
-  scheduled: boolean;
+  /** 00:00 São Paulo of a future dataPagamento (calendar.ts saoPauloStartOfDay), or null. */
+  scheduledFor: number | null;
   timing: Timing;
   approval: ApprovalPolicy;
 }
 
 export function createState(input: CreateInput): PaymentState {
   const { now } = input;
-  const created: PaymentState = { steps: [{ status: "CRIADO", at: now }], waiting: null, scheduled: input.scheduled, releasedAt: null };
+  const created: PaymentState = { steps: [{ status: "CRIADO", at: now }], waiting: null, scheduledFor: input.scheduledFor, releasedAt: null };
   if (!input.approvalRequired) return release(created, now, input.timing);
   const auto = input.approval.autoDecision === "none" ? null : input.approval.autoDecision;
   return {
@@ -93,11 +101,22 @@ export function createState(input: CreateInput): PaymentState {
   };
 }
 
+/**
+ * When a scheduled payment released (created or approved) at `releasedAt` runs: `scheduledRunsAfterMs`
+ * after the release when set; otherwise at the start of its date, 00:00 São Paulo — or at once when
+ * that instant has already passed (ASSUMPTION, UNVERIFIED: a payment approved on or after its date
+ * runs on approval).
+ */
+export function scheduledRunAt(scheduledFor: number, releasedAt: number, timing: Timing): number {
+  if (timing.scheduledRunsAfterMs !== null) return releasedAt + timing.scheduledRunsAfterMs;
+  return Math.max(releasedAt, scheduledFor);
+}
+
 /** APROVADO, then either AGENDADO (waiting for the run) or waiting for execution. */
 function release(state: PaymentState, at: number, timing: Timing): PaymentState {
   const steps = [...state.steps, { status: "APROVADO" as const, at }];
-  if (state.scheduled) {
-    const runAt = timing.scheduledRunsAfterMs === null ? null : at + timing.scheduledRunsAfterMs;
+  if (state.scheduledFor !== null) {
+    const runAt = scheduledRunAt(state.scheduledFor, at, timing);
     return { ...state, steps: [...steps, { status: "AGENDADO", at }], waiting: { kind: "schedule", runAt } };
   }
   return { ...state, steps, waiting: { kind: "execution", at: at + timing.sentAfterMs }, releasedAt: at };

@@ -1,9 +1,10 @@
 // POST /banking/v2/pix (send, §3) and GET /banking/v2/pix/{codigoSolicitacao} (query, §4).
 import type { Logger } from "../logger.js";
 import { maskPixKey } from "../payments/mask.js";
+import { LOWER_CASE_UUID, UUID } from "../payments/uuid.js";
 import type { Authenticate } from "./auth.js";
 import { header, type Handler } from "./context.js";
-import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore } from "./idempotency.js";
+import { IdempotencyStore } from "./idempotency.js";
 import { SCOPES } from "./integration.js";
 import type { InterDates } from "./inter-dates.js";
 import type { Ledger } from "./ledger.js";
@@ -13,12 +14,11 @@ import { badRequest, json, notFound, problem, tooManyRequests, unprocessable, ty
 import type { RateLimits } from "./rate-limits.js";
 import { validatePixRequest } from "./validation.js";
 
-export const SEND_ROUTE = "POST /banking/v2/pix";
-export const STATUS_ROUTE = "GET /banking/v2/pix/{id}";
+const SEND_ROUTE = "POST /banking/v2/pix";
+const STATUS_ROUTE = "GET /banking/v2/pix/{id}";
 
 /** Only payments from the last 90 days can be queried (§4). */
 const QUERY_WINDOW_MS = 90 * 86_400_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface PixEndpointDeps {
   authenticate: Authenticate;
@@ -42,17 +42,25 @@ function describeRecipient(body: unknown): string {
   return String(d?.tipo);
 }
 
+/**
+ * Order of the checks (docs/emulator.md): bearer token and scope (401/403), account header (400/403),
+ * rate limit (429), `x-id-idempotente` format (400), JSON parse (400), then the idempotency store —
+ * a replay gets the original answer and a reuse with another body a 409 — and only then the business
+ * validation of a new request (400/422). ASSUMPTION (UNVERIFIED, §3.1): Inter checks idempotency
+ * before validating, so a retry of an executed payment is answered even when its body would no longer
+ * pass (e.g. after midnight its `dataPagamento` is in the past).
+ */
 export function createSendEndpoint(deps: PixEndpointDeps): Handler {
-  return async (ctx): Promise<Reply> => {
+  return (ctx): Reply => {
     const auth = deps.authenticate(ctx, SCOPES.pixWrite);
     if (!auth.ok) return auth.reply;
-    const limit = await deps.limits.consume("send", auth.clientId);
+    const limit = deps.limits.consume("send", auth.clientId, ctx.now);
     if (!limit.ok) {
       deps.ledger.rateLimited(SEND_ROUTE);
       return tooManyRequests(ctx.now, limit.retryAfterSeconds);
     }
     const key = header(ctx, "x-id-idempotente");
-    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    if (key !== undefined && !LOWER_CASE_UUID.test(key)) {
       return badRequest(ctx.now, [
         {
           razao: 'deve corresponder a "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"',
@@ -67,13 +75,6 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
       body = JSON.parse(ctx.body);
     } catch {
       return badRequest(ctx.now, [{ razao: "O corpo da requisição não é um JSON válido", propriedade: "body", valor: ctx.body.slice(0, 100) }]);
-    }
-    const today = deps.dates.today(ctx.now);
-    const validation = validatePixRequest(body, { today, acceptStringValor: deps.acceptStringValor });
-    if (!validation.ok) {
-      return validation.kind === "invalid"
-        ? badRequest(ctx.now, validation.violacoes)
-        : unprocessable(ctx.now, validation.title, validation.detail);
     }
     const useKey = key !== undefined && deps.idempotencyEnabled;
     const fingerprint = useKey ? IdempotencyStore.fingerprint(auth.account, body) : "";
@@ -93,6 +94,13 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
           `O x-id-idempotente ${key} já foi usado com outro conteúdo (codigoSolicitacao ${found.codigoSolicitacao}).`,
         );
       }
+    }
+    const today = deps.dates.today(ctx.now);
+    const validation = validatePixRequest(body, { today, acceptStringValor: deps.acceptStringValor });
+    if (!validation.ok) {
+      return validation.kind === "invalid"
+        ? badRequest(ctx.now, validation.violacoes)
+        : unprocessable(ctx.now, validation.title, validation.detail);
     }
     const m = ctx.modifiers;
     const forced: ForcedOutcome | undefined =
@@ -122,10 +130,10 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
 }
 
 export function createStatusEndpoint(deps: Pick<PixEndpointDeps, "authenticate" | "limits" | "ledger" | "book" | "dates">): Handler {
-  return async (ctx): Promise<Reply> => {
+  return (ctx): Reply => {
     const auth = deps.authenticate(ctx, SCOPES.pixRead);
     if (!auth.ok) return auth.reply;
-    const limit = await deps.limits.consume("status", auth.clientId);
+    const limit = deps.limits.consume("status", auth.clientId, ctx.now);
     if (!limit.ok) {
       deps.ledger.rateLimited(STATUS_ROUTE);
       return tooManyRequests(ctx.now, limit.retryAfterSeconds);

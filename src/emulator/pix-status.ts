@@ -26,7 +26,8 @@ export type PixStatus = (typeof PIX_STATUSES)[number];
  * Final statuses. Inter does not document which statuses are final; this is inter-api.md §4.1's
  * inference (UNVERIFIED). PARCIALMENTE_* are "unclear" there; the emulator never produces them.
  */
-export const FINAL_STATUSES: ReadonlySet<string> = new Set<PixStatus>([
+// Deliberately not shared with src/payments/bank-status.ts: the emulator models the bank, the client's table is our inference of it.
+const FINAL_STATUSES: ReadonlySet<string> = new Set<PixStatus>([
   "PAGO",
   "REPROVADO",
   "EXPIRADO",

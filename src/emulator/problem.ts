@@ -1,6 +1,7 @@
 // Replies and Inter's `Problema` error body (inter-api.md §6.1): `{title, detail, timestamp,
 // violacoes[]}`. Handlers return a Reply value; only server.ts writes to the socket, so faults can
 // replace or swallow a reply after the handler ran (reset-after, garbled-200, timeout-after).
+import { STATUS_CODES } from "node:http";
 import { formatProblemTimestamp } from "../payments/calendar.js";
 
 export interface Violacao {
@@ -66,8 +67,23 @@ export const tooManyRequests = (now: number, retryAfterSeconds?: number): Reply 
     retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) },
   );
 
+/**
+ * The answer of a `status` fault (300–599). A 5xx keeps Inter's `ServicoIndisponivel` body (504 its
+ * `IndisponibilidadePorTempoEsgotado`); any other status stands for something between the client and
+ * Inter — a proxy, gateway or firewall — and gets a generic `Problema` titled with the reason phrase.
+ */
+export function faultStatusReply(now: number, status: number): Reply {
+  if (status >= 500) return serviceUnavailable(now, status);
+  return problem(
+    now,
+    status,
+    STATUS_CODES[status] ?? `HTTP ${status}`,
+    "Resposta de um intermediário entre o cliente e o banco (proxy ou gateway), simulada pelo emulador.",
+  );
+}
+
 /** `ServicoIndisponivel` / `IndisponibilidadePorTempoEsgotado` (spec's general error section, §3.4). */
-export function serviceUnavailable(now: number, status: number): Reply {
+function serviceUnavailable(now: number, status: number): Reply {
   if (status === 504) {
     return problem(now, 504, "Indisponibilidade por tempo esgotado.", "O serviço demorou além do esperado para retornar.");
   }

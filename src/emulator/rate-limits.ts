@@ -1,5 +1,5 @@
-// Inter's documented rate limits (inter-api.md §6.2, production column), enforced with
-// rate-limiter-flexible's in-memory fixed windows.
+// Inter's documented rate limits (inter-api.md §6.2, production column), as in-memory fixed windows on
+// the emulator's clock (so tests can hold a window open or close it deterministically).
 //
 // ASSUMPTIONS (UNVERIFIED, §6.1/§6.2):
 //  - limits are counted per integration (client_id); Inter does not say whether per integration,
@@ -8,7 +8,6 @@
 //    starts at its first call;
 //  - a 429 carries `Retry-After` with the whole seconds until the window frees (Inter documents no
 //    429 at all; the official SDKs just wait 60 s).
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 
 /** Calls per minute unless the name says otherwise. 0 or Infinity disables a limit. */
 export interface EmulatorLimits {
@@ -40,18 +39,49 @@ export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number 
 
 const OK: LimitResult = { ok: true };
 
-function limiter(perWindow: number, scale: number, seconds: number): RateLimiterMemory | null {
+/** Windows kept before expired ones are swept (keys are client ids, so normally a handful). */
+const SWEEP_ABOVE = 1000;
+
+/** `points` calls per `durationMs`, per key; a window opens at a key's first call after the last one closed. */
+class FixedWindowLimiter {
+  readonly #points: number;
+  readonly #durationMs: number;
+  readonly #windows = new Map<string, { start: number; used: number }>();
+
+  constructor(points: number, durationMs: number) {
+    this.#points = points;
+    this.#durationMs = durationMs;
+  }
+
+  /** Takes one call; undefined when allowed, else the milliseconds until the window closes. */
+  take(key: string, now: number): number | undefined {
+    let w = this.#windows.get(key);
+    if (w === undefined || now >= w.start + this.#durationMs || now < w.start) {
+      if (this.#windows.size >= SWEEP_ABOVE) this.#sweep(now);
+      w = { start: now, used: 0 };
+      this.#windows.set(key, w);
+    }
+    w.used += 1;
+    return w.used <= this.#points ? undefined : w.start + this.#durationMs - now;
+  }
+
+  #sweep(now: number): void {
+    for (const [key, w] of this.#windows) if (now >= w.start + this.#durationMs) this.#windows.delete(key);
+  }
+}
+
+function limiter(perWindow: number, scale: number, seconds: number): FixedWindowLimiter | null {
   const points = perWindow * scale;
   if (!(points > 0) || !Number.isFinite(points)) return null;
-  return new RateLimiterMemory({ points: Math.max(1, Math.floor(points)), duration: seconds });
+  return new FixedWindowLimiter(Math.max(1, Math.floor(points)), seconds * 1000);
 }
 
 export class RateLimits {
-  readonly #limiters: Record<LimitBucket, RateLimiterMemory[]>;
+  readonly #limiters: Record<LimitBucket, FixedWindowLimiter[]>;
 
   constructor(limits: EmulatorLimits) {
     const s = limits.scale;
-    const perMinute = (n: number): RateLimiterMemory[] => {
+    const perMinute = (n: number): FixedWindowLimiter[] => {
       const l = limiter(n, s, 60);
       return l ? [l] : [];
     };
@@ -67,23 +97,12 @@ export class RateLimits {
     };
   }
 
-  /** Takes one call from the bucket for `key`; synchronous-looking fast path when disabled. */
-  async consume(bucket: LimitBucket, key: string): Promise<LimitResult> {
-    const limiters = this.#limiters[bucket];
-    for (const l of limiters) {
-      try {
-        await l.consume(key);
-      } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
-        }
-        throw err;
-      }
+  /** Takes one call from the bucket for `key` at instant `now` (the emulator's clock). */
+  consume(bucket: LimitBucket, key: string, now: number): LimitResult {
+    for (const l of this.#limiters[bucket]) {
+      const waitMs = l.take(key, now);
+      if (waitMs !== undefined) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     return OK;
-  }
-
-  enabled(bucket: LimitBucket): boolean {
-    return this.#limiters[bucket].length > 0;
   }
 }

@@ -6,7 +6,7 @@ import type { Destinatario } from "./validation.js";
 
 export interface Recipient {
   nome: string;
-  /** Full document, digits only (masked when shown, see payment-views.ts). */
+  /** Full document: a CPF (11 digits) or a CNPJ (14 characters, alphanumeric since July 2026); masked when shown (payment-views.ts). */
   cpfCnpj: string;
   /** Destination key, for key and static BR Code payments. */
   chave?: string;
@@ -41,12 +41,12 @@ function byte(d: Buffer, i: number): number {
   return d[i % d.length] ?? 0;
 }
 
-export function institutionName(ispb: string): string {
+function institutionName(ispb: string): string {
   return INSTITUTIONS.find(([code]) => code === ispb)?.[1] ?? `Instituição ISPB ${ispb}`;
 }
 
 /** A CPF with valid check digits, derived from `seed`. */
-export function fakeCpf(seed: Buffer): string {
+function fakeCpf(seed: Buffer): string {
   const base = Array.from({ length: 9 }, (_, i) => byte(seed, i) % 10);
   if (base.every((n) => n === base[0])) base[8] = ((base[8] ?? 0) + 1) % 10;
   const check = (digits: number[]): number => {

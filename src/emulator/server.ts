@@ -9,19 +9,15 @@ import type { Logger } from "../logger.js";
 import type { RequestContext } from "./context.js";
 import type { AfterFault, BeforeFault, FaultDecision, FaultEngine } from "./faults.js";
 import type { Ledger } from "./ledger.js";
-import {
-  methodNotAllowed,
-  notFound,
-  problem,
-  serviceUnavailable,
-  tooManyRequests,
-  type Reply,
-} from "./problem.js";
+import { faultStatusReply, methodNotAllowed, notFound, problem, tooManyRequests, type Reply } from "./problem.js";
 import type { Router } from "./router.js";
 
 /** How long a `timeout-after` fault holds a connection when the rule gives no `ms`. */
-export const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
+const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
+/** Largest request body accepted, in bytes (UTF-8 on the wire, not UTF-16 units). */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** A larger body is read and dropped so the client gets its 413; past this the socket is destroyed. */
+const MAX_DRAINED_BYTES = 8 * MAX_BODY_BYTES;
 const UNMATCHED_ROUTE = "unmatched";
 
 export interface ServerTls {
@@ -37,28 +33,38 @@ export interface ServerDeps {
   logger: Logger;
   /** Brings payment state up to `now` before a handler reads it. */
   settle: (now: number) => void;
+  /** The emulator's clock (epoch ms). */
+  now: () => number;
 }
 
 const NO_FAULTS: FaultDecision = { latencyMs: 0, modifiers: {}, fired: [] };
 
 class BodyTooLargeError extends Error {}
 
+/**
+ * The body as UTF-8 text. Past MAX_BODY_BYTES bytes the rest is read and dropped, then it rejects with
+ * BodyTooLargeError (answered 413); past MAX_DRAINED_BYTES the request is destroyed.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    let body = "";
+    const chunks: Buffer[] = [];
     let size = 0;
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError());
-        req.destroy();
+    req.on("data", (chunk: Buffer) => {
+      size += Buffer.byteLength(chunk);
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
         return;
       }
-      body += chunk;
+      chunks.length = 0;
+      if (size > MAX_DRAINED_BYTES) {
+        reject(new BodyTooLargeError());
+        req.destroy();
+      }
     });
     req.on("end", () => {
-      resolve(body);
+      if (size > MAX_BODY_BYTES) reject(new BodyTooLargeError());
+      // Decoded once at the end, so a character split across chunks stays whole.
+      else resolve(Buffer.concat(chunks, size).toString("utf8"));
     });
     req.on("error", reject);
   });
@@ -83,7 +89,7 @@ function beforeReply(now: number, fault: BeforeFault): Reply | "reset" {
     case "reset-before":
       return "reset";
     case "status":
-      return serviceUnavailable(now, fault.status);
+      return faultStatusReply(now, fault.status);
     case "rate-limit":
       return tooManyRequests(now, fault.retryAfterSeconds);
     case "unauthorized-empty":
@@ -166,7 +172,7 @@ export class EmulatorServer {
       this.#handle(req, res).catch((err: unknown) => {
         logger.error({ err }, "emulator request failed");
         if (!res.headersSent && !res.destroyed) {
-          write(res, problem(Date.now(), 500, "Erro interno do servidor.", "Condição inesperada ao processar requisição."));
+          write(res, problem(this.#deps.now(), 500, "Erro interno do servidor.", "Condição inesperada ao processar requisição."));
         }
       });
     });
@@ -187,7 +193,7 @@ export class EmulatorServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { router, faults, ledger, settle } = this.#deps;
+    const { router, faults, ledger, settle, now } = this.#deps;
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -197,7 +203,9 @@ export class EmulatorServer {
       body = await readBody(req);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        if (!res.destroyed) write(res, problem(Date.now(), 413, "Requisição muito grande.", "O corpo excede 1 MiB."));
+        if (!res.destroyed) {
+          write(res, problem(now(), 413, "Requisição muito grande.", "O corpo excede 1 MiB.", undefined, { connection: "close" }));
+        }
         return;
       }
       throw err;
@@ -210,7 +218,7 @@ export class EmulatorServer {
       headers: req.headers,
       body,
       params: match.kind === "found" ? match.params : {},
-      now: Date.now(),
+      now: now(),
       modifiers: {},
     };
 
@@ -226,7 +234,7 @@ export class EmulatorServer {
     if (decision.latencyMs > 0) {
       await this.#delay(decision.latencyMs);
       if (this.#closing) return;
-      ctx.now = Date.now();
+      ctx.now = now();
     }
     ctx.modifiers = decision.modifiers;
 

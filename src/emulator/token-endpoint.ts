@@ -5,9 +5,9 @@ import type { Integration } from "./integration.js";
 import type { Ledger } from "./ledger.js";
 import { badRequest, json, problem, tooManyRequests, type Reply, type Violacao } from "./problem.js";
 import type { RateLimits } from "./rate-limits.js";
-import type { TokenStore } from "./tokens.js";
+import type { IssuedTokens } from "./tokens.js";
 
-export const TOKEN_ROUTE = "POST /oauth/v2/token";
+const TOKEN_ROUTE = "POST /oauth/v2/token";
 
 /**
  * Statuses for refused token calls, kept in one place. ASSUMPTION (UNVERIFIED, §2.2): Inter documents
@@ -25,7 +25,7 @@ const REQUIRED_FIELDS = ["client_id", "client_secret", "grant_type", "scope"] as
 
 export interface TokenEndpointDeps {
   integration: Integration;
-  tokens: TokenStore;
+  tokens: IssuedTokens;
   limits: RateLimits;
   ledger: Ledger;
   tokenTtlSeconds: number;
@@ -39,11 +39,11 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): Handler {
   const { integration } = deps;
   const registered = new Set(integration.scopes);
 
-  return async (ctx: RequestContext): Promise<Reply> => {
+  return (ctx: RequestContext): Reply => {
     const contentType = (header(ctx, "content-type") ?? "").toLowerCase();
     const form = new URLSearchParams(contentType.startsWith("application/x-www-form-urlencoded") ? ctx.body : "");
     // Every call counts toward the 5/min, including refused ones.
-    const limit = await deps.limits.consume("token", form.get("client_id") ?? "");
+    const limit = deps.limits.consume("token", form.get("client_id") ?? "", ctx.now);
     if (!limit.ok) {
       deps.ledger.tokenCall(false);
       deps.ledger.rateLimited(TOKEN_ROUTE);

@@ -1,4 +1,5 @@
-// Bearer tokens issued by the emulator's /oauth/v2/token. In memory, per emulator instance.
+// Bearer tokens issued by the emulator's /oauth/v2/token. In memory, per emulator instance. (The bank
+// side of tokens: unrelated to the client's TokenStore in src/inter/token-store.ts.)
 import { randomUUID } from "node:crypto";
 
 export interface IssuedToken {
@@ -7,7 +8,7 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
-export class TokenStore {
+export class IssuedTokens {
   #tokens = new Map<string, IssuedToken>();
 
   issue(clientId: string, scopes: string[], now: number, ttlSeconds: number): { token: string; issued: IssuedToken } {

@@ -1,21 +1,20 @@
 // Validation of `POST /banking/v2/pix` bodies, exactly as inter-api.md §3.2 describes them. Pure:
 // the caller passes today's São Paulo date. Every rule that fails adds a violation, so one answer
 // lists every problem (Inter's `Problema.violacoes`, §6.1).
+import { characterCount } from "../payments/text.js";
 import { parseBrCode, type BrCode } from "../payments/brcode.js";
 import { compareIsoDates, isIsoDate } from "../payments/calendar.js";
 import { centsFromBankNumber, centsFromBankString, MAX_CENTS } from "../payments/money.js";
-import { pixKeyType, type PixKeyType } from "./pix-key.js";
+import { ACCOUNT_TYPES, type AccountType } from "../payments/recipient.js";
+import { CNPJ, CPF, pixKeyType, type PixKeyType } from "./pix-key.js";
 import type { Violacao } from "./problem.js";
-
-export const TIPOS_CONTA = ["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"] as const;
-export type TipoConta = (typeof TIPOS_CONTA)[number];
 
 export type Destinatario =
   | { tipo: "CHAVE"; chave: string; keyType: PixKeyType }
   | {
       tipo: "DADOS_BANCARIOS";
       contaCorrente: string;
-      tipoConta: TipoConta;
+      tipoConta: AccountType;
       cpfCnpj: string;
       agencia: string;
       nome: string;
@@ -56,13 +55,6 @@ export function violationValue(value: unknown): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Length in Unicode code points ("ção" is 3), not UTF-16 units. */
-function codePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
 }
 
 class Violations {
@@ -137,7 +129,7 @@ function validateDescricao(value: unknown, v: Violations): string | undefined {
     v.add("descricao", "A descrição deve ser um texto", value);
     return undefined;
   }
-  if (codePoints(value) > 140) v.add("descricao", "A descrição deve ter no máximo 140 caracteres", value);
+  if (characterCount(value) > 140) v.add("descricao", "A descrição deve ter no máximo 140 caracteres", value);
   return value;
 }
 
@@ -176,24 +168,38 @@ function validateDestinatario(value: unknown, v: Violations): DestinatarioResult
       if (chave === undefined) return {};
       const keyType = pixKeyType(chave);
       if (keyType === undefined) {
-        v.add("destinatario.chave", "Chave Pix inválida: use e-mail, CPF, CNPJ, telefone (+55DD9XXXXXXXX) ou chave aleatória", chave);
+        v.add("destinatario.chave", "Chave Pix inválida: use e-mail, CPF (11 dígitos), CNPJ (14 caracteres, letras maiúsculas ou dígitos), telefone (+55DD9XXXXXXXX) ou chave aleatória", chave);
         return {};
       }
       return { destinatario: { tipo, chave, keyType } };
     }
     case "DADOS_BANCARIOS": {
-      // All fields are required (§3.2). ASSUMPTION (UNVERIFIED): the formats below (digits only for
-      // account and branch, 11/14-digit document) are ours; the spec only says "string".
+      // All fields are required (§3.2). ASSUMPTION (UNVERIFIED): the formats below are ours; the spec
+      // only says "string". Account and branch are digits only (the alphanumeric CNPJ changed
+      // documents, not account numbers); the document is a CPF or a CNPJ, alphanumeric since July 2026
+      // (pix-key.ts).
       const contaCorrente = requiredString(value, "contaCorrente", "destinatario.contaCorrente", v);
-      checkPattern(contaCorrente, /^\d{1,20}$/, "destinatario.contaCorrente", "A conta deve conter apenas dígitos", v);
+      checkPattern(
+        contaCorrente,
+        /^\d{1,20}$/,
+        "destinatario.contaCorrente",
+        "A conta corrente deve conter apenas dígitos (1 a 20, com o dígito verificador, sem hífen nem letras)",
+        v,
+      );
       const agencia = requiredString(value, "agencia", "destinatario.agencia", v);
-      checkPattern(agencia, /^\d{1,10}$/, "destinatario.agencia", "A agência deve conter apenas dígitos", v);
+      checkPattern(agencia, /^\d{1,10}$/, "destinatario.agencia", "A agência deve conter apenas dígitos (1 a 10, sem hífen nem letras)", v);
       const cpfCnpj = requiredString(value, "cpfCnpj", "destinatario.cpfCnpj", v);
-      checkPattern(cpfCnpj, /^(\d{11}|\d{14})$/, "destinatario.cpfCnpj", "O CPF/CNPJ deve ter 11 ou 14 dígitos", v);
+      if (cpfCnpj !== undefined && !CPF.test(cpfCnpj) && !CNPJ.test(cpfCnpj)) {
+        v.add(
+          "destinatario.cpfCnpj",
+          "Informe um CPF (11 dígitos) ou um CNPJ (14 caracteres: 12 letras maiúsculas ou dígitos e 2 dígitos verificadores), sem pontuação",
+          cpfCnpj,
+        );
+      }
       const nome = requiredString(value, "nome", "destinatario.nome", v);
       const tipoConta = requiredString(value, "tipoConta", "destinatario.tipoConta", v);
-      if (tipoConta !== undefined && !(TIPOS_CONTA as readonly string[]).includes(tipoConta)) {
-        v.add("destinatario.tipoConta", `O tipo de conta deve ser um de ${TIPOS_CONTA.join(", ")}`, tipoConta);
+      if (tipoConta !== undefined && !(ACCOUNT_TYPES as readonly string[]).includes(tipoConta)) {
+        v.add("destinatario.tipoConta", `O tipo de conta deve ser um de ${ACCOUNT_TYPES.join(", ")}`, tipoConta);
       }
       const instituicao = value["instituicaoFinanceira"];
       let ispb: string | undefined;
@@ -205,7 +211,7 @@ function validateDestinatario(value: unknown, v: Violations): DestinatarioResult
       }
       if (v.list.length > 0 || !contaCorrente || !agencia || !cpfCnpj || !nome || !tipoConta || !ispb) return {};
       return {
-        destinatario: { tipo, contaCorrente, agencia, cpfCnpj, nome, tipoConta: tipoConta as TipoConta, ispb },
+        destinatario: { tipo, contaCorrente, agencia, cpfCnpj, nome, tipoConta: tipoConta as AccountType, ispb },
       };
     }
     case "PIX_COPIA_E_COLA": {
@@ -225,7 +231,7 @@ function validateDestinatario(value: unknown, v: Violations): DestinatarioResult
   }
 }
 
-export const QR_CODE_TITLE = "Não foi possível processar o QR Code";
+const QR_CODE_TITLE = "Não foi possível processar o QR Code";
 
 export function validatePixRequest(body: unknown, options: ValidationOptions): PixValidation {
   const v = new Violations();

@@ -49,14 +49,14 @@ export interface WebhookEndpointDeps {
 
 export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handler; get: Handler; delete: Handler } {
   // PUT, GET and DELETE share the 10/min budget (§6.2 lists them on one line).
-  async function guard(
+  function guard(
     ctx: Parameters<Handler>[0],
     scope: string,
     route: string,
-  ): Promise<{ ok: true; account: string } | { ok: false; reply: Reply }> {
+  ): { ok: true; account: string } | { ok: false; reply: Reply } {
     const auth = deps.authenticate(ctx, scope);
     if (!auth.ok) return auth;
-    const limit = await deps.limits.consume("webhook", auth.clientId);
+    const limit = deps.limits.consume("webhook", auth.clientId, ctx.now);
     if (!limit.ok) {
       deps.ledger.rateLimited(route);
       return { ok: false, reply: tooManyRequests(ctx.now, limit.retryAfterSeconds) };
@@ -65,8 +65,8 @@ export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handle
   }
 
   return {
-    put: async (ctx) => {
-      const g = await guard(ctx, SCOPES.webhookWrite, `PUT ${WEBHOOK_ROUTE}`);
+    put: (ctx) => {
+      const g = guard(ctx, SCOPES.webhookWrite, `PUT ${WEBHOOK_ROUTE}`);
       if (!g.ok) return g.reply;
       let body: unknown;
       try {
@@ -82,15 +82,15 @@ export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handle
       deps.onRegistered(ctx.now);
       return empty(204);
     },
-    get: async (ctx) => {
-      const g = await guard(ctx, SCOPES.webhookRead, `GET ${WEBHOOK_ROUTE}`);
+    get: (ctx) => {
+      const g = guard(ctx, SCOPES.webhookRead, `GET ${WEBHOOK_ROUTE}`);
       if (!g.ok) return g.reply;
       const hook = deps.registry.get(g.account);
       if (!hook) return notFound(ctx.now);
       return json(200, { webhookUrl: hook.url, criacao: deps.dates.offsetDateTime(hook.createdAt) });
     },
-    delete: async (ctx) => {
-      const g = await guard(ctx, SCOPES.webhookWrite, `DELETE ${WEBHOOK_ROUTE}`);
+    delete: (ctx) => {
+      const g = guard(ctx, SCOPES.webhookWrite, `DELETE ${WEBHOOK_ROUTE}`);
       if (!g.ok) return g.reply;
       // ASSUMPTION (UNVERIFIED): deleting when nothing is registered is still 204.
       deps.registry.delete(g.account);

@@ -29,6 +29,7 @@ export function createBank(options: BankOptions): Bank {
   const { settings, logger, secrets, redis } = options;
   secrets.add(settings.clientSecret);
   secrets.add(settings.tls.key);
+  secrets.add(settings.pfxPassphrase);
   const agent = createInterAgent(settings);
   const http = createInterHttp({
     baseUrl: settings.baseUrl,
@@ -50,7 +51,11 @@ export function createBank(options: BankOptions): Bank {
     ...(redis
       ? {
           storeFor: (scopes: readonly string[]) =>
-            createRedisTokenStore(redis, tokenKey(options.redisPrefix ?? "pixout", settings.baseUrl, settings.clientId, scopes)),
+            createRedisTokenStore(
+              redis,
+              tokenKey(options.redisPrefix ?? "pixout", settings.baseUrl, settings.clientId, scopes),
+              settings.clientSecret,
+            ),
         }
       : {}),
   });
@@ -63,6 +68,7 @@ export function createBank(options: BankOptions): Bank {
   return {
     client,
     async close() {
+      tokens.close();
       await agent.close();
     },
   };

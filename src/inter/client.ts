@@ -6,17 +6,19 @@
 // with a fresh one (a 401 means nothing executed; the send also carries the same x-id-idempotente).
 // Every other failure is thrown as an InterError for the caller's retry policy.
 import type { Logger } from "../logger.js";
-import { centsFromBankNumber } from "../payments/money.js";
+import { centsFromBankNumber, centsFromBankString } from "../payments/money.js";
 import { InterNotFoundError, badResponse, errorFromAnswer, type InterOperation } from "./errors.js";
 import type { InterHttp, InterRequest, InterResponse } from "./http.js";
-import { IDEMPOTENCY_KEY, pixRequestBody, type PixOrder } from "./pix-request.js";
+import { IDEMPOTENCY_KEY, personalValues, pixRequestBody, type PixOrder } from "./pix-request.js";
 import { getPixAnswer, sendPixAnswer, webhookAnswer, type PixErrorDetail } from "./schemas.js";
 import type { TokenBroker } from "./token-broker.js";
 
-export const SCOPES = {
+/** The scope each call needs (inter-api.md §2.3). */
+export const OPERATION_SCOPES = {
   send: ["pagamento-pix.write"],
   read: ["pagamento-pix.read"],
-  webhooks: ["webhook-banking.read", "webhook-banking.write"],
+  webhookWrite: ["webhook-banking.write"],
+  webhookRead: ["webhook-banking.read"],
 } as const;
 
 export interface SentPix {
@@ -77,11 +79,13 @@ function parseJson<T>(operation: InterOperation, answer: InterResponse, schema: 
 export function createInterClient(options: InterClientOptions): InterClient {
   const { http, tokens, logger } = options;
 
+  /** One call with a token; `personal` values are masked if the bank's error texts quote them. */
   async function call(
     req: InterRequest,
     scopes: readonly string[],
-    expected: number,
+    expected: "200" | "2xx",
     callOptions: CallOptions | undefined,
+    personal: readonly string[] = [],
   ): Promise<InterResponse> {
     const provider = tokens.providerFor(scopes);
     const account = callOptions?.account ?? options.account;
@@ -95,12 +99,12 @@ export function createInterClient(options: InterClientOptions): InterClient {
           ...(account === undefined ? {} : { "x-conta-corrente": account }),
         },
       });
-      if (answer.status === 401 && attempt === 1) {
+      if (answer.status === 401 && attempt === 1 && (await provider.invalidate(token))) {
         logger.info({ operation: req.operation }, "Inter refused the access token; getting a new one and trying once more");
-        await provider.invalidate(token);
         continue;
       }
-      if (answer.status !== expected) throw errorFromAnswer({ operation: req.operation, ...answer });
+      const ok = expected === "200" ? answer.status === 200 : answer.status >= 200 && answer.status < 300;
+      if (!ok) throw errorFromAnswer({ operation: req.operation, ...answer, personal });
       return answer;
     }
   }
@@ -118,9 +122,10 @@ export function createInterClient(options: InterClientOptions): InterClient {
           headers: { "content-type": "application/json", "x-id-idempotente": idempotencyKey },
           body: pixRequestBody(order),
         },
-        SCOPES.send,
-        200,
+        OPERATION_SCOPES.send,
+        "200",
         callOptions,
+        personalValues(order),
       );
       const body = parseJson("send-pix", answer, sendPixAnswer);
       return {
@@ -135,12 +140,13 @@ export function createInterClient(options: InterClientOptions): InterClient {
     async getPix(codigoSolicitacao, callOptions) {
       const answer = await call(
         { operation: "get-pix", method: "GET", path: `/banking/v2/pix/${encodeURIComponent(codigoSolicitacao)}` },
-        SCOPES.read,
-        200,
+        OPERATION_SCOPES.read,
+        "200",
         callOptions,
       );
       const { transacaoPix: t, historico } = parseJson("get-pix", answer, getPixAnswer);
-      const amountCents = t.valor === undefined ? undefined : centsFromBankNumber(t.valor);
+      const amountCents =
+        t.valor === undefined ? undefined : typeof t.valor === "number" ? centsFromBankNumber(t.valor) : centsFromBankString(t.valor);
       return {
         codigoSolicitacao: t.codigoSolicitacao ?? codigoSolicitacao,
         status: t.status,
@@ -162,8 +168,8 @@ export function createInterClient(options: InterClientOptions): InterClient {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ webhookUrl }),
         },
-        SCOPES.webhooks,
-        204,
+        OPERATION_SCOPES.webhookWrite,
+        "2xx",
         callOptions,
       );
     },
@@ -172,8 +178,8 @@ export function createInterClient(options: InterClientOptions): InterClient {
       try {
         const answer = await call(
           { operation: "webhook-get", method: "GET", path: "/banking/v2/webhooks/pix-pagamento" },
-          SCOPES.webhooks,
-          200,
+          OPERATION_SCOPES.webhookRead,
+          "200",
           callOptions,
         );
         const body = parseJson("webhook-get", answer, webhookAnswer);
@@ -188,8 +194,8 @@ export function createInterClient(options: InterClientOptions): InterClient {
     async deleteWebhook(callOptions) {
       await call(
         { operation: "webhook-delete", method: "DELETE", path: "/banking/v2/webhooks/pix-pagamento" },
-        SCOPES.webhooks,
-        204,
+        OPERATION_SCOPES.webhookWrite,
+        "2xx",
         callOptions,
       );
     },

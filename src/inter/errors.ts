@@ -6,7 +6,7 @@
 // so the payment is neither failed nor safe to re-key. Only an operation that executes something
 // (`send-pix`) can be ambiguous.
 import { z } from "zod";
-import { maskText } from "../payments/mask.js";
+import { maskText, scrubPersonalData } from "../payments/mask.js";
 
 export type InterOperation = "token" | "send-pix" | "get-pix" | "webhook-put" | "webhook-get" | "webhook-delete";
 
@@ -191,6 +191,8 @@ export interface HttpAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** Personal values of the request (key, document, name…) to mask if the bank quotes them. */
+  personal?: readonly string[];
 }
 
 function header(headers: HttpAnswer["headers"], name: string): string | undefined {
@@ -216,13 +218,14 @@ const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, strin
 export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): InterError {
   const { operation, status } = answer;
   const parsed = parseProblem(answer.body);
-  // The offending values can be Pix keys or documents, and a bank may quote them in its texts too:
-  // mask them wherever they appear.
-  const offending = (parsed?.violacoes ?? [])
-    .map((v) => (typeof v.valor === "string" ? v.valor : v.valor === undefined || v.valor === null ? "" : JSON.stringify(v.valor)))
-    .filter((v) => v.length >= 3);
-  const scrub = (text: string | undefined): string | undefined =>
-    text === undefined ? undefined : offending.reduce((t, v) => t.split(v).join(maskText(v)), text);
+  // The bank's texts can quote a Pix key, a document or a name (its 422 `detail` has no violations to
+  // point at them): mask the request's personal values, the offending values, and anything shaped
+  // like personal data, wherever they appear.
+  const offending = (parsed?.violacoes ?? []).map((v) =>
+    typeof v.valor === "string" ? v.valor : v.valor === undefined || v.valor === null ? "" : JSON.stringify(v.valor),
+  );
+  const known = [...(answer.personal ?? []), ...offending];
+  const scrub = (text: string | undefined): string | undefined => (text === undefined ? undefined : scrubPersonalData(text, known));
   const problem = parsed && { ...parsed, title: scrub(parsed.title), detail: scrub(parsed.detail) };
   const violations: Violation[] = (parsed?.violacoes ?? []).map((v) => ({
     razao: scrub(v.razao) ?? "",
@@ -281,7 +284,15 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
     // A success status we did not expect for this call (e.g. 202 instead of 200): we cannot read it.
     return badResponse(operation, `unexpected success status ${String(status)}`, undefined, status);
   }
-  return new InterUnexpectedStatusError({ ...base, code: "INTER_UNEXPECTED_STATUS", retryable: false, message: what("INTER_UNEXPECTED_STATUS", "unexpected answer") });
+  // Anything else (a redirect, 408, 410, 413 from a proxy…) says nothing about whether the bank ran a
+  // send: ambiguous, and worth another try with the same key.
+  return new InterUnexpectedStatusError({
+    ...base,
+    code: "INTER_UNEXPECTED_STATUS",
+    retryable: executing || status === 408,
+    ambiguous: executing,
+    message: what("INTER_UNEXPECTED_STATUS", "unexpected answer"),
+  });
 }
 
 /** A 2xx we cannot read. For a send, the bank may have executed it: ambiguous. */
@@ -305,6 +316,22 @@ const NOT_SENT_CODES = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "UND_ERR_CONNECT_TIMEOUT",
+]);
+// The server's certificate alerts (RFC 8446 §6.2: handshake_failure, bad_certificate,
+// unsupported_certificate, certificate_revoked, certificate_expired, certificate_unknown, unknown_ca,
+// access_denied, certificate_required): the bank refused our client certificate while finishing the
+// handshake, before reading any HTTP request — even under TLS 1.3, where the alert arrives after our
+// first write. Any other TLS failure may come after the bank read the request.
+const CLIENT_CERT_REFUSED = new Set([
+  "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+  "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+  "ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE",
+  "ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED",
+  "ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED",
+  "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+  "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
+  "ERR_SSL_TLSV1_ALERT_ACCESS_DENIED",
+  "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
 ]);
 // Our side refused the bank's certificate: nothing was sent.
 const SERVER_CERT_CODES = new Set([
@@ -337,10 +364,7 @@ export function errorFromTransport(operation: InterOperation, cause: unknown): I
       message: `${operation}: the bank's TLS certificate was not accepted (${code}: ${text}); with the emulator, set INTER_CA_FILE to its CA (certs/dev/ca.crt)`,
     });
   }
-  // The server aborted the handshake with an alert (e.g. certificate required / unknown CA / expired):
-  // it refused our client certificate before reading any HTTP request, even under TLS 1.3 where the
-  // alert arrives after our first write.
-  if (code.startsWith("ERR_SSL_") && /ALERT/.test(code)) {
+  if (CLIENT_CERT_REFUSED.has(code)) {
     return new InterTlsError({
       code: "INTER_TLS",
       operation,
@@ -350,7 +374,14 @@ export function errorFromTransport(operation: InterOperation, cause: unknown): I
     });
   }
   if (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_")) {
-    return new InterTlsError({ code: "INTER_TLS", operation, retryable: false, cause, message: `${operation}: TLS failure (${code}: ${text})` });
+    return new InterUnavailableError({
+      code: "INTER_CONNECTION",
+      operation,
+      retryable: true,
+      ambiguous: executing,
+      cause,
+      message: `${operation}: TLS failure on the connection (${code})${executing ? "; the payment may have been executed" : ""}`,
+    });
   }
   if (NOT_SENT_CODES.has(code)) {
     return new InterUnavailableError({

@@ -43,8 +43,11 @@ export function createInterAgent(options: InterAgentOptions): InterAgent {
     rejectUnauthorized: true,
     timeout: options.connectTimeoutMs,
   });
-  // TLS failures by local port, kept briefly after the socket closes so the failed request can find it.
-  const failures = new Map<number, Error>();
+  // TLS failures by connection (local and remote port), kept briefly after the socket closes so the
+  // failed request can find it; a new socket on the same ports clears any old entry.
+  const failures = new Map<string, Error>();
+  const keyOf = (local: unknown, remote: unknown): string | undefined =>
+    typeof local === "number" && typeof remote === "number" ? `${String(local)}:${String(remote)}` : undefined;
   const dispatcher = new Agent({
     connect(opts, callback) {
       connect(opts, (err, socket) => {
@@ -52,24 +55,25 @@ export function createInterAgent(options: InterAgentOptions): InterAgent {
           callback(err, null);
           return;
         }
-        {
-          const port = socket.localPort;
-          if (port !== undefined) {
-            socket.prependListener("error", (e: unknown) => {
-              if (isTlsFailure(e)) failures.set(port, e);
-            });
-            socket.once("close", () => {
-              if (failures.has(port)) setTimeout(() => failures.delete(port), 5_000).unref();
-            });
-          }
+        const key = keyOf(socket.localPort, socket.remotePort);
+        if (key !== undefined) {
+          failures.delete(key);
+          socket.prependListener("error", (e: unknown) => {
+            if (isTlsFailure(e)) failures.set(key, e);
+          });
+          socket.once("close", () => {
+            if (failures.has(key)) setTimeout(() => failures.delete(key), 5_000).unref();
+          });
         }
         callback(null, socket);
       });
     },
     headersTimeout: options.requestTimeoutMs,
     bodyTimeout: options.requestTimeoutMs,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 120_000,
+    // Short idle keep-alive (undici's default): a socket the bank's gateway closed while idle would turn a
+    // send into an ambiguous reset. A `Keep-Alive: timeout=N` hint from the server takes precedence.
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 60_000,
     connections: options.maxConnections,
     pipelining: 1,
   });
@@ -77,8 +81,13 @@ export function createInterAgent(options: InterAgentOptions): InterAgent {
     dispatcher,
     tlsFailureOf: (cause) => {
       if (isTlsFailure(cause)) return cause;
-      const port = (cause as { socket?: { localPort?: unknown } } | undefined)?.socket?.localPort;
-      return typeof port === "number" ? failures.get(port) : undefined;
+      // Only a connection that never read a byte of answer can have died of its handshake.
+      const info = (cause as { socket?: { localPort?: unknown; remotePort?: unknown; bytesRead?: unknown } } | undefined)?.socket;
+      const key = keyOf(info?.localPort, info?.remotePort);
+      if (key === undefined || info?.bytesRead !== 0) return undefined;
+      const failure = failures.get(key);
+      failures.delete(key);
+      return failure;
     },
     close: () => dispatcher.close(),
   };

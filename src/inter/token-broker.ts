@@ -6,6 +6,7 @@ import type { TokenStore } from "./token-store.js";
 
 export interface TokenBroker {
   providerFor(required: readonly string[]): TokenProvider;
+  close(): void;
 }
 
 export interface TokenBrokerOptions extends Omit<TokenProviderOptions, "scopes" | "store"> {
@@ -30,6 +31,9 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
   return {
     providerFor(required) {
       return required.every((s) => options.scopes.includes(s)) ? main : make(required);
+    },
+    close() {
+      for (const provider of providers.values()) provider.close();
     },
   };
 }

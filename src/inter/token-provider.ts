@@ -3,21 +3,17 @@
 //
 // A token is reused until `expires_in` minus a margin: single-flight inside the process, and shared by
 // the whole fleet through a TokenStore (Redis) with a lock, so N workers starting together make one
-// token call. A refusal or a 429 from the endpoint is shared too, as a cooldown, so that a fleet with
-// wrong credentials does not burn the 5-a-minute budget.
+// token call. A failed token call is remembered as a cooldown — in the process always, and in the
+// store for the fleet — so that nobody keeps asking while the endpoint says no: a 429 for its
+// Retry-After (or a minute), a refusal of our credentials for a minute, an unavailable endpoint for a
+// few seconds.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Logger, SecretRegistry } from "../logger.js";
-import {
-  InterError,
-  InterUnavailableError,
-  badResponse,
-  errorFromAnswer,
-  interError,
-} from "./errors.js";
+import { InterError, InterUnavailableError, badResponse, errorFromAnswer, interError } from "./errors.js";
 import type { InterHttp } from "./http.js";
-import type { StoredToken, TokenStore } from "./token-store.js";
+import type { CooldownScope, StoredToken, TokenCooldown, TokenStore } from "./token-store.js";
 
 const tokenResponse = z.object({
   access_token: z.string().min(1),
@@ -30,8 +26,15 @@ export interface TokenProvider {
   readonly scopes: readonly string[];
   /** A bearer token valid for at least the margin. */
   get(): Promise<string>;
-  /** The bank refused `token` (401): forget it here and in the fleet cache, unless already replaced. */
-  invalidate(token: string): Promise<void>;
+  /**
+   * The bank refused `token` with a 401. Forgets it here and in the fleet cache (unless already
+   * replaced) and returns true, so the caller may try once more with a new token — except when `token`
+   * itself replaced a refused one moments ago: a second 401 then says something is wrong beyond
+   * expiry, and asking again would only burn the 5-a-minute token budget, so it returns false.
+   */
+  invalidate(token: string): Promise<boolean>;
+  /** Stops waiting for other processes' token calls (for shutdown). */
+  close(): void;
 }
 
 export interface TokenProviderOptions {
@@ -47,8 +50,12 @@ export interface TokenProviderOptions {
   secrets?: SecretRegistry;
   /** How long the lock holder may take to get a token; others wait up to this long plus a little. */
   lockTtlMs?: number;
-  /** How long the fleet waits after the endpoint refused our credentials before asking again. */
+  /** Cooldown after the endpoint refused our credentials (400/401/403). */
   refusalCooldownMs?: number;
+  /** Cooldown after the endpoint was unavailable (5xx, timeout, connection). */
+  unavailableCooldownMs?: number;
+  /** A 401 on a token that replaced a refused one less than this ago does not make us ask again. */
+  minTokenAgeForRefreshMs?: number;
   now?: () => number;
 }
 
@@ -58,15 +65,44 @@ function usable(token: StoredToken | undefined, marginMs: number, now: number): 
   return token.expiresAt - margin > now;
 }
 
+const REFUSALS = new Set(["INTER_AUTH", "INTER_FORBIDDEN", "INTER_REJECTED"]);
+
 export function createTokenProvider(options: TokenProviderOptions): TokenProvider {
   const { http, store, logger, secrets, marginMs } = options;
   const now = options.now ?? Date.now;
   const lockTtlMs = options.lockTtlMs ?? 45_000;
   const refusalCooldownMs = options.refusalCooldownMs ?? 60_000;
+  const unavailableCooldownMs = options.unavailableCooldownMs ?? 5_000;
+  const minTokenAgeMs = options.minTokenAgeForRefreshMs ?? 10_000;
   const scope = options.scopes.join(" ");
   const owner = randomUUID();
   let cached: StoredToken | undefined;
   let inflight: Promise<StoredToken> | undefined;
+  let localCooldown: TokenCooldown | undefined;
+  let closed = false;
+  let replacingRefused = false;
+
+  function cooldownError(cooldown: TokenCooldown, where: string): InterError {
+    const waitMs = Math.max(0, cooldown.until - now());
+    return interError({
+      code: cooldown.code,
+      operation: "token",
+      retryable: !REFUSALS.has(cooldown.code),
+      retryAfterMs: waitMs,
+      ...(cooldown.status === undefined ? {} : { status: cooldown.status }),
+      message: `${cooldown.message} (${where}; next token request in ${String(Math.ceil(waitMs / 1000))} s)`,
+    });
+  }
+
+  /** What to remember after a failed token call, and for whom. */
+  function cooldownFor(error: InterError): { cooldown: TokenCooldown; scope: CooldownScope } {
+    const base = { code: error.code, message: error.message, ...(error.status === undefined ? {} : { status: error.status }) };
+    if (error.code === "INTER_RATE_LIMITED") {
+      return { cooldown: { ...base, until: now() + (error.retryAfterMs ?? 60_000) }, scope: "integration" };
+    }
+    if (REFUSALS.has(error.code)) return { cooldown: { ...base, until: now() + refusalCooldownMs }, scope: "credentials" };
+    return { cooldown: { ...base, until: now() + unavailableCooldownMs }, scope: "integration" };
+  }
 
   async function requestToken(): Promise<StoredToken> {
     const form = new URLSearchParams({
@@ -76,44 +112,42 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       scope,
     });
     const sentAt = now();
-    const answer = await http.exchange({
-      operation: "token",
-      method: "POST",
-      path: "/oauth/v2/token",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: form.toString(),
-    });
-    if (answer.status !== 200) {
-      const error = errorFromAnswer({ operation: "token", ...answer });
-      const until =
-        error.code === "INTER_RATE_LIMITED"
-          ? now() + (error.retryAfterMs ?? 60_000)
-          : ["INTER_AUTH", "INTER_FORBIDDEN", "INTER_REJECTED"].includes(error.code)
-            ? now() + refusalCooldownMs
-            : undefined;
-      if (until !== undefined && store) {
-        await store
-          .writeCooldown({ until, code: error.code, message: error.message, status: answer.status }, now())
-          .catch(() => undefined);
-      }
-      throw error;
-    }
-    let body: z.infer<typeof tokenResponse>;
     try {
-      body = tokenResponse.parse(JSON.parse(answer.body));
-    } catch (cause) {
-      throw badResponse("token", "not a token response", cause, answer.status);
+      const answer = await http.exchange({
+        operation: "token",
+        method: "POST",
+        path: "/oauth/v2/token",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+      });
+      if (answer.status !== 200) throw errorFromAnswer({ operation: "token", ...answer });
+      let body: z.infer<typeof tokenResponse>;
+      try {
+        body = tokenResponse.parse(JSON.parse(answer.body));
+      } catch (cause) {
+        throw badResponse("token", "not a token response", cause, answer.status);
+      }
+      secrets?.add(body.access_token);
+      localCooldown = undefined;
+      logger.info({ scope: body.scope ?? scope, expiresInSeconds: body.expires_in }, "obtained an Inter access token");
+      // Count the lifetime from when we asked, not when the answer came: never overestimate it.
+      return {
+        accessToken: body.access_token,
+        obtainedAt: sentAt,
+        expiresAt: sentAt + body.expires_in * 1000,
+        scope: body.scope ?? scope,
+        ...(replacingRefused ? { afterRefusal: true } : {}),
+      };
+    } catch (err) {
+      if (err instanceof InterError) {
+        const { cooldown, scope: who } = cooldownFor(err);
+        localCooldown = cooldown;
+        await store?.writeCooldown(cooldown, who, now()).catch((e: unknown) => {
+          logger.warn({ err: e }, "could not share the token cooldown through Redis");
+        });
+      }
+      throw err;
     }
-    secrets?.add(body.access_token);
-    // Count the lifetime from when we asked, not when the answer came: never overestimate it.
-    const token: StoredToken = {
-      accessToken: body.access_token,
-      obtainedAt: sentAt,
-      expiresAt: sentAt + body.expires_in * 1000,
-      scope: body.scope ?? scope,
-    };
-    logger.info({ scope: token.scope, expiresInSeconds: body.expires_in }, "obtained an Inter access token");
-    return token;
   }
 
   async function fromFleet(fleet: TokenStore): Promise<StoredToken> {
@@ -125,33 +159,32 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
         return shared;
       }
       const cooldown = await fleet.readCooldown();
-      if (cooldown && cooldown.until > now()) {
-        throw interError({
-          code: cooldown.code,
-          operation: "token",
-          retryable: cooldown.code === "INTER_RATE_LIMITED",
-          retryAfterMs: cooldown.until - now(),
-          ...(cooldown.status === undefined ? {} : { status: cooldown.status }),
-          message: `${cooldown.message} (shared by the fleet; next token request in ${String(Math.ceil((cooldown.until - now()) / 1000))} s)`,
-        });
-      }
+      if (cooldown && cooldown.until > now()) throw cooldownError(cooldown, "shared by the fleet");
       if (await fleet.tryLock(owner, lockTtlMs)) {
         try {
           const again = await fleet.read(); // it may have been written between our read and the lock
-          if (usable(again, marginMs, now())) return again;
+          if (usable(again, marginMs, now())) {
+            secrets?.add(again.accessToken);
+            return again;
+          }
           const token = await requestToken();
-          await fleet.write(token, now());
+          // The bank gave us a token: use it even if sharing it fails (others will ask on their own).
+          await fleet.write(token, now()).catch((e: unknown) => {
+            logger.warn({ err: e }, "could not share the Inter token through Redis");
+          });
           return token;
         } finally {
           await fleet.unlock(owner).catch(() => undefined);
         }
       }
-      if (now() > deadline) {
+      if (closed || now() > deadline) {
         throw new InterUnavailableError({
           code: "INTER_TIMEOUT",
           operation: "token",
           retryable: true,
-          message: "token: timed out waiting for another worker process to obtain an Inter token",
+          message: closed
+            ? "token: shutting down while another worker process was obtaining an Inter token"
+            : "token: timed out waiting for another worker process to obtain an Inter token",
         });
       }
       // Another process holds the lock and is asking the bank: poll the cache, gently.
@@ -160,6 +193,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   }
 
   async function obtain(): Promise<StoredToken> {
+    if (localCooldown && localCooldown.until > now()) throw cooldownError(localCooldown, "remembered by this process");
     let token: StoredToken;
     try {
       token = store ? await fromFleet(store) : await requestToken();
@@ -175,6 +209,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       });
     }
     cached = token;
+    replacingRefused = false;
     return token;
   }
 
@@ -188,8 +223,25 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       return (await inflight).accessToken;
     },
     async invalidate(token) {
-      if (cached?.accessToken === token) cached = undefined;
-      if (store) await store.invalidate(token);
+      const known = cached?.accessToken === token ? cached : undefined;
+      if (known?.afterRefusal === true && now() - known.obtainedAt < minTokenAgeMs) {
+        logger.warn(
+          { ageMs: now() - known.obtainedAt },
+          "Inter refused the access token that replaced a refused one moments ago; not asking for another yet",
+        );
+        return false;
+      }
+      if (known) cached = undefined;
+      replacingRefused = true;
+      try {
+        await store?.invalidate(token);
+      } catch (err) {
+        logger.warn({ err }, "could not drop the refused token from the shared cache");
+      }
+      return true;
+    },
+    close() {
+      closed = true;
     },
   };
 }

@@ -11,15 +11,24 @@ export interface StoredToken {
   expiresAt: number;
   obtainedAt: number;
   scope: string;
+  /** Asked for because the bank refused the previous token with a 401. */
+  afterRefusal?: boolean;
 }
 
-/** A refusal or a 429 from the token endpoint, shared so that the fleet does not hammer it. */
+/** A failed token call, remembered so that the fleet does not hammer the endpoint. */
 export interface TokenCooldown {
   until: number;
   code: InterErrorCode;
   message: string;
   status?: number;
 }
+
+/**
+ * Who a cooldown applies to. A 429 or an unavailable endpoint concerns every process of the
+ * integration; a refusal of our credentials concerns only the processes using the same secret (one
+ * worker left with a rotated-out secret must not block the others).
+ */
+export type CooldownScope = "integration" | "credentials";
 
 export interface TokenStore {
   read(): Promise<StoredToken | undefined>;
@@ -28,17 +37,21 @@ export interface TokenStore {
   unlock(owner: string): Promise<void>;
   /** Deletes the shared token only if it is still `accessToken` (a newer one is kept). */
   invalidate(accessToken: string): Promise<void>;
+  /** The cooldown that applies to us, if any (the later one when both scopes have one). */
   readCooldown(): Promise<TokenCooldown | undefined>;
-  writeCooldown(cooldown: TokenCooldown, now: number): Promise<void>;
+  writeCooldown(cooldown: TokenCooldown, scope: CooldownScope, now: number): Promise<void>;
 }
 
-/** Key of one integration's token for one scope set; the secret is not part of it. */
+function fingerprint(parts: readonly string[]): string {
+  return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 24);
+}
+
+/**
+ * Key of one integration's token for one scope set (the secret is not part of it). The fingerprint is
+ * a hash tag, so the token, its lock and its cooldowns share one Redis Cluster slot.
+ */
 export function tokenKey(prefix: string, baseUrl: string, clientId: string, scopes: readonly string[]): string {
-  const fingerprint = createHash("sha256")
-    .update([baseUrl, clientId, [...scopes].sort().join(" ")].join("\n"))
-    .digest("hex")
-    .slice(0, 24);
-  return `${prefix}:inter-token:${fingerprint}`;
+  return `${prefix}:inter-token:{${fingerprint([baseUrl, clientId, [...scopes].sort().join(" ")])}}`;
 }
 
 const DELETE_IF_TOKEN = `
@@ -58,9 +71,21 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-export function createRedisTokenStore(redis: Redis, key: string): TokenStore {
+function asCooldown(value: unknown): TokenCooldown | undefined {
+  const c = value as Partial<TokenCooldown> | undefined;
+  return c && typeof c.until === "number" && typeof c.code === "string" && typeof c.message === "string"
+    ? (c as TokenCooldown)
+    : undefined;
+}
+
+/** `clientSecret` only feeds a hash that names the credentials' own cooldown key. */
+export function createRedisTokenStore(redis: Redis, key: string, clientSecret: string): TokenStore {
   const lockKey = `${key}:lock`;
-  const cooldownKey = `${key}:cooldown`;
+  const cooldownKeys: Record<CooldownScope, string> = {
+    integration: `${key}:cooldown`,
+    credentials: `${key}:refused:${fingerprint([clientSecret])}`,
+  };
+  const ttl = (until: number, now: number): number => Math.floor(until - now);
   return {
     async read() {
       const token = parseJson(await redis.get(key)) as Partial<StoredToken> | undefined;
@@ -69,11 +94,11 @@ export function createRedisTokenStore(redis: Redis, key: string): TokenStore {
         : undefined;
     },
     async write(token, now) {
-      const ttl = token.expiresAt - now;
-      if (ttl > 0) await redis.set(key, JSON.stringify(token), "PX", ttl);
+      const ms = ttl(token.expiresAt, now);
+      if (ms > 0) await redis.set(key, JSON.stringify(token), "PX", ms);
     },
     async tryLock(owner, ttlMs) {
-      return (await redis.set(lockKey, owner, "PX", ttlMs, "NX")) === "OK";
+      return (await redis.set(lockKey, owner, "PX", Math.max(1, Math.floor(ttlMs)), "NX")) === "OK";
     },
     async unlock(owner) {
       await redis.eval(DELETE_IF_OWNER, 1, lockKey, owner);
@@ -82,14 +107,15 @@ export function createRedisTokenStore(redis: Redis, key: string): TokenStore {
       await redis.eval(DELETE_IF_TOKEN, 1, key, accessToken);
     },
     async readCooldown() {
-      const cooldown = parseJson(await redis.get(cooldownKey)) as Partial<TokenCooldown> | undefined;
-      return cooldown && typeof cooldown.until === "number" && typeof cooldown.code === "string"
-        ? (cooldown as TokenCooldown)
-        : undefined;
+      const [shared, own] = await redis.mget(cooldownKeys.integration, cooldownKeys.credentials);
+      const found = [asCooldown(parseJson(shared ?? null)), asCooldown(parseJson(own ?? null))].filter(
+        (c): c is TokenCooldown => c !== undefined,
+      );
+      return found.sort((a, b) => b.until - a.until)[0];
     },
-    async writeCooldown(cooldown, now) {
-      const ttl = cooldown.until - now;
-      if (ttl > 0) await redis.set(cooldownKey, JSON.stringify(cooldown), "PX", ttl);
+    async writeCooldown(cooldown, scope, now) {
+      const ms = ttl(cooldown.until, now);
+      if (ms > 0) await redis.set(cooldownKeys[scope], JSON.stringify(cooldown), "PX", ms);
     },
   };
 }

@@ -163,6 +163,27 @@ export function isIsoDate(text: string): boolean {
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
+/**
+ * The first instant of São Paulo calendar day `isoDate` (`YYYY-MM-DD`), in epoch ms: 00:00 local time
+ * (today 03:00 UTC). When a daylight-saving change skipped midnight (Brazil's DST began at 00:00 until
+ * 2018), the day starts at the first local time that existed, 01:00. Throws RangeError for a bad date.
+ */
+export function saoPauloStartOfDay(isoDate: string, offsetOf: OffsetLookup = saoPauloOffsetMinutes): number {
+  const m = ISO_DATE.exec(isoDate);
+  if (!m || !isIsoDate(isoDate)) throw new RangeError(`not a YYYY-MM-DD date: ${isoDate}`);
+  const wallMidnightAsUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  // Midnight under the offset in force just before the day and the one in force early in it; the
+  // earliest instant that really falls on that day wins.
+  let start = Infinity;
+  for (const probe of [wallMidnightAsUtc, wallMidnightAsUtc + 6 * 3_600_000]) {
+    const candidate = wallMidnightAsUtc - offsetOf(probe) * 60_000;
+    if (candidate < start && saoPauloToday(candidate, offsetOf) === isoDate) start = candidate;
+  }
+  // Unreachable for a real time zone (one of the two offsets is in force at the day's first instant).
+  if (start === Infinity) throw new RangeError(`no start of day found for ${isoDate}`);
+  return start;
+}
+
 /** Compares two `YYYY-MM-DD` dates (lexical order is calendar order for this format). */
 export function compareIsoDates(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -1,7 +1,7 @@
 // Masking of personal data for logs, errors and CLI output (DESIGN.md §2.5). Pure functions.
 // Each mask keeps enough to tell two values apart in an incident, never enough to rebuild one.
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID } from "./uuid.js";
 
 function stars(n: number): string {
   return "*".repeat(Math.max(1, Math.min(n, 8)));
@@ -57,4 +57,27 @@ export function maskPixKey(value: string): string {
 /** A BR Code (Pix copia e cola) carries the payee's key, name and city: keep only its start and size. */
 export function maskBrCode(value: string): string {
   return `${value.slice(0, 6)}…(${String(value.length)} chars)`;
+}
+
+// Shapes of personal data in free text (a bank's error `detail`, say): e-mails, +55 phones, CPF and
+// CNPJ (plain or formatted, the CNPJ possibly alphanumeric).
+const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const PHONE_IN_TEXT = /\+55\d{10,11}\b/g;
+const CPF_IN_TEXT = /\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b/g;
+const CNPJ_IN_TEXT = /\b[0-9A-Z]{2}\.?[0-9A-Z]{3}\.?[0-9A-Z]{3}\/?[0-9A-Z]{4}-?\d{2}\b/g;
+
+/**
+ * Masks personal data inside free text: first the exact values we know (the payment's key, document,
+ * name, account…), then anything shaped like an e-mail, a +55 phone, a CPF or a CNPJ.
+ */
+export function scrubPersonalData(text: string, known: readonly string[] = []): string {
+  let out = text;
+  for (const value of [...known].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
+    if (out.includes(value)) out = out.split(value).join(maskText(value));
+  }
+  return out
+    .replace(EMAIL_IN_TEXT, (m) => maskEmail(m))
+    .replace(PHONE_IN_TEXT, (m) => maskPhone(m))
+    .replace(CNPJ_IN_TEXT, (m) => maskDocument(m))
+    .replace(CPF_IN_TEXT, (m) => maskDocument(m));
 }

@@ -1,8 +1,8 @@
 // Development certificates for the emulator and the client, made with node-forge (installed by `npm ci`;
 // no openssl binary assumed). Keys come from Node's own crypto (fast, native) and are signed by forge.
 // These certificates are for the local emulator only; real Inter certificates are never generated here.
-import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
+import { X509Certificate, generateKeyPairSync, randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import forge from "node-forge";
@@ -146,15 +146,28 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** True when every certificate of the set in `dir` stays valid for another week. */
+async function stillValid(paths: DevCertPaths): Promise<boolean> {
+  const weekFromNow = Date.now() + 7 * DAY_MS;
+  try {
+    const certs = await Promise.all(
+      [paths.caCert, paths.serverCert, paths.clientCert, paths.callbackCert].map(async (p) => new X509Certificate(await readFile(p))),
+    );
+    return certs.every((c) => new Date(c.validTo).getTime() > weekFromNow);
+  } catch {
+    return false;
+  }
+}
+
 /** Writes a dev certificate set into `dir` (keys 0600, folder 0700). Keeps an existing complete set
- * unless `force`; returns whether it wrote. */
+ * that stays valid for another week, unless `force`; returns whether it wrote. */
 export async function writeDevCertificates(
   dir: string,
   options: { force?: boolean; days?: number } = {},
 ): Promise<{ paths: DevCertPaths; created: boolean }> {
   const paths = devCertPaths(dir);
   const files = Object.values(DEV_CERT_FILES).map((f) => join(dir, f));
-  if (!options.force && (await Promise.all(files.map(exists))).every(Boolean)) {
+  if (!options.force && (await Promise.all(files.map(exists))).every(Boolean) && (await stillValid(paths))) {
     return { paths, created: false };
   }
   const set = generateDevCertificateSet(options.days === undefined ? {} : { days: options.days });

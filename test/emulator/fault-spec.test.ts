@@ -29,6 +29,11 @@ describe("parseFaultRule", () => {
 
   it("parses every fault type with its parameters", () => {
     expect(parseFaultRule("/oauth/v2/token status status=503").fault).toEqual({ type: "status", status: 503 });
+    // Any status a proxy or gateway between us and Inter may answer, 300 to 599.
+    expect(parseFaultRule("POST /banking/v2/pix status status=408").fault).toEqual({ type: "status", status: 408 });
+    for (const status of [300, 302, 418, 429, 501, 599]) {
+      expect(parseFaultRule(`* status status=${status}`).fault).toEqual({ type: "status", status });
+    }
     expect(parseFaultRule("* rate-limit retryAfter=7 skip=2").fault).toEqual({ type: "rate-limit", retryAfterSeconds: 7 });
     expect(parseFaultRule("* rate-limit").fault).toEqual({ type: "rate-limit" });
     expect(parseFaultRule("get * reset-before").method).toBe("GET");
@@ -51,7 +56,9 @@ describe("parseFaultRule", () => {
       ["* latency", /latency needs ms/],
       ["* latency ms=fast", /ms must be a non-negative integer/],
       ["* latency ms=5 colour=red", /unknown parameter "colour" for fault "latency"/],
-      ["* status status=418", /status/],
+      ["* status status=299", /from 300 to 599/],
+      ["* status status=600", /from 300 to 599/],
+      ["* status", /status needs status=<300-599>/],
       ["* reset-after p=1.5", /p must be a number from 0 to 1/],
       ["* reset-after times=-1", /times must be/],
       ["* final-status status=PAGO", /status/],
@@ -74,6 +81,10 @@ describe("parseFaultRule", () => {
     expect(() => validateFaultRule({ fault: { type: "latency" } })).toThrow(/fault\.ms/);
     expect(() => validateFaultRule({ path: "banking", fault: { type: "garbled-200" } })).toThrow(/path/);
     expect(() => validateFaultRule({ fault: { type: "garbled-200" }, extra: 1 })).toThrow(FaultSpecError);
+    expect(validateFaultRule({ fault: { type: "status", status: 308 } }).fault).toEqual({ type: "status", status: 308 });
+    for (const status of [200, 299, 600, 408.5]) {
+      expect(() => validateFaultRule({ fault: { type: "status", status } }), String(status)).toThrow(/fault\.status/);
+    }
   });
 });
 

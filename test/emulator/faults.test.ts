@@ -56,7 +56,33 @@ describe("faults before execution", () => {
       expect(res.status).toBe(504);
       expect(body(res)["title"]).toMatch(/tempo esgotado/);
     });
+    await withFault("POST /banking/v2/pix status status=502", async () => {
+      const res = await api.sendPix(keyPayment());
+      expect(res.status).toBe(502);
+      expect(body(res)["title"]).toBe("Serviço Indisponível");
+    });
     expect(executions()).toBe(before);
+  });
+
+  it("status also answers 3xx/4xx, as a proxy or gateway between us and Inter would, with a generic Problema", async () => {
+    await paidCodigo();
+    const before = executions();
+    for (const [status, title] of [
+      [408, "Request Timeout"],
+      [413, "Payload Too Large"],
+      [302, "Found"],
+      [429, "Too Many Requests"],
+    ] as const) {
+      await withFault(`POST /banking/v2/pix status status=${status}`, async () => {
+        const res = await api.sendPix(keyPayment());
+        expect(res.status).toBe(status);
+        expect(res.json).toEqual({ title, detail: matching(/proxy ou gateway/), timestamp: matching(TIMESTAMP) });
+        expect(res.headers["retry-after"]).toBeUndefined();
+      });
+    }
+    expect(executions()).toBe(before);
+    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.byStatus).toMatchObject({ "408": 1, "413": 1, "302": 1, "429": 1 });
+    expect(emulator.ledger.snapshot().rateLimited["POST /banking/v2/pix"]).toBeUndefined();
   });
 
   it("rate-limit answers 429, with Retry-After when given", async () => {
@@ -234,7 +260,8 @@ describe("admin fault routes", () => {
     const bad = await admin.admin("POST", "/faults", { spec: "* explode" });
     expect(bad.status).toBe(400);
     expect(body(bad)["error"]).toMatch(/unknown fault "explode"/);
-    expect((await admin.admin("POST", "/faults", { fault: { type: "status", status: 418 } })).status).toBe(400);
+    expect((await admin.admin("POST", "/faults", { fault: { type: "status", status: 200 } })).status).toBe(400);
+    expect(body(await admin.admin("POST", "/faults", { spec: "* status status=600" }))["error"]).toMatch(/300 to 599/);
     expect((await admin.admin("DELETE", "/faults")).status).toBe(204);
     expect(emulator.faults.list()).toEqual([]);
   });

@@ -1,8 +1,7 @@
 // Every path of the payment state machine, through the running emulator (§4.1, §9).
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/emulator.js";
-import { saoPauloToday } from "../../src/payments/calendar.js";
-import { apiFor, body, emulatorFor, eventually, keyPayment, NO_LIMITS, statusOf, type Api } from "./support.js";
+import { apiFor, body, emulatorFor, eventually, keyPayment, manualClock, NO_LIMITS, saoPauloDateIn, SP_MIDNIGHT, statusOf, type Api } from "./support.js";
 import { anyString } from "./matchers.js";
 
 const INSTANT = { sentAfterMs: 0, paidAfterMs: 0 };
@@ -135,34 +134,60 @@ describe("approval", () => {
 });
 
 describe("scheduled payments", () => {
-  const tomorrow = (): string => saoPauloToday(Date.now() + 86_400_000);
+  // Two days ahead, so that a run at 00:00 of the date cannot happen while these tests run.
+  const later = (): string => saoPauloDateIn(2);
+
+  it("run by themselves at 00:00 São Paulo of their dataPagamento (scheduledRunsAfterMs null, the default)", async () => {
+    const clock = manualClock(SP_MIDNIGHT - 10 * 60_000); // 23:50 on 27 Nov 2026
+    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 100, paidAfterMs: 300 }, tokenTtlSeconds: 3 * 86_400, clock });
+    const api = apiFor(emulator);
+    const due = await send(api, keyPayment(1, "a@example.com", { dataPagamento: "2026-11-28" }));
+    const dayAfter = await send(api, keyPayment(1, "a@example.com", { dataPagamento: "2026-11-29" }));
+    expect([due.tipoRetorno, dayAfter.tipoRetorno]).toEqual(["AGENDADO", "AGENDADO"]);
+    clock.set(SP_MIDNIGHT - 1); // 23:59:59.999
+    expect(await statusOf(api, due.codigo)).toBe("AGENDADO");
+    clock.set(SP_MIDNIGHT + 100);
+    expect(await statusOf(api, due.codigo)).toBe("ENVIADO");
+    clock.set(SP_MIDNIGHT + 300);
+    expect(await statusOf(api, due.codigo)).toBe("PAGO");
+    expect(emulator.payment(due.codigo)?.history.map((h) => [h.status, h.at])).toEqual([
+      ["CRIADO", "2026-11-28T02:50:00.000Z"],
+      ["APROVADO", "2026-11-28T02:50:00.000Z"],
+      ["AGENDADO", "2026-11-28T02:50:00.000Z"],
+      ["ENVIADO", "2026-11-28T03:00:00.100Z"],
+      ["PAGO", "2026-11-28T03:00:00.300Z"],
+    ]);
+    expect(await statusOf(api, dayAfter.codigo)).toBe("AGENDADO");
+    clock.set(SP_MIDNIGHT + 86_400_000 + 300);
+    expect(await statusOf(api, dayAfter.codigo)).toBe("PAGO");
+  });
 
   it("AGENDADO until runScheduled, then executed", async () => {
     const emulator = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT });
     const api = apiFor(emulator);
-    const { codigo, tipoRetorno } = await send(api, keyPayment(1, "a@example.com", { dataPagamento: tomorrow() }));
+    const { codigo, tipoRetorno } = await send(api, keyPayment(1, "a@example.com", { dataPagamento: later() }));
     expect(tipoRetorno).toBe("AGENDADO");
     expect(await statusOf(api, codigo)).toBe("AGENDADO");
     expect(emulator.payment(codigo)?.waitingFor).toBe("schedule");
     emulator.runScheduled(codigo);
     expect(await statusOf(api, codigo)).toBe("PAGO");
     expect(historyOf(emulator, codigo)).toEqual(["CRIADO", "APROVADO", "AGENDADO", "ENVIADO", "PAGO"]);
-    const other = await send(api, keyPayment(1, "a@example.com", { dataPagamento: tomorrow() }));
+    const other = await send(api, keyPayment(1, "a@example.com", { dataPagamento: later() }));
     expect((await api.admin("POST", `/payments/${other.codigo}/run`)).json).toMatchObject({ status: "PAGO" });
     expect((await api.admin("POST", `/payments/${other.codigo}/run`)).status).toBe(409);
   });
 
-  it("runs by itself after scheduledRunsAfterMs", async () => {
+  it("runs by itself after scheduledRunsAfterMs when set (tests, demo), whatever its date", async () => {
     const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { ...INSTANT, scheduledRunsAfterMs: 30 } });
     const api = apiFor(emulator);
-    const { codigo } = await send(api, keyPayment(1, "a@example.com", { dataPagamento: tomorrow() }));
+    const { codigo } = await send(api, keyPayment(1, "a@example.com", { dataPagamento: later() }));
     await until(api, codigo, "PAGO");
   });
 
   it("with approval: APROVACAO first, then AGENDADO", async () => {
     const emulator = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT, approval: { required: true } });
     const api = apiFor(emulator);
-    const { codigo, tipoRetorno } = await send(api, keyPayment(1, "a@example.com", { dataPagamento: tomorrow() }));
+    const { codigo, tipoRetorno } = await send(api, keyPayment(1, "a@example.com", { dataPagamento: later() }));
     expect(tipoRetorno).toBe("APROVACAO");
     emulator.approve(codigo);
     expect(await statusOf(api, codigo)).toBe("AGENDADO");

@@ -1,7 +1,10 @@
 // Inter's rate limits (§6.2): 429 with Retry-After, counted in the ledger, configurable and scalable.
+// Windows are fixed and run on the emulator's clock; these tests hold the clock still (manualClock), so a
+// window is anchored at a known instant and stays open however slowly a loaded machine sends — then
+// move it to the window's end to see the quota come back.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { apiFor, emulatorFor, keyPayment, NO_LIMITS, type ApiResponse } from "./support.js";
+import { apiFor, emulatorFor, keyPayment, manualClock, NO_LIMITS, type ApiResponse } from "./support.js";
 
 function retryAfter(res: ApiResponse): number {
   return Number(res.headers["retry-after"]);
@@ -9,20 +12,26 @@ function retryAfter(res: ApiResponse): number {
 
 describe("send limits", () => {
   it("at most 1 send per second by default", async () => {
-    const emulator = await emulatorFor();
+    const clock = manualClock(Date.now());
+    const emulator = await emulatorFor({ clock });
     const api = apiFor(emulator);
     const first = await api.sendPix(keyPayment());
     const second = await api.sendPix(keyPayment());
     expect(first.status).toBe(200);
     expect(second.status).toBe(429);
     expect(retryAfter(second)).toBe(1);
+    clock.advance(999);
+    expect((await api.sendPix(keyPayment())).status).toBe(429);
+    clock.advance(1); // one second after the window's first call
+    expect((await api.sendPix(keyPayment())).status).toBe(200);
     const snap = emulator.ledger.snapshot();
-    expect(snap.rateLimited["POST /banking/v2/pix"]).toBe(1);
-    expect(snap.executions.total).toBe(1);
+    expect(snap.rateLimited["POST /banking/v2/pix"]).toBe(2);
+    expect(snap.executions.total).toBe(2);
   });
 
   it("at most 60 sends a minute when the per-second limit is lifted; a 429 executes nothing", async () => {
-    const emulator = await emulatorFor({ limits: { sendPerSecond: 0 }, timing: { sentAfterMs: 0, paidAfterMs: 0 } });
+    const clock = manualClock(Date.now());
+    const emulator = await emulatorFor({ limits: { sendPerSecond: 0 }, timing: { sentAfterMs: 0, paidAfterMs: 0 }, clock });
     const api = apiFor(emulator);
     const statuses = await Promise.all(Array.from({ length: 61 }, () => api.sendPix(keyPayment(1), randomUUID()).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(60);
@@ -30,22 +39,35 @@ describe("send limits", () => {
     const snap = emulator.ledger.snapshot();
     expect(snap.executions.total).toBe(60);
     expect(snap.requests["POST /banking/v2/pix"]?.byStatus).toEqual({ "200": 60, "429": 1 });
+    clock.advance(30_000);
     const again = await api.sendPix(keyPayment(1));
-    expect(retryAfter(again)).toBeGreaterThanOrEqual(1);
-    expect(retryAfter(again)).toBeLessThanOrEqual(60);
+    expect(again.status).toBe(429);
+    expect(retryAfter(again)).toBe(30);
+    clock.advance(29_999);
+    expect(retryAfter(await api.sendPix(keyPayment(1)))).toBe(1);
+    clock.advance(1);
+    expect((await api.sendPix(keyPayment(1))).status).toBe(200);
   });
 
   it("scale 10 gives 10 sends a second", async () => {
-    const emulator = await emulatorFor({ limits: { scale: 10 } });
+    const clock = manualClock(Date.now());
+    const emulator = await emulatorFor({ limits: { scale: 10 }, clock });
     const api = apiFor(emulator);
     const statuses = await Promise.all(Array.from({ length: 11 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    clock.advance(999);
+    expect((await api.sendPix(keyPayment(1))).status).toBe(429);
+    clock.advance(1);
+    const next = await Promise.all(Array.from({ length: 11 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
+    expect(next.filter((s) => s === 200)).toHaveLength(10);
+    expect(emulator.ledger.snapshot().executions.total).toBe(20);
   });
 });
 
 describe("other limits", () => {
   it("status queries: 20 a minute", async () => {
-    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, status: 20 } });
+    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, status: 20 }, clock: manualClock(Date.now()) });
     const api = apiFor(emulator);
     const id = randomUUID();
     const statuses = await Promise.all(Array.from({ length: 21 }, () => api.getPix(id).then((r) => r.status)));
@@ -55,7 +77,7 @@ describe("other limits", () => {
   });
 
   it("webhook registration, callbacks listing and retry have their own budgets", async () => {
-    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, webhook: 10, callbacks: 10, callbackRetry: 5 } });
+    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, webhook: 10, callbacks: 10, callbackRetry: 5 }, clock: manualClock(Date.now()) });
     const api = apiFor(emulator);
     const hook = await Promise.all(Array.from({ length: 11 }, () => api.authed("GET", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status)));
     expect(hook.filter((s) => s === 429)).toHaveLength(1);
@@ -73,7 +95,7 @@ describe("other limits", () => {
   });
 
   it("0 and Infinity disable a limit", async () => {
-    const emulator = await emulatorFor({ limits: { send: Infinity, sendPerSecond: 0 } });
+    const emulator = await emulatorFor({ limits: { send: Infinity, sendPerSecond: 0 }, clock: manualClock(Date.now()) });
     const api = apiFor(emulator);
     const statuses = await Promise.all(Array.from({ length: 80 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
     expect(new Set(statuses)).toEqual(new Set([200]));

@@ -3,7 +3,19 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildBrCode } from "../../src/payments/brcode.js";
 import { saoPauloToday } from "../../src/payments/calendar.js";
-import { apiFor, body, emulatorFor, eventually, keyPayment, NO_LIMITS, TIMESTAMP, UUID } from "./support.js";
+import {
+  apiFor,
+  body,
+  emulatorFor,
+  eventually,
+  keyPayment,
+  manualClock,
+  NO_LIMITS,
+  saoPauloDateIn,
+  SP_MIDNIGHT,
+  TIMESTAMP,
+  UUID,
+} from "./support.js";
 import { anyString, containing, matching, objectWith } from "./matchers.js";
 
 const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 0, paidAfterMs: 0 } });
@@ -19,9 +31,12 @@ async function created(payload: unknown, key?: string): Promise<string> {
 
 describe("sending", () => {
   it("answers 200 with tipoRetorno, a UUID codigoSolicitacao and São Paulo dates", async () => {
+    const before = saoPauloToday(Date.now());
     const res = await api.sendPix(keyPayment(10.5));
+    const after = saoPauloToday(Date.now());
     expect(res.status).toBe(200);
-    const today = saoPauloToday(Date.now());
+    const today = body(res)["dataOperacao"];
+    expect([before, after]).toContain(today); // either side of a midnight the test may straddle
     expect(res.json).toEqual({ tipoRetorno: "PROCESSADO", codigoSolicitacao: matching(UUID), dataPagamento: today, dataOperacao: today });
   });
 
@@ -53,10 +68,15 @@ describe("sending", () => {
   });
 
   it("pays every key type", async () => {
-    for (const chave of ["fornecedor@example.com", "12345678000195", "+5511987654321", randomUUID()]) {
+    for (const chave of ["fornecedor@example.com", "12345678000195", "12ABC34501DE35", "+5511987654321", randomUUID(), randomUUID().toUpperCase()]) {
       const codigo = await created(keyPayment(1, chave));
       expect(body(await api.getPix(codigo))["transacaoPix"]).toMatchObject({ chave, status: "PAGO" });
     }
+  });
+
+  it("takes an alphanumeric CNPJ key as the payee's document, shown in full like any CNPJ", async () => {
+    const codigo = await created(keyPayment(1, "12ABC34501DE35"));
+    expect(body(await api.getPix(codigo))["transacaoPix"]).toMatchObject({ recebedor: { cpfCnpj: "12ABC34501DE35" } });
   });
 
   it("pays bank data and shows the bank fields in recebedor", async () => {
@@ -103,6 +123,26 @@ describe("sending", () => {
     const broken = await api.sendPix({ valor: 25, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code.slice(0, -4) + "FFFF" } });
     expect(broken.status).toBe(422);
     expect(broken.json).toEqual({ title: "Não foi possível processar o QR Code", detail: matching(/CRC/), timestamp: matching(TIMESTAMP) });
+  });
+
+  it("pays bank data whose holder has an alphanumeric CNPJ; account and branch stay digits only", async () => {
+    const dest = {
+      tipo: "DADOS_BANCARIOS",
+      contaCorrente: "7654321",
+      tipoConta: "CONTA_PAGAMENTO",
+      cpfCnpj: "12ABC34501DE35",
+      agencia: "0001",
+      nome: "Fornecedor Ltda",
+      instituicaoFinanceira: { ispb: "18236120" },
+    };
+    const codigo = await created({ valor: 5, destinatario: dest });
+    expect((body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>)["recebedor"]).toMatchObject({ cpfCnpj: "12ABC34501DE35" });
+    const letters = await api.sendPix({ valor: 5, destinatario: { ...dest, contaCorrente: "76543-X", agencia: "0001A" } });
+    expect(letters.status).toBe(400);
+    expect(body(letters)["violacoes"]).toEqual([
+      objectWith({ propriedade: "destinatario.contaCorrente", razao: containing("apenas dígitos") }),
+      objectWith({ propriedade: "destinatario.agencia", razao: containing("apenas dígitos") }),
+    ]);
   });
 
   it("accepts valor as a numeric string", async () => {
@@ -190,6 +230,30 @@ describe("idempotency (x-id-idempotente)", () => {
     expect(a).not.toBe(b);
   });
 
+  it("the key is looked up before validation: a replay after midnight gets the original answer although its date is now past", async () => {
+    // 23:59 in São Paulo on 27 Nov 2026; the payment is for today.
+    const clock = manualClock(SP_MIDNIGHT - 60_000);
+    const bank = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 0, paidAfterMs: 0 }, clock });
+    const bapi = apiFor(bank);
+    const key = randomUUID();
+    const payload = keyPayment(5, "a@example.com", { dataPagamento: "2026-11-27" });
+    const first = await bapi.sendPix(payload, key);
+    expect(first.status, first.text).toBe(200);
+    expect(body(first)).toMatchObject({ tipoRetorno: "PROCESSADO", dataPagamento: "2026-11-27", dataOperacao: "2026-11-27" });
+
+    clock.advance(2 * 60_000); // 00:01 on the 28th: "2026-11-27" is in the past now
+    const fresh = await bapi.sendPix(payload, randomUUID());
+    expect(fresh.status).toBe(400); // the same body as a new request fails validation…
+    expect(body(fresh)["violacoes"]).toEqual([objectWith({ propriedade: "dataPagamento" })]);
+    const replay = await bapi.sendPix(payload, key);
+    expect(replay.status, replay.text).toBe(200); // …but the retry of the executed one is answered
+    expect(replay.json).toEqual(first.json);
+    const conflict = await bapi.sendPix({ ...payload, valor: 6 }, key);
+    expect(conflict.status).toBe(409); // a reuse with another body is a conflict, not a 400
+    const snap = bank.ledger.snapshot();
+    expect(snap.executions).toMatchObject({ total: 1, replays: 1, conflicts: 1, byIdempotencyKey: { [key]: 1 } });
+  });
+
   it("a bank that forgets keys executes a retried POST twice (what the chaos suite guards against)", async () => {
     const forgetful = await emulatorFor({ limits: NO_LIMITS, idempotency: false, timing: { sentAfterMs: 0, paidAfterMs: 0 } });
     const fapi = apiFor(forgetful);
@@ -206,14 +270,35 @@ describe("idempotency (x-id-idempotente)", () => {
 
 describe("dates", () => {
   it("schedules a future dataPagamento and refuses a past one", async () => {
-    const tomorrow = saoPauloToday(Date.now() + 86_400_000);
-    const res = await api.sendPix(keyPayment(1, "a@example.com", { dataPagamento: tomorrow }));
-    expect(body(res)).toMatchObject({ tipoRetorno: "AGENDADO", dataPagamento: tomorrow });
+    // Two days ahead: still in the future if São Paulo's midnight passes during the test.
+    const future = saoPauloDateIn(2);
+    const res = await api.sendPix(keyPayment(1, "a@example.com", { dataPagamento: future }));
+    expect(body(res)).toMatchObject({ tipoRetorno: "AGENDADO", dataPagamento: future });
     const codigo = body(res)["codigoSolicitacao"] as string;
     expect(await eventually(async () => ((body(await api.getPix(codigo))["transacaoPix"] as { status: string }).status === "AGENDADO" ? true : undefined))).toBe(true);
     const yesterday = saoPauloToday(Date.now() - 86_400_000);
     const past = await api.sendPix(keyPayment(1, "a@example.com", { dataPagamento: yesterday }));
     expect(past.status).toBe(400);
     expect(body(past)["violacoes"]).toEqual([objectWith({ propriedade: "dataPagamento" })]);
+  });
+});
+
+describe("request bodies", () => {
+  it("the 1 MiB limit counts bytes, not characters", async () => {
+    // 600 000 "é" are 600 000 UTF-16 units but 1 200 000 bytes of UTF-8: over the limit.
+    const wide = JSON.stringify(keyPayment(1, "a@example.com", { descricao: "é".repeat(600_000) }));
+    expect(wide.length).toBeLessThan(1024 * 1024);
+    expect(Buffer.byteLength(wide)).toBeGreaterThan(1024 * 1024);
+    const tooLarge = await api.authed("POST", "/banking/v2/pix", { body: wide, headers: { "content-type": "application/json" } });
+    expect(tooLarge.status).toBe(413);
+    expect(body(tooLarge)).toMatchObject({ title: "Requisição muito grande.", timestamp: matching(TIMESTAMP) });
+
+    // Just under the limit in bytes, with multi-byte characters split across network chunks: read whole.
+    const descricao = "ç".repeat(500_000);
+    const near = JSON.stringify(keyPayment(1, "a@example.com", { descricao }));
+    expect(Buffer.byteLength(near)).toBeLessThan(1024 * 1024);
+    const res = await api.sendPix(JSON.parse(near));
+    expect(res.status).toBe(400); // read and parsed in full: only the 140-character rule fails
+    expect(body(res)["violacoes"]).toEqual([objectWith({ propriedade: "descricao", valor: descricao })]);
   });
 });

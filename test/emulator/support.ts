@@ -5,6 +5,7 @@ import { Agent, request } from "undici";
 import { afterAll } from "vitest";
 import { DEV_INTEGRATION, startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/emulator.js";
 import { createLogger } from "../../src/logger.js";
+import { saoPauloToday } from "../../src/payments/calendar.js";
 import { testCerts } from "../helpers/certs.js";
 
 export const ALL_SCOPES = DEV_INTEGRATION.scopes.join(" ");
@@ -137,6 +138,33 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(10);
   }
+}
+
+/** A clock for `EmulatorOptions.clock` that stands still until the test moves it. */
+export interface ManualClock {
+  (): number;
+  set(epochMs: number): void;
+  advance(ms: number): void;
+}
+
+export function manualClock(start: number): ManualClock {
+  let now = start;
+  const clock = (() => now) as ManualClock;
+  clock.set = (epochMs) => {
+    now = epochMs;
+  };
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  return clock;
+}
+
+/** 2026-11-28T00:00:00-03:00: midnight in São Paulo, for tests that cross it on a manual clock. */
+export const SP_MIDNIGHT = Date.UTC(2026, 10, 28, 3, 0);
+
+/** A São Paulo date `days` after today (2 or more stays in the future even if midnight passes mid-test). */
+export function saoPauloDateIn(days: number): string {
+  return saoPauloToday(Date.now() + days * 86_400_000);
 }
 
 /** A payment to a Pix key. */

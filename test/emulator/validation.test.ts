@@ -1,7 +1,10 @@
 // Every validation rule of POST /banking/v2/pix (inter-api.md §3.2), on the pure validator.
 import { describe, expect, it } from "vitest";
 import { validatePixRequest, type PixValidation } from "../../src/emulator/validation.js";
+import { pixKeyType } from "../../src/emulator/pix-key.js";
 import { buildBrCode } from "../../src/payments/brcode.js";
+import { ACCOUNT_TYPES } from "../../src/payments/recipient.js";
+import { matching } from "./matchers.js";
 
 const today = "2024-05-10";
 const options = { today, acceptStringValor: true };
@@ -88,13 +91,59 @@ describe("destinatario", () => {
   });
 
   it("CHAVE accepts e-mail, CPF, CNPJ, mobile phone and EVP keys, and nothing else", () => {
-    for (const chave of ["a.b+c@example.com.br", "12345678909", "12345678000195", "+5511987654321", "123e4567-e89b-42d3-a456-426614174000"]) {
+    for (const chave of [
+      "a.b+c@example.com.br",
+      "12345678909",
+      "12345678000195",
+      "12ABC34501DE35",
+      "+5511987654321",
+      "123e4567-e89b-42d3-a456-426614174000",
+      "123E4567-E89B-42D3-A456-426614174000",
+    ]) {
       expect(ok({ valor: 1, destinatario: { tipo: "CHAVE", chave } }).destinatario).toMatchObject({ tipo: "CHAVE", chave });
     }
-    for (const chave of ["123.456.789-09", "5511987654321", "+551187654321", "not-a-key", "1234567890", ""]) {
+    const invalid = [
+      "123.456.789-09",
+      "5511987654321",
+      "+551187654321",
+      "not-a-key",
+      "1234567890",
+      "",
+      "12.ABC.345/01DE-35", // punctuation
+      "12abc34501de35", // letters are upper case
+      "12ABC34501DE3A", // the two check characters are digits
+      "12ABC34501DE3", // 13 characters
+    ];
+    for (const chave of invalid) {
       expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "CHAVE", chave } }, options))).toEqual(["destinatario.chave"]);
     }
     expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "CHAVE" } }, options))).toEqual(["destinatario.chave"]);
+  });
+
+  it("tells CPF, alphanumeric CNPJ, phone, EVP and e-mail keys apart", () => {
+    expect(pixKeyType("12345678909")).toBe("CPF");
+    expect(pixKeyType("12345678000195")).toBe("CNPJ");
+    expect(pixKeyType("12ABC34501DE35")).toBe("CNPJ");
+    expect(pixKeyType("ABCDEFGHIJKL00")).toBe("CNPJ");
+    expect(pixKeyType("+5511987654321")).toBe("TELEFONE");
+    expect(pixKeyType("123E4567-E89B-42D3-A456-426614174000")).toBe("EVP");
+    expect(pixKeyType("a@example.com")).toBe("EMAIL");
+  });
+
+  it("DADOS_BANCARIOS: the document is a CPF or a CNPJ, alphanumeric included; account and branch are digits only", () => {
+    for (const cpfCnpj of ["12345678909", "12345678000195", "12ABC34501DE35"]) {
+      expect(ok({ valor: 1, destinatario: { ...bank, cpfCnpj } }).destinatario).toMatchObject({ cpfCnpj });
+    }
+    for (const cpfCnpj of ["12abc34501de35", "12ABC34501DE3X", "123456789", "123.456.789-09", "12.ABC.345/01DE-35"]) {
+      expect(violations(validatePixRequest({ valor: 1, destinatario: { ...bank, cpfCnpj } }, options)), cpfCnpj).toEqual([
+        { propriedade: "destinatario.cpfCnpj", razao: matching(/CPF \(11 dígitos\).*CNPJ \(14 caracteres/), valor: cpfCnpj },
+      ]);
+    }
+    const letters = violations(validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "12345-6", agencia: "0001X" } }, options));
+    expect(letters.map((v) => v.propriedade)).toEqual(["destinatario.contaCorrente", "destinatario.agencia"]);
+    for (const v of letters) expect(v.razao).toMatch(/apenas dígitos.*sem hífen nem letras/);
+    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "1".repeat(21) } }, options))).toEqual(["destinatario.contaCorrente"]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, agencia: "1".repeat(11) } }, options))).toEqual(["destinatario.agencia"]);
   });
 
   it("DADOS_BANCARIOS needs every field, a known tipoConta and an 8-digit ISPB", () => {
@@ -112,9 +161,13 @@ describe("destinatario", () => {
       "destinatario.instituicaoFinanceira.ispb",
     ]);
     expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, cpfCnpj: "123" } }, options))).toEqual(["destinatario.cpfCnpj"]);
-    for (const tipoConta of ["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"]) {
+    expect(ACCOUNT_TYPES).toEqual(["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"]); // §3.2
+    for (const tipoConta of ACCOUNT_TYPES) {
       expect(ok({ valor: 1, destinatario: { ...bank, tipoConta } }).destinatario).toMatchObject({ tipoConta });
     }
+    expect(violations(validatePixRequest({ valor: 1, destinatario: { ...bank, tipoConta: "conta_corrente" } }, options))[0]?.razao).toBe(
+      `O tipo de conta deve ser um de ${ACCOUNT_TYPES.join(", ")}`,
+    );
   });
 
   it("PIX_COPIA_E_COLA needs the code; an unprocessable code is a 422, not a 400", () => {

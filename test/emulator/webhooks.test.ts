@@ -6,7 +6,7 @@ import { TLSSocket } from "node:tls";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/emulator.js";
 import { testCerts } from "../helpers/certs.js";
-import { apiFor, body, emulatorFor, eventually, keyPayment, NO_LIMITS, type Api } from "./support.js";
+import { apiFor, body, emulatorFor, eventually, keyPayment, manualClock, NO_LIMITS, SP_MIDNIGHT, type Api } from "./support.js";
 import { anyString, matching, objectWith } from "./matchers.js";
 
 interface ReceivedCall {
@@ -133,14 +133,46 @@ describe("callbacks", () => {
   });
 
   it("fires when the payment turns final even if nobody polls", async () => {
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 20, paidAfterMs: 50 }, callbackRetryScale: FAST_RETRIES });
+    // The bank's clock stands still until we move it, so "not final yet" holds however slow the machine.
+    const clock = manualClock(Date.now());
+    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 20, paidAfterMs: 50 }, callbackRetryScale: FAST_RETRIES, clock });
     const api = apiFor(emulator);
     const hook = await receiver();
     await register(api, hook.url);
     const codigo = await pay(api);
+    expect(emulator.payment(codigo)?.status).toBe("APROVADO");
     expect(hook.calls).toHaveLength(0);
+    clock.advance(50);
     const call = await eventually(() => hook.calls[0]);
     expect(items(call)[0]).toMatchObject({ codigoSolicitacao: codigo, status: "EFETIVADO" });
+    // Only the wake timer could have sent it: no request reached the bank after the POST.
+    expect(Object.keys(emulator.ledger.snapshot().requests).sort()).toEqual([
+      "POST /banking/v2/pix",
+      "POST /oauth/v2/token",
+      "PUT /banking/v2/webhooks/pix-pagamento",
+    ]);
+  });
+
+  it("a scheduled payment runs at 00:00 São Paulo of its date on its own, and calls back", async () => {
+    // The bank's clock runs with real time but starts a minute before midnight of 27→28 Nov 2026.
+    let shift = SP_MIDNIGHT - 60_000 - Date.now();
+    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT, callbackRetryScale: FAST_RETRIES, clock: () => Date.now() + shift });
+    const api = apiFor(emulator);
+    const hook = await receiver();
+    await register(api, hook.url);
+    const res = await api.sendPix(keyPayment(3, "a@example.com", { dataPagamento: "2026-11-28" }));
+    expect(body(res)).toMatchObject({ tipoRetorno: "AGENDADO", dataOperacao: "2026-11-27" });
+    const codigo = body(res)["codigoSolicitacao"] as string;
+    // Jump to half a second before midnight. Reading the payment (in-process, synchronous) settles the
+    // bank and re-arms its wake timer for the run; after that nothing calls the bank.
+    shift = SP_MIDNIGHT - 500 - Date.now();
+    expect(emulator.payment(codigo)?.status).toBe("AGENDADO");
+    expect(hook.calls).toHaveLength(0);
+    const call = await eventually(() => hook.calls[0]);
+    expect(items(call)).toEqual([
+      objectWith({ codigoSolicitacao: codigo, status: "EFETIVADO", valor: "3.00", dataHoraMovimento: "2026-11-28T00:00:00.000000" }),
+    ]);
+    expect(emulator.ledger.snapshot().requests["GET /banking/v2/pix/{id}"]).toBeUndefined();
   });
 
   it("maps each final status to the callback vocabulary", async () => {

@@ -10,13 +10,14 @@ import {
   InterRateLimitedError,
   InterRejectedError,
   InterUnavailableError,
+  InterUnexpectedStatusError,
 } from "../../src/inter/errors.js";
 import type { PixOrder } from "../../src/inter/pix-request.js";
 import { bankFor } from "../helpers/bank.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
 
 const emulator = await startTestEmulator({ limits: NO_LIMITS });
-const { client } = bankFor(emulator, { env: { INTER_REQUEST_TIMEOUT_MS: "800" } });
+const { client } = bankFor(emulator);
 const order: PixOrder = { amountCents: 1050, recipient: { type: "key", key: "fornecedor@example.com" } };
 
 async function failure(promise: Promise<unknown>): Promise<InterError> {
@@ -50,25 +51,42 @@ describe("Inter client: errors", () => {
     expect(err.title).toMatch(/QR Code/);
   });
 
-  it("401 once: the token is refreshed and the call succeeds", async () => {
+  it("401 once: the token is refreshed and the call made again with the same idempotency key", async () => {
     emulator.faults.clear();
-    const before = emulator.ledger.snapshot().tokens.calls;
-    await client.sendPix(order, randomUUID()); // make sure a token is cached
+    const { client: fresh } = bankFor(emulator);
+    await fresh.sendPix(order, randomUUID()); // a token is cached
+    const before = emulator.ledger.snapshot();
     emulator.revokeTokens();
-    const sent = await client.sendPix(order, randomUUID());
-    expect(sent.codigoSolicitacao).toBeTruthy();
+    const key = randomUUID();
+    const sent = await fresh.sendPix(order, key);
     const after = emulator.ledger.snapshot();
-    expect(after.tokens.calls - before).toBeLessThanOrEqual(2);
-    expect(after.requests["POST /banking/v2/pix"]?.byStatus["401"]).toBeGreaterThanOrEqual(1);
+    expect(after.tokens.calls - before.tokens.calls).toBe(1);
+    expect((after.requests["POST /banking/v2/pix"]?.byStatus["401"] ?? 0) - (before.requests["POST /banking/v2/pix"]?.byStatus["401"] ?? 0)).toBe(1);
+    expect(emulator.payment(sent.codigoSolicitacao)?.idempotencyKey).toBe(key);
+    expect(after.executions.byIdempotencyKey[key]).toBe(1);
   });
 
   it("401 twice (empty body): auth error after exactly one refresh", async () => {
+    emulator.faults.clear();
+    const { client: fresh } = bankFor(emulator);
+    await fresh.sendPix(order, randomUUID());
     withFault({ method: "POST", path: "/banking/v2/pix", times: 2, fault: { type: "unauthorized-empty" } });
     const tokenCalls = emulator.ledger.snapshot().tokens.calls;
-    const err = await failure(client.sendPix(order, randomUUID()));
+    const err = await failure(fresh.sendPix(order, randomUUID()));
     expect(err).toBeInstanceOf(InterAuthError);
-    expect(err).toMatchObject({ code: "INTER_AUTH", status: 401, ambiguous: false });
+    expect(err).toMatchObject({ code: "INTER_AUTH", status: 401, retryable: true, ambiguous: false });
     expect(emulator.ledger.snapshot().tokens.calls).toBe(tokenCalls + 1);
+  });
+
+  it("a 401 storm costs one token call: a token that just replaced a refused one is not replaced again", async () => {
+    emulator.faults.clear();
+    const { client: fresh } = bankFor(emulator);
+    await fresh.sendPix(order, randomUUID());
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 6, fault: { type: "unauthorized-empty" } });
+    const tokenCalls = emulator.ledger.snapshot().tokens.calls;
+    for (let i = 0; i < 3; i++) expect(await failure(fresh.sendPix(order, randomUUID()))).toBeInstanceOf(InterAuthError);
+    expect(emulator.ledger.snapshot().tokens.calls).toBe(tokenCalls + 1);
+    emulator.faults.clear();
   });
 
   it("403: forbidden for an account the integration cannot use, with the fix in the message", async () => {
@@ -129,6 +147,16 @@ describe("Inter client: errors", () => {
     expect(get).toMatchObject({ code: "INTER_UNAVAILABLE", status: 500, retryable: true, ambiguous: false });
   });
 
+  it("an unexpected status (a proxy's 408 or 307) to a send is ambiguous, never a failure", async () => {
+    for (const status of [408, 307] as const) {
+      withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "status", status } });
+      const err = await failure(client.sendPix(order, randomUUID()));
+      expect(err).toBeInstanceOf(InterUnexpectedStatusError);
+      expect(err).toMatchObject({ code: "INTER_UNEXPECTED_STATUS", status, ambiguous: true, retryable: true });
+    }
+    emulator.faults.clear();
+  });
+
   it("reset after executing: ambiguous; resending with the same key returns the same payment, executed once", async () => {
     const key = randomUUID();
     withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-after" } });
@@ -149,9 +177,11 @@ describe("Inter client: errors", () => {
   });
 
   it("timeout after executing: ambiguous, and the payment exists", async () => {
+    const impatient = bankFor(emulator, { env: { INTER_REQUEST_TIMEOUT_MS: "1000" } }).client;
+    await impatient.sendPix(order, randomUUID()); // token and connection ready: only the answer can be late
     const key = randomUUID();
-    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "timeout-after", ms: 3000 } });
-    const err = await failure(client.sendPix(order, key));
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "timeout-after", ms: 5000 } });
+    const err = await failure(impatient.sendPix(order, key));
     expect(err).toMatchObject({ code: "INTER_TIMEOUT", retryable: true, ambiguous: true });
     expect(emulator.ledger.snapshot().executions.byIdempotencyKey[key]).toBe(1);
   });

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { InterClient, PixStatus } from "../../src/inter/client.js";
-import { classifyStatus } from "../../src/payments/bank-status.js";
+import { KNOWN_STATUSES, classifyStatus } from "../../src/payments/bank-status.js";
 import { buildBrCode } from "../../src/payments/brcode.js";
 import { bankFor } from "../helpers/bank.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
@@ -124,6 +124,16 @@ describe("Inter client: sending and following payments", () => {
     const status = await client.getPix(sent.codigoSolicitacao);
     expect(status.status).toBe("EM_ANALISE_NOVA");
     expect(classifyStatus(status.status)).toBe("in-progress");
+    emulator.faults.clear();
+  });
+
+  it("surfaces every status string the bank reports, known or not", async () => {
+    const sent = await client.sendPix({ amountCents: 10, recipient: { type: "key", key: "fornecedor@example.com" } }, randomUUID());
+    for (const status of [...KNOWN_STATUSES, "EM_ANALISE_NOVA"]) {
+      emulator.faults.clear();
+      emulator.faults.add({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "unknown-status", status } });
+      expect((await client.getPix(sent.codigoSolicitacao)).status).toBe(status);
+    }
     emulator.faults.clear();
   });
 

@@ -1,12 +1,16 @@
 // Everything a client run logs — successes and failures, and errors logged the way callers log them —
 // is captured and searched for the secrets and personal data used in the run (issue #2 §2).
 import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
 import type { PixOrder } from "../../src/inter/pix-request.js";
 import { bankFor } from "../helpers/bank.js";
 import { testCerts } from "../helpers/certs.js";
+import { tempDir } from "../helpers/temp-dir.js";
+import { toPfx } from "../../src/tls/dev-certs.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
 
 const redis = new Redis(inject("redisUrl"));
@@ -18,6 +22,7 @@ const EMAIL = "fornecedor.secreto@example.com";
 const CPF = "52998224725";
 const NAME = "Maria Aparecida Silva";
 const PHONE = "+5511987654321";
+const PFX_PASSPHRASE = "pfx-passphrase-of-the-test";
 
 describe("logs of a client run", () => {
   it("contain no secret and no full personal data, even when things fail", async () => {
@@ -46,6 +51,14 @@ describe("logs of a client run", () => {
     await attempt(client.sendPix(byBank, randomUUID()));
     const wrong = bankFor(emulator, { env: { INTER_CLIENT_SECRET: "another-wrong-secret" } });
     await attempt(wrong.client.sendPix(byKey, randomUUID()));
+    // A .pfx user: the passphrase must never show, even if something logs it.
+    const pfx = join(tempDir("log-pfx"), "client.pfx");
+    writeFileSync(pfx, toPfx({ certPem: testCerts().clientCert, keyPem: testCerts().clientKey }, PFX_PASSPHRASE), { mode: 0o600 });
+    const pfxBank = bankFor(emulator, {
+      env: { INTER_CERT_FILE: undefined, INTER_KEY_FILE: undefined, INTER_PFX_FILE: pfx, INTER_PFX_PASSPHRASE: PFX_PASSPHRASE },
+    });
+    await attempt(pfxBank.client.sendPix(byKey, randomUUID()));
+    pfxBank.logger.info({ note: `configured with ${PFX_PASSPHRASE}` }, "careless line");
     expect(caught.length).toBeGreaterThanOrEqual(4);
 
     // Callers log errors and payments like this; the logger must protect them anyway.
@@ -63,10 +76,10 @@ describe("logs of a client run", () => {
     }
     expect(tokens.length).toBeGreaterThan(0);
 
-    const text = [...lines, ...wrong.lines].join("\n");
+    const text = [...lines, ...wrong.lines, ...pfxBank.lines].join("\n");
     expect(lines.length).toBeGreaterThan(5);
     const keyBody = testCerts().clientKey.split("\n")[1] ?? "unreachable";
-    const forbidden = [DEV_INTEGRATION.clientSecret, "another-wrong-secret", ...tokens, "leaked-by-mistake-123", keyBody, EMAIL, CPF, NAME, PHONE];
+    const forbidden = [DEV_INTEGRATION.clientSecret, "another-wrong-secret", PFX_PASSPHRASE, ...tokens, "leaked-by-mistake-123", keyBody, EMAIL, CPF, NAME, PHONE];
     for (const value of forbidden) expect(text, `log contains ${value.slice(0, 4)}…`).not.toContain(value);
     // …while staying useful: masked forms are there.
     expect(text).toContain("f***@e***.com");

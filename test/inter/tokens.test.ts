@@ -1,13 +1,15 @@
 // The token provider: one token call for many concurrent requests, in one process and across processes
 // sharing Redis; refresh before expiry; the 5-a-minute limit and refusals shared as a cooldown.
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { InterRateLimitedError, type InterError } from "../../src/inter/errors.js";
+import { InterError, InterRateLimitedError } from "../../src/inter/errors.js";
 import { bankFor, clientEnvFor } from "../helpers/bank.js";
 import { nextLine, spawnTs } from "../helpers/child.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
+import { startPrivateRedis } from "../helpers/private-redis.js";
 
 const redis = new Redis(inject("redisUrl"));
 afterAll(() => {
@@ -19,10 +21,24 @@ const prefix = (): string => `pixout-test-${randomUUID()}`;
 describe("tokens", () => {
   it("makes one token call for 50 concurrent requests in one process", async () => {
     const emulator = await startTestEmulator({ limits: { ...NO_LIMITS, token: 5 } });
-    const { client } = bankFor(emulator);
-    const sent = await client.sendPix(order, randomUUID());
+    const sent = await bankFor(emulator).client.sendPix(order, randomUUID()); // another "process"
+    const before = emulator.ledger.snapshot().tokens.calls;
+    const { client } = bankFor(emulator); // cold: no token yet
     await Promise.all(Array.from({ length: 50 }, () => client.getPix(sent.codigoSolicitacao)));
-    expect(emulator.ledger.snapshot().tokens.calls).toBe(1);
+    expect(emulator.ledger.snapshot().tokens.calls - before).toBe(1);
+  });
+
+  it("remembers a token 429 without Redis, instead of asking again on every call", async () => {
+    const emulator = await startTestEmulator({ limits: { ...NO_LIMITS, token: 1 } });
+    await bankFor(emulator).client.sendPix(order, randomUUID()); // uses the minute's only token call
+    const { client } = bankFor(emulator);
+    const first = await client.sendPix(order, randomUUID()).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(InterRateLimitedError);
+    const calls = emulator.ledger.snapshot().tokens.calls;
+    const second = await client.sendPix(order, randomUUID()).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(InterRateLimitedError);
+    expect((second as Error).message).toMatch(/remembered by this process/);
+    expect(emulator.ledger.snapshot().tokens.calls).toBe(calls);
   });
 
   it("makes one token call for two worker processes starting together (shared through Redis)", async () => {
@@ -46,16 +62,16 @@ describe("tokens", () => {
   });
 
   it("refreshes before expiry: no request is ever sent with an expired token", async () => {
-    const emulator = await startTestEmulator({ limits: NO_LIMITS, tokenTtlSeconds: 1 });
+    const emulator = await startTestEmulator({ limits: NO_LIMITS, tokenTtlSeconds: 2 });
     const { client } = bankFor(emulator);
     const sent = await client.sendPix(order, randomUUID());
-    const until = Date.now() + 2500;
+    const until = Date.now() + 4500;
     while (Date.now() < until) {
       await Promise.all(Array.from({ length: 5 }, () => client.getPix(sent.codigoSolicitacao)));
       await sleep(20);
     }
     const ledger = emulator.ledger.snapshot();
-    expect(ledger.tokens.calls).toBeGreaterThanOrEqual(3);
+    expect(ledger.tokens.calls).toBeGreaterThanOrEqual(3); // a 2 s token is replaced after 1 s
     expect(ledger.requests["GET /banking/v2/pix/{id}"]?.byStatus["401"] ?? 0).toBe(0);
   });
 
@@ -93,5 +109,32 @@ describe("tokens", () => {
     expect((again as object).constructor).toBe((err as object).constructor);
     expect(again).toMatchObject({ code: (err as InterError).code, operation: "token" });
     expect(emulator.ledger.snapshot().tokens.calls).toBe(calls);
+
+    // A worker with the right secret is not held back by the stale one's refusal.
+    const good = await bankFor(emulator, { redis, redisPrefix: keyPrefix }).client.sendPix(order, randomUUID());
+    expect(good.tipoRetorno).toBe("PROCESSADO");
+  });
+});
+
+describe("tokens when Redis fails", () => {
+  it("turns a Redis failure into our own error, never a raw client error", async () => {
+    const emulator = await startTestEmulator({ limits: NO_LIMITS });
+    const own = await startPrivateRedis();
+    const flaky = new Redis(own.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    flaky.on("error", () => undefined);
+    await once(flaky, "ready");
+    try {
+      const { client } = bankFor(emulator, { redis: flaky, redisPrefix: prefix() });
+      await client.sendPix(order, randomUUID()); // token obtained and shared
+      await own.stop();
+      emulator.revokeTokens(); // the next call gets a 401, and dropping the token from Redis fails
+      const err = await client.sendPix(order, randomUUID()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InterError);
+      expect(err).toMatchObject({ operation: "token", code: "INTER_CONNECTION", retryable: true });
+      expect((err as Error).message).toMatch(/shared token cache in Redis is unreachable/);
+    } finally {
+      flaky.disconnect();
+      await own.stop();
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   isIsoDate,
   parseOffsetDateTime,
   saoPauloOffsetMinutes,
+  saoPauloStartOfDay,
   saoPauloToday,
 } from "../../src/payments/calendar.js";
 
@@ -48,6 +49,20 @@ describe("São Paulo calendar", () => {
     expect(isIsoDate("23-01-01")).toBe(false);
     expect(compareIsoDates("2023-01-02", "2023-01-10")).toBe(-1);
     expect(compareIsoDates("2023-01-10", "2023-01-10")).toBe(0);
+  });
+
+  it("finds the first instant of a São Paulo day (when a scheduled payment runs)", () => {
+    expect(saoPauloStartOfDay("2026-11-28")).toBe(Date.UTC(2026, 10, 28, 3, 0));
+    expect(saoPauloToday(saoPauloStartOfDay("2026-11-28") - 1)).toBe("2026-11-27");
+    expect(saoPauloStartOfDay("2024-02-29", createOffsetLookup())).toBe(Date.UTC(2024, 1, 29, 3, 0));
+    // Under daylight saving time (UTC-2) midnight was 02:00 UTC.
+    expect(saoPauloStartOfDay("2019-02-16")).toBe(Date.UTC(2019, 1, 16, 2, 0));
+    // DST began at midnight on 4 Nov 2018: 00:00 never happened, the day began at 01:00 (-02:00).
+    expect(saoPauloStartOfDay("2018-11-04")).toBe(Date.UTC(2018, 10, 4, 3, 0));
+    // DST ended at midnight on 17 Feb 2019: the clock went back to 23:00 on the 16th, then 00:00 (-03:00).
+    expect(saoPauloStartOfDay("2019-02-17")).toBe(Date.UTC(2019, 1, 17, 3, 0));
+    expect(() => saoPauloStartOfDay("2026-02-30")).toThrow(RangeError);
+    expect(() => saoPauloStartOfDay("28/11/2026")).toThrow(RangeError);
   });
 
   it("parses the callbacks listing's offset date-times", () => {

@@ -1,0 +1,50 @@
+// The mapping functions on their own, for answers and failures the emulator cannot produce (a TLS
+// failure in the middle of a connection, a bank text quoting personal data).
+import { describe, expect, it } from "vitest";
+import { errorFromAnswer, errorFromTransport, parseRetryAfter } from "../../src/inter/errors.js";
+
+const tlsError = (code: string): Error => Object.assign(new Error(`tls: ${code}`), { code });
+
+describe("error mapping", () => {
+  it("treats a refused client certificate as final and not ambiguous, any other TLS failure on a send as ambiguous", () => {
+    for (const code of ["ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED", "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA"]) {
+      expect(errorFromTransport("send-pix", tlsError(code))).toMatchObject({ code: "INTER_TLS", ambiguous: false, retryable: false });
+    }
+    for (const code of ["ERR_SSL_BAD_RECORD_TYPE", "ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR", "ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC"]) {
+      expect(errorFromTransport("send-pix", tlsError(code))).toMatchObject({ code: "INTER_CONNECTION", ambiguous: true, retryable: true });
+      expect(errorFromTransport("get-pix", tlsError(code))).toMatchObject({ code: "INTER_CONNECTION", ambiguous: false });
+    }
+    expect(errorFromTransport("send-pix", tlsError("ERR_TLS_CERT_ALTNAME_INVALID"))).toMatchObject({ code: "INTER_TLS", ambiguous: false });
+  });
+
+  it("never calls an unexpected answer to a send a plain failure", () => {
+    for (const status of [302, 307, 408, 410, 413, 499]) {
+      const err = errorFromAnswer({ operation: "send-pix", status, headers: {}, body: "" });
+      expect(err).toMatchObject({ code: "INTER_UNEXPECTED_STATUS", ambiguous: true, retryable: true });
+      expect(errorFromAnswer({ operation: "get-pix", status, headers: {}, body: "" })).toMatchObject({ ambiguous: false, retryable: status === 408 });
+    }
+    expect(errorFromAnswer({ operation: "send-pix", status: 202, headers: {}, body: "{}" })).toMatchObject({ code: "INTER_BAD_RESPONSE", ambiguous: true });
+  });
+
+  it("masks personal data the bank quotes in title, detail and violations", () => {
+    const body = JSON.stringify({
+      title: "Chave fulano.silva@example.com inválida",
+      detail: "A chave fulano.silva@example.com não existe no DICT; titular 529.982.247-25, Maria Souza, +5511987654321",
+      violacoes: [{ razao: "valor 52998224725 inválido", propriedade: "destinatario.cpfCnpj", valor: "52998224725" }],
+    });
+    const err = errorFromAnswer({ operation: "send-pix", status: 422, headers: {}, body, personal: ["Maria Souza"] });
+    const everything = JSON.stringify({ message: err.message, title: err.title, detail: err.detail, json: err.toJSON(), stack: err.stack });
+    for (const pii of ["fulano.silva@example.com", "529.982.247-25", "52998224725", "Maria Souza", "+5511987654321"]) {
+      expect(everything).not.toContain(pii);
+    }
+    expect(err.detail).toContain("f***@e***.com");
+    expect(err.violations[0]).toMatchObject({ propriedade: "destinatario.cpfCnpj" });
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(parseRetryAfter("7")).toBe(7000);
+    expect(parseRetryAfter(new Date(1_000_000 + 30_000).toUTCString(), 1_000_000)).toBe(30_000);
+    expect(parseRetryAfter("soon")).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
