@@ -2,7 +2,9 @@
 // then the account header (§2.4).
 import { header, type RequestContext } from "./context.js";
 import type { Integration } from "./integration.js";
-import { badRequest, forbidden, unauthorized, type Reply } from "./problem.js";
+import type { Ledger } from "./ledger.js";
+import { badRequest, forbidden, tooManyRequests, unauthorized, type Reply } from "./problem.js";
+import type { LimitBucket, RateLimits } from "./rate-limits.js";
 import type { IssuedTokens } from "./tokens.js";
 
 export type AuthResult = { ok: true; clientId: string; account: string } | { ok: false; reply: Reply };
@@ -51,4 +53,25 @@ export function createAuthenticator(integration: Integration, tokens: IssuedToke
     }
     return { ok: true, clientId: grant.clientId, account: given };
   };
+}
+
+export interface GateDeps {
+  authenticate: Authenticate;
+  limits: RateLimits;
+  ledger: Ledger;
+}
+
+/**
+ * Authentication, then the route's rate limit (per integration), as every /banking/v2 handler starts.
+ * A refused call counts against nothing but the ledger.
+ */
+export function gate(deps: GateDeps, ctx: RequestContext, scope: string, bucket: LimitBucket, route: string): AuthResult {
+  const auth = deps.authenticate(ctx, scope);
+  if (!auth.ok) return auth;
+  const limit = deps.limits.consume(bucket, auth.clientId, ctx.now);
+  if (!limit.ok) {
+    deps.ledger.rateLimited(route);
+    return { ok: false, reply: tooManyRequests(ctx.now, limit.retryAfterSeconds) };
+  }
+  return auth;
 }

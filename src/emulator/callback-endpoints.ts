@@ -1,5 +1,6 @@
 // GET  /banking/v2/webhooks/pix-pagamento/callbacks        — attempts listing (inter-api.md §5.3)
 // POST /banking/v2/webhooks/pix-pagamento/callbacks/retry  — re-send callbacks of given payments
+import { gate } from "./auth.js";
 import { parseOffsetDateTime } from "../payments/calendar.js";
 import { UUID } from "../payments/uuid.js";
 import type { Authenticate } from "./auth.js";
@@ -11,7 +12,7 @@ import type { Ledger } from "./ledger.js";
 import type { PaymentBook } from "./payment-book.js";
 import { finalStep } from "./payment-state.js";
 import { callbackItem } from "./payment-views.js";
-import { badRequest, json, tooManyRequests, type Violacao } from "./problem.js";
+import { badRequest, json, type Violacao } from "./problem.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { WebhookRegistry } from "./webhooks.js";
 
@@ -45,13 +46,8 @@ function attemptItem(a: CallbackAttempt): Record<string, unknown> {
 export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Handler; retry: Handler } {
   return {
     list: (ctx) => {
-      const auth = deps.authenticate(ctx, SCOPES.webhookRead);
+      const auth = gate(deps, ctx, SCOPES.webhookRead, "callbacks", CALLBACKS_ROUTE);
       if (!auth.ok) return auth.reply;
-      const limit = deps.limits.consume("callbacks", auth.clientId, ctx.now);
-      if (!limit.ok) {
-        deps.ledger.rateLimited(CALLBACKS_ROUTE);
-        return tooManyRequests(ctx.now, limit.retryAfterSeconds);
-      }
       const q = new URLSearchParams(ctx.query);
       const violacoes: Violacao[] = [];
       const instant = (name: string): number | undefined => {
@@ -103,13 +99,8 @@ export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Han
     },
 
     retry: (ctx) => {
-      const auth = deps.authenticate(ctx, SCOPES.webhookWrite);
+      const auth = gate(deps, ctx, SCOPES.webhookWrite, "callbackRetry", CALLBACK_RETRY_ROUTE);
       if (!auth.ok) return auth.reply;
-      const limit = deps.limits.consume("callbackRetry", auth.clientId, ctx.now);
-      if (!limit.ok) {
-        deps.ledger.rateLimited(CALLBACK_RETRY_ROUTE);
-        return tooManyRequests(ctx.now, limit.retryAfterSeconds);
-      }
       let body: unknown;
       try {
         body = ctx.body.trim() === "" ? undefined : JSON.parse(ctx.body);

@@ -1,4 +1,5 @@
 // POST /banking/v2/pix (send, §3) and GET /banking/v2/pix/{codigoSolicitacao} (query, §4).
+import { gate } from "./auth.js";
 import type { Logger } from "../logger.js";
 import { maskPixKey } from "../payments/mask.js";
 import { LOWER_CASE_UUID, UUID } from "../payments/uuid.js";
@@ -10,7 +11,7 @@ import type { InterDates } from "./inter-dates.js";
 import type { Ledger } from "./ledger.js";
 import type { ForcedOutcome, PaymentBook } from "./payment-book.js";
 import { consultaBody, postResponse } from "./payment-views.js";
-import { badRequest, json, notFound, problem, tooManyRequests, unprocessable, type Reply } from "./problem.js";
+import { badRequest, json, notFound, problem, unprocessable, type Reply } from "./problem.js";
 import type { RateLimits } from "./rate-limits.js";
 import { validatePixRequest } from "./validation.js";
 
@@ -52,13 +53,8 @@ function describeRecipient(body: unknown): string {
  */
 export function createSendEndpoint(deps: PixEndpointDeps): Handler {
   return (ctx): Reply => {
-    const auth = deps.authenticate(ctx, SCOPES.pixWrite);
+    const auth = gate(deps, ctx, SCOPES.pixWrite, "send", SEND_ROUTE);
     if (!auth.ok) return auth.reply;
-    const limit = deps.limits.consume("send", auth.clientId, ctx.now);
-    if (!limit.ok) {
-      deps.ledger.rateLimited(SEND_ROUTE);
-      return tooManyRequests(ctx.now, limit.retryAfterSeconds);
-    }
     const key = header(ctx, "x-id-idempotente");
     if (key !== undefined && !LOWER_CASE_UUID.test(key)) {
       return badRequest(ctx.now, [
@@ -131,13 +127,8 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
 
 export function createStatusEndpoint(deps: Pick<PixEndpointDeps, "authenticate" | "limits" | "ledger" | "book" | "dates">): Handler {
   return (ctx): Reply => {
-    const auth = deps.authenticate(ctx, SCOPES.pixRead);
+    const auth = gate(deps, ctx, SCOPES.pixRead, "status", STATUS_ROUTE);
     if (!auth.ok) return auth.reply;
-    const limit = deps.limits.consume("status", auth.clientId, ctx.now);
-    if (!limit.ok) {
-      deps.ledger.rateLimited(STATUS_ROUTE);
-      return tooManyRequests(ctx.now, limit.retryAfterSeconds);
-    }
     const id = ctx.params["id"] ?? "";
     if (!UUID.test(id)) {
       return badRequest(ctx.now, [{ razao: "codigoSolicitacao deve ser um UUID", propriedade: "codigoSolicitacao", valor: id }]);

@@ -1,10 +1,11 @@
 // PUT/GET/DELETE /banking/v2/webhooks/pix-pagamento (inter-api.md §5): one webhook URL per account.
+import { gate } from "./auth.js";
 import type { Authenticate } from "./auth.js";
 import type { Handler } from "./context.js";
 import { SCOPES } from "./integration.js";
 import type { InterDates } from "./inter-dates.js";
 import type { Ledger } from "./ledger.js";
-import { badRequest, empty, json, notFound, tooManyRequests, type Reply } from "./problem.js";
+import { badRequest, empty, json, notFound, type Reply } from "./problem.js";
 import type { RateLimits } from "./rate-limits.js";
 import { violationValue } from "./validation.js";
 
@@ -54,14 +55,7 @@ export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handle
     scope: string,
     route: string,
   ): { ok: true; account: string } | { ok: false; reply: Reply } {
-    const auth = deps.authenticate(ctx, scope);
-    if (!auth.ok) return auth;
-    const limit = deps.limits.consume("webhook", auth.clientId, ctx.now);
-    if (!limit.ok) {
-      deps.ledger.rateLimited(route);
-      return { ok: false, reply: tooManyRequests(ctx.now, limit.retryAfterSeconds) };
-    }
-    return { ok: true, account: auth.account };
+    return gate(deps, ctx, scope, "webhook", route);
   }
 
   return {

@@ -3,36 +3,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
 import { afterAll } from "vitest";
-import { DEV_INTEGRATION, startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/emulator.js";
-import { createLogger } from "../../src/logger.js";
+import { DEV_INTEGRATION, type Emulator } from "../../src/emulator/emulator.js";
 import { saoPauloToday } from "../../src/payments/calendar.js";
 import { testCerts } from "../helpers/certs.js";
 
 export const ALL_SCOPES = DEV_INTEGRATION.scopes.join(" ");
 
-/** Every Inter limit lifted, for tests that are not about limits. */
-export const NO_LIMITS = { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 };
-
-/** Starts an emulator with the test certificates; closed after the file's tests. */
-export async function emulatorFor(options: Omit<EmulatorOptions, "tls"> = {}): Promise<Emulator> {
-  const c = testCerts();
-  const emulator = await startEmulator({
-    logger: createLogger({ level: "silent" }),
-    ...options,
-    tls: {
-      cert: c.serverCert,
-      key: c.serverKey,
-      ca: c.ca,
-      callbackCert: c.callbackCert,
-      callbackKey: c.callbackKey,
-      callbackCa: c.ca,
-    },
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-  return emulator;
-}
+export { NO_LIMITS, startTestEmulator as emulatorFor } from "../helpers/emulator.js";
 
 /** An undici Agent presenting the test client certificate and trusting the test CA. */
 export function mtlsAgent(): Agent {

@@ -1,11 +1,13 @@
 import { afterAll } from "vitest";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/emulator.js";
+import { createLogger } from "../../src/logger.js";
 import { testCerts } from "./certs.js";
 
 /** The real emulator over mTLS with the test run's certificates; closed after the file's tests. */
 export async function startTestEmulator(options: Omit<EmulatorOptions, "tls"> = {}): Promise<Emulator> {
   const certs = testCerts();
   const emulator = await startEmulator({
+    logger: createLogger({ level: "silent" }),
     ...options,
     tls: {
       cert: certs.serverCert,
