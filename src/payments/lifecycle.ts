@@ -1,0 +1,243 @@
+// What happens next to a payment, as pure functions of (state, what the bank answered, now, random)
+// — no I/O, so every rule is tested without Redis or a bank (DESIGN.md §3, §4).
+//
+// The money rules live here:
+// - once a send may have reached the bank (`maybeExecuted`), the payment can only end paid, failed by a
+//   *bank status*, or parked for reconciliation — never "failed" on our say-so (DESIGN.md §2.3);
+// - after the bank accepted it (`codigoSolicitacao`), every error while following it is retried and, in
+//   the end, parked — the bank has the payment;
+// - a 429 waits without using an attempt (DESIGN.md §2.7).
+import { backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { classifyStatus } from "./bank-status.js";
+
+export type Outcome = "queued" | "pending" | "paid" | "failed" | "rejected" | "needs-reconciliation";
+export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set(["paid", "failed", "rejected", "needs-reconciliation"]);
+
+export interface BankErrorDetail {
+  codigoErro?: string;
+  descricaoErro?: string;
+  codigoErroComplementar?: string;
+}
+
+export interface HistoryEntry {
+  status: string;
+  at?: string;
+}
+
+/** Lives in the job's data (`state`), updated before every wait. */
+export interface PaymentState {
+  step: "submit" | "poll";
+  /** Bank-key generation: 0 for the first attempt; only an operator's new attempt moves it on. */
+  generation: number;
+  /** Failed tries of the current step. */
+  attempts: number;
+  /** A send of this generation may have reached the bank. */
+  maybeExecuted: boolean;
+  codigoSolicitacao?: string;
+  tipoRetorno?: string;
+  submittedAt?: number;
+  polls: number;
+  bankStatus?: string;
+  bankErrors?: BankErrorDetail[];
+  history?: HistoryEntry[];
+  endToEndId?: string;
+  /** When we first saw AGUARDANDO_APROVACAO. */
+  approvalSince?: number;
+  lastError?: { code: string; message: string; at: number };
+  /** When the bank moved the money, as Inter writes it (`dataHoraMovimento`). */
+  paidAt?: string;
+  /** A budget slot this payment holds (epoch ms): it waits for it instead of asking again. */
+  slot?: { budget: "send" | "status"; at: number };
+  /** Set when the payment finished, with why. */
+  outcome?: "paid" | "failed" | "rejected" | "needs-reconciliation";
+  reason?: string;
+}
+
+export function initialState(generation = 0): PaymentState {
+  return { step: "submit", generation, attempts: 0, maybeExecuted: false, polls: 0 };
+}
+
+/** The facts of a bank-client error that the rules need (structurally an InterError). */
+export interface ErrorFacts {
+  code: string;
+  message: string;
+  retryable: boolean;
+  ambiguous: boolean;
+  retryAfterMs?: number;
+  operation?: string;
+}
+
+export interface SendFacts {
+  codigoSolicitacao: string;
+  tipoRetorno: string;
+  dataPagamento?: string;
+}
+
+export interface StatusFacts {
+  status: string;
+  endToEndId?: string;
+  errors: BankErrorDetail[];
+  history: HistoryEntry[];
+  movedAt?: string;
+}
+
+export interface LifecyclePolicy {
+  /** Tries of a send (or of a failing query) before giving up. */
+  maxAttempts: number;
+  retry: BackoffPolicy;
+  /** First status query after the bank accepted the payment. */
+  firstPollMs: number;
+  poll: BackoffPolicy;
+  /** How often to look while a human approval is pending, and for how long at most. */
+  approvalPollMs: number;
+  approvalDeadlineMs: number;
+  /** How long a payment may stay in progress at the bank before a human must look. */
+  pollDeadlineMs: number;
+  /** When Inter does not say how long to wait after a 429. */
+  defaultRateLimitWaitMs: number;
+}
+
+export const DEFAULT_POLICY: LifecyclePolicy = {
+  maxAttempts: 8,
+  retry: { baseMs: 2_000, capMs: 5 * 60_000 },
+  firstPollMs: 2_000,
+  poll: { baseMs: 2_000, capMs: 60_000 },
+  approvalPollMs: 5 * 60_000,
+  approvalDeadlineMs: 24 * 60 * 60_000,
+  pollDeadlineMs: 24 * 60 * 60_000,
+  defaultRateLimitWaitMs: 60_000,
+};
+
+export type Decision =
+  /** Wait, then run the job's current step again. */
+  | { kind: "wait"; delayMs: number; state: PaymentState; why: string }
+  /** Finished: paid, or parked for reconciliation (a distinct outcome, never "failed"). */
+  | { kind: "finish"; state: PaymentState & { outcome: "paid" | "needs-reconciliation" } }
+  /** Finished as failed or rejected; nothing was paid. */
+  | { kind: "fail"; state: PaymentState & { outcome: "failed" | "rejected"; reason: string } };
+
+function park(state: PaymentState, reason: string): Decision {
+  return { kind: "finish", state: { ...state, outcome: "needs-reconciliation", reason } };
+}
+
+function fail(state: PaymentState, outcome: "failed" | "rejected", reason: string): Decision {
+  return { kind: "fail", state: { ...state, outcome, reason } };
+}
+
+function withError(state: PaymentState, error: ErrorFacts, now: number): PaymentState {
+  return { ...state, lastError: { code: error.code, message: error.message, at: now } };
+}
+
+/** A 429 (from the bank or our token cooldown): wait as told, without using an attempt. */
+function rateLimited(state: PaymentState, error: ErrorFacts, policy: LifecyclePolicy, random: number): Decision {
+  const wait = error.retryAfterMs ?? policy.defaultRateLimitWaitMs;
+  return { kind: "wait", delayMs: Math.max(1, Math.round(wait * (1 + 0.1 * random))), state, why: "rate-limited" };
+}
+
+/** Decides after a send: the bank accepted, or what its error means. */
+export function afterSend(
+  state: PaymentState,
+  result: { ok: true; sent: SendFacts } | { ok: false; error: ErrorFacts },
+  now: number,
+  random: number,
+  policy: LifecyclePolicy = DEFAULT_POLICY,
+): Decision {
+  if (result.ok) {
+    const next: PaymentState = {
+      ...state,
+      step: "poll",
+      attempts: 0,
+      maybeExecuted: true,
+      codigoSolicitacao: result.sent.codigoSolicitacao,
+      tipoRetorno: result.sent.tipoRetorno,
+      submittedAt: now,
+    };
+    return { kind: "wait", delayMs: policy.firstPollMs, state: next, why: "submitted" };
+  }
+  const error = result.error;
+  const failed = withError(state, error, now);
+  if (error.code === "INTER_RATE_LIMITED") return rateLimited(failed, error, policy, random);
+  const maybe = state.maybeExecuted || error.ambiguous;
+  const marked: PaymentState = { ...failed, maybeExecuted: maybe };
+  if (error.code === "INTER_CONFLICT") {
+    return park(marked, `the bank knows this idempotency key with other content (${error.message}); reconcile before any new attempt`);
+  }
+  if (!error.retryable) {
+    // Refused for good. If an earlier try may have gone through, the refusal proves nothing about it.
+    if (maybe) return park(marked, `an earlier send may have been executed, then the bank refused: ${error.message}`);
+    return fail(marked, error.code === "INTER_REJECTED" ? "rejected" : "failed", error.message);
+  }
+  const attempts = state.attempts + 1;
+  if (attempts >= policy.maxAttempts) {
+    if (maybe) return park({ ...marked, attempts }, `no definitive answer after ${String(attempts)} sends: ${error.message}`);
+    return fail({ ...marked, attempts }, "failed", `gave up after ${String(attempts)} tries, nothing was executed: ${error.message}`);
+  }
+  return {
+    kind: "wait",
+    delayMs: backoffDelay(attempts - 1, policy.retry, random),
+    state: { ...marked, attempts },
+    why: maybe ? "resend with the same key" : "retry",
+  };
+}
+
+/**
+ * Decides after a status query of a payment the bank accepted. `scheduledAt` is when a scheduled
+ * payment's day starts (epoch ms): until then an AGENDADO payment is left alone instead of being
+ * queried every minute out of the 20-a-minute status budget.
+ */
+export function afterPoll(
+  state: PaymentState,
+  result: { ok: true; status: StatusFacts } | { ok: false; error: ErrorFacts },
+  now: number,
+  random: number,
+  policy: LifecyclePolicy = DEFAULT_POLICY,
+  scheduledAt?: number,
+): Decision {
+  if (!result.ok) {
+    const error = result.error;
+    const failed = withError(state, error, now);
+    if (error.code === "INTER_RATE_LIMITED") return rateLimited(failed, error, policy, random);
+    const attempts = state.attempts + 1;
+    // The bank has this payment: an error while following it never fails it.
+    if (attempts >= policy.maxAttempts) {
+      return park({ ...failed, attempts }, `cannot follow the payment at the bank after ${String(attempts)} tries: ${error.message}`);
+    }
+    return { kind: "wait", delayMs: backoffDelay(attempts - 1, policy.retry, random), state: { ...failed, attempts }, why: "query again" };
+  }
+  const s = result.status;
+  const polls = state.polls + 1;
+  const seen: PaymentState = {
+    ...state,
+    attempts: 0,
+    polls,
+    bankStatus: s.status,
+    history: s.history,
+    ...(s.errors.length > 0 ? { bankErrors: s.errors } : {}),
+    ...(s.endToEndId === undefined ? {} : { endToEndId: s.endToEndId }),
+  };
+  switch (classifyStatus(s.status)) {
+    case "success":
+      return { kind: "finish", state: { ...seen, outcome: "paid" } };
+    case "failure": {
+      const detail = s.errors.map((e) => [e.codigoErro, e.descricaoErro].filter(Boolean).join(" ")).filter(Boolean).join("; ");
+      return fail(seen, "failed", `the bank ended the payment ${s.status}${detail ? `: ${detail}` : ""}`);
+    }
+    case "approval": {
+      const since = state.approvalSince ?? now;
+      if (now - since >= policy.approvalDeadlineMs) {
+        return park({ ...seen, approvalSince: since }, `still waiting for approval in Inter's Internet Banking after ${String(Math.round((now - since) / 60_000))} min`);
+      }
+      return { kind: "wait", delayMs: policy.approvalPollMs, state: { ...seen, approvalSince: since }, why: "awaiting approval" };
+    }
+    case "in-progress": {
+      if (s.status === "AGENDADO" && scheduledAt !== undefined && scheduledAt > now) {
+        return { kind: "wait", delayMs: scheduledAt - now + policy.firstPollMs, state: seen, why: "scheduled" };
+      }
+      const started = Math.max(state.submittedAt ?? now, scheduledAt ?? 0);
+      if (now - started >= policy.pollDeadlineMs) {
+        return park(seen, `still ${s.status} at the bank after ${String(Math.round((now - started) / 60_000))} min`);
+      }
+      return { kind: "wait", delayMs: backoffDelay(polls - 1, policy.poll, random), state: seen, why: `bank status ${s.status}` };
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay } from "../../src/payments/backoff.js";
+import { DEFAULT_POLICY, afterPoll, afterSend, initialState, type ErrorFacts, type PaymentState } from "../../src/payments/lifecycle.js";
+
+const NOW = 1_800_000_000_000;
+const err = (code: string, retryable: boolean, ambiguous: boolean, extra: Partial<ErrorFacts> = {}): ErrorFacts => ({
+  code,
+  message: `${code} happened`,
+  retryable,
+  ambiguous,
+  ...extra,
+});
+const polling: PaymentState = { ...initialState(), step: "poll", maybeExecuted: true, codigoSolicitacao: "c-1", submittedAt: NOW };
+
+describe("backoff", () => {
+  it("grows exponentially, is capped, and jitters ±25 %", () => {
+    const policy = { baseMs: 1000, capMs: 10_000 };
+    expect(backoffDelay(0, policy, 0.5)).toBe(1000);
+    expect(backoffDelay(3, policy, 0.5)).toBe(8000);
+    expect(backoffDelay(10, policy, 0.5)).toBe(10_000);
+    expect(backoffDelay(2, policy, 0)).toBe(3000);
+    expect(backoffDelay(2, policy, 0.999999)).toBe(5000);
+  });
+});
+
+describe("after a send", () => {
+  it("moves to polling when the bank accepts", () => {
+    const d = afterSend(initialState(), { ok: true, sent: { codigoSolicitacao: "c-1", tipoRetorno: "PROCESSADO" } }, NOW, 0.5);
+    expect(d).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.firstPollMs, state: { step: "poll", codigoSolicitacao: "c-1", maybeExecuted: true, attempts: 0 } });
+  });
+
+  it("rejects for good on a 400/422 when nothing was sent before", () => {
+    const d = afterSend(initialState(), { ok: false, error: err("INTER_REJECTED", false, false) }, NOW, 0.5);
+    expect(d).toMatchObject({ kind: "fail", state: { outcome: "rejected", reason: "INTER_REJECTED happened" } });
+  });
+
+  it("never fails a payment whose earlier send may have gone through", () => {
+    const maybe = { ...initialState(), maybeExecuted: true };
+    for (const e of [err("INTER_REJECTED", false, false), err("INTER_FORBIDDEN", false, false), err("INTER_TLS", false, false)]) {
+      expect(afterSend(maybe, { ok: false, error: e }, NOW, 0.5)).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
+    }
+  });
+
+  it("resends an ambiguous outcome (same key) with backoff, and parks it when attempts run out", () => {
+    let state = initialState();
+    for (let i = 1; i < DEFAULT_POLICY.maxAttempts; i++) {
+      const d = afterSend(state, { ok: false, error: err("INTER_TIMEOUT", true, true) }, NOW, 0.5);
+      expect(d).toMatchObject({ kind: "wait", why: "resend with the same key", state: { attempts: i, maybeExecuted: true } });
+      if (d.kind !== "wait") throw new Error("unreachable");
+      state = d.state;
+    }
+    // Even if the last try fails in a way that proves nothing was sent *then*, an earlier one may have.
+    const last = afterSend(state, { ok: false, error: err("INTER_CONNECTION", true, false) }, NOW, 0.5);
+    expect(last).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation", maybeExecuted: true } });
+  });
+
+  it("fails after attempts run out only when nothing can have been executed", () => {
+    let state = initialState();
+    let d = afterSend(state, { ok: false, error: err("INTER_CONNECTION", true, false) }, NOW, 0.5);
+    while (d.kind === "wait") {
+      state = d.state;
+      d = afterSend(state, { ok: false, error: err("INTER_CONNECTION", true, false) }, NOW, 0.5);
+    }
+    expect(d).toMatchObject({ kind: "fail", state: { outcome: "failed", attempts: DEFAULT_POLICY.maxAttempts, maybeExecuted: false } });
+  });
+
+  it("waits out a 429 without using an attempt", () => {
+    const d = afterSend(initialState(), { ok: false, error: err("INTER_RATE_LIMITED", true, false, { retryAfterMs: 7000 }) }, NOW, 0);
+    expect(d).toMatchObject({ kind: "wait", delayMs: 7000, why: "rate-limited", state: { attempts: 0 } });
+    const noHint = afterSend(initialState(), { ok: false, error: err("INTER_RATE_LIMITED", true, false) }, NOW, 0);
+    expect(noHint).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.defaultRateLimitWaitMs });
+  });
+
+  it("parks a 409 for reconciliation, never making a new key", () => {
+    const d = afterSend(initialState(), { ok: false, error: err("INTER_CONFLICT", false, true) }, NOW, 0.5);
+    expect(d).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation", generation: 0 } });
+  });
+});
+
+describe("after a status query", () => {
+  const status = (s: string, extra = {}) => ({ ok: true as const, status: { status: s, errors: [], history: [], ...extra } });
+
+  it("finishes paid on PAGO, with the endToEnd", () => {
+    expect(afterPoll(polling, status("PAGO", { endToEndId: "E1" }), NOW, 0.5)).toMatchObject({
+      kind: "finish",
+      state: { outcome: "paid", bankStatus: "PAGO", endToEndId: "E1", polls: 1 },
+    });
+  });
+
+  it("fails with the bank's status and error codes on a final failure", () => {
+    const d = afterPoll(polling, status("CANCELADO_SEM_SALDO", { errors: [{ codigoErro: "SALDO_INSUFICIENTE", descricaoErro: "Saldo insuficiente" }] }), NOW, 0.5);
+    expect(d).toMatchObject({
+      kind: "fail",
+      state: { outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO", bankErrors: [{ codigoErro: "SALDO_INSUFICIENTE" }] },
+    });
+    if (d.kind === "fail") expect(d.state.reason).toBe("the bank ended the payment CANCELADO_SEM_SALDO: SALDO_INSUFICIENTE Saldo insuficiente");
+  });
+
+  it("keeps polling in progress and unknown statuses with capped backoff", () => {
+    let state = polling;
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const d = afterPoll(state, status(i % 2 === 0 ? "ENVIADO" : "EM_ANALISE_NOVA"), NOW, 0.5);
+      if (d.kind !== "wait") throw new Error(`unexpected ${d.kind}`);
+      delays.push(d.delayMs);
+      state = d.state;
+    }
+    expect(delays).toEqual([2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+  });
+
+  it("waits for approval at its own pace, and parks it after the deadline — never failed", () => {
+    const first = afterPoll(polling, status("AGUARDANDO_APROVACAO"), NOW, 0.5);
+    expect(first).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.approvalPollMs, state: { approvalSince: NOW } });
+    if (first.kind !== "wait") throw new Error("unreachable");
+    const late = afterPoll(first.state, status("AGUARDANDO_APROVACAO"), NOW + DEFAULT_POLICY.approvalDeadlineMs, 0.5);
+    expect(late).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
+  });
+
+  it("parks a payment stuck in progress past the deadline", () => {
+    expect(afterPoll(polling, status("ENVIADO"), NOW + DEFAULT_POLICY.pollDeadlineMs, 0.5)).toMatchObject({
+      kind: "finish",
+      state: { outcome: "needs-reconciliation" },
+    });
+  });
+
+  it("leaves a scheduled payment alone until its day", () => {
+    const day = NOW + 3 * 86_400_000;
+    expect(afterPoll(polling, status("AGENDADO"), NOW, 0.5, DEFAULT_POLICY, day)).toMatchObject({
+      kind: "wait",
+      delayMs: day - NOW + DEFAULT_POLICY.firstPollMs,
+      why: "scheduled",
+    });
+  });
+
+  it("never fails a payment the bank accepted because a query failed; parks it after the attempts", () => {
+    let state = polling;
+    let d = afterPoll(state, { ok: false, error: err("INTER_NOT_FOUND", false, false) }, NOW, 0.5);
+    while (d.kind === "wait") {
+      state = d.state;
+      d = afterPoll(state, { ok: false, error: err("INTER_UNAVAILABLE", true, false) }, NOW, 0.5);
+    }
+    expect(d).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
+    const limited = afterPoll(polling, { ok: false, error: err("INTER_RATE_LIMITED", true, false, { retryAfterMs: 3000 }) }, NOW, 0);
+    expect(limited).toMatchObject({ kind: "wait", delayMs: 3000, state: { attempts: 0 } });
+  });
+});
