@@ -47,7 +47,7 @@ export const envSchema = z.object({
   PIXOUT_REDIS_PREFIX: z
     .string()
     .default("pixout")
-    .refine((v) => /^[A-Za-z0-9_:{}-]{1,64}$/.test(v), "must be 1-64 characters of letters, digits, _ : { } or -"),
+    .refine((v) => /^[A-Za-z0-9_:-]{1,64}$/.test(v), "must be 1-64 characters of letters, digits, _ : or -"),
   INTER_BASE_URL: z
     .string()
     .default(INTER_PRODUCTION_URL)
@@ -73,6 +73,21 @@ export const envSchema = z.object({
   INTER_CONNECT_TIMEOUT_MS: positiveInt(10_000),
   INTER_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   INTER_MAX_CONNECTIONS: positiveInt(8),
+
+  // The worker. Budgets default to Inter's production limits (inter-api.md §6.2).
+  PIXOUT_CONCURRENCY: positiveInt(8),
+  PIXOUT_SEND_PER_MINUTE: positiveInt(60),
+  PIXOUT_SEND_MIN_INTERVAL_MS: nonNegativeInt(1000),
+  PIXOUT_STATUS_PER_MINUTE: positiveInt(20),
+  PIXOUT_TOKEN_PER_MINUTE: positiveInt(5),
+  PIXOUT_LIMIT_MARGIN_PERCENT: z.coerce.number().min(0).max(100).default(2),
+  PIXOUT_MAX_ATTEMPTS: positiveInt(8),
+  PIXOUT_FIRST_POLL_MS: positiveInt(2000),
+  PIXOUT_POLL_CAP_MS: positiveInt(60_000),
+  PIXOUT_APPROVAL_POLL_MS: positiveInt(300_000),
+  PIXOUT_APPROVAL_DEADLINE_MINUTES: z.coerce.number().positive().default(1440),
+  PIXOUT_POLL_DEADLINE_MINUTES: z.coerce.number().positive().default(1440),
+  PIXOUT_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
 });
 
 export type EnvInput = z.input<typeof envSchema>;
@@ -93,12 +108,39 @@ export interface InterSettings {
   maxConnections: number;
 }
 
-export interface Config {
+/** Where the payout queue lives: all a producer (SDK, `pixout enqueue`, `pixout status`) needs. */
+export interface QueueSettings {
   redisUrl: string;
   redisPrefix: string;
   queueName: string;
   logLevel: LogLevel;
+}
+
+/** Fleet-wide budgets, per minute, of the bank's endpoints. */
+export interface BudgetSettings {
+  sendPerMinute: number;
+  sendMinIntervalMs: number;
+  statusPerMinute: number;
+  tokenPerMinute: number;
+  /** Spacing is widened by this much, so that jitter never makes two calls closer than the bank allows. */
+  marginPercent: number;
+}
+
+export interface WorkerSettings {
+  concurrency: number;
+  budgets: BudgetSettings;
+  maxAttempts: number;
+  firstPollMs: number;
+  pollCapMs: number;
+  approvalPollMs: number;
+  approvalDeadlineMs: number;
+  pollDeadlineMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface Config extends QueueSettings {
   inter: InterSettings;
+  worker: WorkerSettings;
 }
 
 export class ConfigError extends Error {
@@ -192,6 +234,23 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
       redisPrefix: e.PIXOUT_REDIS_PREFIX,
       queueName: e.PIXOUT_QUEUE,
       logLevel: e.LOG_LEVEL,
+      worker: {
+        concurrency: e.PIXOUT_CONCURRENCY,
+        budgets: {
+          sendPerMinute: e.PIXOUT_SEND_PER_MINUTE,
+          sendMinIntervalMs: e.PIXOUT_SEND_MIN_INTERVAL_MS,
+          statusPerMinute: e.PIXOUT_STATUS_PER_MINUTE,
+          tokenPerMinute: e.PIXOUT_TOKEN_PER_MINUTE,
+          marginPercent: e.PIXOUT_LIMIT_MARGIN_PERCENT,
+        },
+        maxAttempts: e.PIXOUT_MAX_ATTEMPTS,
+        firstPollMs: e.PIXOUT_FIRST_POLL_MS,
+        pollCapMs: e.PIXOUT_POLL_CAP_MS,
+        approvalPollMs: e.PIXOUT_APPROVAL_POLL_MS,
+        approvalDeadlineMs: Math.round(e.PIXOUT_APPROVAL_DEADLINE_MINUTES * 60_000),
+        pollDeadlineMs: Math.round(e.PIXOUT_POLL_DEADLINE_MINUTES * 60_000),
+        shutdownTimeoutMs: e.PIXOUT_SHUTDOWN_TIMEOUT_MS,
+      },
       inter: {
         baseUrl: e.INTER_BASE_URL,
         clientId: e.INTER_CLIENT_ID,
@@ -211,9 +270,12 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
   };
 }
 
-/** Settings for commands that never talk to the bank (emulator, certs): only what they need. */
-export function loadLocalSettings(env: Environment = readEnvironment()): { logLevel: LogLevel; redisUrl: string } {
-  const parsed = envSchema.pick({ LOG_LEVEL: true, REDIS_URL: true }).safeParse(withoutEmpty(env));
+/** Settings for commands that never talk to the bank (enqueue, status, emulator): the queue's only. */
+export function loadQueueSettings(env: Environment = readEnvironment()): QueueSettings {
+  const parsed = envSchema
+    .pick({ LOG_LEVEL: true, REDIS_URL: true, PIXOUT_QUEUE: true, PIXOUT_REDIS_PREFIX: true })
+    .safeParse(withoutEmpty(env));
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
-  return { logLevel: parsed.data.LOG_LEVEL, redisUrl: parsed.data.REDIS_URL };
+  const e = parsed.data;
+  return { redisUrl: e.REDIS_URL, redisPrefix: e.PIXOUT_REDIS_PREFIX, queueName: e.PIXOUT_QUEUE, logLevel: e.LOG_LEVEL };
 }

@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, loadLocalSettings, readEnvironment, type Environment } from "../src/config.js";
+import { ConfigError, loadConfig, loadQueueSettings, readEnvironment, type Environment } from "../src/config.js";
 import { generateKeyPem, issueCertificate, toPfx } from "../src/tls/dev-certs.js";
 import { testCerts } from "./helpers/certs.js";
 import { tempDir } from "./helpers/temp-dir.js";
@@ -174,8 +174,24 @@ describe("configuration", () => {
     expect(env["PATH"]).not.toBe("from-file");
   });
 
-  it("loads local settings without bank credentials", () => {
-    expect(loadLocalSettings({ LOG_LEVEL: "debug" })).toEqual({ logLevel: "debug", redisUrl: "redis://127.0.0.1:6379" });
-    expect(() => loadLocalSettings({ LOG_LEVEL: "nope" })).toThrow(ConfigError);
+  it("loads the queue's settings without bank credentials", () => {
+    expect(loadQueueSettings({ LOG_LEVEL: "debug", PIXOUT_QUEUE: "payouts-b" })).toEqual({
+      logLevel: "debug",
+      redisUrl: "redis://127.0.0.1:6379",
+      redisPrefix: "pixout",
+      queueName: "payouts-b",
+    });
+    expect(() => loadQueueSettings({ LOG_LEVEL: "nope" })).toThrow(ConfigError);
+    expect(() => loadQueueSettings({ PIXOUT_REDIS_PREFIX: "{tag}" })).toThrow(/PIXOUT_REDIS_PREFIX/);
+  });
+
+  it("defaults the worker's budgets to Inter's production limits, with overrides", () => {
+    const { config } = loadConfig(baseEnv);
+    expect(config.worker.budgets).toEqual({ sendPerMinute: 60, sendMinIntervalMs: 1000, statusPerMinute: 20, tokenPerMinute: 5, marginPercent: 2 });
+    expect(config.worker.concurrency).toBe(8);
+    const tuned = loadConfig({ ...baseEnv, PIXOUT_SEND_PER_MINUTE: "600", PIXOUT_SEND_MIN_INTERVAL_MS: "100", PIXOUT_CONCURRENCY: "2" }).config;
+    expect(tuned.worker.budgets.sendPerMinute).toBe(600);
+    expect(tuned.worker.concurrency).toBe(2);
+    expect(() => loadConfig({ ...baseEnv, PIXOUT_STATUS_PER_MINUTE: "0" })).toThrow(/PIXOUT_STATUS_PER_MINUTE/);
   });
 });

@@ -23,6 +23,8 @@ export interface BankOptions {
   redis?: Redis;
   redisPrefix?: string;
   observer?: CallObserver;
+  /** The fleet's token budget (see TokenProviderOptions.tokenBudget). */
+  tokenBudget?: () => Promise<number>;
 }
 
 export function createBank(options: BankOptions): Bank {
@@ -48,6 +50,7 @@ export function createBank(options: BankOptions): Bank {
     secrets,
     // The lock outlives the slowest possible token call: connect plus answer timeouts.
     lockTtlMs: settings.connectTimeoutMs + settings.requestTimeoutMs + 5_000,
+    ...(options.tokenBudget ? { tokenBudget: options.tokenBudget } : {}),
     ...(redis
       ? {
           storeFor: (scopes: readonly string[]) =>

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Logger, SecretRegistry } from "../logger.js";
-import { InterError, InterUnavailableError, badResponse, errorFromAnswer, interError } from "./errors.js";
+import { InterError, InterRateLimitedError, InterUnavailableError, badResponse, errorFromAnswer, interError } from "./errors.js";
 import type { InterHttp } from "./http.js";
 import type { CooldownScope, StoredToken, TokenCooldown, TokenStore } from "./token-store.js";
 
@@ -54,6 +54,11 @@ export interface TokenProviderOptions {
   refusalCooldownMs?: number;
   /** Cooldown after the endpoint was unavailable (5xx, timeout, connection). */
   unavailableCooldownMs?: number;
+  /**
+   * The fleet's token budget: resolves with 0 when a token call may go now, else how long until one may
+   * (the worker shares Inter's 5-a-minute limit through Redis).
+   */
+  tokenBudget?: () => Promise<number>;
   /** A 401 on a token that replaced a refused one less than this ago does not make us ask again. */
   minTokenAgeForRefreshMs?: number;
   now?: () => number;
@@ -111,8 +116,18 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       grant_type: "client_credentials",
       scope,
     });
-    const sentAt = now();
     try {
+      const wait = (await options.tokenBudget?.()) ?? 0;
+      if (wait > 0) {
+        throw new InterRateLimitedError({
+          code: "INTER_RATE_LIMITED",
+          operation: "token",
+          retryable: true,
+          retryAfterMs: wait,
+          message: `token: the fleet's token budget (PIXOUT_TOKEN_PER_MINUTE) is used up for ${String(Math.ceil(wait / 1000))} s`,
+        });
+      }
+      const sentAt = now();
       const answer = await http.exchange({
         operation: "token",
         method: "POST",

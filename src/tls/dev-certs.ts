@@ -109,7 +109,8 @@ export function generateDevCertificateSet(options: { days?: number; hosts?: stri
   const ca = issueCertificate({ commonName: "pixout dev CA", isCa: true, notAfter: new Date(notAfter.getTime() + DAY_MS) });
   const server = issueCertificate({
     commonName: "localhost",
-    altNames: options.hosts ?? ["localhost", "127.0.0.1", "::1"],
+    // "emulator" is the emulator's host name in docker-compose.yml's dev profile.
+    altNames: options.hosts ?? ["localhost", "127.0.0.1", "::1", "emulator"],
     serverAuth: true,
     issuer: ca,
     notAfter,

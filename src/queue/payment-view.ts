@@ -1,0 +1,105 @@
+// What a producer, `pixout status` or the dashboard shows of a payment: derived from its BullMQ job
+// (state, data, return value, failure). Pure.
+import { bankIdempotencyKey } from "../payments/idempotency.js";
+import type { HistoryEntry, Outcome, PaymentState } from "../payments/lifecycle.js";
+
+/** The job's result when it completes (`returnvalue`). */
+export interface PaymentResult {
+  paymentId: string;
+  outcome: "paid" | "needs-reconciliation";
+  bankStatus?: string;
+  codigoSolicitacao?: string;
+  endToEndId?: string;
+  amount: string;
+  /** When the bank moved the money, as Inter writes it (São Paulo time, no zone). */
+  paidAt?: string;
+  /** When we saw the final status (ISO 8601). */
+  confirmedAt: string;
+  history: HistoryEntry[];
+  idempotencyKey: string;
+  generation: number;
+  /** Why it needs reconciliation. */
+  reason?: string;
+}
+
+export interface PaymentView {
+  paymentId: string;
+  jobId: string;
+  outcome: Outcome;
+  /** BullMQ's state of the job: waiting, delayed, active, completed, failed… */
+  jobState: string;
+  amount?: string;
+  bankStatus: string | null;
+  codigoSolicitacao: string | null;
+  endToEndId: string | null;
+  failedReason: string | null;
+  /** Why the payment was parked for reconciliation. */
+  reason: string | null;
+  idempotencyKey: string | null;
+  generation: number;
+  attempts: number;
+  polls: number;
+  history: HistoryEntry[];
+  enqueuedAt: string;
+  finishedAt: string | null;
+  result: PaymentResult | null;
+}
+
+/** The parts of a BullMQ job this needs. */
+export interface JobFacts {
+  id: string;
+  state: string;
+  data: unknown;
+  returnvalue: unknown;
+  failedReason: string | undefined;
+  timestamp: number;
+  finishedOn: number | undefined;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentResult | undefined): Outcome {
+  if (job.state === "completed") return result?.outcome ?? "paid";
+  if (job.state === "failed") {
+    if (state.outcome === "rejected" || state.outcome === "failed") return state.outcome;
+    if (job.failedReason?.startsWith("invalid payment data")) return "rejected";
+    // Failed by BullMQ itself (e.g. stalled too often) after a send may have gone out: not "failed".
+    return state.maybeExecuted === true || state.codigoSolicitacao !== undefined ? "needs-reconciliation" : "failed";
+  }
+  return state.codigoSolicitacao !== undefined || state.maybeExecuted === true ? "pending" : "queued";
+}
+
+export function paymentView(job: JobFacts): PaymentView {
+  const data = record(job.data);
+  const state = record(data["state"]) as Partial<PaymentState>;
+  const result = job.state === "completed" && typeof job.returnvalue === "object" && job.returnvalue !== null ? (job.returnvalue as PaymentResult) : undefined;
+  const paymentId = text(data["paymentId"]) ?? job.id.replace(/^payment-/, "");
+  const generation = typeof state.generation === "number" ? state.generation : 0;
+  const amount = text(data["amount"]);
+  return {
+    paymentId,
+    jobId: job.id,
+    outcome: outcomeOf(job, state, result),
+    jobState: job.state,
+    ...(amount === undefined ? {} : { amount }),
+    bankStatus: result?.bankStatus ?? state.bankStatus ?? null,
+    codigoSolicitacao: result?.codigoSolicitacao ?? state.codigoSolicitacao ?? null,
+    endToEndId: result?.endToEndId ?? state.endToEndId ?? null,
+    failedReason: job.state === "failed" ? (state.reason ?? job.failedReason ?? null) : null,
+    reason: result?.reason ?? (state.outcome === "needs-reconciliation" ? (state.reason ?? null) : null),
+    idempotencyKey: text(data["paymentId"]) === undefined ? null : bankIdempotencyKey(paymentId, generation),
+    generation,
+    attempts: typeof state.attempts === "number" ? state.attempts : 0,
+    polls: typeof state.polls === "number" ? state.polls : 0,
+    history: result?.history ?? state.history ?? [],
+    enqueuedAt: new Date(job.timestamp).toISOString(),
+    finishedAt: job.finishedOn === undefined ? null : new Date(job.finishedOn).toISOString(),
+    result: result ?? null,
+  };
+}

@@ -1,0 +1,51 @@
+// Redis connections, configured the way BullMQ recommends for each role ("Going to production"):
+// producers fail fast when Redis is down (no silent offline queue), workers wait for it forever.
+import { once } from "node:events";
+import { Redis } from "ioredis";
+
+/** The URL without its password, for messages and logs. */
+export function safeRedisUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+}
+
+export class RedisUnavailableError extends Error {
+  override readonly name = "RedisUnavailableError";
+}
+
+/** For producers and CLI commands: commands fail at once while disconnected. */
+export function producerConnection(url: string): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    connectionName: "pixout-producer",
+  });
+  redis.on("error", () => undefined); // reported through the failing calls instead
+  return redis;
+}
+
+/** For workers: BullMQ needs maxRetriesPerRequest null; commands wait while Redis comes back. */
+export function workerConnection(url: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: "pixout-worker" });
+  return redis;
+}
+
+/** Resolves once `redis` is ready; rejects with a clear error if it is not within `timeoutMs`. */
+export async function ensureReady(redis: Redis, url: string, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === "ready") return;
+  if (redis.status === "wait") redis.connect().catch(() => undefined);
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    await Promise.race([
+      once(redis, "ready", { signal }),
+      once(redis, "end", { signal }).then(() => {
+        throw new Error("connection closed");
+      }),
+    ]);
+  } catch {
+    throw new RedisUnavailableError(
+      `Redis does not answer at ${safeRedisUrl(url)}; start it, or set REDIS_URL`,
+    );
+  }
+}

@@ -1,0 +1,113 @@
+// A payout worker process: the BullMQ Worker, the bank client and the fleet's budgets, wired from the
+// configuration. Many of these run at once, on many machines, against one Redis (DESIGN.md §6).
+import { setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import { createBank, type Bank } from "../inter/bank.js";
+import type { CallObserver } from "../inter/http.js";
+import type { Logger, SecretRegistry } from "../logger.js";
+import { DEFAULT_POLICY, type LifecyclePolicy } from "../payments/lifecycle.js";
+import { createBudgets, type Budgets } from "./budgets.js";
+import { bullPrefix } from "./names.js";
+import type { PaymentResult } from "./payment-view.js";
+import { createPayoutProcessor } from "./processor.js";
+import { safeRedisUrl, workerConnection } from "./redis-connection.js";
+
+export interface PayoutWorker {
+  worker: Worker<unknown, PaymentResult>;
+  bank: Bank;
+  budgets: Budgets;
+  /** Stops taking jobs and waits up to the shutdown timeout for the running ones (then leaves them to be
+   * picked up again, with the same bank key, by another worker). */
+  close(): Promise<void>;
+}
+
+export interface PayoutWorkerOptions {
+  config: Config;
+  logger: Logger;
+  secrets: SecretRegistry;
+  /** Overrides PIXOUT_CONCURRENCY. */
+  concurrency?: number;
+  observer?: CallObserver;
+}
+
+export function lifecyclePolicy(config: Config): LifecyclePolicy {
+  const w = config.worker;
+  return {
+    ...DEFAULT_POLICY,
+    maxAttempts: w.maxAttempts,
+    firstPollMs: w.firstPollMs,
+    poll: { baseMs: w.firstPollMs, capMs: w.pollCapMs },
+    approvalPollMs: w.approvalPollMs,
+    approvalDeadlineMs: w.approvalDeadlineMs,
+    pollDeadlineMs: w.pollDeadlineMs,
+  };
+}
+
+/**
+ * The lock must outlive the slowest step while the worker is alive (BullMQ renews it every half
+ * lockDuration, but a blocked event loop or a Redis blip can delay a renewal): a token call and a bank
+ * call with one 401 retry, each bounded by connect + answer timeouts, plus room.
+ */
+export function lockDurationMs(config: Config): number {
+  const call = config.inter.connectTimeoutMs + config.inter.requestTimeoutMs;
+  return Math.max(60_000, 3 * call + 10_000);
+}
+
+export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
+  const { config, logger, secrets } = options;
+  const redis: Redis = workerConnection(config.redisUrl);
+  redis.on("error", (err) => {
+    logger.warn({ err: err.message, redis: safeRedisUrl(config.redisUrl) }, "Redis connection problem; the worker waits for it");
+  });
+  const budgets = createBudgets(redis, config.redisPrefix, `${config.inter.baseUrl}\n${config.inter.clientId}`, config.worker.budgets);
+  const bank = createBank({
+    settings: config.inter,
+    logger,
+    secrets,
+    redis,
+    redisPrefix: config.redisPrefix,
+    tokenBudget: () => budgets.tryTake("token"),
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
+  const processor = createPayoutProcessor({ client: bank.client, budgets, logger, policy: lifecyclePolicy(config) });
+  const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
+    connection: redis,
+    prefix: bullPrefix(config.redisPrefix),
+    concurrency: options.concurrency ?? config.worker.concurrency,
+    lockDuration: lockDurationMs(config),
+    // Stalled jobs (a worker died or lost its lock mid-step) go back to wait and resume their current
+    // step from the state saved before the last wait — with the same bank key, so a send that may have
+    // executed is only ever repeated idempotently. A job that stalls more than 3 times is failing workers
+    // and is failed by BullMQ; its view then says needs-reconciliation if a send may have gone out.
+    stalledInterval: 30_000,
+    maxStalledCount: 3,
+    autorun: true,
+  });
+  worker.on("error", (err) => {
+    logger.error({ err: err.message }, "payout worker error");
+  });
+  worker.on("stalled", (jobId) => {
+    logger.warn({ jobId }, "a payout job stalled (its worker died or lost its lock); it resumes with the same bank key");
+  });
+  worker.on("lockRenewalFailed", (jobIds) => {
+    logger.error({ jobIds }, "could not renew payout job locks; another worker may pick them up (same bank key, no double payment)");
+  });
+
+  return {
+    worker,
+    bank,
+    budgets,
+    async close() {
+      const graceful = worker.close();
+      const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs).then(() => false)]);
+      if (!done) {
+        logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "jobs still running at shutdown; leaving them to be resumed by another worker");
+        await worker.close(true);
+      }
+      await bank.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// The whole pipeline for a test: the emulator, a real worker (BullMQ, bank client, budgets) and the
+// producer SDK, on the shared Redis with a queue and key prefix of the test's own.
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, inject } from "vitest";
+import { loadConfig, type Config, type Environment } from "../../src/config.js";
+import type { Emulator, EmulatorOptions } from "../../src/emulator/emulator.js";
+import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer.js";
+import { startPayoutWorker, type PayoutWorker } from "../../src/queue/worker.js";
+import { clientEnvFor } from "./bank.js";
+import { NO_LIMITS, startTestEmulator } from "./emulator.js";
+import { captureLogs } from "./log-capture.js";
+
+/** Worker settings that make a test fast: budgets far above the emulator's, quick polls. */
+export const FAST_WORKER: Environment = {
+  PIXOUT_SEND_PER_MINUTE: "6000",
+  PIXOUT_SEND_MIN_INTERVAL_MS: "5",
+  PIXOUT_STATUS_PER_MINUTE: "6000",
+  PIXOUT_TOKEN_PER_MINUTE: "60",
+  PIXOUT_FIRST_POLL_MS: "50",
+  PIXOUT_POLL_CAP_MS: "200",
+  PIXOUT_SHUTDOWN_TIMEOUT_MS: "2000",
+};
+
+export interface TestPipeline {
+  emulator: Emulator;
+  config: Config;
+  env: Environment;
+  producer: PayoutProducer;
+  worker: PayoutWorker;
+  lines: string[];
+  /** A Redis connection for the test's own checks. */
+  redis: Redis;
+}
+
+export async function startPipeline(
+  options: { emulator?: Omit<EmulatorOptions, "tls">; env?: Environment; worker?: boolean } = {},
+): Promise<TestPipeline> {
+  const emulator = await startTestEmulator({ limits: NO_LIMITS, timing: { sentAfterMs: 20, paidAfterMs: 60 }, ...options.emulator });
+  const env: Environment = {
+    ...clientEnvFor(emulator),
+    ...FAST_WORKER,
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+    ...options.env,
+  };
+  const { config } = loadConfig(env);
+  const { logger, lines, secrets } = captureLogs("debug");
+  const worker = startPayoutWorker({ config, logger, secrets });
+  if (options.worker === false) await worker.worker.pause();
+  const producer = createPayoutProducer({ connection: config.redisUrl, queueName: config.queueName, redisPrefix: config.redisPrefix });
+  const redis = new Redis(config.redisUrl);
+  afterAll(async () => {
+    await producer.close();
+    await worker.close();
+    // Remove the test's keys from the shared Redis.
+    const keys = [...(await redis.keys(`{${config.redisPrefix}}:*`)), ...(await redis.keys(`${config.redisPrefix}:*`))];
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+  return { emulator, config, env, producer, worker, lines, redis };
+}

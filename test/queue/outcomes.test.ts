@@ -1,0 +1,116 @@
+// Every outcome of a payment, end to end through the real worker and the emulator.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { buildBrCode } from "../../src/payments/brcode.js";
+import { startPipeline } from "../helpers/pipeline.js";
+
+const key = (id: string, extra: Record<string, unknown> = {}) => ({
+  paymentId: id,
+  amount: "10.50",
+  recipient: { type: "key", key: "fornecedor@example.com" },
+  ...extra,
+});
+const bank = {
+  type: "bank",
+  ispb: "00416968",
+  branch: "0001",
+  account: "1234567",
+  accountType: "CONTA_CORRENTE",
+  document: "12345678909",
+  name: "Maria Silva",
+};
+const id = (): string => `t-${randomUUID().slice(0, 12)}`;
+
+describe("payment outcomes", async () => {
+  const p = await startPipeline({
+    emulator: { balanceCents: 100_000_00, approval: { autoDecision: "none" } },
+    env: { PIXOUT_APPROVAL_POLL_MS: "100", PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.05" },
+  });
+  const { producer, emulator } = p;
+
+  it("paid: bank data and BR Code recipients too", async () => {
+    const a = id();
+    const b = id();
+    await producer.enqueue({ paymentId: a, amount: "99.90", recipient: bank });
+    await producer.enqueue({ paymentId: b, amount: "5.00", recipient: { type: "brcode", code: buildBrCode({ key: "fornecedor@example.com", amountCents: 500, name: "Loja", city: "SAO PAULO" }) } });
+    expect((await producer.waitForResult(a, { timeoutMs: 15_000 })).outcome).toBe("paid");
+    expect((await producer.waitForResult(b, { timeoutMs: 15_000 })).outcome).toBe("paid");
+  });
+
+  it("rejected by the bank's validation: final, with the bank's reason, nothing paid", async () => {
+    const r = id();
+    await producer.enqueue(key(r, { recipient: { type: "key", key: "not a pix key" } }));
+    const view = await producer.waitForResult(r, { timeoutMs: 15_000 });
+    expect(view).toMatchObject({ outcome: "rejected", jobState: "failed", codigoSolicitacao: null });
+    expect(view.failedReason).toMatch(/rejected by the bank \(HTTP 400/);
+    expect(view.failedReason).not.toContain("not a pix key");
+  });
+
+  it("failed for insufficient balance: the bank's status and error codes stay on the job", async () => {
+    const f = id();
+    await producer.enqueue(key(f, { amount: "200000.00" }));
+    const view = await producer.waitForResult(f, { timeoutMs: 15_000 });
+    expect(view).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO", jobState: "failed" });
+    expect(view.failedReason).toMatch(/^the bank ended the payment CANCELADO_SEM_SALDO/);
+  });
+
+  it("approval: approved → paid; rejected by the approver → failed; never decided → needs-reconciliation", async () => {
+    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "aprovar", fault: { type: "approval-required" } });
+    const [yes, no, never] = [id(), id(), id()];
+    for (const pid of [yes, no, never]) await producer.enqueue(key(pid, { description: "aprovar" }));
+    const codigo = async (pid: string): Promise<string> => {
+      for (;;) {
+        const v = await producer.get(pid);
+        if (v?.bankStatus === "AGUARDANDO_APROVACAO" && v.codigoSolicitacao) return v.codigoSolicitacao;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    emulator.approve(await codigo(yes));
+    emulator.reject(await codigo(no));
+    expect((await producer.waitForResult(yes, { timeoutMs: 15_000 })).outcome).toBe("paid");
+    expect(await producer.waitForResult(no, { timeoutMs: 15_000 })).toMatchObject({ outcome: "failed", bankStatus: "REPROVADO" });
+    const parked = await producer.waitForResult(never, { timeoutMs: 15_000 });
+    expect(parked).toMatchObject({ outcome: "needs-reconciliation", jobState: "completed", bankStatus: "AGUARDANDO_APROVACAO" });
+    expect(parked.reason).toMatch(/still waiting for approval/);
+    emulator.faults.clear();
+  });
+
+  it("scheduled: accepted as AGENDADO and left pending until its day", async () => {
+    const s = id();
+    await producer.enqueue(key(s, { scheduledFor: "2099-12-31" }));
+    for (let i = 0; i < 100; i++) {
+      const v = await producer.get(s);
+      if (v?.bankStatus === "AGENDADO") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const view = await producer.get(s);
+    expect(view).toMatchObject({ outcome: "pending", bankStatus: "AGENDADO", jobState: "delayed" });
+  });
+
+  it("an ambiguous send (connection reset after executing) is resent with the same key and paid once", async () => {
+    const a = id();
+    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: a, times: 1, fault: { type: "reset-after" } });
+    await producer.enqueue(key(a, { description: a }));
+    const view = await producer.waitForResult(a, { timeoutMs: 20_000 });
+    expect(view.outcome).toBe("paid");
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[view.idempotencyKey ?? ""]).toBe(1);
+    emulator.faults.clear();
+  });
+
+  it("the bank knows the key with other content (409): needs-reconciliation, no new key", async () => {
+    const c = id();
+    await producer.enqueue(key(c));
+    const first = await producer.waitForResult(c, { timeoutMs: 15_000 });
+    expect(first.outcome).toBe("paid");
+    // The job is removed (say, by retention) and the same paymentId comes back with another amount.
+    const queue = (await import("bullmq")).Queue;
+    const q = new queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
+    await (await q.getJob(first.jobId))?.remove();
+    await q.close();
+    await producer.enqueue(key(c, { amount: "11.00" }));
+    const again = await producer.waitForResult(c, { timeoutMs: 15_000 });
+    expect(again).toMatchObject({ outcome: "needs-reconciliation", idempotencyKey: first.idempotencyKey });
+    expect(again.reason).toMatch(/idempotency key with other content/);
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[first.idempotencyKey ?? ""]).toBe(1);
+  });
+});
