@@ -5,6 +5,10 @@ import { ConfigError } from "./config.js";
 import { registerCertsCommand } from "./commands/certs.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEmulatorCommand } from "./commands/emulator.js";
+import { registerEnqueueCommand } from "./commands/enqueue.js";
+import { registerPayCommand } from "./commands/pay.js";
+import { registerStatusCommand } from "./commands/status.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 import { EXIT, UserError } from "./commands/exit-codes.js";
 
 export function buildProgram(): Command {
@@ -19,9 +23,13 @@ export function buildProgram(): Command {
 Exit codes: 0 done, 1 failed, 2 usage error, 78 configuration error (every wrong setting is listed).
 Settings come from the environment and ./.env; see .env.example.`,
   );
-  registerCertsCommand(program);
-  registerEmulatorCommand(program);
+  registerWorkerCommand(program);
+  registerPayCommand(program);
+  registerEnqueueCommand(program);
+  registerStatusCommand(program);
   registerDemoCommand(program);
+  registerEmulatorCommand(program);
+  registerCertsCommand(program);
   return program;
 }
 

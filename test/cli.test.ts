@@ -1,7 +1,7 @@
 // The built `pixout` command, run as a user runs it.
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/temp-dir.js";
 
@@ -9,7 +9,7 @@ describe("pixout command", () => {
   it("lists its commands and exit codes in --help", async () => {
     const { code, stdout } = await runCli(["--help"]);
     expect(code).toBe(0);
-    for (const command of ["certs", "emulator", "demo"]) expect(stdout).toContain(command);
+    for (const command of ["worker", "pay", "enqueue", "status", "demo", "emulator", "certs"]) expect(stdout).toContain(command);
     expect(stdout).toMatch(/78 configuration error/);
   });
 
@@ -39,14 +39,16 @@ describe("pixout command", () => {
     expect(statSync(join(dir, "ca.crt")).mtimeMs).toBe(mtime);
   });
 
-  it("runs the demo: one payment through the client against the emulator, to PAGO", async () => {
+  it("runs the demo: ~20 varied payments, each to its expected outcome, with one token call and no 429", async () => {
     const dir = join(tempDir("cli-demo"), "dev");
-    const { code, stdout, stderr } = await runCli(["demo", "--certs", dir]);
-    expect(stderr).toBe("");
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/tipoRetorno PROCESSADO/);
-    expect(stdout).toMatch(/status PAGO \(endToEnd E00416968/);
-    expect(stdout).toMatch(/1 token call\(s\) and 1 execution\(s\)/);
+    const { code, stdout, stderr } = await runCli(["demo", "--certs", dir], { env: { REDIS_URL: inject("redisUrl") }, timeoutMs: 120_000 });
+    expect({ code, stderr }, stdout).toEqual({ code: 0, stderr: "" });
+    expect(stdout).toMatch(/Every payment ended as expected/);
+    const table = stdout.split("\n").filter((l) => /^demo-\d\d /.test(l));
+    expect(table).toHaveLength(20);
+    for (const row of table) expect(row).toMatch(/ yes$/);
+    for (const outcome of ["paid PAGO", "rejected", "failed CANCELADO_SEM_SALDO", "pending AGENDADO"]) expect(stdout).toContain(outcome);
+    expect(stdout).toMatch(/token calls 1; 429s 0; executions 19; keys executed twice 0/);
     expect(stdout).not.toContain("fornecedor@example.com");
-  });
+  }, 130_000);
 });

@@ -2,7 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import type { Command } from "commander";
-import { loadLocalSettings } from "../config.js";
+import { loadQueueSettings } from "../config.js";
 import { parseFaultRule } from "../emulator/fault-spec.js";
 import { createLogger } from "../logger.js";
 import { DEFAULT_DEV_CERT_DIR } from "./certs.js";
@@ -67,7 +67,7 @@ Examples:
       } catch (err) {
         throw new UserError(`--fault: ${(err as Error).message}`, 2);
       }
-      const logger = createLogger({ level: loadLocalSettings().logLevel, name: "emulator" });
+      const logger = createLogger({ level: loadQueueSettings().logLevel, name: "emulator" });
       const { emulator, clientEnv } = await startDevEmulator(flags.certs, {
         host: flags.host,
         port: flags.port,

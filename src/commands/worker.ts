@@ -1,0 +1,50 @@
+// `pixout worker`: runs payout jobs until SIGTERM/SIGINT, then shuts down gracefully.
+import { once } from "node:events";
+import type { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { createLogger, SecretRegistry } from "../logger.js";
+import { budgetIntervals } from "../queue/budgets.js";
+import { safeRedisUrl } from "../queue/redis-connection.js";
+import { startPayoutWorker } from "../queue/worker.js";
+import { positiveInteger } from "./options.js";
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command("worker")
+    .description("Process payout jobs: send each Pix to Inter and follow it until it is final")
+    .option("--concurrency <n>", "jobs processed at once by this process (default PIXOUT_CONCURRENCY, 8)", positiveInteger)
+    .addHelpText(
+      "after",
+      `
+Settings come from the environment and ./.env (see .env.example): INTER_* for the bank, REDIS_URL and
+PIXOUT_QUEUE for the queue, PIXOUT_*_PER_MINUTE for the fleet-wide budgets (Inter's limits by default).
+Run as many workers as you like, on any machine: they share the budgets and one token through Redis.
+
+Example:
+  pixout worker --concurrency 4`,
+    )
+    .action(async (flags: { concurrency?: number }) => {
+      const { config, warnings } = loadConfig();
+      const secrets = new SecretRegistry();
+      const logger = createLogger({ level: config.logLevel, name: "pixout-worker", secrets });
+      for (const warning of warnings) logger.warn(warning);
+      const worker = startPayoutWorker({ config, logger, secrets, ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }) });
+      const intervals = budgetIntervals(config.worker.budgets);
+      logger.info(
+        {
+          queue: config.queueName,
+          redis: safeRedisUrl(config.redisUrl),
+          bank: config.inter.baseUrl,
+          concurrency: flags.concurrency ?? config.worker.concurrency,
+          spacingMs: intervals,
+          certificateDaysLeft: config.inter.certificate.daysLeft,
+        },
+        "payout worker started",
+      );
+      const signal = await Promise.race([once(process, "SIGTERM").then(() => "SIGTERM"), once(process, "SIGINT").then(() => "SIGINT")]);
+      logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs }, "shutting down: finishing the running steps");
+      await worker.close();
+      logger.info("payout worker stopped");
+      logger.flush();
+    });
+}
