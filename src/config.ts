@@ -88,6 +88,8 @@ export const envSchema = z.object({
   PIXOUT_APPROVAL_DEADLINE_MINUTES: z.coerce.number().positive().default(1440),
   PIXOUT_POLL_DEADLINE_MINUTES: z.coerce.number().positive().default(1440),
   PIXOUT_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
+  PIXOUT_LOCK_DURATION_MS: z.coerce.number().int().positive().optional(),
+  PIXOUT_STALLED_INTERVAL_MS: positiveInt(30_000),
 });
 
 export type EnvInput = z.input<typeof envSchema>;
@@ -136,6 +138,9 @@ export interface WorkerSettings {
   approvalDeadlineMs: number;
   pollDeadlineMs: number;
   shutdownTimeoutMs: number;
+  /** Overrides the job lock derived from the bank timeouts (see lockDurationMs in src/queue/worker.ts). */
+  lockDurationMs?: number;
+  stalledIntervalMs: number;
 }
 
 export interface Config extends QueueSettings {
@@ -250,6 +255,8 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         approvalDeadlineMs: Math.round(e.PIXOUT_APPROVAL_DEADLINE_MINUTES * 60_000),
         pollDeadlineMs: Math.round(e.PIXOUT_POLL_DEADLINE_MINUTES * 60_000),
         shutdownTimeoutMs: e.PIXOUT_SHUTDOWN_TIMEOUT_MS,
+        ...(e.PIXOUT_LOCK_DURATION_MS === undefined ? {} : { lockDurationMs: e.PIXOUT_LOCK_DURATION_MS }),
+        stalledIntervalMs: e.PIXOUT_STALLED_INTERVAL_MS,
       },
       inter: {
         baseUrl: e.INTER_BASE_URL,

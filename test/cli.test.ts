@@ -39,15 +39,16 @@ describe("pixout command", () => {
     expect(statSync(join(dir, "ca.crt")).mtimeMs).toBe(mtime);
   });
 
-  it("runs the demo: ~20 varied payments, each to its expected outcome, with one token call and no 429", async () => {
+  it("runs the demo: 21 varied payments, each to its expected outcome, with one token call and no 429", async () => {
     const dir = join(tempDir("cli-demo"), "dev");
     const { code, stdout, stderr } = await runCli(["demo", "--certs", dir], { env: { REDIS_URL: inject("redisUrl") }, timeoutMs: 120_000 });
     expect({ code, stderr }, stdout).toEqual({ code: 0, stderr: "" });
     expect(stdout).toMatch(/Every payment ended as expected/);
     const table = stdout.split("\n").filter((l) => /^demo-\d\d /.test(l));
-    expect(table).toHaveLength(20);
+    expect(table).toHaveLength(21);
     for (const row of table) expect(row).toMatch(/ yes$/);
-    for (const outcome of ["paid PAGO", "rejected", "failed CANCELADO_SEM_SALDO", "pending AGENDADO"]) expect(stdout).toContain(outcome);
+    for (const outcome of ["paid PAGO", "rejected", "failed CANCELADO_SEM_SALDO", "pending AGENDADO", "refused"]) expect(stdout).toContain(outcome);
+    expect(stdout).toMatch(/demo-21 {2}refused before the queue: amount: must be reais with exactly two decimals/);
     expect(stdout).toMatch(/token calls 1; 429s 0; executions 19; keys executed twice 0/);
     expect(stdout).not.toContain("fornecedor@example.com");
   }, 130_000);

@@ -25,6 +25,8 @@ export interface EnqueueSummary {
   invalid: LineProblem[];
   /** Duplicates whose data differs from the payment already queued: the new line was not enqueued. */
   conflicting: LineProblem[];
+  /** Why it stopped early (e.g. Redis went away), with the first line not known to be enqueued. */
+  stopped?: { line: number; error: string };
 }
 
 function describe(issues: FieldIssue[]): string {
@@ -63,6 +65,16 @@ async function enqueueFile(producer: PayoutProducer, file: string): Promise<Enqu
 
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let number = 0;
+  const flushOrStop = async (): Promise<boolean> => {
+    const first = batch[0]?.line ?? number;
+    try {
+      await flush();
+      return true;
+    } catch (err) {
+      summary.stopped = { line: first, error: err instanceof Error ? err.message : String(err) };
+      return false;
+    }
+  };
   for await (const text of lines) {
     number++;
     bytes += Buffer.byteLength(text) + 1;
@@ -76,9 +88,10 @@ async function enqueueFile(producer: PayoutProducer, file: string): Promise<Enqu
       continue;
     }
     batch.push({ line: number, value });
-    if (batch.length >= BATCH) await flush();
+    if (batch.length >= BATCH && !(await flushOrStop())) break;
   }
-  await flush();
+  if (!summary.stopped) await flushOrStop();
+  lines.close();
   summary.invalid.sort((a, b) => a.line - b.line);
   if (process.stderr.isTTY) process.stderr.write("\n");
   return summary;
@@ -114,9 +127,12 @@ Example:
           `${String(summary.lines)} line(s): ${String(summary.accepted)} accepted, ${String(summary.duplicate)} duplicate, ${String(summary.invalid.length)} invalid`,
           ...summary.invalid.map((p) => `  line ${String(p.line)}: ${p.problem}`),
           ...summary.conflicting.map((p) => `  line ${String(p.line)}: ${p.paymentId ?? ""}: ${p.problem}`),
+          ...(summary.stopped
+            ? [`stopped at line ${String(summary.stopped.line)}: ${summary.stopped.error}. Lines before it were handled as counted above; run the same file again — payments already enqueued are reported as duplicates, never enqueued twice.`]
+            : []),
         ];
         process.stdout.write(`${out.join("\n")}\n`);
       }
-      if (summary.invalid.length > 0 || summary.conflicting.length > 0) process.exitCode = EXIT.failed;
+      if (summary.invalid.length > 0 || summary.conflicting.length > 0 || summary.stopped) process.exitCode = EXIT.failed;
     });
 }

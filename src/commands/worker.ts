@@ -6,6 +6,7 @@ import { createLogger, SecretRegistry } from "../logger.js";
 import { budgetIntervals } from "../queue/budgets.js";
 import { safeRedisUrl } from "../queue/redis-connection.js";
 import { startPayoutWorker } from "../queue/worker.js";
+import { EXIT } from "./exit-codes.js";
 import { positiveInteger } from "./options.js";
 
 export function registerWorkerCommand(program: Command): void {
@@ -36,15 +37,23 @@ Example:
           redis: safeRedisUrl(config.redisUrl),
           bank: config.inter.baseUrl,
           concurrency: flags.concurrency ?? config.worker.concurrency,
-          spacingMs: intervals,
+          spacingMs: { sends: intervals.send, statusQueries: intervals.status, tokenCalls: intervals.token },
           certificateDaysLeft: config.inter.certificate.daysLeft,
         },
         "payout worker started",
       );
       const signal = await Promise.race([once(process, "SIGTERM").then(() => "SIGTERM"), once(process, "SIGINT").then(() => "SIGINT")]);
-      logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs }, "shutting down: finishing the running steps");
-      await worker.close();
-      logger.info("payout worker stopped");
+      logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs }, "shutting down: finishing the running steps (signal again to stop now)");
+      const again = (): void => {
+        logger.warn("stopping now; running steps resume on another worker with the same bank key");
+        logger.flush();
+        process.exit(EXIT.failed);
+      };
+      process.once("SIGTERM", again).once("SIGINT", again);
+      const clean = await worker.close();
+      logger.info({ clean }, "payout worker stopped");
       logger.flush();
+      // Sockets of a forced stop would keep the process alive: leave now.
+      process.exit(clean ? EXIT.ok : EXIT.failed);
     });
 }

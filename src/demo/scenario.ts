@@ -4,7 +4,8 @@ import type { Outcome } from "../payments/lifecycle.js";
 
 export interface DemoPayment {
   payment: Record<string, unknown>;
-  expected: { outcome: Outcome; bankStatus?: string };
+  /** `refused`: our own validation refuses it before the queue, with the field's problem. */
+  expected: { outcome: Outcome | "refused"; bankStatus?: string };
   /** What the line shows (masked, never the full key or document). */
   label: string;
 }
@@ -78,5 +79,10 @@ export function demoScenario(tomorrow: string): DemoPayment[] {
     key(18, "+5521998765432", "3.50", "Pix key: phone"),
     key(19, "11144477735", "12.34", "Pix key: CPF"),
     key(20, "0f8fad5b-d9cb-469f-a165-70867728950e", "777.77", "Pix key: random (EVP)", { metadata: { invoice: "NF-2026-020" } }),
+    {
+      payment: { paymentId: "demo-21", amount: "12.5", recipient: { type: "key", key: "fornecedor@example.com" } },
+      expected: { outcome: "refused" },
+      label: "refused by our validation",
+    },
   ];
 }

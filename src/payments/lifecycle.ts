@@ -2,11 +2,15 @@
 // — no I/O, so every rule is tested without Redis or a bank (DESIGN.md §3, §4).
 //
 // The money rules live here:
-// - once a send may have reached the bank (`maybeExecuted`), the payment can only end paid, failed by a
-//   *bank status*, or parked for reconciliation — never "failed" on our say-so (DESIGN.md §2.3);
+// - once a send may have reached the bank (`maybeExecuted`, or a send left in flight by a worker that
+//   died), the payment can only end paid, failed by a *bank status*, or parked for reconciliation —
+//   never "failed" or "rejected" on our say-so (DESIGN.md §2.3);
+// - a configuration problem (credentials, scope, certificate) makes payments wait for the fix, without
+//   using attempts — it never fails the queue;
 // - after the bank accepted it (`codigoSolicitacao`), every error while following it is retried and, in
 //   the end, parked — the bank has the payment;
 // - a 429 waits without using an attempt (DESIGN.md §2.7).
+import { z } from "zod";
 import { backoffDelay, type BackoffPolicy } from "./backoff.js";
 import { classifyStatus } from "./bank-status.js";
 
@@ -48,9 +52,42 @@ export interface PaymentState {
   paidAt?: string;
   /** A budget slot this payment holds (epoch ms): it waits for it instead of asking again. */
   slot?: { budget: "send" | "status"; at: number };
+  /**
+   * Set (and saved) right before a send, cleared when its answer is handled: found set when a job is
+   * picked up again, it means a worker died with the send in flight — it may have executed.
+   */
+  sendInFlight?: number;
+  /** `dataPagamento` of the first send (or null for none), reused by every resend so the body never changes. */
+  paymentDate?: string | null;
+  /** Since when the payment has been waiting for a configuration fix. */
+  configWaitSince?: number;
+  /** Since when the bank has been processing it (after submission, or after its approval). */
+  progressSince?: number;
   /** Set when the payment finished, with why. */
   outcome?: "paid" | "failed" | "rejected" | "needs-reconciliation";
   reason?: string;
+}
+
+const historySchema = z.array(z.object({ status: z.string(), at: z.string().optional() }));
+
+/** The worker's own `state`, read back from the job (a foreign or older writer may have left anything). */
+export const paymentStateSchema = z.looseObject({
+  step: z.enum(["submit", "poll"]),
+  generation: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  maybeExecuted: z.boolean(),
+  polls: z.number().int().nonnegative(),
+  codigoSolicitacao: z.string().min(1).optional(),
+  history: historySchema.optional(),
+  sendInFlight: z.number().optional(),
+  slot: z.object({ budget: z.enum(["send", "status"]), at: z.number() }).optional(),
+  paymentDate: z.string().nullable().optional(),
+});
+
+/** Whether a (possibly unreadable) state says the bank may already have this payment. */
+export function hasBankEvidence(state: unknown): boolean {
+  const s = (typeof state === "object" && state !== null ? state : {}) as Record<string, unknown>;
+  return s["maybeExecuted"] === true || s["sendInFlight"] !== undefined || typeof s["codigoSolicitacao"] === "string";
 }
 
 export function initialState(generation = 0): PaymentState {
@@ -95,6 +132,8 @@ export interface LifecyclePolicy {
   pollDeadlineMs: number;
   /** When Inter does not say how long to wait after a 429. */
   defaultRateLimitWaitMs: number;
+  /** How often to try again while the configuration (credentials, scope, certificate) is wrong. */
+  configRetryMs: number;
 }
 
 export const DEFAULT_POLICY: LifecyclePolicy = {
@@ -106,7 +145,17 @@ export const DEFAULT_POLICY: LifecyclePolicy = {
   approvalDeadlineMs: 24 * 60 * 60_000,
   pollDeadlineMs: 24 * 60 * 60_000,
   defaultRateLimitWaitMs: 60_000,
+  configRetryMs: 5 * 60_000,
 };
+
+/**
+ * Errors that say our configuration is wrong, not the payment: the token endpoint refusing the
+ * credentials or a scope, the bank refusing our certificate, or a forbidden call (scope or account).
+ */
+export function isConfigurationError(error: ErrorFacts): boolean {
+  if (error.code === "INTER_TLS" || error.code === "INTER_FORBIDDEN") return true;
+  return error.operation === "token" && !error.retryable && error.code !== "INTER_RATE_LIMITED";
+}
 
 export type Decision =
   /** Wait, then run the job's current step again. */
@@ -126,6 +175,20 @@ function fail(state: PaymentState, outcome: "failed" | "rejected", reason: strin
 
 function withError(state: PaymentState, error: ErrorFacts, now: number): PaymentState {
   return { ...state, lastError: { code: error.code, message: error.message, at: now } };
+}
+
+/**
+ * A configuration problem: wait for the fix without using attempts; after the poll deadline (a day by
+ * default) the payment ends — failed if nothing can have been sent, else parked.
+ */
+function configurationProblem(state: PaymentState, error: ErrorFacts, now: number, policy: LifecyclePolicy, random: number): Decision {
+  const since = state.configWaitSince ?? now;
+  const waited: PaymentState = { ...state, configWaitSince: since };
+  if (now - since >= policy.pollDeadlineMs) {
+    const reason = `the configuration stayed wrong for ${String(Math.round((now - since) / 60_000))} min: ${error.message}`;
+    return state.maybeExecuted ? park(waited, reason) : fail(waited, "failed", reason);
+  }
+  return { kind: "wait", delayMs: Math.round(policy.configRetryMs * (0.9 + 0.2 * random)), state: waited, why: "configuration" };
 }
 
 /** A 429 (from the bank or our token cooldown): wait as told, without using an attempt. */
@@ -151,6 +214,8 @@ export function afterSend(
       codigoSolicitacao: result.sent.codigoSolicitacao,
       tipoRetorno: result.sent.tipoRetorno,
       submittedAt: now,
+      progressSince: now,
+      configWaitSince: undefined,
     };
     return { kind: "wait", delayMs: policy.firstPollMs, state: next, why: "submitted" };
   }
@@ -159,6 +224,7 @@ export function afterSend(
   if (error.code === "INTER_RATE_LIMITED") return rateLimited(failed, error, policy, random);
   const maybe = state.maybeExecuted || error.ambiguous;
   const marked: PaymentState = { ...failed, maybeExecuted: maybe };
+  if (isConfigurationError(error)) return configurationProblem(marked, error, now, policy, random);
   if (error.code === "INTER_CONFLICT") {
     return park(marked, `the bank knows this idempotency key with other content (${error.message}); reconcile before any new attempt`);
   }
@@ -197,6 +263,7 @@ export function afterPoll(
     const error = result.error;
     const failed = withError(state, error, now);
     if (error.code === "INTER_RATE_LIMITED") return rateLimited(failed, error, policy, random);
+    if (isConfigurationError(error)) return configurationProblem(failed, error, now, policy, random);
     const attempts = state.attempts + 1;
     // The bank has this payment: an error while following it never fails it.
     if (attempts >= policy.maxAttempts) {
@@ -205,17 +272,22 @@ export function afterPoll(
     return { kind: "wait", delayMs: backoffDelay(attempts - 1, policy.retry, random), state: { ...failed, attempts }, why: "query again" };
   }
   const s = result.status;
-  const polls = state.polls + 1;
+  const cls = classifyStatus(s.status);
+  // Once an approval is given, the payment starts moving again: its backoff and deadline start afresh.
+  const approvedNow = state.approvalSince !== undefined && cls !== "approval";
+  const polls = approvedNow ? 1 : state.polls + 1;
   const seen: PaymentState = {
     ...state,
     attempts: 0,
+    configWaitSince: undefined,
+    ...(approvedNow ? { approvalSince: undefined, progressSince: now } : {}),
     polls,
     bankStatus: s.status,
     history: s.history,
     ...(s.errors.length > 0 ? { bankErrors: s.errors } : {}),
     ...(s.endToEndId === undefined ? {} : { endToEndId: s.endToEndId }),
   };
-  switch (classifyStatus(s.status)) {
+  switch (cls) {
     case "success":
       return { kind: "finish", state: { ...seen, outcome: "paid" } };
     case "failure": {
@@ -233,7 +305,7 @@ export function afterPoll(
       if (s.status === "AGENDADO" && scheduledAt !== undefined && scheduledAt > now) {
         return { kind: "wait", delayMs: scheduledAt - now + policy.firstPollMs, state: seen, why: "scheduled" };
       }
-      const started = Math.max(state.submittedAt ?? now, scheduledAt ?? 0);
+      const started = Math.max(seen.progressSince ?? seen.submittedAt ?? now, scheduledAt ?? 0);
       if (now - started >= policy.pollDeadlineMs) {
         return park(seen, `still ${s.status} at the bank after ${String(Math.round((now - started) / 60_000))} min`);
       }

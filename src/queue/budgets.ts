@@ -1,101 +1,111 @@
 // Fleet-wide budgets of the bank's endpoints (DESIGN.md §2.7), shared through Redis by every worker.
 //
-// Each budget is a GCRA schedule ("generic cell rate algorithm"): one Redis key holds the next free
-// moment (the theoretical arrival time), calls are spaced by a fixed interval, and a Lua script takes a
-// slot atomically with Redis' own clock:
-// - reserve(): always succeeds and says how long to wait. Each payment in a backlog gets its own future
-//   slot and sleeps in BullMQ's delayed set until then — a backlog drains at exactly the budget with no
-//   thundering herd, and a slot is never taken twice.
-// - gate(): right before the call, checks the time since the fleet's previous call of this budget. A job
-//   that woke late for its slot could otherwise land too close to the next one; the gate makes the later
-//   of the two wait the few milliseconds missing, so the bank sees its spacing at any window alignment.
-// - tryTake(): takes a slot only if one is free now (for the token call, which is rare and single-flight).
+// Each budget is a GCRA schedule ("generic cell rate algorithm"): a Redis key holds the next free moment
+// (the theoretical arrival time), calls are spaced by a fixed interval (the bank's limit widened by a
+// margin), and Lua takes slots atomically with Redis' own clock — one clock for the whole fleet:
+// - reserve(): each payment of a backlog gets its own future slot and sleeps in BullMQ's delayed set until
+//   then, so a backlog drains at exactly the budget with no thundering herd. Reservations go at most
+//   `horizon` ahead: beyond it nothing is reserved (a backlog later removed cannot leave hours of empty
+//   slots behind) and the payment asks again later.
+// - gate(): right before the call, checks the fleet's previous call of the budget and any 429 penalty. A
+//   job that woke late for its slot could land too close to the next one; the gate makes the later of the
+//   two wait, so the bank sees the spacing at any window alignment.
+// - tryTake(): a slot only if one is free now (the token call: rare, and already single-flight).
+// - penalize(): the bank said 429 — nobody calls before the wait is over, held slots included.
 //
 // Why not BullMQ's limiter or rate-limiter-flexible: BullMQ's limiter is one per queue and counts job
 // starts, while one payment job makes sends and status queries under two different budgets;
 // rate-limiter-flexible answers "yes, or retry in N ms", so a waiting backlog would retry all at once
-// each time a window frees. A reservation needs the schedule itself, which is these few lines of Lua.
+// each time a window frees. A reservation needs the schedule itself, which is these lines of Lua.
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { BudgetSettings } from "../config.js";
 
 export type BudgetName = "send" | "status" | "token";
 
+export type Reservation = { reserved: true; waitMs: number } | { reserved: false; waitMs: number };
+
 export interface Budgets {
-  /** Takes the next slot; resolves with how long to wait for it (0 = now). */
-  reserve(name: BudgetName): Promise<number>;
+  /** The next slot within the horizon (wait 0 = now); beyond it, nothing reserved and the wait until it. */
+  reserve(name: BudgetName): Promise<Reservation>;
   /** Takes a slot only if one is free now; resolves with 0 if taken, else how long until one is. */
   tryTake(name: BudgetName): Promise<number>;
-  /** Records a call now if the previous one of the fleet is at least the bank's interval ago; else how long to wait. */
+  /** Records a call now if the fleet's previous one is a full interval ago and no penalty runs; else how long to wait. */
   gate(name: BudgetName): Promise<number>;
   /** The bank said 429: nobody in the fleet may use this budget for `ms`. */
   penalize(name: BudgetName, ms: number): Promise<void>;
   /** Spacing between two calls of the budget. */
   intervalMs(name: BudgetName): number;
+  /** How far ahead reservations go. */
+  readonly horizonMs: number;
 }
 
-// KEYS[1] schedule key; KEYS[2] last-call key; ARGV[1] interval ms; ARGV[2] "reserve" | "try" | "penalize"
-// | "gate"; ARGV[3] penalty ms (penalize) or the bank's own interval (gate). Returns the wait in ms (0 = now).
-// Redis TIME: one clock for the whole fleet.
+// KEYS: schedule, last call, penalty. ARGV: mode, interval ms, horizon ms (reserve) / penalty ms (penalize).
 const SCHEDULE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-if ARGV[2] == 'gate' then
-  local gap = tonumber(ARGV[3])
+local mode = ARGV[1]
+local interval = tonumber(ARGV[2])
+local blocked = tonumber(redis.call('GET', KEYS[3]) or '0')
+if mode == 'gate' then
   local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if now < last + gap then return last + gap - now end
-  redis.call('SET', KEYS[2], now, 'PX', gap + 1000)
+  local free = math.max(last + interval, blocked)
+  if now < free then return free - now end
+  redis.call('SET', KEYS[2], now, 'PX', interval + 1000)
   return 0
 end
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local mode = ARGV[2]
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now, blocked)
 if mode == 'penalize' then
   local until_ = now + tonumber(ARGV[3])
-  if until_ > tat then tat = until_ end
-  redis.call('SET', KEYS[1], tat, 'PX', tat - now + interval)
+  if until_ > blocked then redis.call('SET', KEYS[3], until_, 'PX', until_ - now) end
+  if until_ > tat then redis.call('SET', KEYS[1], until_, 'PX', until_ - now + interval) end
   return 0
 end
 local wait = tat - now
 if mode == 'try' and wait > 0 then return wait end
-local nextTat = tat + interval
-redis.call('SET', KEYS[1], nextTat, 'PX', nextTat - now + interval)
+if mode == 'reserve' and wait > tonumber(ARGV[3]) then return -wait end
+redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now + interval)
 return wait`;
-
-function baseIntervals(settings: BudgetSettings): Record<BudgetName, number> {
-  return {
-    send: Math.max(60_000 / settings.sendPerMinute, settings.sendMinIntervalMs),
-    status: 60_000 / settings.statusPerMinute,
-    token: 60_000 / settings.tokenPerMinute,
-  };
-}
 
 /** Spacing of each budget: the per-minute limit (and the send's minimum interval), widened by the margin. */
 export function budgetIntervals(settings: BudgetSettings): Record<BudgetName, number> {
-  const base = baseIntervals(settings);
   const widen = (ms: number): number => Math.ceil(ms * (1 + settings.marginPercent / 100));
-  return { send: widen(base.send), status: widen(base.status), token: widen(base.token) };
+  return {
+    send: widen(Math.max(60_000 / settings.sendPerMinute, settings.sendMinIntervalMs)),
+    status: widen(60_000 / settings.statusPerMinute),
+    token: widen(60_000 / settings.tokenPerMinute),
+  };
 }
+
+/** How far ahead reservations go (a quarter of an hour of sends at Inter's limits is 900 payments). */
+export const RESERVATION_HORIZON_MS = 15 * 60_000;
+
+type ScheduleCommand = (schedule: string, last: string, penalty: string, mode: string, interval: string, extra: string) => Promise<number>;
 
 /**
  * `scope` names whose limits these are (one Inter integration: base URL and client id), so that two
  * integrations sharing a Redis keep separate budgets.
  */
-export function createBudgets(redis: Redis, prefix: string, scope: string, settings: BudgetSettings): Budgets {
+export function createBudgets(redis: Redis, prefix: string, scope: string, settings: BudgetSettings, horizonMs = RESERVATION_HORIZON_MS): Budgets {
   const intervals = budgetIntervals(settings);
-  const base = baseIntervals(settings);
   const tag = createHash("sha256").update(scope).digest("hex").slice(0, 16);
-  const key = (name: BudgetName): string => `${prefix}:budget:{${tag}}:${name}`;
-  const run = async (name: BudgetName, mode: "reserve" | "try" | "penalize" | "gate", extra = 0): Promise<number> =>
-    Number(await redis.eval(SCHEDULE, 2, key(name), `${key(name)}:last`, String(intervals[name]), mode, String(Math.ceil(extra))));
+  if (!("pixoutBudget" in redis)) redis.defineCommand("pixoutBudget", { numberOfKeys: 3, lua: SCHEDULE });
+  const command = (redis as unknown as { pixoutBudget: ScheduleCommand }).pixoutBudget.bind(redis);
+  const run = async (name: BudgetName, mode: "reserve" | "try" | "penalize" | "gate", extra = 0): Promise<number> => {
+    const key = `${prefix}:budget:{${tag}}:${name}`;
+    return await command(key, `${key}:last`, `${key}:penalty`, mode, String(intervals[name]), String(Math.ceil(extra)));
+  };
   return {
-    reserve: (name) => run(name, "reserve"),
+    async reserve(name) {
+      const wait = await run(name, "reserve", horizonMs);
+      return wait < 0 ? { reserved: false, waitMs: -wait } : { reserved: true, waitMs: wait };
+    },
     tryTake: (name) => run(name, "try"),
-    gate: (name) => run(name, "gate", base[name]),
+    gate: (name) => run(name, "gate"),
     async penalize(name, ms) {
       await run(name, "penalize", ms);
     },
     intervalMs: (name) => intervals[name],
+    horizonMs,
   };
 }

@@ -1,7 +1,7 @@
 // What a producer, `pixout status` or the dashboard shows of a payment: derived from its BullMQ job
 // (state, data, return value, failure). Pure.
 import { bankIdempotencyKey } from "../payments/idempotency.js";
-import type { HistoryEntry, Outcome, PaymentState } from "../payments/lifecycle.js";
+import { hasBankEvidence, type HistoryEntry, type Outcome, type PaymentState } from "../payments/lifecycle.js";
 
 /** The job's result when it completes (`returnvalue`). */
 export interface PaymentResult {
@@ -39,6 +39,8 @@ export interface PaymentView {
   generation: number;
   attempts: number;
   polls: number;
+  /** The last error met, e.g. why it is waiting (a configuration problem, the bank unavailable…). */
+  lastError: { code: string; message: string; at: string } | null;
   history: HistoryEntry[];
   enqueuedAt: string;
   finishedAt: string | null;
@@ -69,10 +71,11 @@ function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentR
   if (job.state === "failed") {
     if (state.outcome === "rejected" || state.outcome === "failed") return state.outcome;
     if (job.failedReason?.startsWith("invalid payment data")) return "rejected";
-    // Failed by BullMQ itself (e.g. stalled too often) after a send may have gone out: not "failed".
-    return state.maybeExecuted === true || state.codigoSolicitacao !== undefined ? "needs-reconciliation" : "failed";
+    // Failed by BullMQ itself (stalled too often, attempts used up by a Redis failure) after a send may
+    // have gone out: that is not "failed".
+    return hasBankEvidence(state) ? "needs-reconciliation" : "failed";
   }
-  return state.codigoSolicitacao !== undefined || state.maybeExecuted === true ? "pending" : "queued";
+  return hasBankEvidence(state) ? "pending" : "queued";
 }
 
 export function paymentView(job: JobFacts): PaymentView {
@@ -96,6 +99,7 @@ export function paymentView(job: JobFacts): PaymentView {
     idempotencyKey: text(data["paymentId"]) === undefined ? null : bankIdempotencyKey(paymentId, generation),
     generation,
     attempts: typeof state.attempts === "number" ? state.attempts : 0,
+    lastError: state.lastError ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() } : null,
     polls: typeof state.polls === "number" ? state.polls : 0,
     history: result?.history ?? state.history ?? [],
     enqueuedAt: new Date(job.timestamp).toISOString(),

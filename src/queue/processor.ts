@@ -4,20 +4,25 @@
 // updated first, then moved, then the error thrown (BullMQ issue #1602).
 //
 // What to do after each answer is decided by the pure rules of src/payments/lifecycle.ts; this file
-// only does the I/O around them.
+// only does the I/O around them. One more rule lives here because it is about I/O: right before a send
+// the job records `sendInFlight`, so that a worker dying mid-send leaves evidence that the payment may
+// have executed.
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
-import { InterError } from "../inter/errors.js";
 import type { InterClient } from "../inter/client.js";
+import { InterError } from "../inter/errors.js";
 import type { PixOrder } from "../inter/pix-request.js";
 import type { Logger } from "../logger.js";
+import { isKnownStatus } from "../payments/bank-status.js";
 import { saoPauloStartOfDay, saoPauloToday } from "../payments/calendar.js";
-import { describeIssues, issuesOf } from "../payments/field-issues.js";
+import { describeIssues, issuesOf, type FieldIssue } from "../payments/field-issues.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
 import {
   DEFAULT_POLICY,
   afterPoll,
   afterSend,
+  hasBankEvidence,
   initialState,
+  paymentStateSchema,
   type Decision,
   type ErrorFacts,
   type LifecyclePolicy,
@@ -28,7 +33,6 @@ import { paymentSchema, type Payment } from "../payments/payment.js";
 import type { Budgets } from "./budgets.js";
 import { jobIdFor } from "./names.js";
 import type { PaymentResult } from "./payment-view.js";
-
 
 /** The job's data: the payment as the producer wrote it, plus the worker's `state`. */
 type JobData = Payment & { state?: PaymentState };
@@ -44,6 +48,8 @@ export interface ProcessorOptions {
 
 export type PayoutJob = Job<unknown, PaymentResult>;
 
+type Slot = { go: true; state: PaymentState } | { go: false; delayMs: number; state: PaymentState; why: string };
+
 function errorFacts(err: unknown): ErrorFacts {
   if (err instanceof InterError) {
     return {
@@ -55,9 +61,14 @@ function errorFacts(err: unknown): ErrorFacts {
       ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
     };
   }
-  // Not the bank client's error: a bug or an infrastructure failure of ours, in the middle of a call
-  // that may have gone out. Treat it as the worst case: ambiguous, and worth another try.
+  // Not the bank client's error: a bug or an infrastructure failure of ours in the middle of a call that
+  // may have gone out. Treat it as the worst case: ambiguous, and worth another try.
   return { code: "PIXOUT_INTERNAL", message: err instanceof Error ? err.message : String(err), retryable: true, ambiguous: true };
+}
+
+/** The `dataPagamento` to send: the scheduled date only if still in the future (São Paulo), else none. */
+function paymentDateFor(payment: Payment, at: number): string | null {
+  return payment.scheduledFor !== undefined && payment.scheduledFor > saoPauloToday(at) ? payment.scheduledFor : null;
 }
 
 export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJob, token?: string) => Promise<PaymentResult> {
@@ -66,8 +77,9 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
 
-  /** Parses the job; invalid data fails the job at once, before anything reaches the bank (DESIGN.md §2.6). */
-  async function readJob(job: PayoutJob): Promise<{ payment: Payment; state: PaymentState }> {
+  type Read = { kind: "ok"; payment: Payment; state: PaymentState } | { kind: "invalid"; problems: FieldIssue[]; raw: Record<string, unknown> };
+
+  function readJob(job: PayoutJob): Read {
     const raw = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
     const { state, ...fields } = raw;
     const parsed = paymentSchema.safeParse(fields);
@@ -75,60 +87,94 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     if (parsed.success && job.id !== jobIdFor(parsed.data.paymentId)) {
       problems.push({ field: "jobId", message: `must be "${jobIdFor(parsed.data.paymentId)}" (the job id derived from paymentId, so that a payment cannot be queued twice)` });
     }
-    if (!parsed.success || problems.length > 0) {
-      const reason = `invalid payment data: ${describeIssues(problems)}`;
-      if (typeof job.data === "object" && job.data !== null) {
-        await job.updateData({ ...raw, state: { ...initialState(), outcome: "rejected", reason } });
-      }
-      logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
-      throw new UnrecoverableError(reason);
-    }
-    const current = typeof state === "object" && state !== null ? (state as PaymentState) : initialState();
-    return { payment: parsed.data, state: current };
+    const stateParsed = state === undefined ? undefined : paymentStateSchema.safeParse(state);
+    if (stateParsed && !stateParsed.success) problems.push(...issuesOf(stateParsed.error).map((i) => ({ ...i, field: `state.${i.field}` })));
+    if (!parsed.success || problems.length > 0) return { kind: "invalid", problems, raw };
+    return { kind: "ok", payment: parsed.data, state: stateParsed?.success ? (stateParsed.data) : initialState() };
   }
 
-  function orderOf(payment: Payment, at: number): PixOrder {
-    // Only a future date is sent: a scheduledFor that is already today or past pays now, and a retry
-    // after midnight does not turn into a "date in the past" refusal.
-    const paymentDate = payment.scheduledFor !== undefined && payment.scheduledFor > saoPauloToday(at) ? payment.scheduledFor : undefined;
+  /**
+   * Invalid data fails the job at once, before anything reaches the bank (DESIGN.md §2.6) — unless the
+   * bank may already have the payment (rules got stricter after it was sent, or its data was edited):
+   * then its state is kept and it is parked for a human.
+   */
+  async function refuse(job: PayoutJob, problems: FieldIssue[], raw: Record<string, unknown>): Promise<PaymentResult> {
+    const reason = `invalid payment data: ${describeIssues(problems)}`;
+    const paymentId = typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? "");
+    if (hasBankEvidence(raw["state"])) {
+      const state = raw["state"] as PaymentState;
+      const parked = { ...state, outcome: "needs-reconciliation" as const, reason: `${reason}; the bank may already have this payment` };
+      await job.updateData({ ...raw, state: parked });
+      logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
+      return {
+        paymentId,
+        outcome: "needs-reconciliation",
+        ...(typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {}),
+        amount: typeof raw["amount"] === "string" ? raw["amount"] : "",
+        confirmedAt: new Date(now()).toISOString(),
+        history: [],
+        idempotencyKey: bankIdempotencyKey(paymentId, typeof state.generation === "number" ? state.generation : 0),
+        generation: typeof state.generation === "number" ? state.generation : 0,
+        reason: parked.reason,
+      };
+    }
+    if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(), outcome: "rejected", reason } });
+    logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
+    throw new UnrecoverableError(reason);
+  }
+
+  function orderOf(payment: Payment, paymentDate: string | null): PixOrder {
     return {
       amountCents: parseAmount(payment.amount),
       ...(payment.description === undefined ? {} : { description: payment.description }),
-      ...(paymentDate === undefined ? {} : { paymentDate }),
+      ...(paymentDate === null ? {} : { paymentDate }),
       recipient: payment.recipient,
     };
   }
 
   /**
    * A slot of `name` for this job: its reservation (kept in the state while it waits for it), then the
-   * gate right before the call. A job never asks for a second reservation: once its slot is due it only
-   * waits for the gate, which is a matter of milliseconds.
+   * gate right before the call. A slot more than an interval stale is given up for a fresh one, so jobs
+   * that all woke late spread over new slots instead of crowding the gate.
    */
-  async function takeSlot(name: "send" | "status", state: PaymentState): Promise<{ go: true; state: PaymentState } | { go: false; delayMs: number; state: PaymentState }> {
-    let at = now();
+  async function takeSlot(name: "send" | "status", state: PaymentState): Promise<Slot> {
     let held = state.slot?.budget === name ? state.slot : undefined;
+    if (held && now() - held.at > budgets.intervalMs(name)) held = undefined;
     if (!held) {
-      const wait = await budgets.reserve(name);
-      held = { budget: name, at: at + wait };
-      at = now();
+      const r = await budgets.reserve(name);
+      if (!r.reserved) {
+        // The schedule is full beyond the horizon: come back when it is within reach, at a random moment.
+        const delayMs = r.waitMs - budgets.horizonMs + random() * (budgets.horizonMs / 2);
+        return { go: false, delayMs, state: { ...state, slot: undefined }, why: `${name} budget full` };
+      }
+      held = { budget: name, at: now() + r.waitMs };
     }
-    if (at < held.at) return { go: false, delayMs: held.at - at, state: { ...state, slot: held } };
+    if (now() < held.at) return { go: false, delayMs: held.at - now(), state: { ...state, slot: held }, why: `${name} slot` };
     const gate = await budgets.gate(name);
-    if (gate > 0) return { go: false, delayMs: gate, state: { ...state, slot: held } };
+    if (gate > 0) return { go: false, delayMs: gate + random() * budgets.intervalMs(name), state: { ...state, slot: held }, why: `${name} gate` };
     return { go: true, state: { ...state, slot: undefined } };
   }
 
-  async function wait(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState, delayMs: number, why: string): Promise<never> {
+  async function save(job: PayoutJob, payment: Payment, state: PaymentState): Promise<void> {
     await job.updateData({ ...payment, state } satisfies JobData);
+  }
+
+  async function wait(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState, delayMs: number, why: string): Promise<never> {
+    await save(job, payment, state);
     await job.moveToDelayed(now() + Math.max(1, Math.round(delayMs)), token);
     logger.debug({ paymentId: payment.paymentId, step: state.step, why, delayMs: Math.round(delayMs) }, "payout waits");
     throw new DelayedError();
   }
 
   async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, decision: Decision): Promise<PaymentResult> {
-    if (decision.kind === "wait") return wait(job, token, payment, decision.state, decision.delayMs, decision.why);
+    if (decision.kind === "wait") {
+      if (decision.why === "configuration") {
+        logger.error({ paymentId: payment.paymentId, error: decision.state.lastError?.message }, "payouts wait for a configuration fix (see the error); no attempt is used");
+      }
+      return wait(job, token, payment, decision.state, decision.delayMs, decision.why);
+    }
     const state = decision.state;
-    await job.updateData({ ...payment, state } satisfies JobData);
+    await save(job, payment, state);
     const log = { paymentId: payment.paymentId, outcome: state.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
     if (decision.kind === "fail") {
       logger.warn({ ...log, reason: state.reason }, "payout failed; nothing was paid");
@@ -152,41 +198,57 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     };
   }
 
-  return async (job, token) => {
-    const { payment, state } = await readJob(job);
+  /** The send, with `sendInFlight` saved first: if saving fails, nothing is sent. */
+  async function send(job: PayoutJob, payment: Payment, state: PaymentState): Promise<Decision> {
+    // The first send fixes dataPagamento; a resend after midnight must not change the body under the same key.
+    const paymentDate = state.paymentDate !== undefined ? state.paymentDate : paymentDateFor(payment, now());
+    const order = orderOf(payment, paymentDate);
+    const base: PaymentState = { ...state, paymentDate };
+    await save(job, payment, { ...base, sendInFlight: now() });
     const call = payment.account === undefined ? undefined : { account: payment.account };
-
-    if (state.step === "submit") {
-      const slot = await takeSlot("send", state);
-      if (!slot.go) return wait(job, token, payment, slot.state, slot.delayMs, "send budget");
-      let decision: Decision;
-      try {
-        const sent = await client.sendPix(orderOf(payment, now()), bankIdempotencyKey(payment.paymentId, state.generation), call);
-        decision = afterSend(slot.state, { ok: true, sent }, now(), random(), policy);
-      } catch (err) {
-        const facts = errorFacts(err);
-        if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await budgets.penalize("send", facts.retryAfterMs ?? policy.defaultRateLimitWaitMs);
-        decision = afterSend(slot.state, { ok: false, error: facts }, now(), random(), policy);
-      }
-      return conclude(job, token, payment, decision);
+    try {
+      const sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
+      return afterSend(base, { ok: true, sent }, now(), random(), policy);
+    } catch (err) {
+      const facts = errorFacts(err);
+      if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await budgets.penalize("send", facts.retryAfterMs ?? policy.defaultRateLimitWaitMs);
+      return afterSend(base, { ok: false, error: facts }, now(), random(), policy);
     }
+  }
 
-    const codigo = state.codigoSolicitacao;
-    if (codigo === undefined) throw new UnrecoverableError("payout state is in step poll without a codigoSolicitacao");
-    const slot = await takeSlot("status", state);
-    if (!slot.go) return wait(job, token, payment, slot.state, slot.delayMs, "status budget");
+  async function poll(payment: Payment, state: PaymentState, codigo: string): Promise<Decision> {
+    const call = payment.account === undefined ? undefined : { account: payment.account };
     const scheduledAt = payment.scheduledFor === undefined ? undefined : saoPauloStartOfDay(payment.scheduledFor);
-    let decision: Decision;
     try {
       const status = await client.getPix(codigo, call);
-      decision = afterPoll(slot.state, { ok: true, status }, now(), random(), policy, scheduledAt);
+      if (!isKnownStatus(status.status)) {
+        logger.warn({ paymentId: payment.paymentId, codigoSolicitacao: codigo, bankStatus: status.status }, "unknown bank status; treated as in progress");
+      }
+      const decision = afterPoll(state, { ok: true, status }, now(), random(), policy, scheduledAt);
       if (decision.kind === "finish" && status.movedAt !== undefined) decision.state.paidAt = status.movedAt;
+      return decision;
     } catch (err) {
       const facts = errorFacts(err);
       if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await budgets.penalize("status", facts.retryAfterMs ?? policy.defaultRateLimitWaitMs);
-      decision = afterPoll(slot.state, { ok: false, error: facts }, now(), random(), policy, scheduledAt);
+      return afterPoll(state, { ok: false, error: facts }, now(), random(), policy, scheduledAt);
     }
+  }
+
+  return async (job, token) => {
+    const read = readJob(job);
+    if (read.kind === "invalid") return refuse(job, read.problems, read.raw);
+    const { payment } = read;
+    let state = read.state;
+    if (state.sendInFlight !== undefined) {
+      logger.warn({ paymentId: payment.paymentId }, "a worker stopped in the middle of this payment's send: it may have executed; resending with the same key");
+      state = { ...state, sendInFlight: undefined, maybeExecuted: true };
+    }
+    const codigo = state.codigoSolicitacao;
+    if (state.step === "poll" && codigo === undefined) return refuse(job, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], read.payment);
+    const budget = state.step === "submit" ? "send" : "status";
+    const slot = await takeSlot(budget, state);
+    if (!slot.go) return wait(job, token, payment, slot.state, slot.delayMs, slot.why);
+    const decision = codigo === undefined || state.step === "submit" ? await send(job, payment, slot.state) : await poll(payment, slot.state, codigo);
     return conclude(job, token, payment, decision);
   };
 }
-

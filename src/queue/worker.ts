@@ -18,9 +18,12 @@ export interface PayoutWorker {
   worker: Worker<unknown, PaymentResult>;
   bank: Bank;
   budgets: Budgets;
-  /** Stops taking jobs and waits up to the shutdown timeout for the running ones (then leaves them to be
-   * picked up again, with the same bank key, by another worker). */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits up to the shutdown timeout for the running steps. Resolves false if some
+   * were still running: the caller should then exit; their locks expire and another worker resumes them
+   * (a send left in flight is resent with the same bank key).
+   */
+  close(): Promise<boolean>;
 }
 
 export interface PayoutWorkerOptions {
@@ -51,6 +54,7 @@ export function lifecyclePolicy(config: Config): LifecyclePolicy {
  * call with one 401 retry, each bounded by connect + answer timeouts, plus room.
  */
 export function lockDurationMs(config: Config): number {
+  if (config.worker.lockDurationMs !== undefined) return config.worker.lockDurationMs;
   const call = config.inter.connectTimeoutMs + config.inter.requestTimeoutMs;
   return Math.max(60_000, 3 * call + 10_000);
 }
@@ -77,11 +81,12 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     prefix: bullPrefix(config.redisPrefix),
     concurrency: options.concurrency ?? config.worker.concurrency,
     lockDuration: lockDurationMs(config),
-    // Stalled jobs (a worker died or lost its lock mid-step) go back to wait and resume their current
-    // step from the state saved before the last wait — with the same bank key, so a send that may have
-    // executed is only ever repeated idempotently. A job that stalls more than 3 times is failing workers
-    // and is failed by BullMQ; its view then says needs-reconciliation if a send may have gone out.
-    stalledInterval: 30_000,
+    // Stalled jobs (a worker died or lost its lock mid-step) are found within lockDuration plus up to two
+    // stalledIntervals, go back to wait and resume their current step from the state saved before it —
+    // with the same bank key, and knowing (sendInFlight) when a send may have executed. A job that stalls
+    // more than 3 times is failing workers and is failed by BullMQ; its view then says
+    // needs-reconciliation if a send may have gone out.
+    stalledInterval: config.worker.stalledIntervalMs,
     maxStalledCount: 3,
     autorun: true,
   });
@@ -90,6 +95,11 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   });
   worker.on("stalled", (jobId) => {
     logger.warn({ jobId }, "a payout job stalled (its worker died or lost its lock); it resumes with the same bank key");
+  });
+  worker.on("failed", (job, err) => {
+    // Our own decisions are logged where they are made; this catches BullMQ's (stalled too often, a
+    // Redis failure that used up the job's attempts).
+    if (err.name !== "UnrecoverableError") logger.error({ jobId: job?.id, err: err.message }, "payout job failed in the worker");
   });
   worker.on("lockRenewalFailed", (jobIds) => {
     logger.error({ jobIds }, "could not renew payout job locks; another worker may pick them up (same bank key, no double payment)");
@@ -100,14 +110,18 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     bank,
     budgets,
     async close() {
+      // BullMQ's close() cannot be hurried once started (a later close(true) returns the same promise):
+      // the time limit is ours.
       const graceful = worker.close();
       const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs).then(() => false)]);
       if (!done) {
-        logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "jobs still running at shutdown; leaving them to be resumed by another worker");
-        await worker.close(true);
+        logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "steps still running at shutdown; leaving them to be resumed by another worker");
+        redis.disconnect();
+        return false;
       }
       await bank.close();
       await redis.quit().catch(() => undefined);
+      return true;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { afterAll } from "vitest";
+import { cleanupAfter } from "./cleanup.js";
 import { loadConfig, type Environment, type InterSettings } from "../../src/config.js";
 import type { Emulator } from "../../src/emulator/emulator.js";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
@@ -48,8 +48,6 @@ export function bankFor(
     ...(options.redis ? { redis: options.redis } : {}),
     ...(options.redisPrefix === undefined ? {} : { redisPrefix: options.redisPrefix }),
   });
-  afterAll(async () => {
-    await bank.close();
-  });
+  cleanupAfter(() => bank.close());
   return { ...bank, logger, lines, secrets };
 }

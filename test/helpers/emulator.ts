@@ -1,4 +1,4 @@
-import { afterAll } from "vitest";
+import { cleanupAfter } from "./cleanup.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/emulator.js";
 import { createLogger } from "../../src/logger.js";
 import { testCerts } from "./certs.js";
@@ -18,9 +18,7 @@ export async function startTestEmulator(options: Omit<EmulatorOptions, "tls"> = 
       callbackCa: certs.ca,
     },
   });
-  afterAll(async () => {
-    await emulator.close();
-  });
+  cleanupAfter(() => emulator.close());
   return emulator;
 }
 

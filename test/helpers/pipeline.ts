@@ -2,7 +2,9 @@
 // producer SDK, on the shared Redis with a queue and key prefix of the test's own.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, inject } from "vitest";
+import { inject } from "vitest";
+import { removeQueueKeys } from "../../src/queue/cleanup.js";
+import { cleanupAfter } from "./cleanup.js";
 import { loadConfig, type Config, type Environment } from "../../src/config.js";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/emulator.js";
 import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer.js";
@@ -51,13 +53,12 @@ export async function startPipeline(
   if (options.worker === false) await worker.worker.pause();
   const producer = createPayoutProducer({ connection: config.redisUrl, queueName: config.queueName, redisPrefix: config.redisPrefix });
   const redis = new Redis(config.redisUrl);
-  afterAll(async () => {
+  cleanupAfter(async () => {
     await producer.close();
     await worker.close();
-    // Remove the test's keys from the shared Redis.
-    const keys = [...(await redis.keys(`{${config.redisPrefix}}:*`)), ...(await redis.keys(`${config.redisPrefix}:*`))];
-    if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+    // Remove the test's keys from the shared Redis.
+    await removeQueueKeys(config.redisUrl, config.redisPrefix);
   });
   return { emulator, config, env, producer, worker, lines, redis };
 }

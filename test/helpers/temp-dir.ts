@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { cleanupAfter } from "./cleanup.js";
 
 /** A temporary folder removed after the file's tests. */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `pixout-${prefix}-`));
-  afterAll(() => {
+  cleanupAfter(() => {
     rmSync(dir, { recursive: true, force: true });
   });
   return dir;

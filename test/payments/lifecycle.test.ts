@@ -34,11 +34,37 @@ describe("after a send", () => {
     expect(d).toMatchObject({ kind: "fail", state: { outcome: "rejected", reason: "INTER_REJECTED happened" } });
   });
 
-  it("never fails a payment whose earlier send may have gone through", () => {
+  it("never fails or rejects a payment whose earlier send may have gone through", () => {
     const maybe = { ...initialState(), maybeExecuted: true };
-    for (const e of [err("INTER_REJECTED", false, false), err("INTER_FORBIDDEN", false, false), err("INTER_TLS", false, false)]) {
+    for (const e of [err("INTER_REJECTED", false, false), err("INTER_NOT_FOUND", false, false), err("INTER_UNEXPECTED_STATUS", false, false)]) {
       expect(afterSend(maybe, { ok: false, error: e }, NOW, 0.5)).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
     }
+  });
+
+  it("waits for a configuration fix without using attempts, and ends only after the deadline", () => {
+    const refusals = [
+      err("INTER_AUTH", false, false, { operation: "token" }),
+      err("INTER_FORBIDDEN", false, false, { operation: "token" }),
+      err("INTER_FORBIDDEN", false, false, { operation: "send-pix" }),
+      err("INTER_TLS", false, false, { operation: "token" }),
+    ];
+    for (const e of refusals) {
+      const d = afterSend(initialState(), { ok: false, error: e }, NOW, 0.5);
+      expect(d).toMatchObject({ kind: "wait", why: "configuration", delayMs: DEFAULT_POLICY.configRetryMs, state: { attempts: 0, configWaitSince: NOW } });
+    }
+    const waiting = { ...initialState(), configWaitSince: NOW };
+    const late = NOW + DEFAULT_POLICY.pollDeadlineMs;
+    expect(afterSend(waiting, { ok: false, error: refusals[0] as ErrorFacts }, late, 0.5)).toMatchObject({ kind: "fail", state: { outcome: "failed" } });
+    expect(afterSend({ ...waiting, maybeExecuted: true }, { ok: false, error: refusals[0] as ErrorFacts }, late, 0.5)).toMatchObject({
+      kind: "finish",
+      state: { outcome: "needs-reconciliation" },
+    });
+    // A retryable token failure (the endpoint is down) is an ordinary retry.
+    expect(afterSend(initialState(), { ok: false, error: err("INTER_UNAVAILABLE", true, false, { operation: "token" }) }, NOW, 0.5)).toMatchObject({
+      kind: "wait",
+      why: "retry",
+      state: { attempts: 1 },
+    });
   });
 
   it("resends an ambiguous outcome (same key) with backoff, and parks it when attempts run out", () => {
@@ -114,6 +140,13 @@ describe("after a status query", () => {
     if (first.kind !== "wait") throw new Error("unreachable");
     const late = afterPoll(first.state, status("AGUARDANDO_APROVACAO"), NOW + DEFAULT_POLICY.approvalDeadlineMs, 0.5);
     expect(late).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
+  });
+
+  it("starts backoff and deadline afresh once an approval is given", () => {
+    const approving = { ...polling, polls: 40, approvalSince: NOW - DEFAULT_POLICY.pollDeadlineMs };
+    const d = afterPoll(approving, status("APROVADO"), NOW, 0.5);
+    expect(d).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.poll.baseMs, state: { polls: 1, progressSince: NOW } });
+    if (d.kind === "wait") expect(d.state.approvalSince).toBeUndefined();
   });
 
   it("parks a payment stuck in progress past the deadline", () => {

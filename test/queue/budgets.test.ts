@@ -1,5 +1,5 @@
-// The fleet-wide budgets against the real Redis: reservations are spaced, never shared, and a 429
-// pushes the whole schedule back.
+// The fleet-wide budgets against the real Redis: reservations are spaced and never shared, the gate
+// keeps actual calls apart, and a 429 holds the whole fleet back, held slots included.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -12,7 +12,13 @@ afterAll(async () => {
   redis.disconnect();
 });
 const INTER = { sendPerMinute: 60, sendMinIntervalMs: 1000, statusPerMinute: 20, tokenPerMinute: 5, marginPercent: 2 };
-const fresh = (settings = INTER) => createBudgets(redis, `pixout-test-budgets-${randomUUID()}`, "https://bank\nclient", settings);
+const fresh = (horizonMs?: number) =>
+  createBudgets(redis, `pixout-test-budgets-${randomUUID()}`, "https://bank\nclient", INTER, horizonMs);
+const waitOf = async (p: Promise<{ reserved: boolean; waitMs: number }>): Promise<number> => {
+  const r = await p;
+  expect(r.reserved).toBe(true);
+  return r.waitMs;
+};
 
 describe("budgets", () => {
   it("spaces Inter's limits with the margin", () => {
@@ -21,28 +27,38 @@ describe("budgets", () => {
     expect(budgetIntervals({ ...INTER, marginPercent: 0, sendMinIntervalMs: 0, sendPerMinute: 600 }).send).toBe(100);
   });
 
-  it("the gate keeps actual calls at least the bank's interval apart, whatever the reservations", async () => {
-    const b = fresh();
-    expect(await b.gate("send")).toBe(0);
-    const wait = await b.gate("send");
-    expect(wait).toBeGreaterThan(950);
-    expect(wait).toBeLessThanOrEqual(1000);
-    expect(await b.gate("status")).toBe(0);
-  });
-
   it("gives 50 concurrent reservations 50 distinct slots, one interval apart", async () => {
     const b = fresh();
-    const waits = await Promise.all(Array.from({ length: 50 }, () => b.reserve("send")));
+    const waits = await Promise.all(Array.from({ length: 50 }, () => waitOf(b.reserve("send"))));
     const sorted = [...waits].sort((x, y) => x - y);
     expect(sorted[0]).toBe(0);
-    // Each slot is one interval after the previous one (to the millisecond of Redis' clock, give or take
-    // the time the 50 calls took to arrive).
+    // One interval apart, give or take the few ms between the 50 calls' arrival at Redis.
     for (let i = 1; i < sorted.length; i++) {
       const gap = (sorted[i] ?? 0) - (sorted[i - 1] ?? 0);
       expect(gap).toBeGreaterThan(1020 - 25);
       expect(gap).toBeLessThanOrEqual(1020);
     }
-    expect(sorted.at(-1)).toBeGreaterThan(49 * 1020 - 100);
+  });
+
+  it("reserves no further than the horizon", async () => {
+    const b = fresh(3000);
+    const waits = [];
+    for (let i = 0; i < 3; i++) waits.push(await waitOf(b.reserve("send")));
+    expect(waits[2]).toBeGreaterThan(1990);
+    const beyond = await b.reserve("send");
+    expect(beyond.reserved).toBe(false);
+    expect(beyond.waitMs).toBeGreaterThan(3000);
+    // Asking beyond the horizon did not take a slot: the next free moment is unchanged.
+    expect(Math.abs((await b.reserve("send")).waitMs - beyond.waitMs)).toBeLessThan(50);
+  });
+
+  it("the gate keeps actual calls a full interval apart", async () => {
+    const b = fresh();
+    expect(await b.gate("send")).toBe(0);
+    const wait = await b.gate("send");
+    expect(wait).toBeGreaterThan(970);
+    expect(wait).toBeLessThanOrEqual(1020);
+    expect(await b.gate("status")).toBe(0);
   });
 
   it("tryTake takes a free slot only, without reserving the future", async () => {
@@ -50,20 +66,24 @@ describe("budgets", () => {
     expect(await b.tryTake("token")).toBe(0);
     const wait = await b.tryTake("token");
     expect(wait).toBeGreaterThan(12_000);
-    // Asking again does not push the next free moment further.
     expect(Math.abs((await b.tryTake("token")) - wait)).toBeLessThan(50);
   });
 
-  it("a penalty (the bank's 429) moves the whole schedule back; budgets of other integrations are separate", async () => {
+  it("a penalty (the bank's 429) holds back new reservations and slots already held", async () => {
     const b = fresh();
+    expect(await waitOf(b.reserve("status"))).toBe(0); // a slot held for now
     await b.penalize("status", 30_000);
-    expect(await b.reserve("status")).toBeGreaterThan(29_000);
-    expect(await b.reserve("send")).toBe(0);
+    expect(await b.gate("status")).toBeGreaterThan(29_000);
+    expect(await waitOf(b.reserve("status"))).toBeGreaterThan(29_000);
+    expect(await waitOf(b.reserve("send"))).toBe(0);
+  });
+
+  it("keeps the budgets of two integrations apart", async () => {
     const prefix = `pixout-test-budgets-${randomUUID()}`;
     const one = createBudgets(redis, prefix, "https://bank\nclient-a", INTER);
     const two = createBudgets(redis, prefix, "https://bank\nclient-b", INTER);
-    expect(await one.reserve("send")).toBe(0);
-    expect(await two.reserve("send")).toBe(0);
-    expect(await one.reserve("send")).toBeGreaterThan(900);
+    expect(await waitOf(one.reserve("send"))).toBe(0);
+    expect(await waitOf(two.reserve("send"))).toBe(0);
+    expect(await waitOf(one.reserve("send"))).toBeGreaterThan(900);
   });
 });
