@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
 import type { PixOrder } from "../../src/inter/pix-request.js";
+import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { bankFor } from "../helpers/bank.js";
 import { testCerts } from "../helpers/certs.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -84,5 +85,6 @@ describe("logs of a client run", () => {
     // …while staying useful: masked forms are there.
     expect(text).toContain("f***@e***.com");
     expect(text).toContain("***.982.247-**");
+    await removeQueueKeys(inject("redisUrl"), prefix);
   });
 });

@@ -6,17 +6,24 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { InterError, InterRateLimitedError } from "../../src/inter/errors.js";
+import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { bankFor, clientEnvFor } from "../helpers/bank.js";
 import { nextLine, spawnTs } from "../helpers/child.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
 
 const redis = new Redis(inject("redisUrl"));
-afterAll(() => {
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const p of prefixes) await removeQueueKeys(inject("redisUrl"), p);
   redis.disconnect();
 });
 const order = { amountCents: 100, recipient: { type: "key" as const, key: "fornecedor@example.com" } };
-const prefix = (): string => `pixout-test-${randomUUID()}`;
+const prefix = (): string => {
+  const p = `pixout-test-${randomUUID()}`;
+  prefixes.push(p);
+  return p;
+};
 
 describe("tokens", () => {
   it("makes one token call for 50 concurrent requests in one process", async () => {
