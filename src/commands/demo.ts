@@ -119,7 +119,10 @@ Example:
         process.stdout.write(`${line}\n`);
       };
       const t0 = performance.now();
-      const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
+      const elapsed = (): string => {
+        const tenths = Math.round((performance.now() - t0) / 100);
+        return `${String(Math.trunc(tenths / 10))}.${String(tenths % 10)}s`.padStart(6);
+      };
       const redis = await demoRedis(loadQueueSettings().redisUrl);
       let allGood = false;
       try {
