@@ -7,6 +7,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerEmulatorCommand } from "./commands/emulator.js";
 import { registerEnqueueCommand } from "./commands/enqueue.js";
 import { registerPayCommand } from "./commands/pay.js";
+import { registerRetryCommand } from "./commands/retry.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { EXIT, UserError } from "./commands/exit-codes.js";
@@ -27,6 +28,7 @@ Settings come from the environment and ./.env; see .env.example.`,
   registerPayCommand(program);
   registerEnqueueCommand(program);
   registerStatusCommand(program);
+  registerRetryCommand(program);
   registerDemoCommand(program);
   registerEmulatorCommand(program);
   registerCertsCommand(program);

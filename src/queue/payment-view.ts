@@ -39,6 +39,8 @@ export interface PaymentView {
   generation: number;
   attempts: number;
   polls: number;
+  /** Operators' retries of this payment. */
+  audit: unknown[];
   /** The last error met, e.g. why it is waiting (a configuration problem, the bank unavailable…). */
   lastError: { code: string; message: string; at: string } | null;
   history: HistoryEntry[];
@@ -99,6 +101,7 @@ export function paymentView(job: JobFacts): PaymentView {
     idempotencyKey: text(data["paymentId"]) === undefined ? null : bankIdempotencyKey(paymentId, generation),
     generation,
     attempts: typeof state.attempts === "number" ? state.attempts : 0,
+    audit: Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [],
     lastError: state.lastError ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() } : null,
     polls: typeof state.polls === "number" ? state.polls : 0,
     history: result?.history ?? state.history ?? [],

@@ -34,8 +34,8 @@ import type { Budgets } from "./budgets.js";
 import { jobIdFor } from "./names.js";
 import type { PaymentResult } from "./payment-view.js";
 
-/** The job's data: the payment as the producer wrote it, plus the worker's `state`. */
-type JobData = Payment & { state?: PaymentState };
+/** The job's data: the payment as the producer wrote it, the worker's `state`, and the operators' `audit`. */
+type JobData = Payment & { state?: PaymentState; audit?: unknown };
 
 export interface ProcessorOptions {
   client: InterClient;
@@ -81,7 +81,8 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
 
   function readJob(job: PayoutJob): Read {
     const raw = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
-    const { state, ...fields } = raw;
+    // `state` is the worker's and `audit` the operators'; the rest is the producer's payment.
+    const { state, audit: _audit, ...fields } = raw;
     const parsed = paymentSchema.safeParse(fields);
     const problems = parsed.success ? [] : issuesOf(parsed.error);
     if (parsed.success && job.id !== jobIdFor(parsed.data.paymentId)) {
@@ -90,7 +91,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const stateParsed = state === undefined ? undefined : paymentStateSchema.safeParse(state);
     if (stateParsed && !stateParsed.success) problems.push(...issuesOf(stateParsed.error).map((i) => ({ ...i, field: `state.${i.field}` })));
     if (!parsed.success || problems.length > 0) return { kind: "invalid", problems, raw };
-    return { kind: "ok", payment: parsed.data, state: stateParsed?.success ? (stateParsed.data) : initialState() };
+    return { kind: "ok", payment: parsed.data, state: stateParsed?.success ? stateParsed.data : initialState() };
   }
 
   /**
@@ -155,8 +156,10 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     return { go: true, state: { ...state, slot: undefined } };
   }
 
+  /** Saves the state; the payment's fields and the operators' audit are written back unchanged. */
   async function save(job: PayoutJob, payment: Payment, state: PaymentState): Promise<void> {
-    await job.updateData({ ...payment, state } satisfies JobData);
+    const audit = (job.data as { audit?: unknown } | null)?.audit;
+    await job.updateData({ ...payment, state, ...(audit === undefined ? {} : { audit }) } satisfies JobData);
   }
 
   async function wait(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState, delayMs: number, why: string): Promise<never> {

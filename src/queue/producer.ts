@@ -11,6 +11,7 @@ import { PAYMENT_DATA_VERSION, paymentSchema, validatePayment, type Payment } fr
 import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
 import { paymentView, type PaymentView } from "./payment-view.js";
 import { ensureReady, producerConnection } from "./redis-connection.js";
+import { retryPayment, type RetryOptions, type RetryResult } from "./retry.js";
 
 export class PaymentValidationError extends Error {
   override readonly name = "PaymentValidationError";
@@ -40,6 +41,11 @@ export interface PayoutProducer {
   get(paymentId: string): Promise<PaymentView | undefined>;
   /** Resolves with the payment once its outcome is final; WaitTimeoutError after `timeoutMs`. */
   waitForResult(paymentId: string, options?: { timeoutMs?: number }): Promise<PaymentView>;
+  /**
+   * Retries a finished payment by the rules of src/payments/retry-rules.ts (same key unless the bank
+   * ended it and `newAttempt` is asked), audited on the job and in the audit stream.
+   */
+  retry(paymentId: string, options: RetryOptions): Promise<RetryResult>;
   close(): Promise<void>;
 }
 
@@ -175,6 +181,11 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
         if (Date.now() >= deadline) throw new WaitTimeoutError(view);
         await sleep(Math.min(1_000, 50 * 2 ** Math.min(i, 5), Math.max(1, deadline - Date.now())));
       }
+    },
+
+    async retry(paymentId, retryOptions) {
+      await ensureReady(redis, url);
+      return retryPayment(queue, redis, options.redisPrefix ?? "pixout", paymentId, retryOptions);
     },
 
     async close() {

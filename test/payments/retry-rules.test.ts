@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { initialState, type PaymentState } from "../../src/payments/lifecycle.js";
+import { decideRetry } from "../../src/payments/retry-rules.js";
+
+const NOW = 1_800_000_000_000;
+const facts = (outcome: Parameters<typeof decideRetry>[0]["outcome"], bankStatus: string | null, state: Partial<PaymentState> = {}) => ({ outcome, bankStatus, state });
+
+describe("retry rules", () => {
+  it("never retries a paid payment, nor one still in progress", () => {
+    for (const newAttempt of [false, true]) {
+      expect(decideRetry(facts("paid", "PAGO"), { newAttempt, now: NOW })).toEqual({ allowed: false, why: "a paid payment can never be retried" });
+      expect(decideRetry(facts("pending", "ENVIADO"), { newAttempt, now: NOW })).toMatchObject({ allowed: false });
+      expect(decideRetry(facts("queued", null), { newAttempt, now: NOW })).toMatchObject({ allowed: false });
+    }
+  });
+
+  it("pays again after a definitive bank failure only with a new attempt, under the next generation's key", () => {
+    for (const status of ["CANCELADO_SEM_SALDO", "REPROVADO", "EXPIRADO", "FALHA"]) {
+      const refused = decideRetry(facts("failed", status, { generation: 2 }), { newAttempt: false, now: NOW });
+      expect(refused).toMatchObject({ allowed: false });
+      if (!refused.allowed) expect(refused.why).toContain("--new-attempt");
+      expect(decideRetry(facts("failed", status, { generation: 2 }), { newAttempt: true, now: NOW })).toEqual({
+        allowed: true,
+        newKey: true,
+        generation: 3,
+        state: initialState(3),
+      });
+    }
+  });
+
+  it("retries anything else with the same key, keeping what the bank may have", () => {
+    expect(decideRetry(facts("failed", null, { generation: 1, lastError: { code: "INTER_AUTH", message: "x", at: 1 } }), { newAttempt: false, now: NOW })).toEqual({
+      allowed: true,
+      newKey: false,
+      generation: 1,
+      state: initialState(1),
+    });
+    expect(decideRetry(facts("rejected", null), { newAttempt: false, now: NOW })).toMatchObject({ allowed: true, newKey: false, generation: 0 });
+    const parked = decideRetry(facts("needs-reconciliation", "AGUARDANDO_APROVACAO", { codigoSolicitacao: "c-1", maybeExecuted: true, paymentDate: null }), {
+      newAttempt: false,
+      now: NOW,
+    });
+    expect(parked).toMatchObject({
+      allowed: true,
+      newKey: false,
+      state: { step: "poll", codigoSolicitacao: "c-1", maybeExecuted: true, progressSince: NOW, paymentDate: null, attempts: 0 },
+    });
+    const inFlight = decideRetry(facts("needs-reconciliation", null, { sendInFlight: NOW - 1000 }), { newAttempt: false, now: NOW });
+    expect(inFlight).toMatchObject({ allowed: true, state: { step: "submit", maybeExecuted: true } });
+  });
+
+  it("refuses a new key where the bank may already have paid", () => {
+    expect(decideRetry(facts("needs-reconciliation", null, { maybeExecuted: true }), { newAttempt: true, now: NOW })).toMatchObject({ allowed: false });
+    expect(decideRetry(facts("failed", null), { newAttempt: true, now: NOW })).toMatchObject({ allowed: false });
+  });
+});
