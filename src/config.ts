@@ -90,6 +90,10 @@ export const envSchema = z.object({
   PIXOUT_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
   PIXOUT_LOCK_DURATION_MS: z.coerce.number().int().positive().optional(),
   PIXOUT_STALLED_INTERVAL_MS: positiveInt(30_000),
+  PIXOUT_TRUST_BANK_IDEMPOTENCY: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true"),
 });
 
 export type EnvInput = z.input<typeof envSchema>;
@@ -141,6 +145,8 @@ export interface WorkerSettings {
   /** Overrides the job lock derived from the bank timeouts (see lockDurationMs in src/queue/worker.ts). */
   lockDurationMs?: number;
   stalledIntervalMs: number;
+  /** Resend a send that may have executed under the same key (see LifecyclePolicy.resendAmbiguous). */
+  trustBankIdempotency: boolean;
 }
 
 export interface Config extends QueueSettings {
@@ -257,6 +263,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         shutdownTimeoutMs: e.PIXOUT_SHUTDOWN_TIMEOUT_MS,
         ...(e.PIXOUT_LOCK_DURATION_MS === undefined ? {} : { lockDurationMs: e.PIXOUT_LOCK_DURATION_MS }),
         stalledIntervalMs: e.PIXOUT_STALLED_INTERVAL_MS,
+        trustBankIdempotency: e.PIXOUT_TRUST_BANK_IDEMPOTENCY,
       },
       inter: {
         baseUrl: e.INTER_BASE_URL,

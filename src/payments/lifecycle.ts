@@ -134,6 +134,12 @@ export interface LifecyclePolicy {
   defaultRateLimitWaitMs: number;
   /** How often to try again while the configuration (credentials, scope, certificate) is wrong. */
   configRetryMs: number;
+  /**
+   * Resend a send that may have executed, under the same key, trusting the bank to answer with the
+   * payment it already has (Inter documents `x-id-idempotente` as its idempotency key; how it behaves is
+   * UNVERIFIED, inter-api.md §3.1). false: never resend it — park it for reconciliation instead.
+   */
+  resendAmbiguous: boolean;
 }
 
 export const DEFAULT_POLICY: LifecyclePolicy = {
@@ -146,7 +152,20 @@ export const DEFAULT_POLICY: LifecyclePolicy = {
   pollDeadlineMs: 24 * 60 * 60_000,
   defaultRateLimitWaitMs: 60_000,
   configRetryMs: 5 * 60_000,
+  resendAmbiguous: true,
 };
+
+const UNTRUSTED =
+  "not resent, because the bank's idempotency is not trusted (PIXOUT_TRUST_BANK_IDEMPOTENCY=false): reconcile it with the bank";
+
+/**
+ * Before a send: a payment whose earlier send may have executed is only resent when the bank's
+ * idempotency is trusted; otherwise it is parked here, before any second request.
+ */
+export function beforeSend(state: PaymentState, policy: LifecyclePolicy = DEFAULT_POLICY): Decision | undefined {
+  if (state.maybeExecuted && !policy.resendAmbiguous) return park(state, `an earlier send may have been executed; ${UNTRUSTED}`);
+  return undefined;
+}
 
 /**
  * Errors that say our configuration is wrong, not the payment: the token endpoint refusing the
@@ -233,6 +252,7 @@ export function afterSend(
     if (maybe) return park(marked, `an earlier send may have been executed, then the bank refused: ${error.message}`);
     return fail(marked, error.code === "INTER_REJECTED" ? "rejected" : "failed", error.message);
   }
+  if (maybe && !policy.resendAmbiguous) return park(marked, `${error.message}; ${UNTRUSTED}`);
   const attempts = state.attempts + 1;
   if (attempts >= policy.maxAttempts) {
     if (maybe) return park({ ...marked, attempts }, `no definitive answer after ${String(attempts)} sends: ${error.message}`);

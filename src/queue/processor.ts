@@ -20,6 +20,7 @@ import {
   DEFAULT_POLICY,
   afterPoll,
   afterSend,
+  beforeSend,
   hasBankEvidence,
   initialState,
   paymentStateSchema,
@@ -248,6 +249,10 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const codigo = state.codigoSolicitacao;
     if (state.step === "poll" && codigo === undefined) return refuse(job, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], read.payment);
+    if (state.step === "submit") {
+      const parked = beforeSend(state, policy);
+      if (parked) return conclude(job, token, payment, parked);
+    }
     const budget = state.step === "submit" ? "send" : "status";
     const slot = await takeSlot(budget, state);
     if (!slot.go) return wait(job, token, payment, slot.state, slot.delayMs, slot.why);

@@ -45,6 +45,7 @@ export function lifecyclePolicy(config: Config): LifecyclePolicy {
     approvalPollMs: w.approvalPollMs,
     approvalDeadlineMs: w.approvalDeadlineMs,
     pollDeadlineMs: w.pollDeadlineMs,
+    resendAmbiguous: w.trustBankIdempotency,
   };
 }
 

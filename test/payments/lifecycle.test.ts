@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "../../src/payments/backoff.js";
-import { DEFAULT_POLICY, afterPoll, afterSend, initialState, type ErrorFacts, type PaymentState } from "../../src/payments/lifecycle.js";
+import { DEFAULT_POLICY, afterPoll, afterSend, beforeSend, initialState, type ErrorFacts, type PaymentState } from "../../src/payments/lifecycle.js";
 
 const NOW = 1_800_000_000_000;
 const err = (code: string, retryable: boolean, ambiguous: boolean, extra: Partial<ErrorFacts> = {}): ErrorFacts => ({
@@ -88,6 +88,19 @@ describe("after a send", () => {
       d = afterSend(state, { ok: false, error: err("INTER_CONNECTION", true, false) }, NOW, 0.5);
     }
     expect(d).toMatchObject({ kind: "fail", state: { outcome: "failed", attempts: DEFAULT_POLICY.maxAttempts, maybeExecuted: false } });
+  });
+
+  it("never resends a send that may have executed when the bank's idempotency is not trusted", () => {
+    const untrusting = { ...DEFAULT_POLICY, resendAmbiguous: false };
+    expect(afterSend(initialState(), { ok: false, error: err("INTER_TIMEOUT", true, true) }, NOW, 0.5, untrusting)).toMatchObject({
+      kind: "finish",
+      state: { outcome: "needs-reconciliation", maybeExecuted: true },
+    });
+    // Nothing was sent: an ordinary retry.
+    expect(afterSend(initialState(), { ok: false, error: err("INTER_CONNECTION", true, false) }, NOW, 0.5, untrusting)).toMatchObject({ kind: "wait" });
+    expect(beforeSend({ ...initialState(), maybeExecuted: true }, untrusting)).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
+    expect(beforeSend({ ...initialState(), maybeExecuted: true }, DEFAULT_POLICY)).toBeUndefined();
+    expect(beforeSend(initialState(), untrusting)).toBeUndefined();
   });
 
   it("waits out a 429 without using an attempt", () => {

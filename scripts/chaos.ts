@@ -1,0 +1,33 @@
+// `npm run chaos`: the chaos suite (issue #4 §4). Prints one line per scenario and a total; exit 1 if any
+// payment was executed twice, lost, or given an outcome the bank's ledger contradicts.
+//
+//   npm run chaos                         # full: 2,000 payments and 200 SIGKILLs in the kills scenario
+//   npm run chaos -- --payments 200 --kills 20 --scenarios kills,faults --seed 7
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ALL_SCENARIOS, runChaos, total, type ScenarioName } from "./chaos/run.js";
+
+const { values } = parseArgs({
+  options: {
+    payments: { type: "string", default: "2000" },
+    kills: { type: "string", default: "200" },
+    scenarios: { type: "string", default: ALL_SCENARIOS.join(",") },
+    seed: { type: "string", default: "1" },
+    keep: { type: "boolean", default: false },
+  },
+});
+
+const scenarios = values.scenarios.split(",").filter(Boolean) as ScenarioName[];
+for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; use ${ALL_SCENARIOS.join(", ")}`);
+const workDir = mkdtempSync(join(tmpdir(), "pixout-chaos-"));
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+say(`chaos: work folder ${workDir} (worker logs, Redis AOF)`);
+const results = await runChaos({ payments: Number(values.payments), kills: Number(values.kills), scenarios, seed: Number(values.seed), workDir, say });
+say(total(results));
+const bad = results.some((r) => r.duplicates > 0 || r.lost > 0 || r.wrong.length > 0);
+if (!values.keep && !bad) rmSync(workDir, { recursive: true, force: true });
+process.exitCode = bad ? 1 : 0;

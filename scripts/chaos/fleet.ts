@@ -1,0 +1,64 @@
+// The worker fleet of a chaos run: `pixout worker` processes that are killed and restarted.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../../bin/pixout.js", import.meta.url));
+
+export interface Fleet {
+  /** Kills one running worker (chosen by `pick` in [0, 1)) with `signal`; it is restarted at once. */
+  kill(signal: NodeJS.Signals, pick: number): boolean;
+  readonly kills: number;
+  readonly terms: number;
+  stop(): Promise<void>;
+}
+
+export function startFleet(size: number, env: Record<string, string>, logFile: string): Fleet {
+  const log: WriteStream = createWriteStream(logFile, { flags: "a" });
+  const workers: (ChildProcess | undefined)[] = new Array<ChildProcess | undefined>(size);
+  let stopping = false;
+  let kills = 0;
+  let terms = 0;
+  const launch = (slot: number): void => {
+    const child = spawn(process.execPath, [bin, "worker"], { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] }); // eslint-disable-line no-restricted-properties -- a clean environment for the child
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    workers[slot] = child;
+    child.once("exit", () => {
+      if (!stopping) launch(slot);
+    });
+  };
+  for (let i = 0; i < size; i++) launch(i);
+  return {
+    kill(signal, pick) {
+      const alive = workers.filter((w): w is ChildProcess => w !== undefined && w.exitCode === null && w.signalCode === null && !w.killed);
+      const target = alive[Math.floor(pick * alive.length)];
+      if (!target) return false;
+      target.kill(signal);
+      if (signal === "SIGKILL") kills++;
+      else terms++;
+      return true;
+    },
+    get kills() {
+      return kills;
+    },
+    get terms() {
+      return terms;
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all(
+        workers.map(async (w) => {
+          if (!w || w.exitCode !== null || w.signalCode !== null) return;
+          w.kill("SIGTERM");
+          const exited = once(w, "exit");
+          const timer = setTimeout(() => w.kill("SIGKILL"), 10_000);
+          await exited;
+          clearTimeout(timer);
+        }),
+      );
+      log.end();
+    },
+  };
+}

@@ -1,0 +1,345 @@
+// The chaos suite (issue #4 §4): scenarios against a private Redis with AOF, the emulator and real
+// `pixout worker` processes, checked against the emulator's ledger — the ground truth of what the "bank"
+// executed. Used by scripts/chaos.ts (`npm run chaos`) and, in a short configuration, by the tests.
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DEV_INTEGRATION, startEmulator, type Emulator, type FaultRule } from "../../src/emulator/emulator.js";
+import { createLogger } from "../../src/logger.js";
+import { startRedisServer, type RedisServer } from "../../src/demo/redis-server.js";
+import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer.js";
+import type { PaymentView } from "../../src/queue/payment-view.js";
+import { FINAL_OUTCOMES } from "../../src/payments/lifecycle.js";
+import { writeDevCertificates } from "../../src/tls/dev-certs.js";
+import { startFleet, type Fleet } from "./fleet.js";
+import { verdict, type Verdict } from "./verdict.js";
+
+export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful";
+export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful"];
+
+export interface ChaosOptions {
+  /** Payments of the kills scenario; the others use a share of it. */
+  payments: number;
+  /** SIGKILLs of the kills scenario (others use a share). */
+  kills: number;
+  scenarios: ScenarioName[];
+  seed: number;
+  workDir: string;
+  say: (line: string) => void;
+}
+
+export interface ScenarioResult extends Verdict {
+  name: ScenarioName;
+  kills: number;
+  terms: number;
+  redisRestarts: number;
+  seconds: number;
+  /** Scenario-specific figures, e.g. duplicates reported by the producer. */
+  notes: string[];
+}
+
+/** A small seeded PRNG (mulberry32): the same seed, the same kill moments and payment mix. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const REJECT_MARK = "[chaos-rejected]";
+const FAIL_MARK = "[chaos-falha]";
+
+/** Mostly ordinary payments; one in 50 refused by the bank's validation, one in 50 ended FALHA by it. */
+function paymentsFor(name: string, count: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => {
+    const paymentId = `${name}-${String(i)}`;
+    if (i % 50 === 7) return { paymentId, amount: "1.00", description: REJECT_MARK, recipient: { type: "key", key: "not a pix key" } };
+    if (i % 50 === 13) return { paymentId, amount: "1.00", description: FAIL_MARK, recipient: { type: "key", key: "fornecedor@example.com" } };
+    return { paymentId, amount: `${String(1 + (i % 97))}.${String(i % 100).padStart(2, "0")}`, recipient: { type: "key", key: "fornecedor@example.com" } };
+  });
+}
+
+const BASE_FAULTS: FaultRule[] = [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: FAIL_MARK, fault: { type: "final-status", status: "FALHA" } }];
+
+const BANK_FAULTS: FaultRule[] = [
+  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
+  { method: "POST", path: "/banking/v2/pix", probability: 0.03, fault: { type: "timeout-after", ms: 3_000 } },
+  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "status", status: 503 } },
+  { method: "GET", path: "/banking/v2/pix/*", probability: 0.05, fault: { type: "status", status: 500 } },
+  { method: "*", path: "/banking/v2/pix*", probability: 0.03, fault: { type: "rate-limit", retryAfterSeconds: 1 } },
+  { method: "POST", path: "/banking/v2/pix", probability: 0.03, fault: { type: "garbled-200" } },
+  { method: "*", path: "/banking/v2/pix*", probability: 0.02, fault: { type: "unauthorized-empty" } },
+  { method: "GET", path: "/banking/v2/pix/*", probability: 0.05, fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" } },
+];
+
+interface Infra {
+  redis: RedisServer;
+  certDir: string;
+  read: (file: string) => string;
+}
+
+async function startInfra(workDir: string): Promise<Infra> {
+  const certDir = join(workDir, "certs");
+  await writeDevCertificates(certDir);
+  const aofDir = join(workDir, "redis");
+  mkdirSync(aofDir, { recursive: true });
+  // Redis as the product runs it: AOF, fsync every second, no eviction (DESIGN.md §2.2).
+  const redis = await startRedisServer(["--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction", "--dir", aofDir]);
+  return { redis, certDir, read: (file) => readFileSync(join(certDir, file), "utf8") };
+}
+
+function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    INTER_BASE_URL: emulator.url,
+    INTER_CLIENT_ID: DEV_INTEGRATION.clientId,
+    INTER_CLIENT_SECRET: DEV_INTEGRATION.clientSecret,
+    INTER_CERT_FILE: join(infra.certDir, "client.crt"),
+    INTER_KEY_FILE: join(infra.certDir, "client.key"),
+    INTER_CA_FILE: join(infra.certDir, "ca.crt"),
+    INTER_CONNECT_TIMEOUT_MS: "1000",
+    INTER_REQUEST_TIMEOUT_MS: "1500",
+    REDIS_URL: infra.redis.url,
+    PIXOUT_QUEUE: `chaos-${name}`,
+    PIXOUT_REDIS_PREFIX: `chaos-${name}`,
+    PIXOUT_CONCURRENCY: "16",
+    PIXOUT_SEND_PER_MINUTE: "3000",
+    PIXOUT_SEND_MIN_INTERVAL_MS: "10",
+    PIXOUT_STATUS_PER_MINUTE: "6000",
+    PIXOUT_TOKEN_PER_MINUTE: "600",
+    PIXOUT_FIRST_POLL_MS: "200",
+    PIXOUT_POLL_CAP_MS: "1000",
+    PIXOUT_LOCK_DURATION_MS: "3000",
+    PIXOUT_STALLED_INTERVAL_MS: "1000",
+    PIXOUT_SHUTDOWN_TIMEOUT_MS: "1500",
+    LOG_LEVEL: "warn",
+    ...extra,
+  };
+}
+
+/** Enqueues everything, retrying while Redis is away; returns the ids whose enqueue was acknowledged. */
+async function enqueueAll(producer: PayoutProducer, payments: Record<string, unknown>[], spreadMs: number, notes: string[]): Promise<string[]> {
+  const acknowledged: string[] = [];
+  const batch = 20;
+  const pause = payments.length > batch ? spreadMs / Math.ceil(payments.length / batch) : 0;
+  let refusedWhileDown = 0;
+  for (let i = 0; i < payments.length; i += batch) {
+    const chunk = payments.slice(i, i + batch);
+    for (;;) {
+      try {
+        const results = await producer.enqueueMany(chunk);
+        for (const r of results) if (r.status === "accepted" || (r.status === "duplicate" && r.sameData)) acknowledged.push(r.paymentId);
+        break;
+      } catch {
+        refusedWhileDown++; // not acknowledged: the producer said so at once, and tries again
+        await sleep(200);
+      }
+    }
+    if (pause > 0) await sleep(pause);
+  }
+  if (refusedWhileDown > 0) notes.push(`enqueues refused while Redis was down=${String(refusedWhileDown)}`);
+  return acknowledged;
+}
+
+async function settle(producer: PayoutProducer, ids: string[], timeoutMs: number): Promise<Map<string, PaymentView | undefined>> {
+  const views = new Map<string, PaymentView | undefined>();
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...ids];
+  while (pending.length > 0 && Date.now() < deadline) {
+    const next: string[] = [];
+    for (const id of pending) {
+      const view = await producer.get(id).catch(() => undefined);
+      views.set(id, view);
+      if (!view || !FINAL_OUTCOMES.has(view.outcome)) next.push(id);
+    }
+    pending = next;
+    if (pending.length > 0) await sleep(500);
+  }
+  return views;
+}
+
+async function scenario(
+  name: ScenarioName,
+  infra: Infra,
+  options: ChaosOptions,
+  setup: { payments: number; kills: number; faults: FaultRule[]; idempotency?: boolean; env?: Record<string, string> },
+  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[] }) => Promise<{ redisRestarts: number }>,
+  after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[] }) => Promise<void>,
+): Promise<ScenarioResult> {
+  const started = Date.now();
+  const random = prng(options.seed + name.length * 7919);
+  const emulator = await startEmulator({
+    tls: { cert: infra.read("server.crt"), key: infra.read("server.key"), ca: infra.read("ca.crt") },
+    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 },
+    timing: { sentAfterMs: 30, paidAfterMs: 100 },
+    faults: [...BASE_FAULTS, ...setup.faults],
+    idempotency: setup.idempotency ?? true,
+    seed: options.seed,
+    logger: createLogger({ level: "silent" }),
+  });
+  const fleet = startFleet(2, workerEnv(infra, emulator, name, setup.env), join(options.workDir, `workers-${name}.log`));
+  const producer = createPayoutProducer({ connection: infra.redis.url, queueName: `chaos-${name}`, redisPrefix: `chaos-${name}` });
+  const notes: string[] = [];
+  try {
+    const windowMs = Math.max(5_000, setup.kills * 500);
+    const [ids, chaos] = await Promise.all([
+      enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes),
+      during({ fleet, windowMs, random, notes }),
+    ]);
+    let views = await settle(producer, ids, 180_000);
+    if (after) {
+      await after({ producer, ids, notes });
+      views = await settle(producer, ids, 120_000);
+    }
+    const v = verdict(ids, views, emulator.ledger.snapshot());
+    return { name, ...v, kills: fleet.kills, terms: fleet.terms, redisRestarts: chaos.redisRestarts, seconds: Math.round((Date.now() - started) / 1000), notes };
+  } finally {
+    await producer.close();
+    await fleet.stop();
+    await emulator.close();
+  }
+}
+
+/** Kills workers at random moments over the window: `count` SIGKILLs (or SIGTERMs). */
+async function killOver(fleet: Fleet, count: number, windowMs: number, random: () => number, signal: NodeJS.Signals): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await sleep((windowMs / count) * (0.5 + random()));
+    fleet.kill(signal, random());
+  }
+}
+
+export function describeResult(r: ScenarioResult): string {
+  const extra = [r.kills ? `kills=${String(r.kills)}` : "", r.terms ? `sigterms=${String(r.terms)}` : "", r.redisRestarts ? `redis-restarts=${String(r.redisRestarts)}` : ""].filter(Boolean);
+  return (
+    `chaos ${r.name}: payments=${String(r.payments)} ${extra.join(" ")} executed=${String(r.executed)} duplicates=${String(r.duplicates)} ` +
+    `lost=${String(r.lost)} parked=${String(r.parked)} paid=${String(r.paid)} failed=${String(r.failed)} rejected=${String(r.rejected)} ` +
+    `wrong=${String(r.wrong.length)} (${String(r.seconds)} s)${r.notes.length > 0 ? `; ${r.notes.join("; ")}` : ""}`
+  );
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]> {
+  mkdirSync(options.workDir, { recursive: true });
+  const infra = await startInfra(options.workDir);
+  const results: ScenarioResult[] = [];
+  const share = (n: number, f: number): number => Math.max(1, Math.round(n * f));
+  const run = async (r: Promise<ScenarioResult>): Promise<void> => {
+    const result = await r;
+    results.push(result);
+    options.say(describeResult(result));
+    for (const w of result.wrong.slice(0, 5)) options.say(`  wrong: ${w}`);
+  };
+  try {
+    for (const name of options.scenarios) {
+      switch (name) {
+        case "kills":
+          await run(
+            scenario(name, infra, options, { payments: options.payments, kills: options.kills, faults: [] }, async ({ fleet, windowMs, random }) => {
+              await killOver(fleet, options.kills, windowMs, random, "SIGKILL");
+              return { redisRestarts: 0 };
+            }),
+          );
+          break;
+        case "redis":
+          await run(
+            scenario(name, infra, options, { payments: share(options.payments, 0.25), kills: 10, faults: [] }, async ({ windowMs }) => {
+              await sleep(windowMs * 0.4);
+              await infra.redis.stop("SIGKILL"); // a crash: no shutdown save, only what AOF has
+              await sleep(1_500);
+              await infra.redis.restart();
+              return { redisRestarts: 1 };
+            }),
+          );
+          break;
+        case "faults":
+          await run(
+            scenario(name, infra, options, { payments: share(options.payments, 0.5), kills: share(options.kills, 0.25), faults: BANK_FAULTS }, async ({ fleet, windowMs, random }) => {
+              await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
+              return { redisRestarts: 0 };
+            }),
+          );
+          break;
+        case "sigterm":
+          await run(
+            scenario(
+              name,
+              infra,
+              options,
+              {
+                payments: share(options.payments, 0.25),
+                kills: share(options.kills, 0.25),
+                faults: [{ method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 1_000 } }],
+                env: { PIXOUT_SHUTDOWN_TIMEOUT_MS: "300" },
+              },
+              async ({ fleet, windowMs, random }) => {
+                await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGTERM");
+                return { redisRestarts: 0 };
+              },
+            ),
+          );
+          break;
+        case "replays":
+          await run(
+            scenario(
+              name,
+              infra,
+              options,
+              { payments: share(options.payments, 0.25), kills: 10, faults: [] },
+              () => Promise.resolve({ redisRestarts: 0 }),
+              async ({ producer, ids, notes }) => {
+                // Everything enqueued again, and every finished payment retried as from a dashboard.
+                const again = await producer.enqueueMany(paymentsFor(name, ids.length));
+                notes.push(`re-enqueued=${String(again.length)} reported-duplicate=${String(again.filter((r) => r.status === "duplicate").length)}`);
+                let refused = 0;
+                let retried = 0;
+                for (const id of ids) {
+                  const r = await producer.retry(id, { actor: "chaos", reason: "dashboard-style retry" });
+                  if (r.status === "retried") retried++;
+                  else refused++;
+                }
+                notes.push(`retries: done=${String(retried)} refused=${String(refused)}`);
+              },
+            ),
+          );
+          break;
+        case "forgetful":
+          await run(
+            scenario(
+              name,
+              infra,
+              options,
+              {
+                payments: share(options.payments, 0.25),
+                kills: share(options.kills, 0.25),
+                faults: [
+                  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
+                  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "timeout-after", ms: 3_000 } },
+                ],
+                idempotency: false,
+                env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" },
+              },
+              async ({ fleet, windowMs, random }) => {
+                await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
+                return { redisRestarts: 0 };
+              },
+            ),
+          );
+          break;
+      }
+    }
+  } finally {
+    await infra.redis.stop();
+  }
+  return results;
+}
+
+export function total(results: ScenarioResult[]): string {
+  const sum = (f: (r: ScenarioResult) => number): number => results.reduce((a, r) => a + f(r), 0);
+  return (
+    `chaos: payments=${String(sum((r) => r.payments))} kills=${String(sum((r) => r.kills))} sigterms=${String(sum((r) => r.terms))} ` +
+    `redis-restarts=${String(sum((r) => r.redisRestarts))} executed=${String(sum((r) => r.executed))} duplicates=${String(sum((r) => r.duplicates))} ` +
+    `lost=${String(sum((r) => r.lost))} parked=${String(sum((r) => r.parked))} wrong=${String(sum((r) => r.wrong.length))}`
+  );
+}
