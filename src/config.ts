@@ -90,6 +90,7 @@ export const envSchema = z.object({
   PIXOUT_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
   PIXOUT_LOCK_DURATION_MS: z.coerce.number().int().positive().optional(),
   PIXOUT_STALLED_INTERVAL_MS: positiveInt(30_000),
+  PIXOUT_RESEND_WINDOW_MINUTES: z.coerce.number().positive().default(60),
   PIXOUT_TRUST_BANK_IDEMPOTENCY: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
@@ -147,6 +148,7 @@ export interface WorkerSettings {
   stalledIntervalMs: number;
   /** Resend a send that may have executed under the same key (see LifecyclePolicy.resendAmbiguous). */
   trustBankIdempotency: boolean;
+  resendWindowMs: number;
 }
 
 export interface Config extends QueueSettings {
@@ -264,6 +266,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         ...(e.PIXOUT_LOCK_DURATION_MS === undefined ? {} : { lockDurationMs: e.PIXOUT_LOCK_DURATION_MS }),
         stalledIntervalMs: e.PIXOUT_STALLED_INTERVAL_MS,
         trustBankIdempotency: e.PIXOUT_TRUST_BANK_IDEMPOTENCY,
+        resendWindowMs: Math.round(e.PIXOUT_RESEND_WINDOW_MINUTES * 60_000),
       },
       inter: {
         baseUrl: e.INTER_BASE_URL,

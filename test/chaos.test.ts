@@ -4,26 +4,38 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ALL_SCENARIOS, describeResult, runChaos } from "../scripts/chaos/run.js";
+import { ALL_SCENARIOS, describeResult, runChaos, type ScenarioResult } from "../scripts/chaos/run.js";
 
 describe("chaos (short configuration)", () => {
-  it("never pays twice, never loses a payment, never gives an outcome the bank's ledger contradicts", async () => {
+  it("never pays twice, never loses a payment, never gives an outcome the bank contradicts", async () => {
     const workDir = mkdtempSync(join(tmpdir(), "pixout-chaos-test-"));
-    const lines: string[] = [];
-    const results = await runChaos({ payments: 200, kills: 20, scenarios: ALL_SCENARIOS, seed: 11, workDir, say: (l) => lines.push(l) });
+    const results = await runChaos({ payments: 200, kills: 20, scenarios: ALL_SCENARIOS, seed: 11, workDir, say: () => undefined });
+    const by = Object.fromEntries(results.map((r) => [r.name, r])) as Record<string, ScenarioResult>;
+    const note = (name: string): string => by[name]?.notes.join(" ") ?? "";
     expect(results.map((r) => r.name)).toEqual(ALL_SCENARIOS);
-    for (const r of results) {
+
+    for (const r of results.filter((x) => !x.demonstration)) {
       expect({ scenario: r.name, duplicates: r.duplicates, lost: r.lost, wrong: r.wrong }, describeResult(r)).toEqual({ scenario: r.name, duplicates: 0, lost: 0, wrong: [] });
-      // Every acknowledged payment reached an outcome, and the chaos really happened.
-      expect(r.paid + r.failed + r.rejected + r.parked).toBe(r.payments);
     }
-    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
-    expect(byName["kills"]?.kills).toBeGreaterThanOrEqual(18);
-    expect(byName["redis"]?.redisRestarts).toBe(1);
-    expect(byName["sigterm"]?.terms).toBeGreaterThanOrEqual(4);
-    expect(byName["replays"]?.notes.join(" ")).toMatch(/reported-duplicate=50/);
-    // When the bank forgets its keys and the worker is told not to trust them, it parks rather than resends.
-    expect(byName["forgetful"]?.parked).toBeGreaterThan(0);
+    // The chaos really happened, and hit the dangerous moments.
+    expect(by["kills"]?.kills).toBeGreaterThanOrEqual(18);
+    expect(note("kills")).toMatch(/resends answered by the bank's idempotency=[1-9]/); // kills landed mid-send
+    expect(by["redis"]?.redisRestarts).toBe(1);
+    expect(by["sigterm"]?.terms).toBeGreaterThanOrEqual(4);
+    for (const fault of ["reset-after", "timeout-after", "status", "rate-limit", "garbled-200", "unauthorized-empty", "unknown-status"]) {
+      expect(note("faults")).toMatch(new RegExp(`${fault}=[1-9]`));
+    }
+    expect(note("replays")).toMatch(/reported-duplicate=50/);
+    expect(note("replays")).toMatch(/dashboard retries=[1-9]/);
+    for (const calm of ["redis", "replays"]) expect(by[calm]?.parked, calm).toBe(0);
+    // A kill in the middle of the send of a payment the bank then refuses cannot be told from one it
+    // executed: such a payment (one in 50 is refused by the bank) is parked, never more.
+    expect(by["kills"]?.parked).toBeLessThanOrEqual(4);
+    // A bank that forgets its keys: with the workers told not to trust them, nothing is paid twice and
+    // the doubtful sends are parked; left trusting (the default), the same bank pays some twice — and the
+    // checker sees it.
+    expect(by["forgetful"]?.parked).toBeGreaterThan(0);
+    expect(by["forgetful-trusting"]?.duplicates).toBeGreaterThan(0);
     rmSync(workDir, { recursive: true, force: true });
   }, 600_000);
 });

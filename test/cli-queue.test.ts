@@ -1,29 +1,16 @@
 // The queue commands as users run them: `pixout worker` processes, `pay`, `enqueue`, `status`.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Environment } from "../src/config.js";
 import { runCli } from "./helpers/cli.js";
 import { FAST_WORKER, startPipeline } from "./helpers/pipeline.js";
 import { tempDir } from "./helpers/temp-dir.js";
+import { startWorkerProcess as startWorker } from "./helpers/worker-process.js";
 
-const bin = fileURLToPath(new URL("../bin/pixout.js", import.meta.url));
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-});
-
-function startWorkerProcess(env: Environment): ChildProcess {
-  const child = spawn(process.execPath, [bin, "worker"], {
-    env: { PATH: process.env["PATH"], ...env }, // eslint-disable-line no-restricted-properties -- a clean environment for the child
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  children.push(child);
-  return child;
-}
+const startWorkerProcess = (env: Environment): ChildProcess => startWorker(env);
 
 describe("pixout queue commands", async () => {
   // The test's own worker stays paused: the worker processes below do the work.

@@ -4,7 +4,9 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
 import { DEV_INTEGRATION, startEmulator, type Emulator, type FaultRule } from "../../src/emulator/emulator.js";
+import { createRandom } from "../../src/emulator/prng.js";
 import { createLogger } from "../../src/logger.js";
 import { startRedisServer, type RedisServer } from "../../src/demo/redis-server.js";
 import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer.js";
@@ -14,8 +16,10 @@ import { writeDevCertificates } from "../../src/tls/dev-certs.js";
 import { startFleet, type Fleet } from "./fleet.js";
 import { verdict, type Verdict } from "./verdict.js";
 
-export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful";
-export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful"];
+export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "forgetful-trusting";
+export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "forgetful-trusting"];
+/** Scenarios that show a risk rather than check an invariant: left out of the totals and the exit code. */
+export const DEMONSTRATIONS: ReadonlySet<ScenarioName> = new Set(["forgetful-trusting"]);
 
 export interface ChaosOptions {
   /** Payments of the kills scenario; the others use a share of it. */
@@ -30,24 +34,13 @@ export interface ChaosOptions {
 
 export interface ScenarioResult extends Verdict {
   name: ScenarioName;
+  demonstration: boolean;
   kills: number;
   terms: number;
   redisRestarts: number;
   seconds: number;
   /** Scenario-specific figures, e.g. duplicates reported by the producer. */
   notes: string[];
-}
-
-/** A small seeded PRNG (mulberry32): the same seed, the same kill moments and payment mix. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const REJECT_MARK = "[chaos-rejected]";
@@ -65,7 +58,13 @@ function paymentsFor(name: string, count: number): Record<string, unknown>[] {
 
 const BASE_FAULTS: FaultRule[] = [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: FAIL_MARK, fault: { type: "final-status", status: "FALHA" } }];
 
+/** Sends slowed down, so that kills land while a send is at the bank. */
+const SLOW_SENDS: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 300 } };
+
 const BANK_FAULTS: FaultRule[] = [
+  // A burst of consecutive 5xx and a storm of 429s, longer than the first backoffs.
+  { method: "POST", path: "/banking/v2/pix", skip: 40, times: 15, fault: { type: "status", status: 503 } },
+  { method: "*", path: "/banking/v2/pix*", skip: 120, times: 30, fault: { type: "rate-limit", retryAfterSeconds: 1 } },
   { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
   { method: "POST", path: "/banking/v2/pix", probability: 0.03, fault: { type: "timeout-after", ms: 3_000 } },
   { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "status", status: 503 } },
@@ -166,11 +165,11 @@ async function scenario(
   infra: Infra,
   options: ChaosOptions,
   setup: { payments: number; kills: number; faults: FaultRule[]; idempotency?: boolean; env?: Record<string, string> },
-  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[] }) => Promise<{ redisRestarts: number }>,
+  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[]; queue: string }) => Promise<{ redisRestarts: number }>,
   after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[] }) => Promise<void>,
 ): Promise<ScenarioResult> {
   const started = Date.now();
-  const random = prng(options.seed + name.length * 7919);
+  const random = createRandom(options.seed * 1000 + ALL_SCENARIOS.indexOf(name));
   const emulator = await startEmulator({
     tls: { cert: infra.read("server.crt"), key: infra.read("server.key"), ca: infra.read("ca.crt") },
     limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 },
@@ -187,15 +186,28 @@ async function scenario(
     const windowMs = Math.max(5_000, setup.kills * 500);
     const [ids, chaos] = await Promise.all([
       enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes),
-      during({ fleet, windowMs, random, notes }),
+      during({ fleet, windowMs, random, notes, queue: `chaos-${name}` }),
     ]);
     let views = await settle(producer, ids, 180_000);
     if (after) {
       await after({ producer, ids, notes });
       views = await settle(producer, ids, 120_000);
     }
-    const v = verdict(ids, views, emulator.ledger.snapshot());
-    return { name, ...v, kills: fleet.kills, terms: fleet.terms, redisRestarts: chaos.redisRestarts, seconds: Math.round((Date.now() - started) / 1000), notes };
+    const v = verdict(ids, views, { ledger: emulator.ledger.snapshot(), paymentsWithKey: (key) => emulator.paymentsWithKey(key) });
+    const fired = emulator.ledger.snapshot().faults;
+    if (Object.keys(fired).length > 0) notes.push(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k}=${String(n)}`).join(" ")}`);
+    const replays = emulator.ledger.snapshot().executions.replays;
+    if (replays > 0) notes.push(`resends answered by the bank's idempotency=${String(replays)}`);
+    return {
+      name,
+      demonstration: DEMONSTRATIONS.has(name),
+      ...v,
+      kills: fleet.kills,
+      terms: fleet.terms,
+      redisRestarts: chaos.redisRestarts,
+      seconds: Math.round((Date.now() - started) / 1000),
+      notes,
+    };
   } finally {
     await producer.close();
     await fleet.stop();
@@ -214,7 +226,7 @@ async function killOver(fleet: Fleet, count: number, windowMs: number, random: (
 export function describeResult(r: ScenarioResult): string {
   const extra = [r.kills ? `kills=${String(r.kills)}` : "", r.terms ? `sigterms=${String(r.terms)}` : "", r.redisRestarts ? `redis-restarts=${String(r.redisRestarts)}` : ""].filter(Boolean);
   return (
-    `chaos ${r.name}: payments=${String(r.payments)} ${extra.join(" ")} executed=${String(r.executed)} duplicates=${String(r.duplicates)} ` +
+    `chaos ${r.name}${r.demonstration ? " (demonstration, not counted)" : ""}: payments=${String(r.payments)} ${extra.join(" ")} executed=${String(r.executed)} duplicates=${String(r.duplicates)} ` +
     `lost=${String(r.lost)} parked=${String(r.parked)} paid=${String(r.paid)} failed=${String(r.failed)} rejected=${String(r.rejected)} ` +
     `wrong=${String(r.wrong.length)} (${String(r.seconds)} s)${r.notes.length > 0 ? `; ${r.notes.join("; ")}` : ""}`
   );
@@ -236,7 +248,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
       switch (name) {
         case "kills":
           await run(
-            scenario(name, infra, options, { payments: options.payments, kills: options.kills, faults: [] }, async ({ fleet, windowMs, random }) => {
+            scenario(name, infra, options, { payments: options.payments, kills: options.kills, faults: [SLOW_SENDS] }, async ({ fleet, windowMs, random }) => {
               await killOver(fleet, options.kills, windowMs, random, "SIGKILL");
               return { redisRestarts: 0 };
             }),
@@ -287,15 +299,32 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
               infra,
               options,
               { payments: share(options.payments, 0.25), kills: 10, faults: [] },
-              () => Promise.resolve({ redisRestarts: 0 }),
+              async ({ windowMs, notes, queue }) => {
+                // A dashboard's "retry all" of finished jobs while the workers run: BullMQ's own retry,
+                // bypassing pixout's rules — the worker must still never pay twice.
+                const q = new Queue(queue, { connection: { url: infra.redis.url }, prefix: `{${queue}}` });
+                let raw = 0;
+                for (let i = 0; i < 4; i++) {
+                  await sleep(windowMs / 4);
+                  for (const state of ["completed", "failed"] as const) {
+                    raw += (await q.getJobCounts(state))[state] ?? 0;
+                    await q.retryJobs({ state, count: 1000 });
+                  }
+                }
+                await q.close();
+                notes.push(`dashboard retries=${String(raw)}`);
+                return { redisRestarts: 0 };
+              },
               async ({ producer, ids, notes }) => {
-                // Everything enqueued again, and every finished payment retried as from a dashboard.
+                // Everything enqueued again, and every finished payment retried through pixout's rules,
+                // with a new attempt where the bank ended it.
                 const again = await producer.enqueueMany(paymentsFor(name, ids.length));
                 notes.push(`re-enqueued=${String(again.length)} reported-duplicate=${String(again.filter((r) => r.status === "duplicate").length)}`);
                 let refused = 0;
                 let retried = 0;
                 for (const id of ids) {
-                  const r = await producer.retry(id, { actor: "chaos", reason: "dashboard-style retry" });
+                  const plain = await producer.retry(id, { actor: "chaos", reason: "dashboard-style retry" });
+                  const r = plain.status === "refused" && plain.why.includes("--new-attempt") ? await producer.retry(id, { actor: "chaos", reason: "new attempt", newAttempt: true }) : plain;
                   if (r.status === "retried") retried++;
                   else refused++;
                 }
@@ -327,6 +356,30 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
             ),
           );
           break;
+        case "forgetful-trusting":
+          // A demonstration: the same forgetful bank, with the workers left at the default (trusting the
+          // bank's idempotency). This is the risk PIXOUT_TRUST_BANK_IDEMPOTENCY=false removes.
+          await run(
+            scenario(
+              name,
+              infra,
+              options,
+              {
+                payments: share(options.payments, 0.25),
+                kills: share(options.kills, 0.25),
+                faults: [
+                  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
+                  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "timeout-after", ms: 3_000 } },
+                ],
+                idempotency: false,
+              },
+              async ({ fleet, windowMs, random }) => {
+                await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
+                return { redisRestarts: 0 };
+              },
+            ),
+          );
+          break;
       }
     }
   } finally {
@@ -335,7 +388,9 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
   return results;
 }
 
-export function total(results: ScenarioResult[]): string {
+/** The checked scenarios' totals (demonstrations left out). */
+export function total(all: ScenarioResult[]): string {
+  const results = all.filter((r) => !r.demonstration);
   const sum = (f: (r: ScenarioResult) => number): number => results.reduce((a, r) => a + f(r), 0);
   return (
     `chaos: payments=${String(sum((r) => r.payments))} kills=${String(sum((r) => r.kills))} sigterms=${String(sum((r) => r.terms))} ` +

@@ -1,6 +1,6 @@
-// The ground truth of a chaos scenario: what the emulator's ledger says was executed, against what the
-// queue says happened to each payment.
-import type { LedgerSnapshot } from "../../src/emulator/emulator.js";
+// The ground truth of a chaos scenario: what the emulator executed (its ledger and its payments), against
+// what the queue says happened to each payment.
+import type { EmulatedPaymentView, LedgerSnapshot } from "../../src/emulator/emulator.js";
 import { classifyStatus } from "../../src/payments/bank-status.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 import type { PaymentView } from "../../src/queue/payment-view.js";
@@ -8,46 +8,64 @@ import type { PaymentView } from "../../src/queue/payment-view.js";
 export interface Verdict {
   payments: number;
   executed: number;
+  /** Payments the bank executed more than once: twice under one key, or under a new key while an older one was not ended by the bank. */
   duplicates: number;
   lost: number;
   parked: number;
   paid: number;
   failed: number;
   rejected: number;
-  /** Outcomes that contradict the ledger (e.g. "failed" while the bank executed it and did not end it). */
+  /** Outcomes the bank contradicts, and executions nobody can account for. */
   wrong: string[];
 }
 
+export interface Bank {
+  ledger: LedgerSnapshot;
+  paymentsWithKey(idempotencyKey: string): EmulatedPaymentView[];
+}
+
+const FINAL = ["paid", "failed", "rejected", "needs-reconciliation"];
+const endedByBank = (p: EmulatedPaymentView): boolean => classifyStatus(p.status) === "failure";
+
 /** `acknowledged`: payments whose enqueue returned; `views`: their jobs at the end (undefined = missing). */
-export function verdict(acknowledged: string[], views: Map<string, PaymentView | undefined>, ledger: LedgerSnapshot, maxGeneration = 3): Verdict {
+export function verdict(acknowledged: string[], views: Map<string, PaymentView | undefined>, bank: Bank): Verdict {
   const v: Verdict = { payments: acknowledged.length, executed: 0, duplicates: 0, lost: 0, parked: 0, paid: 0, failed: 0, rejected: 0, wrong: [] };
+  let attributed = 0;
   for (const id of acknowledged) {
     const view = views.get(id);
-    const runs: number[] = [];
-    for (let g = 0; g <= maxGeneration; g++) runs.push(ledger.executions.byIdempotencyKey[bankIdempotencyKey(id, g)] ?? 0);
-    const total = runs.reduce((a, b) => a + b, 0);
-    if (total > 0) v.executed++;
-    if (runs.some((n) => n > 1)) v.duplicates++;
-    if (!view || !["paid", "failed", "rejected", "needs-reconciliation"].includes(view.outcome)) {
+    const current = view?.generation ?? 0;
+    // Every generation the payment used, and one more: a key made where none should have been.
+    const atBank = Array.from({ length: current + 2 }, (_, g) => bank.paymentsWithKey(bankIdempotencyKey(id, g)));
+    const all = atBank.flat();
+    attributed += all.length;
+    if (all.length > 0) v.executed++;
+    const twiceUnderAKey = atBank.some((list) => list.length > 1);
+    const olderAlive = atBank.slice(0, current).some((list) => list.some((p) => !endedByBank(p)));
+    const beyond = (atBank[current + 1]?.length ?? 0) > 0;
+    if (twiceUnderAKey || olderAlive || beyond) {
+      v.duplicates++;
+      v.wrong.push(`${id}: executed ${String(all.length)} time(s) across keys (${atBank.map((l) => l.map((p) => p.status).join("+") || "-").join(" | ")})`);
+    }
+    if (!view || !FINAL.includes(view.outcome)) {
       v.lost++;
       continue;
     }
-    const here = runs[view.generation] ?? 0;
+    const here = atBank[current] ?? [];
     switch (view.outcome) {
-      case "paid":
+      case "paid": {
         v.paid++;
-        if (here !== 1) v.wrong.push(`${id}: paid but executed ${String(here)} time(s) under its key`);
+        const ok = here.length === 1 && here[0]?.status === "PAGO" && here[0].codigoSolicitacao === view.codigoSolicitacao;
+        if (!ok) v.wrong.push(`${id}: paid, but the bank has ${here.map((p) => p.status).join("+") || "nothing"} under its key`);
         break;
+      }
       case "rejected":
         v.rejected++;
-        if (total !== 0) v.wrong.push(`${id}: rejected but executed ${String(total)} time(s)`);
+        if (all.length > 0) v.wrong.push(`${id}: rejected but executed ${String(all.length)} time(s)`);
         break;
       case "failed":
         v.failed++;
-        // "Failed" never means "maybe paid": either the bank ended it, or it never reached the bank.
-        if (here > 0 && !(view.bankStatus !== null && classifyStatus(view.bankStatus) === "failure")) {
-          v.wrong.push(`${id}: failed (${view.failedReason ?? ""}) but executed ${String(here)} time(s) without a final bank failure`);
-        }
+        // "Failed" never means "maybe paid": the bank ended it, or it never reached the bank.
+        if (here.some((p) => !endedByBank(p))) v.wrong.push(`${id}: failed, but the bank has it ${here.map((p) => p.status).join("+")}`);
         break;
       case "needs-reconciliation":
         v.parked++;
@@ -56,5 +74,8 @@ export function verdict(acknowledged: string[], views: Map<string, PaymentView |
         break;
     }
   }
+  const { total, withoutIdempotencyKey } = bank.ledger.executions;
+  if (attributed !== total) v.wrong.push(`the bank executed ${String(total)} payment(s), ${String(attributed)} of them under these payments' keys`);
+  if (withoutIdempotencyKey > 0) v.wrong.push(`${String(withoutIdempotencyKey)} execution(s) without x-id-idempotente`);
   return v;
 }

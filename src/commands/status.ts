@@ -15,10 +15,16 @@ export function describeView(view: PaymentView): string {
     ["failed reason", view.failedReason],
     ["reconciliation", view.reason],
     ["x-id-idempotente", view.idempotencyKey],
+    ["generation", view.generation],
+    ["last error", view.lastError ? `${view.lastError.code} at ${view.lastError.at}: ${view.lastError.message}` : null],
     ["job", `${view.jobId} (${view.jobState})`],
     ["enqueued", view.enqueuedAt],
     ["finished", view.finishedAt],
     ["history", view.history.map((h) => h.status).join(" → ") || null],
+    ...view.audit.map((entry, i): [string, string] => {
+      const e = entry as { at?: string; actor?: string; action?: string; reason?: string; generation?: number };
+      return [i === 0 ? "audit" : "", `${e.at ?? ""} ${e.actor ?? ""} ${e.action ?? ""} → generation ${String(e.generation ?? "")}: ${e.reason ?? ""}`];
+    }),
   ];
   return rows
     .filter((r): r is [string, string | number] => r[1] !== null && r[1] !== undefined && r[1] !== "")

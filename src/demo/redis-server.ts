@@ -54,6 +54,7 @@ export async function startRedisServer(args: string[] = ["--save", "", "--append
       if (await redisAnswers(url, 200)) return;
       await sleep(50);
     }
+    started.kill("SIGKILL");
     throw new Error(`redis-server on port ${String(port)} did not answer`);
   };
   await launch();

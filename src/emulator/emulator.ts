@@ -91,6 +91,8 @@ export interface Emulator {
   ledger: { snapshot(): LedgerSnapshot; reset(): void };
   faults: { add(rule: FaultRule): void; clear(): void; list(): FaultRule[] };
   payment(codigoSolicitacao: string): EmulatedPaymentView | undefined;
+  /** Every payment created under an idempotency key (more than one only if the bank forgot the key). */
+  paymentsWithKey(idempotencyKey: string): EmulatedPaymentView[];
   approve(codigo: string): void;
   reject(codigo: string): void;
   expire(codigo: string): void;
@@ -253,6 +255,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       settle(now);
       const record = book.get(codigo);
       return record ? paymentView(record, now) : undefined;
+    },
+    paymentsWithKey: (key) => {
+      const now = clock();
+      settle(now);
+      return book.withKey(key).map((record) => paymentView(record, now));
     },
     approve: (codigo) => { act((now) => book.approve(codigo, now)); },
     reject: (codigo) => { act((now) => book.reject(codigo, now)); },

@@ -93,6 +93,8 @@ function newEndToEndId(at: number): string {
 
 export class PaymentBook {
   readonly #payments = new Map<string, PaymentRecord>();
+  /** Codes of the payments created under each idempotency key (one, while the bank remembers keys). */
+  readonly #byKey = new Map<string, string[]>();
   readonly #agenda = new Agenda<AgendaEntry>();
   readonly #settings: BookSettings;
   #balance: number;
@@ -110,6 +112,10 @@ export class PaymentBook {
 
   get(codigo: string): PaymentRecord | undefined {
     return this.#payments.get(codigo.toLowerCase());
+  }
+
+  withKey(idempotencyKey: string): PaymentRecord[] {
+    return (this.#byKey.get(idempotencyKey) ?? []).flatMap((codigo) => this.#payments.get(codigo) ?? []);
   }
 
   create(input: CreatePaymentInput): PaymentRecord {
@@ -141,6 +147,7 @@ export class PaymentBook {
       erros: [],
     };
     this.#payments.set(record.codigoSolicitacao, record);
+    if (record.idempotencyKey !== undefined) this.#byKey.set(record.idempotencyKey, [...(this.#byKey.get(record.idempotencyKey) ?? []), record.codigoSolicitacao]);
     this.#plan(record);
     return record;
   }

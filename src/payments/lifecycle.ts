@@ -63,6 +63,8 @@ export interface PaymentState {
   configWaitSince?: number;
   /** Since when the bank has been processing it (after submission, or after its approval). */
   progressSince?: number;
+  /** When this generation was first sent: resends under its key stop after the resend window. */
+  firstSendAt?: number;
   /** Set when the payment finished, with why. */
   outcome?: "paid" | "failed" | "rejected" | "needs-reconciliation";
   reason?: string;
@@ -72,6 +74,7 @@ const historySchema = z.array(z.object({ status: z.string(), at: z.string().opti
 
 /** The worker's own `state`, read back from the job (a foreign or older writer may have left anything). */
 export const paymentStateSchema = z.looseObject({
+  firstSendAt: z.number().optional(),
   step: z.enum(["submit", "poll"]),
   generation: z.number().int().nonnegative(),
   attempts: z.number().int().nonnegative(),
@@ -140,6 +143,12 @@ export interface LifecyclePolicy {
    * UNVERIFIED, inter-api.md §3.1). false: never resend it — park it for reconciliation instead.
    */
   resendAmbiguous: boolean;
+  /**
+   * How long after the first send of a generation a resend under its key is still made. How long Inter
+   * remembers an `x-id-idempotente` is UNVERIFIED (inter-api.md §3.1): past this, a payment that may
+   * have executed is parked instead of resent, so a bank that forgot the key cannot pay it twice.
+   */
+  resendWindowMs: number;
 }
 
 export const DEFAULT_POLICY: LifecyclePolicy = {
@@ -153,6 +162,7 @@ export const DEFAULT_POLICY: LifecyclePolicy = {
   defaultRateLimitWaitMs: 60_000,
   configRetryMs: 5 * 60_000,
   resendAmbiguous: true,
+  resendWindowMs: 60 * 60_000,
 };
 
 const UNTRUSTED =
@@ -160,10 +170,19 @@ const UNTRUSTED =
 
 /**
  * Before a send: a payment whose earlier send may have executed is only resent when the bank's
- * idempotency is trusted; otherwise it is parked here, before any second request.
+ * idempotency is trusted and the first send is recent enough for the bank to remember its key; otherwise
+ * it is parked here, before any second request.
  */
-export function beforeSend(state: PaymentState, policy: LifecyclePolicy = DEFAULT_POLICY): Decision | undefined {
-  if (state.maybeExecuted && !policy.resendAmbiguous) return park(state, `an earlier send may have been executed; ${UNTRUSTED}`);
+export function beforeSend(state: PaymentState, now: number, policy: LifecyclePolicy = DEFAULT_POLICY): Decision | undefined {
+  if (!state.maybeExecuted) return undefined;
+  if (!policy.resendAmbiguous) return park(state, `an earlier send may have been executed; ${UNTRUSTED}`);
+  if (state.firstSendAt !== undefined && now - state.firstSendAt > policy.resendWindowMs) {
+    const minutes = Math.round((now - state.firstSendAt) / 60_000);
+    return park(
+      state,
+      `an earlier send may have been executed ${String(minutes)} min ago, longer than the bank may remember its key (PIXOUT_RESEND_WINDOW_MINUTES): reconcile it with the bank`,
+    );
+  }
   return undefined;
 }
 

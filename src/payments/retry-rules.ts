@@ -6,11 +6,13 @@
 //   paid again with a new bank key, and only when the operator asks for it (`newAttempt`): a resend
 //   under the old key would get the same ended payment back.
 // - Anything else — failed before reaching the bank, rejected, or parked for reconciliation — is retried
-//   with the same key: if the bank has the payment, it answers with it instead of paying again. A new key
-//   is refused there, because the bank may already have paid under the old one.
+//   with the same key: if the bank still has the payment, it answers with it instead of paying again. A
+//   new key is refused there, because the bank may already have paid under the old one.
+// - A parked payment whose send may have executed is resent only if the bank's idempotency can be relied
+//   on (the worker decides), unless the operator, having reconciled it with the bank, says it was not
+//   executed (`notExecuted`) — then the evidence is cleared, and the key is still the same.
 import { classifyStatus } from "./bank-status.js";
-import type { Outcome, PaymentState } from "./lifecycle.js";
-import { initialState } from "./lifecycle.js";
+import { hasBankEvidence, initialState, type Outcome, type PaymentState } from "./lifecycle.js";
 
 export interface RetryFacts {
   outcome: Outcome;
@@ -18,19 +20,35 @@ export interface RetryFacts {
   state: Partial<PaymentState>;
 }
 
+export interface RetryChoice {
+  /** Pay again under the next generation's key (only after a definitive bank failure). */
+  newAttempt: boolean;
+  /** The operator reconciled a parked payment with the bank: it was not executed. */
+  notExecuted: boolean;
+  now: number;
+}
+
 export type RetryDecision =
   | { allowed: true; newKey: boolean; generation: number; state: PaymentState }
   | { allowed: false; why: string };
 
-export function decideRetry(facts: RetryFacts, options: { newAttempt: boolean; now: number }): RetryDecision {
-  const generation = typeof facts.state.generation === "number" ? facts.state.generation : 0;
+export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecision {
+  const s = facts.state;
+  const generation = typeof s.generation === "number" ? s.generation : 0;
   const { outcome } = facts;
   if (outcome === "paid") return { allowed: false, why: "a paid payment can never be retried" };
   if (outcome === "queued" || outcome === "pending") return { allowed: false, why: `it is still ${outcome}: it is being handled` };
+  if (choice.newAttempt && choice.notExecuted) return { allowed: false, why: "--new-attempt and --not-executed do not go together" };
 
-  const definitive = outcome === "failed" && facts.bankStatus !== null && classifyStatus(facts.bankStatus) === "failure";
+  // Definitive: the bank itself ended the payment we know, and no other send of it is in doubt.
+  const definitive =
+    outcome === "failed" &&
+    facts.bankStatus !== null &&
+    classifyStatus(facts.bankStatus) === "failure" &&
+    typeof s.codigoSolicitacao === "string" &&
+    s.sendInFlight === undefined;
   if (definitive) {
-    if (!options.newAttempt) {
+    if (!choice.newAttempt) {
       return {
         allowed: false,
         why: `the bank ended it ${facts.bankStatus ?? ""}: a retry with the same key would get the same answer; retry with --new-attempt to pay it again under a new key`,
@@ -38,7 +56,7 @@ export function decideRetry(facts: RetryFacts, options: { newAttempt: boolean; n
     }
     return { allowed: true, newKey: true, generation: generation + 1, state: initialState(generation + 1) };
   }
-  if (options.newAttempt) {
+  if (choice.newAttempt) {
     return {
       allowed: false,
       why:
@@ -47,15 +65,21 @@ export function decideRetry(facts: RetryFacts, options: { newAttempt: boolean; n
           : "a new key is only for payments the bank ended for good; retry without --new-attempt (same key)",
     };
   }
+  if (choice.notExecuted && outcome !== "needs-reconciliation") {
+    return { allowed: false, why: "--not-executed is for payments parked for reconciliation" };
+  }
+
   // Same key. What the bank may already have is kept: a codigoSolicitacao is followed again, a send that
-  // may have executed is resent under the same key.
-  const s = facts.state;
+  // may have executed is resent under the same key (or parked again, if the worker may not trust that).
   const known = typeof s.codigoSolicitacao === "string";
+  const evidence = hasBankEvidence(s) && !(choice.notExecuted && !known);
   const state: PaymentState = {
     ...initialState(generation),
-    maybeExecuted: s.maybeExecuted === true || s.sendInFlight !== undefined || known,
-    ...(known ? { step: "poll" as const, codigoSolicitacao: s.codigoSolicitacao, progressSince: options.now, submittedAt: options.now } : {}),
-    ...(s.paymentDate !== undefined ? { paymentDate: s.paymentDate } : {}),
+    maybeExecuted: evidence,
+    ...(known ? { step: "poll" as const, codigoSolicitacao: s.codigoSolicitacao, progressSince: choice.now, submittedAt: choice.now } : {}),
+    // The body of a send that may have reached the bank must not change; otherwise a new date is chosen.
+    ...(evidence && s.paymentDate !== undefined ? { paymentDate: s.paymentDate } : {}),
+    ...(evidence && s.firstSendAt !== undefined ? { firstSendAt: s.firstSendAt } : {}),
     ...(s.tipoRetorno === undefined ? {} : { tipoRetorno: s.tipoRetorno }),
   };
   return { allowed: true, newKey: false, generation, state };

@@ -1,5 +1,6 @@
 // What a producer, `pixout status` or the dashboard shows of a payment: derived from its BullMQ job
 // (state, data, return value, failure). Pure.
+import { classifyStatus } from "../payments/bank-status.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
 import { hasBankEvidence, type HistoryEntry, type Outcome, type PaymentState } from "../payments/lifecycle.js";
 
@@ -71,11 +72,14 @@ function text(value: unknown): string | undefined {
 function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentResult | undefined): Outcome {
   if (job.state === "completed") return result?.outcome ?? "paid";
   if (job.state === "failed") {
+    // "Failed" never means "maybe paid": with evidence that the bank may have the payment, only a final
+    // bank status makes it failed (a stored outcome could be from an earlier run of a retried job, and
+    // BullMQ itself fails jobs that stalled too often or used up their attempts).
+    const bankEnded = state.bankStatus !== undefined && classifyStatus(state.bankStatus) === "failure";
+    if (hasBankEvidence(state) && !bankEnded) return "needs-reconciliation";
     if (state.outcome === "rejected" || state.outcome === "failed") return state.outcome;
     if (job.failedReason?.startsWith("invalid payment data")) return "rejected";
-    // Failed by BullMQ itself (stalled too often, attempts used up by a Redis failure) after a send may
-    // have gone out: that is not "failed".
-    return hasBankEvidence(state) ? "needs-reconciliation" : "failed";
+    return "failed";
   }
   return hasBankEvidence(state) ? "pending" : "queued";
 }

@@ -42,6 +42,8 @@ export interface ProcessorOptions {
   client: InterClient;
   budgets: Budgets;
   logger: Logger;
+  /** The worker's lockDuration: the lock is renewed for this long right before a send. */
+  lockDurationMs?: number;
   policy?: LifecyclePolicy;
   now?: () => number;
   random?: () => number;
@@ -77,6 +79,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   const policy = options.policy ?? DEFAULT_POLICY;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const lockMs = options.lockDurationMs ?? 60_000;
 
   type Read = { kind: "ok"; payment: Payment; state: PaymentState } | { kind: "invalid"; problems: FieldIssue[]; raw: Record<string, unknown> };
 
@@ -120,7 +123,8 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
         reason: parked.reason,
       };
     }
-    if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(), outcome: "rejected", reason } });
+    const generation = typeof (raw["state"] as { generation?: unknown } | undefined)?.generation === "number" ? (raw["state"] as { generation: number }).generation : 0;
+    if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(generation), outcome: "rejected", reason } });
     logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
     throw new UnrecoverableError(reason);
   }
@@ -202,12 +206,18 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     };
   }
 
-  /** The send, with `sendInFlight` saved first: if saving fails, nothing is sent. */
-  async function send(job: PayoutJob, payment: Payment, state: PaymentState): Promise<Decision> {
+  /**
+   * The send. First the job's lock is checked (BullMQ's updateData does not: a worker that lost the job
+   * to another must not send), then `sendInFlight` is saved — if saving fails, nothing is sent.
+   */
+  async function send(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState): Promise<Decision> {
     // The first send fixes dataPagamento; a resend after midnight must not change the body under the same key.
     const paymentDate = state.paymentDate !== undefined ? state.paymentDate : paymentDateFor(payment, now());
     const order = orderOf(payment, paymentDate);
-    const base: PaymentState = { ...state, paymentDate };
+    const base: PaymentState = { ...state, paymentDate, firstSendAt: state.firstSendAt ?? now() };
+    if (token !== undefined && (await job.extendLock(token, lockMs)) !== 1) {
+      throw new Error("this worker lost the job's lock before sending; another worker has it (nothing was sent)");
+    }
     await save(job, payment, { ...base, sendInFlight: now() });
     const call = payment.account === undefined ? undefined : { account: payment.account };
     try {
@@ -242,21 +252,24 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const read = readJob(job);
     if (read.kind === "invalid") return refuse(job, read.problems, read.raw);
     const { payment } = read;
-    let state = read.state;
+    // A stored outcome is from an earlier run (a retried job): this run decides afresh.
+    let state: PaymentState = { ...read.state, outcome: undefined, reason: undefined };
     if (state.sendInFlight !== undefined) {
       logger.warn({ paymentId: payment.paymentId }, "a worker stopped in the middle of this payment's send: it may have executed; resending with the same key");
       state = { ...state, sendInFlight: undefined, maybeExecuted: true };
     }
     const codigo = state.codigoSolicitacao;
-    if (state.step === "poll" && codigo === undefined) return refuse(job, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], read.payment);
+    if (state.step === "poll" && codigo === undefined) {
+      return refuse(job, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], job.data as Record<string, unknown>);
+    }
     if (state.step === "submit") {
-      const parked = beforeSend(state, policy);
+      const parked = beforeSend(state, now(), policy);
       if (parked) return conclude(job, token, payment, parked);
     }
     const budget = state.step === "submit" ? "send" : "status";
     const slot = await takeSlot(budget, state);
     if (!slot.go) return wait(job, token, payment, slot.state, slot.delayMs, slot.why);
-    const decision = codigo === undefined || state.step === "submit" ? await send(job, payment, slot.state) : await poll(payment, slot.state, codigo);
+    const decision = codigo === undefined || state.step === "submit" ? await send(job, token, payment, slot.state) : await poll(payment, slot.state, codigo);
     return conclude(job, token, payment, decision);
   };
 }

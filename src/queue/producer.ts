@@ -3,14 +3,15 @@
 // paymentId, so enqueueing a payment twice is a no-op that says so (§2.2). It fails fast when Redis is
 // down rather than buffering in memory.
 import { setTimeout as sleep } from "node:timers/promises";
-import { Queue, type Job } from "bullmq";
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { describeIssues, type FieldIssue } from "../payments/field-issues.js";
 import { FINAL_OUTCOMES } from "../payments/lifecycle.js";
 import { PAYMENT_DATA_VERSION, paymentSchema, validatePayment, type Payment } from "../payments/payment.js";
 import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
-import { paymentView, type PaymentView } from "./payment-view.js";
+import type { PaymentView } from "./payment-view.js";
 import { ensureReady, producerConnection } from "./redis-connection.js";
+import { readPaymentJob } from "./job-reader.js";
 import { retryPayment, type RetryOptions, type RetryResult } from "./retry.js";
 
 export class PaymentValidationError extends Error {
@@ -105,28 +106,9 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     return results;
   }
 
-  const facts = (job: Job, state: string): PaymentView =>
-    paymentView({
-      id: job.id ?? "",
-      state,
-      data: job.data,
-      returnvalue: job.returnvalue,
-      failedReason: job.failedReason,
-      timestamp: job.timestamp,
-      finishedOn: job.finishedOn,
-    });
-
-  /** The job and its state read as one snapshot: a worker may move it between the two reads. */
   async function get(paymentId: string): Promise<PaymentView | undefined> {
     await ensureReady(redis, url);
-    const jobId = jobIdFor(paymentId);
-    for (;;) {
-      const before = await queue.getJobState(jobId);
-      const job = await queue.getJob(jobId);
-      if (!job) return undefined;
-      const after = await job.getState();
-      if (before === after) return facts(job, after);
-    }
+    return (await readPaymentJob(queue, jobIdFor(paymentId)))?.view;
   }
 
   return {

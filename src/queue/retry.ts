@@ -1,24 +1,31 @@
 // An operator's retry of a finished payment (`pixout retry`, the SDK's retry(), the dashboard): the rules
 // of src/payments/retry-rules.ts applied to the job, and an audit entry on the job and in a Redis stream
 // that outlives the job.
-import type { Job, Queue } from "bullmq";
+//
+// The job's data is replaced only if nobody changed it since it was read (compare-and-set in Lua, in the
+// same step as the audit-stream entry), so a retry can never erase what a worker wrote meanwhile — such
+// as the mark that a send is in flight. If BullMQ then refuses to move the job (someone else moved it
+// first), the data is put back the same way and the stream records that the retry was aborted.
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
 import type { Outcome, PaymentState } from "../payments/lifecycle.js";
 import { decideRetry } from "../payments/retry-rules.js";
+import { readPaymentJob } from "./job-reader.js";
 import { jobIdFor } from "./names.js";
-import { paymentView } from "./payment-view.js";
 
 export interface AuditEntry {
   at: string;
   actor: string;
-  action: "retry";
-  reason?: string;
+  action: "retry" | "retry-aborted";
+  reason: string;
+  queue: string;
   previousOutcome: Outcome;
   previousBankStatus: string | null;
   previousGeneration: number;
   generation: number;
   newKey: boolean;
+  notExecuted: boolean;
 }
 
 export type RetryResult =
@@ -29,9 +36,12 @@ export type RetryResult =
 export interface RetryOptions {
   /** Pay again under the next generation's key (only after a definitive bank failure). */
   newAttempt?: boolean;
+  /** Reconciled with the bank: the parked payment was not executed (clears the evidence; same key). */
+  notExecuted?: boolean;
   /** Who asks (an operator's name); recorded in the audit. */
   actor: string;
-  reason?: string;
+  /** Why; recorded in the audit. Required, except for a dry run. */
+  reason: string;
   dryRun?: boolean;
   now?: number;
 }
@@ -41,30 +51,42 @@ export function auditStreamKey(redisPrefix: string): string {
   return `${redisPrefix}:audit`;
 }
 
+// KEYS: job hash, audit stream. ARGV: expected data, new data, paymentId, audit entry.
+const REPLACE_DATA = `
+if redis.call('HGET', KEYS[1], 'data') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000000', '*', 'paymentId', ARGV[3], 'entry', ARGV[4])
+return 1`;
+const DELETE_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 export async function retryPayment(queue: Queue, redis: Redis, redisPrefix: string, paymentId: string, options: RetryOptions): Promise<RetryResult> {
   const now = options.now ?? Date.now();
   const jobId = jobIdFor(paymentId);
+  if (!options.dryRun && options.reason.trim() === "") return { paymentId, status: "refused", why: "a retry needs a reason (it is audited)" };
   // One retry of a payment at a time: a second operator sees the first one's result.
   const lock = `${redisPrefix}:retry-lock:${paymentId}`;
-  if (!options.dryRun && (await redis.set(lock, options.actor, "PX", 10_000, "NX")) !== "OK") {
+  const owner = `${options.actor}:${String(now)}:${String(Math.random())}`;
+  if (!options.dryRun && (await redis.set(lock, owner, "PX", 30_000, "NX")) !== "OK") {
     return { paymentId, status: "refused", why: "another retry of this payment is under way" };
   }
   try {
-    const job = (await queue.getJob(jobId)) as Job | undefined;
-    if (!job) return { paymentId, status: "not-found" };
-    const jobState = await job.getState();
-    const view = paymentView({
-      id: jobId,
-      state: jobState,
-      data: job.data,
-      returnvalue: job.returnvalue,
-      failedReason: job.failedReason,
-      timestamp: job.timestamp,
-      finishedOn: job.finishedOn,
-    });
+    const snapshot = await readPaymentJob(queue, jobId);
+    if (!snapshot) return { paymentId, status: "not-found" };
+    const { job, jobState, view } = snapshot;
+    // The data exactly as stored, as the baseline of the compare-and-set below.
+    const jobKey = queue.toKey(jobId);
+    const rawData = await redis.hget(jobKey, "data");
+    if (rawData === null || JSON.stringify(JSON.parse(rawData)) !== JSON.stringify(job.data)) {
+      return { paymentId, status: "refused", why: "the payment changed while it was being read; nothing was retried — look again" };
+    }
     const data = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
     const state = (typeof data["state"] === "object" && data["state"] !== null ? data["state"] : {}) as Partial<PaymentState>;
-    const decision = decideRetry({ outcome: view.outcome, bankStatus: view.bankStatus, state }, { newAttempt: options.newAttempt === true, now });
+    const decision = decideRetry(
+      { outcome: view.outcome, bankStatus: view.bankStatus, state },
+      { newAttempt: options.newAttempt === true, notExecuted: options.notExecuted === true, now },
+    );
     if (!decision.allowed) return { paymentId, status: "refused", why: decision.why, previousOutcome: view.outcome };
     const result = {
       paymentId,
@@ -80,19 +102,30 @@ export async function retryPayment(queue: Queue, redis: Redis, redisPrefix: stri
       at: new Date(now).toISOString(),
       actor: options.actor,
       action: "retry",
-      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      reason: options.reason,
+      queue: queue.name,
       previousOutcome: view.outcome,
       previousBankStatus: view.bankStatus,
       previousGeneration: view.generation,
       generation: decision.generation,
       newKey: decision.newKey,
+      notExecuted: options.notExecuted === true,
     };
     const audit = Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [];
-    await job.updateData({ ...data, state: decision.state, audit: [...audit, entry] });
-    await job.retry(jobState, { resetAttemptsMade: true, resetAttemptsStarted: true });
-    await redis.xadd(auditStreamKey(redisPrefix), "MAXLEN", "~", "1000000", "*", "paymentId", paymentId, "entry", JSON.stringify(entry));
+    const newData = JSON.stringify({ ...data, state: decision.state, audit: [...audit, entry] });
+    const stream = auditStreamKey(redisPrefix);
+    if ((await redis.eval(REPLACE_DATA, 2, jobKey, stream, rawData, newData, paymentId, JSON.stringify(entry))) !== 1) {
+      return { paymentId, status: "refused", why: "the payment changed while it was being retried; nothing was retried — look again" };
+    }
+    try {
+      await job.retry(jobState, { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } catch (err) {
+      const aborted = JSON.stringify({ ...entry, action: "retry-aborted" });
+      await redis.eval(REPLACE_DATA, 2, jobKey, stream, newData, rawData, paymentId, aborted);
+      return { paymentId, status: "refused", why: `the job moved meanwhile (${err instanceof Error ? err.message : String(err)}); nothing was retried` };
+    }
     return { ...result, status: "retried" };
   } finally {
-    if (!options.dryRun) await redis.del(lock);
+    if (!options.dryRun) await redis.eval(DELETE_IF_OWNER, 1, lock, owner);
   }
 }

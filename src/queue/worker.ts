@@ -46,6 +46,7 @@ export function lifecyclePolicy(config: Config): LifecyclePolicy {
     approvalDeadlineMs: w.approvalDeadlineMs,
     pollDeadlineMs: w.pollDeadlineMs,
     resendAmbiguous: w.trustBankIdempotency,
+    resendWindowMs: w.resendWindowMs,
   };
 }
 
@@ -76,7 +77,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     tokenBudget: () => budgets.tryTake("token"),
     ...(options.observer ? { observer: options.observer } : {}),
   });
-  const processor = createPayoutProcessor({ client: bank.client, budgets, logger, policy: lifecyclePolicy(config) });
+  const processor = createPayoutProcessor({ client: bank.client, budgets, logger, policy: lifecyclePolicy(config), lockDurationMs: lockDurationMs(config) });
   const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
     connection: redis,
     prefix: bullPrefix(config.redisPrefix),

@@ -98,9 +98,19 @@ describe("after a send", () => {
     });
     // Nothing was sent: an ordinary retry.
     expect(afterSend(initialState(), { ok: false, error: err("INTER_CONNECTION", true, false) }, NOW, 0.5, untrusting)).toMatchObject({ kind: "wait" });
-    expect(beforeSend({ ...initialState(), maybeExecuted: true }, untrusting)).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
-    expect(beforeSend({ ...initialState(), maybeExecuted: true }, DEFAULT_POLICY)).toBeUndefined();
-    expect(beforeSend(initialState(), untrusting)).toBeUndefined();
+    expect(beforeSend({ ...initialState(), maybeExecuted: true }, NOW, untrusting)).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
+    expect(beforeSend({ ...initialState(), maybeExecuted: true }, NOW, DEFAULT_POLICY)).toBeUndefined();
+    expect(beforeSend(initialState(), NOW, untrusting)).toBeUndefined();
+  });
+
+  it("resends under the same key only within the resend window of the first send", () => {
+    const maybe = { ...initialState(), maybeExecuted: true, firstSendAt: NOW };
+    expect(beforeSend(maybe, NOW + DEFAULT_POLICY.resendWindowMs, DEFAULT_POLICY)).toBeUndefined();
+    const late = beforeSend(maybe, NOW + DEFAULT_POLICY.resendWindowMs + 1, DEFAULT_POLICY);
+    expect(late).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation" } });
+    if (late?.kind === "finish") expect(late.state.reason).toMatch(/PIXOUT_RESEND_WINDOW_MINUTES/);
+    // Nothing sent yet: no window applies.
+    expect(beforeSend({ ...initialState(), firstSendAt: NOW }, NOW + 10 * DEFAULT_POLICY.resendWindowMs, DEFAULT_POLICY)).toBeUndefined();
   });
 
   it("waits out a 429 without using an attempt", () => {

@@ -1,30 +1,15 @@
 // What happens when things go wrong around a payment: a worker killed in the middle of a send, a
 // worker that cannot stop in time, a wrong configuration, data edited after the payment reached the bank.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import type { Environment } from "../../src/config.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
-import { cleanupAfter } from "../helpers/cleanup.js";
 import { startPipeline } from "../helpers/pipeline.js";
+import { startWorkerProcess } from "../helpers/worker-process.js";
 
-const bin = fileURLToPath(new URL("../../bin/pixout.js", import.meta.url));
-/** A `pixout worker` process, killed when the test ends if it still runs. */
-function worker(env: Environment): ChildProcess {
-  const child = spawn(process.execPath, [bin, "worker"], {
-    env: { PATH: process.env["PATH"], ...env }, // eslint-disable-line no-restricted-properties -- a clean environment for the child
-    stdio: ["ignore", "ignore", "ignore"],
-  });
-  cleanupAfter(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await once(child, "exit");
-    }
-  });
-  return child;
-}
+const worker = (env: Environment): ChildProcess => startWorkerProcess(env);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, explain?: () => Promise<unknown>): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -39,7 +39,10 @@ describe("retry", async () => {
     const ledger = emulator.ledger.snapshot().executions.byIdempotencyKey;
     expect([ledger[failed.idempotencyKey ?? ""], ledger[paid.idempotencyKey ?? ""]]).toEqual([1, 1]);
     const stream = await p.redis.xrange(auditStreamKey(p.config.redisPrefix), "-", "+");
-    expect(stream.map(([, fields]) => fields[1])).toContain("r-broke");
+    const entries = stream.filter(([, f]) => f[1] === "r-broke").map(([, f]) => JSON.parse(f[3] ?? "{}") as Record<string, unknown>);
+    expect(entries).toEqual([
+      expect.objectContaining({ actor: "ana.operadora", action: "retry", reason: "balance topped up", queue: p.config.queueName, generation: 1, newKey: true }),
+    ]);
   });
 
   it("follows a parked payment again with the same key, never a new one", async () => {
@@ -56,6 +59,38 @@ describe("retry", async () => {
     emulator.faults.clear();
   });
 
+  it("one retry of a payment at a time; a retry that finds the job moved changes nothing", async () => {
+    emulator.setBalance(100);
+    await producer.enqueue(payment("r-race", "50.00"));
+    expect((await producer.waitForResult("r-race", { timeoutMs: 15_000 })).outcome).toBe("failed");
+    emulator.setBalance(1_000_000);
+    const both = await Promise.all([
+      producer.retry("r-race", { ...actor, newAttempt: true }),
+      producer.retry("r-race", { ...actor, newAttempt: true }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual(["refused", "retried"]);
+    const paid = await producer.waitForResult("r-race", { timeoutMs: 15_000 });
+    expect(paid).toMatchObject({ outcome: "paid", generation: 1 });
+    expect(paid.audit).toHaveLength(1);
+  });
+
+  it("a parked payment reconciled as not executed is resent under the same key", async () => {
+    // The send's answer is lost after the bank did NOT execute it (reset before), and the worker may not
+    // trust the bank's idempotency: parked. The operator checks the statement and says so.
+    const untrusting = await startPipeline({ env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } });
+    untrusting.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-before" } });
+    await untrusting.producer.enqueue(payment("r-recon"));
+    const parked = await untrusting.producer.waitForResult("r-recon", { timeoutMs: 15_000 });
+    expect(parked).toMatchObject({ outcome: "needs-reconciliation" });
+    // Same key without --not-executed: the worker parks it again at once (it may still not trust the bank).
+    expect(await untrusting.producer.retry("r-recon", actor)).toMatchObject({ status: "retried", newKey: false });
+    expect((await untrusting.producer.waitForResult("r-recon", { timeoutMs: 15_000 })).outcome).toBe("needs-reconciliation");
+    expect(await untrusting.producer.retry("r-recon", { ...actor, notExecuted: true, reason: "not in the statement" })).toMatchObject({ status: "retried", newKey: false, generation: 0 });
+    const paid = await untrusting.producer.waitForResult("r-recon", { timeoutMs: 15_000 });
+    expect(paid).toMatchObject({ outcome: "paid", idempotencyKey: parked.idempotencyKey });
+    expect(untrusting.emulator.ledger.snapshot().executions.byIdempotencyKey[paid.idempotencyKey ?? ""]).toBe(1);
+  });
+
   it("`pixout retry --failed --dry-run` says what it would do; `pixout retry ID` does it", async () => {
     emulator.setBalance(100);
     await producer.enqueue(payment("r-cli", "50.00"));
@@ -66,7 +101,10 @@ describe("retry", async () => {
     expect(dry.stdout).toMatch(/r-cli: would retry \(was failed\) with a NEW bank key/);
     expect(dry.stdout).toMatch(/failed payment\(s\): \d+ would be retried/);
     expect((await producer.get("r-cli"))?.outcome).toBe("failed");
-    const refused = await runCli(["retry", "r-cli"], { env });
+    const noReason = await runCli(["retry", "r-cli"], { env });
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/needs --reason/);
+    const refused = await runCli(["retry", "r-cli", "--reason", "try"], { env });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/not retried: the bank ended it CANCELADO_SEM_SALDO/);
     emulator.setBalance(1_000_000);
