@@ -334,31 +334,10 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           );
           break;
         case "forgetful":
-          await run(
-            scenario(
-              name,
-              infra,
-              options,
-              {
-                payments: share(options.payments, 0.25),
-                kills: share(options.kills, 0.25),
-                faults: [
-                  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
-                  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "timeout-after", ms: 3_000 } },
-                ],
-                idempotency: false,
-                env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" },
-              },
-              async ({ fleet, windowMs, random }) => {
-                await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
-                return { redisRestarts: 0 };
-              },
-            ),
-          );
-          break;
         case "forgetful-trusting":
-          // A demonstration: the same forgetful bank, with the workers left at the default (trusting the
-          // bank's idempotency). This is the risk PIXOUT_TRUST_BANK_IDEMPOTENCY=false removes.
+          // The emulator forgets idempotency keys. "forgetful": the workers are told not to trust them
+          // (PIXOUT_TRUST_BANK_IDEMPOTENCY=false). "forgetful-trusting", a demonstration: left at the
+          // default, they show the double payments the setting prevents.
           await run(
             scenario(
               name,
@@ -372,6 +351,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                   { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "timeout-after", ms: 3_000 } },
                 ],
                 idempotency: false,
+                ...(name === "forgetful" ? { env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } } : {}),
               },
               async ({ fleet, windowMs, random }) => {
                 await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
