@@ -97,7 +97,6 @@ export const envSchema = z.object({
     .transform((v) => v === "true"),
 });
 
-export type EnvInput = z.input<typeof envSchema>;
 
 export interface InterSettings {
   baseUrl: string;

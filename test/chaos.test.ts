@@ -28,9 +28,9 @@ describe("chaos (short configuration)", () => {
     expect(note("replays")).toMatch(/reported-duplicate=50/);
     expect(note("replays")).toMatch(/dashboard retries=[1-9]/);
     for (const calm of ["redis", "replays"]) expect(by[calm]?.parked, calm).toBe(0);
-    // A kill in the middle of the send of a payment the bank then refuses cannot be told from one it
-    // executed: such a payment (one in 50 is refused by the bank) is parked, never more.
-    expect(by["kills"]?.parked).toBeLessThanOrEqual(4);
+    // Parked under kills: payments the bank refused after an interrupted send (one in 50 is refused), and
+    // jobs killed mid-send more than maxStalledCount times — a few, never a real share.
+    expect(by["kills"]?.parked).toBeLessThanOrEqual((by["kills"]?.payments ?? 0) / 20);
     // A bank that forgets its keys: with the workers told not to trust them, nothing is paid twice and
     // the doubtful sends are parked; left trusting (the default), the same bank pays some twice — and the
     // checker sees it.

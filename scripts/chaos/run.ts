@@ -59,7 +59,7 @@ function paymentsFor(name: string, count: number): Record<string, unknown>[] {
 const BASE_FAULTS: FaultRule[] = [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: FAIL_MARK, fault: { type: "final-status", status: "FALHA" } }];
 
 /** Sends slowed down, so that kills land while a send is at the bank. */
-const SLOW_SENDS: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 300 } };
+const SLOW_SENDS: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 800 } };
 
 const BANK_FAULTS: FaultRule[] = [
   // A burst of consecutive 5xx and a storm of 429s, longer than the first backoffs.
@@ -183,7 +183,7 @@ async function scenario(
   const producer = createPayoutProducer({ connection: infra.redis.url, queueName: `chaos-${name}`, redisPrefix: `chaos-${name}` });
   const notes: string[] = [];
   try {
-    const windowMs = Math.max(5_000, setup.kills * 500);
+    const windowMs = Math.max(5_000, setup.kills * 800);
     const [ids, chaos] = await Promise.all([
       enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes),
       during({ fleet, windowMs, random, notes, queue: `chaos-${name}` }),
@@ -194,6 +194,7 @@ async function scenario(
       views = await settle(producer, ids, 120_000);
     }
     const v = verdict(ids, views, { ledger: emulator.ledger.snapshot(), paymentsWithKey: (key) => emulator.paymentsWithKey(key) });
+    for (const [why, n] of Object.entries(v.parkedWhy)) notes.push(`parked ×${String(n)}: ${why}`);
     const fired = emulator.ledger.snapshot().faults;
     if (Object.keys(fired).length > 0) notes.push(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k}=${String(n)}`).join(" ")}`);
     const replays = emulator.ledger.snapshot().executions.replays;
@@ -219,7 +220,8 @@ async function scenario(
 async function killOver(fleet: Fleet, count: number, windowMs: number, random: () => number, signal: NodeJS.Signals): Promise<void> {
   for (let i = 0; i < count; i++) {
     await sleep((windowMs / count) * (0.5 + random()));
-    fleet.kill(signal, random());
+    // A worker that just restarted is left to boot and take work first (up to 1.5 s).
+    await fleet.kill(signal, random(), 1_500);
   }
 }
 

@@ -17,6 +17,8 @@ export interface Verdict {
   rejected: number;
   /** Outcomes the bank contradicts, and executions nobody can account for. */
   wrong: string[];
+  /** Why payments were parked (the reason's first words → how many). */
+  parkedWhy: Record<string, number>;
 }
 
 export interface Bank {
@@ -29,7 +31,7 @@ const endedByBank = (p: EmulatedPaymentView): boolean => classifyStatus(p.status
 
 /** `acknowledged`: payments whose enqueue returned; `views`: their jobs at the end (undefined = missing). */
 export function verdict(acknowledged: string[], views: Map<string, PaymentView | undefined>, bank: Bank): Verdict {
-  const v: Verdict = { payments: acknowledged.length, executed: 0, duplicates: 0, lost: 0, parked: 0, paid: 0, failed: 0, rejected: 0, wrong: [] };
+  const v: Verdict = { payments: acknowledged.length, executed: 0, duplicates: 0, lost: 0, parked: 0, paid: 0, failed: 0, rejected: 0, wrong: [], parkedWhy: {} };
   let attributed = 0;
   for (const id of acknowledged) {
     const view = views.get(id);
@@ -67,9 +69,12 @@ export function verdict(acknowledged: string[], views: Map<string, PaymentView |
         // "Failed" never means "maybe paid": the bank ended it, or it never reached the bank.
         if (here.some((p) => !endedByBank(p))) v.wrong.push(`${id}: failed, but the bank has it ${here.map((p) => p.status).join("+")}`);
         break;
-      case "needs-reconciliation":
+      case "needs-reconciliation": {
         v.parked++;
+        const why = (view.reason ?? "?").replace(/[0-9a-f-]{36}|\d+/g, "#").slice(0, 70);
+        v.parkedWhy[why] = (v.parkedWhy[why] ?? 0) + 1;
         break;
+      }
       default:
         break;
     }

@@ -13,27 +13,17 @@
 import type { Handler, RequestContext } from "./context.js";
 import { header } from "./context.js";
 import { FaultSpecError, toFaultRule } from "./fault-spec.js";
+import type { Emulator } from "./emulator.js";
 import type { FaultRule } from "./faults.js";
-import type { LedgerSnapshot } from "./ledger.js";
 import { PaymentNotFoundError, TransitionError } from "./payment-book.js";
-import type { EmulatedPaymentView } from "./payment-views.js";
 import { empty, json, type Reply } from "./problem.js";
 import type { Router } from "./router.js";
 
-export interface AdminControls {
-  snapshot(): LedgerSnapshot;
-  resetLedger(): void;
-  addFault(rule: FaultRule): void;
-  clearFaults(): void;
-  listFaults(): FaultRule[];
-  payment(codigo: string): EmulatedPaymentView | undefined;
-  approve(codigo: string): void;
-  reject(codigo: string): void;
-  expire(codigo: string): void;
-  runScheduled(codigo: string): void;
-  setBalance(cents: number): void;
-  revokeTokens(): void;
-}
+/** What the admin routes drive: the emulator's own control surface. */
+export type AdminControls = Pick<
+  Emulator,
+  "ledger" | "faults" | "payment" | "approve" | "reject" | "expire" | "runScheduled" | "setBalance" | "revokeTokens"
+>;
 
 function error(status: number, message: string): Reply {
   return json(status, { error: message });
@@ -79,12 +69,12 @@ export function registerAdminRoutes(router: Router, admin: AdminControls): void 
     };
 
   router
-    .add("GET", "/_emulator/ledger", () => json(200, admin.snapshot()), true)
+    .add("GET", "/_emulator/ledger", () => json(200, admin.ledger.snapshot()), true)
     .add("POST", "/_emulator/reset-ledger", () => {
-      admin.resetLedger();
+      admin.ledger.reset();
       return empty(204);
     }, true)
-    .add("GET", "/_emulator/faults", () => json(200, { faults: admin.listFaults() }), true)
+    .add("GET", "/_emulator/faults", () => json(200, { faults: admin.faults.list() }), true)
     .add("POST", "/_emulator/faults", (ctx) => {
       let rules: FaultRule[];
       try {
@@ -93,11 +83,11 @@ export function registerAdminRoutes(router: Router, admin: AdminControls): void 
         if (err instanceof FaultSpecError) return error(400, err.message);
         throw err;
       }
-      for (const r of rules) admin.addFault(r);
-      return json(201, { added: rules, faults: admin.listFaults() });
+      for (const r of rules) admin.faults.add(r);
+      return json(201, { added: rules, faults: admin.faults.list() });
     }, true)
     .add("DELETE", "/_emulator/faults", () => {
-      admin.clearFaults();
+      admin.faults.clear();
       return empty(204);
     }, true)
     .add("GET", "/_emulator/payments/{codigo}", (ctx) => {

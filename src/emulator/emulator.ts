@@ -278,20 +278,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
   };
 
-  registerAdminRoutes(router, {
-    snapshot: () => emulator.ledger.snapshot(),
-    resetLedger: () => { emulator.ledger.reset(); },
-    addFault: (rule) => { emulator.faults.add(rule); },
-    clearFaults: () => { emulator.faults.clear(); },
-    listFaults: () => emulator.faults.list(),
-    payment: (codigo) => emulator.payment(codigo),
-    approve: (codigo) => { emulator.approve(codigo); },
-    reject: (codigo) => { emulator.reject(codigo); },
-    expire: (codigo) => { emulator.expire(codigo); },
-    runScheduled: (codigo) => { emulator.runScheduled(codigo); },
-    setBalance: (cents) => { emulator.setBalance(cents); },
-    revokeTokens: () => { emulator.revokeTokens(); },
-  });
+  registerAdminRoutes(router, emulator);
 
   const server = await EmulatorServer.listen(
     { host, port: options.port ?? 0, tls: { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } },

@@ -91,17 +91,26 @@ export function paymentView(job: JobFacts): PaymentView {
   const paymentId = text(data["paymentId"]) ?? job.id.replace(/^payment-/, "");
   const generation = typeof state.generation === "number" ? state.generation : 0;
   const amount = text(data["amount"]);
+  const outcome = outcomeOf(job, state, result);
+  // Parked by BullMQ's own failure (not by a decision of ours): say what BullMQ said, and why it matters.
+  const bullFailure = job.state === "failed" && outcome === "needs-reconciliation" && state.outcome !== "needs-reconciliation";
   return {
     paymentId,
     jobId: job.id,
-    outcome: outcomeOf(job, state, result),
+    outcome,
     jobState: job.state,
     ...(amount === undefined ? {} : { amount }),
     bankStatus: result?.bankStatus ?? state.bankStatus ?? null,
     codigoSolicitacao: result?.codigoSolicitacao ?? state.codigoSolicitacao ?? null,
     endToEndId: result?.endToEndId ?? state.endToEndId ?? null,
     failedReason: job.state === "failed" ? (state.reason ?? job.failedReason ?? null) : null,
-    reason: result?.reason ?? (state.outcome === "needs-reconciliation" ? (state.reason ?? null) : null),
+    reason:
+      result?.reason ??
+      (bullFailure
+        ? `the job failed in the worker (${job.failedReason ?? "no reason"}) after a send may have executed`
+        : state.outcome === "needs-reconciliation"
+          ? (state.reason ?? null)
+          : null),
     idempotencyKey: text(data["paymentId"]) === undefined ? null : bankIdempotencyKey(paymentId, generation),
     generation,
     attempts: typeof state.attempts === "number" ? state.attempts : 0,

@@ -27,16 +27,21 @@ describe("failure modes", async () => {
   const p = await startPipeline({ worker: false, env: { PIXOUT_LOCK_DURATION_MS: "2000", PIXOUT_STALLED_INTERVAL_MS: "500" } });
   const env: Environment = { ...p.env, LOG_LEVEL: "warn" };
 
-  it("a worker killed while its send is at the bank: never failed nor rejected after; resent with the same key, executed once", async () => {
-    const id = "crash-1";
+  /** Enqueues `id`; the bank executes its send and holds the answer; the worker is SIGKILLed meanwhile. */
+  async function killMidSend(id: string): Promise<string> {
     const key = bankIdempotencyKey(id);
-    // The bank executes the send, then holds the answer; the worker is killed meanwhile.
     p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 1, fault: { type: "timeout-after", ms: 20_000 } });
     const first = worker(env);
     await p.producer.enqueue(payment(id));
     await until("the send to execute", () => Promise.resolve((p.emulator.ledger.snapshot().executions.byIdempotencyKey[key] ?? 0) >= 1 ? true : undefined));
     first.kill("SIGKILL");
     await once(first, "exit");
+    return key;
+  }
+
+  it("a worker killed while its send is at the bank: never failed nor rejected after; resent with the same key, executed once", async () => {
+    const id = "crash-1";
+    const key = await killMidSend(id);
     expect((await p.producer.get(id))?.outcome).toBe("pending"); // the send left evidence before going out
     // When the payment comes back, the bank (say, a gateway in front of it) answers the resend with a 422.
     p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 1, fault: { type: "status", status: 422 } });
@@ -53,13 +58,7 @@ describe("failure modes", async () => {
 
   it("a worker killed mid-send, resumed by another: the resend is answered by the bank's idempotency and paid", async () => {
     const id = "crash-2";
-    const key = bankIdempotencyKey(id);
-    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 1, fault: { type: "timeout-after", ms: 20_000 } });
-    const first = worker(env);
-    await p.producer.enqueue(payment(id));
-    await until("the send to execute", () => Promise.resolve((p.emulator.ledger.snapshot().executions.byIdempotencyKey[key] ?? 0) >= 1 ? true : undefined));
-    first.kill("SIGKILL");
-    await once(first, "exit");
+    const key = await killMidSend(id);
     const second = worker(env);
     const view = await p.producer.waitForResult(id, { timeoutMs: 30_000 });
     expect(view).toMatchObject({ outcome: "paid", bankStatus: "PAGO", idempotencyKey: key });
