@@ -62,6 +62,14 @@ const BASE_FAULTS: FaultRule[] = [{ method: "POST", path: "/banking/v2/pix", bod
 const SLOW_SENDS: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 800 } };
 
 const BANK_FAULTS: FaultRule[] = [
+  // Every kind at fixed points first, so that even a short run meets each one (random draws alone may
+  // miss a rare kind in 100 payments, since request order, and so the draws, depend on timing).
+  { method: "POST", path: "/banking/v2/pix", skip: 5, times: 2, fault: { type: "reset-after" } },
+  { method: "POST", path: "/banking/v2/pix", skip: 10, times: 1, fault: { type: "timeout-after", ms: 3_000 } },
+  { method: "POST", path: "/banking/v2/pix", skip: 15, times: 2, fault: { type: "garbled-200" } },
+  { method: "*", path: "/banking/v2/pix*", skip: 20, times: 2, fault: { type: "unauthorized-empty" } },
+  { method: "GET", path: "/banking/v2/pix/*", skip: 5, times: 2, fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" } },
+  { method: "GET", path: "/banking/v2/pix/*", skip: 10, times: 2, fault: { type: "status", status: 500 } },
   // A burst of consecutive 5xx and a storm of 429s, longer than the first backoffs.
   { method: "POST", path: "/banking/v2/pix", skip: 40, times: 15, fault: { type: "status", status: 503 } },
   { method: "*", path: "/banking/v2/pix*", skip: 120, times: 30, fault: { type: "rate-limit", retryAfterSeconds: 1 } },
@@ -349,6 +357,8 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                 payments: share(options.payments, 0.25),
                 kills: share(options.kills, 0.25),
                 faults: [
+                  // Two lost answers at fixed points, so that even a short run has doubtful sends.
+                  { method: "POST", path: "/banking/v2/pix", skip: 3, times: 2, fault: { type: "reset-after" } },
                   { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
                   { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "timeout-after", ms: 3_000 } },
                 ],
