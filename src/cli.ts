@@ -9,6 +9,7 @@ import { registerEnqueueCommand } from "./commands/enqueue.js";
 import { registerPayCommand } from "./commands/pay.js";
 import { registerRetryCommand } from "./commands/retry.js";
 import { registerStatusCommand } from "./commands/status.js";
+import { registerWebhookCommand } from "./commands/webhook.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { EXIT, UserError } from "./commands/exit-codes.js";
 
@@ -32,6 +33,7 @@ Settings come from the environment and ./.env; see .env.example.`,
   registerDemoCommand(program);
   registerEmulatorCommand(program);
   registerCertsCommand(program);
+  registerWebhookCommand(program);
   return program;
 }
 

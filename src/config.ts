@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
+import { destinationProblem, originOf } from "./notify/destination.js";
+import { DEFAULT_NOTIFY, parseNotifySecrets, type NotifySettings } from "./notify/settings.js";
 import { isMissing } from "./payments/field-issues.js";
 import {
   loadClientCredentials,
@@ -11,6 +13,7 @@ import {
   type ClientTlsMaterial,
   type CredentialProblem,
 } from "./tls/client-credentials.js";
+import { loadServerCredentials, type ServerTlsMaterial } from "./tls/server-credentials.js";
 
 export const INTER_PRODUCTION_URL = "https://cdpj.partners.bancointer.com.br";
 export const INTER_SANDBOX_URL = "https://cdpj-sandbox.partners.uatinter.co";
@@ -95,6 +98,39 @@ export const envSchema = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
     .transform((v) => v === "true"),
+
+  // Inter's pix-pagamento callbacks (src/webhook/, README "Webhooks from Inter").
+  PIXOUT_WEBHOOK_POLL_MS: positiveInt(300_000),
+  PIXOUT_WEBHOOK_HOST: z.string().min(1).default("0.0.0.0"),
+  PIXOUT_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).default(8443),
+  PIXOUT_WEBHOOK_PATH: z
+    .string()
+    .default("/inter/pix-pagamento")
+    .refine((v) => /^\/[^\s?#]*$/.test(v), "must be a path starting with / (the path of the URL registered with Inter)"),
+  PIXOUT_WEBHOOK_CERT_FILE: optionalText,
+  PIXOUT_WEBHOOK_KEY_FILE: optionalText,
+  PIXOUT_WEBHOOK_CLIENT_CA_FILE: optionalText,
+
+  // Signed notifications to upstream services (src/notify/, README "Notifications to your services").
+  PIXOUT_NOTIFY_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = destinationProblem(v);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+  PIXOUT_NOTIFY_SECRETS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parsed = parseNotifySecrets(v ?? "");
+      for (const message of parsed.problems) ctx.addIssue({ code: "custom", message });
+      return parsed.secrets;
+    }),
+  PIXOUT_NOTIFY_MAX_ATTEMPTS: positiveInt(DEFAULT_NOTIFY.maxAttempts),
+  PIXOUT_NOTIFY_BACKOFF_MS: positiveInt(DEFAULT_NOTIFY.backoffMs),
+  PIXOUT_NOTIFY_TIMEOUT_MS: positiveInt(DEFAULT_NOTIFY.timeoutMs),
+  PIXOUT_NOTIFY_CONCURRENCY: positiveInt(DEFAULT_NOTIFY.concurrency),
 });
 
 
@@ -148,11 +184,16 @@ export interface WorkerSettings {
   /** Resend a send that may have executed under the same key (see LifecyclePolicy.resendAmbiguous). */
   trustBankIdempotency: boolean;
   resendWindowMs: number;
+  /** While a webhook receiver runs, polls of a payment in progress are at least this far apart. */
+  webhookPollMs: number;
 }
+
+export type { NotifySettings } from "./notify/settings.js";
 
 export interface Config extends QueueSettings {
   inter: InterSettings;
   worker: WorkerSettings;
+  notify: NotifySettings;
 }
 
 export class ConfigError extends Error {
@@ -207,6 +248,18 @@ function certificateChoiceProblems(env: z.infer<typeof certificateFields>): Cred
   return problems;
 }
 
+const notifyDestinationFields = envSchema.pick({ PIXOUT_NOTIFY_URL: true, PIXOUT_NOTIFY_SECRETS: true });
+
+/** The default destination must have a secret: without one it would never be called (src/notify/notifier.ts). */
+function notifyDestinationProblems(input: Record<string, string>): CredentialProblem[] {
+  const parsed = notifyDestinationFields.safeParse(input);
+  // A malformed URL or secrets list is already reported by the schema.
+  if (!parsed.success || parsed.data.PIXOUT_NOTIFY_URL === undefined) return [];
+  const origin = originOf(parsed.data.PIXOUT_NOTIFY_URL);
+  if (parsed.data.PIXOUT_NOTIFY_SECRETS.has(origin)) return [];
+  return [{ setting: "PIXOUT_NOTIFY_URL", message: `has no secret for its origin ${origin}: add "${origin}=<secret>" to PIXOUT_NOTIFY_SECRETS` }];
+}
+
 export interface LoadedConfig {
   config: Config;
   /** Things worth a warning at start, such as a certificate expiring within 30 days. */
@@ -218,6 +271,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
   const input = withoutEmpty(env);
   const parsed = envSchema.safeParse(input);
   const problems: CredentialProblem[] = parsed.success ? [] : zodProblems(parsed.error);
+  problems.push(...notifyDestinationProblems(input));
   // The certificate files are checked even when other settings are wrong, so one run shows every problem.
   const files = certificateFields.parse(input);
   let credentials: ReturnType<typeof loadClientCredentials> | undefined;
@@ -266,6 +320,15 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         stalledIntervalMs: e.PIXOUT_STALLED_INTERVAL_MS,
         trustBankIdempotency: e.PIXOUT_TRUST_BANK_IDEMPOTENCY,
         resendWindowMs: Math.round(e.PIXOUT_RESEND_WINDOW_MINUTES * 60_000),
+        webhookPollMs: e.PIXOUT_WEBHOOK_POLL_MS,
+      },
+      notify: {
+        ...(e.PIXOUT_NOTIFY_URL === undefined ? {} : { url: e.PIXOUT_NOTIFY_URL }),
+        secrets: e.PIXOUT_NOTIFY_SECRETS,
+        maxAttempts: e.PIXOUT_NOTIFY_MAX_ATTEMPTS,
+        backoffMs: e.PIXOUT_NOTIFY_BACKOFF_MS,
+        timeoutMs: e.PIXOUT_NOTIFY_TIMEOUT_MS,
+        concurrency: e.PIXOUT_NOTIFY_CONCURRENCY,
       },
       inter: {
         baseUrl: e.INTER_BASE_URL,
@@ -294,4 +357,57 @@ export function loadQueueSettings(env: Environment = readEnvironment()): QueueSe
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
   const e = parsed.data;
   return { redisUrl: e.REDIS_URL, redisPrefix: e.PIXOUT_REDIS_PREFIX, queueName: e.PIXOUT_QUEUE, logLevel: e.LOG_LEVEL };
+}
+
+/** `pixout webhook serve`: the queue, and where and how to listen for Inter's callbacks. */
+export interface WebhookReceiverSettings extends QueueSettings {
+  host: string;
+  port: number;
+  path: string;
+  tls: ServerTlsMaterial;
+}
+
+export function loadWebhookReceiverSettings(env: Environment = readEnvironment(), now: Date = new Date()): WebhookReceiverSettings {
+  const parsed = envSchema
+    .pick({
+      LOG_LEVEL: true,
+      REDIS_URL: true,
+      PIXOUT_QUEUE: true,
+      PIXOUT_REDIS_PREFIX: true,
+      PIXOUT_WEBHOOK_HOST: true,
+      PIXOUT_WEBHOOK_PORT: true,
+      PIXOUT_WEBHOOK_PATH: true,
+      PIXOUT_WEBHOOK_CERT_FILE: true,
+      PIXOUT_WEBHOOK_KEY_FILE: true,
+      PIXOUT_WEBHOOK_CLIENT_CA_FILE: true,
+    })
+    .safeParse(withoutEmpty(env));
+  const problems = parsed.success ? [] : zodProblems(parsed.error);
+  const files = parsed.success ? parsed.data : undefined;
+  const required = {
+    PIXOUT_WEBHOOK_CERT_FILE: "is required: the receiver's HTTPS certificate (Inter calls only a certificate from a public CA)",
+    PIXOUT_WEBHOOK_KEY_FILE: "is required: the private key of PIXOUT_WEBHOOK_CERT_FILE",
+    PIXOUT_WEBHOOK_CLIENT_CA_FILE: "is required: Inter's CA (ca.crt from the webhook certificate download), which callers must chain to",
+  } as const;
+  if (files) for (const [name, message] of Object.entries(required)) if (files[name as keyof typeof required] === undefined) problems.push({ setting: name, message });
+  let tls: ServerTlsMaterial | undefined;
+  if (files?.PIXOUT_WEBHOOK_CERT_FILE !== undefined && files.PIXOUT_WEBHOOK_KEY_FILE !== undefined && files.PIXOUT_WEBHOOK_CLIENT_CA_FILE !== undefined) {
+    const loaded = loadServerCredentials(
+      { certFile: files.PIXOUT_WEBHOOK_CERT_FILE, keyFile: files.PIXOUT_WEBHOOK_KEY_FILE, clientCaFile: files.PIXOUT_WEBHOOK_CLIENT_CA_FILE },
+      now,
+    );
+    problems.push(...loaded.problems);
+    tls = loaded.material;
+  }
+  if (!files || !tls || problems.length > 0) throw new ConfigError(problems);
+  return {
+    redisUrl: files.REDIS_URL,
+    redisPrefix: files.PIXOUT_REDIS_PREFIX,
+    queueName: files.PIXOUT_QUEUE,
+    logLevel: files.LOG_LEVEL,
+    host: files.PIXOUT_WEBHOOK_HOST,
+    port: files.PIXOUT_WEBHOOK_PORT,
+    path: files.PIXOUT_WEBHOOK_PATH,
+    tls,
+  };
 }

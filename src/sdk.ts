@@ -15,3 +15,13 @@ export { createBank } from "./inter/bank.js";
 export type { InterClient, SentPix, PixStatus } from "./inter/client.js";
 export * from "./inter/errors.js";
 export { createLogger, SecretRegistry } from "./logger.js";
+export {
+  verifySignature,
+  signatureHeader,
+  SIGNATURE_HEADER,
+  DELIVERY_ID_HEADER,
+  EVENT_TYPE_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
+} from "./notify/signature.js";
+export type { VerifyOptions, VerifyResult } from "./notify/signature.js";
+export type { PaymentEvent, EventType, FinalOutcome } from "./notify/event.js";

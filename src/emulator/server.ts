@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "../logger.js";
+import { BodyTooLargeError, readBody } from "../net/read-body.js";
 import type { RequestContext } from "./context.js";
 import type { AfterFault, BeforeFault, FaultDecision, FaultEngine } from "./faults.js";
 import type { Ledger } from "./ledger.js";
@@ -16,8 +17,6 @@ import type { Router } from "./router.js";
 const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
 /** Largest request body accepted, in bytes (UTF-8 on the wire, not UTF-16 units). */
 const MAX_BODY_BYTES = 1024 * 1024;
-/** A larger body is read and dropped so the client gets its 413; past this the socket is destroyed. */
-const MAX_DRAINED_BYTES = 8 * MAX_BODY_BYTES;
 const UNMATCHED_ROUTE = "unmatched";
 
 export interface ServerTls {
@@ -38,37 +37,6 @@ export interface ServerDeps {
 }
 
 const NO_FAULTS: FaultDecision = { latencyMs: 0, modifiers: {}, fired: [] };
-
-class BodyTooLargeError extends Error {}
-
-/**
- * The body as UTF-8 text. Past MAX_BODY_BYTES bytes the rest is read and dropped, then it rejects with
- * BodyTooLargeError (answered 413); past MAX_DRAINED_BYTES the request is destroyed.
- */
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += Buffer.byteLength(chunk);
-      if (size <= MAX_BODY_BYTES) {
-        chunks.push(chunk);
-        return;
-      }
-      chunks.length = 0;
-      if (size > MAX_DRAINED_BYTES) {
-        reject(new BodyTooLargeError());
-        req.destroy();
-      }
-    });
-    req.on("end", () => {
-      if (size > MAX_BODY_BYTES) reject(new BodyTooLargeError());
-      // Decoded once at the end, so a character split across chunks stays whole.
-      else resolve(Buffer.concat(chunks, size).toString("utf8"));
-    });
-    req.on("error", reject);
-  });
-}
 
 function write(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string | number> = { ...reply.headers };
@@ -200,7 +168,7 @@ export class EmulatorServer {
     const method = req.method ?? "GET";
     let body: string;
     try {
-      body = await readBody(req);
+      body = await readBody(req, MAX_BODY_BYTES);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         if (!res.destroyed) {

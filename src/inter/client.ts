@@ -58,6 +58,12 @@ export interface InterClient {
   registerWebhook(webhookUrl: string, options?: CallOptions): Promise<void>;
   getWebhook(options?: CallOptions): Promise<WebhookRegistration | undefined>;
   deleteWebhook(options?: CallOptions): Promise<void>;
+  /**
+   * Has a token ready for the operation (from the cache, or fetched now). The worker calls it before its
+   * rate-limit gate, so a token fetch never sits between the gate and the call it spaces. Errors are
+   * left to the call itself, which reports them.
+   */
+  prepare(operation: keyof typeof OPERATION_SCOPES): Promise<void>;
 }
 
 export interface InterClientOptions {
@@ -110,6 +116,12 @@ export function createInterClient(options: InterClientOptions): InterClient {
   }
 
   return {
+    async prepare(operation) {
+      await tokens
+        .providerFor(OPERATION_SCOPES[operation])
+        .get()
+        .catch(() => undefined);
+    },
     async sendPix(order, idempotencyKey, callOptions) {
       if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new TypeError("idempotencyKey must be a lower-case UUID (Inter's x-id-idempotente format)");

@@ -65,6 +65,8 @@ export interface PaymentState {
   progressSince?: number;
   /** When this generation was first sent: resends under its key stop after the resend window. */
   firstSendAt?: number;
+  /** How many of Inter's callbacks for this codigoSolicitacao the worker has read (new ones wake it). */
+  callbacksSeen?: number;
   /** Set when the payment finished, with why. */
   outcome?: "paid" | "failed" | "rejected" | "needs-reconciliation";
   reason?: string;

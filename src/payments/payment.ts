@@ -7,6 +7,7 @@ import { AmountFormatError, parseAmount } from "./money.js";
 import { recipientSchema } from "./recipient.js";
 import { characterCount } from "./text.js";
 import { issuesOf, type Validated } from "./field-issues.js";
+import { destinationProblem } from "../notify/destination.js";
 
 export const PAYMENT_DATA_VERSION = 1;
 export const PAYMENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -45,6 +46,17 @@ export const paymentSchema = z.strictObject({
   metadata: z
     .record(z.string().min(1).max(64), z.string().max(512))
     .refine((m) => Object.keys(m).length <= 20, "must have at most 20 entries")
+    .optional(),
+  /**
+   * Where the signed outcome event goes (README "Notifications to your services"); its origin must have a
+   * secret in PIXOUT_NOTIFY_SECRETS, or it is never called.
+   */
+  callbackUrl: z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = destinationProblem(url);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
     .optional(),
 });
 

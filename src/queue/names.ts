@@ -17,3 +17,8 @@ export function bullPrefix(redisPrefix: string): string {
 export function jobIdFor(paymentId: string): string {
   return `payment-${paymentId}`;
 }
+
+/** The queue of a payout queue's outcome notifications (src/notify/), under the same prefix. */
+export function notificationQueueName(payoutQueueName: string): string {
+  return `${payoutQueueName}-notifications`;
+}

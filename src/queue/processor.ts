@@ -7,6 +7,7 @@
 // only does the I/O around them. One more rule lives here because it is about I/O: right before a send
 // the job records `sendInFlight`, so that a worker dying mid-send leaves evidence that the payment may
 // have executed.
+import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { InterClient } from "../inter/client.js";
 import { InterError } from "../inter/errors.js";
@@ -29,8 +30,12 @@ import {
   type LifecyclePolicy,
   type PaymentState,
 } from "../payments/lifecycle.js";
+import { fromCallbacks, spacedForCallbacks } from "../payments/callback-news.js";
 import { parseAmount } from "../payments/money.js";
 import { paymentSchema, type Payment } from "../payments/payment.js";
+import type { OutcomeFacts } from "../notify/event.js";
+import type { Notifier } from "../notify/notifier.js";
+import type { CallbackStore } from "../webhook/callback-store.js";
 import type { Budgets } from "./budgets.js";
 import { jobIdFor } from "./names.js";
 import type { PaymentResult } from "./payment-view.js";
@@ -38,8 +43,20 @@ import type { PaymentResult } from "./payment-view.js";
 /** The job's data: the payment as the producer wrote it, the worker's `state`, and the operators' `audit`. */
 type JobData = Payment & { state?: PaymentState; audit?: unknown };
 
+/** Inter's callbacks, as the webhook receiver stores them (issue #6). */
+export interface CallbackOptions {
+  store: CallbackStore;
+  /** Whether a receiver runs now (cached by the caller: it is asked on every poll step). */
+  receiverAlive: () => Promise<boolean>;
+  /** While a receiver runs, polls of a payment the bank is processing are at least this far apart. */
+  pollMs: number;
+}
+
 export interface ProcessorOptions {
   client: InterClient;
+  callbacks?: CallbackOptions;
+  /** Queues the signed event of each final outcome (src/notify/) before the job completes. */
+  notifier?: Pick<Notifier, "notifyOutcome">;
   budgets: Budgets;
   logger: Logger;
   /** The worker's lockDuration: the lock is renewed for this long right before a send. */
@@ -50,6 +67,11 @@ export interface ProcessorOptions {
 }
 
 export type PayoutJob = Job<unknown, PaymentResult>;
+
+/** A reserved slot this late (or later) is given up for a new reservation; see takeSlot. */
+const STALE_SLOT_MS = 2_000;
+/** How long before its slot a job leaves the delayed set, to wait the last moment in the worker. */
+const SLOT_LEAD_MS = 250;
 
 type Slot = { go: true; state: PaymentState } | { go: false; delayMs: number; state: PaymentState; why: string };
 
@@ -103,14 +125,28 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    * bank may already have the payment (rules got stricter after it was sent, or its data was edited):
    * then its state is kept and it is parked for a human.
    */
+  /**
+   * The outcome's event, queued before the job completes or fails: a crash in between re-runs the final
+   * step, which queues the same event (same delivery id) again — a no-op. If Redis refuses it, the step
+   * fails and is retried, so an outcome is never left unannounced.
+   */
+  async function announce(facts: Omit<OutcomeFacts, "occurredAt">, callbackUrl: unknown): Promise<void> {
+    if (!options.notifier) return;
+    await options.notifier.notifyOutcome({ ...facts, occurredAt: new Date(now()).toISOString() }, typeof callbackUrl === "string" ? callbackUrl : undefined);
+  }
+
   async function refuse(job: PayoutJob, problems: FieldIssue[], raw: Record<string, unknown>): Promise<PaymentResult> {
     const reason = `invalid payment data: ${describeIssues(problems)}`;
     const paymentId = typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? "");
+    const amount = typeof raw["amount"] === "string" ? { amount: raw["amount"] } : {};
     if (hasBankEvidence(raw["state"])) {
       const state = raw["state"] as PaymentState;
       const parked = { ...state, outcome: "needs-reconciliation" as const, reason: `${reason}; the bank may already have this payment` };
       await job.updateData({ ...raw, state: parked });
       logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
+      const generation = typeof state.generation === "number" ? state.generation : 0;
+      const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
+      await announce({ paymentId, outcome: "needs-reconciliation", generation, ...codigo, ...amount, reason: parked.reason }, raw["callbackUrl"]);
       return {
         paymentId,
         outcome: "needs-reconciliation",
@@ -126,6 +162,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const generation = typeof (raw["state"] as { generation?: unknown } | undefined)?.generation === "number" ? (raw["state"] as { generation: number }).generation : 0;
     if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(generation), outcome: "rejected", reason } });
     logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
+    await announce({ paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
     throw new UnrecoverableError(reason);
   }
 
@@ -140,12 +177,18 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
 
   /**
    * A slot of `name` for this job: its reservation (kept in the state while it waits for it), then the
-   * gate right before the call. A slot more than an interval stale is given up for a fresh one, so jobs
-   * that all woke late spread over new slots instead of crowding the gate.
+   * gate right before the call. The job sleeps in BullMQ's delayed set until SLOT_LEAD_MS before its
+   * slot, then waits the last moment in the worker: a delayed job is promoted a little late, by a
+   * varying amount, and at Inter's 1-send-a-second limit that variance made neighbouring slots collide
+   * at the gate and lose half the send rate (`npm run bench:webhooks`). The bounded in-worker wait is a
+   * deliberate exception to "no sleep in a processor" (DESIGN.md §3): at most SLOT_LEAD_MS, once per
+   * bank call. A slot stale by more than STALE_SLOT_MS (jobs that all woke late after an outage) is given
+   * up for a fresh one, so those spread over new slots instead of crowding the gate.
    */
   async function takeSlot(name: "send" | "status", state: PaymentState): Promise<Slot> {
+    const interval = budgets.intervalMs(name);
     let held = state.slot?.budget === name ? state.slot : undefined;
-    if (held && now() - held.at > budgets.intervalMs(name)) held = undefined;
+    if (held && now() - held.at > Math.max(interval, STALE_SLOT_MS)) held = undefined;
     if (!held) {
       const r = await budgets.reserve(name);
       if (!r.reserved) {
@@ -155,9 +198,15 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       }
       held = { budget: name, at: now() + r.waitMs };
     }
-    if (now() < held.at) return { go: false, delayMs: held.at - now(), state: { ...state, slot: held }, why: `${name} slot` };
-    const gate = await budgets.gate(name);
-    if (gate > 0) return { go: false, delayMs: gate + random() * budgets.intervalMs(name), state: { ...state, slot: held }, why: `${name} gate` };
+    if (now() < held.at - SLOT_LEAD_MS) return { go: false, delayMs: held.at - SLOT_LEAD_MS - now(), state: { ...state, slot: held }, why: `${name} slot` };
+    await client.prepare(name === "send" ? "send" : "read");
+    if (now() < held.at) await sleep(held.at - now());
+    let gate = await budgets.gate(name);
+    if (gate > 0 && gate <= SLOT_LEAD_MS) {
+      await sleep(gate + 1);
+      gate = await budgets.gate(name);
+    }
+    if (gate > 0) return { go: false, delayMs: gate + 1 + random() * interval * 0.1, state: { ...state, slot: held }, why: `${name} gate` };
     return { go: true, state: { ...state, slot: undefined } };
   }
 
@@ -171,10 +220,53 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     await save(job, payment, state);
     await job.moveToDelayed(now() + Math.max(1, Math.round(delayMs)), token);
     logger.debug({ paymentId: payment.paymentId, step: state.step, why, delayMs: Math.round(delayMs) }, "payout waits");
+    await wakeIfNewsArrived(job, state);
     throw new DelayedError();
   }
 
-  async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, decision: Decision): Promise<PaymentResult> {
+  /**
+   * A callback may have arrived between the send and the move to delayed, before the receiver could
+   * find the job to wake: checked once the job is delayed (the receiver stores before it looks, so one
+   * of the two always sees the other). Only news the job has not read wakes it.
+   */
+  async function wakeIfNewsArrived(job: PayoutJob, state: PaymentState): Promise<void> {
+    const cb = options.callbacks;
+    const codigo = state.codigoSolicitacao;
+    if (!cb || state.step !== "poll" || codigo === undefined) return;
+    try {
+      if (!(await cb.receiverAlive())) return;
+      if ((await cb.store.newsCount(codigo)) <= (state.callbacksSeen ?? 0)) return;
+      await job.promote();
+    } catch (err) {
+      logger.debug({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not wake a payout for its callback; its poll is the safety net");
+    }
+  }
+
+  /** What Inter's callbacks say, when a receiver runs: a finish, or the state with what was read. */
+  async function readCallbacks(payment: Payment, state: PaymentState, codigo: string): Promise<{ finish?: Decision; state: PaymentState }> {
+    const cb = options.callbacks;
+    if (!cb || !(await cb.receiverAlive())) return { state };
+    const news = await cb.store.news(codigo);
+    if (news.length === 0) return { state };
+    const verdict = fromCallbacks(state, payment, news);
+    if (verdict.kind === "finish") return { finish: verdict.decision, state };
+    if (news.length > (state.callbacksSeen ?? 0)) {
+      logger.info({ paymentId: payment.paymentId, codigoSolicitacao: codigo, why: verdict.why }, "confirming Inter's callback with a status query");
+    }
+    return { state: { ...state, callbacksSeen: news.length } };
+  }
+
+  /** Links the bank's codigoSolicitacao to the job, for the receiver; the poll covers a failure here. */
+  async function linkCodigo(job: PayoutJob, codigo: string): Promise<void> {
+    if (!options.callbacks || job.id === undefined) return;
+    await options.callbacks.store.link(codigo, job.id).catch((err: unknown) => {
+      logger.warn({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not link the payment to its codigoSolicitacao for callbacks; it will be polled");
+    });
+  }
+
+  async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, given: Decision): Promise<PaymentResult> {
+    const cb = options.callbacks;
+    const decision = cb && given.kind === "wait" && (await cb.receiverAlive()) ? spacedForCallbacks(given, cb.pollMs) : given;
     if (decision.kind === "wait") {
       if (decision.why === "configuration") {
         logger.error({ paymentId: payment.paymentId, error: decision.state.lastError?.message }, "payouts wait for a configuration fix (see the error); no attempt is used");
@@ -184,6 +276,20 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const state = decision.state;
     await save(job, payment, state);
     const log = { paymentId: payment.paymentId, outcome: state.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
+    await announce(
+      {
+        paymentId: payment.paymentId,
+        outcome: state.outcome,
+        generation: state.generation,
+        amount: payment.amount,
+        ...(state.bankStatus === undefined ? {} : { bankStatus: state.bankStatus }),
+        ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
+        ...(state.endToEndId === undefined ? {} : { endToEndId: state.endToEndId }),
+        ...(state.paidAt === undefined ? {} : { paidAt: state.paidAt }),
+        ...(state.outcome !== "paid" && state.reason !== undefined ? { reason: state.reason } : {}),
+      },
+      payment.callbackUrl,
+    );
     if (decision.kind === "fail") {
       logger.warn({ ...log, reason: state.reason }, "payout failed; nothing was paid");
       throw new UnrecoverableError(decision.state.reason);
@@ -222,6 +328,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const call = payment.account === undefined ? undefined : { account: payment.account };
     try {
       const sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
+      await linkCodigo(job, sent.codigoSolicitacao);
       return afterSend(base, { ok: true, sent }, now(), random(), policy);
     } catch (err) {
       const facts = errorFacts(err);
@@ -265,6 +372,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     if (state.step === "submit") {
       const parked = beforeSend(state, now(), policy);
       if (parked) return conclude(job, token, payment, parked);
+    }
+    if (state.step === "poll" && codigo !== undefined) {
+      const read = await readCallbacks(payment, state, codigo);
+      if (read.finish) return conclude(job, token, payment, read.finish);
+      state = read.state;
     }
     const budget = state.step === "submit" ? "send" : "status";
     const slot = await takeSlot(budget, state);

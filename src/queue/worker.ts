@@ -8,6 +8,9 @@ import { createBank, type Bank } from "../inter/bank.js";
 import type { CallObserver } from "../inter/http.js";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { DEFAULT_POLICY, type LifecyclePolicy } from "../payments/lifecycle.js";
+import { startNotificationWorker, type NotificationWorker } from "../notify/delivery-worker.js";
+import { createNotifier } from "../notify/notifier.js";
+import { createCallbackStore, type CallbackStore } from "../webhook/callback-store.js";
 import { createBudgets, type Budgets } from "./budgets.js";
 import { bullPrefix } from "./names.js";
 import type { PaymentResult } from "./payment-view.js";
@@ -18,6 +21,8 @@ export interface PayoutWorker {
   worker: Worker<unknown, PaymentResult>;
   bank: Bank;
   budgets: Budgets;
+  /** Delivers the signed outcome events to upstream services (src/notify/); none without PIXOUT_NOTIFY_SECRETS. */
+  notifications: NotificationWorker | undefined;
   /**
    * Stops taking jobs and waits up to the shutdown timeout for the running steps. Resolves false if some
    * were still running: the caller should then exit; their locks expire and another worker resumes them
@@ -61,6 +66,23 @@ export function lockDurationMs(config: Config): number {
   return Math.max(60_000, 3 * call + 10_000);
 }
 
+/**
+ * Whether a webhook receiver runs, asked of Redis at most every 5 s per process (every poll step asks).
+ * A receiver that stops is noticed within its heartbeat's lifetime plus this.
+ */
+function receiverAliveCache(store: CallbackStore, logger: Logger): () => Promise<boolean> {
+  let known: { alive: boolean; at: number } | undefined;
+  return async () => {
+    if (known && Date.now() - known.at < 5_000) return known.alive;
+    const alive = await store.receiverAlive().catch(() => false);
+    if (known && known.alive !== alive) {
+      logger.info({ receiver: alive }, alive ? "a webhook receiver runs: Inter's callbacks finish payments, polls become the safety net" : "no webhook receiver runs: payments are followed by polling");
+    }
+    known = { alive, at: Date.now() };
+    return alive;
+  };
+}
+
 export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const { config, logger, secrets } = options;
   const redis: Redis = workerConnection(config.redisUrl);
@@ -77,7 +99,20 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     tokenBudget: () => budgets.tryTake("token"),
     ...(options.observer ? { observer: options.observer } : {}),
   });
-  const processor = createPayoutProcessor({ client: bank.client, budgets, logger, policy: lifecyclePolicy(config), lockDurationMs: lockDurationMs(config) });
+  const store = createCallbackStore(redis, config.redisPrefix, config.queueName);
+  const notifySettings = { connection: redis, redisPrefix: config.redisPrefix, queueName: config.queueName, settings: config.notify, logger, secrets };
+  const notifier = createNotifier(notifySettings);
+  // Without a secret no event can be queued (the notifier refuses unsigned destinations): no delivery worker.
+  const notifications = config.notify.secrets.size > 0 ? startNotificationWorker(notifySettings) : undefined;
+  const processor = createPayoutProcessor({
+    client: bank.client,
+    budgets,
+    logger,
+    policy: lifecyclePolicy(config),
+    lockDurationMs: lockDurationMs(config),
+    callbacks: { store, receiverAlive: receiverAliveCache(store, logger), pollMs: config.worker.webhookPollMs },
+    notifier,
+  });
   const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
     connection: redis,
     prefix: bullPrefix(config.redisPrefix),
@@ -111,16 +146,18 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     worker,
     bank,
     budgets,
+    notifications,
     async close() {
       // BullMQ's close() cannot be hurried once started (a later close(true) returns the same promise):
       // the time limit is ours.
-      const graceful = worker.close();
+      const graceful = Promise.all([worker.close(), notifications?.close()]);
       const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs).then(() => false)]);
       if (!done) {
         logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "steps still running at shutdown; leaving them to be resumed by another worker");
         redis.disconnect();
         return false;
       }
+      await notifier.close();
       await bank.close();
       await redis.quit().catch(() => undefined);
       return true;

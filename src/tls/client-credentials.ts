@@ -48,9 +48,9 @@ export interface LoadedCredentials {
 export const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-type ReadResult = { ok: true; data: Buffer } | { ok: false; problem: CredentialProblem };
+export type ReadResult = { ok: true; data: Buffer } | { ok: false; problem: CredentialProblem };
 
-function readSecretAwareFile(setting: string, path: string, secret: boolean): ReadResult {
+export function readSecretAwareFile(setting: string, path: string, secret: boolean): ReadResult {
   try {
     const st = statSync(path);
     if (st.isDirectory()) return { ok: false, problem: { setting, message: `is a directory, not a file: ${path}` } };
@@ -85,7 +85,7 @@ export function summarize(cert: X509Certificate, now: Date): CertificateSummary 
   };
 }
 
-function parseCertificate(setting: string, path: string, data: Buffer): X509Certificate | CredentialProblem {
+export function parseCertificate(setting: string, path: string, data: Buffer): X509Certificate | CredentialProblem {
   try {
     return new X509Certificate(data);
   } catch {
@@ -94,7 +94,7 @@ function parseCertificate(setting: string, path: string, data: Buffer): X509Cert
   }
 }
 
-function parseKey(setting: string, path: string, data: Buffer): KeyObject | CredentialProblem {
+export function parseKey(setting: string, path: string, data: Buffer): KeyObject | CredentialProblem {
   try {
     return createPrivateKey(data);
   } catch (err) {
@@ -107,7 +107,7 @@ function parseKey(setting: string, path: string, data: Buffer): KeyObject | Cred
   }
 }
 
-function isProblem(v: unknown): v is CredentialProblem {
+export function isProblem(v: unknown): v is CredentialProblem {
   return typeof v === "object" && v !== null && "setting" in v && "message" in v;
 }
 

@@ -1,0 +1,202 @@
+// `pixout webhook serve`: the HTTPS endpoint Inter calls with `pix-pagamento` callbacks (inter-api.md
+// §5.1, §5.2). Inter authenticates itself with a client certificate from its CA and sends no signature,
+// so the TLS handshake is the authentication: a client certificate is required and must chain to
+// PIXOUT_WEBHOOK_CLIENT_CA_FILE (Inter's `ca.crt`). No HTTP route works without it.
+//
+// Each callback is stored in Redis before the 200 (a delivery we answered is never lost; if Redis is down
+// we answer 503 and Inter retries), then the payment's delayed poll is woken so its worker reads the news
+// at once. Deduplication: one record per payment and status (see callback-store.ts).
+//
+// ASSUMPTIONS (UNVERIFIED, inter-api.md §5): the body is an array of callback items (one object is
+// accepted too); `x-conta-corrente` names the account; Inter's source addresses are not checked (the
+// published list is unverified) — mTLS is the check.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "../logger.js";
+import { BodyTooLargeError, readBody } from "../net/read-body.js";
+import { bullPrefix } from "../queue/names.js";
+import { callbackItems, type CallbackItem } from "./callback-item.js";
+import type { CallbackStore } from "./callback-store.js";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const HEARTBEAT_MS = 10_000;
+
+export interface ReceiverOptions {
+  host: string;
+  port: number;
+  /** The path of the URL registered with Inter (Inter calls that exact URL). */
+  path: string;
+  tls: { cert: string | Buffer; key: string | Buffer; clientCa: string | Buffer };
+  redis: Redis;
+  redisPrefix: string;
+  queueName: string;
+  store: CallbackStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ReceiverStats {
+  deliveries: number;
+  items: number;
+  duplicates: number;
+  refusedItems: number;
+  woken: number;
+}
+
+export interface WebhookReceiver {
+  /** https://HOST:PORT/PATH as bound. */
+  url: string;
+  port: number;
+  stats(): ReceiverStats;
+  close(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+  /** Work done after the answer is written. */
+  afterwards?: () => void;
+}
+
+function answer(res: ServerResponse, { status, body }: Reply): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startWebhookReceiver(options: ReceiverOptions): Promise<WebhookReceiver> {
+  const { store, logger } = options;
+  const now = options.now ?? Date.now;
+  const stats: ReceiverStats = { deliveries: 0, items: 0, duplicates: 0, refusedItems: 0, woken: 0 };
+  const queue = new Queue(options.queueName, { connection: options.redis, prefix: bullPrefix(options.redisPrefix) });
+  queue.on("error", () => undefined); // reported through the failing calls
+  const wakes = new Set<Promise<void>>();
+
+  /** Moves the payment's delayed poll to now; a job that is not delayed reads the news on its next step. */
+  async function wake(jobId: string, codigo: string): Promise<void> {
+    try {
+      const job = await queue.getJob(jobId);
+      if (!job || !(await job.isDelayed())) return;
+      await job.promote();
+      stats.woken++;
+    } catch (err) {
+      // Promoted meanwhile, or just finished: the worker's own check after each wait covers it.
+      logger.debug({ jobId, codigoSolicitacao: codigo, err: err instanceof Error ? err.message : String(err) }, "could not wake the payment's poll");
+    }
+  }
+
+  async function handle(req: IncomingMessage): Promise<Reply> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== options.path) return { status: 404, body: { error: "not found" } };
+    if (req.method !== "POST") return { status: 405, body: { error: "method not allowed; Inter POSTs callbacks" } };
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return { status: 413, body: { error: "body too large" } };
+      return { status: 400, body: { error: "the body is not JSON" } };
+    }
+    const { items, refused } = callbackItems(body);
+    stats.refusedItems += refused;
+    if (items.length === 0) {
+      logger.warn({ refused }, "a callback had no item we can read (each needs a codigoSolicitacao); answered 400");
+      return { status: 400, body: { error: "expected a JSON array of callbacks, each with a codigoSolicitacao" } };
+    }
+    const header = req.headers["x-conta-corrente"];
+    const account = typeof header === "string" && header !== "" ? header : undefined;
+    const toWake: { jobId: string; codigo: string }[] = [];
+    try {
+      for (const item of items) {
+        const recorded = await store.record(item, account, now());
+        if (!recorded.isNew) stats.duplicates++;
+        if (recorded.isNew && recorded.jobId !== undefined) toWake.push({ jobId: recorded.jobId, codigo: item.codigoSolicitacao });
+        logCallback(item, recorded.isNew, recorded.jobId);
+      }
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not store a callback in Redis; answered 503 so that Inter delivers it again");
+      return { status: 503, body: { error: "temporarily unavailable" } };
+    }
+    stats.deliveries++;
+    stats.items += items.length;
+    return {
+      status: 200,
+      body: { received: items.length },
+      // After the answer: waking is an optimisation, the poll is the safety net.
+      afterwards: () => {
+        for (const { jobId, codigo } of toWake) {
+          const w = wake(jobId, codigo).finally(() => wakes.delete(w));
+          wakes.add(w);
+        }
+      },
+    };
+  }
+
+  function logCallback(item: CallbackItem, isNew: boolean, jobId: string | undefined): void {
+    logger.debug({ codigoSolicitacao: item.codigoSolicitacao, status: item.status, jobId, duplicate: !isNew }, "Inter callback");
+  }
+
+  const server: Server = createServer(
+    {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      ca: options.tls.clientCa,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: "TLSv1.2",
+    },
+    (req, res) => {
+      handle(req).then(
+        (reply) => {
+          answer(res, reply);
+          reply.afterwards?.();
+        },
+        (err: unknown) => {
+          logger.error({ err: err instanceof Error ? err.message : String(err) }, "webhook receiver error");
+          if (!res.headersSent) answer(res, { status: 500, body: { error: "internal error" } });
+        },
+      );
+    },
+  );
+  server.on("tlsClientError", (err) => {
+    logger.warn({ err: err.message }, "refused a TLS connection to the webhook receiver (no client certificate, or not from the configured CA)");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+
+  const beat = async (): Promise<void> => {
+    await store.receiverUp(options.path).catch((err: unknown): void => {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "could not tell the workers that the webhook receiver runs (Redis); they keep polling at the usual pace");
+    });
+  };
+  await beat();
+  const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
+  heartbeat.unref();
+
+  return {
+    url: `https://${host}:${String(port)}${options.path}`,
+    port,
+    stats: () => ({ ...stats }),
+    async close() {
+      clearInterval(heartbeat);
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      await Promise.allSettled([...wakes]);
+      await store.receiverDown().catch(() => undefined);
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Inter's callbacks in the pipeline (issue #6 §1): with a receiver running, payments finish from the
+// callback without status queries; unknown, contradictory and failure callbacks are confirmed by one.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { bankFor } from "../helpers/bank.js";
+import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
+import { postCallback, startTestReceiver, type TestReceiver } from "../helpers/webhook.js";
+
+const STATUS = "GET /banking/v2/pix/{id}";
+
+async function withReceiver(options: Parameters<typeof startPipeline>[0] = {}, register = true): Promise<TestPipeline & { receiver: TestReceiver }> {
+  const pipeline = await startPipeline({
+    ...options,
+    env: { PIXOUT_WEBHOOK_POLL_MS: "60000", ...options.env },
+    emulator: { callbackRetryScale: 1 / 60_000, ...options.emulator },
+  });
+  const receiver = await startTestReceiver({ redisUrl: pipeline.config.redisUrl, redisPrefix: pipeline.config.redisPrefix, queueName: pipeline.config.queueName });
+  if (register) await bankFor(pipeline.emulator).client.registerWebhook(receiver.url);
+  return { ...pipeline, receiver };
+}
+
+const payment = (id: string, amount = "12.34") => ({ paymentId: id, amount, recipient: { type: "key" as const, key: "fornecedor@example.com" } });
+
+describe("payments with Inter's webhook", () => {
+  it("finish from the callbacks: every payment paid, no status query, the bank's endToEndId on each", async () => {
+    // The bank settles at once: callbacks often arrive before the worker has even linked the payment
+    // to its codigoSolicitacao — the worker's check after moving the job to delayed catches those.
+    const { producer, emulator, receiver } = await withReceiver({ emulator: { timing: { sentAfterMs: 0, paidAfterMs: 0 } } });
+    const ids = Array.from({ length: 30 }, (_, i) => `wh-${String(i)}`);
+    await producer.enqueueMany(ids.map((id) => payment(id)));
+    // The polls are 60 s apart while the receiver runs: finishing in seconds means the callbacks did it.
+    const views = await Promise.all(ids.map((id) => producer.waitForResult(id, { timeoutMs: 20_000 })));
+    for (const view of views) {
+      expect(view).toMatchObject({ outcome: "paid", bankStatus: "EFETIVADO" });
+      expect(view.endToEndId).toBe(emulator.payment(view.codigoSolicitacao ?? "")?.endToEnd);
+    }
+    const ledger = emulator.ledger.snapshot();
+    expect(ledger.requests[STATUS]?.total ?? 0).toBe(0);
+    expect(ledger.executions.total).toBe(30);
+    expect(receiver.stats().items).toBe(30);
+  });
+
+  it("confirm a failure callback with one status query, then fail with the bank's status", async () => {
+    const { producer, emulator } = await withReceiver({
+      emulator: { faults: [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: "will-fail", fault: { type: "final-status", status: "FALHA" } }] },
+    });
+    await producer.enqueue({ ...payment("wh-fail"), description: "will-fail" });
+    const view = await producer.waitForResult("wh-fail", { timeoutMs: 20_000 });
+    expect(view).toMatchObject({ outcome: "failed", bankStatus: "FALHA" });
+    expect(emulator.ledger.snapshot().requests[STATUS]?.total).toBe(1);
+  });
+
+  it("wake the poll for a contradictory callback; the status query decides, not the callback", async () => {
+    // The bank takes long to pay and has no webhook registered: the only callback is ours, with another amount.
+    const { producer, emulator, receiver, lines } = await withReceiver(
+      { emulator: { timing: { sentAfterMs: 50, paidAfterMs: 3_000 } }, env: { PIXOUT_WEBHOOK_POLL_MS: "4000" } },
+      false,
+    );
+    await producer.enqueue(payment("wh-odd", "50.00"));
+    let codigo: string | null = null;
+    for (let i = 0; i < 100 && codigo === null; i++) {
+      codigo = (await producer.get("wh-odd"))?.codigoSolicitacao ?? null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(codigo).not.toBeNull();
+    const before = emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
+    const forged = { codigoSolicitacao: codigo, status: "EFETIVADO", valor: "5.00", endToEnd: "E00416968202611271200forgedxxxxx" };
+    expect((await postCallback(receiver.url, [forged])).status).toBe(200);
+    // Woken at once (its next poll was seconds away): one status query, which says the bank is not done.
+    for (let i = 0; i < 40 && (emulator.ledger.snapshot().requests[STATUS]?.total ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(emulator.ledger.snapshot().requests[STATUS]?.total).toBe(before + 1);
+    expect((await producer.get("wh-odd"))?.outcome).toBe("pending");
+    const view = await producer.waitForResult("wh-odd", { timeoutMs: 20_000 });
+    // Paid, per the bank's status — not per the callback's endToEnd.
+    expect(view).toMatchObject({ outcome: "paid", bankStatus: "PAGO" });
+    expect(view.endToEndId).not.toBe(forged.endToEnd);
+    expect(lines.join("\n")).toMatch(/amount differs.*confirming Inter's callback with a status query/);
+  });
+
+  it("fall back to polling at the usual pace when no receiver runs", async () => {
+    const pipeline = await startPipeline({ env: { PIXOUT_WEBHOOK_POLL_MS: "600000" } });
+    const id = `no-wh-${randomUUID().slice(0, 6)}`;
+    await pipeline.producer.enqueue(payment(id));
+    expect(await pipeline.producer.waitForResult(id, { timeoutMs: 15_000 })).toMatchObject({ outcome: "paid", bankStatus: "PAGO" });
+  });
+});
