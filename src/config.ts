@@ -110,6 +110,14 @@ export const envSchema = z.object({
   PIXOUT_WEBHOOK_CERT_FILE: optionalText,
   PIXOUT_WEBHOOK_KEY_FILE: optionalText,
   PIXOUT_WEBHOOK_CLIENT_CA_FILE: optionalText,
+  PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const list = (v ?? "").split(",").map((f) => f.trim().replace(/:/g, "").toUpperCase()).filter(Boolean);
+      for (const f of list) if (!/^[0-9A-F]{64}$/.test(f)) ctx.addIssue({ code: "custom", message: `"${f}" is not a SHA-256 fingerprint (64 hex digits, colons allowed)` });
+      return list;
+    }),
 
   // Signed notifications to upstream services (src/notify/, README "Notifications to your services").
   PIXOUT_NOTIFY_URL: z
@@ -365,6 +373,8 @@ export interface WebhookReceiverSettings extends QueueSettings {
   port: number;
   path: string;
   tls: ServerTlsMaterial;
+  /** SHA-256 fingerprints (upper-case hex, no colons) of the only client certificates accepted; empty = any from the CA. */
+  clientFingerprints: string[];
 }
 
 export function loadWebhookReceiverSettings(env: Environment = readEnvironment(), now: Date = new Date()): WebhookReceiverSettings {
@@ -380,6 +390,7 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
       PIXOUT_WEBHOOK_CERT_FILE: true,
       PIXOUT_WEBHOOK_KEY_FILE: true,
       PIXOUT_WEBHOOK_CLIENT_CA_FILE: true,
+      PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS: true,
     })
     .safeParse(withoutEmpty(env));
   const problems = parsed.success ? [] : zodProblems(parsed.error);
@@ -409,5 +420,6 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
     port: files.PIXOUT_WEBHOOK_PORT,
     path: files.PIXOUT_WEBHOOK_PATH,
     tls,
+    clientFingerprints: files.PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS,
   };
 }

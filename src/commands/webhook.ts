@@ -5,7 +5,7 @@ import { loadConfig, loadWebhookReceiverSettings } from "../config.js";
 import { createBank } from "../inter/bank.js";
 import type { CallOptions, InterClient } from "../inter/client.js";
 import { createLogger, SecretRegistry } from "../logger.js";
-import { safeRedisUrl, workerConnection } from "../queue/redis-connection.js";
+import { ensureReady, receiverConnection, RedisUnavailableError, safeRedisUrl } from "../queue/redis-connection.js";
 import { createCallbackStore } from "../webhook/callback-store.js";
 import { startWebhookReceiver } from "../webhook/receiver.js";
 import { EXIT, UserError } from "./exit-codes.js";
@@ -65,15 +65,20 @@ Example (with the emulator's dev certificates):
     .action(async (flags: { host?: string; port?: number }) => {
       const settings = loadWebhookReceiverSettings();
       const logger = createLogger({ level: settings.logLevel, name: "pixout-webhook" });
-      const redis = workerConnection(settings.redisUrl);
+      const redis = receiverConnection(settings.redisUrl);
       redis.on("error", (err) => {
         logger.warn({ err: err.message, redis: safeRedisUrl(settings.redisUrl) }, "Redis connection problem; callbacks are answered 503 until it is back");
+      });
+      await ensureReady(redis, settings.redisUrl).catch((err: unknown) => {
+        redis.disconnect();
+        throw err instanceof RedisUnavailableError ? new UserError(err.message) : err;
       });
       const receiver = await startWebhookReceiver({
         host: flags.host ?? settings.host,
         port: flags.port ?? settings.port,
         path: settings.path,
         tls: settings.tls,
+        clientFingerprints: settings.clientFingerprints,
         redis,
         redisPrefix: settings.redisPrefix,
         queueName: settings.queueName,

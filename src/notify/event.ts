@@ -22,6 +22,8 @@ export interface OutcomeFacts {
   outcome: FinalOutcome;
   /** The payment's attempt generation (its bank key): a new attempt ending again is a new event. */
   generation: number;
+  /** Operator retries so far (the job's audit entries); see deliveryId. */
+  retries?: number;
   bankStatus?: string;
   codigoSolicitacao?: string;
   endToEndId?: string;
@@ -52,13 +54,19 @@ export interface PaymentEvent {
   createdAt: string;
 }
 
-export function deliveryId(paymentId: string, generation: number, outcome: FinalOutcome): string {
-  return uuidv5(`pixout:notification:${paymentId}:${String(generation)}:${outcome}`, PIXOUT_NAMESPACE);
+/**
+ * `retries`: how many operator retries the payment has had (its audit entries). A re-run of the same final
+ * step keeps the id; an operator's retry that ends in the same outcome again is a new event (else the
+ * notification queue, which keeps delivered events for days, would swallow it).
+ */
+export function deliveryId(paymentId: string, generation: number, outcome: FinalOutcome, retries = 0): string {
+  const round = retries === 0 ? "" : `:retry-${String(retries)}`;
+  return uuidv5(`pixout:notification:${paymentId}:${String(generation)}:${outcome}${round}`, PIXOUT_NAMESPACE);
 }
 
 export function paymentEvent(facts: OutcomeFacts, now: Date = new Date()): PaymentEvent {
   return {
-    id: deliveryId(facts.paymentId, facts.generation, facts.outcome),
+    id: deliveryId(facts.paymentId, facts.generation, facts.outcome, facts.retries ?? 0),
     type: EVENT_TYPES[facts.outcome],
     paymentId: facts.paymentId,
     outcome: facts.outcome,

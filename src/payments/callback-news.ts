@@ -9,6 +9,7 @@
 // A deliberate choice: a *failure* callback is confirmed too. "failed" lets an operator make a new
 // attempt under a new bank key, so it must rest on the status query's answer; failures are a small
 // share of payments, so confirming them costs little of the 20-a-minute status budget.
+import { createHash } from "node:crypto";
 import { parseAmount } from "./money.js";
 import type { Payment } from "./payment.js";
 import type { Decision, PaymentState } from "./lifecycle.js";
@@ -38,9 +39,15 @@ export interface CallbackNews {
   status?: string;
   /** A string in callbacks ("0.01"); anything else is not read (the payment is confirmed by a query). */
   valor?: unknown;
-  chave?: string;
+  /** pixKeyDigest of the callback's `chave`: the key itself (a CPF, a phone…) is not kept. */
+  chaveSha256?: string;
   endToEnd?: string;
   dataHoraMovimento?: string;
+}
+
+/** A Pix key as compared with a callback's: trimmed, lower case, SHA-256 in hex. */
+export function pixKeyDigest(key: string): string {
+  return createHash("sha256").update(key.trim().toLowerCase()).digest("hex");
 }
 
 export type CallbackVerdict = { kind: "finish"; decision: Decision } | { kind: "confirm"; why: string };
@@ -63,20 +70,24 @@ export function fromCallbacks(state: PaymentState, payment: Payment, news: reado
   const codigo = state.codigoSolicitacao;
   if (news.length === 0 || codigo === undefined) return { kind: "confirm", why: "no callback" };
   const classes = new Set(news.map((n) => classifyCallbackStatus(n.status)));
-  if (classes.size > 1) return { kind: "confirm", why: `callbacks disagree (${news.map((n) => n.status ?? "no status").join(", ")})` };
-  const [only] = classes;
-  if (only === "unknown") return { kind: "confirm", why: `callback status ${news[0]?.status ?? "missing"} is not one we can read` };
-  if (only === "failure") return { kind: "confirm", why: `callback says ${news[0]?.status ?? ""}; a failure is confirmed by a status query` };
-  for (const n of news) {
+  // A word we cannot read beside a success says nothing against it (the spec's own examples send
+  // PROCESSADO); a success beside a failure is a contradiction.
+  if (classes.has("success") && classes.has("failure")) {
+    return { kind: "confirm", why: `callbacks disagree (${news.map((n) => n.status ?? "no status").join(", ")})` };
+  }
+  if (classes.has("failure")) return { kind: "confirm", why: `callback says ${news.find((n) => classifyCallbackStatus(n.status) === "failure")?.status ?? ""}; a failure is confirmed by a status query` };
+  if (!classes.has("success")) return { kind: "confirm", why: `callback status ${news[0]?.status ?? "missing"} is not one we can read` };
+  const successes = news.filter((n) => classifyCallbackStatus(n.status) === "success");
+  for (const n of successes) {
     if (n.codigoSolicitacao !== codigo) return { kind: "confirm", why: "callback for another codigoSolicitacao" };
     if (!sameAmount(n.valor, payment.amount)) return { kind: "confirm", why: "callback amount differs from the payment's" };
     const key = payment.recipient.type === "key" ? payment.recipient.key : undefined;
-    if (n.chave !== undefined && key !== undefined && n.chave.trim().toLowerCase() !== key.trim().toLowerCase()) {
+    if (n.chaveSha256 !== undefined && key !== undefined && n.chaveSha256 !== pixKeyDigest(key)) {
       return { kind: "confirm", why: "callback Pix key differs from the payment's" };
     }
     if (n.endToEnd === undefined || n.endToEnd === "") return { kind: "confirm", why: "callback has no endToEnd" };
   }
-  const first = news[0] as CallbackNews;
+  const first = successes[0] as CallbackNews;
   const at = first.dataHoraMovimento;
   const next: PaymentState & { outcome: "paid" } = {
     ...state,

@@ -28,6 +28,12 @@ export type Reservation = { reserved: true; waitMs: number } | { reserved: false
 export interface Budgets {
   /** The next slot within the horizon (wait 0 = now); beyond it, nothing reserved and the wait until it. */
   reserve(name: BudgetName): Promise<Reservation>;
+  /**
+   * reserve(), and when the slot is now, the gate in the same step (one Redis round trip instead of two
+   * for a call that need not wait). `gateMs`: 0 = passed, the call may go; > 0 = the gate's wait;
+   * undefined = not checked (the slot is later).
+   */
+  reserveAndGate(name: BudgetName): Promise<Reservation & { gateMs?: number }>;
   /** Takes a slot only if one is free now; resolves with 0 if taken, else how long until one is. */
   tryTake(name: BudgetName): Promise<number>;
   /** Records a call now if the fleet's previous one is a full interval ago and no penalty runs; else how long to wait. */
@@ -63,9 +69,18 @@ if mode == 'penalize' then
 end
 local wait = tat - now
 if mode == 'try' and wait > 0 then return wait end
-if mode == 'reserve' and wait > tonumber(ARGV[3]) then return -wait end
+if (mode == 'reserve' or mode == 'take') and wait > tonumber(ARGV[3]) then
+  if mode == 'take' then return {-wait, -1} end
+  return -wait
+end
 redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now + interval)
-return wait`;
+if mode ~= 'take' then return wait end
+if wait > 0 then return {wait, -1} end
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local free = math.max(last + interval, blocked)
+if now < free then return {0, free - now} end
+redis.call('SET', KEYS[2], now, 'PX', interval + 1000)
+return {0, 0}`;
 
 /** Spacing of each budget: the per-minute limit (and the send's minimum interval), widened by the margin. */
 export function budgetIntervals(settings: BudgetSettings): Record<BudgetName, number> {
@@ -80,7 +95,7 @@ export function budgetIntervals(settings: BudgetSettings): Record<BudgetName, nu
 /** How far ahead reservations go (a quarter of an hour of sends at Inter's limits is 900 payments). */
 export const RESERVATION_HORIZON_MS = 15 * 60_000;
 
-type ScheduleCommand = (schedule: string, last: string, penalty: string, mode: string, interval: string, extra: string) => Promise<number>;
+type ScheduleCommand = (schedule: string, last: string, penalty: string, mode: string, interval: string, extra: string) => Promise<number | [number, number]>;
 
 /**
  * `scope` names whose limits these are (one Inter integration: base URL and client id), so that two
@@ -91,14 +106,21 @@ export function createBudgets(redis: Redis, prefix: string, scope: string, setti
   const tag = createHash("sha256").update(scope).digest("hex").slice(0, 16);
   if (!("pixoutBudget" in redis)) redis.defineCommand("pixoutBudget", { numberOfKeys: 3, lua: SCHEDULE });
   const command = (redis as unknown as { pixoutBudget: ScheduleCommand }).pixoutBudget.bind(redis);
-  const run = async (name: BudgetName, mode: "reserve" | "try" | "penalize" | "gate", extra = 0): Promise<number> => {
+  const call = (name: BudgetName, mode: "reserve" | "try" | "penalize" | "gate" | "take", extra = 0): Promise<number | [number, number]> => {
     const key = `${prefix}:budget:{${tag}}:${name}`;
-    return await command(key, `${key}:last`, `${key}:penalty`, mode, String(intervals[name]), String(Math.ceil(extra)));
+    return command(key, `${key}:last`, `${key}:penalty`, mode, String(intervals[name]), String(Math.ceil(extra)));
   };
+  const run = async (name: BudgetName, mode: "reserve" | "try" | "penalize" | "gate", extra = 0): Promise<number> => Number(await call(name, mode, extra));
   return {
     async reserve(name) {
       const wait = await run(name, "reserve", horizonMs);
       return wait < 0 ? { reserved: false, waitMs: -wait } : { reserved: true, waitMs: wait };
+    },
+    async reserveAndGate(name) {
+      const answer = await call(name, "take", horizonMs);
+      const [wait, gate] = Array.isArray(answer) ? answer : [answer, -1];
+      if (wait < 0) return { reserved: false, waitMs: -wait };
+      return gate < 0 ? { reserved: true, waitMs: wait } : { reserved: true, waitMs: wait, gateMs: gate };
     },
     tryTake: (name) => run(name, "try"),
     gate: (name) => run(name, "gate"),

@@ -35,7 +35,7 @@ import { parseAmount } from "../payments/money.js";
 import { paymentSchema, type Payment } from "../payments/payment.js";
 import type { OutcomeFacts } from "../notify/event.js";
 import type { Notifier } from "../notify/notifier.js";
-import type { CallbackStore } from "../webhook/callback-store.js";
+import type { CallbackStore, ReceiverHealth } from "../webhook/callback-store.js";
 import type { Budgets } from "./budgets.js";
 import { jobIdFor } from "./names.js";
 import type { PaymentResult } from "./payment-view.js";
@@ -46,8 +46,8 @@ type JobData = Payment & { state?: PaymentState; audit?: unknown };
 /** Inter's callbacks, as the webhook receiver stores them (issue #6). */
 export interface CallbackOptions {
   store: CallbackStore;
-  /** Whether a receiver runs now (cached by the caller: it is asked on every poll step). */
-  receiverAlive: () => Promise<boolean>;
+  /** Whether a receiver runs now, and whether callbacks arrive (cached by the caller: asked on every step). */
+  receiver: () => Promise<ReceiverHealth>;
   /** While a receiver runs, polls of a payment the bank is processing are at least this far apart. */
   pollMs: number;
 }
@@ -130,9 +130,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    * step, which queues the same event (same delivery id) again — a no-op. If Redis refuses it, the step
    * fails and is retried, so an outcome is never left unannounced.
    */
-  async function announce(facts: Omit<OutcomeFacts, "occurredAt">, callbackUrl: unknown): Promise<void> {
+  async function announce(job: PayoutJob, facts: Omit<OutcomeFacts, "occurredAt" | "retries">, callbackUrl: unknown): Promise<void> {
     if (!options.notifier) return;
-    await options.notifier.notifyOutcome({ ...facts, occurredAt: new Date(now()).toISOString() }, typeof callbackUrl === "string" ? callbackUrl : undefined);
+    const audit = (job.data as { audit?: unknown } | null)?.audit;
+    const retries = Array.isArray(audit) ? audit.length : 0;
+    await options.notifier.notifyOutcome({ ...facts, retries, occurredAt: new Date(now()).toISOString() }, typeof callbackUrl === "string" ? callbackUrl : undefined);
   }
 
   async function refuse(job: PayoutJob, problems: FieldIssue[], raw: Record<string, unknown>): Promise<PaymentResult> {
@@ -146,7 +148,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
       const generation = typeof state.generation === "number" ? state.generation : 0;
       const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
-      await announce({ paymentId, outcome: "needs-reconciliation", generation, ...codigo, ...amount, reason: parked.reason }, raw["callbackUrl"]);
+      await announce(job, { paymentId, outcome: "needs-reconciliation", generation, ...codigo, ...amount, reason: parked.reason }, raw["callbackUrl"]);
       return {
         paymentId,
         outcome: "needs-reconciliation",
@@ -162,7 +164,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const generation = typeof (raw["state"] as { generation?: unknown } | undefined)?.generation === "number" ? (raw["state"] as { generation: number }).generation : 0;
     if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(generation), outcome: "rejected", reason } });
     logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
-    await announce({ paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
+    await announce(job, { paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
     throw new UnrecoverableError(reason);
   }
 
@@ -189,19 +191,22 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const interval = budgets.intervalMs(name);
     let held = state.slot?.budget === name ? state.slot : undefined;
     if (held && now() - held.at > Math.max(interval, STALE_SLOT_MS)) held = undefined;
+    // The token first: a token call must never sit between the gate and the call it spaces.
+    await client.prepare(name === "send" ? "send" : "read");
+    let gate: number | undefined;
     if (!held) {
-      const r = await budgets.reserve(name);
+      const r = await budgets.reserveAndGate(name);
       if (!r.reserved) {
         // The schedule is full beyond the horizon: come back when it is within reach, at a random moment.
         const delayMs = r.waitMs - budgets.horizonMs + random() * (budgets.horizonMs / 2);
         return { go: false, delayMs, state: { ...state, slot: undefined }, why: `${name} budget full` };
       }
       held = { budget: name, at: now() + r.waitMs };
+      gate = r.gateMs;
     }
     if (now() < held.at - SLOT_LEAD_MS) return { go: false, delayMs: held.at - SLOT_LEAD_MS - now(), state: { ...state, slot: held }, why: `${name} slot` };
-    await client.prepare(name === "send" ? "send" : "read");
     if (now() < held.at) await sleep(held.at - now());
-    let gate = await budgets.gate(name);
+    gate ??= await budgets.gate(name);
     if (gate > 0 && gate <= SLOT_LEAD_MS) {
       await sleep(gate + 1);
       gate = await budgets.gate(name);
@@ -234,7 +239,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const codigo = state.codigoSolicitacao;
     if (!cb || state.step !== "poll" || codigo === undefined) return;
     try {
-      if (!(await cb.receiverAlive())) return;
+      if (!(await cb.receiver()).running) return;
       if ((await cb.store.newsCount(codigo)) <= (state.callbacksSeen ?? 0)) return;
       await job.promote();
     } catch (err) {
@@ -245,7 +250,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   /** What Inter's callbacks say, when a receiver runs: a finish, or the state with what was read. */
   async function readCallbacks(payment: Payment, state: PaymentState, codigo: string): Promise<{ finish?: Decision; state: PaymentState }> {
     const cb = options.callbacks;
-    if (!cb || !(await cb.receiverAlive())) return { state };
+    if (!cb || !(await cb.receiver()).running) return { state };
     const news = await cb.store.news(codigo);
     if (news.length === 0) return { state };
     const verdict = fromCallbacks(state, payment, news);
@@ -256,9 +261,12 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     return { state: { ...state, callbacksSeen: news.length } };
   }
 
-  /** Links the bank's codigoSolicitacao to the job, for the receiver; the poll covers a failure here. */
+  /**
+   * Links the bank's codigoSolicitacao to the job, for the receiver to wake it — only while a receiver
+   * runs (one Redis call less per payment otherwise); the poll covers a payment sent without the link.
+   */
   async function linkCodigo(job: PayoutJob, codigo: string): Promise<void> {
-    if (!options.callbacks || job.id === undefined) return;
+    if (!options.callbacks || job.id === undefined || !(await options.callbacks.receiver()).running) return;
     await options.callbacks.store.link(codigo, job.id).catch((err: unknown) => {
       logger.warn({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not link the payment to its codigoSolicitacao for callbacks; it will be polled");
     });
@@ -266,7 +274,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
 
   async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, given: Decision): Promise<PaymentResult> {
     const cb = options.callbacks;
-    const decision = cb && given.kind === "wait" && (await cb.receiverAlive()) ? spacedForCallbacks(given, cb.pollMs) : given;
+    const decision = cb && given.kind === "wait" && (await cb.receiver()).flowing ? spacedForCallbacks(given, cb.pollMs) : given;
     if (decision.kind === "wait") {
       if (decision.why === "configuration") {
         logger.error({ paymentId: payment.paymentId, error: decision.state.lastError?.message }, "payouts wait for a configuration fix (see the error); no attempt is used");
@@ -277,6 +285,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     await save(job, payment, state);
     const log = { paymentId: payment.paymentId, outcome: state.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
     await announce(
+      job,
       {
         paymentId: payment.paymentId,
         outcome: state.outcome,

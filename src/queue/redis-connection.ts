@@ -25,6 +25,15 @@ export function producerConnection(url: string): Redis {
   return redis;
 }
 
+/**
+ * For the webhook receiver: a command fails within 2 s while Redis is away, so that a callback is answered
+ * 503 (Inter delivers it again later) instead of being held open.
+ */
+export function receiverConnection(url: string): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, connectionName: "pixout-webhook" });
+  return redis;
+}
+
 /** For workers: BullMQ needs maxRetriesPerRequest null; commands wait while Redis comes back. */
 export function workerConnection(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: "pixout-worker" });

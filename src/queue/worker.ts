@@ -1,7 +1,7 @@
 // A payout worker process: the BullMQ Worker, the bank client and the fleet's budgets, wired from the
 // configuration. Many of these run at once, on many machines, against one Redis (DESIGN.md §6).
 import { setTimeout as sleep } from "node:timers/promises";
-import { Worker } from "bullmq";
+import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { createBank, type Bank } from "../inter/bank.js";
@@ -9,11 +9,11 @@ import type { CallObserver } from "../inter/http.js";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { DEFAULT_POLICY, type LifecyclePolicy } from "../payments/lifecycle.js";
 import { startNotificationWorker, type NotificationWorker } from "../notify/delivery-worker.js";
-import { createNotifier } from "../notify/notifier.js";
-import { createCallbackStore, type CallbackStore } from "../webhook/callback-store.js";
+import { createNotifier, type Notifier } from "../notify/notifier.js";
+import { createCallbackStore, type CallbackStore, type ReceiverHealth } from "../webhook/callback-store.js";
 import { createBudgets, type Budgets } from "./budgets.js";
 import { bullPrefix } from "./names.js";
-import type { PaymentResult } from "./payment-view.js";
+import { paymentView, type PaymentResult } from "./payment-view.js";
 import { createPayoutProcessor } from "./processor.js";
 import { safeRedisUrl, workerConnection } from "./redis-connection.js";
 
@@ -67,20 +67,55 @@ export function lockDurationMs(config: Config): number {
 }
 
 /**
- * Whether a webhook receiver runs, asked of Redis at most every 5 s per process (every poll step asks).
- * A receiver that stops is noticed within its heartbeat's lifetime plus this.
+ * Whether a webhook receiver runs and callbacks arrive, asked of Redis at most every 5 s per process
+ * (every step asks). A receiver that stops is noticed within its heartbeat's lifetime plus this.
  */
-function receiverAliveCache(store: CallbackStore, logger: Logger): () => Promise<boolean> {
-  let known: { alive: boolean; at: number } | undefined;
+function receiverHealthCache(store: CallbackStore, logger: Logger): () => Promise<ReceiverHealth> {
+  let known: (ReceiverHealth & { at: number }) | undefined;
   return async () => {
-    if (known && Date.now() - known.at < 5_000) return known.alive;
-    const alive = await store.receiverAlive().catch(() => false);
-    if (known && known.alive !== alive) {
-      logger.info({ receiver: alive }, alive ? "a webhook receiver runs: Inter's callbacks finish payments, polls become the safety net" : "no webhook receiver runs: payments are followed by polling");
+    if (known && Date.now() - known.at < 5_000) return known;
+    const health = await store.health().catch(() => ({ running: false, flowing: false }));
+    if (known && (known.running !== health.running || known.flowing !== health.flowing)) {
+      const say = health.flowing
+        ? "Inter's callbacks arrive: they finish payments, polls become the safety net"
+        : health.running
+          ? "a webhook receiver runs but no callback arrived for 15 min (is the webhook registered, and can Inter reach it?): payments are followed by polling"
+          : "no webhook receiver runs: payments are followed by polling";
+      logger[health.running && !health.flowing ? "warn" : "info"](health, say);
     }
-    known = { alive, at: Date.now() };
-    return alive;
+    known = { ...health, at: Date.now() };
+    return health;
   };
+}
+
+/**
+ * A job BullMQ itself moved to failed ends without a decision of ours: its outcome is what its view says
+ * (needs-reconciliation when a send may have executed, else failed), announced like any other. Best
+ * effort: this runs in the worker that saw the failure; if it dies first, the failed set still shows it.
+ */
+export async function announceBullFailure(job: Job, notifier: Notifier, logger: Logger): Promise<void> {
+  try {
+    if (!(await job.isFailed())) return; // BullMQ will try it again
+    const view = paymentView({ id: job.id ?? "", state: "failed", data: job.data, returnvalue: undefined, failedReason: job.failedReason, timestamp: job.timestamp, finishedOn: job.finishedOn });
+    if (view.outcome !== "failed" && view.outcome !== "needs-reconciliation" && view.outcome !== "rejected") return;
+    const data = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
+    await notifier.notifyOutcome(
+      {
+        paymentId: view.paymentId,
+        outcome: view.outcome,
+        generation: view.generation,
+        retries: view.audit.length,
+        ...(view.bankStatus === null ? {} : { bankStatus: view.bankStatus }),
+        ...(view.codigoSolicitacao === null ? {} : { codigoSolicitacao: view.codigoSolicitacao }),
+        ...(view.amount === undefined ? {} : { amount: view.amount }),
+        reason: view.reason ?? view.failedReason ?? "the job failed in the worker",
+        occurredAt: new Date(job.finishedOn ?? Date.now()).toISOString(),
+      },
+      typeof data["callbackUrl"] === "string" ? data["callbackUrl"] : undefined,
+    );
+  } catch (err) {
+    logger.error({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not announce a payout job that failed in the worker");
+  }
 }
 
 export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
@@ -110,7 +145,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     logger,
     policy: lifecyclePolicy(config),
     lockDurationMs: lockDurationMs(config),
-    callbacks: { store, receiverAlive: receiverAliveCache(store, logger), pollMs: config.worker.webhookPollMs },
+    callbacks: { store, receiver: receiverHealthCache(store, logger), pollMs: config.worker.webhookPollMs },
     notifier,
   });
   const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
@@ -134,9 +169,11 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     logger.warn({ jobId }, "a payout job stalled (its worker died or lost its lock); it resumes with the same bank key");
   });
   worker.on("failed", (job, err) => {
-    // Our own decisions are logged where they are made; this catches BullMQ's (stalled too often, a
-    // Redis failure that used up the job's attempts).
-    if (err.name !== "UnrecoverableError") logger.error({ jobId: job?.id, err: err.message }, "payout job failed in the worker");
+    // Our own decisions are logged (and announced) where they are made; this catches BullMQ's (stalled too
+    // often, a Redis failure that used up the job's attempts, a lost lock) and announces them too.
+    if (err.name === "UnrecoverableError" || !job) return;
+    logger.error({ jobId: job.id, err: err.message }, "payout job failed in the worker");
+    void announceBullFailure(job, notifier, logger);
   });
   worker.on("lockRenewalFailed", (jobIds) => {
     logger.error({ jobIds }, "could not renew payout job locks; another worker may pick them up (same bank key, no double payment)");

@@ -1,8 +1,9 @@
 // A `CallbackPixPagamentoModel` item as the receiver reads it (inter-api.md §5.1): lenient, because the
 // documents disagree on the vocabulary, and reduced to what the payment job needs — the recipient's
-// name, document and account (`recebedor`) are personal data we have no use for, so they are not kept.
+// name, document and account (`recebedor`) are personal data we have no use for, so they are not kept,
+// and the Pix key is kept only as a digest, enough to compare it with the job's.
 import { z } from "zod";
-import type { CallbackNews } from "../payments/callback-news.js";
+import { pixKeyDigest, type CallbackNews } from "../payments/callback-news.js";
 
 const item = z.looseObject({
   // Used inside Redis key names: a UUID in practice; anything unusual is refused.
@@ -39,7 +40,7 @@ export function callbackItems(body: unknown): { items: CallbackItem[]; refused: 
       codigoSolicitacao: p.codigoSolicitacao,
       ...(p.status === undefined ? {} : { status: p.status }),
       ...(p.valor === undefined ? {} : { valor: p.valor }),
-      ...(p.chave === undefined ? {} : { chave: p.chave }),
+      ...(p.chave === undefined ? {} : { chaveSha256: pixKeyDigest(p.chave) }),
       ...(p.endToEnd === undefined ? {} : { endToEnd: p.endToEnd }),
       ...(p.dataHoraMovimento === undefined ? {} : { dataHoraMovimento: p.dataHoraMovimento }),
       ...(p.tipoMovimentacao === undefined ? {} : { tipoMovimentacao: p.tipoMovimentacao }),

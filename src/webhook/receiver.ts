@@ -10,9 +10,11 @@
 // ASSUMPTIONS (UNVERIFIED, inter-api.md §5): the body is an array of callback items (one object is
 // accepted too); `x-conta-corrente` names the account; Inter's source addresses are not checked (the
 // published list is unverified) — mTLS is the check.
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { TLSSocket } from "node:tls";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
@@ -30,6 +32,11 @@ export interface ReceiverOptions {
   /** The path of the URL registered with Inter (Inter calls that exact URL). */
   path: string;
   tls: { cert: string | Buffer; key: string | Buffer; clientCa: string | Buffer };
+  /**
+   * SHA-256 fingerprints (hex, upper case, no colons) of the only client certificates accepted. Empty: any
+   * certificate from the CA — enough if that CA signs Inter's callback identity only (UNVERIFIED).
+   */
+  clientFingerprints?: readonly string[];
   redis: Redis;
   redisPrefix: string;
   queueName: string;
@@ -88,7 +95,17 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     }
   }
 
+  const pinned = new Set(options.clientFingerprints ?? []);
   async function handle(req: IncomingMessage): Promise<Reply> {
+    if (pinned.size > 0) {
+      const socket = req.socket;
+      const peer = socket instanceof TLSSocket ? socket.getPeerCertificate() : undefined;
+      const fingerprint = (peer?.fingerprint256 ?? "").replace(/:/g, "").toUpperCase();
+      if (!pinned.has(fingerprint)) {
+        logger.warn({ subject: peer?.subject, fingerprint256: peer?.fingerprint256 }, "refused a webhook call: its client certificate is not in PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS");
+        return { status: 403, body: { error: "client certificate not allowed" } };
+      }
+    }
     const path = (req.url ?? "/").split("?")[0];
     if (path !== options.path) return { status: 404, body: { error: "not found" } };
     if (req.method !== "POST") return { status: 405, body: { error: "method not allowed; Inter POSTs callbacks" } };
@@ -101,6 +118,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     }
     const { items, refused } = callbackItems(body);
     stats.refusedItems += refused;
+    if (refused > 0 && items.length > 0) logger.warn({ refused, read: items.length }, "some items of a callback could not be read (each needs a codigoSolicitacao); the rest were taken");
     if (items.length === 0) {
       logger.warn({ refused }, "a callback had no item we can read (each needs a codigoSolicitacao); answered 400");
       return { status: 400, body: { error: "expected a JSON array of callbacks, each with a codigoSolicitacao" } };
@@ -112,7 +130,8 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       for (const item of items) {
         const recorded = await store.record(item, account, now());
         if (!recorded.isNew) stats.duplicates++;
-        if (recorded.isNew && recorded.jobId !== undefined) toWake.push({ jobId: recorded.jobId, codigo: item.codigoSolicitacao });
+        // Also for a redelivery: the first delivery's wake may have been lost (a crash after the 200).
+        if (recorded.jobId !== undefined) toWake.push({ jobId: recorded.jobId, codigo: item.codigoSolicitacao });
         logCallback(item, recorded.isNew, recorded.jobId);
       }
     } catch (err) {
@@ -173,20 +192,30 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
 
-  const beat = async (): Promise<void> => {
-    await store.receiverUp(options.path).catch((err: unknown): void => {
+  const instance = randomUUID();
+  const beat = async (starting: boolean): Promise<void> => {
+    await store.receiverUp(instance, starting).catch((err: unknown): void => {
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "could not tell the workers that the webhook receiver runs (Redis); they keep polling at the usual pace");
     });
   };
-  await beat();
-  const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
+  // Not awaited: with Redis down the receiver still listens (and answers 503) instead of hanging.
+  const first = beat(true);
+  const heartbeat = setInterval(() => void beat(false), HEARTBEAT_MS);
+  let closing: Promise<void> | undefined;
   heartbeat.unref();
 
   return {
     url: `https://${host}:${String(port)}${options.path}`,
     port,
     stats: () => ({ ...stats }),
-    async close() {
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+
+  async function shutdown(): Promise<void> {
+    {
       clearInterval(heartbeat);
       await new Promise<void>((resolve) => {
         server.close(() => {
@@ -194,9 +223,9 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
         });
         server.closeAllConnections();
       });
-      await Promise.allSettled([...wakes]);
-      await store.receiverDown().catch(() => undefined);
+      await Promise.allSettled([...wakes, first]);
+      await store.receiverDown(instance).catch(() => undefined);
       await queue.close();
-    },
-  };
+    }
+  }
 }

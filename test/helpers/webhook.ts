@@ -1,7 +1,8 @@
 // A real webhook receiver (`pixout webhook serve`'s server) for a test pipeline, with the test run's dev
 // certificates: its server certificate is the emulator's (localhost), and it requires client
 // certificates from the dev CA, which signed the emulator's callback identity.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { ensureReady, receiverConnection } from "../../src/queue/redis-connection.js";
 import { Agent, request } from "undici";
 import { createCallbackStore } from "../../src/webhook/callback-store.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../../src/webhook/receiver.js";
@@ -13,15 +14,18 @@ export interface TestReceiver extends WebhookReceiver {
   lines: string[];
 }
 
-export async function startTestReceiver(options: { redisUrl: string; redisPrefix: string; queueName: string; redis?: Redis }): Promise<TestReceiver> {
+export async function startTestReceiver(options: { redisUrl: string; redisPrefix: string; queueName: string; redis?: Redis; clientFingerprints?: string[] }): Promise<TestReceiver> {
   const certs = testCerts();
-  const redis = options.redis ?? new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // The connection `pixout webhook serve` uses.
+  const redis = options.redis ?? receiverConnection(options.redisUrl);
+  if (!options.redis) await ensureReady(redis, options.redisUrl);
   const { logger, lines } = captureLogs("debug");
   const receiver = await startWebhookReceiver({
     host: "127.0.0.1",
     port: 0,
     path: "/inter/pix-pagamento",
     tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
+    ...(options.clientFingerprints ? { clientFingerprints: options.clientFingerprints } : {}),
     redis,
     redisPrefix: options.redisPrefix,
     queueName: options.queueName,

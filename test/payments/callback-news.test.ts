@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyCallbackStatus, fromCallbacks, spacedForCallbacks, type CallbackNews } from "../../src/payments/callback-news.js";
+import { classifyCallbackStatus, fromCallbacks, pixKeyDigest, spacedForCallbacks, type CallbackNews } from "../../src/payments/callback-news.js";
 import { initialState, type Decision, type PaymentState } from "../../src/payments/lifecycle.js";
 import type { Payment } from "../../src/payments/payment.js";
 
@@ -9,7 +9,7 @@ const paid: CallbackNews = {
   codigoSolicitacao: "c-1",
   status: "EFETIVADO",
   valor: "10.50",
-  chave: "fornecedor@example.com",
+  chaveSha256: pixKeyDigest(" fornecedor@example.com"),
   endToEnd: "E00416968202611270101abcdefghijk",
   dataHoraMovimento: "2026-11-27T10:00:00.123456",
 };
@@ -37,13 +37,14 @@ describe("a payment finished from callbacks", () => {
       ["amount differs", [{ ...paid, valor: "10.51" }]],
       ["amount is a number", [{ ...paid, valor: 10.5 }]],
       ["amount missing", [{ ...paid, valor: undefined }]],
-      ["Pix key differs", [{ ...paid, chave: "other@example.com" }]],
+      ["Pix key differs", [{ ...paid, chaveSha256: pixKeyDigest("other@example.com") }]],
       ["no endToEnd", [{ ...paid, endToEnd: undefined }]],
       ["another codigo", [{ ...paid, codigoSolicitacao: "c-2" }]],
       ["unknown status", [{ ...paid, status: "PROCESSADO" }]],
       ["no status", [{ ...paid, status: undefined }]],
       ["a failure (a new attempt must rest on the query)", [{ ...paid, status: "ERRO" }]],
       ["contradictory callbacks", [paid, { ...paid, status: "CANCELADO" }]],
+      ["only words we cannot read", [{ ...paid, status: "PROCESSADO" }, { ...paid, status: "LIQUIDADO" }]],
       ["no callback", []],
     ];
     for (const [name, news] of cases) expect(fromCallbacks(polling, payment, news).kind, name).toBe("confirm");
@@ -55,6 +56,8 @@ describe("a payment finished from callbacks", () => {
     const bank: Payment = { ...payment, recipient: { type: "bank", ispb: "00416968", branch: "0001", account: "123456", accountType: "CONTA_CORRENTE", document: "52998224725", name: "Maria" } };
     expect(fromCallbacks(polling, bank, [paid]).kind).toBe("finish");
     expect(fromCallbacks(polling, payment, [paid, { ...paid }]).kind).toBe("finish");
+    // A word we cannot read beside an agreeing success does not hold the payment back.
+    expect(fromCallbacks(polling, payment, [{ ...paid, status: "PROCESSADO", valor: undefined }, paid]).kind).toBe("finish");
   });
 });
 

@@ -61,6 +61,25 @@ describe("budgets", () => {
     expect(await b.gate("status")).toBe(0);
   });
 
+  it("reserveAndGate passes the gate in the same step only when the slot is now and the gate is open", async () => {
+    const b = fresh();
+    expect(await b.reserveAndGate("send")).toEqual({ reserved: true, waitMs: 0, gateMs: 0 });
+    // The next slot is an interval away: reserved, gate not checked.
+    const later = await b.reserveAndGate("send");
+    expect(later.gateMs).toBeUndefined();
+    expect(later.waitMs).toBeGreaterThan(970);
+    // A slot free now while the fleet's last call is recent (a late job took the gate): the gate's wait.
+    const c = fresh();
+    expect(await c.gate("status")).toBe(0);
+    const now = await c.reserveAndGate("status");
+    expect(now).toMatchObject({ reserved: true, waitMs: 0 });
+    expect(now.gateMs).toBeGreaterThan(3_000);
+    // Beyond the horizon: nothing reserved, as reserve().
+    const d = fresh(1_500);
+    for (let i = 0; i < 2; i++) await d.reserveAndGate("send");
+    expect((await d.reserveAndGate("send")).reserved).toBe(false);
+  });
+
   it("tryTake takes a free slot only, without reserving the future", async () => {
     const b = fresh();
     expect(await b.tryTake("token")).toBe(0);

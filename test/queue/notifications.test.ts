@@ -1,8 +1,12 @@
 // The pipeline announces every final outcome to upstream (issue #6 §2): the worker queues a signed event
 // before it completes the payment's job; the delivery worker in the same process sends it.
-import { Queue } from "bullmq";
+import { Queue, Worker } from "bullmq";
 import { describe, expect, it } from "vitest";
+import { startNotificationWorker } from "../../src/notify/delivery-worker.js";
 import type { PaymentEvent } from "../../src/notify/event.js";
+import { createNotifier } from "../../src/notify/notifier.js";
+import { announceBullFailure } from "../../src/queue/worker.js";
+import { captureLogs } from "../helpers/log-capture.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { startPipeline } from "../helpers/pipeline.js";
 import { startReceiver } from "../notify/support.js";
@@ -48,5 +52,42 @@ describe("outcome notifications from the worker", () => {
     expect(receiver.requests).toHaveLength(6);
     // No personal data in the events.
     expect(receiver.requests.map((r) => r.body).join("\n")).not.toContain("fornecedor@example.com");
+  });
+});
+
+describe("a payout job BullMQ itself failed", () => {
+  it("is announced with the outcome its view gives: needs-reconciliation after a send that may have executed", async () => {
+    const receiver = await startReceiver(SECRET);
+    cleanupAfter(() => receiver.close());
+    const { config, lines } = await startPipeline({
+      worker: false,
+      env: { PIXOUT_NOTIFY_URL: receiver.url, PIXOUT_NOTIFY_SECRETS: `${receiver.origin}=${SECRET}`, PIXOUT_NOTIFY_BACKOFF_MS: "50" },
+    });
+    const connection = { url: config.redisUrl };
+    const prefix = `{${config.redisPrefix}}`;
+    const queue = new Queue(config.queueName, { connection, prefix });
+    // A job whose worker died in the middle of its send, failed by BullMQ (here: a plain error, no attempt left).
+    const data = { paymentId: "n-stalled", amount: "13.00", recipient: { type: "key", key: "fornecedor@example.com" }, state: { step: "submit", generation: 0, attempts: 0, maybeExecuted: false, polls: 0, sendInFlight: Date.now() } };
+    await queue.add("payout", data, { jobId: "payment-n-stalled", attempts: 1 });
+    const crashing = new Worker(config.queueName, () => Promise.reject(new Error("connection to Redis lost mid-step")), { connection, prefix, autorun: true });
+    for (let i = 0; i < 100 && (await queue.getJobCounts("failed"))["failed"] !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await crashing.close();
+    const job = await queue.getJob("payment-n-stalled");
+    expect(job).toBeDefined();
+    const { logger, secrets } = captureLogs();
+    const options = { connection: config.redisUrl, redisPrefix: config.redisPrefix, queueName: config.queueName, settings: config.notify, logger, secrets };
+    const notifier = createNotifier(options);
+    const delivery = startNotificationWorker(options);
+    cleanupAfter(async () => {
+      await notifier.close();
+      await delivery.close();
+      await queue.close();
+    });
+    if (job) await announceBullFailure(job, notifier, logger);
+    for (let i = 0; i < 100 && receiver.accepted.size < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    const event = JSON.parse(receiver.requests[0]?.body ?? "{}") as PaymentEvent;
+    expect(event).toMatchObject({ paymentId: "n-stalled", type: "payment.needs-reconciliation", outcome: "needs-reconciliation", amount: "13.00" });
+    expect(event.reason).toMatch(/connection to Redis lost mid-step/);
+    expect(lines.join("\n")).not.toMatch(/could not announce/);
   });
 });

@@ -4,8 +4,12 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { describe, expect, inject, it } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
+import { receiverConnection } from "../../src/queue/redis-connection.js";
+import { startRedisServer } from "../../src/demo/redis-server.js";
 import { generateDevCertificateSet } from "../../src/tls/dev-certs.js";
 import { createCallbackStore } from "../../src/webhook/callback-store.js";
+import { X509Certificate } from "node:crypto";
+import { testCerts } from "../helpers/certs.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { postCallback, startTestReceiver } from "../helpers/webhook.js";
 
@@ -19,6 +23,7 @@ const item = (codigo: string, status = "EFETIVADO"): Record<string, unknown> => 
   codigoSolicitacao: codigo,
   status,
   valor: "1.00",
+  chave: "fornecedor@example.com",
   endToEnd: "E00416968202611271200abcdefghijk",
   recebedor: { nome: "Maria da Silva", cpfCnpj: "52998224725" },
 });
@@ -41,7 +46,11 @@ describe("webhook receiver", () => {
     expect((await store.news(b))[0]).toMatchObject({ status: "ERRO", account: "12345678" });
     // Personal data Inter sends that no rule needs is not kept.
     expect(JSON.stringify(await store.news(a))).not.toContain("52998224725");
-    expect(await store.receiverAlive()).toBe(true);
+    expect(JSON.stringify(await store.news(c))).not.toContain("fornecedor");
+    // A receiver runs and callbacks arrive: workers space their polls.
+    expect(await store.health()).toEqual({ running: true, flowing: true });
+    await receiver.close();
+    expect((await store.health()).running).toBe(false);
   });
 
   it("keeps two different statuses of one payment, so the contradiction stays visible", async () => {
@@ -71,6 +80,18 @@ describe("webhook receiver", () => {
     expect(receiver.stats().deliveries).toBe(0);
   });
 
+  it("with fingerprints pinned, accepts only those client certificates, even from the right CA", async () => {
+    const certs = testCerts();
+    const callbackFingerprint = new X509Certificate(certs.callbackCert).fingerprint256.replace(/:/g, "");
+    const receiver = await startTestReceiver({ ...names(), clientFingerprints: [callbackFingerprint] });
+    expect((await postCallback(receiver.url, [item(randomUUID())])).status).toBe(200);
+    // pixout's own client certificate comes from the same (dev) CA, and is refused.
+    const ours = await postCallback(receiver.url, [item(randomUUID())], { cert: certs.clientCert, key: certs.clientKey });
+    expect(ours.status).toBe(403);
+    expect(receiver.stats().deliveries).toBe(1);
+    expect(receiver.lines.join("\n")).toMatch(/not in PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS/);
+  });
+
   it("answers 400 to a body it cannot read, 404 elsewhere, 405 to other methods", async () => {
     const receiver = await startTestReceiver(names());
     expect((await postCallback(receiver.url, "not json")).status).toBe(400);
@@ -80,10 +101,21 @@ describe("webhook receiver", () => {
     expect(receiver.stats().deliveries).toBe(0);
   });
 
+  it("answers 503 within seconds when its Redis goes away, instead of holding Inter's call open", async () => {
+    const server = await startRedisServer();
+    cleanupAfter(() => server.stop());
+    const receiver = await startTestReceiver({ redisUrl: server.url, redisPrefix: "pixout-test-gone", queueName: "wh" });
+    expect((await postCallback(receiver.url, [item(randomUUID())])).status).toBe(200);
+    await server.stop();
+    const started = Date.now();
+    expect((await postCallback(receiver.url, [item(randomUUID())])).status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it("answers 503 when Redis cannot store the callback, so that Inter delivers it again", async () => {
     const n = names();
-    // A connection to a port where nothing listens: every command fails at once.
-    const dead = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // The receiver's own kind of connection, to a port where nothing listens (Redis gone after the start).
+    const dead = receiverConnection("redis://127.0.0.1:1");
     dead.on("error", () => undefined);
     cleanupAfter(() => {
       dead.disconnect();
