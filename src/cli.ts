@@ -3,7 +3,9 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config.js";
 import { registerCertsCommand } from "./commands/certs.js";
+import { registerCompletionCommand } from "./commands/completion.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerEmulatorCommand } from "./commands/emulator.js";
 import { registerEnqueueCommand } from "./commands/enqueue.js";
 import { registerPayCommand } from "./commands/pay.js";
@@ -23,8 +25,15 @@ export function buildProgram(): Command {
     "after",
     `
 Exit codes: 0 done, 1 failed, 2 usage error, 78 configuration error (every wrong setting is listed).
-Settings come from the environment and ./.env; see .env.example.`,
+Settings come from the environment and ./.env; see .env.example.
+
+Examples:
+  pixout doctor                     # before the first payment: settings, certificate, Redis, bank, token
+  pixout pay --id inv-1001 --amount 10.50 --key fornecedor@example.com --dry-run
+  pixout worker
+  pixout <command> --help           # every command has its own help, with an example`,
   );
+  registerDoctorCommand(program);
   registerWorkerCommand(program);
   registerPayCommand(program);
   registerEnqueueCommand(program);
@@ -34,6 +43,7 @@ Settings come from the environment and ./.env; see .env.example.`,
   registerEmulatorCommand(program);
   registerCertsCommand(program);
   registerWebhookCommand(program);
+  registerCompletionCommand(program);
   return program;
 }
 

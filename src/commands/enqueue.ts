@@ -1,18 +1,18 @@
 // `pixout enqueue FILE.jsonl`: one payment per line, enqueued in bulk; a summary of accepted, duplicate
 // and invalid lines (with line numbers). Exit code 1 if any line was invalid or reused a paymentId
 // with different data — so a script notices, and nothing is half-said.
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import type { FieldIssue } from "../payments/field-issues.js";
 import type { BulkItemResult, PayoutProducer } from "../queue/producer.js";
 import { EXIT, UserError } from "./exit-codes.js";
+import { dryRunFile, describeDryRun } from "./enqueue-dry-run.js";
+import { readJsonLines } from "./json-lines.js";
 import { withProducer } from "./queue-client.js";
 
 const BATCH = 500;
 
-interface LineProblem {
+export interface LineProblem {
   line: number;
   paymentId?: string;
   problem: string;
@@ -63,10 +63,9 @@ async function enqueueFile(producer: PayoutProducer, file: string): Promise<Enqu
     progress(summary.lines, bytes, size);
   };
 
-  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-  let number = 0;
+  let last = 0;
   const flushOrStop = async (): Promise<boolean> => {
-    const first = batch[0]?.line ?? number;
+    const first = batch[0]?.line ?? last;
     try {
       await flush();
       return true;
@@ -75,23 +74,18 @@ async function enqueueFile(producer: PayoutProducer, file: string): Promise<Enqu
       return false;
     }
   };
-  for await (const text of lines) {
-    number++;
-    bytes += Buffer.byteLength(text) + 1;
-    if (text.trim() === "") continue;
+  for await (const item of readJsonLines(file)) {
+    last = item.line;
+    bytes = item.bytesRead;
     summary.lines++;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      summary.invalid.push({ line: number, problem: "not valid JSON" });
+    if ("problem" in item) {
+      summary.invalid.push({ line: item.line, problem: item.problem });
       continue;
     }
-    batch.push({ line: number, value });
+    batch.push({ line: item.line, value: item.value });
     if (batch.length >= BATCH && !(await flushOrStop())) break;
   }
   if (!summary.stopped) await flushOrStop();
-  lines.close();
   summary.invalid.sort((a, b) => a.line - b.line);
   if (process.stderr.isTTY) process.stderr.write("\n");
   return summary;
@@ -103,6 +97,7 @@ export function registerEnqueueCommand(program: Command): void {
     .description("Enqueue payments from a JSON Lines file (one payment per line, as in the README's job data)")
     .argument("<file>", "a .jsonl file")
     .option("--json", "print the summary as JSON")
+    .option("--dry-run", "check every line and show the request each payment's send would make (personal data masked), its bank key and amount written out; enqueue nothing")
     .addHelpText(
       "after",
       `
@@ -110,14 +105,23 @@ Every line is checked first; valid lines are enqueued in batches of ${String(BAT
 queue is reported as a duplicate and not enqueued again. Exit code 1 if any line was invalid or reused a
 paymentId with different data.
 
-Example:
-  pixout enqueue payouts-2026-11-27.jsonl`,
+With --dry-run nothing is enqueued and Redis is not contacted: duplicates are those within the file.
+
+Examples:
+  pixout enqueue payouts-2026-11-27.jsonl
+  pixout enqueue payouts-2026-11-27.jsonl --dry-run`,
     )
-    .action(async (file: string, flags: { json?: boolean }) => {
+    .action(async (file: string, flags: { json?: boolean; dryRun?: boolean }) => {
       try {
         await stat(file);
       } catch {
         throw new UserError(`file not found: ${file}`, EXIT.usage);
+      }
+      if (flags.dryRun === true) {
+        const summary = await dryRunFile(file);
+        process.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : `${describeDryRun(summary)}\n`);
+        if (summary.invalid.length > 0 || summary.conflicting.length > 0) process.exitCode = EXIT.failed;
+        return;
       }
       const summary = await withProducer((producer) => enqueueFile(producer, file));
       if (flags.json === true) {

@@ -1,7 +1,10 @@
 // `pixout pay`: one payment from flags, through the queue (a worker pays it).
 import { Option, type Command } from "commander";
+import type { FieldIssue } from "../payments/field-issues.js";
+import { validatePayment } from "../payments/payment.js";
 import { ACCOUNT_TYPES } from "../payments/recipient.js";
 import { PaymentValidationError, WaitTimeoutError } from "../queue/producer.js";
+import { describePreview, previewPayments } from "./dry-run.js";
 import { EXIT, UserError } from "./exit-codes.js";
 import { positiveInteger } from "./options.js";
 import { withProducer } from "./queue-client.js";
@@ -24,6 +27,22 @@ interface PayFlags {
   wait?: boolean;
   timeout: number;
   json?: boolean;
+  dryRun?: boolean;
+}
+
+function invalidPayment(issues: FieldIssue[]): UserError {
+  return new UserError(`the payment is invalid:\n${issues.map((i) => `  ${i.field || "payment"}: ${i.message}`).join("\n")}`, EXIT.usage);
+}
+
+/** --dry-run: the payment checked and its first send shown; nothing sent, nothing enqueued. */
+function dryRun(payment: Record<string, unknown>, json: boolean): void {
+  const checked = validatePayment(payment);
+  if (!checked.ok) throw invalidPayment(checked.issues);
+  const [preview] = previewPayments([checked.value]);
+  if (!preview) return;
+  process.stdout.write(
+    json ? `${JSON.stringify({ dryRun: true, ...preview })}\n` : `dry run: valid; nothing was sent to the bank or enqueued\n${describePreview(preview)}\n`,
+  );
 }
 
 function recipientOf(flags: PayFlags): Record<string, unknown> {
@@ -65,11 +84,13 @@ export function registerPayCommand(program: Command): void {
     .option("--wait", "wait until the payment is final; exit 0 only if it was paid")
     .option("--timeout <seconds>", "how long --wait waits", positiveInteger, 120)
     .option("--json", "print JSON")
+    .option("--dry-run", "check the payment and show the request its send would make (personal data masked), its bank key and the amount written out; send and enqueue nothing")
     .addHelpText(
       "after",
       `
 Examples:
   pixout pay --id inv-1001 --amount 10.50 --key fornecedor@example.com --description "Reembolso 1001"
+  pixout pay --id inv-1001 --amount 10.50 --key fornecedor@example.com --dry-run
   pixout pay --id inv-1002 --amount 99.90 --ispb 00416968 --branch 0001 --bank-account 1234567 \\
              --account-type CONTA_CORRENTE --document 12345678909 --name "Maria Silva" --wait`,
     )
@@ -82,14 +103,16 @@ Examples:
         ...(flags.scheduledFor === undefined ? {} : { scheduledFor: flags.scheduledFor }),
         ...(flags.fromAccount === undefined ? {} : { account: flags.fromAccount }),
       };
+      if (flags.dryRun === true) {
+        dryRun(payment, flags.json === true);
+        return;
+      }
       await withProducer(async (producer) => {
         let result;
         try {
           result = await producer.enqueue(payment);
         } catch (err) {
-          if (err instanceof PaymentValidationError) {
-            throw new UserError(`the payment is invalid:\n${err.issues.map((i) => `  ${i.field || "payment"}: ${i.message}`).join("\n")}`, EXIT.usage);
-          }
+          if (err instanceof PaymentValidationError) throw invalidPayment(err.issues);
           throw err;
         }
         const said =

@@ -11,10 +11,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { InterClient } from "../inter/client.js";
 import { InterError } from "../inter/errors.js";
-import type { PixOrder } from "../inter/pix-request.js";
 import type { Logger } from "../logger.js";
 import { isKnownStatus } from "../payments/bank-status.js";
-import { saoPauloStartOfDay, saoPauloToday } from "../payments/calendar.js";
+import { saoPauloStartOfDay } from "../payments/calendar.js";
 import { describeIssues, issuesOf, type FieldIssue } from "../payments/field-issues.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
 import {
@@ -31,8 +30,8 @@ import {
   type PaymentState,
 } from "../payments/lifecycle.js";
 import { fromCallbacks, spacedForCallbacks } from "../payments/callback-news.js";
-import { parseAmount } from "../payments/money.js";
 import { paymentSchema, type Payment } from "../payments/payment.js";
+import { pixOrderFor, scheduledDateFor } from "../payments/pix-order.js";
 import type { OutcomeFacts } from "../notify/event.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { CallbackStore, ReceiverHealth } from "../webhook/callback-store.js";
@@ -91,10 +90,6 @@ function errorFacts(err: unknown): ErrorFacts {
   return { code: "PIXOUT_INTERNAL", message: err instanceof Error ? err.message : String(err), retryable: true, ambiguous: true };
 }
 
-/** The `dataPagamento` to send: the scheduled date only if still in the future (São Paulo), else none. */
-function paymentDateFor(payment: Payment, at: number): string | null {
-  return payment.scheduledFor !== undefined && payment.scheduledFor > saoPauloToday(at) ? payment.scheduledFor : null;
-}
 
 export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJob, token?: string) => Promise<PaymentResult> {
   const { client, budgets, logger } = options;
@@ -166,15 +161,6 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
     await announce(job, { paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
     throw new UnrecoverableError(reason);
-  }
-
-  function orderOf(payment: Payment, paymentDate: string | null): PixOrder {
-    return {
-      amountCents: parseAmount(payment.amount),
-      ...(payment.description === undefined ? {} : { description: payment.description }),
-      ...(paymentDate === null ? {} : { paymentDate }),
-      recipient: payment.recipient,
-    };
   }
 
   /**
@@ -327,8 +313,8 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    */
   async function send(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState): Promise<Decision> {
     // The first send fixes dataPagamento; a resend after midnight must not change the body under the same key.
-    const paymentDate = state.paymentDate !== undefined ? state.paymentDate : paymentDateFor(payment, now());
-    const order = orderOf(payment, paymentDate);
+    const paymentDate = state.paymentDate !== undefined ? state.paymentDate : scheduledDateFor(payment, now());
+    const order = pixOrderFor(payment, paymentDate);
     const base: PaymentState = { ...state, paymentDate, firstSendAt: state.firstSendAt ?? now() };
     if (token !== undefined && (await job.extendLock(token, lockMs)) !== 1) {
       throw new Error("this worker lost the job's lock before sending; another worker has it (nothing was sent)");

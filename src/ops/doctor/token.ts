@@ -1,0 +1,126 @@
+// Doctor: a token for the configured scopes (INTER_SCOPES), and the scopes the bank granted compared with
+// those asked for. It goes through the worker's own token provider and fleet cache in Redis: a token the
+// fleet already holds is reused (no call), otherwise one token call is made — under the fleet's token
+// budget and cooldowns — and the new token is shared with the workers.
+import type { Redis } from "ioredis";
+import type { Config } from "../../config.js";
+import { OPERATION_SCOPES } from "../../inter/client.js";
+import { InterError } from "../../inter/errors.js";
+import type { InterHttp } from "../../inter/http.js";
+import { createTokenProvider } from "../../inter/token-provider.js";
+import { createRedisTokenStore, tokenKey, type StoredToken } from "../../inter/token-store.js";
+import type { Logger, SecretRegistry } from "../../logger.js";
+import { createBudgets } from "../../queue/budgets.js";
+import { connectionFix, withoutOperation } from "./bank.js";
+import { failure, ok, skipped, warning, type Check } from "./check.js";
+import { memoryStore, observed } from "./token-stores.js";
+
+function tokenFix(error: InterError, config: Config): string {
+  switch (error.code) {
+    case "INTER_AUTH":
+      return "check INTER_CLIENT_ID and INTER_CLIENT_SECRET against the integration's page in Inter's Internet Banking";
+    case "INTER_FORBIDDEN":
+      return `tick the scopes ${config.inter.scopes.join(", ")} for the integration in Inter's Internet Banking, or remove from INTER_SCOPES those it does not need`;
+    case "INTER_REJECTED":
+      return "check INTER_CLIENT_ID and INTER_SCOPES (space-separated scope names): the bank refused the token request";
+    case "INTER_RATE_LIMITED":
+      return `run pixout doctor again in ${String(Math.ceil((error.retryAfterMs ?? 60_000) / 1000))} s (Inter allows 5 token calls a minute for the whole fleet)`;
+    default:
+      // The fleet's cache failing under the token call is Redis's problem, not the bank's.
+      return /token cache in Redis/.test(error.message) ? "check Redis (REDIS_URL) and run pixout doctor again" : connectionFix(error, config.inter.baseUrl);
+  }
+}
+
+/** The bank's own words when it answered (its hint is the fix line), else our message. */
+function describeError(error: InterError): string {
+  const said = [error.title, error.detail].filter(Boolean).join(" ");
+  if (error.status !== undefined && said !== "") return `the bank refused the token request: HTTP ${String(error.status)} ${said}`;
+  return withoutOperation(error);
+}
+
+function minutes(ms: number): string {
+  return `${String(Math.max(0, Math.round(ms / 60_000)))} min`;
+}
+
+function scopesCheck(token: StoredToken, requested: readonly string[]): Check {
+  const granted = new Set(token.scope.split(/\s+/).filter(Boolean));
+  const missing = requested.filter((s) => !granted.has(s));
+  const needed = [...OPERATION_SCOPES.send, ...OPERATION_SCOPES.read].filter((s) => !requested.includes(s));
+  if (missing.length > 0) {
+    return failure(
+      "bank.scopes",
+      "granted scopes",
+      `asked for ${requested.join(" ")}, the bank granted ${[...granted].join(" ") || "none"}: ${missing.join(" ")} missing`,
+      `tick ${missing.join(", ")} for the integration in Inter's Internet Banking`,
+    );
+  }
+  if (needed.length > 0) {
+    return warning(
+      "bank.scopes",
+      "granted scopes",
+      `granted ${[...granted].join(" ")}, but INTER_SCOPES lacks ${needed.join(" ")}, which payouts need (the worker would ask for another token, not checked here)`,
+      `add ${needed.join(" ")} to INTER_SCOPES`,
+    );
+  }
+  return ok("bank.scopes", "granted scopes", `granted every scope asked for: ${[...granted].join(" ")}`);
+}
+
+export interface TokenCheckOptions {
+  config: Config;
+  http: InterHttp;
+  /** The fleet's Redis; without it the token is neither reused nor shared. */
+  redis?: Redis;
+  logger: Logger;
+  secrets: SecretRegistry;
+  /** Ask the bank for a new token even when the fleet holds one: only a token call proves the client secret. */
+  newToken?: boolean;
+  now?: () => number;
+}
+
+export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
+  const { config, redis } = options;
+  const inter = config.inter;
+  const now = options.now ?? Date.now;
+  const seen = observed(
+    redis ? createRedisTokenStore(redis, tokenKey(config.redisPrefix, inter.baseUrl, inter.clientId, inter.scopes), inter.clientSecret) : memoryStore(),
+    options.newToken === true ? now() : undefined,
+  );
+  const budgets = redis ? createBudgets(redis, config.redisPrefix, `${inter.baseUrl}\n${inter.clientId}`, config.worker.budgets) : undefined;
+  const provider = createTokenProvider({
+    http: options.http,
+    clientId: inter.clientId,
+    clientSecret: inter.clientSecret,
+    scopes: inter.scopes,
+    store: seen.store,
+    marginMs: inter.tokenMarginMs,
+    logger: options.logger,
+    secrets: options.secrets,
+    lockTtlMs: inter.connectTimeoutMs + inter.requestTimeoutMs + 5_000,
+    ...(budgets ? { tokenBudget: () => budgets.tryTake("token") } : {}),
+    now,
+  });
+  const scope = inter.scopes.join(" ");
+  try {
+    const accessToken = await provider.get();
+    const fresh = seen.written?.accessToken === accessToken;
+    const token = fresh ? seen.written : seen.read?.accessToken === accessToken ? seen.read : undefined;
+    if (!token) return [ok("bank.token", "access token", `obtained a token for ${scope}`), skipped("bank.scopes", "granted scopes", "the token's scopes are unknown")];
+    const lasts = `valid ${minutes(token.expiresAt - now())} more`;
+    const where = fresh
+      ? `obtained a new token for ${scope} (one token call), ${redis ? "shared with the fleet through Redis" : "not shared: Redis is unreachable"}`
+      : `reused the fleet's token for ${scope} from Redis (no token call; a reused token does not prove INTER_CLIENT_SECRET: --new-token does)`;
+    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes)];
+  } catch (err) {
+    if (!(err instanceof InterError)) throw err;
+    const detail = describeError(err);
+    const why = "needs a token (see above)";
+    // A rate limit says nothing about the credentials: the check could not run now.
+    const found =
+      err.code === "INTER_RATE_LIMITED"
+        ? warning("bank.token", "access token", `could not check: ${detail}`, tokenFix(err, config))
+        : failure("bank.token", "access token", detail, tokenFix(err, config));
+    return [found, skipped("bank.scopes", "granted scopes", why)];
+  } finally {
+    provider.close();
+  }
+}

@@ -1,0 +1,202 @@
+// The operator commands as users run them (the built CLI): doctor, certs show, pay/enqueue --dry-run.
+import { randomUUID } from "node:crypto";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import type { Environment } from "../src/config.js";
+import { DEV_INTEGRATION } from "../src/emulator/integration.js";
+import { bankIdempotencyKey } from "../src/payments/idempotency.js";
+import { maskDocument, maskName, maskText } from "../src/payments/mask.js";
+import { removeQueueKeys } from "../src/queue/cleanup.js";
+import { issueCertificate, toPfx } from "../src/tls/dev-certs.js";
+import { clientEnvFor } from "./helpers/bank.js";
+import { testCerts } from "./helpers/certs.js";
+import { runCli } from "./helpers/cli.js";
+import { NO_LIMITS, startTestEmulator } from "./helpers/emulator.js";
+import { startPipeline } from "./helpers/pipeline.js";
+import { tempDir } from "./helpers/temp-dir.js";
+
+const DAY = 86_400_000;
+const certs = testCerts();
+const dir = tempDir("cli-operator");
+const redis = new Redis(inject("redisUrl"));
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const p of prefixes) await removeQueueKeys(inject("redisUrl"), p);
+  redis.disconnect();
+});
+
+function queueEnv(): Environment {
+  const prefix = `pixout-test-${randomUUID().slice(0, 8)}`;
+  prefixes.push(prefix);
+  return { REDIS_URL: inject("redisUrl"), PIXOUT_REDIS_PREFIX: prefix, PIXOUT_QUEUE: `cli-${randomUUID().slice(0, 8)}` };
+}
+
+async function keysOf(env: Environment): Promise<string[]> {
+  const prefix = env["PIXOUT_REDIS_PREFIX"] ?? "";
+  return [...(await redis.keys(`${prefix}:*`)), ...(await redis.keys(`{${prefix}}:*`))];
+}
+
+function write(name: string, content: string | Buffer, mode = 0o600): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  chmodSync(path, mode);
+  return path;
+}
+
+describe("pixout doctor (command)", async () => {
+  const emulator = await startTestEmulator({ limits: NO_LIMITS });
+
+  it("prints one line per check and exits 0 when nothing is an error", async () => {
+    const env = { ...clientEnvFor(emulator), ...queueEnv() };
+    const r = await runCli(["doctor"], { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok {4}settings {16}every setting parses: bank https:\/\/127\.0\.0\.1:\d+, client id pi\*{8}nt,/);
+    for (const title of ["certificate file", "key permissions", "key matches certificate", "certificate validity", "redis", "queue cli-", "bank over mTLS", "access token", "granted scopes"]) {
+      expect(r.stdout).toMatch(new RegExp(`^ok {4}${title}`, "m"));
+    }
+    expect(r.stdout).toMatch(/\n\n(Every check passed|No errors, \d warnings?)/);
+    expect(r.stdout).not.toContain(DEV_INTEGRATION.clientSecret);
+    expect(r.stdout).not.toContain(DEV_INTEGRATION.clientId);
+  });
+
+  it("exits 1 on any error, with the fix, and --json for scripts", async () => {
+    const env = { ...clientEnvFor(emulator, { INTER_CLIENT_SECRET: "a-wrong-secret" }), ...queueEnv() };
+    const text = await runCli(["doctor"], { env });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^ERROR access token {12}the bank refused the token request: HTTP 401/m);
+    expect(text.stdout).toMatch(/^ {30}fix: check INTER_CLIENT_ID and INTER_CLIENT_SECRET/m);
+    expect(text.stdout).toMatch(/\n1 error, \d warnings?: fix the errors before the first payment.\n$/);
+    const json = await runCli(["doctor", "--json"], { env });
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { ok: boolean; errors: number; checks: { id: string; status: string }[] };
+    expect(report).toMatchObject({ ok: false, errors: 1 });
+    expect(report.checks.find((c) => c.id === "bank.token")?.status).toBe("error");
+    expect(json.stdout + text.stdout).not.toContain("a-wrong-secret");
+  });
+});
+
+describe("pixout certs show", () => {
+  it("shows subject, issuer, serial, validity, days left and status; exit 1 when expired", async () => {
+    const shown = await runCli(["certs", "show", certs.paths.clientCert]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^file {8}.*client\.crt\nsubject {5}CN=pixout dev integration, O=pixout development\nissuer {6}CN=pixout dev CA, O=pixout development\nserial {6}[0-9A-F]+\nvalid from {2}\S+\nvalid to {4}\S+\ndays left {3}36\d\nstatus {6}valid: /);
+
+    const ca = { certPem: certs.ca, keyPem: readFileSync(certs.paths.caKey, "utf8") };
+    const soon = issueCertificate({ commonName: "soon", clientAuth: true, issuer: ca, notAfter: new Date(Date.now() + 60 * DAY) });
+    const renewable = await runCli(["certs", "show", write("soon.crt", soon.certPem, 0o644), "--json"]);
+    expect(renewable.code).toBe(0);
+    expect(JSON.parse(renewable.stdout)).toMatchObject({ subject: "CN=soon, O=pixout development", status: "renewable", daysLeft: 59, advice: expect.stringMatching(/^renew it in Inter's Internet Banking/) as unknown });
+
+    const old = issueCertificate({ commonName: "old", clientAuth: true, issuer: ca, notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 2 * DAY) });
+    const expired = await runCli(["certs", "show", write("old.crt", old.certPem, 0o644), "--json"]);
+    expect(expired.code).toBe(1);
+    expect(JSON.parse(expired.stdout)).toMatchObject({ status: "expired", daysLeft: -3 });
+  });
+
+  it("reads INTER_CERT_FILE or INTER_PFX_FILE when no FILE is given, and says what is missing", async () => {
+    const fromSetting = await runCli(["certs", "show", "--json"], { env: { INTER_CERT_FILE: certs.paths.clientCert } });
+    expect(JSON.parse(fromSetting.stdout)).toMatchObject({ file: certs.paths.clientCert, status: "valid" });
+    const pfx = write("client.pfx", toPfx({ certPem: certs.clientCert, keyPem: certs.clientKey }, "a-passphrase"));
+    const fromPfx = await runCli(["certs", "show", "--json"], { env: { INTER_PFX_FILE: pfx, INTER_PFX_PASSPHRASE: "a-passphrase" } });
+    expect(JSON.parse(fromPfx.stdout)).toMatchObject({ file: pfx, subject: "CN=pixout dev integration, O=pixout development" });
+    const none = await runCli(["certs", "show"]);
+    expect(none).toMatchObject({ code: 2, stderr: "pixout: give a certificate FILE, or set INTER_CERT_FILE (or INTER_PFX_FILE + INTER_PFX_PASSPHRASE)\n" });
+    const missing = await runCli(["certs", "show", join(dir, "nope.crt")]);
+    expect(missing).toMatchObject({ code: 1, stderr: `pixout: FILE: file not found: ${join(dir, "nope.crt")}\n` });
+  });
+});
+
+describe("pay and enqueue --dry-run", () => {
+  it("pay --dry-run shows the masked body, the bank key and the amount written out, and enqueues nothing", async () => {
+    const env = queueEnv();
+    const args = ["pay", "--id", "dry-1", "--amount", "1234.56", "--key", "fornecedor@example.com", "--description", "Reembolso", "--dry-run"];
+    const r = await runCli(args, { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const key = bankIdempotencyKey("dry-1", 0);
+    expect(r.stdout).toBe(
+      [
+        "dry run: valid; nothing was sent to the bank or enqueued",
+        "payment           dry-1 (job payment-dry-1)",
+        "amount            R$ 1.234,56 (mil duzentos e trinta e quatro reais e cinquenta e seis centavos)",
+        `x-id-idempotente  ${key} (generation 0: the same on every retry)`,
+        "request           POST /banking/v2/pix (authorization: Bearer ***, content-type: application/json)",
+        'body              {"valor":1234.56,"descricao":"Reembolso","destinatario":{"tipo":"CHAVE","chave":"f***@e***.com"}}',
+        "",
+      ].join("\n"),
+    );
+    const json = await runCli([...args, "--json"], { env: { ...env, INTER_ACCOUNT: "12345678" } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dryRun: true,
+      paymentId: "dry-1",
+      jobId: "payment-dry-1",
+      idempotencyKey: key,
+      request: { headers: { "x-id-idempotente": key, "x-conta-corrente": "12345678" } },
+    });
+    expect(await keysOf(env)).toEqual([]);
+    expect((await runCli(["status", "dry-1"], { env })).code).toBe(1);
+
+    const bad = await runCli(["pay", "--id", "dry-2", "--amount", "10", "--key", "x@example.com", "--dry-run"], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("amount: must be reais with exactly two decimals");
+  });
+
+  it("enqueue --dry-run checks every line, shows each send and the total, and enqueues nothing", async () => {
+    const env = queueEnv();
+    const line = (id: string, amount: string) => JSON.stringify({ paymentId: id, amount, recipient: { type: "key", key: "+5511987654321" } });
+    const file = join(dir, "dry.jsonl");
+    writeFileSync(file, [line("d-1", "10.00"), "{oops", line("d-2", "0.50"), line("d-1", "10.00"), line("d-2", "9.99"), JSON.stringify({ paymentId: "d-3" })].join("\n"));
+    const r = await runCli(["enqueue", file, "--dry-run"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`line 1\n  payment           d-1 (job payment-d-1)\n  amount            R$ 10,00 (dez reais)\n  x-id-idempotente  ${bankIdempotencyKey("d-1")}`);
+    expect(r.stdout).toContain('"chave":"+5511*******21"');
+    expect(r.stdout).not.toContain("+5511987654321");
+    expect(r.stdout).toContain(
+      [
+        "dry run: 6 line(s): 2 valid, 2 duplicate, 2 invalid; total R$ 10,50 (dez reais e cinquenta centavos); nothing was enqueued",
+        "  line 2: not valid JSON",
+        "  line 6: amount: is required; recipient: is required",
+        "  line 5: d-2: paymentId already used by an earlier line with different data; this line would be ignored",
+      ].join("\n"),
+    );
+    const json = await runCli(["enqueue", file, "--dry-run", "--json"], { env });
+    const summary = JSON.parse(json.stdout) as { valid: number; payments: { line: number; paymentId: string }[]; total: { amount: string } };
+    expect(summary).toMatchObject({ valid: 2, total: { amount: "10.50" } });
+    expect(summary.payments.map((p) => [p.line, p.paymentId])).toEqual([
+      [1, "d-1"],
+      [3, "d-2"],
+    ]);
+    expect(await keysOf(env)).toEqual([]);
+  });
+
+  it("shows what the worker then sends: the same bank key, amount, account and body", async () => {
+    const p = await startPipeline();
+    const flags = ["--id", "same-1", "--amount", "77.70", "--description", "Aluguel novembro", "--ispb", "00416968", "--branch", "0001", "--bank-account", "7654321"];
+    const more = ["--account-type", "CONTA_POUPANCA", "--document", "12345678909", "--name", "Maria da Silva", "--from-account", "12345678"];
+    const dry = await runCli(["pay", ...flags, ...more, "--dry-run", "--json"], { env: p.env });
+    expect(dry.code).toBe(0);
+    const preview = JSON.parse(dry.stdout) as { idempotencyKey: string; request: { headers: Record<string, string>; body: string } };
+    expect((await runCli(["pay", ...flags, ...more, "--wait", "--timeout", "30"], { env: { ...p.env, LOG_LEVEL: "warn" } })).code).toBe(0);
+
+    const [sent, ...others] = p.emulator.paymentsWithKey(preview.idempotencyKey);
+    expect(others).toEqual([]);
+    if (!sent) throw new Error("the bank never saw the dry run's key");
+    expect(sent.account).toBe(preview.request.headers["x-conta-corrente"]);
+    const r = sent.recipient;
+    // The bank's record of the send, written as the dry run writes it (same order, same masks).
+    const seen = `{"valor":77.70,"descricao":${JSON.stringify(sent.descricao)},"destinatario":${JSON.stringify({
+      tipo: sent.recipient.tipo,
+      contaCorrente: maskText(r.nroConta ?? ""),
+      tipoConta: r.tipoConta,
+      cpfCnpj: maskDocument(r.cpfCnpj),
+      agencia: r.codAgencia,
+      nome: maskName(r.nome),
+      instituicaoFinanceira: { ispb: r.codIspb },
+    })}}`;
+    expect(sent.amountCents).toBe(7770);
+    expect(preview.request.body).toBe(seen);
+  });
+});
