@@ -151,6 +151,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
         obtainedAt: sentAt,
         expiresAt: sentAt + body.expires_in * 1000,
         scope: body.scope ?? scope,
+        ...(body.scope === undefined ? { scopeUnconfirmed: true } : {}),
         ...(replacingRefused ? { afterRefusal: true } : {}),
       };
     } catch (err) {

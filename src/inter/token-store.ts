@@ -11,6 +11,8 @@ export interface StoredToken {
   expiresAt: number;
   obtainedAt: number;
   scope: string;
+  /** The bank's answer had no `scope`: `scope` is what we asked for, not what was granted. */
+  scopeUnconfirmed?: boolean;
   /** Asked for because the bank refused the previous token with a 401. */
   afterRefusal?: boolean;
 }

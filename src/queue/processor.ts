@@ -54,6 +54,12 @@ export interface CallbackOptions {
 export interface ProcessorOptions {
   client: InterClient;
   callbacks?: CallbackOptions;
+  /**
+   * How many payments wait in the queue (cached by the caller). A payment beyond the reservation horizon
+   * sleeps a random share of the whole backlog's time instead of a share of the horizon, so that a large
+   * backlog is not walked through every few minutes.
+   */
+  backlog?: () => Promise<number>;
   /** Queues the signed event of each final outcome (src/notify/) before the job completes. */
   notifier?: Pick<Notifier, "notifyOutcome">;
   budgets: Budgets;
@@ -183,8 +189,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     if (!held) {
       const r = await budgets.reserveAndGate(name);
       if (!r.reserved) {
-        // The schedule is full beyond the horizon: come back when it is within reach, at a random moment.
-        const delayMs = r.waitMs - budgets.horizonMs + random() * (budgets.horizonMs / 2);
+        // The schedule is full beyond the horizon: come back when it is within reach, at a random moment
+        // spread over the time the backlog needs (order beyond the horizon is not kept either way).
+        const backlog = options.backlog ? await options.backlog().catch(() => 0) : 0;
+        const spread = Math.max(budgets.horizonMs / 2, backlog * interval);
+        const delayMs = r.waitMs - budgets.horizonMs + random() * spread;
         return { go: false, delayMs, state: { ...state, slot: undefined }, why: `${name} budget full` };
       }
       held = { budget: name, at: now() + r.waitMs };

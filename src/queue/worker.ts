@@ -1,7 +1,7 @@
 // A payout worker process: the BullMQ Worker, the bank client and the fleet's budgets, wired from the
 // configuration. Many of these run at once, on many machines, against one Redis (DESIGN.md §6).
 import { setTimeout as sleep } from "node:timers/promises";
-import { Worker, type Job } from "bullmq";
+import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { createBank, type Bank } from "../inter/bank.js";
@@ -118,6 +118,17 @@ export async function announceBullFailure(job: Job, notifier: Notifier, logger: 
   }
 }
 
+/** The number of payments waiting (wait, delayed, prioritized), asked of Redis at most every 5 s. */
+function backlogCache(queue: Queue): () => Promise<number> {
+  let known: { count: number; at: number } | undefined;
+  return async () => {
+    if (known && Date.now() - known.at < 5_000) return known.count;
+    const c = await queue.getJobCounts("wait", "delayed", "prioritized");
+    known = { count: (c["wait"] ?? 0) + (c["delayed"] ?? 0) + (c["prioritized"] ?? 0), at: Date.now() };
+    return known.count;
+  };
+}
+
 export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const { config, logger, secrets } = options;
   const redis: Redis = workerConnection(config.redisUrl);
@@ -135,6 +146,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     ...(options.observer ? { observer: options.observer } : {}),
   });
   const store = createCallbackStore(redis, config.redisPrefix, config.queueName);
+  const counts = new Queue(config.queueName, { connection: redis, prefix: bullPrefix(config.redisPrefix) });
   const notifySettings = { connection: redis, redisPrefix: config.redisPrefix, queueName: config.queueName, settings: config.notify, logger, secrets };
   const notifier = createNotifier(notifySettings);
   // Without a secret no event can be queued (the notifier refuses unsigned destinations): no delivery worker.
@@ -147,6 +159,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     lockDurationMs: lockDurationMs(config),
     callbacks: { store, receiver: receiverHealthCache(store, logger), pollMs: config.worker.webhookPollMs },
     notifier,
+    backlog: backlogCache(counts),
   });
   const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
     connection: redis,
@@ -195,6 +208,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
         return false;
       }
       await notifier.close();
+      await counts.close();
       await bank.close();
       await redis.quit().catch(() => undefined);
       return true;

@@ -87,7 +87,7 @@ describe("pixout doctor", async () => {
       "bank.scopes": "ok",
     });
     expect(find(first, "queue").detail).toMatch(/^waiting 1, active 0, delayed 0, completed 0, failed 0$/);
-    expect(find(first, "bank.connection").detail).toMatch(/answered over mutual TLS with our certificate \(HTTP 404/);
+    expect(find(first, "bank.connection").detail).toMatch(/answered over TLS, our client certificate offered \(HTTP 404/);
     expect(find(first, "bank.token").detail).toMatch(/^obtained a new token for pagamento-pix.write pagamento-pix.read \(one token call\), shared with the fleet/);
     expect(find(first, "bank.scopes").detail).toBe("granted every scope asked for: pagamento-pix.write pagamento-pix.read");
     expect(find(first, "certificate.validity").detail).toMatch(/^valid: 36\d days left/);
@@ -186,13 +186,19 @@ describe("pixout doctor", async () => {
     expect(JSON.stringify(wrong)).not.toContain("wrong-passphrase");
   });
 
-  it("finds Redis unreachable, and still checks the bank without the fleet's cache", async () => {
-    const report = await runDoctor({ env: envFor(emulator, { REDIS_URL: `redis://127.0.0.1:${String(await freePort())}` }), redisTimeoutMs: 1_000 });
+  it("finds Redis unreachable, and makes no token call outside the fleet's budget unless told to", async () => {
+    const env = envFor(emulator, { REDIS_URL: `redis://127.0.0.1:${String(await freePort())}` });
+    const calls = emulator.ledger.snapshot().tokens.calls;
+    const report = await runDoctor({ env, redisTimeoutMs: 1_000 });
     expect(find(report, "redis.connection")).toMatchObject({ status: "error", fix: "start Redis, or set REDIS_URL to where it runs" });
     expect(find(report, "redis.connection").detail).toMatch(/^Redis does not answer at redis:\/\/127.0.0.1:\d+$/);
-    expect(statuses(report)).toMatchObject({ "redis.eviction": "skipped", "redis.persistence": "skipped", queue: "skipped", "bank.token": "ok" });
-    expect(find(report, "bank.token").detail).toMatch(/not shared: Redis is unreachable/);
+    expect(statuses(report)).toMatchObject({ "redis.eviction": "skipped", "redis.persistence": "skipped", queue: "skipped", "bank.connection": "ok", "bank.token": "skipped" });
+    expect(find(report, "bank.token").fix).toMatch(/token budget is shared/);
+    expect(emulator.ledger.snapshot().tokens.calls).toBe(calls);
     expect(report.ok).toBe(false);
+    const forced = await runDoctor({ env, redisTimeoutMs: 1_000, newToken: true });
+    expect(find(forced, "bank.token")).toMatchObject({ status: "ok", detail: expect.stringMatching(/not shared: Redis is unreachable/) as unknown });
+    expect(emulator.ledger.snapshot().tokens.calls).toBe(calls + 1);
   });
 
   it("finds a bank URL nobody listens on", async () => {
@@ -225,6 +231,11 @@ describe("pixout doctor", async () => {
     expect(find(asCache, "redis.eviction")).toMatchObject({ status: "warning", detail: expect.stringMatching(/^maxmemory-policy is allkeys-lru:/) as unknown });
     expect(find(asCache, "redis.persistence")).toMatchObject({ status: "warning", fix: expect.stringMatching(/appendonly yes/) as unknown });
     expect(asCache.ok).toBe(true); // warnings only
+
+    const snapshots = await startPrivateRedis(["--save", "3600 1", "--appendonly", "no", "--dir", tempDir("doctor-rdb")]);
+    cleanupAfter(() => snapshots.stop());
+    const rdbOnly = await runDoctor({ env: envFor(emulator, { REDIS_URL: snapshots.url }) });
+    expect(find(rdbOnly, "redis.persistence")).toMatchObject({ status: "warning", detail: expect.stringMatching(/^RDB snapshots only/) as unknown });
 
     const aofDir = tempDir("doctor-aof");
     const database = await startPrivateRedis(["--save", "", "--appendonly", "yes", "--dir", aofDir]);

@@ -53,7 +53,8 @@ async function persistenceCheck(redis: Redis): Promise<Check> {
     const [aof, fsync, save] = await Promise.all([configGet(redis, "appendonly"), configGet(redis, "appendfsync"), configGet(redis, "save")]);
     if (aof === "yes") return ok(id, title, `AOF on (appendfsync ${fsync ?? "?"})`);
     if (save !== undefined && save.trim() !== "") {
-      return ok(id, title, `RDB snapshots (save ${save.trim()}); AOF is off, so a crash loses the writes since the last snapshot`);
+      // DESIGN.md §2.2: an accepted enqueue must survive a Redis crash; a snapshot may be an hour old.
+      return warning(id, title, `RDB snapshots only (save ${save.trim()}), AOF off: a crash loses the payments enqueued since the last snapshot`, off);
     }
     return warning(id, title, "persistence is off (appendonly no, no save schedule): a Redis restart loses every queued payment", off);
   } catch (err) {

@@ -92,6 +92,11 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
         if (connection.status === "error") {
           const why = "needs the bank (see above)";
           checks.push(skipped("bank.token", "access token", why), skipped("bank.scopes", "granted scopes", why));
+        } else if (!redis && options.newToken !== true) {
+          // The fleet's token budget and cooldowns live in Redis: a token call outside them could push the
+          // workers over Inter's 5 a minute.
+          const why = "needs Redis, where the fleet's token budget is shared (see above); --new-token asks the bank anyway";
+          checks.push(skipped("bank.token", "access token", why), skipped("bank.scopes", "granted scopes", "needs a token"));
         } else {
           const http = createInterHttp({ baseUrl: config.inter.baseUrl, dispatcher: agent.dispatcher, tlsFailureOf: agent.tlsFailureOf, logger });
           checks.push(...(await checkToken({ config, http, logger, secrets, newToken: options.newToken === true, ...(redis ? { redis } : {}) })));

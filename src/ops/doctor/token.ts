@@ -43,6 +43,9 @@ function minutes(ms: number): string {
 }
 
 function scopesCheck(token: StoredToken, requested: readonly string[]): Check {
+  if (token.scopeUnconfirmed === true) {
+    return warning("bank.scopes", "granted scopes", "the bank's token answer did not say which scopes it granted", "a refused scope will show as a 403 on the first payment; check the integration's scopes in Inter's Internet Banking");
+  }
   const granted = new Set(token.scope.split(/\s+/).filter(Boolean));
   const missing = requested.filter((s) => !granted.has(s));
   const needed = [...OPERATION_SCOPES.send, ...OPERATION_SCOPES.read].filter((s) => !requested.includes(s));
@@ -115,9 +118,10 @@ export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
     const detail = describeError(err);
     const why = "needs a token (see above)";
     // A rate limit says nothing about the credentials: the check could not run now.
+    // A rate limit says nothing about the credentials, but the check did not run: not a clean bill.
     const found =
       err.code === "INTER_RATE_LIMITED"
-        ? warning("bank.token", "access token", `could not check: ${detail}`, tokenFix(err, config))
+        ? failure("bank.token", "access token", `could not check now: ${detail}`, `${tokenFix(err, config)}; then run pixout doctor again`)
         : failure("bank.token", "access token", detail, tokenFix(err, config));
     return [found, skipped("bank.scopes", "granted scopes", why)];
   } finally {
