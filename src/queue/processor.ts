@@ -174,7 +174,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    * gate right before the call. The job sleeps in BullMQ's delayed set until SLOT_LEAD_MS before its
    * slot, then waits the last moment in the worker: a delayed job is promoted a little late, by a
    * varying amount, and at Inter's 1-send-a-second limit that variance made neighbouring slots collide
-   * at the gate and lose half the send rate (`npm run bench:webhooks`). The bounded in-worker wait is a
+   * at the gate and lose half the send rate (`npm run bench`). The bounded in-worker wait is a
    * deliberate exception to "no sleep in a processor" (DESIGN.md §3): at most SLOT_LEAD_MS, once per
    * bank call. A slot stale by more than STALE_SLOT_MS (jobs that all woke late after an outage) is given
    * up for a fresh one, so those spread over new slots instead of crowding the gate.
