@@ -5,6 +5,7 @@ import { amountInWords, formatReais } from "../payments/amount-words.js";
 import { describeIssues } from "../payments/field-issues.js";
 import { formatCents, parseAmount } from "../payments/money.js";
 import { validatePayment, type Payment } from "../payments/payment.js";
+import { paymentFingerprint } from "../payments/same-payment.js";
 import { describePreview, previewPayments, type PaymentPreview } from "./dry-run.js";
 import type { LineProblem } from "./enqueue.js";
 import { readJsonLines } from "./json-lines.js";
@@ -25,14 +26,6 @@ export interface DryRunSummary {
 }
 
 /** JSON with keys sorted, to compare two payments whatever the order their fields were written in. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export async function dryRunFile(file: string, now: number = Date.now()): Promise<DryRunSummary> {
   let lines = 0;
@@ -52,16 +45,15 @@ export async function dryRunFile(file: string, now: number = Date.now()): Promis
       invalid.push({ line: item.line, problem: describeIssues(checked.issues) });
       continue;
     }
-    const { version: _version, ...fields } = checked.value;
     const earlier = seen.get(checked.value.paymentId);
     if (earlier !== undefined) {
       duplicate++;
-      if (earlier !== canonical(fields)) {
+      if (earlier !== paymentFingerprint(checked.value)) {
         conflicting.push({ line: item.line, paymentId: checked.value.paymentId, problem: "paymentId already used by an earlier line with different data; this line would be ignored" });
       }
       continue;
     }
-    seen.set(checked.value.paymentId, canonical(fields));
+    seen.set(checked.value.paymentId, paymentFingerprint(checked.value));
     kept.push({ line: item.line, payment: checked.value });
   }
   const previews = previewPayments(kept.map((k) => k.payment), now);

@@ -7,7 +7,8 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { describeIssues, type FieldIssue } from "../payments/field-issues.js";
 import { FINAL_OUTCOMES } from "../payments/lifecycle.js";
-import { PAYMENT_DATA_VERSION, paymentSchema, validatePayment, type Payment } from "../payments/payment.js";
+import { PAYMENT_DATA_VERSION, validatePayment, type Payment } from "../payments/payment.js";
+import { paymentFingerprint } from "../payments/same-payment.js";
 import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
 import type { PaymentView } from "./payment-view.js";
 import { ensureReady, producerConnection } from "./redis-connection.js";
@@ -65,12 +66,6 @@ export const PAYOUT_JOB_OPTIONS = { attempts: 5, backoff: { type: "exponential",
 
 const BULK_CHUNK = 500;
 
-/** The payment's own fields (the worker adds `state`), in a stable order for comparing. */
-function paymentFields(data: unknown): string {
-  const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
-  const keys = Object.keys(paymentSchema.shape).filter((k) => record[k] !== undefined && k !== "version");
-  return JSON.stringify(keys.sort().map((k) => [k, record[k]]));
-}
 
 export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
   const url = typeof options.connection === "string" ? options.connection : "the given connection";
@@ -94,7 +89,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
       chunk.forEach((payment, k) => {
         const job = stored[k];
         const jobId = jobIdFor(payment.paymentId);
-        const same = job !== undefined && paymentFields(job.data) === paymentFields(payment);
+        const same = job !== undefined && paymentFingerprint(job.data) === paymentFingerprint(payment);
         const ours = job !== undefined && job.timestamp === timestamp && same;
         results.push(
           ours
@@ -136,7 +131,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
         const earlier = seen.get(v.value.paymentId);
         if (earlier !== undefined) {
           // The same paymentId twice in one batch: the later one is a duplicate of the earlier.
-          const same = paymentFields(prepare(v.value)) === paymentFields(valid.find((x) => x.index === earlier)?.payment);
+          const same = paymentFingerprint(prepare(v.value)) === paymentFingerprint(valid.find((x) => x.index === earlier)?.payment);
           results[index] = { index, status: "duplicate", paymentId: v.value.paymentId, jobId: jobIdFor(v.value.paymentId), sameData: same };
           return;
         }

@@ -18,6 +18,9 @@ describe("producer", async () => {
     expect((await producer.enqueue(payment(a))).status).toBe("accepted");
     expect(await producer.enqueue(payment(a))).toEqual({ status: "duplicate", paymentId: a, jobId: `payment-${a}`, sameData: true });
     expect(await producer.enqueue(payment(a, "2.00"))).toMatchObject({ status: "duplicate", sameData: false });
+    // The same data written in another key order (as another language's JSON may write it) is the same payment.
+    const reordered = { recipient: { key: "fornecedor@example.com", type: "key" }, amount: "1.00", paymentId: a };
+    expect(await producer.enqueue(reordered)).toMatchObject({ status: "duplicate", sameData: true });
     await producer.waitForResult(a, { timeoutMs: 15_000 });
     expect(await producer.enqueue(payment(a))).toMatchObject({ status: "duplicate", sameData: true });
     const view = await producer.get(a);
