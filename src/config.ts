@@ -6,7 +6,11 @@ import { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 import { destinationProblem, originOf } from "./notify/destination.js";
 import { DEFAULT_NOTIFY, parseNotifySecrets, type NotifySettings } from "./notify/settings.js";
+import { DEFAULT_MAX_AMOUNT_CENTS, amountProblem } from "./payments/amount-rule.js";
 import { isMissing } from "./payments/field-issues.js";
+import { formatCents, parseAmount } from "./payments/money.js";
+import { parseDataKeys, type DataKeyring } from "./payments/recipient-crypto.js";
+import { parseAccountLimits, parseAllowlist, parseLimit, type Allowlist, type SafetyLimitSettings } from "./payments/safety-limits.js";
 import {
   loadClientCredentials,
   type CertificateSummary,
@@ -98,6 +102,49 @@ export const envSchema = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
     .transform((v) => v === "true"),
+  /** The largest amount of one payment, refused above it by producers and the worker (issue #8). */
+  PIXOUT_MAX_AMOUNT: z
+    .string()
+    .default(formatCents(DEFAULT_MAX_AMOUNT_CENTS))
+    .superRefine((v, ctx) => {
+      const problem = amountProblem(v, Number.MAX_SAFE_INTEGER);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((v) => parseAmount(v)),
+  // Fleet-wide safety limits (issue #8 §2, README "Safety limits"): unset = none.
+  PIXOUT_DAILY_LIMIT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const parsed = parseLimit(v);
+      if ("problem" in parsed) ctx.addIssue({ code: "custom", message: parsed.problem });
+      return "cents" in parsed ? parsed.cents : undefined;
+    }),
+  PIXOUT_DAILY_LIMITS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parsed = parseAccountLimits(v ?? "");
+      for (const message of parsed.problems) ctx.addIssue({ code: "custom", message });
+      return parsed.limits;
+    }),
+  PIXOUT_RECIPIENT_ALLOWLIST: z
+    .string()
+    .optional()
+    .transform((v, ctx): Allowlist | undefined => {
+      if (v === undefined) return undefined;
+      let text: string;
+      try {
+        text = readFileSync(v, "utf8");
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `cannot read the allow-list file ${v}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+        return undefined;
+      }
+      const parsed = parseAllowlist(text, v);
+      for (const message of parsed.problems) ctx.addIssue({ code: "custom", message: `${v} ${message}` });
+      return parsed.allowlist;
+    }),
 
   // Inter's pix-pagamento callbacks (src/webhook/, README "Webhooks from Inter").
   PIXOUT_WEBHOOK_POLL_MS: positiveInt(300_000),
@@ -139,6 +186,24 @@ export const envSchema = z.object({
   PIXOUT_NOTIFY_BACKOFF_MS: positiveInt(DEFAULT_NOTIFY.backoffMs),
   PIXOUT_NOTIFY_TIMEOUT_MS: positiveInt(DEFAULT_NOTIFY.timeoutMs),
   PIXOUT_NOTIFY_CONCURRENCY: positiveInt(DEFAULT_NOTIFY.concurrency),
+
+  // Data protection and retention (README "Data protection and retention").
+  PIXOUT_DATA_KEYS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parsed = parseDataKeys(v ?? "");
+      for (const message of parsed.problems) ctx.addIssue({ code: "custom", message });
+      return parsed.keys;
+    }),
+  PIXOUT_DATA_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be the id of a key in PIXOUT_DATA_KEYS").optional(),
+  PIXOUT_REQUIRE_ENCRYPTION: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
+  PIXOUT_KEEP_COMPLETED_DAYS: z.coerce.number().positive().default(30),
+  PIXOUT_KEEP_FAILED_DAYS: z.coerce.number().positive().default(90),
+  PIXOUT_IDEMPOTENCY_DAYS: z.coerce.number().positive().default(400),
 });
 
 
@@ -194,14 +259,29 @@ export interface WorkerSettings {
   resendWindowMs: number;
   /** While a webhook receiver runs, polls of a payment in progress are at least this far apart. */
   webhookPollMs: number;
+  /** Daily totals per paying account and the recipients' allow-list, checked right before each send. */
+  limits: SafetyLimitSettings;
 }
 
 export type { NotifySettings } from "./notify/settings.js";
 
+/** Encryption of recipients at rest and retention (src/queue/job-data.ts, src/queue/payment-record.ts). */
+export interface DataSettings {
+  /** Every key decrypts; `writeKid` (PIXOUT_DATA_KEY_ID) encrypts new writes (none: written plain). */
+  dataKeys: DataKeyring;
+  requireEncryption: boolean;
+  keepCompletedDays: number;
+  keepFailedDays: number;
+  idempotencyDays: number;
+}
+
 export interface Config extends QueueSettings {
+  /** PIXOUT_MAX_AMOUNT in centavos: the per-payment maximum (paymentSchemaFor / validatePayment rules). */
+  maxAmountCents: number;
   inter: InterSettings;
   worker: WorkerSettings;
   notify: NotifySettings;
+  data: DataSettings;
 }
 
 export class ConfigError extends Error {
@@ -268,6 +348,53 @@ function notifyDestinationProblems(input: Record<string, string>): CredentialPro
   return [{ setting: "PIXOUT_NOTIFY_URL", message: `has no secret for its origin ${origin}: add "${origin}=<secret>" to PIXOUT_NOTIFY_SECRETS` }];
 }
 
+const dataFields = envSchema.pick({
+  PIXOUT_DATA_KEYS: true,
+  PIXOUT_DATA_KEY_ID: true,
+  PIXOUT_REQUIRE_ENCRYPTION: true,
+  PIXOUT_KEEP_COMPLETED_DAYS: true,
+  PIXOUT_KEEP_FAILED_DAYS: true,
+  PIXOUT_IDEMPOTENCY_DAYS: true,
+});
+
+/** The write key must be one of the keys; the idempotency record must outlive the jobs it stands for. */
+function dataProblems(input: Record<string, string>): CredentialProblem[] {
+  const parsed = dataFields.safeParse(input);
+  if (!parsed.success) return []; // reported by the schema
+  const e = parsed.data;
+  const problems: CredentialProblem[] = [];
+  if (e.PIXOUT_DATA_KEY_ID !== undefined && !e.PIXOUT_DATA_KEYS.has(e.PIXOUT_DATA_KEY_ID)) {
+    problems.push({ setting: "PIXOUT_DATA_KEY_ID", message: `names "${e.PIXOUT_DATA_KEY_ID}", which is not a key id of PIXOUT_DATA_KEYS` });
+  }
+  if (e.PIXOUT_DATA_KEY_ID === undefined && e.PIXOUT_DATA_KEYS.size > 0) {
+    problems.push({ setting: "PIXOUT_DATA_KEY_ID", message: "is required with PIXOUT_DATA_KEYS: the id of the key that encrypts new payments" });
+  }
+  const longest = Math.max(e.PIXOUT_KEEP_COMPLETED_DAYS, e.PIXOUT_KEEP_FAILED_DAYS);
+  if (e.PIXOUT_IDEMPOTENCY_DAYS < longest) {
+    problems.push({ setting: "PIXOUT_IDEMPOTENCY_DAYS", message: `must be at least PIXOUT_KEEP_COMPLETED_DAYS and PIXOUT_KEEP_FAILED_DAYS (${String(longest)}): a payment's record must outlive its job` });
+  }
+  return problems;
+}
+
+function dataSettingsOf(e: z.infer<typeof dataFields>): DataSettings {
+  return {
+    dataKeys: { keys: e.PIXOUT_DATA_KEYS, ...(e.PIXOUT_DATA_KEY_ID === undefined ? {} : { writeKid: e.PIXOUT_DATA_KEY_ID }) },
+    requireEncryption: e.PIXOUT_REQUIRE_ENCRYPTION,
+    keepCompletedDays: e.PIXOUT_KEEP_COMPLETED_DAYS,
+    keepFailedDays: e.PIXOUT_KEEP_FAILED_DAYS,
+    idempotencyDays: e.PIXOUT_IDEMPOTENCY_DAYS,
+  };
+}
+
+/** Data keys and retention, for the producer-side commands (pay, enqueue), which encrypt as the SDK does. */
+export function loadDataSettings(env: Environment = readEnvironment()): DataSettings {
+  const input = withoutEmpty(env);
+  const parsed = dataFields.safeParse(input);
+  const problems = [...(parsed.success ? [] : zodProblems(parsed.error)), ...dataProblems(input)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return dataSettingsOf(parsed.data);
+}
+
 export interface LoadedConfig {
   config: Config;
   /** Things worth a warning at start, such as a certificate expiring within 30 days. */
@@ -280,6 +407,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
   const parsed = envSchema.safeParse(input);
   const problems: CredentialProblem[] = parsed.success ? [] : zodProblems(parsed.error);
   problems.push(...notifyDestinationProblems(input));
+  problems.push(...dataProblems(input));
   // The certificate files are checked even when other settings are wrong, so one run shows every problem.
   const files = certificateFields.parse(input);
   let credentials: ReturnType<typeof loadClientCredentials> | undefined;
@@ -308,6 +436,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
       redisPrefix: e.PIXOUT_REDIS_PREFIX,
       queueName: e.PIXOUT_QUEUE,
       logLevel: e.LOG_LEVEL,
+      maxAmountCents: e.PIXOUT_MAX_AMOUNT,
       worker: {
         concurrency: e.PIXOUT_CONCURRENCY,
         budgets: {
@@ -329,7 +458,13 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         trustBankIdempotency: e.PIXOUT_TRUST_BANK_IDEMPOTENCY,
         resendWindowMs: Math.round(e.PIXOUT_RESEND_WINDOW_MINUTES * 60_000),
         webhookPollMs: e.PIXOUT_WEBHOOK_POLL_MS,
+        limits: {
+          ...(e.PIXOUT_DAILY_LIMIT === undefined ? {} : { dailyLimitCents: e.PIXOUT_DAILY_LIMIT }),
+          accountLimitsCents: e.PIXOUT_DAILY_LIMITS,
+          ...(e.PIXOUT_RECIPIENT_ALLOWLIST === undefined ? {} : { allowlist: e.PIXOUT_RECIPIENT_ALLOWLIST }),
+        },
       },
+      data: dataSettingsOf(e),
       notify: {
         ...(e.PIXOUT_NOTIFY_URL === undefined ? {} : { url: e.PIXOUT_NOTIFY_URL }),
         secrets: e.PIXOUT_NOTIFY_SECRETS,
@@ -365,6 +500,13 @@ export function loadQueueSettings(env: Environment = readEnvironment()): QueueSe
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
   const e = parsed.data;
   return { redisUrl: e.REDIS_URL, redisPrefix: e.PIXOUT_REDIS_PREFIX, queueName: e.PIXOUT_QUEUE, logLevel: e.LOG_LEVEL };
+}
+
+/** The payment rules that settings change (PIXOUT_MAX_AMOUNT), for producers without bank credentials. */
+export function loadPaymentRules(env: Environment = readEnvironment()): { maxAmountCents: number } {
+  const parsed = envSchema.pick({ PIXOUT_MAX_AMOUNT: true }).safeParse(withoutEmpty(env));
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+  return { maxAmountCents: parsed.data.PIXOUT_MAX_AMOUNT };
 }
 
 /** `pixout webhook serve`: the queue, and where and how to listen for Inter's callbacks. */

@@ -50,7 +50,7 @@ const FAIL_MARK = "[chaos-falha]";
 function paymentsFor(name: string, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => {
     const paymentId = `${name}-${String(i)}`;
-    if (i % 50 === 7) return { paymentId, amount: "1.00", description: REJECT_MARK, recipient: { type: "key", key: "not a pix key" } };
+    if (i % 50 === 7) return { paymentId, amount: "1.00", description: REJECT_MARK, recipient: { type: "key", key: "fornecedor@example" } }; // DICT-valid, refused by the bank
     if (i % 50 === 13) return { paymentId, amount: "1.00", description: FAIL_MARK, recipient: { type: "key", key: "fornecedor@example.com" } };
     return { paymentId, amount: `${String(1 + (i % 97))}.${String(i % 100).padStart(2, "0")}`, recipient: { type: "key", key: "fornecedor@example.com" } };
   });

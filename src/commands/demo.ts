@@ -13,7 +13,7 @@ import { saoPauloToday } from "../payments/calendar.js";
 import { FINAL_OUTCOMES } from "../payments/lifecycle.js";
 import { removeQueueKeys } from "../queue/cleanup.js";
 import type { PaymentView } from "../queue/payment-view.js";
-import { createPayoutProducer, type BulkItemResult } from "../queue/producer.js";
+import { createPayoutProducer, producerOptionsFor, type BulkItemResult } from "../queue/producer.js";
 import { safeRedisUrl } from "../queue/redis-connection.js";
 import { startPayoutWorker } from "../queue/worker.js";
 import { DEFAULT_DEV_CERT_DIR } from "./certs.js";
@@ -36,7 +36,7 @@ function matches(s: DemoPayment, view: PaymentView | undefined, enqueue: BulkIte
 async function runPayments(config: Config, emulator: Emulator, timeoutS: number, say: Say, elapsed: () => string): Promise<boolean> {
   const secrets = new SecretRegistry();
   const worker = startPayoutWorker({ config, logger: createLogger({ level: config.logLevel, secrets }), secrets });
-  const producer = createPayoutProducer({ connection: config.redisUrl, queueName: config.queueName, redisPrefix: config.redisPrefix });
+  const producer = createPayoutProducer(producerOptionsFor(config));
   try {
     const scenario = demoScenario(saoPauloToday(Date.now() + 86_400_000));
     const results = await producer.enqueueMany(scenario.map((s) => s.payment));

@@ -4,7 +4,7 @@
 import { amountInWords, formatReais } from "../payments/amount-words.js";
 import { describeIssues } from "../payments/field-issues.js";
 import { formatCents, parseAmount } from "../payments/money.js";
-import { validatePayment, type Payment } from "../payments/payment.js";
+import { validatePayment, type Payment, type PaymentRules } from "../payments/payment.js";
 import { paymentFingerprint } from "../payments/same-payment.js";
 import { describePreview, previewPayments, type PaymentPreview } from "./dry-run.js";
 import type { LineProblem } from "./enqueue.js";
@@ -27,7 +27,7 @@ export interface DryRunSummary {
 
 /** JSON with keys sorted, to compare two payments whatever the order their fields were written in. */
 
-export async function dryRunFile(file: string, now: number = Date.now()): Promise<DryRunSummary> {
+export async function dryRunFile(file: string, now: number = Date.now(), rules: PaymentRules = {}): Promise<DryRunSummary> {
   let lines = 0;
   let duplicate = 0;
   const invalid: LineProblem[] = [];
@@ -40,7 +40,7 @@ export async function dryRunFile(file: string, now: number = Date.now()): Promis
       invalid.push({ line: item.line, problem: item.problem });
       continue;
     }
-    const checked = validatePayment(item.value);
+    const checked = validatePayment(item.value, rules);
     if (!checked.ok) {
       invalid.push({ line: item.line, problem: describeIssues(checked.issues) });
       continue;

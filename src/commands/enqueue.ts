@@ -3,6 +3,7 @@
 // with different data — so a script notices, and nothing is half-said.
 import { stat } from "node:fs/promises";
 import type { Command } from "commander";
+import { loadPaymentRules } from "../config.js";
 import type { FieldIssue } from "../payments/field-issues.js";
 import type { BulkItemResult, PayoutProducer } from "../queue/producer.js";
 import { EXIT, UserError } from "./exit-codes.js";
@@ -118,7 +119,7 @@ Examples:
         throw new UserError(`file not found: ${file}`, EXIT.usage);
       }
       if (flags.dryRun === true) {
-        const summary = await dryRunFile(file);
+        const summary = await dryRunFile(file, Date.now(), loadPaymentRules());
         process.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : `${describeDryRun(summary)}\n`);
         if (summary.invalid.length > 0 || summary.conflicting.length > 0) process.exitCode = EXIT.failed;
         return;

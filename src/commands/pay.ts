@@ -1,7 +1,9 @@
 // `pixout pay`: one payment from flags, through the queue (a worker pays it).
 import { Option, type Command } from "commander";
+import { loadPaymentRules } from "../config.js";
 import type { FieldIssue } from "../payments/field-issues.js";
 import { validatePayment } from "../payments/payment.js";
+import { PIX_KEY_TYPES } from "../payments/pix-key.js";
 import { ACCOUNT_TYPES } from "../payments/recipient.js";
 import { PaymentValidationError, WaitTimeoutError } from "../queue/producer.js";
 import { describePreview, previewPayments } from "./dry-run.js";
@@ -15,6 +17,7 @@ interface PayFlags {
   amount: string;
   description?: string;
   key?: string;
+  keyType?: string;
   brcode?: string;
   ispb?: string;
   branch?: string;
@@ -36,7 +39,7 @@ function invalidPayment(issues: FieldIssue[]): UserError {
 
 /** --dry-run: the payment checked and its first send shown; nothing sent, nothing enqueued. */
 function dryRun(payment: Record<string, unknown>, json: boolean): void {
-  const checked = validatePayment(payment);
+  const checked = validatePayment(payment, loadPaymentRules());
   if (!checked.ok) throw invalidPayment(checked.issues);
   const [preview] = previewPayments([checked.value]);
   if (!preview) return;
@@ -51,7 +54,7 @@ function recipientOf(flags: PayFlags): Record<string, unknown> {
   if (kinds !== 1) {
     throw new UserError("give exactly one recipient: --key, --brcode, or the bank data (--ispb --branch --bank-account --account-type --document --name)", EXIT.usage);
   }
-  if (flags.key !== undefined) return { type: "key", key: flags.key };
+  if (flags.key !== undefined) return { type: "key", key: flags.key, ...(flags.keyType === undefined ? {} : { keyType: flags.keyType }) };
   if (flags.brcode !== undefined) return { type: "brcode", code: flags.brcode };
   return {
     type: "bank",
@@ -72,6 +75,7 @@ export function registerPayCommand(program: Command): void {
     .requiredOption("--amount <amount>", 'amount in reais with two decimals, e.g. "10.50"')
     .option("--description <text>", "description shown to the recipient (up to 140 characters)")
     .option("--key <pixKey>", "recipient's Pix key (e-mail, CPF, CNPJ, +55 phone or random key)")
+    .addOption(new Option("--key-type <type>", "the key's type (required for a CPF key: 11 digits could also be a phone)").choices(PIX_KEY_TYPES))
     .option("--brcode <code>", "a Pix copia e cola (BR Code)")
     .option("--ispb <ispb>", "recipient bank's 8-digit ISPB")
     .option("--branch <branch>", "recipient's branch (agência)")
@@ -107,6 +111,9 @@ Examples:
         dryRun(payment, flags.json === true);
         return;
       }
+      // The configured maximum (PIXOUT_MAX_AMOUNT) applies before the queue.
+      const checked = validatePayment(payment, loadPaymentRules());
+      if (!checked.ok) throw invalidPayment(checked.issues);
       await withProducer(async (producer) => {
         let result;
         try {

@@ -41,7 +41,8 @@ export function registerStatusCommand(program: Command): void {
     .addHelpText(
       "after",
       `
-Outcomes: queued, pending (at the bank), paid, failed, rejected, needs-reconciliation.
+Outcomes: queued, pending (at the bank), paid, failed, rejected, blocked (by the safety limits, before the bank),
+needs-reconciliation.
 Exit code 0 when the payment exists, 1 when it does not.
 
 Example:

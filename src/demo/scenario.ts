@@ -13,8 +13,11 @@ export interface DemoPayment {
 /** The description that makes the emulator ask for approval (an emulator fault rule matches it). */
 export const APPROVAL_MARKER = "[aprovar]";
 
-const key = (n: number, key: string, amount: string, label: string, extra: Record<string, unknown> = {}): DemoPayment => ({
-  payment: { paymentId: `demo-${String(n).padStart(2, "0")}`, amount, recipient: { type: "key", key }, ...extra },
+/** A CPF key names its type: 11 digits alone could also be a phone number written without +55. */
+const cpfKey = (cpf: string) => ({ key: cpf, keyType: "CPF" });
+
+const key = (n: number, key: string | { key: string; keyType: string }, amount: string, label: string, extra: Record<string, unknown> = {}): DemoPayment => ({
+  payment: { paymentId: `demo-${String(n).padStart(2, "0")}`, amount, recipient: { type: "key", ...(typeof key === "string" ? { key } : key) }, ...extra },
   expected: { outcome: "paid", bankStatus: "PAGO" },
   label,
 });
@@ -32,7 +35,7 @@ const bank = (n: number, accountType: string, document: string, amount: string):
 export function demoScenario(tomorrow: string): DemoPayment[] {
   return [
     key(1, "fornecedor@example.com", "10.50", "Pix key: e-mail", { description: "Reembolso 1001" }),
-    key(2, "52998224725", "25.00", "Pix key: CPF"),
+    key(2, cpfKey("52998224725"), "25.00", "Pix key: CPF"),
     key(3, "11222333000181", "120.00", "Pix key: CNPJ"),
     key(4, "+5511987654321", "8.90", "Pix key: phone"),
     key(5, "7d9f0335-8dcc-4054-9bf9-0c4d7a1e6b2f", "42.00", "Pix key: random (EVP)"),
@@ -60,7 +63,8 @@ export function demoScenario(tomorrow: string): DemoPayment[] {
     },
     key(12, "aprovador@example.com", "2500.00", "needs approval (approved)", { description: `Compra grande ${APPROVAL_MARKER}` }),
     {
-      payment: { paymentId: "demo-13", amount: "30.00", recipient: { type: "key", key: "fornecedor@@example" } },
+      // The DICT's e-mail format allows a domain without a dot; the bank (here, the emulator) refuses it.
+      payment: { paymentId: "demo-13", amount: "30.00", recipient: { type: "key", key: "fornecedor@example" } },
       expected: { outcome: "rejected" },
       label: "rejected by bank validation",
     },
@@ -77,7 +81,7 @@ export function demoScenario(tomorrow: string): DemoPayment[] {
     key(16, "grafica@example.com", "210.40", "Pix key: e-mail"),
     key(17, "04252011000110", "64.99", "Pix key: CNPJ"),
     key(18, "+5521998765432", "3.50", "Pix key: phone"),
-    key(19, "11144477735", "12.34", "Pix key: CPF"),
+    key(19, cpfKey("11144477735"), "12.34", "Pix key: CPF"),
     key(20, "0f8fad5b-d9cb-469f-a165-70867728950e", "777.77", "Pix key: random (EVP)", { metadata: { invoice: "NF-2026-020" } }),
     {
       payment: { paymentId: "demo-21", amount: "12.5", recipient: { type: "key", key: "fornecedor@example.com" } },

@@ -5,13 +5,15 @@
 import { v5 as uuidv5 } from "uuid";
 import { PIXOUT_NAMESPACE } from "../payments/idempotency.js";
 
-export type FinalOutcome = "paid" | "failed" | "needs-reconciliation" | "rejected";
+export type FinalOutcome = "paid" | "failed" | "needs-reconciliation" | "rejected" | "blocked";
 
 export const EVENT_TYPES = {
   paid: "payment.paid",
   failed: "payment.failed",
   "needs-reconciliation": "payment.needs-reconciliation",
   rejected: "payment.rejected",
+  /** Refused by the fleet's safety limits (daily total, allow-list) before the bank; nothing was sent. */
+  blocked: "payment.blocked",
 } as const satisfies Record<FinalOutcome, string>;
 
 export type EventType = (typeof EVENT_TYPES)[FinalOutcome];
@@ -30,7 +32,7 @@ export interface OutcomeFacts {
   amount?: string;
   /** When the bank moved the money, as Inter writes it. */
   paidAt?: string;
-  /** Why it failed, was rejected or needs reconciliation. */
+  /** Why it failed, was rejected or blocked, or needs reconciliation. */
   reason?: string;
   /** When the outcome was reached (ISO 8601). */
   occurredAt: string;

@@ -181,3 +181,13 @@ export function buildBrCode(input: BuildBrCodeInput): string {
   text += "6304";
   return text + crc16Ccitt(text);
 }
+
+/**
+ * When a code fixes its amount (id 54), the payment must pay exactly that: another amount is refused
+ * rather than sent for the bank to reject or, worse, to pay. Undefined when the amounts agree or the code
+ * leaves the amount open.
+ */
+export function brCodeAmountConflict(code: BrCode, amountCents: number): string | undefined {
+  if (code.amountCents === undefined || code.amountCents === amountCents) return undefined;
+  return `must be ${formatCents(code.amountCents)}, the amount the BR Code (recipient.code) fixes`;
+}

@@ -14,8 +14,9 @@ import { z } from "zod";
 import { backoffDelay, type BackoffPolicy } from "./backoff.js";
 import { classifyStatus } from "./bank-status.js";
 
-export type Outcome = "queued" | "pending" | "paid" | "failed" | "rejected" | "needs-reconciliation";
-export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set(["paid", "failed", "rejected", "needs-reconciliation"]);
+/** `blocked`: refused by the fleet's safety limits (daily total, allow-list) before the bank; nothing was sent. */
+export type Outcome = "queued" | "pending" | "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
+export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set(["paid", "failed", "rejected", "blocked", "needs-reconciliation"]);
 
 export interface BankErrorDetail {
   codigoErro?: string;
@@ -68,7 +69,7 @@ export interface PaymentState {
   /** How many of Inter's callbacks for this codigoSolicitacao the worker has read (new ones wake it). */
   callbacksSeen?: number;
   /** Set when the payment finished, with why. */
-  outcome?: "paid" | "failed" | "rejected" | "needs-reconciliation";
+  outcome?: "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
   reason?: string;
 }
 
@@ -202,15 +203,23 @@ export type Decision =
   | { kind: "wait"; delayMs: number; state: PaymentState; why: string }
   /** Finished: paid, or parked for reconciliation (a distinct outcome, never "failed"). */
   | { kind: "finish"; state: PaymentState & { outcome: "paid" | "needs-reconciliation" } }
-  /** Finished as failed or rejected; nothing was paid. */
-  | { kind: "fail"; state: PaymentState & { outcome: "failed" | "rejected"; reason: string } };
+  /** Finished as failed, rejected or blocked; nothing was paid. */
+  | { kind: "fail"; state: PaymentState & { outcome: "failed" | "rejected" | "blocked"; reason: string } };
 
 function park(state: PaymentState, reason: string): Decision {
   return { kind: "finish", state: { ...state, outcome: "needs-reconciliation", reason } };
 }
 
-function fail(state: PaymentState, outcome: "failed" | "rejected", reason: string): Decision {
+function fail(state: PaymentState, outcome: "failed" | "rejected" | "blocked", reason: string): Decision {
   return { kind: "fail", state: { ...state, outcome, reason } };
+}
+
+/**
+ * The fleet's safety limits (daily total, allow-list) refused the payment right before its send: it ends
+ * `blocked`, nothing sent. An operator may retry it with the same key (e.g. after raising the limit).
+ */
+export function blocked(state: PaymentState, reason: string): Decision {
+  return fail(state, "blocked", reason);
 }
 
 function withError(state: PaymentState, error: ErrorFacts, now: number): PaymentState {

@@ -1,10 +1,14 @@
 // A payout as producers write it into the queue: plain, versioned JSON that any BullMQ client in any
 // language can produce (README "Job data"). Field names are a public interface; change them only with
-// a new `version`. Basic checks here; the DICT-exact key rules, BR Code checks and limits are issue #8.
+// a new `version`. Every rule names its field (issue #8): amounts (amount-rule.ts), recipients
+// (recipient.ts), `scheduledFor` (schedule-rule.ts), and a BR Code's own amount against the payment's.
 import { z } from "zod";
-import { isIsoDate } from "./calendar.js";
-import { AmountFormatError, parseAmount } from "./money.js";
+import { DEFAULT_MAX_AMOUNT_CENTS, amountProblem } from "./amount-rule.js";
+import { brCodeAmountConflict, parseBrCode } from "./brcode.js";
+import { isIsoDate, saoPauloToday } from "./calendar.js";
+import { parseAmount } from "./money.js";
 import { recipientSchema } from "./recipient.js";
+import { scheduledForProblem } from "./schedule-rule.js";
 import { characterCount } from "./text.js";
 import { issuesOf, type Validated } from "./field-issues.js";
 import { destinationProblem } from "../notify/destination.js";
@@ -12,59 +16,100 @@ import { destinationProblem } from "../notify/destination.js";
 export const PAYMENT_DATA_VERSION = 1;
 export const PAYMENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-const amount = z
-  .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string like "10.50"') })
-  .superRefine((text, ctx) => {
-  try {
-    if (parseAmount(text) === 0) ctx.addIssue({ code: "custom", message: "must be more than 0.00" });
-  } catch (err) {
-    ctx.addIssue({
-      code: "custom",
-      message: err instanceof AmountFormatError ? 'must be reais with exactly two decimals, like "10.50" (at most 10 digits before the dot)' : "is not an amount",
-    });
-  }
-});
-
-export const paymentSchema = z.strictObject({
-  version: z.literal(PAYMENT_DATA_VERSION, { error: `must be ${String(PAYMENT_DATA_VERSION)} (or left out)` }).optional(),
-  paymentId: z.string().regex(PAYMENT_ID, "must be 1-64 characters of letters, digits, '.', '_' or '-'"),
-  amount,
-  description: z
-    .string()
-    .refine((d) => characterCount(d) <= 140, "must have at most 140 characters")
-    .optional(),
-  recipient: recipientSchema,
-  scheduledFor: z
-    .string()
-    .refine(isIsoDate, "must be a date as YYYY-MM-DD")
-    .optional(),
-  /** `x-conta-corrente` for this payment (the integration's account to pay from). */
-  account: z
-    .string()
-    .regex(/^[1-9][0-9]*$/, "must be the checking account number, digits only with the check digit and no leading zeros")
-    .optional(),
-  metadata: z
-    .record(z.string().min(1).max(64), z.string().max(512))
-    .refine((m) => Object.keys(m).length <= 20, "must have at most 20 entries")
-    .optional(),
+export interface PaymentRules {
+  /** The per-payment maximum in centavos (PIXOUT_MAX_AMOUNT); DEFAULT_MAX_AMOUNT_CENTS when left out. */
+  maxAmountCents?: number;
   /**
-   * Where the signed outcome event goes (README "Notifications to your services"); its origin must have a
-   * secret in PIXOUT_NOTIFY_SECRETS, or it is never called.
+   * São Paulo's date (`YYYY-MM-DD`) when the payment is written: a `scheduledFor` before it is refused.
+   * Left out (the worker, reading a job written days ago), only the date's format is checked.
    */
-  callbackUrl: z
-    .string()
-    .superRefine((url, ctx) => {
-      const problem = destinationProblem(url);
-      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  today?: string;
+}
+
+function checked(problem: (text: string) => string | undefined) {
+  return (text: string, ctx: z.RefinementCtx): void => {
+    const message = problem(text);
+    if (message !== undefined) ctx.addIssue({ code: "custom", message });
+  };
+}
+
+/** The payment schema under the given rules (producers without settings use `paymentSchema`). */
+export function paymentSchemaFor(rules: PaymentRules = {}) {
+  const maxAmountCents = rules.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS;
+  return z
+    .strictObject({
+      version: z.literal(PAYMENT_DATA_VERSION, { error: `must be ${String(PAYMENT_DATA_VERSION)} (or left out)` }).optional(),
+      paymentId: z.string().regex(PAYMENT_ID, "must be 1-64 characters of letters, digits, '.', '_' or '-'"),
+      amount: z
+        .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string like "10.50"') })
+        .superRefine(checked((text) => amountProblem(text, maxAmountCents))),
+      description: z
+        .string()
+        .refine((d) => characterCount(d) <= 140, "must have at most 140 characters")
+        .optional(),
+      recipient: recipientSchema,
+      scheduledFor: z
+        .string()
+        .superRefine(checked((date) => scheduledForProblem(date, rules.today)))
+        .optional(),
+      /** `x-conta-corrente` for this payment (the integration's account to pay from). */
+      account: z
+        .string()
+        .regex(/^[1-9][0-9]*$/, "must be the checking account number, digits only with the check digit and no leading zeros")
+        .optional(),
+      metadata: z
+        .record(z.string().min(1).max(64), z.string().max(512))
+        .refine((m) => Object.keys(m).length <= 20, "must have at most 20 entries")
+        .optional(),
+      /**
+       * Where the signed outcome event goes (README "Notifications to your services"); its origin must have a
+       * secret in PIXOUT_NOTIFY_SECRETS, or it is never called.
+       */
+      callbackUrl: z
+        .string()
+        .superRefine(checked(destinationProblem))
+        .optional(),
     })
-    .optional(),
-});
+    .superRefine((payment, ctx) => {
+      // Runs once every field is valid: a BR Code that fixes its amount must be paid exactly that.
+      if (payment.recipient.type !== "brcode") return;
+      const code = parseBrCode(payment.recipient.code);
+      const message = code.ok ? brCodeAmountConflict(code.value, parseAmount(payment.amount)) : undefined;
+      if (message !== undefined) ctx.addIssue({ code: "custom", path: ["amount"], message });
+    });
+}
+
+/** The default rules: the default maximum, and the date's format only (what the worker checks). */
+export const paymentSchema = paymentSchemaFor();
 
 export type Payment = z.infer<typeof paymentSchema>;
 
-/** Checks a payment as a producer wrote it; every problem is listed with its field. */
-export function validatePayment(input: unknown): Validated<Payment> {
-  const parsed = paymentSchema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: issuesOf(parsed.error) };
+// Building a schema costs a hundred times more than checking a payment, and producers check many under
+// the same maximum: one schema per maximum, immutable once built (`today` is checked apart, below).
+const schemasByMax = new Map<number, typeof paymentSchema>([[DEFAULT_MAX_AMOUNT_CENTS, paymentSchema]]);
+
+/** The schema of a payment under a per-payment maximum (what the worker reads jobs with). */
+export function paymentSchemaWithMax(maxAmountCents: number): typeof paymentSchema {
+  let schema = schemasByMax.get(maxAmountCents);
+  if (schema === undefined) {
+    if (schemasByMax.size >= 8) schemasByMax.clear();
+    schema = paymentSchemaFor({ maxAmountCents });
+    schemasByMax.set(maxAmountCents, schema);
+  }
+  return schema;
 }
 
+/**
+ * Checks a payment as a producer writes it; every problem is listed with its field. A `scheduledFor`
+ * before São Paulo's date at `now` (or `rules.today`) is refused.
+ */
+export function validatePayment(input: unknown, rules: PaymentRules = {}, now: number = Date.now()): Validated<Payment> {
+  const parsed = paymentSchemaWithMax(rules.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS).safeParse(input);
+  const issues = parsed.success ? [] : issuesOf(parsed.error);
+  const date = typeof input === "object" && input !== null ? (input as Record<string, unknown>)["scheduledFor"] : undefined;
+  if (typeof date === "string" && isIsoDate(date)) {
+    const message = scheduledForProblem(date, rules.today ?? saoPauloToday(now));
+    if (message !== undefined) issues.push({ field: "scheduledFor", message });
+  }
+  return parsed.success && issues.length === 0 ? { ok: true, value: parsed.data } : { ok: false, issues };
+}

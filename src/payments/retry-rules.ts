@@ -5,6 +5,8 @@
 // - A definitive bank failure (the bank ended it CANCELADO_SEM_SALDO, REPROVADO, EXPIRADO…) can only be
 //   paid again with a new bank key, and only when the operator asks for it (`newAttempt`): a resend
 //   under the old key would get the same ended payment back.
+// - A payment `blocked` by the safety limits (daily total, allow-list) was never sent: an operator may retry
+//   it — with the same key — once the limit is raised or the recipient allowed (it is checked again).
 // - Anything else — failed before reaching the bank, rejected, or parked for reconciliation — is retried
 //   with the same key: if the bank still has the payment, it answers with it instead of paying again. A
 //   new key is refused there, because the bank may already have paid under the old one.

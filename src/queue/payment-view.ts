@@ -77,7 +77,7 @@ function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentR
     // BullMQ itself fails jobs that stalled too often or used up their attempts).
     const bankEnded = state.bankStatus !== undefined && classifyStatus(state.bankStatus) === "failure";
     if (hasBankEvidence(state) && !bankEnded) return "needs-reconciliation";
-    if (state.outcome === "rejected" || state.outcome === "failed") return state.outcome;
+    if (state.outcome === "rejected" || state.outcome === "failed" || state.outcome === "blocked") return state.outcome;
     if (job.failedReason?.startsWith("invalid payment data")) return "rejected";
     return "failed";
   }

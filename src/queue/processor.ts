@@ -21,6 +21,7 @@ import {
   afterPoll,
   afterSend,
   beforeSend,
+  blocked,
   hasBankEvidence,
   initialState,
   paymentStateSchema,
@@ -30,17 +31,24 @@ import {
   type PaymentState,
 } from "../payments/lifecycle.js";
 import { fromCallbacks, spacedForCallbacks } from "../payments/callback-news.js";
-import { paymentSchema, type Payment } from "../payments/payment.js";
+import { DEFAULT_MAX_AMOUNT_CENTS } from "../payments/amount-rule.js";
+import { paymentSchemaWithMax, type Payment } from "../payments/payment.js";
 import { pixOrderFor, scheduledDateFor } from "../payments/pix-order.js";
 import type { OutcomeFacts } from "../notify/event.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { CallbackStore, ReceiverHealth } from "../webhook/callback-store.js";
 import type { Budgets } from "./budgets.js";
+import type { SafetyLimits } from "./daily-limits.js";
+import { NO_PROTECTION, openPayoutFields, paymentDigest, storedForm, type DataProtection } from "./job-data.js";
 import { jobIdFor } from "./names.js";
+import type { PaymentRecords } from "./payment-record.js";
 import type { PaymentResult } from "./payment-view.js";
 
-/** The job's data: the payment as the producer wrote it, the worker's `state`, and the operators' `audit`. */
-type JobData = Payment & { state?: PaymentState; audit?: unknown };
+/**
+ * The job's data: the payment as the producer wrote it (its recipient possibly encrypted, see
+ * src/queue/job-data.ts), the worker's `state`, and the operators' `audit`.
+ */
+type JobData = ReturnType<typeof storedForm> & { state?: PaymentState; audit?: unknown };
 
 /** Inter's callbacks, as the webhook receiver stores them (issue #6). */
 export interface CallbackOptions {
@@ -62,7 +70,15 @@ export interface ProcessorOptions {
   backlog?: () => Promise<number>;
   /** Queues the signed event of each final outcome (src/notify/) before the job completes. */
   notifier?: Pick<Notifier, "notifyOutcome">;
+  /** The per-payment maximum in centavos (PIXOUT_MAX_AMOUNT). */
+  maxAmountCents?: number;
+  /** Data keys: a recipient stored encrypted is decrypted in memory only, never written back plain. */
+  dataProtection?: DataProtection;
+  /** Where a finished payment's long-lived idempotency record is written (src/queue/payment-record.ts). */
+  records?: PaymentRecords;
   budgets: Budgets;
+  /** The fleet's safety limits (daily total per paying account, allow-list), checked right before each send. */
+  limits?: SafetyLimits;
   logger: Logger;
   /** The worker's lockDuration: the lock is renewed for this long right before a send. */
   lockDurationMs?: number;
@@ -103,15 +119,21 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const lockMs = options.lockDurationMs ?? 60_000;
+  const protection = options.dataProtection ?? NO_PROTECTION;
+  // The same per-payment maximum as the producers (PIXOUT_MAX_AMOUNT): a larger amount never reaches the bank.
+  const schema = paymentSchemaWithMax(options.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS);
 
   type Read = { kind: "ok"; payment: Payment; state: PaymentState } | { kind: "invalid"; problems: FieldIssue[]; raw: Record<string, unknown> };
 
   function readJob(job: PayoutJob): Read {
     const raw = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
     // `state` is the worker's and `audit` the operators'; the rest is the producer's payment.
-    const { state, audit: _audit, ...fields } = raw;
-    const parsed = paymentSchema.safeParse(fields);
-    const problems = parsed.success ? [] : issuesOf(parsed.error);
+    const { state, audit: _audit, ...stored } = raw;
+    // An encrypted recipient is decrypted here, in memory only (save() writes the stored form back).
+    const opened = openPayoutFields(stored, state, protection);
+    const parsed = schema.safeParse(opened.fields);
+    const issues = parsed.success ? [] : issuesOf(parsed.error);
+    const problems = opened.problems.length > 0 ? [...opened.problems, ...issues.filter((i) => !i.field.startsWith("recipient"))] : issues;
     if (parsed.success && job.id !== jobIdFor(parsed.data.paymentId)) {
       problems.push({ field: "jobId", message: `must be "${jobIdFor(parsed.data.paymentId)}" (the job id derived from paymentId, so that a payment cannot be queued twice)` });
     }
@@ -138,6 +160,17 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     await options.notifier.notifyOutcome({ ...facts, retries, occurredAt: new Date(now()).toISOString() }, typeof callbackUrl === "string" ? callbackUrl : undefined);
   }
 
+  /**
+   * The payment's long-lived idempotency record, written before its job ends: a re-enqueue after the job
+   * is removed is still refused. Only for a job under its payment's own id (another id would block it).
+   */
+  async function remember(job: PayoutJob, paymentId: string, outcome: PaymentState["outcome"], state: Partial<PaymentState>, digest?: string): Promise<void> {
+    if (!options.records || outcome === undefined || job.id !== jobIdFor(paymentId)) return;
+    const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
+    const generation = typeof state.generation === "number" ? state.generation : 0;
+    await options.records.write(paymentId, { outcome, generation, finishedAt: new Date(now()).toISOString(), ...codigo, ...(digest === undefined ? {} : { digest }) });
+  }
+
   async function refuse(job: PayoutJob, problems: FieldIssue[], raw: Record<string, unknown>): Promise<PaymentResult> {
     const reason = `invalid payment data: ${describeIssues(problems)}`;
     const paymentId = typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? "");
@@ -146,6 +179,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       const state = raw["state"] as PaymentState;
       const parked = { ...state, outcome: "needs-reconciliation" as const, reason: `${reason}; the bank may already have this payment` };
       await job.updateData({ ...raw, state: parked });
+      await remember(job, paymentId, "needs-reconciliation", state);
       logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
       const generation = typeof state.generation === "number" ? state.generation : 0;
       const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
@@ -164,6 +198,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const generation = typeof (raw["state"] as { generation?: unknown } | undefined)?.generation === "number" ? (raw["state"] as { generation: number }).generation : 0;
     if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(generation), outcome: "rejected", reason } });
+    await remember(job, paymentId, "rejected", { generation });
     logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
     await announce(job, { paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
     throw new UnrecoverableError(reason);
@@ -213,7 +248,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   /** Saves the state; the payment's fields and the operators' audit are written back unchanged. */
   async function save(job: PayoutJob, payment: Payment, state: PaymentState): Promise<void> {
     const audit = (job.data as { audit?: unknown } | null)?.audit;
-    await job.updateData({ ...payment, state, ...(audit === undefined ? {} : { audit }) } satisfies JobData);
+    await job.updateData({ ...storedForm(payment, job.data), state, ...(audit === undefined ? {} : { audit }) } satisfies JobData);
   }
 
   async function wait(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState, delayMs: number, why: string): Promise<never> {
@@ -278,6 +313,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const state = decision.state;
     await save(job, payment, state);
+    await remember(job, payment.paymentId, state.outcome, state, paymentDigest(payment, protection.keyring));
     const log = { paymentId: payment.paymentId, outcome: state.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
     await announce(
       job,
@@ -325,6 +361,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const paymentDate = state.paymentDate !== undefined ? state.paymentDate : scheduledDateFor(payment, now());
     const order = pixOrderFor(payment, paymentDate);
     const base: PaymentState = { ...state, paymentDate, firstSendAt: state.firstSendAt ?? now() };
+    // The safety limits, right before the send: a refusal ends the payment `blocked`, nothing sent. A
+    // reservation left by a send that never went out (lost lock, Redis error) is found again by the retry.
+    const limited = { payment, generation: state.generation, firstSendAt: base.firstSendAt ?? now(), maybeExecuted: base.maybeExecuted };
+    const admission = options.limits ? await options.limits.admit(limited) : { ok: true as const };
+    if (!admission.ok) return blocked(state, admission.reason);
     if (token !== undefined && (await job.extendLock(token, lockMs)) !== 1) {
       throw new Error("this worker lost the job's lock before sending; another worker has it (nothing was sent)");
     }
@@ -337,7 +378,15 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     } catch (err) {
       const facts = errorFacts(err);
       if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await budgets.penalize("send", facts.retryAfterMs ?? policy.defaultRateLimitWaitMs);
-      return afterSend(base, { ok: false, error: facts }, now(), random(), policy);
+      const decision = afterSend(base, { ok: false, error: facts }, now(), random(), policy);
+      // Failed for good with nothing executed: the day's reservation is given back (best effort — a
+      // reservation kept by mistake only makes the limit stricter). An ambiguous send keeps it.
+      if (options.limits && decision.kind === "fail" && !decision.state.maybeExecuted) {
+        await options.limits.release(limited).catch((e: unknown) => {
+          logger.warn({ paymentId: payment.paymentId, err: e instanceof Error ? e.message : String(e) }, "could not release the payment's daily-limit reservation; the day's total stays higher");
+        });
+      }
+      return decision;
     }
   }
 

@@ -5,12 +5,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import type { DataSettings, QueueSettings } from "../config.js";
 import { describeIssues, type FieldIssue } from "../payments/field-issues.js";
-import { FINAL_OUTCOMES } from "../payments/lifecycle.js";
+import { FINAL_OUTCOMES, type Outcome } from "../payments/lifecycle.js";
 import { PAYMENT_DATA_VERSION, validatePayment, type Payment } from "../payments/payment.js";
+import { NO_DATA_KEYS, type DataKeyring } from "../payments/recipient-crypto.js";
 import { paymentFingerprint } from "../payments/same-payment.js";
+import { paymentDigest, plainFingerprint, sealPayment } from "./job-data.js";
 import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
 import type { PaymentView } from "./payment-view.js";
+import { createPaymentRecords, DEFAULT_IDEMPOTENCY_DAYS, DEFAULT_KEEP_COMPLETED_DAYS, DEFAULT_KEEP_FAILED_DAYS, type PaymentRecord } from "./payment-record.js";
 import { ensureReady, producerConnection } from "./redis-connection.js";
 import { readPaymentJob } from "./job-reader.js";
 import { retryPayment, type RetryOptions, type RetryResult } from "./retry.js";
@@ -32,7 +36,14 @@ export class WaitTimeoutError extends Error {
 export type EnqueueResult =
   | { status: "accepted"; paymentId: string; jobId: string }
   /** The payment was already queued; `sameData` says whether it carried the same data. */
-  | { status: "duplicate"; paymentId: string; jobId: string; sameData: boolean };
+  | {
+      status: "duplicate";
+      paymentId: string;
+      jobId: string;
+      sameData: boolean;
+      /** The outcome recorded when the payment finished (its idempotency record outlives the job). */
+      outcome?: Outcome;
+    };
 
 export type BulkItemResult = ({ index: number } & EnqueueResult) | { index: number; status: "invalid"; issues: FieldIssue[] };
 
@@ -56,6 +67,29 @@ export interface ProducerOptions {
   connection: string | Redis;
   queueName?: string;
   redisPrefix?: string;
+  /**
+   * Data keys (PIXOUT_DATA_KEYS, PIXOUT_DATA_KEY_ID): with a write key, recipients are stored encrypted;
+   * every key is used to compare a stored payment with a new one.
+   */
+  dataKeys?: DataKeyring;
+  /** Finished jobs are removed after this many days (PIXOUT_KEEP_COMPLETED_DAYS, 30; PIXOUT_KEEP_FAILED_DAYS, 90). */
+  keepCompletedDays?: number;
+  keepFailedDays?: number;
+  /** The per-payment maximum in centavos (PIXOUT_MAX_AMOUNT; default R$ 1,000,000.00). */
+  maxAmountCents?: number;
+}
+
+/** A producer as the settings describe it (the CLI's and the demo's; the SDK's users pass their own). */
+export function producerOptionsFor(settings: QueueSettings & { data: Pick<DataSettings, "dataKeys" | "keepCompletedDays" | "keepFailedDays">; maxAmountCents: number }): ProducerOptions {
+  return {
+    connection: settings.redisUrl,
+    queueName: settings.queueName,
+    redisPrefix: settings.redisPrefix,
+    dataKeys: settings.data.dataKeys,
+    keepCompletedDays: settings.data.keepCompletedDays,
+    keepFailedDays: settings.data.keepFailedDays,
+    maxAmountCents: settings.maxAmountCents,
+  };
 }
 
 /**
@@ -63,6 +97,15 @@ export interface ProducerOptions {
  * blip while it saves the step); the bank's retries are the worker's rules, whatever a producer sets.
  */
 export const PAYOUT_JOB_OPTIONS = { attempts: 5, backoff: { type: "exponential", delay: 5_000 } } as const;
+
+/** PAYOUT_JOB_OPTIONS with the retention of finished jobs, in days (removeOnComplete/removeOnFail ages). */
+export function payoutJobOptions(keepCompletedDays: number = DEFAULT_KEEP_COMPLETED_DAYS, keepFailedDays: number = DEFAULT_KEEP_FAILED_DAYS) {
+  return {
+    ...PAYOUT_JOB_OPTIONS,
+    removeOnComplete: { age: Math.round(keepCompletedDays * 86_400) },
+    removeOnFail: { age: Math.round(keepFailedDays * 86_400) },
+  };
+}
 
 const BULK_CHUNK = 500;
 
@@ -73,6 +116,11 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
   const ownsConnection = typeof options.connection === "string";
   const queue = new Queue(options.queueName ?? "pix-payouts", { connection: redis, prefix: bullPrefix(options.redisPrefix ?? "pixout") });
   queue.on("error", () => undefined); // surfaced by the failing call
+  const keyring = options.dataKeys ?? NO_DATA_KEYS;
+  const rules = options.maxAmountCents === undefined ? {} : { maxAmountCents: options.maxAmountCents };
+  const jobOptions = payoutJobOptions(options.keepCompletedDays, options.keepFailedDays);
+  // The producer only reads records (the worker writes them), so their lifetime does not matter here.
+  const records = createPaymentRecords(redis, options.redisPrefix ?? "pixout", options.queueName ?? "pix-payouts", DEFAULT_IDEMPOTENCY_DAYS);
 
   const prepare = (payment: Payment): Payment => ({ version: PAYMENT_DATA_VERSION, ...payment });
 
@@ -81,24 +129,37 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     const results: EnqueueResult[] = [];
     for (let i = 0; i < payments.length; i += BULK_CHUNK) {
       const chunk = payments.slice(i, i + BULK_CHUNK);
-      await queue.addBulk(
-        chunk.map((p) => ({ name: PAYOUT_JOB_NAME, data: p, opts: { ...PAYOUT_JOB_OPTIONS, jobId: jobIdFor(p.paymentId), timestamp } })),
-      );
+      // A finished payment keeps its idempotency record after its job is removed: never queued again.
+      const recorded = await records.read(chunk.map((p) => p.paymentId));
+      const fresh = chunk.filter((_, k) => recorded[k] === undefined);
+      if (fresh.length > 0) {
+        await queue.addBulk(
+          fresh.map((p) => ({ name: PAYOUT_JOB_NAME, data: sealPayment(p, keyring), opts: { ...jobOptions, jobId: jobIdFor(p.paymentId), timestamp } })),
+        );
+      }
       // BullMQ keeps the first job of an id and ignores later adds: read back which ones are ours.
       const stored = await Promise.all(chunk.map((p) => queue.getJob(jobIdFor(p.paymentId))));
       chunk.forEach((payment, k) => {
         const job = stored[k];
+        const record = recorded[k];
         const jobId = jobIdFor(payment.paymentId);
-        const same = job !== undefined && paymentFingerprint(job.data) === paymentFingerprint(payment);
-        const ours = job !== undefined && job.timestamp === timestamp && same;
+        const same = job !== undefined ? plainFingerprint(job.data, keyring) === paymentFingerprint(payment) : record !== undefined && sameAsRecorded(payment, record);
+        const ours = record === undefined && job !== undefined && job.timestamp === timestamp && same;
         results.push(
           ours
             ? { status: "accepted", paymentId: payment.paymentId, jobId }
-            : { status: "duplicate", paymentId: payment.paymentId, jobId, sameData: same },
+            : { status: "duplicate", paymentId: payment.paymentId, jobId, sameData: same, ...(record === undefined ? {} : { outcome: record.outcome }) },
         );
       });
     }
     return results;
+  }
+
+  /** Whether a payment is the one a record was written for (its digest, under the key the worker used). */
+  function sameAsRecorded(payment: Payment, record: PaymentRecord): boolean {
+    if (record.digest === undefined) return false;
+    const kid = record.digest.slice(0, record.digest.indexOf(":"));
+    return paymentDigest(payment, { keys: keyring.keys, writeKid: kid }) === record.digest;
   }
 
   async function get(paymentId: string): Promise<PaymentView | undefined> {
@@ -110,7 +171,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     get,
 
     async enqueue(input) {
-      const v = validatePayment(input);
+      const v = validatePayment(input, rules);
       if (!v.ok) throw new PaymentValidationError(v.issues);
       await ensureReady(redis, url);
       const [result] = await addAll([prepare(v.value)]);
@@ -123,7 +184,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
       const valid: { index: number; payment: Payment }[] = [];
       const seen = new Map<string, number>();
       inputs.forEach((input, index) => {
-        const v = validatePayment(input);
+        const v = validatePayment(input, rules);
         if (!v.ok) {
           results[index] = { index, status: "invalid", issues: v.issues };
           return;

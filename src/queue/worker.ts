@@ -12,7 +12,9 @@ import { startNotificationWorker, type NotificationWorker } from "../notify/deli
 import { createNotifier, type Notifier } from "../notify/notifier.js";
 import { createCallbackStore, type CallbackStore, type ReceiverHealth } from "../webhook/callback-store.js";
 import { createBudgets, type Budgets } from "./budgets.js";
+import { createSafetyLimits } from "./daily-limits.js";
 import { bullPrefix } from "./names.js";
+import { createPaymentRecords } from "./payment-record.js";
 import { paymentView, type PaymentResult } from "./payment-view.js";
 import { createPayoutProcessor } from "./processor.js";
 import { safeRedisUrl, workerConnection } from "./redis-connection.js";
@@ -154,12 +156,16 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const processor = createPayoutProcessor({
     client: bank.client,
     budgets,
+    limits: createSafetyLimits(redis, config.redisPrefix, config.worker.limits, config.inter.account),
+    maxAmountCents: config.maxAmountCents,
     logger,
     policy: lifecyclePolicy(config),
     lockDurationMs: lockDurationMs(config),
     callbacks: { store, receiver: receiverHealthCache(store, logger), pollMs: config.worker.webhookPollMs },
     notifier,
     backlog: backlogCache(counts),
+    dataProtection: { keyring: config.data.dataKeys, requireEncryption: config.data.requireEncryption },
+    records: createPaymentRecords(redis, config.redisPrefix, config.queueName, config.data.idempotencyDays),
   });
   const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
     connection: redis,
@@ -173,6 +179,10 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     // needs-reconciliation if a send may have gone out.
     stalledInterval: config.worker.stalledIntervalMs,
     maxStalledCount: 3,
+    // Retention of jobs whose producer set none (the SDK sets the same ages on each job); a finished
+    // payment's idempotency record outlives its job (src/queue/payment-record.ts).
+    removeOnComplete: { age: Math.round(config.data.keepCompletedDays * 86_400) },
+    removeOnFail: { age: Math.round(config.data.keepFailedDays * 86_400) },
     autorun: true,
   });
   worker.on("error", (err) => {

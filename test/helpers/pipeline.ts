@@ -7,7 +7,7 @@ import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { cleanupAfter } from "./cleanup.js";
 import { loadConfig, type Config, type Environment } from "../../src/config.js";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/emulator.js";
-import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer.js";
+import { createPayoutProducer, producerOptionsFor, type PayoutProducer } from "../../src/queue/producer.js";
 import { startPayoutWorker, type PayoutWorker } from "../../src/queue/worker.js";
 import { clientEnvFor } from "./bank.js";
 import { NO_LIMITS, startTestEmulator } from "./emulator.js";
@@ -51,7 +51,7 @@ export async function startPipeline(
   const { logger, lines, secrets } = captureLogs("debug");
   const worker = startPayoutWorker({ config, logger, secrets });
   if (options.worker === false) await worker.worker.pause();
-  const producer = createPayoutProducer({ connection: config.redisUrl, queueName: config.queueName, redisPrefix: config.redisPrefix });
+  const producer = createPayoutProducer(producerOptionsFor(config));
   const redis = new Redis(config.redisUrl);
   cleanupAfter(async () => {
     await producer.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { buildBrCode } from "../../src/payments/brcode.js";
 import { validatePayment } from "../../src/payments/payment.js";
 
 const valid = {
@@ -24,7 +25,7 @@ describe("payment job data", () => {
         recipient: { type: "bank", ispb: "00416968", branch: "0001", account: "1234567", accountType: "CONTA_CORRENTE", document: "12345678909", name: "Maria Silva" },
       }).ok,
     ).toBe(true);
-    expect(validatePayment({ paymentId: "inv-1003", amount: "5.00", recipient: { type: "brcode", code: "00020126580014br.gov.bcb.pix0136" } }).ok).toBe(true);
+    expect(validatePayment({ paymentId: "inv-1003", amount: "5.00", recipient: { type: "brcode", code: buildBrCode({ key: "fornecedor@example.com", name: "Loja", city: "SAO PAULO" }) } }).ok).toBe(true);
     expect(
       validatePayment({ ...valid, version: 1, scheduledFor: "2030-01-31", account: "12345678", metadata: { invoice: "1001" } }).ok,
     ).toBe(true);

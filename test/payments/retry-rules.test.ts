@@ -71,3 +71,17 @@ describe("retry rules", () => {
     expect(decideRetry(facts("failed", null), { newAttempt: true, notExecuted: false, now: NOW })).toMatchObject({ allowed: false });
   });
 });
+
+describe("retry rules: blocked by the safety limits", () => {
+  it("retries a blocked payment with the same key (nothing was sent); never with a new one", () => {
+    const blocked = { generation: 1, outcome: "blocked" as const, reason: "blocked before the bank: the daily limit…" };
+    expect(decideRetry(facts("blocked", null, blocked), { newAttempt: false, notExecuted: false, now: NOW })).toEqual({
+      allowed: true,
+      newKey: false,
+      generation: 1,
+      state: initialState(1),
+    });
+    expect(decideRetry(facts("blocked", null, blocked), { newAttempt: true, notExecuted: false, now: NOW })).toMatchObject({ allowed: false });
+    expect(decideRetry(facts("blocked", null, blocked), { newAttempt: false, notExecuted: true, now: NOW })).toMatchObject({ allowed: false });
+  });
+});

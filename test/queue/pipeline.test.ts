@@ -1,5 +1,9 @@
 // End to end: producer SDK → Redis → worker → emulator over mTLS → result on the job.
+import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
+import type { PaymentValidationError } from "../../src/queue/producer.js";
+import { createPayoutProducer } from "../../src/queue/producer.js";
+import { cleanupAfter } from "../helpers/cleanup.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 describe("payout pipeline", () => {
@@ -28,5 +32,24 @@ describe("payout pipeline", () => {
     const paid = emulator.payment(view.codigoSolicitacao ?? "");
     expect(paid).toMatchObject({ amountCents: 1050, idempotencyKey: view.idempotencyKey, status: "PAGO" });
     expect(emulator.ledger.snapshot().executions.total).toBe(1);
+  });
+});
+
+describe("the per-payment maximum (PIXOUT_MAX_AMOUNT)", () => {
+  it("is the producer's and the worker's: a larger amount written anyway never reaches the bank", async () => {
+    const { config, emulator } = await startPipeline({ env: { PIXOUT_MAX_AMOUNT: "100.00" } });
+    const producer = createPayoutProducer({ connection: config.redisUrl, queueName: config.queueName, redisPrefix: config.redisPrefix, maxAmountCents: config.maxAmountCents });
+    cleanupAfter(() => producer.close());
+    const big = { paymentId: "max-1", amount: "100.01", recipient: { type: "key" as const, key: "fornecedor@example.com" } };
+    const refused = await producer.enqueue(big).catch((e: unknown) => e);
+    expect((refused as PaymentValidationError).issues).toEqual([{ field: "amount", message: expect.stringMatching(/at most 100.00 .*PIXOUT_MAX_AMOUNT/) as unknown }]);
+    // Another language's producer writes it anyway.
+    const queue = new Queue(config.queueName, { connection: { url: config.redisUrl }, prefix: `{${config.redisPrefix}}` });
+    await queue.add("payout", big, { jobId: "payment-max-1" });
+    await queue.close();
+    const view = await producer.waitForResult("max-1", { timeoutMs: 15_000 });
+    expect(view.outcome).toBe("rejected");
+    expect(view.failedReason).toMatch(/amount: must be at most 100.00/);
+    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0).toBe(0);
   });
 });
