@@ -201,8 +201,10 @@ export const envSchema = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .default("false")
     .transform((v) => v === "true"),
-  PIXOUT_KEEP_COMPLETED_DAYS: z.coerce.number().positive().default(30),
-  PIXOUT_KEEP_FAILED_DAYS: z.coerce.number().positive().default(90),
+  // At least a day: a producer checks a payment's record, then adds its job; a job removed in between
+  // (finished and removed within moments) would let the same payment in again.
+  PIXOUT_KEEP_COMPLETED_DAYS: z.coerce.number().min(1, "must be at least 1 (day)").default(30),
+  PIXOUT_KEEP_FAILED_DAYS: z.coerce.number().min(1, "must be at least 1 (day)").default(90),
   PIXOUT_IDEMPOTENCY_DAYS: z.coerce.number().positive().default(400),
 });
 

@@ -101,11 +101,13 @@ export function decryptRecipient(stored: unknown, paymentId: string, keyring: Da
 
 /**
  * A digest of a payment's fingerprint (src/payments/same-payment.ts) that does not reveal it: an HMAC under
- * a key derived from a data key when there is one (the fingerprint holds personal data, and a plain hash of
- * it could be brute-forced), else SHA-256. Written as `<kid>:<hex>` or `sha256:<hex>`.
+ * a key derived from a data key, written `<kid>:<hex>`. Without data keys there is none: the fingerprint holds
+ * personal data (a CPF, a phone) and a hash without a secret could be brute-forced from the record, which
+ * outlives the job by a year — a re-enqueue after the job is gone is then refused without saying whether
+ * its data was the same.
  */
 export function fingerprintDigest(fingerprint: string, keyring: DataKeyring, kid: string | undefined = keyring.writeKid): string | undefined {
-  if (kid === undefined || kid === "sha256") return `sha256:${createHmac("sha256", "pixout-payment-fingerprint").update(fingerprint).digest("hex")}`;
+  if (kid === undefined) return undefined;
   const key = keyring.keys.get(kid);
   if (!key) return undefined;
   const derived = createHmac("sha256", key).update("pixout-payment-fingerprint").digest();

@@ -40,7 +40,7 @@ export function openPayoutFields(
   fields: Record<string, unknown>,
   state: unknown,
   protection: DataProtection,
-): { fields: Record<string, unknown>; problems: FieldIssue[] } {
+): { fields: Record<string, unknown>; problems: FieldIssue[]; missingKey?: boolean } {
   const recipient = fields["recipient"];
   if (!isEncryptedRecipient(recipient)) {
     const plainRefused = protection.requireEncryption && recipient !== undefined && !hasBankEvidence(state);
@@ -52,7 +52,7 @@ export function openPayoutFields(
   const opened = decryptRecipient(recipient, paymentId, protection.keyring);
   if (!opened.ok) {
     const hint = opened.why === "unknown-key" ? "; add that key to PIXOUT_DATA_KEYS, then retry the payment" : "";
-    return { fields, problems: [{ field: "recipient", message: `${opened.message}${hint}` }] };
+    return { fields, problems: [{ field: "recipient", message: `${opened.message}${hint}` }], ...(opened.why === "unknown-key" ? { missingKey: true } : {}) };
   }
   return { fields: { ...fields, recipient: opened.recipient }, problems: [] };
 }

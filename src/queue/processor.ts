@@ -28,6 +28,7 @@ import {
   type Decision,
   type ErrorFacts,
   type LifecyclePolicy,
+  type Outcome,
   type PaymentState,
 } from "../payments/lifecycle.js";
 import { fromCallbacks, spacedForCallbacks } from "../payments/callback-news.js";
@@ -123,7 +124,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   // The same per-payment maximum as the producers (PIXOUT_MAX_AMOUNT): a larger amount never reaches the bank.
   const schema = paymentSchemaWithMax(options.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS);
 
-  type Read = { kind: "ok"; payment: Payment; state: PaymentState } | { kind: "invalid"; problems: FieldIssue[]; raw: Record<string, unknown> };
+  type Read =
+    | { kind: "ok"; payment: Payment; state: PaymentState }
+    | { kind: "invalid"; problems: FieldIssue[]; raw: Record<string, unknown> }
+    /** Encrypted under a data key this worker lacks: a configuration problem, not the payment's. */
+    | { kind: "key-missing"; problems: FieldIssue[] };
 
   function readJob(job: PayoutJob): Read {
     const raw = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
@@ -131,6 +136,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const { state, audit: _audit, ...stored } = raw;
     // An encrypted recipient is decrypted here, in memory only (save() writes the stored form back).
     const opened = openPayoutFields(stored, state, protection);
+    if (opened.missingKey === true) return { kind: "key-missing", problems: opened.problems };
     const parsed = schema.safeParse(opened.fields);
     const issues = parsed.success ? [] : issuesOf(parsed.error);
     const problems = opened.problems.length > 0 ? [...opened.problems, ...issues.filter((i) => !i.field.startsWith("recipient"))] : issues;
@@ -164,7 +170,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    * The payment's long-lived idempotency record, written before its job ends: a re-enqueue after the job
    * is removed is still refused. Only for a job under its payment's own id (another id would block it).
    */
-  async function remember(job: PayoutJob, paymentId: string, outcome: PaymentState["outcome"], state: Partial<PaymentState>, digest?: string): Promise<void> {
+  async function remember(job: PayoutJob, paymentId: string, outcome: Outcome | undefined, state: Partial<PaymentState>, digest?: string): Promise<void> {
     if (!options.records || outcome === undefined || job.id !== jobIdFor(paymentId)) return;
     const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
     const generation = typeof state.generation === "number" ? state.generation : 0;
@@ -369,6 +375,9 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     if (token !== undefined && (await job.extendLock(token, lockMs)) !== 1) {
       throw new Error("this worker lost the job's lock before sending; another worker has it (nothing was sent)");
     }
+    // The record first, as `pending`: from the first send on, the paymentId stays refused to producers
+    // however this job ends — BullMQ failing it (stalled too often) and retention removing it included.
+    await remember(job, payment.paymentId, "pending", base, paymentDigest(payment, protection.keyring));
     await save(job, payment, { ...base, sendInFlight: now() });
     const call = payment.account === undefined ? undefined : { account: payment.account };
     try {
@@ -410,6 +419,13 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
 
   return async (job, token) => {
     const read = readJob(job);
+    if (read.kind === "key-missing") {
+      // Another worker may have the key, or this one will after a fix: the payment waits, unchanged, and
+      // nothing is sent — a missing key must not end (or abandon) a payment.
+      logger.error({ jobId: job.id, problem: describeIssues(read.problems) }, "cannot decrypt this payment's recipient here: it waits; add the data key to PIXOUT_DATA_KEYS");
+      await job.moveToDelayed(now() + Math.round(policy.configRetryMs * (0.9 + 0.2 * random())), token);
+      throw new DelayedError();
+    }
     if (read.kind === "invalid") return refuse(job, read.problems, read.raw);
     const { payment } = read;
     // A stored outcome is from an earlier run (a retried job): this run decides afresh.

@@ -126,7 +126,7 @@ describe("data protection in the pipeline", async () => {
     expect((await producer.waitForResult(a, { timeoutMs: 15_000 })).outcome).toBe("paid");
   });
 
-  it("refuses, with the reason and nothing sent: a plain recipient (encryption required), an unknown key id, a recipient moved from another payment", async () => {
+  it("refuses, with the reason and nothing sent: a plain recipient (encryption required), a recipient moved from another payment; a key this worker lacks makes it wait", async () => {
     const before = emulator.ledger.snapshot().executions.total;
     const [plain, unknown, moved] = [id(), id(), id()];
     // (Another key: this plain job stays in Redis as its producer wrote it, outside the scan below.)
@@ -135,12 +135,30 @@ describe("data protection in the pipeline", async () => {
     await raw.add("payout", k9, { jobId: `payment-${unknown}` });
     const other = { ...keyPayment(moved), recipient: encryptRecipient(keyPayment(moved).recipient, "someone-else", keyring) };
     await raw.add("payout", other, { jobId: `payment-${moved}` });
-    const views = await Promise.all([plain, unknown, moved].map((pid) => producer.waitForResult(pid, { timeoutMs: 15_000 })));
+    const views = await Promise.all([plain, moved].map((pid) => producer.waitForResult(pid, { timeoutMs: 15_000 })));
     for (const v of views) expect(v).toMatchObject({ outcome: "rejected", jobState: "failed" });
     expect(views[0]?.failedReason).toMatch(/^invalid payment data: recipient: must be encrypted \(PIXOUT_REQUIRE_ENCRYPTION=true\)/);
-    expect(views[1]?.failedReason).toMatch(/recipient: is encrypted with data key "k9", which is not in PIXOUT_DATA_KEYS here; add that key/);
-    expect(views[2]?.failedReason).toMatch(/recipient: could not be decrypted with data key "k2": altered, or encrypted for another paymentId/);
+    expect(views[1]?.failedReason).toMatch(/recipient: could not be decrypted with data key "k2": altered, or encrypted for another paymentId/);
+    // A key this worker does not have is a configuration problem: the payment waits, unchanged, for the fix.
+    for (let i = 0; i < 100 && (await raw.getJobState(`payment-${unknown}`)) !== "delayed"; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await raw.getJobState(`payment-${unknown}`)).toBe("delayed");
+    expect((await producer.get(unknown))?.outcome).toBe("queued");
+    expect(p.lines.join("\n")).toMatch(/cannot decrypt this payment's recipient here: it waits; add the data key/);
     expect(emulator.ledger.snapshot().executions.total).toBe(before);
+  });
+
+  it("writes the record before the first send: a payment whose job BullMQ fails (or retention removes) mid-way stays refused", async () => {
+    const a = id();
+    // The send is answered only after 1.5 s: the job is caught between its send and any outcome.
+    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: a, fault: { type: "latency", ms: 1_500 } });
+    await producer.enqueue({ ...keyPayment(a), description: a });
+    const recordKey = paymentRecordKey(p.config.redisPrefix, p.config.queueName, a);
+    for (let i = 0; i < 100 && (await p.redis.hget(recordKey, "outcome")) === null; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await p.redis.hget(recordKey, "outcome")).toBe("pending");
+    await producer.waitForResult(a, { timeoutMs: 15_000 });
+    // The job gone (as if BullMQ had failed it and retention removed it): the payment is still refused.
+    await (await raw.getJob(`payment-${a}`))?.remove();
+    expect(await producer.enqueue({ ...keyPayment(a), description: a })).toMatchObject({ status: "duplicate", sameData: true });
   });
 
   it("keeps a finished payment's idempotency record after its job is removed: a re-enqueue is a duplicate with its outcome", async () => {
