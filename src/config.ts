@@ -340,6 +340,20 @@ function certificateChoiceProblems(env: z.infer<typeof certificateFields>): Cred
 
 const notifyDestinationFields = envSchema.pick({ PIXOUT_NOTIFY_URL: true, PIXOUT_NOTIFY_SECRETS: true });
 
+/**
+ * Per-account daily limits alone leave payments without an `account` unlimited when INTER_ACCOUNT is unset
+ * (they count in a default bucket no limit names): refused, rather than a limit that silently does not apply.
+ */
+function dailyLimitProblems(input: Record<string, string>): CredentialProblem[] {
+  if (input["PIXOUT_DAILY_LIMITS"] === undefined || input["PIXOUT_DAILY_LIMIT"] !== undefined || input["INTER_ACCOUNT"] !== undefined) return [];
+  return [
+    {
+      setting: "PIXOUT_DAILY_LIMITS",
+      message: "limits named accounts only: payments without an account (and no INTER_ACCOUNT) would have no daily limit; set PIXOUT_DAILY_LIMIT too, or INTER_ACCOUNT",
+    },
+  ];
+}
+
 /** The default destination must have a secret: without one it would never be called (src/notify/notifier.ts). */
 function notifyDestinationProblems(input: Record<string, string>): CredentialProblem[] {
   const parsed = notifyDestinationFields.safeParse(input);
@@ -410,6 +424,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
   const problems: CredentialProblem[] = parsed.success ? [] : zodProblems(parsed.error);
   problems.push(...notifyDestinationProblems(input));
   problems.push(...dataProblems(input));
+  problems.push(...dailyLimitProblems(input));
   // The certificate files are checked even when other settings are wrong, so one run shows every problem.
   const files = certificateFields.parse(input);
   let credentials: ReturnType<typeof loadClientCredentials> | undefined;

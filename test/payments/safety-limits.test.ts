@@ -109,4 +109,11 @@ describe("safety limit settings in the configuration", () => {
       expect((thrown as ConfigError).problems.find((p) => p.setting === name)?.message).toMatch(message);
     }
   });
+
+  it("refuses per-account limits alone when payments without an account would have none", () => {
+    const only = { ...env, PIXOUT_DAILY_LIMITS: "12345678=100000.00" };
+    expect(() => loadConfig(only)).toThrow(/PIXOUT_DAILY_LIMITS: limits named accounts only: .*set PIXOUT_DAILY_LIMIT too, or INTER_ACCOUNT/);
+    expect(loadConfig({ ...only, INTER_ACCOUNT: "12345678" }).config.worker.limits.accountLimitsCents.get("12345678")).toBe(10_000_000);
+    expect(loadConfig({ ...only, PIXOUT_DAILY_LIMIT: "500.00" }).config.worker.limits.dailyLimitCents).toBe(50_000);
+  });
 });
