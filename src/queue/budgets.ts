@@ -3,7 +3,7 @@
 // Each budget is a GCRA schedule ("generic cell rate algorithm"): a Redis key holds the next free moment
 // (the theoretical arrival time), calls are spaced by a fixed interval (the bank's limit widened by a
 // margin), and Lua takes slots atomically with Redis' own clock — one clock for the whole fleet:
-// - reserve(): each payment of a backlog gets its own future slot and sleeps in BullMQ's delayed set until
+// - reserveAndGate(): each payment of a backlog gets its own future slot and sleeps in BullMQ's delayed set until
 //   then, so a backlog drains at exactly the budget with no thundering herd. Reservations go at most
 //   `horizon` ahead: beyond it nothing is reserved (a backlog later removed cannot leave hours of empty
 //   slots behind) and the payment asks again later.
@@ -26,12 +26,11 @@ export type BudgetName = "send" | "status" | "token";
 export type Reservation = { reserved: true; waitMs: number } | { reserved: false; waitMs: number };
 
 export interface Budgets {
-  /** The next slot within the horizon (wait 0 = now); beyond it, nothing reserved and the wait until it. */
-  reserve(name: BudgetName): Promise<Reservation>;
   /**
-   * reserve(), and when the slot is now, the gate in the same step (one Redis round trip instead of two
-   * for a call that need not wait). `gateMs`: 0 = passed, the call may go; > 0 = the gate's wait;
-   * undefined = not checked (the slot is later).
+   * The next slot within the horizon (wait 0 = now; beyond it, nothing reserved and the wait until it),
+   * and when the slot is now, the gate in the same step (one Redis round trip instead of two for a call
+   * that need not wait). `gateMs`: 0 = passed, the call may go; > 0 = the gate's wait; undefined = not
+   * checked (the slot is later).
    */
   reserveAndGate(name: BudgetName): Promise<Reservation & { gateMs?: number }>;
   /** Takes a slot only if one is free now; resolves with 0 if taken, else how long until one is. */
@@ -46,7 +45,7 @@ export interface Budgets {
   readonly horizonMs: number;
 }
 
-// KEYS: schedule, last call, penalty. ARGV: mode, interval ms, horizon ms (reserve) / penalty ms (penalize).
+// KEYS: schedule, last call, penalty. ARGV: mode, interval ms, horizon ms (take) / penalty ms (penalize).
 // The gate records the actual moment of each call: recording a slightly late call at its ideal moment
 // instead gained 0.7 % of the send rate in `npm run bench` but halved the margin that absorbs the jitter
 // between the gate and the call's arrival at the bank — and the demo, under test load, then got a 429.
@@ -72,12 +71,9 @@ if mode == 'penalize' then
 end
 local wait = tat - now
 if mode == 'try' and wait > 0 then return wait end
-if (mode == 'reserve' or mode == 'take') and wait > tonumber(ARGV[3]) then
-  if mode == 'take' then return {-wait, -1} end
-  return -wait
-end
+if mode == 'take' and wait > tonumber(ARGV[3]) then return {-wait, -1} end
 redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now + interval)
-if mode ~= 'take' then return wait end
+if mode == 'try' then return wait end
 if wait > 0 then return {wait, -1} end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 local free = math.max(last + interval, blocked)
@@ -109,16 +105,12 @@ export function createBudgets(redis: Redis, prefix: string, scope: string, setti
   const tag = createHash("sha256").update(scope).digest("hex").slice(0, 16);
   if (!("pixoutBudget" in redis)) redis.defineCommand("pixoutBudget", { numberOfKeys: 3, lua: SCHEDULE });
   const command = (redis as unknown as { pixoutBudget: ScheduleCommand }).pixoutBudget.bind(redis);
-  const call = (name: BudgetName, mode: "reserve" | "try" | "penalize" | "gate" | "take", extra = 0): Promise<number | [number, number]> => {
+  const call = (name: BudgetName, mode: "try" | "penalize" | "gate" | "take", extra = 0): Promise<number | [number, number]> => {
     const key = `${prefix}:budget:{${tag}}:${name}`;
     return command(key, `${key}:last`, `${key}:penalty`, mode, String(intervals[name]), String(Math.ceil(extra)));
   };
-  const run = async (name: BudgetName, mode: "reserve" | "try" | "penalize" | "gate", extra = 0): Promise<number> => Number(await call(name, mode, extra));
+  const run = async (name: BudgetName, mode: "try" | "penalize" | "gate", extra = 0): Promise<number> => Number(await call(name, mode, extra));
   return {
-    async reserve(name) {
-      const wait = await run(name, "reserve", horizonMs);
-      return wait < 0 ? { reserved: false, waitMs: -wait } : { reserved: true, waitMs: wait };
-    },
     async reserveAndGate(name) {
       const answer = await call(name, "take", horizonMs);
       const [wait, gate] = Array.isArray(answer) ? answer : [answer, -1];

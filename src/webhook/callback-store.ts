@@ -43,7 +43,6 @@ export interface CallbackStore {
   /** How many distinct callbacks (statuses) are stored for the payment. */
   newsCount(codigo: string): Promise<number>;
   link(codigo: string, jobId: string): Promise<void>;
-  jobFor(codigo: string): Promise<string | undefined>;
   /** Marks receiver `instance` as running for RECEIVER_TTL_MS; it calls this every few seconds. */
   receiverUp(instance: string, starting: boolean): Promise<void>;
   receiverDown(instance: string): Promise<void>;
@@ -88,9 +87,6 @@ export function createCallbackStore(redis: Redis, redisPrefix: string, queueName
     },
     async link(codigo, jobId) {
       await redis.set(linkKey(codigo), jobId, "EX", CALLBACK_TTL_SECONDS);
-    },
-    async jobFor(codigo) {
-      return (await redis.get(linkKey(codigo))) ?? undefined;
     },
     async receiverUp(instance, starting) {
       const t = await redis.time();

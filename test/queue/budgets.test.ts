@@ -29,7 +29,7 @@ describe("budgets", () => {
 
   it("gives 50 concurrent reservations 50 distinct slots, one interval apart", async () => {
     const b = fresh();
-    const waits = await Promise.all(Array.from({ length: 50 }, () => waitOf(b.reserve("send"))));
+    const waits = await Promise.all(Array.from({ length: 50 }, () => waitOf(b.reserveAndGate("send"))));
     const sorted = [...waits].sort((x, y) => x - y);
     expect(sorted[0]).toBe(0);
     // One interval apart, give or take the few ms between the 50 calls' arrival at Redis.
@@ -43,13 +43,13 @@ describe("budgets", () => {
   it("reserves no further than the horizon", async () => {
     const b = fresh(3000);
     const waits = [];
-    for (let i = 0; i < 3; i++) waits.push(await waitOf(b.reserve("send")));
+    for (let i = 0; i < 3; i++) waits.push(await waitOf(b.reserveAndGate("send")));
     expect(waits[2]).toBeGreaterThan(1990);
-    const beyond = await b.reserve("send");
+    const beyond = await b.reserveAndGate("send");
     expect(beyond.reserved).toBe(false);
     expect(beyond.waitMs).toBeGreaterThan(3000);
     // Asking beyond the horizon did not take a slot: the next free moment is unchanged.
-    expect(Math.abs((await b.reserve("send")).waitMs - beyond.waitMs)).toBeLessThan(50);
+    expect(Math.abs((await b.reserveAndGate("send")).waitMs - beyond.waitMs)).toBeLessThan(50);
   });
 
   it("the gate keeps actual calls a full interval apart", async () => {
@@ -75,7 +75,7 @@ describe("budgets", () => {
     const now = await c.reserveAndGate("status");
     expect(now).toMatchObject({ reserved: true, waitMs: 0 });
     expect(now.gateMs).toBeGreaterThan(3_000);
-    // Beyond the horizon: nothing reserved, as reserve().
+    // Beyond the horizon: nothing reserved, as for a later slot.
     const d = fresh(1_500);
     for (let i = 0; i < 2; i++) await d.reserveAndGate("send");
     expect((await d.reserveAndGate("send")).reserved).toBe(false);
@@ -91,19 +91,19 @@ describe("budgets", () => {
 
   it("a penalty (the bank's 429) holds back new reservations and slots already held", async () => {
     const b = fresh();
-    expect(await waitOf(b.reserve("status"))).toBe(0); // a slot held for now
+    expect(await waitOf(b.reserveAndGate("status"))).toBe(0); // a slot held for now
     await b.penalize("status", 30_000);
     expect(await b.gate("status")).toBeGreaterThan(29_000);
-    expect(await waitOf(b.reserve("status"))).toBeGreaterThan(29_000);
-    expect(await waitOf(b.reserve("send"))).toBe(0);
+    expect(await waitOf(b.reserveAndGate("status"))).toBeGreaterThan(29_000);
+    expect(await waitOf(b.reserveAndGate("send"))).toBe(0);
   });
 
   it("keeps the budgets of two integrations apart", async () => {
     const prefix = `pixout-test-budgets-${randomUUID()}`;
     const one = createBudgets(redis, prefix, "https://bank\nclient-a", INTER);
     const two = createBudgets(redis, prefix, "https://bank\nclient-b", INTER);
-    expect(await waitOf(one.reserve("send"))).toBe(0);
-    expect(await waitOf(two.reserve("send"))).toBe(0);
-    expect(await waitOf(one.reserve("send"))).toBeGreaterThan(900);
+    expect(await waitOf(one.reserveAndGate("send"))).toBe(0);
+    expect(await waitOf(two.reserveAndGate("send"))).toBe(0);
+    expect(await waitOf(one.reserveAndGate("send"))).toBeGreaterThan(900);
   });
 });
