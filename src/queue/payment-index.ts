@@ -1,0 +1,37 @@
+// Where the dashboard's search finds a payment by the bank's identifiers (issue #5 §1): codigoSolicitacao
+// (known once a send is answered) and endToEndId (known when the payment is final) → paymentId. One
+// string key per identifier, with a TTL longer than the job's retention (a lookup of a removed job says
+// "no job"), under the queue's hash tag (Redis Cluster: the queue's slot). No personal data: the bank's
+// identifiers and our paymentId only. Written by the worker; a failed write only makes search miss.
+import type { Redis } from "ioredis";
+import { bullPrefix } from "./names.js";
+
+export type BankIdentifier = "codigoSolicitacao" | "endToEndId";
+
+export interface PaymentIndex {
+  /** Records the identifiers known so far (undefined ones are skipped). */
+  remember(paymentId: string, ids: Partial<Record<BankIdentifier, string>>): Promise<void>;
+  /** The paymentId behind a bank identifier, if one was recorded and has not expired. */
+  find(kind: BankIdentifier, value: string): Promise<string | undefined>;
+}
+
+export function paymentIndexKey(redisPrefix: string, queueName: string, kind: BankIdentifier, value: string): string {
+  return `${bullPrefix(redisPrefix)}:find:${queueName}:${kind}:${value}`;
+}
+
+export function createPaymentIndex(redis: Redis, redisPrefix: string, queueName: string, ttlDays: number): PaymentIndex {
+  const ttlSeconds = Math.max(1, Math.round(ttlDays * 86_400));
+  return {
+    async remember(paymentId, ids) {
+      const entries = Object.entries(ids).filter((e): e is [BankIdentifier, string] => typeof e[1] === "string" && e[1] !== "");
+      if (entries.length === 0) return;
+      const m = redis.multi();
+      for (const [kind, value] of entries) m.set(paymentIndexKey(redisPrefix, queueName, kind, value), paymentId, "EX", ttlSeconds);
+      await m.exec();
+    },
+    async find(kind, value) {
+      if (value === "") return undefined;
+      return (await redis.get(paymentIndexKey(redisPrefix, queueName, kind, value))) ?? undefined;
+    },
+  };
+}
