@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config.js";
 import { registerCertsCommand } from "./commands/certs.js";
 import { registerCompletionCommand } from "./commands/completion.js";
+import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerEmulatorCommand } from "./commands/emulator.js";
@@ -39,6 +40,7 @@ Examples:
   registerEnqueueCommand(program);
   registerStatusCommand(program);
   registerRetryCommand(program);
+  registerDashboardCommand(program);
   registerDemoCommand(program);
   registerEmulatorCommand(program);
   registerCertsCommand(program);

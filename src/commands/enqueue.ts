@@ -3,7 +3,9 @@
 // with different data — so a script notices, and nothing is half-said.
 import { stat } from "node:fs/promises";
 import type { Command } from "commander";
-import { loadPaymentRules } from "../config.js";
+import { loadPaymentRules, readEnvironment } from "../config.js";
+import { withTracing } from "../ops/tracing.js";
+import { loadTracingSettings } from "../ops/tracing-settings.js";
 import type { FieldIssue } from "../payments/field-issues.js";
 import type { BulkItemResult, PayoutProducer } from "../queue/producer.js";
 import { EXIT, UserError } from "./exit-codes.js";
@@ -124,7 +126,10 @@ Examples:
         if (summary.invalid.length > 0 || summary.conflicting.length > 0) process.exitCode = EXIT.failed;
         return;
       }
-      const summary = await withProducer((producer) => enqueueFile(producer, file));
+      // With PIXOUT_TRACING=true each batch's enqueue starts a trace that its payments' steps join.
+      const summary = await withTracing(loadTracingSettings(readEnvironment()), "pixout-producer", (telemetry) =>
+        withProducer((producer) => enqueueFile(producer, file), { telemetry }),
+      );
       if (flags.json === true) {
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } else {

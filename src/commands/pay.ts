@@ -1,6 +1,8 @@
 // `pixout pay`: one payment from flags, through the queue (a worker pays it).
 import { Option, type Command } from "commander";
-import { loadPaymentRules } from "../config.js";
+import { loadPaymentRules, readEnvironment } from "../config.js";
+import { withTracing } from "../ops/tracing.js";
+import { loadTracingSettings } from "../ops/tracing-settings.js";
 import type { FieldIssue } from "../payments/field-issues.js";
 import { validatePayment } from "../payments/payment.js";
 import { PIX_KEY_TYPES } from "../payments/pix-key.js";
@@ -114,7 +116,8 @@ Examples:
       // The configured maximum (PIXOUT_MAX_AMOUNT) applies before the queue.
       const checked = validatePayment(payment, loadPaymentRules());
       if (!checked.ok) throw invalidPayment(checked.issues);
-      await withProducer(async (producer) => {
+      // With PIXOUT_TRACING=true the enqueue starts the payment's trace (the worker's steps join it).
+      await withTracing(loadTracingSettings(readEnvironment()), "pixout-producer", (telemetry) => withProducer(async (producer) => {
         let result;
         try {
           result = await producer.enqueue(payment);
@@ -143,6 +146,6 @@ Examples:
           }
           throw err;
         }
-      });
+      }, { telemetry }));
     });
 }

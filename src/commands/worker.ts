@@ -1,8 +1,12 @@
 // `pixout worker`: runs payout jobs until SIGTERM/SIGINT, then shuts down gracefully.
 import { once } from "node:events";
 import type { Command } from "commander";
-import { loadConfig } from "../config.js";
+import { loadConfig, readEnvironment } from "../config.js";
 import { createLogger, SecretRegistry } from "../logger.js";
+import { serveWorkerMetrics } from "../ops/metrics/metrics-server.js";
+import { loadWithMetricsSettings } from "../ops/metrics/settings.js";
+import { startTracing } from "../ops/tracing.js";
+import { loadTracingSettings, safeEndpoint } from "../ops/tracing-settings.js";
 import { budgetIntervals } from "../queue/budgets.js";
 import { safeRedisUrl } from "../queue/redis-connection.js";
 import { startPayoutWorker } from "../queue/worker.js";
@@ -20,16 +24,28 @@ export function registerWorkerCommand(program: Command): void {
 Settings come from the environment and ./.env (see .env.example): INTER_* for the bank, REDIS_URL and
 PIXOUT_QUEUE for the queue, PIXOUT_*_PER_MINUTE for the fleet-wide budgets (Inter's limits by default).
 Run as many workers as you like, on any machine: they share the budgets and one token through Redis.
+PIXOUT_METRICS_PORT (and PIXOUT_METRICS_HOST, default 127.0.0.1) serves this process's Prometheus
+/metrics, /healthz and /readyz.
 
 Example:
   pixout worker --concurrency 4`,
     )
     .action(async (flags: { concurrency?: number }) => {
-      const { config, warnings } = loadConfig();
+      // One message lists every wrong setting, the metrics server's (PIXOUT_METRICS_*) included.
+      const { loaded: { config, warnings }, metrics: metricsSettings } = loadWithMetricsSettings(readEnvironment(), (env) => loadConfig(env));
+      const tracingSettings = loadTracingSettings(readEnvironment());
       const secrets = new SecretRegistry();
       const logger = createLogger({ level: config.logLevel, name: "pixout-worker", secrets });
       for (const warning of warnings) logger.warn(warning);
-      const worker = startPayoutWorker({ config, logger, secrets, ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }) });
+      // Before the worker: its Worker and Queue take the telemetry at construction.
+      const tracing = await startTracing(tracingSettings, "pixout-worker", logger);
+      const worker = startPayoutWorker({
+        config,
+        logger,
+        secrets,
+        ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+        ...(tracing.telemetry === undefined ? {} : { telemetry: tracing.telemetry }),
+      });
       const intervals = budgetIntervals(config.worker.budgets);
       logger.info(
         {
@@ -39,9 +55,11 @@ Example:
           concurrency: flags.concurrency ?? config.worker.concurrency,
           spacingMs: { sends: intervals.send, statusQueries: intervals.status, tokenCalls: intervals.token },
           certificateDaysLeft: config.inter.certificate.daysLeft,
+          ...(tracingSettings.enabled ? { tracing: safeEndpoint(tracingSettings.endpoint) } : {}),
         },
         "payout worker started",
       );
+      const metricsServer = await serveWorkerMetrics(metricsSettings, worker, logger);
       const signal = await Promise.race([once(process, "SIGTERM").then(() => "SIGTERM"), once(process, "SIGINT").then(() => "SIGINT")]);
       logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs }, "shutting down: finishing the running steps (signal again to stop now)");
       const again = (): void => {
@@ -51,6 +69,10 @@ Example:
       };
       process.once("SIGTERM", again).once("SIGINT", again);
       const clean = await worker.close();
+      // Closed after the worker: /readyz says 503 ("closing") while the last steps finish.
+      await metricsServer?.close();
+      // The last steps' spans; bounded, so a collector that is down cannot hold the exit.
+      await tracing.shutdown();
       logger.info({ clean }, "payout worker stopped");
       logger.flush();
       // Sockets of a forced stop would keep the process alive: leave now.

@@ -1,10 +1,19 @@
 // One HTTP exchange with Inter over the mTLS agent. It never retries (a POST must never be replayed
 // by the transport: DESIGN.md §2.1) and turns every transport failure into an InterError; HTTP
 // statuses are returned as they are, for the caller to map.
+//
+// Each exchange is a CLIENT span `inter <operation>` (OpenTelemetry semantic conventions for HTTP
+// clients), a child of the worker step running it when tracing is on (src/ops/tracing.ts); without a
+// registered provider @opentelemetry/api hands out no-op spans. The span holds the method, the path with
+// its identifiers templated, the server and the status — never bodies, query strings or headers (the
+// token and the recipient's data are in them). No `traceparent` is sent to the bank: Inter does not
+// trace with us, and a header it does not document is a risk for no gain.
 import { performance } from "node:perf_hooks";
+import { SpanKind, SpanStatusCode, trace, type Attributes } from "@opentelemetry/api";
 import { request, type Dispatcher } from "undici";
 import type { Logger } from "../logger.js";
-import { badResponse, errorFromTransport, type InterOperation } from "./errors.js";
+import { PIXOUT_VERSION } from "../version.js";
+import { InterError, badResponse, errorFromTransport, type InterOperation } from "./errors.js";
 
 export interface InterRequest {
   operation: InterOperation;
@@ -53,43 +62,109 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, 
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Span names, `inter <operation>`, in the words of the payment's steps. */
+const SPAN_OPERATION: Record<InterOperation, string> = {
+  token: "token",
+  "send-pix": "send",
+  "get-pix": "status",
+  "webhook-put": "webhook-register",
+  "webhook-get": "webhook-read",
+  "webhook-delete": "webhook-delete",
+};
+
+/**
+ * The path as a route: no query or fragment, and identifiers as placeholders, so a span never holds a
+ * value that could identify a payment's recipient and its cardinality stays low. Our known routes
+ * get their names; in any other path a segment that is not a plain lower-case word or version is `{id}`.
+ */
+export function routeOf(path: string): string {
+  const bare = path.split(/[?#]/, 1)[0] ?? "";
+  if (/^\/banking\/v2\/pix\/[^/]+$/.test(bare)) return "/banking/v2/pix/{codigoSolicitacao}";
+  return bare
+    .split("/")
+    .map((segment) => (segment === "" || /^(v\d+|[a-z]+(-[a-z]+)*)$/.test(segment) ? segment : "{id}"))
+    .join("/");
+}
+
 export function createInterHttp(options: InterHttpOptions): InterHttp {
   const { baseUrl, dispatcher, logger, observer } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const tracer = trace.getTracer("pixout", PIXOUT_VERSION);
+  const base = new URL(baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, "");
+  const server: Attributes = {
+    "server.address": base.hostname,
+    "server.port": Number(base.port || (base.protocol === "https:" ? "443" : "80")),
+  };
+
   return {
     async exchange(req: InterRequest): Promise<InterResponse> {
-      const started = performance.now();
-      const elapsed = (): number => Math.round(performance.now() - started);
-      let answer: Dispatcher.ResponseData;
+      const attributes: Attributes = { "http.request.method": req.method, "url.path": `${basePath}${routeOf(req.path)}`, ...server };
+      // The bank key of a send is no personal data (a UUIDv5 of the paymentId and its generation): it is
+      // what Inter's support asks for and what ties the span to `pixout status` and to the bank's record.
+      const idempotencyKey = req.headers?.["x-id-idempotente"];
+      if (req.operation === "send-pix" && idempotencyKey !== undefined) attributes["pixout.idempotency_key"] = idempotencyKey;
+      const span = tracer.startSpan(`inter ${SPAN_OPERATION[req.operation]}`, { kind: SpanKind.CLIENT, attributes });
       try {
-        answer = await request(`${baseUrl}${req.path}`, {
-          method: req.method,
-          dispatcher,
-          headers: { accept: "application/json", ...req.headers },
-          ...(req.body === undefined ? {} : { body: req.body }),
-        });
-      } catch (cause) {
-        const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
-        observer?.({ operation: req.operation, errorCode: error.code, ms: elapsed() });
-        logger.debug({ operation: req.operation, errorCode: error.code, ms: elapsed() }, "inter call failed");
-        throw error;
+        const answer = await exchangeOnce(req);
+        span.setAttribute("http.response.status_code", answer.status);
+        // A 4xx is the caller's to judge (a 404 can mean "no webhook", a 401 is retried once): the span
+        // records the status; only a server error marks it failed.
+        if (answer.status >= 500) {
+          span.setAttribute("error.type", String(answer.status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        return answer;
+      } catch (err) {
+        if (err instanceof InterError) {
+          if (err.status !== undefined) span.setAttribute("http.response.status_code", err.status);
+          span.setAttribute("error.type", err.code);
+          // Whether the bank may have executed it (a send that timed out): what a reader of a trace needs to know.
+          span.setAttribute("pixout.ambiguous", err.ambiguous);
+        } else {
+          span.setAttribute("error.type", "_OTHER");
+        }
+        // The code only: messages are for the logs, under their redaction.
+        span.setStatus({ code: SpanStatusCode.ERROR, ...(err instanceof InterError ? { message: err.code } : {}) });
+        throw err;
+      } finally {
+        span.end();
       }
-      let text: string | undefined;
-      try {
-        text = await readCapped(answer.body, maxBodyBytes);
-      } catch (cause) {
-        const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
-        observer?.({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
-        throw error;
-      }
-      if (text === undefined) {
-        const error = badResponse(req.operation, `body larger than ${String(maxBodyBytes)} bytes`, undefined, answer.statusCode);
-        observer?.({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
-        throw error;
-      }
-      observer?.({ operation: req.operation, status: answer.statusCode, ms: elapsed() });
-      logger.debug({ operation: req.operation, status: answer.statusCode, ms: elapsed() }, "inter call");
-      return { status: answer.statusCode, headers: answer.headers, body: text };
     },
   };
+
+  async function exchangeOnce(req: InterRequest): Promise<InterResponse> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await request(`${baseUrl}${req.path}`, {
+        method: req.method,
+        dispatcher,
+        headers: { accept: "application/json", ...req.headers },
+        ...(req.body === undefined ? {} : { body: req.body }),
+      });
+    } catch (cause) {
+      const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
+      observer?.({ operation: req.operation, errorCode: error.code, ms: elapsed() });
+      logger.debug({ operation: req.operation, errorCode: error.code, ms: elapsed() }, "inter call failed");
+      throw error;
+    }
+    let text: string | undefined;
+    try {
+      text = await readCapped(answer.body, maxBodyBytes);
+    } catch (cause) {
+      const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
+      observer?.({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
+      throw error;
+    }
+    if (text === undefined) {
+      const error = badResponse(req.operation, `body larger than ${String(maxBodyBytes)} bytes`, undefined, answer.statusCode);
+      observer?.({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
+      throw error;
+    }
+    observer?.({ operation: req.operation, status: answer.statusCode, ms: elapsed() });
+    logger.debug({ operation: req.operation, status: answer.statusCode, ms: elapsed() }, "inter call");
+    return { status: answer.statusCode, headers: answer.headers, body: text };
+  }
 }

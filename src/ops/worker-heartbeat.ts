@@ -65,6 +65,8 @@ export function startWorkerHeartbeat(options: HeartbeatOptions): WorkerHeartbeat
   let stopped = false;
   const beat = async (): Promise<void> => {
     const at = await redisNow(redis);
+    // stop() may have removed this instance while TIME was on its way: a beat now would list it again.
+    if (stopped) return;
     const value: WorkerBeat = {
       instance,
       host,

@@ -25,9 +25,11 @@ export function createPaymentIndex(redis: Redis, redisPrefix: string, queueName:
     async remember(paymentId, ids) {
       const entries = Object.entries(ids).filter((e): e is [BankIdentifier, string] => typeof e[1] === "string" && e[1] !== "");
       if (entries.length === 0) return;
-      const m = redis.multi();
-      for (const [kind, value] of entries) m.set(paymentIndexKey(redisPrefix, queueName, kind, value), paymentId, "EX", ttlSeconds);
-      await m.exec();
+      // A pipeline, not MULTI: the keys are independent, and each write costs one SET and no more.
+      const p = redis.pipeline();
+      for (const [kind, value] of entries) p.set(paymentIndexKey(redisPrefix, queueName, kind, value), paymentId, "EX", ttlSeconds);
+      const failed = (await p.exec())?.find(([err]) => err !== null)?.[0];
+      if (failed) throw failed;
     },
     async find(kind, value) {
       if (value === "") return undefined;

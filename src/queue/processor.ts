@@ -42,6 +42,7 @@ import type { Budgets } from "./budgets.js";
 import type { SafetyLimits } from "./daily-limits.js";
 import { NO_PROTECTION, openPayoutFields, paymentDigest, storedForm, type DataProtection } from "./job-data.js";
 import { jobIdFor } from "./names.js";
+import type { BankIdentifier, PaymentIndex } from "./payment-index.js";
 import type { PaymentRecords } from "./payment-record.js";
 import type { PaymentResult } from "./payment-view.js";
 
@@ -58,6 +59,20 @@ export interface CallbackOptions {
   receiver: () => Promise<ReceiverHealth>;
   /** While a receiver runs, polls of a payment the bank is processing are at least this far apart. */
   pollMs: number;
+}
+
+/**
+ * What the processor tells the worker's metrics (src/ops/metrics/worker-metrics.ts). An interface of its
+ * own, so that this file needs no metrics library and tests can pass a recorder.
+ */
+export interface PayoutMetrics {
+  /**
+   * A step found the fleet's budget taken and waits `ms` for a later slot: a reservation of a later slot,
+   * a schedule full beyond the horizon, or the gate right before the call (a 429's penalty included).
+   */
+  onRateLimitWait(endpoint: "send" | "status", ms: number): void;
+  /** A run ended the payment with this final outcome (counted once the outcome is saved and announced). */
+  onOutcome(outcome: Outcome): void;
 }
 
 export interface ProcessorOptions {
@@ -78,6 +93,12 @@ export interface ProcessorOptions {
   /** Where a finished payment's long-lived idempotency record is written (src/queue/payment-record.ts). */
   records?: PaymentRecords;
   budgets: Budgets;
+  metrics?: PayoutMetrics;
+  /**
+   * The dashboard's search by the bank's identifiers (src/queue/payment-index.ts). Written best effort and
+   * not awaited: a failed write only makes search miss, it never fails or delays a payment's decision.
+   */
+  index?: Pick<PaymentIndex, "remember">;
   /** The fleet's safety limits (daily total per paying account, allow-list), checked right before each send. */
   limits?: SafetyLimits;
   logger: Logger;
@@ -190,6 +211,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       const generation = typeof state.generation === "number" ? state.generation : 0;
       const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
       await announce(job, { paymentId, outcome: "needs-reconciliation", generation, ...codigo, ...amount, reason: parked.reason }, raw["callbackUrl"]);
+      options.metrics?.onOutcome("needs-reconciliation");
       return {
         paymentId,
         outcome: "needs-reconciliation",
@@ -207,6 +229,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     await remember(job, paymentId, "rejected", { generation });
     logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
     await announce(job, { paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
+    options.metrics?.onOutcome("rejected");
     throw new UnrecoverableError(reason);
   }
 
@@ -222,6 +245,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    */
   async function takeSlot(name: "send" | "status", state: PaymentState): Promise<Slot> {
     const interval = budgets.intervalMs(name);
+    const waits = (ms: number): void => options.metrics?.onRateLimitWait(name, ms);
     let held = state.slot?.budget === name ? state.slot : undefined;
     if (held && now() - held.at > Math.max(interval, STALE_SLOT_MS)) held = undefined;
     // The token first: a token call must never sit between the gate and the call it spaces.
@@ -235,14 +259,18 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
         const backlog = options.backlog ? await options.backlog().catch(() => 0) : 0;
         const spread = Math.max(budgets.horizonMs / 2, backlog * interval);
         const delayMs = r.waitMs - budgets.horizonMs + random() * spread;
+        waits(delayMs);
         return { go: false, delayMs, state: { ...state, slot: undefined }, why: `${name} budget full` };
       }
       held = { budget: name, at: now() + r.waitMs };
       gate = r.gateMs;
+      if (r.waitMs > 0) waits(r.waitMs);
     }
     if (now() < held.at - SLOT_LEAD_MS) return { go: false, delayMs: held.at - SLOT_LEAD_MS - now(), state: { ...state, slot: held }, why: `${name} slot` };
     if (now() < held.at) await sleep(held.at - now());
     gate ??= await budgets.gate(name);
+    // Counted once per check that finds the gate closed; the reserved wait above was counted already.
+    if (gate > 0) waits(gate);
     if (gate > 0 && gate <= SLOT_LEAD_MS) {
       await sleep(gate + 1);
       gate = await budgets.gate(name);
@@ -308,6 +336,18 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     });
   }
 
+  /**
+   * Records bank identifiers for search: once when a send is answered with a codigoSolicitacao, and once
+   * when the payment is final (with its endToEndId when known; the codigo again, so that its TTL counts
+   * from the end, like the job's retention). One Redis round trip each, not awaited.
+   */
+  function indexIds(paymentId: string, ids: Partial<Record<BankIdentifier, string>>): void {
+    // remember() skips undefined identifiers, and makes no Redis call when none is known.
+    options.index?.remember(paymentId, ids).catch((err: unknown) => {
+      logger.warn({ paymentId, err: err instanceof Error ? err.message : String(err) }, "could not record the payment's bank identifiers for search; the dashboard finds it by paymentId only");
+    });
+  }
+
   async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, given: Decision): Promise<PaymentResult> {
     const cb = options.callbacks;
     const decision = cb && given.kind === "wait" && (await cb.receiver()).flowing ? spacedForCallbacks(given, cb.pollMs) : given;
@@ -318,6 +358,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       return wait(job, token, payment, decision.state, decision.delayMs, decision.why);
     }
     const state = decision.state;
+    indexIds(payment.paymentId, { codigoSolicitacao: state.codigoSolicitacao, endToEndId: state.endToEndId });
     await save(job, payment, state);
     await remember(job, payment.paymentId, state.outcome, state, paymentDigest(payment, protection.keyring));
     const log = { paymentId: payment.paymentId, outcome: state.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
@@ -336,6 +377,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       },
       payment.callbackUrl,
     );
+    options.metrics?.onOutcome(state.outcome);
     if (decision.kind === "fail") {
       logger.warn({ ...log, reason: state.reason }, "payout failed; nothing was paid");
       throw new UnrecoverableError(decision.state.reason);
@@ -382,6 +424,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const call = payment.account === undefined ? undefined : { account: payment.account };
     try {
       const sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
+      indexIds(payment.paymentId, { codigoSolicitacao: sent.codigoSolicitacao });
       await linkCodigo(job, sent.codigoSolicitacao);
       return afterSend(base, { ok: true, sent }, now(), random(), policy);
     } catch (err) {

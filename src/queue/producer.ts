@@ -3,7 +3,7 @@
 // paymentId, so enqueueing a payment twice is a no-op that says so (§2.2). It fails fast when Redis is
 // down rather than buffering in memory.
 import { setTimeout as sleep } from "node:timers/promises";
-import { Queue } from "bullmq";
+import { Queue, type Telemetry } from "bullmq";
 import type { Redis } from "ioredis";
 import type { DataSettings, QueueSettings } from "../config.js";
 import { describeIssues, type FieldIssue } from "../payments/field-issues.js";
@@ -77,6 +77,12 @@ export interface ProducerOptions {
   keepFailedDays?: number;
   /** The per-payment maximum in centavos (PIXOUT_MAX_AMOUNT; default R$ 1,000,000.00). */
   maxAmountCents?: number;
+  /**
+   * BullMQ telemetry, e.g. `new BullMQOtel()` from bullmq-otel with your OpenTelemetry SDK registered:
+   * each enqueue is then a PRODUCER span whose context travels with the job, so the worker's steps and
+   * bank calls join its trace (README "Tracing"). None: no spans, exactly as without it.
+   */
+  telemetry?: Telemetry;
 }
 
 /** A producer as the settings describe it (the CLI's and the demo's; the SDK's users pass their own). */
@@ -114,7 +120,11 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
   const url = typeof options.connection === "string" ? options.connection : "the given connection";
   const redis = typeof options.connection === "string" ? producerConnection(options.connection) : options.connection;
   const ownsConnection = typeof options.connection === "string";
-  const queue = new Queue(options.queueName ?? "pix-payouts", { connection: redis, prefix: bullPrefix(options.redisPrefix ?? "pixout") });
+  const queue = new Queue(options.queueName ?? "pix-payouts", {
+    connection: redis,
+    prefix: bullPrefix(options.redisPrefix ?? "pixout"),
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
+  });
   queue.on("error", () => undefined); // surfaced by the failing call
   const keyring = options.dataKeys ?? NO_DATA_KEYS;
   const rules = options.maxAmountCents === undefined ? {} : { maxAmountCents: options.maxAmountCents };

@@ -1,19 +1,23 @@
 // A payout worker process: the BullMQ Worker, the bank client and the fleet's budgets, wired from the
 // configuration. Many of these run at once, on many machines, against one Redis (DESIGN.md §6).
 import { setTimeout as sleep } from "node:timers/promises";
-import { Queue, Worker, type Job } from "bullmq";
+import { Queue, Worker, type Job, type Telemetry } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { createBank, type Bank } from "../inter/bank.js";
 import type { CallObserver } from "../inter/http.js";
 import type { Logger, SecretRegistry } from "../logger.js";
-import { DEFAULT_POLICY, type LifecyclePolicy } from "../payments/lifecycle.js";
+import { DEFAULT_POLICY, type LifecyclePolicy, type Outcome } from "../payments/lifecycle.js";
+import { combineObservers, createWorkerMetrics, type WorkerMetrics } from "../ops/metrics/worker-metrics.js";
+import { startWorkerHeartbeat, type WorkerHeartbeat } from "../ops/worker-heartbeat.js";
+import { createWorkerReadiness, type Readiness } from "../ops/worker-readiness.js";
 import { startNotificationWorker, type NotificationWorker } from "../notify/delivery-worker.js";
 import { createNotifier, type Notifier } from "../notify/notifier.js";
 import { createCallbackStore, type CallbackStore, type ReceiverHealth } from "../webhook/callback-store.js";
 import { createBudgets, type Budgets } from "./budgets.js";
 import { createSafetyLimits } from "./daily-limits.js";
 import { bullPrefix } from "./names.js";
+import { createPaymentIndex } from "./payment-index.js";
 import { createPaymentRecords } from "./payment-record.js";
 import { paymentView, type PaymentResult } from "./payment-view.js";
 import { createPayoutProcessor } from "./processor.js";
@@ -25,6 +29,12 @@ export interface PayoutWorker {
   budgets: Budgets;
   /** Delivers the signed outcome events to upstream services (src/notify/); none without PIXOUT_NOTIFY_SECRETS. */
   notifications: NotificationWorker | undefined;
+  /** This process's Prometheus metrics (src/ops/metrics/); served by `pixout worker` when PIXOUT_METRICS_PORT is set. */
+  metrics: WorkerMetrics;
+  /** This process's entry in the fleet's worker list (src/ops/worker-heartbeat.ts). */
+  heartbeat: WorkerHeartbeat;
+  /** This process's /readyz: Redis answers, the certificate has ≥ 7 days, the worker takes jobs. */
+  readiness(): Promise<Readiness>;
   /**
    * Stops taking jobs and waits up to the shutdown timeout for the running steps. Resolves false if some
    * were still running: the caller should then exit; their locks expire and another worker resumes them
@@ -40,6 +50,8 @@ export interface PayoutWorkerOptions {
   /** Overrides PIXOUT_CONCURRENCY. */
   concurrency?: number;
   observer?: CallObserver;
+  /** BullMQ telemetry (src/ops/tracing.ts): each step a span in the payment's trace. None: no tracing. */
+  telemetry?: Telemetry;
 }
 
 export function lifecyclePolicy(config: Config): LifecyclePolicy {
@@ -95,11 +107,12 @@ function receiverHealthCache(store: CallbackStore, logger: Logger): () => Promis
  * (needs-reconciliation when a send may have executed, else failed), announced like any other. Best
  * effort: this runs in the worker that saw the failure; if it dies first, the failed set still shows it.
  */
-export async function announceBullFailure(job: Job, notifier: Notifier, logger: Logger): Promise<void> {
+export async function announceBullFailure(job: Job, notifier: Notifier, logger: Logger, onOutcome?: (outcome: Outcome) => void): Promise<void> {
   try {
     if (!(await job.isFailed())) return; // BullMQ will try it again
     const view = paymentView({ id: job.id ?? "", state: "failed", data: job.data, returnvalue: undefined, failedReason: job.failedReason, timestamp: job.timestamp, finishedOn: job.finishedOn });
     if (view.outcome !== "failed" && view.outcome !== "needs-reconciliation" && view.outcome !== "rejected") return;
+    onOutcome?.(view.outcome);
     const data = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
     await notifier.notifyOutcome(
       {
@@ -138,6 +151,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     logger.warn({ err: err.message, redis: safeRedisUrl(config.redisUrl) }, "Redis connection problem; the worker waits for it");
   });
   const budgets = createBudgets(redis, config.redisPrefix, `${config.inter.baseUrl}\n${config.inter.clientId}`, config.worker.budgets);
+  const metrics = createWorkerMetrics({ certificateValidTo: config.inter.certificate.validTo });
   const bank = createBank({
     settings: config.inter,
     logger,
@@ -145,10 +159,13 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     redis,
     redisPrefix: config.redisPrefix,
     tokenBudget: () => budgets.tryTake("token"),
-    ...(options.observer ? { observer: options.observer } : {}),
+    observer: combineObservers(metrics.observer, options.observer),
   });
   const store = createCallbackStore(redis, config.redisPrefix, config.queueName);
-  const counts = new Queue(config.queueName, { connection: redis, prefix: bullPrefix(config.redisPrefix) });
+  const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry };
+  const counts = new Queue(config.queueName, { connection: redis, prefix: bullPrefix(config.redisPrefix), ...telemetry });
+  // Already logged by the connection's handler above; without a listener BullMQ prints each one to stderr.
+  counts.on("error", () => undefined);
   const notifySettings = { connection: redis, redisPrefix: config.redisPrefix, queueName: config.queueName, settings: config.notify, logger, secrets };
   const notifier = createNotifier(notifySettings);
   // Without a secret no event can be queued (the notifier refuses unsigned destinations): no delivery worker.
@@ -166,10 +183,14 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     backlog: backlogCache(counts),
     dataProtection: { keyring: config.data.dataKeys, requireEncryption: config.data.requireEncryption },
     records: createPaymentRecords(redis, config.redisPrefix, config.queueName, config.data.idempotencyDays),
+    metrics,
+    // Outlives the job it points at: a job is removed this long after it ends.
+    index: createPaymentIndex(redis, config.redisPrefix, config.queueName, Math.max(config.data.keepCompletedDays, config.data.keepFailedDays)),
   });
   const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
     connection: redis,
     prefix: bullPrefix(config.redisPrefix),
+    ...telemetry,
     concurrency: options.concurrency ?? config.worker.concurrency,
     lockDuration: lockDurationMs(config),
     // Stalled jobs (a worker died or lost its lock mid-step) are found within lockDuration plus up to two
@@ -196,10 +217,37 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     // often, a Redis failure that used up the job's attempts, a lost lock) and announces them too.
     if (err.name === "UnrecoverableError" || !job) return;
     logger.error({ jobId: job.id, err: err.message }, "payout job failed in the worker");
-    void announceBullFailure(job, notifier, logger);
+    void announceBullFailure(job, notifier, logger, (outcome) => {
+      metrics.onOutcome(outcome);
+    });
   });
   worker.on("lockRenewalFailed", (jobIds) => {
     logger.error({ jobIds }, "could not renew payout job locks; another worker may pick them up (same bank key, no double payment)");
+  });
+  let beatWarnedAt = 0;
+  const heartbeat = startWorkerHeartbeat({
+    redis,
+    redisPrefix: config.redisPrefix,
+    queueName: config.queueName,
+    concurrency: options.concurrency ?? config.worker.concurrency,
+    certificateValidTo: config.inter.certificate.validTo,
+    onError(err) {
+      // Every 10 s while Redis is away: once a minute is enough to say so.
+      if (Date.now() - beatWarnedAt < 60_000) return;
+      beatWarnedAt = Date.now();
+      logger.warn({ err: err.message }, "could not write this worker's heartbeat; the dashboard may count it as gone until Redis answers");
+    },
+  });
+  let closing = false;
+  const readiness = createWorkerReadiness({
+    redis,
+    certificateValidTo: config.inter.certificate.validTo,
+    worker: () =>
+      closing
+        ? { running: false, detail: "closing: takes no new jobs" }
+        : worker.isRunning()
+          ? { running: true, detail: "taking jobs" }
+          : { running: false, detail: "the BullMQ worker is not running" },
   });
 
   return {
@@ -207,16 +255,26 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     bank,
     budgets,
     notifications,
+    metrics,
+    heartbeat,
+    readiness,
     async close() {
+      closing = true;
+      // A closing worker takes no new jobs: it leaves the fleet's list at once. Its entry would expire by
+      // itself, so the removal is not waited for long (Redis may be what is failing).
+      const unlisted = heartbeat.stop().catch(() => undefined);
       // BullMQ's close() cannot be hurried once started (a later close(true) returns the same promise):
       // the time limit is ours.
       const graceful = Promise.all([worker.close(), notifications?.close()]);
-      const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs).then(() => false)]);
+      // The time limits are unref'd: they bound a wait, they must not keep a process whose work is done alive.
+      const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs, false, { ref: false })]);
       if (!done) {
         logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "steps still running at shutdown; leaving them to be resumed by another worker");
+        await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
         redis.disconnect();
         return false;
       }
+      await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
       await notifier.close();
       await counts.close();
       await bank.close();

@@ -1,0 +1,265 @@
+// The dashboard's Express app (issue #5 §1): health probes without login; everything else behind HTTP
+// Basic (or, with --no-auth on loopback, everyone an operator); CSRF checks on every state-changing
+// request; the read-only queue board; the payment search page and its JSON; audited retries through
+// retryPayment (src/queue/retry.ts), the same safe path as `pixout retry`; /metrics.
+import type { Queue } from "bullmq";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Redis } from "ioredis";
+import type { Registry } from "prom-client";
+import { z } from "zod";
+import type { Logger } from "../../logger.js";
+import { PAYMENT_ID } from "../../payments/payment.js";
+import { retryPayment, type RetryResult } from "../../queue/retry.js";
+import { fleetReadiness } from "../fleet-health.js";
+import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
+import { createAuthenticator, type Principal } from "./auth.js";
+import { csrfProblem, csrfToken, SAFE_METHODS } from "./csrf.js";
+import { createPaymentSearch } from "./payment-search.js";
+import { renderErrorPage, renderPaymentsPage, type QueueCounts } from "./payments-page.js";
+import { createQueueBoard, QUEUE_BOARD_PATH, READ_ONLY_MESSAGE } from "./queue-board.js";
+import { NO_AUTH_ACTOR, type DashboardSettings } from "./settings.js";
+
+export interface DashboardDeps {
+  settings: DashboardSettings;
+  logger: Logger;
+  /** For retries (lock, audit stream), the payment index and readiness. */
+  redis: Redis;
+  /** The payout queue. */
+  queue: Queue;
+  /** Every queue the board shows (the payout queue and its notifications queue). */
+  boardQueues: readonly Queue[];
+  /** What /metrics serves. */
+  metrics: Registry;
+}
+
+const OUR_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+// bull-board's page sets inline styles (its loading placeholder) and a data: favicon; its scripts are
+// still 'self' only.
+const BOARD_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
+
+const REDIS_DOWN = "Redis does not answer; try again when it is back (see /readyz)";
+
+const retryBody = z.strictObject({
+  reason: z.string({ error: "is required (it is audited)" }).trim().min(1, "is required (it is audited)").max(500, "must have at most 500 characters"),
+  newAttempt: z.boolean({ error: "must be true or false" }).optional(),
+  notExecuted: z.boolean({ error: "must be true or false" }).optional(),
+});
+
+function principalOf(res: Response): Principal {
+  return res.locals["principal"] as Principal;
+}
+
+/** A refusal by the retry rules (it names the payment's outcome) is 422; a conflict with another change is 409. */
+function retryHttpStatus(result: RetryResult): number {
+  switch (result.status) {
+    case "retried":
+    case "would-retry":
+      return 200;
+    case "not-found":
+      return 404;
+    case "refused":
+      return result.previousOutcome === undefined ? 409 : 422;
+  }
+}
+
+export async function queueCounts(queue: Queue): Promise<QueueCounts> {
+  const c = await queue.getJobCounts("waiting", "prioritized", "active", "delayed", "completed", "failed");
+  return {
+    waiting: (c["waiting"] ?? 0) + (c["prioritized"] ?? 0),
+    active: c["active"] ?? 0,
+    delayed: c["delayed"] ?? 0,
+    completed: c["completed"] ?? 0,
+    failed: c["failed"] ?? 0,
+  };
+}
+
+export function createDashboardApp(deps: DashboardDeps): express.Express {
+  const { settings, logger, redis, queue } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  const authenticator = createAuthenticator(settings.users);
+  const search = createPaymentSearch({ queue, redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName });
+  const redisDown = (): boolean => redis.status !== "ready";
+
+  app.use((req, res, next) => {
+    res.set({
+      "Content-Security-Policy": req.path.startsWith(QUEUE_BOARD_PATH) ? BOARD_CSP : OUR_CSP,
+      "X-Frame-Options": "DENY",
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cache-Control": "no-store",
+    });
+    next();
+  });
+
+  // Probes: no login (orchestrators and load balancers call them); they reveal no payment.
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  // Browsers ask for it on every page; no icon, and no 404 in their console.
+  app.get("/favicon.ico", (_req, res) => {
+    res.status(204).end();
+  });
+  app.get("/readyz", async (_req, res) => {
+    const readiness = await fleetReadiness({ redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName });
+    res.status(readiness.ready ? 200 : 503).json(readiness);
+  });
+
+  app.use(async (req, res, next) => {
+    if (settings.noAuth) {
+      res.locals["principal"] = { user: NO_AUTH_ACTOR, role: "operator" } satisfies Principal;
+      next();
+      return;
+    }
+    const result = await authenticator.authenticate(req.get("authorization"));
+    if (result.ok) {
+      res.locals["principal"] = result.principal;
+      next();
+      return;
+    }
+    // The same answer whether the user exists or not; the log names the user tried, never the password.
+    if (result.user !== undefined) logger.warn({ user: result.user.slice(0, 64), ip: req.socket.remoteAddress, path: req.path }, "dashboard login failed");
+    res.set("WWW-Authenticate", 'Basic realm="pixout dashboard", charset="UTF-8"').status(401).json({ error: "log in with your dashboard user name and password" });
+  });
+
+  // The queue board: GET and HEAD only, whoever asks (defence in depth: its queues are read-only too).
+  app.use(QUEUE_BOARD_PATH, (req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD") {
+      next();
+      return;
+    }
+    logger.warn({ user: principalOf(res).user, method: req.method, path: req.originalUrl }, "refused a write to the queue board");
+    res.status(403).json({ error: READ_ONLY_MESSAGE });
+  });
+  // While Redis is away BullMQ waits for it without a deadline: answer at once instead of hanging.
+  app.use(["/api/queues", "/api/payments", `${QUEUE_BOARD_PATH}/api`, "/metrics"], (_req, res, next) => {
+    if (!redisDown()) {
+      next();
+      return;
+    }
+    res.status(503).json({ error: REDIS_DOWN });
+  });
+  app.use(QUEUE_BOARD_PATH, createQueueBoard(deps.boardQueues));
+
+  app.use((req, res, next) => {
+    if (SAFE_METHODS.includes(req.method)) {
+      next();
+      return;
+    }
+    const problem = csrfProblem(
+      {
+        method: req.method,
+        user: principalOf(res).user,
+        headers: { token: req.get("x-csrf-token"), origin: req.get("origin"), secFetchSite: req.get("sec-fetch-site"), contentType: req.get("content-type") },
+        ownOrigin: `${req.protocol}://${req.get("host") ?? ""}`,
+      },
+      settings.csrfSecret,
+      settings.origin,
+    );
+    if (problem !== undefined) {
+      logger.warn({ user: principalOf(res).user, method: req.method, path: req.path, problem }, "refused a request that failed the CSRF checks");
+      res.status(403).json({ error: problem });
+      return;
+    }
+    next();
+  });
+
+  app.get("/assets/dashboard.js", (_req, res) => {
+    res.type("text/javascript; charset=utf-8").set("Cache-Control", "private, max-age=300").send(DASHBOARD_JS);
+  });
+  app.get("/assets/dashboard.css", (_req, res) => {
+    res.type("text/css; charset=utf-8").set("Cache-Control", "private, max-age=300").send(DASHBOARD_CSS);
+  });
+
+  app.get("/", (_req, res) => {
+    res.redirect(303, "/payments");
+  });
+
+  app.get("/payments", async (req, res) => {
+    const principal = principalOf(res);
+    const query = typeof req.query["q"] === "string" ? req.query["q"] : "";
+    if (redisDown()) {
+      res.status(503).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts: undefined, query, result: { found: false, error: REDIS_DOWN } }));
+      return;
+    }
+    const [counts, result] = await Promise.all([queueCounts(queue), query.trim() === "" ? Promise.resolve(undefined) : search.search(query)]);
+    res.status(result && !result.found ? 404 : 200).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts, query, result }));
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  });
+
+  app.get("/api/session", (_req, res) => {
+    const { user, role } = principalOf(res);
+    res.json({ user, role, csrfToken: csrfToken(settings.csrfSecret, user) });
+  });
+
+  app.get("/api/queues/counts", async (_req, res) => {
+    res.json({ queue: settings.queueName, counts: await queueCounts(queue) });
+  });
+
+  app.get("/api/payments/search", async (req, res) => {
+    const query = typeof req.query["q"] === "string" ? req.query["q"] : "";
+    const result = await search.search(query);
+    if (!result.found) {
+      res.status(query.trim() === "" ? 400 : 404).json({ error: result.error });
+      return;
+    }
+    res.json({ matchedBy: result.matchedBy, payment: result.payment });
+  });
+
+  app.post("/api/payments/:paymentId/retry", express.json({ limit: "16kb" }), async (req, res) => {
+    const principal = principalOf(res);
+    const paymentId = req.params["paymentId"];
+    if (principal.role !== "operator") {
+      res.status(403).json({ error: "viewers cannot retry payments; ask an operator" });
+      return;
+    }
+    if (!PAYMENT_ID.test(paymentId)) {
+      res.status(400).json({ error: "not a paymentId: 1-64 characters of letters, digits, '.', '_' or '-'" });
+      return;
+    }
+    const body = retryBody.safeParse(req.body);
+    if (!body.success) {
+      const problems = body.error.issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.code === "unrecognized_keys" ? `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message}`);
+      res.status(400).json({ error: `the retry request is invalid: ${problems.join("; ")}`, problems });
+      return;
+    }
+    const { reason, newAttempt, notExecuted } = body.data;
+    const result = await retryPayment(queue, redis, settings.redisPrefix, paymentId, {
+      actor: principal.user,
+      reason,
+      newAttempt: newAttempt === true,
+      notExecuted: notExecuted === true,
+    });
+    logger.info({ actor: principal.user, paymentId, status: result.status, newAttempt: newAttempt === true, notExecuted: notExecuted === true }, "dashboard retry");
+    res.status(retryHttpStatus(result)).json(result);
+  });
+
+  app.use((req, res) => {
+    if (req.accepts(["html", "json"]) === "html") {
+      res.status(404).type("html").send(renderErrorPage(principalOf(res), "Not found", `Nothing at ${req.path}.`));
+      return;
+    }
+    res.status(404).json({ error: `nothing at ${req.method} ${req.path}` });
+  });
+
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const status = typeof (err as { status?: unknown }).status === "number" ? (err as { status: number }).status : undefined;
+    if (status !== undefined && status >= 400 && status < 500) {
+      res.status(status).json({ error: status === 413 ? "the request body is too large" : "the request body is not valid JSON" });
+      return;
+    }
+    const unavailable = redisDown();
+    logger.error({ err: err instanceof Error ? err.message : String(err), method: req.method, path: req.path }, "dashboard request failed");
+    res.status(unavailable ? 503 : 500).json({ error: unavailable ? REDIS_DOWN : "internal error (logged by the dashboard)" });
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+// CSRF protection of the dashboard's state-changing requests (issue #5 §1).
+//
+// Why it is needed with HTTP Basic: once a user has logged in, the browser attaches the Basic credentials
+// to every request to the dashboard's origin — including requests that another site's page makes (a form
+// posted cross-site, a fetch with no-cors). Authentication alone would let any web page an operator visits
+// retry payments in their name. So a request that changes anything must also prove it comes from our own
+// page: (a) an x-csrf-token header only our page can know (HMAC of the user under the dashboard's secret,
+// from GET /api/session, which another site cannot read: same-origin policy), (b) an Origin, when the
+// browser sends one, that is ours, (c) Sec-Fetch-Site not cross-site, (d) a JSON content type, which no
+// HTML form can send and which makes a cross-site fetch need a CORS preflight we never grant.
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/** Methods that change nothing (RFC 9110 safe methods): not checked. */
+export const SAFE_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS"];
+
+export function csrfToken(secret: Buffer, user: string): string {
+  return createHmac("sha256", secret).update(`pixout-dashboard-csrf\0${user}`).digest("base64url");
+}
+
+export interface CsrfRequest {
+  method: string;
+  user: string;
+  headers: { token?: string; origin?: string; secFetchSite?: string; contentType?: string };
+  /** The origin the request was made to (scheme://host[:port] as this server sees it). */
+  ownOrigin: string;
+}
+
+/** Why the request is refused, or undefined when it may proceed. */
+export function csrfProblem(request: CsrfRequest, secret: Buffer, publicOrigin: string | undefined): string | undefined {
+  if (SAFE_METHODS.includes(request.method.toUpperCase())) return undefined;
+  const { token, origin, secFetchSite, contentType } = request.headers;
+  const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") return "a state-changing request must be sent as Content-Type: application/json";
+  if (secFetchSite?.toLowerCase() === "cross-site") return "cross-site request refused (Sec-Fetch-Site: cross-site)";
+  if (origin !== undefined) {
+    const allowed = [request.ownOrigin, ...(publicOrigin === undefined ? [] : [publicOrigin])];
+    if (!allowed.includes(origin)) {
+      return `request from another origin refused (Origin ${origin}); behind a proxy, set PIXOUT_DASHBOARD_ORIGIN to the address browsers use`;
+    }
+  }
+  if (token === undefined || token === "") return "missing x-csrf-token header: take csrfToken from GET /api/session";
+  const expected = Buffer.from(csrfToken(secret, request.user));
+  const given = Buffer.from(token);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "wrong x-csrf-token: take csrfToken from GET /api/session";
+  return undefined;
+}

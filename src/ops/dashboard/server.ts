@@ -1,0 +1,115 @@
+// Starts the dashboard (issue #5 §1): its Redis connection and queues, the metrics registry, the HTTP server.
+// Redis may be away at start: the dashboard still starts (/healthz answers, /readyz says 503 and why) and
+// serves pages once Redis is back — an orchestrator should not restart-loop it over a Redis outage.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import type { Logger } from "../../logger.js";
+import { bullPrefix, notificationQueueName } from "../../queue/names.js";
+import { ensureReady, RedisUnavailableError, safeRedisUrl } from "../../queue/redis-connection.js";
+import { createFleetMetrics } from "../fleet-metrics.js";
+import { createDashboardApp } from "./app.js";
+import type { DashboardSettings } from "./settings.js";
+
+export interface RunningDashboard {
+  /** Where it listens, e.g. http://127.0.0.1:3000. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Pages and API calls fail within seconds while Redis is away (no offline queue), instead of hanging. */
+function dashboardConnection(url: string): Redis {
+  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5_000, connectionName: "pixout-dashboard" });
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export async function startDashboard(settings: DashboardSettings, logger: Logger): Promise<RunningDashboard> {
+  const redis = dashboardConnection(settings.redisUrl);
+  let redisAway = false;
+  let closing = false;
+  const away = (why: string): void => {
+    if (redisAway || closing) return; // once per outage, not once per reconnection attempt
+    redisAway = true;
+    logger.warn({ err: why, redis: safeRedisUrl(settings.redisUrl) }, "Redis connection problem; pages answer 503 until it is back");
+  };
+  redis.on("error", (err: Error) => {
+    away(err.message);
+  });
+  redis.on("close", () => {
+    away("connection closed");
+  });
+  redis.on("ready", () => {
+    if (!redisAway) return;
+    redisAway = false;
+    logger.info({ redis: safeRedisUrl(settings.redisUrl) }, "Redis is back");
+  });
+  const prefix = bullPrefix(settings.redisPrefix);
+  const queue = new Queue(settings.queueName, { connection: redis, prefix });
+  const notifications = new Queue(notificationQueueName(settings.queueName), { connection: redis, prefix });
+  for (const q of [queue, notifications]) q.on("error", () => undefined); // reported by the connection's handler
+  const closeRedis = async (): Promise<void> => {
+    closing = true;
+    await Promise.all([queue.close(), notifications.close()]).catch(() => undefined);
+    await redis.quit().catch(() => {
+      redis.disconnect();
+    });
+  };
+
+  try {
+    await ensureReady(redis, settings.redisUrl);
+  } catch (err) {
+    if (!(err instanceof RedisUnavailableError)) throw err;
+    logger.warn({ redis: safeRedisUrl(settings.redisUrl) }, `${err.message}; the dashboard starts anyway and /readyz answers 503 until Redis is back`);
+  }
+
+  const fleet = createFleetMetrics({ redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, queues: [queue, notifications] });
+  const own = new Registry();
+  collectDefaultMetrics({ register: own });
+  const metrics = Registry.merge([fleet, own]);
+
+  const app = createDashboardApp({ settings, logger, redis, queue, boardQueues: [queue, notifications], metrics });
+  const server = createServer(app);
+  let address: AddressInfo;
+  try {
+    address = await listen(server, settings.host, settings.port);
+  } catch (err) {
+    await closeRedis();
+    throw err;
+  }
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${String(address.port)}`;
+
+  if (settings.noAuth) logger.warn({ url }, "dashboard WITHOUT authentication (--no-auth, loopback only): everyone is an operator, audited as \"local (no auth)\"");
+  if (!settings.sharedSecret) logger.info("PIXOUT_DASHBOARD_SECRET is unset: CSRF tokens are signed with a random key of this process; several dashboard replicas behind one address need the same secret");
+  logger.info({ url, queue: settings.queueName, users: settings.users.length, redis: safeRedisUrl(settings.redisUrl) }, "dashboard listening");
+
+  return {
+    url,
+    async close() {
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      server.closeIdleConnections();
+      // Browsers keep connections open between bull-board's polls: give requests in flight a moment.
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+      }, 2_000);
+      await closed;
+      clearTimeout(timer);
+      await closeRedis();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// The real dashboard driven in headless Chromium (Debian's `chromium`, installed by .ci/run; playwright-core
+// with executablePath — no browser download): a viewer sees the queue and finds a payment but cannot retry;
+// an operator retries a failed payment and sees it paid. Screenshots go to test-output/dashboard/.
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard, type TestUser } from "../helpers/dashboard.js";
+import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
+
+// eslint-disable-next-line no-restricted-properties -- where the browser is, as CI installs it
+const CHROMIUM = process.env["PIXOUT_CHROMIUM"] ?? "/usr/bin/chromium";
+const OUTPUT = "test-output/dashboard";
+const payment = (paymentId: string, amount: string) => ({ paymentId, amount, recipient: { type: "key", key: "fornecedor.browser@example.com" } });
+
+describe("dashboard in a browser", () => {
+  let browser: Browser;
+  let p: TestPipeline;
+  let dashboard: TestDashboard;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set PIXOUT_CHROMIUM`);
+    }
+    mkdirSync(OUTPUT, { recursive: true });
+    // The flags keep Chromium off the network (this machine has none) and out of a sandbox it cannot make as root.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  async function login(user: TestUser): Promise<Page> {
+    const context = await browser.newContext({ httpCredentials: { username: user.name, password: user.password }, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.on("pageerror", (err) => {
+      throw err;
+    });
+    return page;
+  }
+
+  async function search(page: Page, query: string): Promise<void> {
+    await page.goto(`${dashboard.url}/payments`);
+    await page.getByTestId("search-input").fill(query);
+    await page.getByTestId("search-submit").click();
+    await page.getByTestId("payment").waitFor();
+  }
+
+  it("a viewer sees the queue and a payment but cannot retry; an operator retries a failed payment and sees it paid", async () => {
+    p = await startPipeline({ emulator: { balanceCents: 100_000 } });
+    dashboard = await startTestDashboard(p.env);
+    await p.producer.enqueue(payment("web-paid", "10.50"));
+    await p.producer.enqueue(payment("web-broke", "2000.00"));
+    expect((await p.producer.waitForResult("web-paid", { timeoutMs: 15_000 })).outcome).toBe("paid");
+    const failed = await p.producer.waitForResult("web-broke", { timeoutMs: 15_000 });
+    expect(failed).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO" });
+
+    // The viewer.
+    const viewer = await login(VIEWER);
+    await viewer.goto(`${dashboard.url}/`);
+    expect(new URL(viewer.url()).pathname).toBe("/payments");
+    await expect.poll(async () => viewer.getByTestId("count-completed").textContent()).toBe("1");
+    expect(await viewer.getByTestId("count-failed").textContent()).toBe("1");
+    expect(await viewer.getByTestId("session").getAttribute("data-role")).toBe("viewer");
+    await search(viewer, "web-paid");
+    expect(await viewer.getByTestId("payment").getAttribute("data-outcome")).toBe("paid");
+    expect(await viewer.getByTestId("payment-recipient").textContent()).not.toContain("fornecedor.browser");
+    await search(viewer, "web-broke");
+    expect(await viewer.getByTestId("payment").getAttribute("data-outcome")).toBe("failed");
+    expect(await viewer.getByTestId("retry-form").count()).toBe(0);
+    await viewer.getByTestId("retry-unavailable").waitFor();
+    // Even with the page's own CSRF token, the server refuses a viewer's retry.
+    const refused = await viewer.evaluate(async () => {
+      const session = (await (await fetch("/api/session")).json()) as { csrfToken: string };
+      const answer = await fetch("/api/payments/web-broke/retry", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": session.csrfToken },
+        body: JSON.stringify({ reason: "viewer tries", newAttempt: true }),
+      });
+      return { status: answer.status, body: (await answer.json()) as { error?: string } };
+    });
+    expect(refused).toEqual({ status: 403, body: { error: "viewers cannot retry payments; ask an operator" } });
+    await viewer.screenshot({ path: `${OUTPUT}/viewer-failed-payment.png`, fullPage: true });
+    // The queue board renders for the viewer too: the finished payment's job, its recipient masked, and
+    // no button that changes anything (read-only for everyone: retries go through the audited page).
+    await viewer.goto(`${dashboard.url}/queues/queue/${p.config.queueName}?status=completed`);
+    await viewer.getByText("payment-web-paid").first().waitFor();
+    expect(await viewer.content()).not.toContain("fornecedor.browser");
+    expect(await viewer.getByRole("button", { name: /retry|clean|remove|delete|promote|pause|add job/i }).count()).toBe(0);
+    await viewer.screenshot({ path: `${OUTPUT}/viewer-queues.png`, fullPage: true });
+
+    // The operator: the balance is topped up, then a new attempt from the page.
+    p.emulator.setBalance(1_000_000);
+    const operator = await login(OPERATOR);
+    await search(operator, "web-broke");
+    await operator.getByTestId("retry-reason").fill("balance topped up (browser test)");
+    await operator.getByTestId("retry-new-attempt").check();
+    await operator.getByTestId("retry-submit").click();
+    await expect.poll(async () => operator.getByTestId("retry-result").getAttribute("data-status")).toBe("retried");
+    expect((await p.producer.waitForResult("web-broke", { timeoutMs: 15_000 })).outcome).toBe("paid");
+    await operator.getByTestId("refresh").click();
+    await operator.getByTestId("payment").waitFor();
+    expect(await operator.getByTestId("payment").getAttribute("data-outcome")).toBe("paid");
+    const audit = await operator.getByTestId("audit").textContent();
+    expect(audit).toContain(OPERATOR.name);
+    expect(audit).toContain("balance topped up (browser test)");
+    await operator.screenshot({ path: `${OUTPUT}/operator-retried-payment.png`, fullPage: true });
+
+    // The bank executed each key once: the failed attempt's and the retry's.
+    const byKey = p.emulator.ledger.snapshot().executions.byIdempotencyKey;
+    const paid = await p.producer.get("web-broke");
+    expect(paid?.idempotencyKey).not.toBe(failed.idempotencyKey);
+    expect(byKey[paid?.idempotencyKey ?? ""]).toBe(1);
+  });
+});
