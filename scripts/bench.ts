@@ -2,12 +2,13 @@
 //
 //   npm run bench -- [--scale 10] [--payments 200] [--capacity-payments 3000] [--naive-payments 300]
 //                    [--concurrency 16] [--queued 100000] [--memory-seconds 30] [--phases limits,capacity,memory]
-//                    [--json] [--cpu-prof]
+//                    [--json] [--cpu-prof]        (phases: limits, capacity, memory, dashboard)
 //
 // (a) limits: Inter's limits × scale in an emulator process; a backlog drained by 1 and 4 `pixout worker`
 //     processes, Inter's webhook on and off. (b) capacity: limits lifted, instant settlement; our worker vs a
 //     raw undici loop vs a naive per-payment client. (c) costs: CPU, Redis commands, TLS handshakes and Redis
-//     memory per payment (from run b), and worker RSS with a large backlog queued.
+//     memory per payment (from run b), and worker RSS with a large backlog queued. (d) dashboard: answer
+//     times of `pixout dashboard` and its RSS with the same backlog queued.
 // Everything runs on loopback against a private redis-server (so that Redis' counters are ours alone),
 // with dev certificates made in a temporary directory; nothing is left behind. `--cpu-prof` writes each
 // worker process's V8 CPU profile to bench-output/.
@@ -19,6 +20,7 @@ import { startRedisServer } from "../src/demo/redis-server.js";
 import { writeDevCertificates } from "../src/tls/dev-certs.js";
 import { capacity, type CapacityResult } from "./bench/capacity.js";
 import { limitsRun, type LimitsRun } from "./bench/limits.js";
+import { dashboardPhase, type DashboardResult } from "./bench/dashboard.js";
 import { workerMemory, type MemoryResult } from "./bench/memory.js";
 import { profiling } from "./bench/support.js";
 
@@ -31,7 +33,7 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "16" },
     queued: { type: "string", default: "100000" },
     "memory-seconds": { type: "string", default: "30" },
-    phases: { type: "string", default: "limits,capacity,memory" },
+    phases: { type: "string", default: "limits,capacity,memory,dashboard" },
     json: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
   },
@@ -54,7 +56,7 @@ if (args["cpu-prof"]) {
 const machine = { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
 const certDir = mkdtempSync(join(tmpdir(), "pixout-bench-"));
 const redis = await startRedisServer(["--save", "", "--appendonly", "no"]);
-const report: { machine: typeof machine; limits?: LimitsRun[]; capacity?: CapacityResult; memory?: MemoryResult } = { machine };
+const report: { machine: typeof machine; limits?: LimitsRun[]; capacity?: CapacityResult; memory?: MemoryResult; dashboard?: DashboardResult } = { machine };
 try {
   await writeDevCertificates(certDir);
   say(`pixout bench on ${String(machine.cpus)} cores (${machine.cpu}), ${String(machine.memoryGb)} GiB, Node ${machine.node}`);
@@ -86,6 +88,12 @@ try {
     const m = await workerMemory({ certDir, redisUrl: redis.url, queued: num("queued"), seconds: num("memory-seconds") });
     report.memory = m;
     say(`worker RSS with ${String(m.queued)} payments queued: max ${fixed(m.workerRssMb.max, 0)} MB over ${String(m.sampledSeconds)} s (enqueued in ${fixed(m.enqueueSeconds, 1)} s)`);
+  }
+  if (phases.has("dashboard")) {
+    const d = await dashboardPhase({ redisUrl: redis.url, queued: num("queued") });
+    report.dashboard = d;
+    say(`\n(d) pixout dashboard with ${String(d.queued)} payments queued (sequential requests; ms p50/p95), RSS ${fixed(d.dashboardRssMb, 0)} MB`);
+    for (const r of d.routes) say(`${r.route.padEnd(40)} ${`${fixed(r.p50, 1)}/${fixed(r.p95, 1)}`.padStart(14)}  (${String(r.requests)} requests)`);
   }
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 } finally {
