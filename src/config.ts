@@ -298,11 +298,12 @@ export class ConfigError extends Error {
 }
 
 /** Drops empty values: `INTER_ACCOUNT=` in a .env file means "not set". */
-function withoutEmpty(env: Environment): Record<string, string> {
+export function withoutEmpty(env: Environment): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
 }
 
-function zodProblems(error: z.ZodError): CredentialProblem[] {
+/** One problem per zod issue, named by its setting ("is required" for a missing one). */
+export function zodProblems(error: z.ZodError): CredentialProblem[] {
   return error.issues.map((issue) => ({
     setting: issue.path.map(String).join(".") || "environment",
     message: isMissing(issue) ? "is required" : issue.message,

@@ -89,6 +89,11 @@ describe("pixout queue commands", async () => {
       LOG_LEVEL: "warn",
       PIXOUT_SEND_PER_MINUTE: "600",
       PIXOUT_SEND_MIN_INTERVAL_MS: "100",
+      // The production margin (2 % of 1 s = 20 ms) in absolute terms: 2 % of the ×10 interval would be 2 ms,
+      // less than the event-loop jitter of this process (it runs the emulator) under the whole suite — a 429
+      // would then measure the machine's load, not the budgets. Without fleet-wide budgets two workers would
+      // send at twice the rate and get 429s whatever the margin.
+      PIXOUT_LIMIT_MARGIN_PERCENT: "20",
       PIXOUT_STATUS_PER_MINUTE: "200",
       PIXOUT_TOKEN_PER_MINUTE: "50",
       PIXOUT_FIRST_POLL_MS: "300",

@@ -6,7 +6,7 @@ import { readEnvironment } from "../config.js";
 import { createLogger } from "../logger.js";
 import { hashPassword } from "../ops/dashboard/password.js";
 import { startDashboard } from "../ops/dashboard/server.js";
-import { loadDashboardSettings, ROLES } from "../ops/dashboard/settings.js";
+import { loadDashboardSettings, ROLES, USER_NAME, USER_NAME_RULE } from "../ops/dashboard/settings.js";
 import { EXIT, UserError } from "./exit-codes.js";
 import { nonNegativeInteger } from "./options.js";
 
@@ -66,14 +66,19 @@ export function registerDashboardCommand(program: Command): void {
     .description("Serve the operators' dashboard: payment search, audited retries, read-only queue board, /metrics, /healthz, /readyz")
     .option("--host <host>", "address to listen on (default PIXOUT_DASHBOARD_HOST, 127.0.0.1)")
     .option("--port <port>", "port (default PIXOUT_DASHBOARD_PORT, 3000)", nonNegativeInteger)
-    .option("--no-auth", "no login, everyone is an operator (local development only: refused unless the host is 127.0.0.1, ::1 or localhost)")
+    .option(
+      "--no-auth",
+      "no login, everyone is an operator (local development only: refused unless the host is 127.0.0.1, ::1 or localhost; answers only requests addressed to 127.0.0.1, localhost or [::1], never through a proxy)",
+    )
     .addHelpText(
       "after",
       `
 Users log in with HTTP Basic: PIXOUT_DASHBOARD_USERS="ana:operator:<hash>,bruno:viewer:<hash>", each hash
 from \`pixout dashboard hash-password\`. Viewers read; operators may also retry a payment (audited under their
 name, by the same rules as \`pixout retry\`). /healthz and /readyz need no login. Behind a TLS-terminating
-proxy set PIXOUT_DASHBOARD_ORIGIN to the public address; several replicas need one PIXOUT_DASHBOARD_SECRET.
+proxy set PIXOUT_DASHBOARD_ORIGIN to the public https:// address (Basic auth over plain HTTP sends passwords
+in the clear: the start warns when listening beyond loopback without it); several replicas need one
+PIXOUT_DASHBOARD_SECRET.
 Stops on SIGTERM/SIGINT. See README "Dashboard".
 
 Examples:
@@ -120,9 +125,7 @@ Examples:
     )
     .action(async (flags: { user?: string; role?: string }) => {
       if (flags.role !== undefined && flags.user === undefined) throw new UserError("--role goes with --user", EXIT.usage);
-      if (flags.user !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(flags.user)) {
-        throw new UserError("--user: 1-64 characters of letters, digits, '.', '_', '@' or '-'", EXIT.usage);
-      }
+      if (flags.user !== undefined && !USER_NAME.test(flags.user)) throw new UserError(`--user: ${USER_NAME_RULE}`, EXIT.usage);
       const password = await readPassword();
       if (Array.from(password).length < MIN_PASSWORD_LENGTH) throw new UserError(`the password must have at least ${String(MIN_PASSWORD_LENGTH)} characters; nothing was printed`, EXIT.usage);
       const hash = await hashPassword(password);

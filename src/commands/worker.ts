@@ -4,9 +4,9 @@ import type { Command } from "commander";
 import { loadConfig, readEnvironment } from "../config.js";
 import { createLogger, SecretRegistry } from "../logger.js";
 import { serveWorkerMetrics } from "../ops/metrics/metrics-server.js";
-import { loadWithMetricsSettings } from "../ops/metrics/settings.js";
+import { loadWorkerSettings } from "../ops/metrics/settings.js";
 import { startTracing } from "../ops/tracing.js";
-import { loadTracingSettings, safeEndpoint } from "../ops/tracing-settings.js";
+import { safeEndpoint } from "../ops/tracing-settings.js";
 import { budgetIntervals } from "../queue/budgets.js";
 import { safeRedisUrl } from "../queue/redis-connection.js";
 import { startPayoutWorker } from "../queue/worker.js";
@@ -25,15 +25,18 @@ Settings come from the environment and ./.env (see .env.example): INTER_* for th
 PIXOUT_QUEUE for the queue, PIXOUT_*_PER_MINUTE for the fleet-wide budgets (Inter's limits by default).
 Run as many workers as you like, on any machine: they share the budgets and one token through Redis.
 PIXOUT_METRICS_PORT (and PIXOUT_METRICS_HOST, default 127.0.0.1) serves this process's Prometheus
-/metrics, /healthz and /readyz.
+/metrics, /healthz and /readyz. PIXOUT_TRACING=true sends OpenTelemetry traces to
+OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318).
 
 Example:
   pixout worker --concurrency 4`,
     )
     .action(async (flags: { concurrency?: number }) => {
-      // One message lists every wrong setting, the metrics server's (PIXOUT_METRICS_*) included.
-      const { loaded: { config, warnings }, metrics: metricsSettings } = loadWithMetricsSettings(readEnvironment(), (env) => loadConfig(env));
-      const tracingSettings = loadTracingSettings(readEnvironment());
+      // Listening from the start: a SIGTERM that arrives while the worker starts (tracing, the metrics
+      // port) is a request to stop like any other, not the end of the process in the middle of a step.
+      const signalled = Promise.race([once(process, "SIGTERM").then(() => "SIGTERM"), once(process, "SIGINT").then(() => "SIGINT")]);
+      // One message lists every wrong setting, the metrics server's (PIXOUT_METRICS_*) and tracing's included.
+      const { loaded: { config, warnings }, metrics: metricsSettings, tracing: tracingSettings } = loadWorkerSettings(readEnvironment(), (env) => loadConfig(env));
       const secrets = new SecretRegistry();
       const logger = createLogger({ level: config.logLevel, name: "pixout-worker", secrets });
       for (const warning of warnings) logger.warn(warning);
@@ -45,6 +48,8 @@ Example:
         secrets,
         ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
         ...(tracing.telemetry === undefined ? {} : { telemetry: tracing.telemetry }),
+        // Process metrics only where they are served: their monitors run until the process ends.
+        processMetrics: metricsSettings.port !== undefined,
       });
       const intervals = budgetIntervals(config.worker.budgets);
       logger.info(
@@ -60,7 +65,7 @@ Example:
         "payout worker started",
       );
       const metricsServer = await serveWorkerMetrics(metricsSettings, worker, logger);
-      const signal = await Promise.race([once(process, "SIGTERM").then(() => "SIGTERM"), once(process, "SIGINT").then(() => "SIGINT")]);
+      const signal = await signalled;
       logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs }, "shutting down: finishing the running steps (signal again to stop now)");
       const again = (): void => {
         logger.warn("stopping now; running steps resume on another worker with the same bank key");

@@ -8,12 +8,16 @@
 // its identifiers templated, the server and the status — never bodies, query strings or headers (the
 // token and the recipient's data are in them). No `traceparent` is sent to the bank: Inter does not
 // trace with us, and a header it does not document is a risk for no gain.
+//
+// Neither tracing nor the observer (metrics) may change an exchange's result: a throw from either after
+// the bank answered would turn a 200 into an error the caller must treat as ambiguous. Both are called
+// through guards that swallow what they throw.
 import { performance } from "node:perf_hooks";
-import { SpanKind, SpanStatusCode, trace, type Attributes } from "@opentelemetry/api";
+import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
 import { request, type Dispatcher } from "undici";
 import type { Logger } from "../logger.js";
 import { PIXOUT_VERSION } from "../version.js";
-import { InterError, badResponse, errorFromTransport, type InterOperation } from "./errors.js";
+import { InterError, badResponse, errorFromAnswer, errorFromTransport, type InterOperation } from "./errors.js";
 
 export interface InterRequest {
   operation: InterOperation;
@@ -86,8 +90,25 @@ export function routeOf(path: string): string {
     .join("/");
 }
 
+/** Runs a tracing call; what it throws is dropped (tracing is an observer of the payment, never a party). */
+function traced(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // the span loses an attribute or its end; the exchange goes on
+  }
+}
+
 export function createInterHttp(options: InterHttpOptions): InterHttp {
-  const { baseUrl, dispatcher, logger, observer } = options;
+  const { baseUrl, dispatcher, logger } = options;
+  const observe = (event: Parameters<CallObserver>[0]): void => {
+    try {
+      options.observer?.(event);
+    } catch (err) {
+      // The worker's observers report their own problems (combineObservers); this is the last guard.
+      logger.debug({ operation: event.operation, err: err instanceof Error ? err.message : String(err) }, "a call observer failed; ignored");
+    }
+  };
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const tracer = trace.getTracer("pixout", PIXOUT_VERSION);
   const base = new URL(baseUrl);
@@ -104,31 +125,42 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
       // what Inter's support asks for and what ties the span to `pixout status` and to the bank's record.
       const idempotencyKey = req.headers?.["x-id-idempotente"];
       if (req.operation === "send-pix" && idempotencyKey !== undefined) attributes["pixout.idempotency_key"] = idempotencyKey;
-      const span = tracer.startSpan(`inter ${SPAN_OPERATION[req.operation]}`, { kind: SpanKind.CLIENT, attributes });
+      let span: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT); // a no-op span, if the tracer fails
+      traced(() => {
+        span = tracer.startSpan(`inter ${SPAN_OPERATION[req.operation]}`, { kind: SpanKind.CLIENT, attributes });
+      });
       try {
         const answer = await exchangeOnce(req);
-        span.setAttribute("http.response.status_code", answer.status);
-        // A 4xx is the caller's to judge (a 404 can mean "no webhook", a 401 is retried once): the span
-        // records the status; only a server error marks it failed.
-        if (answer.status >= 500) {
-          span.setAttribute("error.type", String(answer.status));
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        }
+        traced(() => {
+          span.setAttribute("http.response.status_code", answer.status);
+          // A 4xx is the caller's to judge (a 404 can mean "no webhook", a 401 is retried once): the span
+          // records the status; only a server error marks it failed — and says whether a send may have
+          // executed (the same rule as the error the caller will make of it).
+          if (answer.status >= 500) {
+            span.setAttribute("error.type", String(answer.status));
+            span.setAttribute("pixout.ambiguous", errorFromAnswer({ operation: req.operation, status: answer.status, headers: {}, body: "" }).ambiguous);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
+        });
         return answer;
       } catch (err) {
-        if (err instanceof InterError) {
-          if (err.status !== undefined) span.setAttribute("http.response.status_code", err.status);
-          span.setAttribute("error.type", err.code);
-          // Whether the bank may have executed it (a send that timed out): what a reader of a trace needs to know.
-          span.setAttribute("pixout.ambiguous", err.ambiguous);
-        } else {
-          span.setAttribute("error.type", "_OTHER");
-        }
-        // The code only: messages are for the logs, under their redaction.
-        span.setStatus({ code: SpanStatusCode.ERROR, ...(err instanceof InterError ? { message: err.code } : {}) });
+        traced(() => {
+          if (err instanceof InterError) {
+            if (err.status !== undefined) span.setAttribute("http.response.status_code", err.status);
+            span.setAttribute("error.type", err.code);
+            // Whether the bank may have executed it (a send that timed out): what a reader of a trace needs to know.
+            span.setAttribute("pixout.ambiguous", err.ambiguous);
+          } else {
+            span.setAttribute("error.type", "_OTHER");
+          }
+          // The code only: messages are for the logs, under their redaction.
+          span.setStatus({ code: SpanStatusCode.ERROR, ...(err instanceof InterError ? { message: err.code } : {}) });
+        });
         throw err;
       } finally {
-        span.end();
+        traced(() => {
+          span.end();
+        });
       }
     },
   };
@@ -146,7 +178,7 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
       });
     } catch (cause) {
       const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
-      observer?.({ operation: req.operation, errorCode: error.code, ms: elapsed() });
+      observe({ operation: req.operation, errorCode: error.code, ms: elapsed() });
       logger.debug({ operation: req.operation, errorCode: error.code, ms: elapsed() }, "inter call failed");
       throw error;
     }
@@ -155,15 +187,15 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
       text = await readCapped(answer.body, maxBodyBytes);
     } catch (cause) {
       const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
-      observer?.({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
+      observe({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
       throw error;
     }
     if (text === undefined) {
       const error = badResponse(req.operation, `body larger than ${String(maxBodyBytes)} bytes`, undefined, answer.statusCode);
-      observer?.({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
+      observe({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
       throw error;
     }
-    observer?.({ operation: req.operation, status: answer.statusCode, ms: elapsed() });
+    observe({ operation: req.operation, status: answer.statusCode, ms: elapsed() });
     logger.debug({ operation: req.operation, status: answer.statusCode, ms: elapsed() }, "inter call");
     return { status: answer.statusCode, headers: answer.headers, body: text };
   }

@@ -2,7 +2,14 @@
 // single worker process knows. Per-process metrics (bank call latency, token requests, rate-limit waits,
 // payments by outcome) are on each worker's own port (src/ops/metrics/); see README "Metrics".
 //   pixout_queue_jobs{queue,state}                  jobs per BullMQ state
-//   pixout_queue_oldest_waiting_seconds{queue}      age of the oldest job waiting for a worker (0: none)
+//   pixout_queue_oldest_waiting_seconds{queue}      age of the oldest job in wait that no worker has started
+//                                                   yet (0: none). A payment in progress goes back to wait
+//                                                   at each due step keeping its first enqueue's timestamp;
+//                                                   it is skipped (it has a processedOn), or a payment
+//                                                   polled for 3 h would read "waiting 3 h" at every poll.
+//                                                   Its late steps show in the overdue gauge while delayed.
+//                                                   (An operator's retry clears processedOn: the retried
+//                                                   job counts from its first enqueue until a worker takes it.)
 //   pixout_queue_overdue_seconds{queue}             how late the most overdue delayed step is (0: none):
 //                                                   payments in progress wait in "delayed" between steps;
 //                                                   a growing value means no worker is taking them
@@ -11,7 +18,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Gauge, Registry } from "prom-client";
-import { daysLeft, liveWorkers } from "./worker-heartbeat.js";
+import { daysLeft, liveWorkers, redisNow } from "./worker-heartbeat.js";
 
 const STATES = ["wait", "prioritized", "active", "delayed", "completed", "failed", "waiting-children"] as const;
 
@@ -23,17 +30,36 @@ interface Snapshot {
   certificateDays: number | undefined;
 }
 
-async function redisNow(redis: Redis): Promise<number> {
-  const [seconds, micros] = await redis.time();
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-}
+/** Jobs read per round trip, and at most per scrape, looking for the oldest job never started. */
+export const WAIT_SCAN = { batch: 50, limit: 1_000 };
 
-/** The oldest job in `wait` is at the list's tail (BullMQ adds at the head, workers take from the tail). */
-async function oldestWaitingSeconds(queue: Queue, redis: Redis, now: number): Promise<number> {
-  const jobId = await redis.lindex(queue.toKey("wait"), -1);
-  if (jobId === null) return 0;
-  const timestamp = await redis.hget(queue.toKey(jobId), "timestamp");
-  return timestamp === null ? 0 : Math.max(0, (now - Number(timestamp)) / 1000);
+/**
+ * The age of the oldest job in `wait` that no worker has started (no processedOn), in seconds; 0 when
+ * there is none among the `limit` jobs nearest the tail. BullMQ adds at the head and workers take from the
+ * tail, so the list runs from the newest arrival to the oldest: the first never-started job from the tail
+ * is the one waiting longest. Steps of payments in progress, promoted from delayed, sit in between.
+ */
+export async function oldestWaitingSeconds(queue: Pick<Queue, "toKey">, redis: Redis, now: number, scan = WAIT_SCAN): Promise<number> {
+  const wait = queue.toKey("wait");
+  for (let read = 0; read < scan.limit; ) {
+    const count = Math.min(scan.batch, scan.limit - read);
+    // LRANGE with negative indexes counts from the tail; it answers in head-to-tail order.
+    const ids = (await redis.lrange(wait, -(read + count), -(read + 1))).reverse();
+    if (ids.length === 0) return 0;
+    const p = redis.pipeline();
+    for (const id of ids) p.hmget(queue.toKey(id), "timestamp", "processedOn");
+    const rows = (await p.exec()) ?? [];
+    for (const [err, fields] of rows) {
+      if (err !== null) throw err;
+      const [timestamp, processedOn] = fields as (string | null)[];
+      // No timestamp: removed meanwhile. A processedOn: a step of a payment in progress.
+      if (timestamp === null || timestamp === undefined || (processedOn !== null && processedOn !== undefined && processedOn !== "")) continue;
+      return Math.max(0, (now - Number(timestamp)) / 1000);
+    }
+    if (ids.length < count) return 0;
+    read += ids.length;
+  }
+  return 0;
 }
 
 /** Delayed scores are the due time × 0x1000 plus a counter (bullmq's getDelayedScore.lua). */
@@ -84,7 +110,7 @@ export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queue
   });
   new Gauge({
     name: "pixout_queue_oldest_waiting_seconds",
-    help: "Age of the oldest job waiting for a worker (0 when none waits)",
+    help: "Age of the oldest job in wait that no worker has started yet (0 when none); steps of payments in progress are in pixout_queue_overdue_seconds while delayed",
     labelNames: ["queue"],
     registers: [registry],
     async collect() {

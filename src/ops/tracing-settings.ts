@@ -2,9 +2,10 @@
 // the exporter is configured with the standard OTEL_* variables, read here (not by the SDK from
 // process.env) so that ./.env works for them as for every other setting and mistakes are reported at
 // start with the others. When tracing is off the OTEL_* variables are not looked at: another tool on
-// the machine may set them for its own use.
+// the machine may set them for its own use. (The SDK's own knobs — OTEL_TRACES_SAMPLER, OTEL_BSP_* — are
+// not ours: the SDK reads them from the process environment only, never from ./.env.)
 import { z } from "zod";
-import { ConfigError, type Environment } from "../config.js";
+import { ConfigError, withoutEmpty, zodProblems, type Environment } from "../config.js";
 import type { CredentialProblem } from "../tls/client-credentials.js";
 
 export const DEFAULT_TRACES_ENDPOINT = "http://localhost:4318/v1/traces";
@@ -21,17 +22,15 @@ export interface TracingSettings {
 
 export const TRACING_OFF: TracingSettings = { enabled: false, endpoint: DEFAULT_TRACES_ENDPOINT, headers: {} };
 
-const schema = z.object({
+const switchSchema = z.object({
   PIXOUT_TRACING: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("false")
     .transform((v) => v === "true"),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
-  OTEL_SERVICE_NAME: z.string().trim().min(1).max(100, { error: "must be at most 100 characters" }).optional(),
-  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
 });
+
+/** OTEL_SERVICE_NAME's limit (a resource attribute; collectors index it). */
+const MAX_SERVICE_NAME = 100;
 
 /** The endpoint for logs: without a user and password, if the URL carries any. */
 export function safeEndpoint(endpoint: string): string {
@@ -88,20 +87,23 @@ export function parseOtlpHeaders(text: string): { headers: Record<string, string
 
 /** Reads the tracing settings; throws ConfigError listing every problem (only when PIXOUT_TRACING=true). */
 export function loadTracingSettings(env: Environment): TracingSettings {
-  const input = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => ({ setting: issue.path.map(String).join(".") || "environment", message: issue.message })));
-  }
-  const e = parsed.data;
-  if (!e.PIXOUT_TRACING) return TRACING_OFF;
+  const input = withoutEmpty(env);
+  const enabled = switchSchema.safeParse(input);
+  if (!enabled.success) throw new ConfigError(zodProblems(enabled.error));
+  if (!enabled.data.PIXOUT_TRACING) return TRACING_OFF;
+  // The OTEL_* settings are read only now that tracing is on; every problem is listed at once.
+  const e: Partial<Record<string, string>> = input;
   const problems: CredentialProblem[] = [];
+  const serviceName = e["OTEL_SERVICE_NAME"]?.trim();
+  if (serviceName !== undefined && (serviceName === "" || serviceName.length > MAX_SERVICE_NAME)) {
+    problems.push({ setting: "OTEL_SERVICE_NAME", message: `must be 1 to ${String(MAX_SERVICE_NAME)} characters, e.g. payouts-eu` });
+  }
   // The signal's own endpoint is used as given; the generic one gets /v1/traces appended (OTLP spec).
-  const endpoint =
-    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-    (e.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? DEFAULT_TRACES_ENDPOINT : `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`);
-  const setting = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
-  const problem = endpointProblem(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT ?? DEFAULT_TRACES_ENDPOINT);
+  const tracesEndpoint = e["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"];
+  const genericEndpoint = e["OTEL_EXPORTER_OTLP_ENDPOINT"];
+  const endpoint = tracesEndpoint ?? (genericEndpoint === undefined ? DEFAULT_TRACES_ENDPOINT : `${genericEndpoint.replace(/\/+$/, "")}/v1/traces`);
+  const setting = tracesEndpoint !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
+  const problem = endpointProblem(tracesEndpoint ?? genericEndpoint ?? DEFAULT_TRACES_ENDPOINT);
   if (problem !== undefined) problems.push({ setting, message: problem });
   const headers: Record<string, string> = {};
   for (const name of ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] as const) {
@@ -112,5 +114,5 @@ export function loadTracingSettings(env: Environment): TracingSettings {
     Object.assign(headers, h.headers); // the signal's own headers win, as in the SDK
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { enabled: true, endpoint, headers, ...(e.OTEL_SERVICE_NAME === undefined ? {} : { serviceName: e.OTEL_SERVICE_NAME }) };
+  return { enabled: true, endpoint, headers, ...(serviceName === undefined ? {} : { serviceName }) };
 }

@@ -23,7 +23,11 @@
 // BullMQ's spans carry queue and job names and ids, the job's result (PaymentResult: no recipient
 // data) and a failure's reason (the job's failedReason, masked as everywhere); never the job's data,
 // so the Pix key and the recipient stay out of the traces.
-import type { Telemetry } from "bullmq";
+// - bullmq-otel 2.0.1's fromMetadata JSON.parses `opts.tm` unguarded, and BullMQ 6.7 calls it before its
+//   own try, outside the processor: a job whose `tm` is not JSON (a foreign producer's) would reject
+//   processJob and never run — its lock is never renewed, it stalls until BullMQ fails it. The telemetry
+//   handed to BullMQ is wrapped (tolerantTelemetry) so that such a job starts a trace of its own instead.
+import type { ContextManager, Telemetry } from "bullmq";
 import type { Logger } from "../logger.js";
 import { PIXOUT_VERSION } from "../version.js";
 import { safeEndpoint, type TracingSettings } from "./tracing-settings.js";
@@ -53,6 +57,35 @@ function otelMessage(text: string): string {
 }
 
 const OFF: Tracing = { telemetry: undefined, shutdown: () => Promise.resolve() };
+
+/**
+ * The telemetry with a context manager that cannot throw on a job's propagation metadata: unreadable
+ * metadata (a malformed `opts.tm`) means "no parent", and metadata that cannot be made is left out. Tracing
+ * observes payments; it must never decide whether one runs.
+ */
+export function tolerantTelemetry(telemetry: Telemetry): Telemetry {
+  const cm: ContextManager<unknown> = telemetry.contextManager;
+  const contextManager: ContextManager<unknown> = {
+    with: (ctx, fn) => cm.with(ctx, fn),
+    active: () => cm.active(),
+    getMetadata(ctx) {
+      try {
+        return cm.getMetadata(ctx);
+      } catch {
+        return "";
+      }
+    },
+    fromMetadata(active, metadata) {
+      try {
+        return cm.fromMetadata(active, metadata);
+      } catch {
+        return active;
+      }
+    },
+    ...(cm.root === undefined ? {} : { root: () => cm.root?.() }),
+  };
+  return { ...telemetry, contextManager };
+}
 
 /**
  * Starts tracing as the settings say, for a process named `serviceName` unless OTEL_SERVICE_NAME says
@@ -92,7 +125,7 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
 
   let stopped: Promise<void> | undefined;
   return {
-    telemetry: new BullMQOtel({ tracerName: "bullmq" }),
+    telemetry: tolerantTelemetry(new BullMQOtel({ tracerName: "bullmq" })),
     shutdown() {
       stopped ??= (async () => {
         let timer: NodeJS.Timeout | undefined;

@@ -29,7 +29,7 @@ export interface WorkerBeat {
 
 export interface WorkerHeartbeat {
   readonly instance: string;
-  /** Writes one beat now; the interval writes the next ones. */
+  /** Writes one beat now (none while `running` says false); the interval writes the next ones. */
   beat(): Promise<void>;
   /** Stops beating and removes this instance (a clean stop is seen at once). */
   stop(): Promise<void>;
@@ -40,7 +40,8 @@ function keys(redisPrefix: string, queueName: string): { set: string; beat: (ins
   return { set: `${base}:workers`, beat: (instance) => `${base}:worker:${instance}` };
 }
 
-async function redisNow(redis: Redis): Promise<number> {
+/** Redis's clock (TIME) in ms: the one clock every machine of the fleet reads alike. */
+export async function redisNow(redis: Pick<Redis, "time">): Promise<number> {
   const [seconds, micros] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
@@ -51,6 +52,11 @@ export interface HeartbeatOptions {
   queueName: string;
   concurrency: number;
   certificateValidTo: Date;
+  /**
+   * Whether this process takes jobs now (not closing, not paused, BullMQ's worker running). While it says
+   * false no beat is written, so the entry expires: a worker that takes no jobs must not count as alive.
+   */
+  running?: () => boolean;
   /** Told of a failed beat (Redis away); the next beat tries again. */
   onError?: (err: Error) => void;
   intervalMs?: number;
@@ -64,6 +70,7 @@ export function startWorkerHeartbeat(options: HeartbeatOptions): WorkerHeartbeat
   const startedAt = new Date().toISOString();
   let stopped = false;
   const beat = async (): Promise<void> => {
+    if (options.running?.() === false) return;
     const at = await redisNow(redis);
     // stop() may have removed this instance while TIME was on its way: a beat now would list it again.
     if (stopped) return;

@@ -19,6 +19,13 @@ export function paymentIndexKey(redisPrefix: string, queueName: string, kind: Ba
   return `${bullPrefix(redisPrefix)}:find:${queueName}:${kind}:${value}`;
 }
 
+/** The paymentId behind a bank identifier, if one was recorded and has not expired: for readers (the dashboard). */
+export async function findPayment(redis: Redis, redisPrefix: string, queueName: string, kind: BankIdentifier, value: string): Promise<string | undefined> {
+  if (value === "") return undefined;
+  return (await redis.get(paymentIndexKey(redisPrefix, queueName, kind, value))) ?? undefined;
+}
+
+/** The index as the worker writes it; `ttlDays` only matters to remember() (readers can use findPayment). */
 export function createPaymentIndex(redis: Redis, redisPrefix: string, queueName: string, ttlDays: number): PaymentIndex {
   const ttlSeconds = Math.max(1, Math.round(ttlDays * 86_400));
   return {
@@ -31,9 +38,6 @@ export function createPaymentIndex(redis: Redis, redisPrefix: string, queueName:
       const failed = (await p.exec())?.find(([err]) => err !== null)?.[0];
       if (failed) throw failed;
     },
-    async find(kind, value) {
-      if (value === "") return undefined;
-      return (await redis.get(paymentIndexKey(redisPrefix, queueName, kind, value))) ?? undefined;
-    },
+    find: (kind, value) => findPayment(redis, redisPrefix, queueName, kind, value),
   };
 }

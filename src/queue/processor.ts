@@ -71,8 +71,23 @@ export interface PayoutMetrics {
    * a schedule full beyond the horizon, or the gate right before the call (a 429's penalty included).
    */
   onRateLimitWait(endpoint: "send" | "status", ms: number): void;
-  /** A run ended the payment with this final outcome (counted once the outcome is saved and announced). */
+  /**
+   * A run ended the payment with this final outcome, told right before the outcome is saved: counted once
+   * per final outcome of a generation, at-least-once across crashes (see countOutcome).
+   */
   onOutcome(outcome: Outcome): void;
+}
+
+/** What the job's state said when this run began: a final outcome an earlier run saved, and its generation. */
+interface Earlier {
+  outcome: unknown;
+  generation: number;
+}
+
+function earlierOf(data: unknown): Earlier {
+  const state = typeof data === "object" && data !== null ? (data as { state?: unknown }).state : undefined;
+  const s = (typeof state === "object" && state !== null ? state : {}) as { outcome?: unknown; generation?: unknown };
+  return { outcome: s.outcome, generation: typeof s.generation === "number" ? s.generation : 0 };
 }
 
 export interface ProcessorOptions {
@@ -188,6 +203,31 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   }
 
   /**
+   * Tells the metrics of a final outcome — unless this run only repeats what an earlier run of the same
+   * generation concluded and saved (its completion was lost: a crash, a Redis blip), which was counted
+   * then. An operator's retry starts from a state without an outcome (or a new generation), so the
+   * outcome it reaches counts again. Told before the save: a save that fails makes the retried step
+   * count again (at-least-once), rather than a crash between save and count losing it. A re-run that
+   * has to wait before deciding again saves its state without the earlier outcome and counts again too.
+   */
+  function countOutcome(earlier: Earlier, outcome: Outcome, generation: number): void {
+    if (earlier.outcome === outcome && earlier.generation === generation) return;
+    tell((m) => {
+      m.onOutcome(outcome);
+    });
+  }
+
+  /** Metrics are told, never asked: a recorder that throws changes nothing of the payment. */
+  function tell(update: (metrics: PayoutMetrics) => void): void {
+    if (!options.metrics) return;
+    try {
+      update(options.metrics);
+    } catch (err) {
+      logger.debug({ err: err instanceof Error ? err.message : String(err) }, "a metrics recorder failed; ignored");
+    }
+  }
+
+  /**
    * The payment's long-lived idempotency record, written before its job ends: a re-enqueue after the job
    * is removed is still refused. Only for a job under its payment's own id (another id would block it).
    */
@@ -198,20 +238,20 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     await options.records.write(paymentId, { outcome, generation, finishedAt: new Date(now()).toISOString(), ...codigo, ...(digest === undefined ? {} : { digest }) });
   }
 
-  async function refuse(job: PayoutJob, problems: FieldIssue[], raw: Record<string, unknown>): Promise<PaymentResult> {
+  async function refuse(job: PayoutJob, problems: FieldIssue[], raw: Record<string, unknown>, earlier: Earlier): Promise<PaymentResult> {
     const reason = `invalid payment data: ${describeIssues(problems)}`;
     const paymentId = typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? "");
     const amount = typeof raw["amount"] === "string" ? { amount: raw["amount"] } : {};
     if (hasBankEvidence(raw["state"])) {
       const state = raw["state"] as PaymentState;
       const parked = { ...state, outcome: "needs-reconciliation" as const, reason: `${reason}; the bank may already have this payment` };
+      countOutcome(earlier, "needs-reconciliation", typeof state.generation === "number" ? state.generation : 0);
       await job.updateData({ ...raw, state: parked });
       await remember(job, paymentId, "needs-reconciliation", state);
       logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
       const generation = typeof state.generation === "number" ? state.generation : 0;
       const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
       await announce(job, { paymentId, outcome: "needs-reconciliation", generation, ...codigo, ...amount, reason: parked.reason }, raw["callbackUrl"]);
-      options.metrics?.onOutcome("needs-reconciliation");
       return {
         paymentId,
         outcome: "needs-reconciliation",
@@ -225,11 +265,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       };
     }
     const generation = typeof (raw["state"] as { generation?: unknown } | undefined)?.generation === "number" ? (raw["state"] as { generation: number }).generation : 0;
+    countOutcome(earlier, "rejected", generation);
     if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(generation), outcome: "rejected", reason } });
     await remember(job, paymentId, "rejected", { generation });
     logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
     await announce(job, { paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
-    options.metrics?.onOutcome("rejected");
     throw new UnrecoverableError(reason);
   }
 
@@ -245,7 +285,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    */
   async function takeSlot(name: "send" | "status", state: PaymentState): Promise<Slot> {
     const interval = budgets.intervalMs(name);
-    const waits = (ms: number): void => options.metrics?.onRateLimitWait(name, ms);
+    const waits = (ms: number): void => {
+      tell((m) => {
+        m.onRateLimitWait(name, ms);
+      });
+    };
     let held = state.slot?.budget === name ? state.slot : undefined;
     if (held && now() - held.at > Math.max(interval, STALE_SLOT_MS)) held = undefined;
     // The token first: a token call must never sit between the gate and the call it spaces.
@@ -348,7 +392,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     });
   }
 
-  async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, given: Decision): Promise<PaymentResult> {
+  async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, given: Decision, earlier: Earlier): Promise<PaymentResult> {
     const cb = options.callbacks;
     const decision = cb && given.kind === "wait" && (await cb.receiver()).flowing ? spacedForCallbacks(given, cb.pollMs) : given;
     if (decision.kind === "wait") {
@@ -359,6 +403,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const state = decision.state;
     indexIds(payment.paymentId, { codigoSolicitacao: state.codigoSolicitacao, endToEndId: state.endToEndId });
+    countOutcome(earlier, state.outcome, state.generation);
     await save(job, payment, state);
     await remember(job, payment.paymentId, state.outcome, state, paymentDigest(payment, protection.keyring));
     const log = { paymentId: payment.paymentId, outcome: state.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
@@ -377,7 +422,6 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       },
       payment.callbackUrl,
     );
-    options.metrics?.onOutcome(state.outcome);
     if (decision.kind === "fail") {
       logger.warn({ ...log, reason: state.reason }, "payout failed; nothing was paid");
       throw new UnrecoverableError(decision.state.reason);
@@ -461,6 +505,8 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   }
 
   return async (job, token) => {
+    // Before anything of this run changes job.data (save() updates it in memory too).
+    const earlier = earlierOf(job.data);
     const read = readJob(job);
     if (read.kind === "key-missing") {
       // Another worker may have the key, or this one will after a fix: the payment waits, unchanged, and
@@ -469,7 +515,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       await job.moveToDelayed(now() + Math.round(policy.configRetryMs * (0.9 + 0.2 * random())), token);
       throw new DelayedError();
     }
-    if (read.kind === "invalid") return refuse(job, read.problems, read.raw);
+    if (read.kind === "invalid") return refuse(job, read.problems, read.raw, earlier);
     const { payment } = read;
     // A stored outcome is from an earlier run (a retried job): this run decides afresh.
     let state: PaymentState = { ...read.state, outcome: undefined, reason: undefined };
@@ -479,21 +525,21 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const codigo = state.codigoSolicitacao;
     if (state.step === "poll" && codigo === undefined) {
-      return refuse(job, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], job.data as Record<string, unknown>);
+      return refuse(job, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], job.data as Record<string, unknown>, earlier);
     }
     if (state.step === "submit") {
       const parked = beforeSend(state, now(), policy);
-      if (parked) return conclude(job, token, payment, parked);
+      if (parked) return conclude(job, token, payment, parked, earlier);
     }
     if (state.step === "poll" && codigo !== undefined) {
       const read = await readCallbacks(payment, state, codigo);
-      if (read.finish) return conclude(job, token, payment, read.finish);
+      if (read.finish) return conclude(job, token, payment, read.finish, earlier);
       state = read.state;
     }
     const budget = state.step === "submit" ? "send" : "status";
     const slot = await takeSlot(budget, state);
     if (!slot.go) return wait(job, token, payment, slot.state, slot.delayMs, slot.why);
     const decision = codigo === undefined || state.step === "submit" ? await send(job, token, payment, slot.state) : await poll(payment, slot.state, codigo);
-    return conclude(job, token, payment, decision);
+    return conclude(job, token, payment, decision, earlier);
   };
 }

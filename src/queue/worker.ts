@@ -10,14 +10,15 @@ import type { Logger, SecretRegistry } from "../logger.js";
 import { DEFAULT_POLICY, type LifecyclePolicy, type Outcome } from "../payments/lifecycle.js";
 import { combineObservers, createWorkerMetrics, type WorkerMetrics } from "../ops/metrics/worker-metrics.js";
 import { startWorkerHeartbeat, type WorkerHeartbeat } from "../ops/worker-heartbeat.js";
-import { createWorkerReadiness, type Readiness } from "../ops/worker-readiness.js";
+import type { Readiness } from "../ops/readiness-checks.js";
+import { createWorkerReadiness } from "../ops/worker-readiness.js";
 import { startNotificationWorker, type NotificationWorker } from "../notify/delivery-worker.js";
 import { createNotifier, type Notifier } from "../notify/notifier.js";
 import { createCallbackStore, type CallbackStore, type ReceiverHealth } from "../webhook/callback-store.js";
 import { createBudgets, type Budgets } from "./budgets.js";
 import { createSafetyLimits } from "./daily-limits.js";
 import { bullPrefix } from "./names.js";
-import { createPaymentIndex } from "./payment-index.js";
+import { createPaymentIndex, type PaymentIndex } from "./payment-index.js";
 import { createPaymentRecords } from "./payment-record.js";
 import { paymentView, type PaymentResult } from "./payment-view.js";
 import { createPayoutProcessor } from "./processor.js";
@@ -52,6 +53,16 @@ export interface PayoutWorkerOptions {
   observer?: CallObserver;
   /** BullMQ telemetry (src/ops/tracing.ts): each step a span in the payment's trace. None: no tracing. */
   telemetry?: Telemetry;
+  /**
+   * prom-client's process metrics (CPU, memory, event loop, GC) in this worker's registry: only when they
+   * are served (`pixout worker` with PIXOUT_METRICS_PORT), since their monitors run until the process ends.
+   */
+  processMetrics?: boolean;
+  /**
+   * Where the bank's identifiers are recorded for the dashboard's search; default: the payment index on the
+   * worker's own connection. Written best effort: a failed write never changes a payment.
+   */
+  index?: Pick<PaymentIndex, "remember">;
 }
 
 export function lifecyclePolicy(config: Config): LifecyclePolicy {
@@ -151,7 +162,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     logger.warn({ err: err.message, redis: safeRedisUrl(config.redisUrl) }, "Redis connection problem; the worker waits for it");
   });
   const budgets = createBudgets(redis, config.redisPrefix, `${config.inter.baseUrl}\n${config.inter.clientId}`, config.worker.budgets);
-  const metrics = createWorkerMetrics({ certificateValidTo: config.inter.certificate.validTo });
+  const metrics = createWorkerMetrics({ certificateValidTo: config.inter.certificate.validTo, processMetrics: options.processMetrics === true, logger });
   const bank = createBank({
     settings: config.inter,
     logger,
@@ -159,7 +170,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     redis,
     redisPrefix: config.redisPrefix,
     tokenBudget: () => budgets.tryTake("token"),
-    observer: combineObservers(metrics.observer, options.observer),
+    observer: combineObservers([metrics.observer, options.observer], logger),
   });
   const store = createCallbackStore(redis, config.redisPrefix, config.queueName);
   const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry };
@@ -185,7 +196,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     records: createPaymentRecords(redis, config.redisPrefix, config.queueName, config.data.idempotencyDays),
     metrics,
     // Outlives the job it points at: a job is removed this long after it ends.
-    index: createPaymentIndex(redis, config.redisPrefix, config.queueName, Math.max(config.data.keepCompletedDays, config.data.keepFailedDays)),
+    index: options.index ?? createPaymentIndex(redis, config.redisPrefix, config.queueName, Math.max(config.data.keepCompletedDays, config.data.keepFailedDays)),
   });
   const worker = new Worker<unknown, PaymentResult>(config.queueName, processor, {
     connection: redis,
@@ -224,6 +235,16 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   worker.on("lockRenewalFailed", (jobIds) => {
     logger.error({ jobIds }, "could not renew payout job locks; another worker may pick them up (same bank key, no double payment)");
   });
+  let closing = false;
+  /** Whether this process takes jobs: what its heartbeat vouches for and its /readyz reports. */
+  const taking = (): { running: boolean; detail: string } =>
+    closing
+      ? { running: false, detail: "closing: takes no new jobs" }
+      : worker.isPaused()
+        ? { running: false, detail: "paused: takes no new jobs" }
+        : worker.isRunning()
+          ? { running: true, detail: "taking jobs" }
+          : { running: false, detail: "the BullMQ worker is not running" };
   let beatWarnedAt = 0;
   const heartbeat = startWorkerHeartbeat({
     redis,
@@ -231,6 +252,8 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     queueName: config.queueName,
     concurrency: options.concurrency ?? config.worker.concurrency,
     certificateValidTo: config.inter.certificate.validTo,
+    // A paused or stopped worker must not count as alive: its entry expires (fleet /readyz, workers_alive).
+    running: () => taking().running,
     onError(err) {
       // Every 10 s while Redis is away: once a minute is enough to say so.
       if (Date.now() - beatWarnedAt < 60_000) return;
@@ -238,17 +261,8 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
       logger.warn({ err: err.message }, "could not write this worker's heartbeat; the dashboard may count it as gone until Redis answers");
     },
   });
-  let closing = false;
-  const readiness = createWorkerReadiness({
-    redis,
-    certificateValidTo: config.inter.certificate.validTo,
-    worker: () =>
-      closing
-        ? { running: false, detail: "closing: takes no new jobs" }
-        : worker.isRunning()
-          ? { running: true, detail: "taking jobs" }
-          : { running: false, detail: "the BullMQ worker is not running" },
-  });
+  const readiness = createWorkerReadiness({ redis, certificateValidTo: config.inter.certificate.validTo, worker: taking });
+  let stopped: Promise<boolean> | undefined;
 
   return {
     worker,
@@ -258,28 +272,34 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     metrics,
     heartbeat,
     readiness,
-    async close() {
-      closing = true;
-      // A closing worker takes no new jobs: it leaves the fleet's list at once. Its entry would expire by
-      // itself, so the removal is not waited for long (Redis may be what is failing).
-      const unlisted = heartbeat.stop().catch(() => undefined);
-      // BullMQ's close() cannot be hurried once started (a later close(true) returns the same promise):
-      // the time limit is ours.
-      const graceful = Promise.all([worker.close(), notifications?.close()]);
-      // The time limits are unref'd: they bound a wait, they must not keep a process whose work is done alive.
-      const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs, false, { ref: false })]);
-      if (!done) {
-        logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "steps still running at shutdown; leaving them to be resumed by another worker");
-        await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
-        redis.disconnect();
-        return false;
-      }
-      await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
-      await notifier.close();
-      await counts.close();
-      await bank.close();
-      await redis.quit().catch(() => undefined);
-      return true;
+    close() {
+      // Once: a second call (a signal during shutdown, a test's cleanup) waits for the same shutdown.
+      stopped ??= stop();
+      return stopped;
     },
   };
+
+  async function stop(): Promise<boolean> {
+    closing = true;
+    // A closing worker takes no new jobs: it leaves the fleet's list at once. Its entry would expire by
+    // itself, so the removal is not waited for long (Redis may be what is failing).
+    const unlisted = heartbeat.stop().catch(() => undefined);
+    // BullMQ's close() cannot be hurried once started (a later close(true) returns the same promise):
+    // the time limit is ours.
+    const graceful = Promise.all([worker.close(), notifications?.close()]);
+    // The time limits are unref'd: they bound a wait, they must not keep a process whose work is done alive.
+    const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs, false, { ref: false })]);
+    if (!done) {
+      logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "steps still running at shutdown; leaving them to be resumed by another worker");
+      await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
+      redis.disconnect();
+      return false;
+    }
+    await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
+    await notifier.close();
+    await counts.close();
+    await bank.close();
+    await redis.quit().catch(() => undefined);
+    return true;
+  }
 }

@@ -1,6 +1,8 @@
-// A real OTLP/HTTP collector for tests: a node:http server that stores every posted
-// ExportTraceServiceRequest (JSON, as @opentelemetry/exporter-trace-otlp-http sends it) and answers 200,
-// as a collector does. Closed when the test (or file) ends.
+// A real OTLP/HTTP collector for tests: a node:http server that records every request it gets (any
+// method, path or content type: "nothing was posted" must mean nothing at all), stores every
+// ExportTraceServiceRequest posted as JSON to /v1/traces (as @opentelemetry/exporter-trace-otlp-http
+// sends it) and answers 200, as a collector does; anything else gets a 404. Closed when the test (or
+// file) ends.
 import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -70,9 +72,18 @@ function record(attributes: OtlpAttribute[] | undefined): Record<string, unknown
   return Object.fromEntries((attributes ?? []).map((a) => [a.key, plain(a.value)]));
 }
 
+/** A request as it arrived, before the collector looked at it. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  contentType: string | undefined;
+}
+
 export interface OtlpCollector {
   /** The traces endpoint, for OTEL_EXPORTER_OTLP_TRACES_ENDPOINT. */
   url: string;
+  /** Every request received, whatever its method, path or content type. */
+  received: ReceivedRequest[];
   /** Every request body received, in order, parsed. */
   requests: ExportTraceServiceRequest[];
   /** Every request body received, as sent (for searching the raw text). */
@@ -90,9 +101,11 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 }
 
 export async function startOtlpCollector(): Promise<OtlpCollector> {
+  const received: ReceivedRequest[] = [];
   const requests: ExportTraceServiceRequest[] = [];
   const raw: string[] = [];
   const server = createServer((req, res) => {
+    received.push({ method: req.method ?? "", path: req.url ?? "", contentType: req.headers["content-type"] });
     void (async () => {
       if (req.method !== "POST" || req.url !== "/v1/traces" || !String(req.headers["content-type"]).startsWith("application/json")) {
         res.writeHead(404).end();
@@ -136,6 +149,7 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
 
   return {
     url: `http://127.0.0.1:${String(port)}/v1/traces`,
+    received,
     requests,
     raw,
     spans,

@@ -1,9 +1,9 @@
 // The dashboard over real payments: the emulator, a real worker, the producer SDK and the dashboard on the
-// shared Redis. Search by every identifier, no personal data shown anywhere, CSRF and role refusals that
-// leave a payment untouched, and an operator's audited retry that ends paid.
+// shared Redis. Search by every identifier, no personal data shown anywhere, CSRF, role and --no-auth
+// locality refusals that leave a payment untouched, and an operator's audited retry that ends paid.
 import { describe, expect, it } from "vitest";
 import { auditStreamKey } from "../../src/queue/retry.js";
-import { OPERATOR, startTestDashboard, VIEWER, type TestDashboard } from "../helpers/dashboard.js";
+import { OPERATOR, startTestDashboard, VIEWER, type TestDashboard, type TestUser } from "../helpers/dashboard.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 const PII = { email: "fornecedor.dash@example.com", name: "Marisa Quintanilha", cpf: "52998224725", account: "7654321" };
@@ -24,10 +24,13 @@ interface SearchAnswer {
   payment: { paymentId: string; outcome: string; codigoSolicitacao: string | null; endToEndId: string | null; recipient: unknown; audit: Record<string, unknown>[] };
 }
 
+/** An operator whose login is an e-mail: the audit shows it as it is (it is not a recipient's data). */
+const EMAIL_OPERATOR: TestUser = { name: "ana@empresa.com", role: "operator", password: "email-operator-password" };
+
 describe("dashboard with payments", async () => {
   const p = await startPipeline({ emulator: { balanceCents: 100_000 } });
   const { producer, emulator } = p;
-  const dash: TestDashboard = await startTestDashboard(p.env);
+  const dash: TestDashboard = await startTestDashboard(p.env, { users: [VIEWER, OPERATOR, EMAIL_OPERATOR] });
 
   async function search(q: string, user = VIEWER): Promise<{ status: number; body: SearchAnswer & { error?: string }; text: string }> {
     const res = await dash.get(`/api/payments/search?q=${encodeURIComponent(q)}`, user);
@@ -121,6 +124,44 @@ describe("dashboard with payments", async () => {
     const again = await dash.post("/api/payments/d-retry/retry", OPERATOR, { reason: "twice" });
     expect(again.status).toBe(422);
     expect(await again.json()).toMatchObject({ status: "refused", why: "a paid payment can never be retried" });
+  });
+
+  it("shows the audit's actor as is, even an e-mail, and scrubs the reason", async () => {
+    emulator.setBalance(100);
+    await producer.enqueue(bankPayment("d-email", "20.00"));
+    expect(await producer.waitForResult("d-email", { timeoutMs: 15_000 })).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO" });
+    emulator.setBalance(1_000_000);
+    const res = await dash.post("/api/payments/d-email/retry", EMAIL_OPERATOR, { reason: "saldo ok, avisei contato@fornecedor.com.br", newAttempt: true });
+    expect(res.status).toBe(200);
+    const found = await search("d-email", EMAIL_OPERATOR);
+    expect(found.body.payment.audit).toEqual([expect.objectContaining({ actor: "ana@empresa.com", reason: "saldo ok, avisei c***@f***.br" })]);
+    expectNoPersonalData(found.text);
+    const page = await (await dash.get("/payments?q=d-email", EMAIL_OPERATOR)).text();
+    expect(page).toMatch(/data-testid="audit">.*<td>ana@empresa\.com<\/td><td>retry<\/td><td>saldo ok, avisei c\*\*\*@f\*\*\*\.br<\/td>/s);
+    expect((await producer.waitForResult("d-email", { timeoutMs: 15_000 })).outcome).toBe("paid");
+  });
+
+  it("--no-auth: a request under another Host (DNS rebinding) is refused 421, even with a valid token and a matching Origin, and nothing is retried", async () => {
+    emulator.setBalance(100);
+    await producer.enqueue(bankPayment("d-rebind", "30.00"));
+    expect(await producer.waitForResult("d-rebind", { timeoutMs: 15_000 })).toMatchObject({ outcome: "failed" });
+    emulator.setBalance(1_000_000);
+    const local = await startTestDashboard(p.env, { users: [], flags: { noAuth: true } });
+    const port = new URL(local.url).port;
+    const rebinding = { host: `pixout.attacker.example:${port}`, origin: `http://pixout.attacker.example:${port}` };
+    // What the attacker's page would read first: refused.
+    expect((await local.raw("GET", "/api/session", rebinding)).status).toBe(421);
+    // Even a token taken locally does not help.
+    const { csrfToken } = (await (await local.get("/api/session")).json()) as { csrfToken: string };
+    const body = JSON.stringify({ reason: "rebinding", newAttempt: true });
+    const retry = await local.raw("POST", "/api/payments/d-rebind/retry", { ...rebinding, "content-type": "application/json", "x-csrf-token": csrfToken, "sec-fetch-site": "same-origin" }, body);
+    expect(retry.status).toBe(421);
+    expect(await producer.get("d-rebind")).toMatchObject({ outcome: "failed", jobState: "failed", generation: 0, audit: [] });
+    expect(await auditStream("d-rebind")).toEqual([]);
+    // The same request addressed to 127.0.0.1 goes through (the rules allow a new attempt).
+    const ok = await local.raw("POST", "/api/payments/d-rebind/retry", { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, "content-type": "application/json", "x-csrf-token": csrfToken }, body);
+    expect(ok.status).toBe(200);
+    expect((await producer.waitForResult("d-rebind", { timeoutMs: 15_000 })).outcome).toBe("paid");
   });
 
   it("shows no personal data in the search JSON, the page or bull-board's job API", async () => {

@@ -1,12 +1,51 @@
 // The dashboard server against the shared Redis (no payments needed): login, roles, probes, metrics,
-// security headers, escaping, the read-only queue board.
+// security headers, escaping, the read-only queue board and what it shows, login floods, --no-auth's
+// locality, start-up warnings.
 import { randomUUID } from "node:crypto";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
+import { bullPrefix, notificationQueueName } from "../../src/queue/names.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
-import { OPERATOR, startTestDashboard, VIEWER } from "../helpers/dashboard.js";
+import { basic, OPERATOR, startTestDashboard, VIEWER, type TestDashboard } from "../helpers/dashboard.js";
+
+const PII = ["Marisa", "Quintanilha", "52998224725", "529.982.247-25", "7654321", "s3cret", "token="];
+/** A payout job as a producer with a data key writes it, and personal data wherever a producer could put it. */
+const PII_PAYOUT = {
+  paymentId: "pii",
+  amount: "12.34",
+  description: "Reembolso Marisa Quintanilha CPF 529.982.247-25 conta 7654321",
+  metadata: { "Marisa Quintanilha": "7654321", cpf: "52998224725" },
+  callbackUrl: "https://erp.example.com/pix?token=s3cret",
+  recipient: { encrypted: "v1", kid: "k2", iv: "aXY", tag: "dGFn", data: "ZGF0YQ" },
+  state: { step: "poll", generation: 0, attempts: 1, maybeExecuted: true, polls: 2, lastError: { code: "INTER_UNAVAILABLE", message: "recebedor 52998224725", at: 1 } },
+  audit: [{ at: "2026-11-27T13:00:00.000Z", actor: "ana.operadora", action: "retry", reason: "falei com o fornecedor", generation: 0, newKey: false }],
+};
+const PII_NOTIFICATION = {
+  url: "https://hooks.example.com/pix?token=s3cret",
+  event: { id: "e1", type: "payment.failed", paymentId: "pii", outcome: "failed", generation: 0, reason: "recebedor 52998224725", amount: "12.34" },
+  attempts: [{ attempt: 1, at: "2026-11-27T13:00:00.000Z", durationMs: 5, error: "timeout at https://hooks.example.com/pix?token=s3cret", delivered: false }],
+};
+
+function expectNoPii(text: string, what: string): void {
+  for (const value of PII) expect(text, `${what}: ${value}`).not.toContain(value);
+}
+
+/** The test's own BullMQ queues on the dashboard's queue names (closed, with their connection, at the end). */
+function testQueues(env: { REDIS_URL: string; PIXOUT_QUEUE: string; PIXOUT_REDIS_PREFIX: string }): { redis: Redis; payouts: Queue; notifications: Queue } {
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const prefix = bullPrefix(env.PIXOUT_REDIS_PREFIX);
+  const payouts = new Queue(env.PIXOUT_QUEUE, { connection: redis, prefix });
+  const notifications = new Queue(notificationQueueName(env.PIXOUT_QUEUE), { connection: redis, prefix });
+  cleanupAfter(async () => {
+    await Promise.all([payouts.close(), notifications.close()]);
+    redis.disconnect();
+  });
+  return { redis, payouts, notifications };
+}
 
 describe("dashboard server", async () => {
   const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
@@ -14,6 +53,7 @@ describe("dashboard server", async () => {
     await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
   const dash = await startTestDashboard(env);
+  const { redis, payouts, notifications } = testQueues(env);
 
   it("answers 401 with a Basic challenge without credentials or with wrong ones, alike for unknown users, and logs the user name only", async () => {
     const none = await dash.get("/payments");
@@ -27,9 +67,11 @@ describe("dashboard server", async () => {
       expect((await dash.get(path)).status, path).toBe(401);
     }
     const failures = dash.lines.filter((l) => l.includes("dashboard login failed"));
-    expect(failures.some((l) => l.includes('"user":"ana.operadora"'))).toBe(true);
+    expect(failures.some((l) => l.includes('"user":"ana.operadora"') && l.includes('"failures":1'))).toBe(true);
     expect(failures.some((l) => l.includes('"user":"mallory"'))).toBe(true);
     expect(dash.lines.join("\n")).not.toContain("not-the-password");
+    // On loopback, no warning about plain HTTP.
+    expect(dash.lines.some((l) => l.includes("plain HTTP"))).toBe(false);
   });
 
   it("gives each user a session with their role and CSRF token", async () => {
@@ -132,6 +174,120 @@ describe("dashboard server", async () => {
     }
   });
 
+  it("the queue board shows both queues' job data through allow-lists, scheduler templates too, and hides Redis details and worker addresses", async () => {
+    await payouts.add("payout", PII_PAYOUT, { jobId: "payment-pii" });
+    await (await payouts.getJob("payment-pii"))?.log("bank said: recebedor 52998224725, see https://hooks.example.com/pix?token=s3cret");
+    await notifications.add("notify", PII_NOTIFICATION, { jobId: "notify-pii" });
+    await payouts.upsertJobScheduler("pii-scheduler", { every: 3_600_000 }, { name: "payout", data: PII_PAYOUT });
+    const q = env.PIXOUT_QUEUE;
+    const board = async (path: string): Promise<string> => {
+      const res = await dash.get(`/queues/api${path}`, VIEWER);
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+
+    const list = await board(`/queues?activeQueue=${q}&status=latest&page=1&jobsPerPage=100`);
+    expectNoPii(list, "payout list");
+    expect(list).toContain('"paymentId":"pii"');
+    expect(list).toContain('"description":"[61 characters]"');
+    expect(list).toContain('"metadata":"[2 keys]"');
+    expect(list).toContain('"callbackUrl":"https://erp.example.com"');
+    expect(list).toContain('"recipient":{"type":"encrypted","kid":"k2"}');
+    expect(list).toContain('"message":"recebedor ***.982.247-**"');
+    expect(list).toContain('"actor":"ana.operadora"');
+    const job = await board(`/queues/${q}/payment-pii`);
+    expectNoPii(job, "payout job");
+    expect(job).toContain('"description":"[61 characters]"');
+    const logs = await board(`/queues/${q}/payment-pii/logs`);
+    expectNoPii(logs, "payout job logs");
+    expect(logs).toContain("***.982.247-**");
+
+    const notes = await board(`/queues?activeQueue=${notificationQueueName(q)}&status=latest`);
+    expectNoPii(notes, "notification list");
+    expect(notes).toContain('"url":"https://hooks.example.com"');
+    expect(notes).toContain('"error":"timeout at https://hooks.example.com/pix?…"');
+    expectNoPii(await board(`/queues/${notificationQueueName(q)}/notify-pii`), "notification job");
+
+    const schedulers = await board("/job-schedulers");
+    expectNoPii(schedulers, "job schedulers");
+    expect(schedulers).toContain('"pii-scheduler"');
+    expect(schedulers).toContain('"description":"[61 characters]"');
+
+    // No Redis version, memory or clients; no CLIENT LIST of the workers (their ip:port).
+    expect((await dash.get("/queues/api/redis/stats", VIEWER)).status).toBe(403);
+    expect((await dash.get(`/queues/api/queues/${q}/workers`, VIEWER)).status).toBe(403);
+    expect(list).toContain('"hasWorkers":null');
+  });
+
+  it("caps bull-board's page size at 100 jobs", async () => {
+    const q = env.PIXOUT_QUEUE;
+    const status = async (query: string): Promise<number> => (await dash.get(`/queues/api/queues?activeQueue=${q}&status=latest&${query}`, VIEWER)).status;
+    expect(await status("jobsPerPage=100")).toBe(200);
+    expect(await status("jobsPerPage=10")).toBe(200);
+    const big = await dash.get(`/queues/api/queues?activeQueue=${q}&jobsPerPage=101`, VIEWER);
+    expect(big.status).toBe(400);
+    expect(await big.json()).toEqual({ error: "jobsPerPage must be a whole number from 1 to 100" });
+    for (const query of ["jobsPerPage=100000", "jobsPerPage=1e3", "jobsPerPage=10&jobsPerPage=5000", "jobsPerPage=-1"]) expect(await status(query), query).toBe(400);
+  });
+
+  it("chooses the CSP by path segment in any case, and no answer says X-Powered-By", async () => {
+    const upper = await dash.get("/QUEUES", VIEWER);
+    expect(upper.status).toBe(200);
+    expect(upper.headers.get("content-security-policy")).toMatch(/^default-src 'self'; style-src 'self' 'unsafe-inline';/);
+    const other = await dash.get("/queuesX", VIEWER);
+    expect(other.status).toBe(404);
+    expect(other.headers.get("content-security-policy")).toBe("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    for (const path of ["/queues", "/QUEUES", "/queues/api/queues", "/queuesX", "/payments", "/healthz"]) {
+      expect((await dash.get(path, VIEWER)).headers.get("x-powered-by"), path).toBeNull();
+    }
+  });
+
+  it("refuses every form of bull-board write — PATCH update-data, OPTIONS, upper case, a trailing slash — and nothing changes", async () => {
+    const data = { paymentId: "w1", amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" } };
+    await payouts.add("payout", data, { jobId: "payment-w1" });
+    const q = env.PIXOUT_QUEUE;
+    const session = (await (await dash.get("/api/session", OPERATOR)).json()) as { csrfToken: string };
+    const headers = { authorization: basic(OPERATOR), "content-type": "application/json", "x-csrf-token": session.csrfToken };
+    for (const [method, path] of [
+      ["PATCH", `/queues/api/queues/${q}/payment-w1/update-data`],
+      ["PATCH", `/queues/api/queues/${q}/payment-w1/delay`],
+      ["OPTIONS", `/queues/api/queues/${q}/payment-w1/update-data`],
+      ["PUT", `/QUEUES/API/QUEUES/${q}/PAUSE`],
+      ["PUT", `/Queues/api/queues/${q}/pause`],
+      ["PUT", `/queues/api/queues/${q}/pause/`],
+      ["PUT", `/queues/api/queues/${q}/payment-w1/clean/`],
+      ["PUT", `/queues//api/queues/${q}/pause`],
+    ] as const) {
+      const res = await fetch(`${dash.url}${path}`, { method, headers, ...(method === "OPTIONS" ? {} : { body: JSON.stringify({ data: { paymentId: "w1", amount: "999.00" } }) }) });
+      expect(res.status, `${method} ${path}`).toBe(403);
+    }
+    expect((await payouts.getJob("payment-w1"))?.data).toEqual(data);
+    expect(await payouts.isPaused()).toBe(false);
+  });
+
+  it("searches a paymentId only when the query is one: `x:logs` is not another of the job's keys", async () => {
+    await payouts.add("payout", { paymentId: "logs", amount: "1.00" }, { jobId: "payment-logs" });
+    await (await payouts.getJob("payment-logs"))?.log("a log line");
+    const res = await dash.get("/api/payments/search?q=logs%3Alogs", VIEWER);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'no payment with paymentId, codigoSolicitacao or endToEndId "logs:logs"' });
+    expect((await dash.get("/payments?q=logs%3Alogs", VIEWER)).status).toBe(404);
+    expect((await dash.get("/api/payments/search?q=logs", VIEWER)).status).toBe(200);
+  });
+
+  it("a retry whose outcome cannot be known answers 503 saying so, and logs who and which payment", async () => {
+    // Job data that cannot be read makes retryPayment throw midway, as a lost connection would.
+    await redis.hset(payouts.toKey("payment-corrupt"), { name: "payout", data: "{not json Marisa", opts: "{}", timestamp: String(Date.now()) });
+    const res = await dash.post("/api/payments/corrupt/retry", OPERATOR, { reason: "try" });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: "the retry's outcome is unknown: look at the payment's audit before trying again" });
+    const line = dash.lines.find((l) => l.includes("dashboard retry failed midway"));
+    expect(line).toBeDefined();
+    expect(line).toContain('"actor":"ana.operadora"');
+    expect(line).toContain('"paymentId":"corrupt"');
+    expect(line).not.toContain("Marisa");
+  });
+
   it("refuses a retry from a viewer, whatever the payment", async () => {
     const res = await dash.post("/api/payments/inv-1/retry", VIEWER, { reason: "try" });
     expect(res.status).toBe(403);
@@ -145,11 +301,88 @@ describe("dashboard server", async () => {
     const unknown = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x", force: true });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/unknown field force/);
-    const broken = await dash.post("/api/payments/inv-1/retry", OPERATOR, "{not json");
-    expect(broken.status).toBe(400);
     const missing = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ paymentId: "inv-1", status: "not-found" });
+  });
+
+  it("says what is wrong with a retry's body: 400 not JSON, 413 too large, 415 charset or encoding", async () => {
+    const answer = async (body: string, headers: Record<string, string> = {}): Promise<[number, string]> => {
+      const res = await dash.post("/api/payments/inv-1/retry", OPERATOR, body, headers);
+      return [res.status, ((await res.json()) as { error: string }).error];
+    };
+    expect(await answer("{not json")).toEqual([400, "the request body is not valid JSON"]);
+    expect(await answer(JSON.stringify({ reason: "x".repeat(20_000) }))).toEqual([413, "the request body is too large (at most 16 KiB)"]);
+    expect(await answer('{"reason":"x"}', { "content-type": "application/json; charset=iso-8859-1" })).toEqual([415, expect.stringMatching(/charset is not supported: send UTF-8/) as string]);
+    expect(await answer('{"reason":"x"}', { "content-encoding": "gzip" })).toEqual([415, expect.stringMatching(/Content-Encoding is not supported/) as string]);
+    expect(await answer('{"reason":"x"}', { "content-type": "application/json; charset=utf-8" })).toEqual([404, undefined]);
+  });
+
+  it("lets a request with the dashboard's own Origin through the CSRF checks", async () => {
+    const res = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" }, { origin: dash.url, "sec-fetch-site": "same-origin" });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ paymentId: "inv-1", status: "not-found" });
+  });
+});
+
+describe("dashboard behind a proxy (PIXOUT_DASHBOARD_ORIGIN)", async () => {
+  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`, PIXOUT_DASHBOARD_ORIGIN: "https://ops.example.com" };
+  cleanupAfter(async () => {
+    await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
+  });
+  const dash = await startTestDashboard(env, { users: [OPERATOR] });
+
+  it("accepts the public origin and refuses any other, the Host-derived one included", async () => {
+    const ok = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" }, { origin: "https://ops.example.com" });
+    expect(ok.status).toBe(404);
+    for (const origin of [dash.url, "https://evil.example", "http://ops.example.com"]) {
+      const res = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" }, { origin });
+      expect(res.status, origin).toBe(403);
+      expect(((await res.json()) as { error: string }).error, origin).toMatch(/another origin/);
+    }
+  });
+});
+
+describe("dashboard under a flood of bad logins", async () => {
+  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+  cleanupAfter(async () => {
+    await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
+  });
+  const dash = await startTestDashboard(env, { users: [OPERATOR] });
+
+  it("checks a few passwords at a time, tells the rest to come back (503, Retry-After: 1), samples the log, and lets a good login in afterwards", async () => {
+    const flood = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const res = await dash.get("/api/session", { name: "mallory", role: "viewer", password: `guess-${String(i)}` });
+        return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as { error: string } };
+      }),
+    );
+    const busy = flood.filter((r) => r.status === 503);
+    const refused = flood.filter((r) => r.status === 401);
+    expect(busy.length + refused.length).toBe(100);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of busy) expect(r).toMatchObject({ retryAfter: "1", body: { error: "too many logins at once; try again in a second" } });
+    const good = await dash.get("/api/session", OPERATOR);
+    expect(good.status).toBe(200);
+    // Fewer log lines than failures: one per user name per 10 s, each with its count.
+    const lines = dash.lines.filter((l) => l.includes("dashboard login failed") && l.includes('"user":"mallory"'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThan(refused.length);
+    expect(dash.lines.some((l) => l.includes("refused dashboard logins: too many password checks at once"))).toBe(true);
+  });
+});
+
+describe("dashboard start-up warnings", () => {
+  it("warns about plain HTTP beyond loopback and about users whose hashes have other parameters", async () => {
+    const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+    cleanupAfter(async () => {
+      await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
+    });
+    const dash = await startTestDashboard(env, { users: [OPERATOR, { name: "carla", role: "viewer", password: "carla-password-789", scrypt: { N: 16_384, r: 8, p: 1 } }], flags: { host: "0.0.0.0" } });
+    const warnings = dash.lines.filter((l) => l.includes('"level":40'));
+    expect(warnings.some((l) => l.includes('"host":"0.0.0.0"') && l.includes("plain HTTP, and Basic auth sends passwords in the clear: put a TLS-terminating proxy in front"))).toBe(true);
+    expect(warnings.some((l) => l.includes('"users":["carla"]') && l.includes("scrypt parameters other than the default"))).toBe(true);
   });
 });
 
@@ -158,7 +391,9 @@ describe("dashboard --no-auth", async () => {
   cleanupAfter(async () => {
     await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
-  const dash = await startTestDashboard(env, { users: [], flags: { noAuth: true } });
+  // Users listed, but --no-auth: they are ignored, and the start says so.
+  const dash: TestDashboard = await startTestDashboard(env, { users: [VIEWER], flags: { noAuth: true } });
+  const port = new URL(dash.url).port;
 
   it("makes everyone an operator audited as 'local (no auth)', and still checks CSRF", async () => {
     expect(await (await dash.get("/api/session")).json()).toMatchObject({ user: "local (no auth)", role: "operator" });
@@ -167,6 +402,25 @@ describe("dashboard --no-auth", async () => {
     const res = await fetch(`${dash.url}/api/payments/inv-1/retry`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"reason":"x"}' });
     expect(res.status).toBe(403);
     expect(dash.lines.some((l) => l.includes("dashboard WITHOUT authentication"))).toBe(true);
+    expect(dash.lines.some((l) => l.includes('"level":40') && l.includes("PIXOUT_DASHBOARD_USERS is set but ignored"))).toBe(true);
+  });
+
+  it("answers only requests addressed to this machine: a rebinding page's Host or a proxy's headers get 421", async () => {
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) expect((await dash.raw("GET", "/api/session", { host })).status, host).toBe(200);
+    const rebinding = { host: `evil.example:${port}`, origin: `http://evil.example:${port}` };
+    const session = await dash.raw("GET", "/api/session", rebinding);
+    expect(session.status).toBe(421);
+    expect(session.headers["content-type"]).toMatch(/^application\/json/);
+    expect((JSON.parse(session.text) as { error: string }).error).toMatch(/without authentication \(--no-auth\) and answers only requests addressed to http:\/\/127\.0\.0\.1:/);
+    expect(session.text).not.toContain("csrfToken");
+    // Even with a valid token (taken locally), a retry posted under another Host is refused before the route.
+    const { csrfToken } = (await (await dash.get("/api/session")).json()) as { csrfToken: string };
+    const retry = await dash.raw("POST", "/api/payments/inv-1/retry", { ...rebinding, "content-type": "application/json", "x-csrf-token": csrfToken }, '{"reason":"x"}');
+    expect(retry.status).toBe(421);
+    for (const header of ["x-forwarded-for", "x-forwarded-host", "forwarded"]) {
+      expect((await dash.raw("GET", "/api/session", { host: `127.0.0.1:${port}`, [header]: "203.0.113.9" })).status, header).toBe(421);
+    }
+    expect(dash.lines.some((l) => l.includes('"msg":"dashboard retry"'))).toBe(false);
   });
 });
 
@@ -181,6 +435,10 @@ describe("dashboard while Redis is away", () => {
     await expect.poll(() => statusOf("/api/queues/counts"), { timeout: 10_000 }).toBe(503);
     expect(await (await dash.get("/api/queues/counts", VIEWER)).json()).toEqual({ error: "Redis does not answer; try again when it is back (see /readyz)" });
     for (const path of ["/api/payments/search?q=x", "/queues/api/queues", "/metrics", "/payments"]) expect(await statusOf(path), path).toBe(503);
+    // A retry is not even tried: nothing was sent, and the answer says so.
+    const retryAway = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" });
+    expect(retryAway.status).toBe(503);
+    expect(await retryAway.json()).toEqual({ error: "Redis does not answer; try again when it is back (see /readyz)" });
     expect(await statusOf("/healthz")).toBe(200);
     const ready = await dash.get("/readyz");
     expect(ready.status).toBe(503);
@@ -188,6 +446,8 @@ describe("dashboard while Redis is away", () => {
     await redis.restart();
     await expect.poll(() => statusOf("/api/queues/counts"), { timeout: 15_000 }).toBe(200);
     expect(await statusOf("/queues/api/queues")).toBe(200);
+    // The retries' own connection is back too.
+    await expect.poll(async () => (await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" })).status, { timeout: 15_000 }).toBe(404);
     expect(dash.lines.some((l) => l.includes("Redis connection problem"))).toBe(true);
     expect(dash.lines.some((l) => l.includes('"msg":"Redis is back"'))).toBe(true);
   });

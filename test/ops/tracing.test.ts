@@ -5,15 +5,22 @@
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
+import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { ConfigError, type Environment } from "../../src/config.js";
+import { parseFaultRule } from "../../src/emulator/emulator.js";
+import { createBank } from "../../src/inter/bank.js";
 import { routeOf } from "../../src/inter/http.js";
 import { startTracing } from "../../src/ops/tracing.js";
 import { DEFAULT_TRACES_ENDPOINT, loadTracingSettings, parseOtlpHeaders } from "../../src/ops/tracing-settings.js";
-import { jobIdFor } from "../../src/queue/names.js";
+import { bullPrefix, jobIdFor } from "../../src/queue/names.js";
 import { createPayoutProducer, producerOptionsFor } from "../../src/queue/producer.js";
+import { startPayoutWorker } from "../../src/queue/worker.js";
+import { settingsFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
+import { captureLogs } from "../helpers/log-capture.js";
 import { OTLP_KIND, startOtlpCollector, type CollectedSpan, type OtlpCollector } from "../helpers/otlp-collector.js";
 import { startPipeline } from "../helpers/pipeline.js";
 import { startWorkerProcess } from "../helpers/worker-process.js";
@@ -32,6 +39,16 @@ const bankPayment = (paymentId: string) => ({
   amount: "7.89",
   recipient: { type: "bank", ispb: "00416968", branch: "0001", account: ACCOUNT, accountType: "CONTA_CORRENTE", document: CPF, name: NAME },
 });
+
+/** A local port nothing listens on (a collector that is down). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
 
 async function stop(worker: ChildProcess): Promise<void> {
   worker.kill("SIGTERM");
@@ -97,6 +114,8 @@ describe("tracing settings", () => {
   it("is off unless PIXOUT_TRACING=true, and then ignores the OTEL_* settings", () => {
     expect(loadTracingSettings({}).enabled).toBe(false);
     expect(loadTracingSettings({ PIXOUT_TRACING: "false", OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }).enabled).toBe(false);
+    // Another tool's OTEL_* settings are none of pixout's business while its tracing is off.
+    expect(loadTracingSettings({ OTEL_SERVICE_NAME: "x".repeat(300), OTEL_EXPORTER_OTLP_HEADERS: "garbage" })).toMatchObject({ enabled: false });
   });
 
   it("takes the standard endpoints: the traces one as is, the generic one + /v1/traces, else localhost", () => {
@@ -129,8 +148,8 @@ describe("tracing settings", () => {
       throw new Error("no ConfigError");
     };
     expect(wrong({ PIXOUT_TRACING: "yes" }).problems).toEqual([{ setting: "PIXOUT_TRACING", message: "must be true or false" }]);
-    const err = wrong({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317", OTEL_EXPORTER_OTLP_HEADERS: "s3cr3t-token-value" });
-    expect(err.problems.map((p) => p.setting)).toEqual(["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"]);
+    const err = wrong({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317", OTEL_EXPORTER_OTLP_HEADERS: "s3cr3t-token-value", OTEL_SERVICE_NAME: "x".repeat(101) });
+    expect(err.problems.map((p) => p.setting)).toEqual(["OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"]);
     expect(err.message).toContain("must be an http:// or https:// URL");
     expect(err.message).not.toContain("s3cr3t");
     expect(wrong({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "collector:4318" }).problems[0]?.setting).toBe("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
@@ -206,6 +225,70 @@ describe("tracing end to end", async () => {
     expect(paid.stdout).toMatch(/outcome\s+paid/);
     // Both processes have ended, so any span they had made would have been flushed by now.
     await stop(worker);
-    expect(collector.requests).toEqual([]);
+    expect(collector.received).toEqual([]);
+  });
+
+  it("a collector that is down: the payment is paid, the worker warns and stops cleanly", async () => {
+    const down: Environment = { PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${String(await closedPort())}/v1/traces` };
+    const worker = startWorkerProcess({ ...env, ...down }, ["ignore", "pipe", "pipe"]);
+    let out = "";
+    worker.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    const paymentId = id();
+    await p.producer.enqueue(keyPayment(paymentId));
+    expect((await p.producer.waitForResult(paymentId, { timeoutMs: 20_000 })).outcome).toBe("paid");
+    // The worker's last spans cannot be sent: its stop waits for them at most 6 s, then exits 0.
+    await stop(worker);
+    expect(out).toMatch(/"msg":"tracing: (could not export spans|could not flush the last spans|the collector did not take the last spans in time)/);
+  });
+
+  it("a bank call's span on a 5xx or a timeout has status ERROR and says whether the send may have executed", async () => {
+    const collector = await startOtlpCollector();
+    const tracing = await startTracing(loadTracingSettings(tracingEnv(collector)), "pixout-worker");
+    cleanupAfter(() => tracing.shutdown());
+    const bank = createBank({ settings: settingsFor(p.emulator, { INTER_REQUEST_TIMEOUT_MS: "300" }), ...captureLogs("silent") });
+    cleanupAfter(() => bank.close());
+    const order = { amountCents: 100, recipient: { type: "key" as const, key: EMAIL } };
+    const sent = await bank.client.sendPix(order, randomUUID()); // the token first, and a codigo to query
+    p.emulator.faults.add(parseFaultRule("POST /banking/v2/pix status status=503 times=1"));
+    await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: true });
+    p.emulator.faults.add(parseFaultRule("POST /banking/v2/pix timeout-after ms=2000 times=1"));
+    await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({ code: "INTER_TIMEOUT", ambiguous: true });
+    p.emulator.faults.add(parseFaultRule("GET /banking/v2/pix/* status status=502 times=1"));
+    await expect(bank.client.getPix(sent.codigoSolicitacao)).rejects.toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: false });
+    await tracing.shutdown();
+
+    const calls = collector.spans().filter((s) => s.name === "inter send" || s.name === "inter status");
+    const failed = calls.filter((s) => s.statusCode === 2); // OTLP: 2 = ERROR
+    expect(failed.map((s) => [s.name, s.attributes["error.type"], s.attributes["pixout.ambiguous"]])).toEqual([
+      ["inter send", "503", true],
+      ["inter send", "INTER_TIMEOUT", true],
+      ["inter status", "502", false],
+    ]);
+    expect(failed[0]?.attributes["http.response.status_code"]).toBe(503);
+    expect(calls.filter((s) => s.statusCode !== 2).map((s) => s.name)).toEqual(["inter send"]);
+  });
+
+  it("a foreign producer's job with a malformed trace context (opts.tm) is still paid, in a trace of its own", async () => {
+    const collector = await startOtlpCollector();
+    const tracing = await startTracing(loadTracingSettings(tracingEnv(collector)), "pixout-worker");
+    cleanupAfter(() => tracing.shutdown());
+    const worker = startPayoutWorker({ config: p.config, ...captureLogs("silent"), ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}) });
+    cleanupAfter(async () => {
+      await worker.close();
+    });
+    // A BullMQ client of another language, say, writing its own `tm`: not the JSON bullmq-otel expects.
+    const foreign = new Queue(p.config.queueName, { connection: p.redis, prefix: bullPrefix(p.config.redisPrefix) });
+    cleanupAfter(() => foreign.close());
+    const paymentId = id();
+    await foreign.add("payout", keyPayment(paymentId), { jobId: jobIdFor(paymentId), telemetry: { metadata: "traceparent=not-json" } });
+    expect(JSON.parse((await p.redis.hget(foreign.toKey(jobIdFor(paymentId)), "opts")) ?? "{}")).toMatchObject({ tm: "traceparent=not-json" });
+    expect((await p.producer.waitForResult(paymentId, { timeoutMs: 20_000 })).outcome).toBe("paid");
+    await worker.close();
+    await tracing.shutdown();
+    const steps = collector.spans().filter((s) => s.kind === OTLP_KIND.consumer && s.attributes["bullmq.job.id"] === jobIdFor(paymentId));
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    expect(steps.every((s) => s.parentSpanId === undefined)).toBe(true);
   });
 });

@@ -3,13 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { createBank } from "../../src/inter/bank.js";
-import { callStatusLabel, createWorkerMetrics, tokenResult } from "../../src/ops/metrics/worker-metrics.js";
-import { DEFAULT_METRICS_HOST, loadMetricsSettings, loadWithMetricsSettings } from "../../src/ops/metrics/settings.js";
+import { callStatusLabel, combineObservers, createWorkerMetrics, tokenResult } from "../../src/ops/metrics/worker-metrics.js";
+import { DEFAULT_METRICS_HOST, loadMetricsSettings, loadWorkerSettings } from "../../src/ops/metrics/settings.js";
 import { createWorkerReadiness } from "../../src/ops/worker-readiness.js";
 import { settingsFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
 import { captureLogs } from "../helpers/log-capture.js";
+import { sample } from "../helpers/prometheus.js";
 
 const DAY = 86_400_000;
 
@@ -17,7 +18,7 @@ describe("bank-call labels", async () => {
   const emulator = await startTestEmulator({ limits: NO_LIMITS });
 
   it("a refused token request: status 401 and result refused; an unreachable bank: status connection", async () => {
-    const metrics = createWorkerMetrics({ certificateValidTo: new Date(Date.now() + 90 * DAY), processMetrics: false });
+    const metrics = createWorkerMetrics({ certificateValidTo: new Date(Date.now() + 90 * DAY) });
     const refused = createBank({ settings: settingsFor(emulator, { INTER_CLIENT_SECRET: "wrong-secret" }), ...captureLogs("silent"), observer: metrics.observer });
     cleanupAfter(() => refused.close());
     await expect(refused.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "INTER_AUTH" });
@@ -27,13 +28,15 @@ describe("bank-call labels", async () => {
     await expect(away.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "INTER_CONNECTION" });
 
     const text = (await metrics.scrape()).body;
-    expect(text).toMatch(/^pixout_bank_call_duration_seconds_count\{operation="token",status="401"\} 1$/m);
-    expect(text).toMatch(/^pixout_bank_call_duration_seconds_count\{operation="token",status="connection"\} 1$/m);
-    expect(text).toMatch(/^pixout_token_requests_total\{result="refused"\} 1$/m);
-    expect(text).toMatch(/^pixout_token_requests_total\{result="error"\} 1$/m);
-    expect(text).toMatch(/^pixout_token_requests_total\{result="ok"\} 0$/m);
-    // Without process metrics, only pixout's own.
+    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "401" })).toBe(1);
+    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "connection" })).toBe(1);
+    expect(sample(text, "pixout_token_requests_total", { result: "refused" })).toBe(1);
+    expect(sample(text, "pixout_token_requests_total", { result: "error" })).toBe(1);
+    expect(sample(text, "pixout_token_requests_total", { result: "ok" })).toBe(0);
+    // Process metrics are off unless asked for (only a process that serves them starts their monitors).
     expect(text).not.toMatch(/^process_/m);
+    const served = createWorkerMetrics({ certificateValidTo: new Date(Date.now() + 90 * DAY), processMetrics: true });
+    expect(sample((await served.scrape()).body, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
   });
 
   it("maps statuses and transport errors to labels", () => {
@@ -52,10 +55,45 @@ describe("bank-call labels", async () => {
     const b = createWorkerMetrics({ certificateValidTo: new Date(Date.now() + 10 * DAY + 60_000) });
     a.onOutcome("paid");
     a.onRateLimitWait("status", 1500);
-    expect((await a.scrape()).body).toMatch(/^pixout_payments_total\{outcome="paid"\} 1$/m);
-    expect((await a.scrape()).body).toMatch(/^pixout_rate_limit_wait_seconds_sum\{endpoint="status"\} 1\.5$/m);
-    expect((await b.scrape()).body).toMatch(/^pixout_payments_total\{outcome="paid"\} 0$/m);
-    expect((await b.scrape()).body).toMatch(/^pixout_certificate_days_left 10$/m);
+    expect(sample((await a.scrape()).body, "pixout_payments_total", { outcome: "paid" })).toBe(1);
+    expect(sample((await a.scrape()).body, "pixout_rate_limit_wait_seconds_sum", { endpoint: "status" })).toBe(1.5);
+    expect(sample((await b.scrape()).body, "pixout_payments_total", { outcome: "paid" })).toBe(0);
+    expect(sample((await b.scrape()).body, "pixout_certificate_days_left")).toBe(10);
+  });
+
+  it("no entry point throws: a value prom-client refuses is dropped and logged at most once a minute", async () => {
+    const { logger, lines } = captureLogs("warn");
+    const metrics = createWorkerMetrics({ certificateValidTo: new Date(Date.now() + 90 * DAY), logger });
+    expect(() => {
+      metrics.observer({ operation: "send-pix", status: 200, ms: Number.NaN });
+      metrics.observer({ operation: "token", status: 200, ms: Number.POSITIVE_INFINITY });
+      metrics.onRateLimitWait("send", Number.NaN);
+    }).not.toThrow();
+    // What could be counted was; the refused durations were not.
+    const text = (await metrics.scrape()).body;
+    expect(sample(text, "pixout_token_requests_total", { result: "ok" })).toBe(1);
+    expect(sample(text, "pixout_rate_limit_waits_total", { endpoint: "send" })).toBe(1);
+    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "send-pix", status: "200" })).toBeUndefined();
+    expect(lines.filter((l) => l.includes("a metric could not be recorded"))).toHaveLength(1);
+    expect(lines[0]).toContain("Value is not a valid number");
+
+    // Combined observers: one that throws stops neither the others nor the caller.
+    let seen = 0;
+    const combined = combineObservers(
+      [
+        () => {
+          throw new Error("broken observer");
+        },
+        () => {
+          seen++;
+        },
+      ],
+      logger,
+    );
+    expect(() => {
+      combined({ operation: "get-pix", status: 200, ms: 5 });
+    }).not.toThrow();
+    expect(seen).toBe(1);
   });
 });
 
@@ -74,10 +112,10 @@ describe("metrics settings", () => {
     expect(() => loadMetricsSettings({ PIXOUT_METRICS_HOST: "my host" })).toThrow(/PIXOUT_METRICS_HOST: must be a host name or IP address/);
   });
 
-  it("reports its problems with the configuration's, in one ConfigError", () => {
+  it("reports its problems with the configuration's and tracing's, in one ConfigError", () => {
     let error: unknown;
     try {
-      loadWithMetricsSettings({ PIXOUT_METRICS_PORT: "x" }, (env) => loadConfig(env));
+      loadWorkerSettings({ PIXOUT_METRICS_PORT: "x", PIXOUT_TRACING: "yes" }, (env) => loadConfig(env));
     } catch (err) {
       error = err;
     }
@@ -85,6 +123,7 @@ describe("metrics settings", () => {
     const settings = (error as ConfigError).problems.map((p) => p.setting);
     expect(settings).toContain("INTER_CLIENT_ID");
     expect(settings).toContain("PIXOUT_METRICS_PORT");
+    expect(settings).toContain("PIXOUT_TRACING");
   });
 });
 
@@ -106,6 +145,20 @@ describe("worker readiness rules", () => {
     const readiness = createWorkerReadiness({ redis: hung, certificateValidTo: new Date(Date.now() + 90 * DAY), worker: running, pingTimeoutMs: 50 });
     const result = await readiness();
     expect(result.ready).toBe(false);
-    expect(result.checks[0]).toEqual({ name: "redis", ok: false, detail: "PING not answered within 50 ms" });
+    expect(result.checks[0]).toEqual({ name: "redis", ok: false, detail: "Redis does not answer: no answer to PING within 50 ms" });
+  });
+
+  it("a connection that is not ready fails the redis check without sending a PING", async () => {
+    let pinged = false;
+    const away = {
+      status: "reconnecting",
+      ping: () => {
+        pinged = true;
+        return new Promise<string>(() => undefined);
+      },
+    } as const;
+    const result = await createWorkerReadiness({ redis: away, certificateValidTo: new Date(Date.now() + 90 * DAY), worker: running })();
+    expect(result.checks[0]).toEqual({ name: "redis", ok: false, detail: "Redis does not answer: not connected (reconnecting); waiting for it to come back" });
+    expect(pinged).toBe(false);
   });
 });

@@ -1,8 +1,14 @@
 // The dashboard's search index (src/queue/payment-index.ts) as the worker writes it: a paid payment is
 // found by its codigoSolicitacao and endToEndId, and the keys expire after the jobs' retention.
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { createPaymentIndex, paymentIndexKey } from "../../src/queue/payment-index.js";
+import { loadConfig } from "../../src/config.js";
+import { createPaymentIndex, findPayment, paymentIndexKey } from "../../src/queue/payment-index.js";
+import { createPayoutProducer, producerOptionsFor } from "../../src/queue/producer.js";
+import { startPayoutWorker } from "../../src/queue/worker.js";
+import { cleanupAfter } from "../helpers/cleanup.js";
+import { captureLogs } from "../helpers/log-capture.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 describe("payment index", async () => {
@@ -22,6 +28,8 @@ describe("payment index", async () => {
     // Written without waiting, on the worker's connection before it completed the job: already there.
     expect(await index.find("codigoSolicitacao", codigo)).toBe(id);
     expect(await index.find("endToEndId", e2e)).toBe(id);
+    // Readers need no TTL.
+    expect(await findPayment(p.redis, p.config.redisPrefix, p.config.queueName, "endToEndId", e2e)).toBe(id);
     // max(PIXOUT_KEEP_COMPLETED_DAYS, PIXOUT_KEEP_FAILED_DAYS) = 20 days.
     for (const k of [key("codigoSolicitacao", codigo), key("endToEndId", e2e)]) {
       const ttl = await p.redis.ttl(k);
@@ -43,6 +51,30 @@ describe("payment index", async () => {
     expect(await index.find("codigoSolicitacao", "c-1")).toBe("only-codigo");
     expect(await index.find("endToEndId", "c-1")).toBeUndefined();
     expect(await index.find("endToEndId", "")).toBeUndefined();
+    expect(await findPayment(p.redis, p.config.redisPrefix, p.config.queueName, "codigoSolicitacao", "")).toBeUndefined();
     expect(await p.redis.exists(key("endToEndId", ""))).toBe(0);
+  });
+
+  it("an index whose writes fail changes nothing of the payment: paid, logged, not found by search", async () => {
+    // A client that was disconnected: every write is refused at once ("Connection is closed").
+    const broken = new Redis(p.config.redisUrl, { lazyConnect: true });
+    broken.disconnect();
+    // A queue of its own (same prefix, removed with the pipeline's keys): only this worker takes the job.
+    const { config } = loadConfig({ ...p.env, PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}` });
+    const { logger, lines, secrets } = captureLogs("warn");
+    const worker = startPayoutWorker({ config, logger, secrets, index: createPaymentIndex(broken, config.redisPrefix, config.queueName, 20) });
+    const producer = createPayoutProducer(producerOptionsFor(config));
+    cleanupAfter(async () => {
+      await producer.close();
+      await worker.close();
+    });
+    const id = `idx-${randomUUID()}`;
+    await producer.enqueue({ paymentId: id, amount: "10.50", recipient: { type: "key", key: "fornecedor@example.com" } });
+    const view = await producer.waitForResult(id, { timeoutMs: 15_000 });
+    expect(view).toMatchObject({ outcome: "paid", attempts: 0 });
+    expect(p.emulator.ledger.snapshot().executions.byIdempotencyKey[view.result?.idempotencyKey ?? ""]).toBe(1);
+    expect(view.codigoSolicitacao).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await findPayment(p.redis, config.redisPrefix, config.queueName, "codigoSolicitacao", view.codigoSolicitacao ?? "")).toBeUndefined();
+    expect(lines.filter((l) => l.includes("could not record the payment's bank identifiers for search")).length).toBeGreaterThanOrEqual(1);
   });
 });

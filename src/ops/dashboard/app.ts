@@ -1,7 +1,8 @@
 // The dashboard's Express app (issue #5 §1): health probes without login; everything else behind HTTP
-// Basic (or, with --no-auth on loopback, everyone an operator); CSRF checks on every state-changing
-// request; the read-only queue board; the payment search page and its JSON; audited retries through
-// retryPayment (src/queue/retry.ts), the same safe path as `pixout retry`; /metrics.
+// Basic (or, with --no-auth on loopback, everyone an operator — for requests addressed to this machine
+// only); CSRF checks on every state-changing request; the read-only queue board; the payment search page
+// and its JSON; audited retries through retryPayment (src/queue/retry.ts), the same safe path as
+// `pixout retry`; /metrics.
 import type { Queue } from "bullmq";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Redis } from "ioredis";
@@ -14,20 +15,29 @@ import { fleetReadiness } from "../fleet-health.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { createAuthenticator, type Principal } from "./auth.js";
 import { csrfProblem, csrfToken, SAFE_METHODS } from "./csrf.js";
+import { jsonBody } from "./json-body.js";
+import { notLocalProblem } from "./local-only.js";
+import { createLogSampler } from "./log-sampler.js";
 import { createPaymentSearch } from "./payment-search.js";
 import { renderErrorPage, renderPaymentsPage, type QueueCounts } from "./payments-page.js";
-import { createQueueBoard, QUEUE_BOARD_PATH, READ_ONLY_MESSAGE } from "./queue-board.js";
+import { scrubText } from "./personal-data.js";
+import { createQueueBoard, isQueueBoardPath, MAX_JOBS_PER_PAGE, QUEUE_BOARD_PATH, READ_ONLY_MESSAGE } from "./queue-board.js";
 import { NO_AUTH_ACTOR, type DashboardSettings } from "./settings.js";
 
 export interface DashboardDeps {
   settings: DashboardSettings;
   logger: Logger;
-  /** For retries (lock, audit stream), the payment index and readiness. */
+  /** Fails fast while Redis is away (pages answer 503 at once): reads, the payment index, readiness. */
   redis: Redis;
-  /** The payout queue. */
+  /** The payout queue, on `redis`. */
   queue: Queue;
-  /** Every queue the board shows (the payout queue and its notifications queue). */
-  boardQueues: readonly Queue[];
+  /** Its notifications queue, on `redis` (shown on the board). */
+  notifications: Queue;
+  /**
+   * Retries run on a connection without a command timeout (as `pixout retry` does): a timeout after
+   * retryPayment's Lua step ran would leave the job's data changed and audited but the job not moved.
+   */
+  retry: { redis: Redis; queue: Queue };
   /** What /metrics serves. */
   metrics: Registry;
 }
@@ -38,6 +48,8 @@ const OUR_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; fo
 const BOARD_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
 
 const REDIS_DOWN = "Redis does not answer; try again when it is back (see /readyz)";
+const RETRY_OUTCOME_UNKNOWN = "the retry's outcome is unknown: look at the payment's audit before trying again";
+const RETRY_BODY_LIMIT = 16 * 1024;
 
 const retryBody = z.strictObject({
   reason: z.string({ error: "is required (it is audited)" }).trim().min(1, "is required (it is audited)").max(500, "must have at most 500 characters"),
@@ -47,6 +59,18 @@ const retryBody = z.strictObject({
 
 function principalOf(res: Response): Principal {
   return res.locals["principal"] as Principal;
+}
+
+function paymentIdOf(req: Request): string {
+  const id = req.params["paymentId"];
+  return typeof id === "string" ? id : "";
+}
+
+/** An error for the log: its message scrubbed — a JSON parse error quotes the text it could not read. */
+function errorForLog(err: unknown): string {
+  if (!(err instanceof Error)) return "non-Error thrown";
+  if (err instanceof SyntaxError) return `${err.name} (message not logged: it may quote job data)`;
+  return `${err.name}: ${scrubText(err.message).slice(0, 300)}`;
 }
 
 /** A refusal by the retry rules (it names the payment's outcome) is 422; a conflict with another change is 409. */
@@ -81,10 +105,14 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   const authenticator = createAuthenticator(settings.users);
   const search = createPaymentSearch({ queue, redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName });
   const redisDown = (): boolean => redis.status !== "ready";
+  // A flood of bad logins (or of misdirected requests) must not become a flood of log lines.
+  const failedLogins = createLogSampler({ windowMs: 10_000 });
+  const sampled = createLogSampler({ windowMs: 10_000 });
 
   app.use((req, res, next) => {
     res.set({
-      "Content-Security-Policy": req.path.startsWith(QUEUE_BOARD_PATH) ? BOARD_CSP : OUR_CSP,
+      // Express matches mount paths in any case: so does the choice of policy.
+      "Content-Security-Policy": isQueueBoardPath(req.path) ? BOARD_CSP : OUR_CSP,
       "X-Frame-Options": "DENY",
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",
@@ -93,6 +121,21 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     });
     next();
   });
+
+  // --no-auth: this machine only (local-only.ts). A DNS-rebinding page or a proxy gets 421 before anything,
+  // probes included.
+  if (settings.noAuth) {
+    app.use((req, res, next) => {
+      const problem = notLocalProblem(req.headers, req.socket.localPort);
+      if (problem === undefined) {
+        next();
+        return;
+      }
+      const count = sampled.take("misdirected");
+      if (count !== undefined) logger.warn({ refused: count, path: req.path }, "refused a request not addressed to this machine (--no-auth: DNS rebinding or a proxy?)");
+      res.status(421).json({ error: problem });
+    });
+  }
 
   // Probes: no login (orchestrators and load balancers call them); they reveal no payment.
   app.get("/healthz", (_req, res) => {
@@ -119,19 +162,37 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       next();
       return;
     }
-    // The same answer whether the user exists or not; the log names the user tried, never the password.
-    if (result.user !== undefined) logger.warn({ user: result.user.slice(0, 64), ip: req.socket.remoteAddress, path: req.path }, "dashboard login failed");
+    if (result.why === "busy") {
+      // Too many password checks at once (each a full scrypt): come back, rather than wait in a queue.
+      const count = sampled.take("busy");
+      if (count !== undefined) logger.warn({ refused: count }, "refused dashboard logins: too many password checks at once (a flood of bad logins?)");
+      res.set("Retry-After", "1").status(503).json({ error: "too many logins at once; try again in a second" });
+      return;
+    }
+    // The same answer whether the user exists or not; the log names the user tried, never the password —
+    // one line per user name per 10 s at most, with how many failures it stands for.
+    if (result.why === "wrong") {
+      const user = result.user.slice(0, 64);
+      const failures = failedLogins.take(user);
+      if (failures !== undefined) logger.warn({ user, failures, ip: req.socket.remoteAddress, path: req.path }, "dashboard login failed");
+    }
     res.set("WWW-Authenticate", 'Basic realm="pixout dashboard", charset="UTF-8"').status(401).json({ error: "log in with your dashboard user name and password" });
   });
 
-  // The queue board: GET and HEAD only, whoever asks (defence in depth: its queues are read-only too).
+  // The queue board: GET and HEAD only, whoever asks (defence in depth: its queues are read-only too), and
+  // pages of at most MAX_JOBS_PER_PAGE jobs.
   app.use(QUEUE_BOARD_PATH, (req, res, next) => {
-    if (req.method === "GET" || req.method === "HEAD") {
-      next();
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      logger.warn({ user: principalOf(res).user, method: req.method, path: req.originalUrl }, "refused a write to the queue board");
+      res.status(403).json({ error: READ_ONLY_MESSAGE });
       return;
     }
-    logger.warn({ user: principalOf(res).user, method: req.method, path: req.originalUrl }, "refused a write to the queue board");
-    res.status(403).json({ error: READ_ONLY_MESSAGE });
+    const perPage = req.query["jobsPerPage"];
+    if (perPage !== undefined && !(typeof perPage === "string" && /^\d{1,3}$/.test(perPage) && Number(perPage) <= MAX_JOBS_PER_PAGE)) {
+      res.status(400).json({ error: `jobsPerPage must be a whole number from 1 to ${String(MAX_JOBS_PER_PAGE)}` });
+      return;
+    }
+    next();
   });
   // While Redis is away BullMQ waits for it without a deadline: answer at once instead of hanging.
   app.use(["/api/queues", "/api/payments", `${QUEUE_BOARD_PATH}/api`, "/metrics"], (_req, res, next) => {
@@ -141,7 +202,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     }
     res.status(503).json({ error: REDIS_DOWN });
   });
-  app.use(QUEUE_BOARD_PATH, createQueueBoard(deps.boardQueues));
+  app.use(QUEUE_BOARD_PATH, createQueueBoard({ payouts: queue, notifications: deps.notifications }));
 
   app.use((req, res, next) => {
     if (SAFE_METHODS.includes(req.method)) {
@@ -211,33 +272,55 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     res.json({ matchedBy: result.matchedBy, payment: result.payment });
   });
 
-  app.post("/api/payments/:paymentId/retry", express.json({ limit: "16kb" }), async (req, res) => {
-    const principal = principalOf(res);
-    const paymentId = req.params["paymentId"];
-    if (principal.role !== "operator") {
-      res.status(403).json({ error: "viewers cannot retry payments; ask an operator" });
-      return;
-    }
-    if (!PAYMENT_ID.test(paymentId)) {
-      res.status(400).json({ error: "not a paymentId: 1-64 characters of letters, digits, '.', '_' or '-'" });
-      return;
-    }
-    const body = retryBody.safeParse(req.body);
-    if (!body.success) {
-      const problems = body.error.issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.code === "unrecognized_keys" ? `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message}`);
-      res.status(400).json({ error: `the retry request is invalid: ${problems.join("; ")}`, problems });
-      return;
-    }
-    const { reason, newAttempt, notExecuted } = body.data;
-    const result = await retryPayment(queue, redis, settings.redisPrefix, paymentId, {
-      actor: principal.user,
-      reason,
-      newAttempt: newAttempt === true,
-      notExecuted: notExecuted === true,
-    });
-    logger.info({ actor: principal.user, paymentId, status: result.status, newAttempt: newAttempt === true, notExecuted: notExecuted === true }, "dashboard retry");
-    res.status(retryHttpStatus(result)).json(result);
-  });
+  app.post(
+    "/api/payments/:paymentId/retry",
+    (req, res, next) => {
+      // Who and which payment before reading any body.
+      if (principalOf(res).role !== "operator") {
+        res.status(403).json({ error: "viewers cannot retry payments; ask an operator" });
+        return;
+      }
+      if (!PAYMENT_ID.test(paymentIdOf(req))) {
+        res.status(400).json({ error: "not a paymentId: 1-64 characters of letters, digits, '.', '_' or '-'" });
+        return;
+      }
+      next();
+    },
+    jsonBody(RETRY_BODY_LIMIT),
+    async (req, res) => {
+      const principal = principalOf(res);
+      const paymentId = paymentIdOf(req);
+      const body = retryBody.safeParse(req.body);
+      if (!body.success) {
+        const problems = body.error.issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.code === "unrecognized_keys" ? `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message}`);
+        res.status(400).json({ error: `the retry request is invalid: ${problems.join("; ")}`, problems });
+        return;
+      }
+      if (deps.retry.redis.status !== "ready") {
+        // Nothing was sent: safe to say so.
+        res.status(503).json({ error: REDIS_DOWN });
+        return;
+      }
+      const { reason, newAttempt, notExecuted } = body.data;
+      let result: RetryResult;
+      try {
+        result = await retryPayment(deps.retry.queue, deps.retry.redis, settings.redisPrefix, paymentId, {
+          actor: principal.user,
+          reason,
+          newAttempt: newAttempt === true,
+          notExecuted: notExecuted === true,
+        });
+      } catch (err) {
+        // It may have failed before changing anything, or after the audited data change but before the
+        // move: only the payment's audit (and job state) can tell.
+        logger.error({ actor: principal.user, paymentId, err: errorForLog(err) }, "dashboard retry failed midway; its outcome is unknown");
+        res.status(503).json({ error: RETRY_OUTCOME_UNKNOWN });
+        return;
+      }
+      logger.info({ actor: principal.user, paymentId, status: result.status, newAttempt: newAttempt === true, notExecuted: notExecuted === true }, "dashboard retry");
+      res.status(retryHttpStatus(result)).json(result);
+    },
+  );
 
   app.use((req, res) => {
     if (req.accepts(["html", "json"]) === "html") {
@@ -252,13 +335,8 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       next(err);
       return;
     }
-    const status = typeof (err as { status?: unknown }).status === "number" ? (err as { status: number }).status : undefined;
-    if (status !== undefined && status >= 400 && status < 500) {
-      res.status(status).json({ error: status === 413 ? "the request body is too large" : "the request body is not valid JSON" });
-      return;
-    }
     const unavailable = redisDown();
-    logger.error({ err: err instanceof Error ? err.message : String(err), method: req.method, path: req.path }, "dashboard request failed");
+    logger.error({ err: errorForLog(err), method: req.method, path: req.path }, "dashboard request failed");
     res.status(unavailable ? 503 : 500).json({ error: unavailable ? REDIS_DOWN : "internal error (logged by the dashboard)" });
   });
   return app;

@@ -21,7 +21,10 @@ export const DASHBOARD_JS = `"use strict";
     }
     if (answer && answer.status === "refused") return "Not retried: " + answer.why;
     if (answer && answer.status === "not-found") return "Not retried: the payment is no longer in the queue.";
-    return "Not retried (HTTP " + httpStatus + "): " + (answer && answer.error ? answer.error : "unexpected answer");
+    var error = answer && answer.error ? answer.error : "unexpected answer";
+    // A 5xx may come after the retry changed something (the server says so): never claim "not retried".
+    if (httpStatus >= 500) return "HTTP " + httpStatus + ": " + error;
+    return "Not retried (HTTP " + httpStatus + "): " + error;
   }
 
   form.addEventListener("submit", function (event) {

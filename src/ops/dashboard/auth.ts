@@ -2,9 +2,11 @@
 // credentials itself; scripts and Prometheus use basic_auth. scrypt per request would burn a CPU core
 // (bull-board polls several endpoints every few seconds), so a successful verification is remembered for a
 // few minutes, keyed by an HMAC of the credentials under a per-process key (the cache holds no password,
-// and a lookup's timing says nothing about one), in a bounded map.
+// and a lookup's timing says nothing about one), in a bounded map. Verifications that miss the cache run
+// at most two at once with a bounded queue (semaphore.ts): beyond it the answer is "busy", never a hang.
 import { createHmac, randomBytes } from "node:crypto";
-import { verifyPassword, type PasswordHash } from "./password.js";
+import { decoyHash, verifyPassword } from "./password.js";
+import { BUSY, createSemaphore } from "./semaphore.js";
 import type { DashboardUser, Role } from "./settings.js";
 
 export interface Principal {
@@ -12,11 +14,17 @@ export interface Principal {
   role: Role;
 }
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; user?: string };
+/**
+ * `missing`: no (readable) Basic credentials; `wrong`: the user or password is wrong (`user` is the name
+ * tried, for the log); `busy`: too many verifications at once, nothing was checked — try again shortly.
+ */
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; why: "missing" } | { ok: false; why: "wrong"; user: string } | { ok: false; why: "busy"; user: string };
 
 export interface Authenticator {
-  /** Checks an Authorization header; `user` on failure is the name that was tried (for the log), if any. */
+  /** Checks an Authorization header. */
   authenticate(header: string | undefined): Promise<AuthResult>;
+  /** How many password verifications (scrypt runs) were made, and how many logins are remembered. */
+  stats(): { verifications: number; remembered: number };
 }
 
 export interface AuthenticatorOptions {
@@ -24,6 +32,10 @@ export interface AuthenticatorOptions {
   cacheTtlMs?: number;
   /** At most this many remembered credentials; the oldest go first. */
   cacheSize?: number;
+  /** Password verifications running at once (each a full scrypt on libuv's thread pool). */
+  maxConcurrent?: number;
+  /** Verifications waiting for a slot; more at once are answered `busy`. */
+  maxWaiting?: number;
   now?: () => number;
 }
 
@@ -45,34 +57,36 @@ export function createAuthenticator(users: readonly DashboardUser[], options: Au
   const byName = new Map(users.map((u) => [u.name, u]));
   const remembered = new Map<string, { principal: Principal; until: number }>();
   // bull-board opens with several requests at once: one scrypt for all of them.
-  const inFlight = new Map<string, Promise<Principal | undefined>>();
-  // An unknown user costs the same scrypt as a known one, so the time taken does not reveal who exists.
-  const first = users[0];
-  const decoy: PasswordHash | undefined = first ? { ...first.hash, salt: randomBytes(first.hash.salt.length), hash: randomBytes(first.hash.hash.length) } : undefined;
+  const inFlight = new Map<string, Promise<Principal | undefined | typeof BUSY>>();
+  const slots = createSemaphore({ concurrency: options.maxConcurrent ?? 2, maxWaiting: options.maxWaiting ?? 32 });
+  // An unknown user costs the same scrypt as a known one (with the default parameters, those hash-password
+  // uses), so the time taken does not reveal who exists; server.ts warns about users with other parameters.
+  const decoy = decoyHash();
+  let verifications = 0;
 
   async function verify(user: string, password: string): Promise<Principal | undefined> {
     const known = byName.get(user);
-    const hash = known?.hash ?? decoy;
-    if (!hash) return undefined;
-    const matches = await verifyPassword(password, hash);
+    verifications++;
+    const matches = await verifyPassword(password, known?.hash ?? decoy);
     return matches && known ? { user: known.name, role: known.role } : undefined;
   }
 
   return {
     async authenticate(header) {
       const credentials = parseBasic(header);
-      if (!credentials) return { ok: false };
+      if (!credentials) return { ok: false, why: "missing" };
       const key = createHmac("sha256", cacheKey).update(credentials.user).update("\0").update(credentials.password).digest("base64");
       const hit = remembered.get(key);
       if (hit && hit.until > now()) return { ok: true, principal: hit.principal };
       if (hit) remembered.delete(key);
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = verify(credentials.user, credentials.password).finally(() => inFlight.delete(key));
+        pending = slots.run(() => verify(credentials.user, credentials.password)).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
       const principal = await pending;
-      if (!principal) return { ok: false, user: credentials.user };
+      if (principal === BUSY) return { ok: false, why: "busy", user: credentials.user };
+      if (!principal) return { ok: false, why: "wrong", user: credentials.user };
       remembered.delete(key);
       remembered.set(key, { principal, until: now() + ttl });
       while (remembered.size > size) {
@@ -81,6 +95,9 @@ export function createAuthenticator(users: readonly DashboardUser[], options: Au
         remembered.delete(oldest.value);
       }
       return { ok: true, principal };
+    },
+    stats() {
+      return { verifications, remembered: remembered.size };
     },
   };
 }

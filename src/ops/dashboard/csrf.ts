@@ -21,7 +21,7 @@ export interface CsrfRequest {
   method: string;
   user: string;
   headers: { token?: string; origin?: string; secFetchSite?: string; contentType?: string };
-  /** The origin the request was made to (scheme://host[:port] as this server sees it). */
+  /** The origin the request was made to (scheme://host[:port] as this server sees it, from the Host header). */
   ownOrigin: string;
 }
 
@@ -32,11 +32,12 @@ export function csrfProblem(request: CsrfRequest, secret: Buffer, publicOrigin: 
   const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") return "a state-changing request must be sent as Content-Type: application/json";
   if (secFetchSite?.toLowerCase() === "cross-site") return "cross-site request refused (Sec-Fetch-Site: cross-site)";
-  if (origin !== undefined) {
-    const allowed = [request.ownOrigin, ...(publicOrigin === undefined ? [] : [publicOrigin])];
-    if (!allowed.includes(origin)) {
-      return `request from another origin refused (Origin ${origin}); behind a proxy, set PIXOUT_DASHBOARD_ORIGIN to the address browsers use`;
-    }
+  // With PIXOUT_DASHBOARD_ORIGIN set, it is the only origin: the Host header says whatever the client (or a
+  // DNS-rebinding page) wants, so it is trusted only when nothing better is known.
+  if (origin !== undefined && origin !== (publicOrigin ?? request.ownOrigin)) {
+    return publicOrigin === undefined
+      ? `request from another origin refused (Origin ${origin}); behind a proxy, set PIXOUT_DASHBOARD_ORIGIN to the address browsers use`
+      : `request from another origin refused (Origin ${origin}, PIXOUT_DASHBOARD_ORIGIN is ${publicOrigin})`;
   }
   if (token === undefined || token === "") return "missing x-csrf-token header: take csrfToken from GET /api/session";
   const expected = Buffer.from(csrfToken(secret, request.user));

@@ -16,10 +16,13 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT: ScryptParams = { N: 32_768, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
-// Accepted ranges: weaker than the floor is refused (not made by hash-password), stronger than the
-// ceiling would let one login take seconds and gigabytes.
+// Accepted ranges: weaker than the floor is refused (not made by hash-password); above the ceiling one
+// login would hold a lot of memory and a libuv thread for long — with two at once (auth.ts) that bounds
+// what a flood of bad logins can take.
 const MIN_N = 16_384;
-const MAX_N = 1_048_576;
+/** scrypt holds 128·N·r bytes while it runs. */
+export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
+const MAX_P = 4;
 
 export interface PasswordHash extends ScryptParams {
   salt: Buffer;
@@ -60,13 +63,29 @@ export function parsePasswordHash(text: string): PasswordHash | { problem: strin
   const N = Number(n);
   const R = Number(r);
   const P = Number(p);
-  if (!/^\d+$/.test(n) || !isPowerOfTwo(N) || N < MIN_N || N > MAX_N) return { problem: `has a scrypt N outside ${String(MIN_N)}…${String(MAX_N)} (or not a power of two): make it again with \`pixout dashboard hash-password\`` };
-  if (!/^\d+$/.test(r) || R < 1 || R > 32 || !/^\d+$/.test(p) || P < 1 || P > 16) return { problem: "has scrypt r or p out of range: make it again with `pixout dashboard hash-password`" };
+  if (!/^\d+$/.test(n) || !isPowerOfTwo(N) || N < MIN_N) return { problem: `has a scrypt N that is not a power of two of at least ${String(MIN_N)}: make it again with \`pixout dashboard hash-password\`` };
+  if (!/^\d+$/.test(r) || R < 1 || R > 32 || !/^\d+$/.test(p) || P < 1 || P > MAX_P) return { problem: `has scrypt r outside 1…32 or p outside 1…${String(MAX_P)}: make it again with \`pixout dashboard hash-password\`` };
+  if (128 * N * R > MAX_SCRYPT_MEMORY) {
+    return { problem: `has scrypt parameters that need more than 64 MiB per login (128·N·r = ${String(Math.round((128 * N * R) / 1024 / 1024))} MiB): make it again with \`pixout dashboard hash-password\`` };
+  }
   if (!B64URL.test(salt) || !B64URL.test(hash)) return { problem: "has a salt or hash that is not base64url: make it again with `pixout dashboard hash-password`" };
   const saltBytes = Buffer.from(salt, "base64url");
   const hashBytes = Buffer.from(hash, "base64url");
   if (saltBytes.length < SALT_BYTES || hashBytes.length < KEY_BYTES) return { problem: "has a salt or hash too short: make it again with `pixout dashboard hash-password`" };
   return { N, r: R, p: P, salt: saltBytes, hash: hashBytes };
+}
+
+/** Whether a hash was made with the default parameters (a login's time depends on them). */
+export function hasDefaultParams(hash: ScryptParams): boolean {
+  return hash.N === DEFAULT_SCRYPT.N && hash.r === DEFAULT_SCRYPT.r && hash.p === DEFAULT_SCRYPT.p;
+}
+
+/**
+ * What an unknown user's password is checked against, so that the time taken does not say whether a user
+ * exists: random bytes, with the default parameters (those of every hash hash-password makes).
+ */
+export function decoyHash(): PasswordHash {
+  return { ...DEFAULT_SCRYPT, salt: randomBytes(SALT_BYTES), hash: randomBytes(KEY_BYTES) };
 }
 
 /** A new hash of `password`, with a random salt. */

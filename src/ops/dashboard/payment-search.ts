@@ -1,15 +1,17 @@
-// The dashboard's payment search (issue #5 §1): a query is tried as a paymentId first, then as a bank
-// identifier through the payment index the worker fills (src/queue/payment-index.ts). The payment shown is
-// the same view `pixout status` prints (src/queue/payment-view.ts) plus the recipient masked, its free
-// texts scrubbed of personal data.
+// The dashboard's payment search (issue #5 §1): a query that is a valid paymentId is tried as one first,
+// then as a bank identifier through the payment index the worker fills (src/queue/payment-index.ts). The
+// payment shown is the same view `pixout status` prints (src/queue/payment-view.ts) through the dashboard's
+// rules (job-data-view.ts): the recipient masked, free texts scrubbed, audit entries allow-listed (the
+// actor, an operator's name, as is).
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { scrubPersonalData } from "../../payments/mask.js";
+import { PAYMENT_ID } from "../../payments/payment.js";
 import { readPaymentJob } from "../../queue/job-reader.js";
 import { jobIdFor } from "../../queue/names.js";
 import { createPaymentIndex, type BankIdentifier } from "../../queue/payment-index.js";
-import type { PaymentView } from "../../queue/payment-view.js";
-import { maskRecipient, personalValues, scrubDeep, type MaskedRecipient } from "./personal-data.js";
+import type { PaymentResult, PaymentView } from "../../queue/payment-view.js";
+import { auditEntryView, historyView } from "./job-data-view.js";
+import { maskRecipient, personalValues, scrubDeep, scrubText, type MaskedRecipient } from "./personal-data.js";
 
 export type MatchedBy = "paymentId" | BankIdentifier;
 
@@ -22,18 +24,25 @@ export type SearchResult = { found: true; matchedBy: MatchedBy; payment: Dashboa
 /** Longer than any paymentId (64), codigoSolicitacao (UUID) or endToEndId (32). */
 export const MAX_QUERY_LENGTH = 128;
 
-/** The view with the recipient masked and every free text (reasons, errors, audit reasons) scrubbed. */
+/** The view with the recipient masked, free texts (reasons, errors) scrubbed and the audit allow-listed. */
 export function dashboardPayment(view: PaymentView, data: unknown): DashboardPayment {
   const recipient = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["recipient"] : undefined;
   const known = personalValues(recipient);
-  const scrub = (t: string | null): string | null => (t === null ? null : scrubPersonalData(t, known));
+  const scrub = (t: string | null): string | null => (t === null ? null : scrubText(t, known));
+  // The worker's own return value: every string scrubbed, its history reduced to status and time.
+  const result = view.result ? ({ ...(scrubDeep(view.result, known) as PaymentResult), history: historyView(view.result.history) } satisfies PaymentResult) : null;
   return {
     ...view,
+    ...(view.amount === undefined ? {} : { amount: scrubText(view.amount, known) }),
+    bankStatus: scrub(view.bankStatus),
+    codigoSolicitacao: scrub(view.codigoSolicitacao),
+    endToEndId: scrub(view.endToEndId),
     failedReason: scrub(view.failedReason),
     reason: scrub(view.reason),
-    lastError: view.lastError ? { ...view.lastError, message: scrubPersonalData(view.lastError.message, known) } : null,
-    audit: scrubDeep(view.audit, known) as unknown[],
-    result: view.result ? { ...view.result, ...(view.result.reason === undefined ? {} : { reason: scrubPersonalData(view.result.reason, known) }) } : null,
+    lastError: view.lastError ? { code: scrubText(view.lastError.code, known), message: scrubText(view.lastError.message, known), at: view.lastError.at } : null,
+    audit: view.audit.map((entry) => auditEntryView(entry, known)),
+    history: historyView(view.history),
+    result,
     recipient: maskRecipient(recipient) ?? null,
   };
 }
@@ -56,7 +65,8 @@ export function createPaymentSearch(o: { queue: Queue; redis: Redis; redisPrefix
       const query = raw.trim();
       if (query === "") return { found: false, error: "type a paymentId, codigoSolicitacao or endToEndId" };
       if (query.length > MAX_QUERY_LENGTH) return { found: false, error: `no payment has an identifier that long (over ${String(MAX_QUERY_LENGTH)} characters)` };
-      const direct = await byPaymentId(query);
+      // Only a valid paymentId names a job: anything else ("x:logs") would address another of the job's keys.
+      const direct = PAYMENT_ID.test(query) ? await byPaymentId(query) : undefined;
       if (direct) return { found: true, matchedBy: "paymentId", payment: direct };
       for (const kind of ["codigoSolicitacao", "endToEndId"] as const) {
         const paymentId = await index.find(kind, query);

@@ -1,7 +1,8 @@
-// What the dashboard shows of a job's data (issue #5 §1, DESIGN.md §2.5): the recipient masked field by
-// field (an encrypted one stays "encrypted": the dashboard has no data keys), and every other text scrubbed
-// of the recipient's own values and of anything shaped like an e-mail, phone, CPF or CNPJ — job data comes
-// from producers and may hold them in a description or metadata. Pure.
+// The dashboard's masking primitives (issue #5 §1, DESIGN.md §2.5): a recipient masked field by field (an
+// encrypted one stays "encrypted": the dashboard has no data keys), and free text scrubbed of the
+// recipient's own values, of anything shaped like an e-mail, phone, CPF or CNPJ, and of URL query strings.
+// Shape-based scrubbing cannot see a name or an account number on its own, so job data is shown through
+// allow-lists (job-data-view.ts) and this is the second line. Pure.
 import { isEncryptedRecipient } from "../../payments/recipient-crypto.js";
 import { maskBrCode, maskDocument, maskName, maskPixKey, maskText, scrubPersonalData } from "../../payments/mask.js";
 
@@ -73,27 +74,23 @@ export function personalValues(recipient: unknown): string[] {
   return values;
 }
 
-/** Every string inside `value` scrubbed, the structure kept. */
-export function scrubDeep(value: unknown, known: readonly string[], depth = 0): unknown {
-  if (typeof value === "string") return scrubPersonalData(value, known);
-  if (depth > 12 || typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, known, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, known, depth + 1)]));
+// Bank texts, errors and job logs may quote a URL whose query carries a token (a callback's `?token=`).
+const URL_QUERY = /(\bhttps?:\/\/[^\s?#"'<>]*)[?#][^\s"'<>]*/gi;
+
+/** Free text as the dashboard shows it: personal data masked (scrubPersonalData), URLs without query or fragment. */
+export function scrubText(text: string, known: readonly string[] = []): string {
+  return scrubPersonalData(text, known).replace(URL_QUERY, "$1?…");
 }
 
-/**
- * A job's data as the queue board shows it: the recipient masked, the rest scrubbed; `paymentId` and
- * `amount` kept as they are (identifiers an operator searches by, never personal data).
- */
-export function maskJobData(data: unknown): unknown {
-  const r = record(data);
-  if (!r) return scrubDeep(data, []);
-  const known = personalValues(r["recipient"]);
-  return Object.fromEntries(
-    Object.entries(r).map(([k, v]) => {
-      if (k === "recipient") return [k, maskRecipient(v) ?? null];
-      if ((k === "paymentId" || k === "amount") && typeof v === "string") return [k, v];
-      return [k, scrubDeep(v, known)];
-    }),
-  );
+/** How deep scrubDeep looks; below it a value is replaced, never shown unexamined. */
+export const MAX_SCRUB_DEPTH = 16;
+export const TOO_DEEP = "[too deep]";
+
+/** Every string inside `value` — keys too — scrubbed, the structure kept down to MAX_SCRUB_DEPTH. */
+export function scrubDeep(value: unknown, known: readonly string[], depth = 0): unknown {
+  if (typeof value === "string") return scrubText(value, known);
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= MAX_SCRUB_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, known, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrubText(k, known), scrubDeep(v, known, depth + 1)]));
 }

@@ -8,10 +8,11 @@ import { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Logger } from "../../logger.js";
 import { bullPrefix, notificationQueueName } from "../../queue/names.js";
-import { ensureReady, RedisUnavailableError, safeRedisUrl } from "../../queue/redis-connection.js";
+import { ensureReady, producerConnection, RedisUnavailableError, safeRedisUrl } from "../../queue/redis-connection.js";
 import { createFleetMetrics } from "../fleet-metrics.js";
 import { createDashboardApp } from "./app.js";
-import type { DashboardSettings } from "./settings.js";
+import { DEFAULT_SCRYPT, hasDefaultParams } from "./password.js";
+import { isLoopbackHost, type DashboardSettings } from "./settings.js";
 
 export interface RunningDashboard {
   /** Where it listens, e.g. http://127.0.0.1:3000. */
@@ -19,7 +20,10 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-/** Pages and API calls fail within seconds while Redis is away (no offline queue), instead of hanging. */
+/**
+ * Pages and API calls fail within seconds while Redis is away (no offline queue), instead of hanging.
+ * Not for retries: see the retry connection below.
+ */
 function dashboardConnection(url: string): Redis {
   return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5_000, connectionName: "pixout-dashboard" });
 }
@@ -57,17 +61,27 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   const prefix = bullPrefix(settings.redisPrefix);
   const queue = new Queue(settings.queueName, { connection: redis, prefix });
   const notifications = new Queue(notificationQueueName(settings.queueName), { connection: redis, prefix });
-  for (const q of [queue, notifications]) q.on("error", () => undefined); // reported by the connection's handler
+  // Retries get the connection `pixout retry` uses: no command timeout. A retry is a few commands, the
+  // middle one a Lua step that changes the job's data and audits; a timeout after it ran (a slow Redis, not a
+  // dead one) would leave the job audited as retried but not moved. Without a timeout the answer comes
+  // when Redis has done the work; a lost connection still fails at once (no offline queue).
+  const retryRedis = producerConnection(settings.redisUrl);
+  const retryQueue = new Queue(settings.queueName, { connection: retryRedis, prefix });
+  for (const q of [queue, notifications, retryQueue]) q.on("error", () => undefined); // reported by the connection's handler
   const closeRedis = async (): Promise<void> => {
     closing = true;
-    await Promise.all([queue.close(), notifications.close()]).catch(() => undefined);
-    await redis.quit().catch(() => {
-      redis.disconnect();
-    });
+    await Promise.all([queue.close(), notifications.close(), retryQueue.close()]).catch(() => undefined);
+    await Promise.all(
+      [redis, retryRedis].map((r) =>
+        r.quit().catch(() => {
+          r.disconnect();
+        }),
+      ),
+    );
   };
 
   try {
-    await ensureReady(redis, settings.redisUrl);
+    await Promise.all([ensureReady(redis, settings.redisUrl), ensureReady(retryRedis, settings.redisUrl)]);
   } catch (err) {
     if (!(err instanceof RedisUnavailableError)) throw err;
     logger.warn({ redis: safeRedisUrl(settings.redisUrl) }, `${err.message}; the dashboard starts anyway and /readyz answers 503 until Redis is back`);
@@ -78,7 +92,7 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   collectDefaultMetrics({ register: own });
   const metrics = Registry.merge([fleet, own]);
 
-  const app = createDashboardApp({ settings, logger, redis, queue, boardQueues: [queue, notifications], metrics });
+  const app = createDashboardApp({ settings, logger, redis, queue, notifications, retry: { redis: retryRedis, queue: retryQueue }, metrics });
   const server = createServer(app);
   let address: AddressInfo;
   try {
@@ -91,6 +105,22 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   const url = `http://${host}:${String(address.port)}`;
 
   if (settings.noAuth) logger.warn({ url }, "dashboard WITHOUT authentication (--no-auth, loopback only): everyone is an operator, audited as \"local (no auth)\"");
+  if (settings.usersIgnored) logger.warn("PIXOUT_DASHBOARD_USERS is set but ignored: --no-auth lets everyone in as an operator; drop --no-auth to require logins");
+  if (!isLoopbackHost(settings.host) && settings.origin?.startsWith("https://") !== true) {
+    logger.warn(
+      { host: settings.host, origin: settings.origin ?? null },
+      "the dashboard listens beyond this machine over plain HTTP, and Basic auth sends passwords in the clear: put a TLS-terminating proxy in front and set PIXOUT_DASHBOARD_ORIGIN to its https:// address",
+    );
+  }
+  // An unknown user's login is checked against a decoy with the default parameters: a user whose hash has
+  // others takes a different time, which tells an attacker the user exists.
+  const unusual = settings.users.filter((u) => !hasDefaultParams(u.hash)).map((u) => u.name);
+  if (unusual.length > 0) {
+    logger.warn(
+      { users: unusual },
+      `these users' password hashes use scrypt parameters other than the default (N=${String(DEFAULT_SCRYPT.N)}, r=${String(DEFAULT_SCRYPT.r)}, p=${String(DEFAULT_SCRYPT.p)}): how long a login takes tells them apart from unknown users; make their hashes again with \`pixout dashboard hash-password\``,
+    );
+  }
   if (!settings.sharedSecret) logger.info("PIXOUT_DASHBOARD_SECRET is unset: CSRF tokens are signed with a random key of this process; several dashboard replicas behind one address need the same secret");
   logger.info({ url, queue: settings.queueName, users: settings.users.length, redis: safeRedisUrl(settings.redisUrl) }, "dashboard listening");
 

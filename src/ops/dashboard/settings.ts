@@ -23,6 +23,8 @@ export interface DashboardSettings extends QueueSettings {
   users: DashboardUser[];
   /** `--no-auth` on a loopback host: everyone is an operator, audited as NO_AUTH_ACTOR. */
   noAuth: boolean;
+  /** `--no-auth` although PIXOUT_DASHBOARD_USERS lists users (they are ignored: the start warns). */
+  usersIgnored: boolean;
   /** Signs CSRF tokens: PIXOUT_DASHBOARD_SECRET, or random per process when unset. */
   csrfSecret: Buffer;
   /** Whether csrfSecret came from PIXOUT_DASHBOARD_SECRET (several replicas need the same one). */
@@ -34,7 +36,14 @@ export interface DashboardSettings extends QueueSettings {
 /** The audit's actor when the dashboard runs without authentication. */
 export const NO_AUTH_ACTOR = "local (no auth)";
 export const LOOPBACK_HOSTS: readonly string[] = ["127.0.0.1", "::1", "localhost"];
-const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+/** A dashboard user's name (PIXOUT_DASHBOARD_USERS, `hash-password --user`): an operator's login, maybe an e-mail. */
+export const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+export const USER_NAME_RULE = "1-64 characters of letters, digits, '.', '_', '@' or '-'";
+
+/** Whether `host` is this machine only (127.0.0.0/8, ::1, localhost): nothing crosses a network. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.includes(host) || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 const MIN_SECRET_LENGTH = 32;
 const HASH_HINT = "run `pixout dashboard hash-password`, then use name:role:<the line it prints>";
 
@@ -52,7 +61,7 @@ export function parseUsers(text: string): { users: DashboardUser[]; problems: st
       return;
     }
     const [, role = "", stored = ""] = parts;
-    if (!USER_NAME.test(name)) problems.push(`${where}: the user name must be 1-64 characters of letters, digits, '.', '_', '@' or '-'`);
+    if (!USER_NAME.test(name)) problems.push(`${where}: the user name must be ${USER_NAME_RULE}`);
     if (!(ROLES as readonly string[]).includes(role)) problems.push(`${where}: the role must be viewer or operator`);
     if (!looksLikeHash(stored)) {
       problems.push(`${where}: the password is in plain text, which is refused; ${HASH_HINT}`);
@@ -161,6 +170,7 @@ export function loadDashboardSettings(env: Environment, flags: DashboardFlags = 
     port: e.PIXOUT_DASHBOARD_PORT,
     users: noAuth ? [] : e.PIXOUT_DASHBOARD_USERS,
     noAuth,
+    usersIgnored: noAuth && e.PIXOUT_DASHBOARD_USERS.length > 0,
     csrfSecret: secret === undefined ? randomBytes(32) : Buffer.from(secret, "utf8"),
     sharedSecret: secret !== undefined,
     ...(e.PIXOUT_DASHBOARD_ORIGIN === undefined ? {} : { origin: e.PIXOUT_DASHBOARD_ORIGIN }),

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { isIPv6 } from "node:net";
 import { ConfigError } from "../../config.js";
 import type { Logger } from "../../logger.js";
-import type { Readiness } from "../worker-readiness.js";
+import type { Readiness } from "../readiness-checks.js";
 import type { MetricsSettings } from "./settings.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 

@@ -1,8 +1,9 @@
 // Where a worker process serves its /metrics, /healthz and /readyz (README "Metrics and health of
 // workers"). Unset port = no server: a worker needs none to pay.
 import { z } from "zod";
-import { ConfigError, type Environment } from "../../config.js";
+import { ConfigError, withoutEmpty, zodProblems, type Environment } from "../../config.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";
+import { loadTracingSettings, type TracingSettings } from "../tracing-settings.js";
 
 export interface MetricsSettings {
   /** undefined: no server. 0: any free port (tests). */
@@ -25,25 +26,19 @@ const schema = z.object({
     .default(DEFAULT_METRICS_HOST),
 });
 
-function problemsOf(error: z.ZodError): CredentialProblem[] {
-  return error.issues.map((issue) => ({ setting: issue.path.map(String).join(".") || "environment", message: issue.message }));
-}
-
 /** Throws ConfigError listing every wrong metrics setting. Empty values count as unset. */
 export function loadMetricsSettings(env: Environment): MetricsSettings {
-  const input = Object.fromEntries(
-    Object.entries({ PIXOUT_METRICS_PORT: env["PIXOUT_METRICS_PORT"], PIXOUT_METRICS_HOST: env["PIXOUT_METRICS_HOST"] }).filter((e) => e[1] !== undefined && e[1] !== ""),
-  );
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error));
+  const parsed = schema.safeParse(withoutEmpty({ PIXOUT_METRICS_PORT: env["PIXOUT_METRICS_PORT"], PIXOUT_METRICS_HOST: env["PIXOUT_METRICS_HOST"] }));
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
   return { port: parsed.data.PIXOUT_METRICS_PORT, host: parsed.data.PIXOUT_METRICS_HOST };
 }
 
 /**
- * Runs `load` (the main configuration) and reads the metrics settings, reporting the problems of both in
- * one ConfigError, so that one run shows every wrong setting.
+ * `pixout worker`'s settings: runs `load` (the main configuration) and reads the metrics server's and
+ * tracing's settings, reporting the problems of all three in one ConfigError, so that one run shows every
+ * wrong setting.
  */
-export function loadWithMetricsSettings<T>(env: Environment, load: (env: Environment) => T): { loaded: T; metrics: MetricsSettings } {
+export function loadWorkerSettings<T>(env: Environment, load: (env: Environment) => T): { loaded: T; metrics: MetricsSettings; tracing: TracingSettings } {
   const problems: CredentialProblem[] = [];
   const attempt = <R>(fn: () => R): R | undefined => {
     try {
@@ -56,6 +51,7 @@ export function loadWithMetricsSettings<T>(env: Environment, load: (env: Environ
   };
   const loaded = attempt(() => load(env));
   const metrics = attempt(() => loadMetricsSettings(env));
-  if (loaded === undefined || metrics === undefined) throw new ConfigError(problems);
-  return { loaded, metrics };
+  const tracing = attempt(() => loadTracingSettings(env));
+  if (loaded === undefined || metrics === undefined || tracing === undefined) throw new ConfigError(problems);
+  return { loaded, metrics, tracing };
 }

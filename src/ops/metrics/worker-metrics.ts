@@ -6,8 +6,14 @@
 //
 // One Registry per worker, never prom-client's global one: two workers in one process (tests, the demo)
 // must not share or collide on metric names.
+//
+// These functions run on the payment path (after a send, before a step's decision is saved): none of them
+// may ever throw — prom-client throws on a value that is not a finite number, and a throw after a
+// successful send would turn a 200 into an ambiguous error. Each entry point is guarded; a problem is
+// logged at most once a minute and the sample is dropped.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { CallObserver } from "../../inter/http.js";
+import type { Logger } from "../../logger.js";
 import type { Outcome } from "../../payments/lifecycle.js";
 import type { PayoutMetrics } from "../../queue/processor.js";
 import { daysLeft } from "../worker-heartbeat.js";
@@ -23,9 +29,46 @@ export interface WorkerMetrics extends PayoutMetrics {
 export interface WorkerMetricsOptions {
   /** The Inter certificate's validTo (config.inter.certificate.validTo). */
   certificateValidTo: Date;
-  /** prom-client's default process metrics (CPU, memory, event loop, GC) on the same registry; default on. */
+  /**
+   * prom-client's default process metrics (CPU, memory, event loop, GC) on the same registry; default off.
+   * They start an event-loop monitor and a GC observer that are never stopped: only for a process that
+   * serves them (`pixout worker` with PIXOUT_METRICS_PORT).
+   */
   processMetrics?: boolean;
+  /** Where a metrics problem is reported (at most once a minute); none: dropped silently. */
+  logger?: Logger;
   now?: () => number;
+}
+
+/** A metrics problem is logged at most this often: one per bank call would drown the log. */
+const COMPLAINT_EVERY_MS = 60_000;
+
+/**
+ * `fn`, made unable to throw: a throw is reported through `complain` and swallowed. For every function the
+ * payment path calls for metrics' sake.
+ */
+export function neverThrowing<A extends unknown[]>(fn: (...args: A) => void, complain: (err: unknown) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      fn(...args);
+    } catch (err) {
+      try {
+        complain(err);
+      } catch {
+        // even the report must not reach the payment
+      }
+    }
+  };
+}
+
+/** Logs a metrics problem at most once a minute (per returned function). */
+export function metricsComplainer(logger: Logger | undefined, now: () => number = Date.now): (err: unknown) => void {
+  let last = -Infinity;
+  return (err) => {
+    if (!logger || now() - last < COMPLAINT_EVERY_MS) return;
+    last = now();
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, "a metric could not be recorded (payments are not affected; further problems are logged at most once a minute)");
+  };
 }
 
 /** Seconds; Inter answers in tens to hundreds of milliseconds, the client gives up after 30 s by default. */
@@ -63,7 +106,8 @@ const ENDPOINTS = ["send", "status"] as const;
 export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetrics {
   const now = options.now ?? Date.now;
   const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics === true) collectDefaultMetrics({ register: registry });
+  const complain = metricsComplainer(options.logger);
 
   const calls = new Histogram({
     name: "pixout_bank_call_duration_seconds",
@@ -93,7 +137,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
   });
   const payments = new Counter({
     name: "pixout_payments_total",
-    help: "Payments this process concluded, by final outcome (paid, failed, rejected, blocked, needs-reconciliation)",
+    help: "Payments this process concluded, by final outcome (paid, failed, rejected, blocked, needs-reconciliation); counted once per final outcome of a generation, at-least-once across crashes",
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
@@ -110,30 +154,34 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
   for (const result of TOKEN_RESULTS) tokens.inc({ result }, 0);
   for (const endpoint of ENDPOINTS) waits.inc({ endpoint }, 0);
 
-  const observer: CallObserver = (event) => {
-    calls.observe({ operation: event.operation, status: callStatusLabel(event) }, event.ms / 1000);
+  const observer: CallObserver = neverThrowing((event) => {
     if (event.operation === "token") tokens.inc({ result: tokenResult(event) });
-  };
+    calls.observe({ operation: event.operation, status: callStatusLabel(event) }, event.ms / 1000);
+  }, complain);
 
   return {
     registry,
     observer,
-    onRateLimitWait(endpoint, ms) {
+    onRateLimitWait: neverThrowing((endpoint: "send" | "status", ms: number) => {
       waits.inc({ endpoint });
       waited.observe({ endpoint }, Math.max(0, ms) / 1000);
-    },
-    onOutcome(outcome) {
+    }, complain),
+    onOutcome: neverThrowing((outcome: Outcome) => {
       payments.inc({ outcome });
-    },
+    }, complain),
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
 }
 
-/** Both observers, in order (the metrics' and a caller's own). */
-export function combineObservers(...observers: (CallObserver | undefined)[]): CallObserver {
-  const present = observers.filter((o): o is CallObserver => o !== undefined);
+/**
+ * The observers, in order (the metrics' and a caller's own), each unable to throw: one that fails neither
+ * stops the others nor reaches the bank call (a problem goes to `logger`, at most once a minute).
+ */
+export function combineObservers(observers: (CallObserver | undefined)[], logger?: Logger): CallObserver {
+  const complain = metricsComplainer(logger);
+  const present = observers.filter((o): o is CallObserver => o !== undefined).map((o) => neverThrowing(o, complain));
   return (event) => {
     for (const observe of present) observe(event);
   };
