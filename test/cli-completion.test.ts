@@ -59,7 +59,8 @@ describe("pixout completion", () => {
     expect(spawnSync("zsh", ["-n", path]).status).toBe(0);
     const text = execFileSync("cat", [path], { encoding: "utf8" });
     expect(text).toMatch(/^#compdef pixout\n/);
-    for (const c of allCommands(tree)) expect(text).toContain(`_${c.path.join("__")}() {`);
+    // Function names use "_" for "-" (dashboard hash-password → _pixout__dashboard__hash_password).
+    for (const c of allCommands(tree)) expect(text).toContain(`_${c.path.map((p) => p.replace(/-/g, "_")).join("__")}() {`);
   });
 
   it.skipIf(!has("fish"))("fish: a valid script that completes commands, options and choices", async () => {

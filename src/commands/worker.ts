@@ -42,6 +42,11 @@ Example:
       for (const warning of warnings) logger.warn(warning);
       // Before the worker: its Worker and Queue take the telemetry at construction.
       const tracing = await startTracing(tracingSettings, "pixout-worker", logger);
+      // Before the worker too: a port in use must stop the process before it takes a job.
+      const metricsServer = await serveWorkerMetrics(metricsSettings, logger).catch(async (err: unknown) => {
+        await tracing.shutdown();
+        throw err;
+      });
       const worker = startPayoutWorker({
         config,
         logger,
@@ -64,7 +69,7 @@ Example:
         },
         "payout worker started",
       );
-      const metricsServer = await serveWorkerMetrics(metricsSettings, worker, logger);
+      metricsServer?.attach(worker);
       const signal = await signalled;
       logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs }, "shutting down: finishing the running steps (signal again to stop now)");
       const again = (): void => {

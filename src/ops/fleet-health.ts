@@ -6,9 +6,6 @@ import type { Redis } from "ioredis";
 import { certificateCheck, pingRedis, REDIS_PING_TIMEOUT_MS, TIMED_OUT, withDeadline, type Check, type Readiness } from "./readiness-checks.js";
 import { HEARTBEAT_TTL_MS, liveWorkers, type WorkerBeat } from "./worker-heartbeat.js";
 
-// The dashboard's routes and pages take these types from here.
-export type { Check, Readiness } from "./readiness-checks.js";
-
 /** The most a fleet readiness answer may take (probes commonly time out after 1 to 5 s). */
 export const FLEET_READINESS_DEADLINE_MS = 2_000;
 

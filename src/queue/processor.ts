@@ -386,10 +386,16 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    * from the end, like the job's retention). One Redis round trip each, not awaited.
    */
   function indexIds(paymentId: string, ids: Partial<Record<BankIdentifier, string>>): void {
-    // remember() skips undefined identifiers, and makes no Redis call when none is known.
-    options.index?.remember(paymentId, ids).catch((err: unknown) => {
+    // remember() skips undefined identifiers, and makes no Redis call when none is known. Neither a rejection
+    // nor a synchronous throw may reach the caller: this runs right after a send the bank answered.
+    const complain = (err: unknown): void => {
       logger.warn({ paymentId, err: err instanceof Error ? err.message : String(err) }, "could not record the payment's bank identifiers for search; the dashboard finds it by paymentId only");
-    });
+    };
+    try {
+      options.index?.remember(paymentId, ids).catch(complain);
+    } catch (err) {
+      complain(err);
+    }
   }
 
   async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, given: Decision, earlier: Earlier): Promise<PaymentResult> {

@@ -55,14 +55,23 @@ describe("payment index", async () => {
     expect(await p.redis.exists(key("endToEndId", ""))).toBe(0);
   });
 
-  it("an index whose writes fail changes nothing of the payment: paid, logged, not found by search", async () => {
+  const throwing = {
+    remember(): Promise<void> {
+      throw new Error("index exploded synchronously");
+    },
+  };
+  it.each([
+    ["rejects (a disconnected client)", "rejects"],
+    ["throws synchronously (right after the bank answered the send)", "throws"],
+  ] as const)("an index that %s changes nothing of the payment: paid once, logged, not found by search", async (_, how) => {
     // A client that was disconnected: every write is refused at once ("Connection is closed").
     const broken = new Redis(p.config.redisUrl, { lazyConnect: true });
     broken.disconnect();
     // A queue of its own (same prefix, removed with the pipeline's keys): only this worker takes the job.
     const { config } = loadConfig({ ...p.env, PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}` });
     const { logger, lines, secrets } = captureLogs("warn");
-    const worker = startPayoutWorker({ config, logger, secrets, index: createPaymentIndex(broken, config.redisPrefix, config.queueName, 20) });
+    const index = how === "rejects" ? createPaymentIndex(broken, config.redisPrefix, config.queueName, 20) : throwing;
+    const worker = startPayoutWorker({ config, logger, secrets, index });
     const producer = createPayoutProducer(producerOptionsFor(config));
     cleanupAfter(async () => {
       await producer.close();

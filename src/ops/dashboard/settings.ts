@@ -3,7 +3,7 @@
 // Every problem is reported at once (ConfigError, exit 78), each with what to do; none quotes a secret.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { ConfigError, loadQueueSettings, type Environment, type QueueSettings } from "../../config.js";
+import { ConfigError, loadQueueSettings, withoutEmpty, type Environment, type QueueSettings } from "../../config.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";
 import { looksLikeHash, parsePasswordHash, type PasswordHash } from "./password.js";
 
@@ -125,7 +125,7 @@ export interface DashboardFlags {
 }
 
 export function loadDashboardSettings(env: Environment, flags: DashboardFlags = {}): DashboardSettings {
-  const input = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+  const input = withoutEmpty(env);
   if (flags.host !== undefined) input["PIXOUT_DASHBOARD_HOST"] = flags.host;
   if (flags.port !== undefined) input["PIXOUT_DASHBOARD_PORT"] = String(flags.port);
   const problems: CredentialProblem[] = [];

@@ -111,24 +111,39 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   };
 }
 
+/** What `pixout worker`'s server answers for, once the worker runs. */
+export interface MetricsTarget {
+  metrics: Pick<WorkerMetrics, "scrape">;
+  readiness: () => Promise<Readiness>;
+}
+
+export interface WorkerMetricsServer extends MetricsServer {
+  /** From now on /metrics and /readyz answer for this worker. */
+  attach(target: MetricsTarget): void;
+}
+
 /**
- * `pixout worker`'s server, started once the worker runs (none when PIXOUT_METRICS_PORT is unset). If it
- * cannot listen, the worker is closed first — it may already be in a step, which it finishes — and the
- * ConfigError is thrown for the CLI to print.
+ * `pixout worker`'s server (none when PIXOUT_METRICS_PORT is unset), bound BEFORE the worker starts: a port
+ * in use stops the process (ConfigError, exit 78) before it takes any job, instead of a worker that starts a
+ * step, drains it and exits — a loop under a restart policy. Until `attach`, /metrics is empty and /readyz
+ * answers 503 "starting".
  */
-export async function serveWorkerMetrics(
-  settings: MetricsSettings,
-  worker: { metrics: Pick<WorkerMetrics, "scrape">; readiness: () => Promise<Readiness>; close(): Promise<boolean> },
-  logger: Logger,
-): Promise<MetricsServer | undefined> {
+export async function serveWorkerMetrics(settings: MetricsSettings, logger: Logger): Promise<WorkerMetricsServer | undefined> {
   if (settings.port === undefined) return undefined;
-  let server: MetricsServer;
-  try {
-    server = await startMetricsServer({ host: settings.host, port: settings.port, metrics: worker.metrics, readiness: worker.readiness, logger });
-  } catch (err) {
-    await worker.close();
-    throw err;
-  }
+  let target: MetricsTarget | undefined;
+  const starting: Readiness = { ready: false, checks: [{ name: "worker", ok: false, detail: "starting" }] };
+  const server = await startMetricsServer({
+    host: settings.host,
+    port: settings.port,
+    metrics: { scrape: () => (target ? target.metrics.scrape() : Promise.resolve({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" })) },
+    readiness: () => (target ? target.readiness() : Promise.resolve(starting)),
+    logger,
+  });
   logger.info({ url: `${server.url}/metrics`, health: `${server.url}/healthz`, readiness: `${server.url}/readyz` }, `worker metrics at ${server.url}/metrics`);
-  return server;
+  return {
+    ...server,
+    attach(t) {
+      target = t;
+    },
+  };
 }
