@@ -145,6 +145,10 @@ Example:
             PIXOUT_REDIS_PREFIX: `pixout-demo-${randomUUID().slice(0, 8)}`,
             PIXOUT_SEND_PER_MINUTE: String(60 * SCALE),
             PIXOUT_SEND_MIN_INTERVAL_MS: String(1000 / SCALE),
+            // Production's margin in absolute terms (2 % of Inter's 1 s = 20 ms): 2 % of the ×10 interval would
+            // be 2 ms, less than the event-loop jitter of this one process (worker and emulator together) on a
+            // busy machine, and a 429 would measure the machine, not the budgets.
+            PIXOUT_LIMIT_MARGIN_PERCENT: String(2 * SCALE),
             PIXOUT_STATUS_PER_MINUTE: String(20 * SCALE),
             PIXOUT_TOKEN_PER_MINUTE: String(5 * SCALE),
             PIXOUT_FIRST_POLL_MS: "500",
