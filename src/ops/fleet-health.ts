@@ -7,7 +7,7 @@ import { certificateCheck, pingRedis, REDIS_PING_TIMEOUT_MS, TIMED_OUT, withDead
 import { HEARTBEAT_TTL_MS, liveWorkers, type WorkerBeat } from "./worker-heartbeat.js";
 
 /** The most a fleet readiness answer may take (probes commonly time out after 1 to 5 s). */
-export const FLEET_READINESS_DEADLINE_MS = 2_000;
+const FLEET_READINESS_DEADLINE_MS = 2_000;
 
 function unknownAfter(redis: Check, why: string): Readiness {
   const unknown = `unknown: ${why}`;

@@ -31,7 +31,7 @@ interface Snapshot {
 }
 
 /** Jobs read per round trip, and at most per scrape, looking for the oldest job never started. */
-export const WAIT_SCAN = { batch: 50, limit: 1_000 };
+const WAIT_SCAN = { batch: 50, limit: 1_000 };
 
 /**
  * The age of the oldest job in `wait` that no worker has started (no processedOn), in seconds; 0 when

@@ -15,7 +15,7 @@ export interface Readiness {
 }
 
 /** A certificate with fewer days left is a deploy waiting to fail: renewal takes a human in Inter's site. */
-export const MIN_CERTIFICATE_DAYS = 7;
+const MIN_CERTIFICATE_DAYS = 7;
 export const REDIS_PING_TIMEOUT_MS = 1_000;
 
 /** What a readiness check needs of a Redis connection: its status, and PING. */

@@ -20,7 +20,7 @@ export interface TracingSettings {
   headers: Record<string, string>;
 }
 
-export const TRACING_OFF: TracingSettings = { enabled: false, endpoint: DEFAULT_TRACES_ENDPOINT, headers: {} };
+const TRACING_OFF: TracingSettings = { enabled: false, endpoint: DEFAULT_TRACES_ENDPOINT, headers: {} };
 
 const switchSchema = z.object({
   PIXOUT_TRACING: z

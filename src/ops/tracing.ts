@@ -63,7 +63,7 @@ const OFF: Tracing = { telemetry: undefined, shutdown: () => Promise.resolve() }
  * metadata (a malformed `opts.tm`) means "no parent", and metadata that cannot be made is left out. Tracing
  * observes payments; it must never decide whether one runs.
  */
-export function tolerantTelemetry(telemetry: Telemetry): Telemetry {
+function tolerantTelemetry(telemetry: Telemetry): Telemetry {
   const cm: ContextManager<unknown> = telemetry.contextManager;
   const contextManager: ContextManager<unknown> = {
     with: (ctx, fn) => cm.with(ctx, fn),

@@ -89,8 +89,6 @@ export interface OtlpCollector {
   /** Every request body received, as sent (for searching the raw text). */
   raw: string[];
   spans(): CollectedSpan[];
-  /** Resolves when `test` holds for the spans received, polling; rejects after `timeoutMs`. */
-  waitFor(test: (spans: CollectedSpan[]) => boolean, timeoutMs?: number): Promise<CollectedSpan[]>;
 }
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
@@ -153,14 +151,5 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
     requests,
     raw,
     spans,
-    async waitFor(test, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const now = spans();
-        if (test(now)) return now;
-        if (Date.now() > deadline) throw new Error(`the collector did not receive the expected spans; it has: ${now.map((s) => `${s.service}/${s.name}`).join(", ")}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
   };
 }

@@ -86,7 +86,7 @@ function retryHttpStatus(result: RetryResult): number {
   }
 }
 
-export async function queueCounts(queue: Queue): Promise<QueueCounts> {
+async function queueCounts(queue: Queue): Promise<QueueCounts> {
   const c = await queue.getJobCounts("waiting", "prioritized", "active", "delayed", "completed", "failed");
   return {
     waiting: (c["waiting"] ?? 0) + (c["prioritized"] ?? 0),

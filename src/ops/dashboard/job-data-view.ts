@@ -14,9 +14,9 @@ import { PAYMENT_ID } from "../../payments/payment.js";
 import { characterCount } from "../../payments/text.js";
 import { maskRecipient, personalValues, scrubText } from "./personal-data.js";
 
-export const HIDDEN = "[hidden]";
+const HIDDEN = "[hidden]";
 /** Where unknown fields whose names are not plain identifiers are counted (a name could be personal). */
-export const OTHER_FIELDS = "[other fields]";
+const OTHER_FIELDS = "[other fields]";
 
 type View = (value: unknown, known: readonly string[]) => unknown;
 type Fields = Readonly<Record<string, View>>;

@@ -21,7 +21,7 @@ const SALT_BYTES = 16;
 // what a flood of bad logins can take.
 const MIN_N = 16_384;
 /** scrypt holds 128·N·r bytes while it runs. */
-export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
+const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
 const MAX_P = 4;
 
 export interface PasswordHash extends ScryptParams {

@@ -22,10 +22,10 @@ export interface DashboardPayment extends PaymentView {
 export type SearchResult = { found: true; matchedBy: MatchedBy; payment: DashboardPayment } | { found: false; error: string };
 
 /** Longer than any paymentId (64), codigoSolicitacao (UUID) or endToEndId (32). */
-export const MAX_QUERY_LENGTH = 128;
+const MAX_QUERY_LENGTH = 128;
 
 /** The view with the recipient masked, free texts (reasons, errors) scrubbed and the audit allow-listed. */
-export function dashboardPayment(view: PaymentView, data: unknown): DashboardPayment {
+function dashboardPayment(view: PaymentView, data: unknown): DashboardPayment {
   const recipient = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["recipient"] : undefined;
   const known = personalValues(recipient);
   const scrub = (t: string | null): string | null => (t === null ? null : scrubText(t, known));

@@ -6,7 +6,7 @@ import { html, page, type Html } from "./html.js";
 import type { MaskedRecipient } from "./personal-data.js";
 import type { DashboardPayment, SearchResult } from "./payment-search.js";
 
-export const COUNT_STATES = ["waiting", "active", "delayed", "completed", "failed"] as const;
+const COUNT_STATES = ["waiting", "active", "delayed", "completed", "failed"] as const;
 export type QueueCounts = Record<(typeof COUNT_STATES)[number], number>;
 
 export interface PaymentsPageInput {

@@ -83,8 +83,8 @@ export function scrubText(text: string, known: readonly string[] = []): string {
 }
 
 /** How deep scrubDeep looks; below it a value is replaced, never shown unexamined. */
-export const MAX_SCRUB_DEPTH = 16;
-export const TOO_DEEP = "[too deep]";
+const MAX_SCRUB_DEPTH = 16;
+const TOO_DEEP = "[too deep]";
 
 /** Every string inside `value` — keys too — scrubbed, the structure kept down to MAX_SCRUB_DEPTH. */
 export function scrubDeep(value: unknown, known: readonly string[], depth = 0): unknown {

@@ -48,7 +48,7 @@ const MIN_SECRET_LENGTH = 32;
 const HASH_HINT = "run `pixout dashboard hash-password`, then use name:role:<the line it prints>";
 
 /** `ana:operator:scrypt.…,bruno:viewer:scrypt.…` → users. Problems name an entry by position and name, never its hash. */
-export function parseUsers(text: string): { users: DashboardUser[]; problems: string[] } {
+function parseUsers(text: string): { users: DashboardUser[]; problems: string[] } {
   const users: DashboardUser[] = [];
   const problems: string[] = [];
   const entries = text.split(",").map((e) => e.trim()).filter((e) => e !== "");

@@ -47,7 +47,7 @@ const COMPLAINT_EVERY_MS = 60_000;
  * `fn`, made unable to throw: a throw is reported through `complain` and swallowed. For every function the
  * payment path calls for metrics' sake.
  */
-export function neverThrowing<A extends unknown[]>(fn: (...args: A) => void, complain: (err: unknown) => void): (...args: A) => void {
+function neverThrowing<A extends unknown[]>(fn: (...args: A) => void, complain: (err: unknown) => void): (...args: A) => void {
   return (...args) => {
     try {
       fn(...args);
@@ -62,7 +62,7 @@ export function neverThrowing<A extends unknown[]>(fn: (...args: A) => void, com
 }
 
 /** Logs a metrics problem at most once a minute (per returned function). */
-export function metricsComplainer(logger: Logger | undefined, now: () => number = Date.now): (err: unknown) => void {
+function metricsComplainer(logger: Logger | undefined, now: () => number = Date.now): (err: unknown) => void {
   let last = -Infinity;
   return (err) => {
     if (!logger || now() - last < COMPLAINT_EVERY_MS) return;
