@@ -25,8 +25,7 @@ export interface DryRunSummary {
   payments: ({ line: number } & PaymentPreview)[];
 }
 
-/** JSON with keys sorted, to compare two payments whatever the order their fields were written in. */
-
+/** Checks every line of `file` at instant `now` (São Paulo's date then decides which `scheduledFor` is past). */
 export async function dryRunFile(file: string, now: number = Date.now(), rules: PaymentRules = {}): Promise<DryRunSummary> {
   let lines = 0;
   let duplicate = 0;
@@ -40,7 +39,7 @@ export async function dryRunFile(file: string, now: number = Date.now(), rules: 
       invalid.push({ line: item.line, problem: item.problem });
       continue;
     }
-    const checked = validatePayment(item.value, rules);
+    const checked = validatePayment(item.value, rules, now);
     if (!checked.ok) {
       invalid.push({ line: item.line, problem: describeIssues(checked.issues) });
       continue;

@@ -40,10 +40,10 @@ function invalidPayment(issues: FieldIssue[]): UserError {
 }
 
 /** --dry-run: the payment checked and its first send shown; nothing sent, nothing enqueued. */
-function dryRun(payment: Record<string, unknown>, json: boolean): void {
-  const checked = validatePayment(payment, loadPaymentRules());
+function dryRun(payment: Record<string, unknown>, json: boolean, now: number): void {
+  const checked = validatePayment(payment, loadPaymentRules(), now);
   if (!checked.ok) throw invalidPayment(checked.issues);
-  const [preview] = previewPayments([checked.value]);
+  const [preview] = previewPayments([checked.value], now);
   if (!preview) return;
   process.stdout.write(
     json ? `${JSON.stringify({ dryRun: true, ...preview })}\n` : `dry run: valid; nothing was sent to the bank or enqueued\n${describePreview(preview)}\n`,
@@ -110,7 +110,8 @@ Examples:
         ...(flags.fromAccount === undefined ? {} : { account: flags.fromAccount }),
       };
       if (flags.dryRun === true) {
-        dryRun(payment, flags.json === true);
+        // One instant for the check and the preview: a run at midnight must not judge the date twice.
+        dryRun(payment, flags.json === true, Date.now());
         return;
       }
       // The configured maximum (PIXOUT_MAX_AMOUNT) applies before the queue.

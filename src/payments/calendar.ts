@@ -184,6 +184,13 @@ export function saoPauloStartOfDay(isoDate: string, offsetOf: OffsetLookup = sao
   return start;
 }
 
+/** The calendar date `days` after (or, negative, before) `YYYY-MM-DD` date `isoDate`. Throws RangeError for a bad date. */
+export function shiftIsoDate(isoDate: string, days: number): string {
+  const m = ISO_DATE.exec(isoDate);
+  if (!m || !isIsoDate(isoDate) || !Number.isInteger(days)) throw new RangeError(`cannot shift ${isoDate} by ${String(days)} days`);
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days)).toISOString().slice(0, 10);
+}
+
 /** Compares two `YYYY-MM-DD` dates (lexical order is calendar order for this format). */
 export function compareIsoDates(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { movedClockEnv } from "./moved-clock-env.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = fileURLToPath(new URL("../../bin/pixout.js", import.meta.url));
@@ -15,7 +16,7 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? root,
-      env: { PATH: process.env["PATH"], ...options.env }, // eslint-disable-line no-restricted-properties -- a clean environment for the child
+      env: { PATH: process.env["PATH"], ...movedClockEnv(), ...options.env }, // eslint-disable-line no-restricted-properties -- a clean environment for the child
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { InterClient, PixStatus } from "../../src/inter/client.js";
 import { KNOWN_STATUSES, classifyStatus } from "../../src/payments/bank-status.js";
 import { buildBrCode } from "../../src/payments/brcode.js";
+import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { bankFor } from "../helpers/bank.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
 
@@ -70,12 +71,13 @@ describe("Inter client: sending and following payments", () => {
   });
 
   it("schedules a payment for a future date (AGENDADO)", async () => {
+    const nextMonth = shiftIsoDate(saoPauloToday(Date.now()), 31);
     const sent = await client.sendPix(
-      { amountCents: 100, paymentDate: "2099-01-02", recipient: { type: "key", key: "+5511987654321" } },
+      { amountCents: 100, paymentDate: nextMonth, recipient: { type: "key", key: "+5511987654321" } },
       randomUUID(),
     );
     expect(sent.tipoRetorno).toBe("AGENDADO");
-    expect(sent.dataPagamento).toBe("2099-01-02");
+    expect(sent.dataPagamento).toBe(nextMonth);
     expect((await client.getPix(sent.codigoSolicitacao)).status).toBe("AGENDADO");
   });
 

@@ -11,6 +11,7 @@ import {
   saoPauloOffsetMinutes,
   saoPauloStartOfDay,
   saoPauloToday,
+  shiftIsoDate,
 } from "../../src/payments/calendar.js";
 
 describe("São Paulo calendar", () => {
@@ -49,6 +50,17 @@ describe("São Paulo calendar", () => {
     expect(isIsoDate("23-01-01")).toBe(false);
     expect(compareIsoDates("2023-01-02", "2023-01-10")).toBe(-1);
     expect(compareIsoDates("2023-01-10", "2023-01-10")).toBe(0);
+  });
+
+  it("shifts a date by whole days across month, year and leap-day ends", () => {
+    expect(shiftIsoDate("2026-12-31", 1)).toBe("2027-01-01");
+    expect(shiftIsoDate("2027-01-01", -1)).toBe("2026-12-31");
+    expect(shiftIsoDate("2028-02-28", 1)).toBe("2028-02-29");
+    expect(shiftIsoDate("2028-02-29", 1)).toBe("2028-03-01");
+    expect(shiftIsoDate("2027-02-28", 1)).toBe("2027-03-01");
+    expect(shiftIsoDate("2031-01-31", 0)).toBe("2031-01-31");
+    expect(() => shiftIsoDate("2026-02-30", 1)).toThrow(RangeError);
+    expect(() => shiftIsoDate("2026-02-01", 0.5)).toThrow(RangeError);
   });
 
   it("finds the first instant of a São Paulo day (when a scheduled payment runs)", () => {

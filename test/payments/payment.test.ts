@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { buildBrCode } from "../../src/payments/brcode.js";
-import { validatePayment } from "../../src/payments/payment.js";
+import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
+import { validatePayment as validateAt } from "../../src/payments/payment.js";
+
+/** The test's clock: noon in São Paulo on 27 Nov 2026. */
+const NOW = Date.parse("2026-11-27T15:00:00Z");
+const validatePayment = (input: unknown) => validateAt(input, {}, NOW);
 
 const valid = {
   paymentId: "inv-1001",
@@ -27,7 +32,7 @@ describe("payment job data", () => {
     ).toBe(true);
     expect(validatePayment({ paymentId: "inv-1003", amount: "5.00", recipient: { type: "brcode", code: buildBrCode({ key: "fornecedor@example.com", name: "Loja", city: "SAO PAULO" }) } }).ok).toBe(true);
     expect(
-      validatePayment({ ...valid, version: 1, scheduledFor: "2030-01-31", account: "12345678", metadata: { invoice: "1001" } }).ok,
+      validatePayment({ ...valid, version: 1, scheduledFor: shiftIsoDate(saoPauloToday(NOW), 65), account: "12345678", metadata: { invoice: "1001" } }).ok,
     ).toBe(true);
   });
 

@@ -3,13 +3,14 @@ import { describe, expect, it } from "vitest";
 import { pixRequestBody } from "../../src/inter/pix-request.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 import { validatePayment, type Payment } from "../../src/payments/payment.js";
+import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { firstPixOrder } from "../../src/payments/pix-order.js";
 import { sendPreview } from "../../src/payments/send-preview.js";
 
 const NOW = Date.parse("2026-11-27T15:00:00Z"); // 12:00 in São Paulo
 
 function payment(input: Record<string, unknown>): Payment {
-  const checked = validatePayment(input);
+  const checked = validatePayment(input, {}, NOW);
   if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
   return checked.value;
 }
@@ -52,10 +53,14 @@ describe("send preview", () => {
 
   it("sends dataPagamento only for a date still in the future in São Paulo, and masks a BR Code", () => {
     const code = "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D";
-    const tomorrow = sendPreview(payment({ paymentId: "s-1", amount: "5.00", scheduledFor: "2026-11-28", recipient: { type: "brcode", code } }), NOW, "42");
+    const today = saoPauloToday(NOW);
+    expect(today).toBe("2026-11-27");
+    const tomorrow = sendPreview(payment({ paymentId: "s-1", amount: "5.00", scheduledFor: shiftIsoDate(today, 1), recipient: { type: "brcode", code } }), NOW, "42");
     expect(tomorrow.request.body).toBe(`{"valor":5.00,"dataPagamento":"2026-11-28","destinatario":{"tipo":"PIX_COPIA_E_COLA","pixCopiaECola":"000201…(${String(code.length)} chars)"}}`);
     expect(tomorrow.request.headers["x-conta-corrente"]).toBe("42");
-    const today = sendPreview(payment({ paymentId: "s-2", amount: "5.00", scheduledFor: "2026-11-27", recipient: { type: "brcode", code } }), NOW);
-    expect(today.request.body).not.toContain("dataPagamento");
+    const sameDay = sendPreview(payment({ paymentId: "s-2", amount: "5.00", scheduledFor: today, recipient: { type: "brcode", code } }), NOW);
+    expect(sameDay.request.body).not.toContain("dataPagamento");
+    // Twelve hours later it is midnight in São Paulo: the same payment is due today, and pays now.
+    expect(sendPreview(payment({ paymentId: "s-1", amount: "5.00", scheduledFor: "2026-11-28", recipient: { type: "brcode", code } }), NOW + 12 * 3_600_000).request.body).not.toContain("dataPagamento");
   });
 });

@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildBrCode } from "../../src/payments/brcode.js";
+import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 const key = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -78,7 +79,7 @@ describe("payment outcomes", async () => {
 
   it("scheduled: accepted as AGENDADO and left pending until its day", async () => {
     const s = id();
-    await producer.enqueue(key(s, { scheduledFor: "2099-12-31" }));
+    await producer.enqueue(key(s, { scheduledFor: shiftIsoDate(saoPauloToday(Date.now()), 365) }));
     for (let i = 0; i < 100; i++) {
       const v = await producer.get(s);
       if (v?.bankStatus === "AGENDADO") break;
