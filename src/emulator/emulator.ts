@@ -1,6 +1,6 @@
 // The local Banco Inter: `startEmulator()` wires the pieces together and returns the control surface
-// tests, the CLI (`pixout emulator`), the demo and benchmarks use. Behaviour follows
-// /work/shared/inter-api.md; every choice where Inter's behaviour is UNVERIFIED is marked where it is
+// tests, the CLI (`pixout emulator`), the demo and benchmarks use. Behaviour follows Inter's published API
+// (docs/reference/inter-api.md); every choice where Inter's behaviour is UNVERIFIED is marked where it is
 // made and listed in docs/emulator.md.
 import { randomInt } from "node:crypto";
 import { createLogger, type Logger } from "../logger.js";
@@ -18,7 +18,7 @@ import { finalStep, type Timing } from "./payment-state.js";
 import { callbackItem, paymentView, type EmulatedPaymentView } from "./payment-views.js";
 import { createSendEndpoint, createStatusEndpoint } from "./pix-endpoints.js";
 import { createRandom } from "./prng.js";
-import { INTER_PRODUCTION_LIMITS, RateLimits, type EmulatorLimits } from "./rate-limits.js";
+import { INTER_PRODUCTION_LIMITS, INTER_SANDBOX_LIMITS, RateLimits, type EmulatorLimits } from "./rate-limits.js";
 import { Router } from "./router.js";
 import { EmulatorServer } from "./server.js";
 import { createTokenEndpoint } from "./token-endpoint.js";
@@ -33,7 +33,7 @@ export type { Fault, FaultRule } from "./faults.js";
 export type { LedgerSnapshot } from "./ledger.js";
 export type { EmulatedPaymentView } from "./payment-views.js";
 export type { EmulatorLimits } from "./rate-limits.js";
-export { INTER_PRODUCTION_LIMITS } from "./rate-limits.js";
+export { INTER_PRODUCTION_LIMITS, INTER_SANDBOX_LIMITS } from "./rate-limits.js";
 
 export type EmulatorTiming = Timing;
 
@@ -57,7 +57,12 @@ export interface EmulatorOptions {
   integration?: Integration;
   /** `expires_in`; default 3600 (§2.2). */
   tokenTtlSeconds?: number;
-  /** Per minute unless named; default Inter production. 0 or Infinity disables a limit. */
+  /**
+   * Which of Inter's environments to behave as: its published limits are the defaults of `limits`, and the
+   * sandbox has no callback re-send (`POST …/callbacks/retry` answers 404 there). Default "production".
+   */
+  environment?: "production" | "sandbox";
+  /** Per minute unless named; default the environment's published limits. 0 or Infinity disables a limit. */
   limits?: Partial<EmulatorLimits>;
   /** How fast payments move; 0 everywhere = settle instantly. */
   timing?: Partial<EmulatorTiming>;
@@ -66,7 +71,10 @@ export interface EmulatorOptions {
   balanceCents?: number;
   /** Default true; false = the bank forgets x-id-idempotente. */
   idempotency?: boolean;
-  /** ASSUMPTION (UNVERIFIED, §3.2): accept `valor` as a numeric string too. Default true. */
+  /**
+   * Accept `valor` as a numeric string too. Default false: Inter's spec types it as a number, and a
+   * client that regresses to strings must be refused here as Inter's validation would.
+   */
   acceptStringValor?: boolean;
   faults?: FaultRule[];
   /** Seed of the PRNG behind every random fault decision; default random (logged). */
@@ -149,7 +157,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const ledger = new Ledger();
   const tokens = new IssuedTokens();
-  const limits = new RateLimits({ ...INTER_PRODUCTION_LIMITS, ...options.limits });
+  const sandbox = options.environment === "sandbox";
+  const limits = new RateLimits({ ...(sandbox ? INTER_SANDBOX_LIMITS : INTER_PRODUCTION_LIMITS), ...options.limits });
   const faults = new FaultEngine(createRandom(seed), (options.faults ?? []).map(validateFaultRule));
   const dates = createInterDates();
   const book = new PaymentBook({
@@ -223,7 +232,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         idempotency: new IdempotencyStore(),
         idempotencyEnabled: options.idempotency ?? true,
         approvalRequired: options.approval?.required ?? false,
-        acceptStringValor: options.acceptStringValor ?? true,
+        acceptStringValor: options.acceptStringValor ?? false,
         onChange: settle,
         logger,
       }),
@@ -232,8 +241,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     .add("PUT", WEBHOOK_ROUTE, webhooks.put)
     .add("GET", WEBHOOK_ROUTE, webhooks.get)
     .add("DELETE", WEBHOOK_ROUTE, webhooks.delete)
-    .add("GET", `${WEBHOOK_ROUTE}/callbacks`, callbacks.list)
-    .add("POST", `${WEBHOOK_ROUTE}/callbacks/retry`, callbacks.retry);
+    .add("GET", `${WEBHOOK_ROUTE}/callbacks`, callbacks.list);
+  // Production only: the sandbox publishes no callback re-send (the router answers 404).
+  if (!sandbox) router.add("POST", `${WEBHOOK_ROUTE}/callbacks/retry`, callbacks.retry);
 
   const emulator: Omit<Emulator, "url" | "port"> = {
     seed,

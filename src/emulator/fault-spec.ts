@@ -9,6 +9,8 @@
 //   "POST /banking/v2/pix status status=408"          (any status from 300 to 599)
 //   "POST /banking/v2/pix insufficient-balance body=Saldo"
 //   "POST /banking/v2/pix final-status status=FALHA codigo=PIX-001 descricao=\"Conta encerrada\""
+//   "POST /banking/v2/pix rewrite omit=tipoRetorno,dataPagamento"      (fields of the JSON answer)
+//   "GET /banking/v2/pix/* rewrite field=transacaoPix.valor value=999.0"  (value read as JSON, else text)
 // Rule keys: p (or probability), times, skip, body (or bodyIncludes). Values may be double-quoted.
 import { z } from "zod";
 import type { Fault, FaultRule, FaultType } from "./faults.js";
@@ -28,6 +30,9 @@ const pixErrorSchema = z.strictObject({
 
 const nonNegativeInt = z.number().int().nonnegative();
 
+/** A dotted path into a JSON answer: `tipoRetorno`, `transacaoPix.valor`. */
+const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
 /** The `status` fault models Inter's errors and anything between us and Inter (proxy, gateway, WAF). */
 const STATUS_RANGE = "must be an HTTP status from 300 to 599";
 
@@ -43,6 +48,15 @@ const faultSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("unknown-status"), status: z.string().min(1).optional() }),
   z.strictObject({ type: z.literal("approval-required") }),
   z.strictObject({ type: z.literal("insufficient-balance") }),
+  z
+    .strictObject({
+      type: z.literal("rewrite"),
+      omit: z.array(z.string().regex(FIELD_PATH, "must be a dotted path of the answer, e.g. transacaoPix.valor")).optional(),
+      field: z.string().regex(FIELD_PATH, "must be a dotted path of the answer, e.g. transacaoPix.valor").optional(),
+      value: z.unknown().optional(),
+    })
+    .refine((f) => (f.omit?.length ?? 0) > 0 || f.field !== undefined, "rewrite needs omit=<fields> or field=<path> value=<json>")
+    .refine((f) => (f.field === undefined) === (f.value === undefined), "field and value go together"),
   z.strictObject({
     type: z.literal("final-status"),
     status: z.enum(FORCEABLE_FINAL_STATUSES),
@@ -123,6 +137,7 @@ const FAULT_PARAMS: Record<FaultType, readonly string[]> = {
   "approval-required": [],
   "insufficient-balance": [],
   "final-status": ["status", "codigo", "descricao", "complementar"],
+  rewrite: ["omit", "field", "value"],
 };
 const RULE_PARAMS = ["p", "probability", "times", "skip", "body", "bodyIncludes"];
 
@@ -177,6 +192,25 @@ function buildFault(type: FaultType, params: Map<string, string>, spec: string):
         type,
         status,
         erros: [{ codigoErro: codigo ?? status, descricaoErro: descricao ?? "", codigoErroComplementar: params.get("complementar") ?? "" }],
+      };
+    }
+    case "rewrite": {
+      const omit = params.get("omit");
+      const field = params.get("field");
+      const raw = params.get("value");
+      let value: unknown = raw;
+      if (raw !== undefined) {
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          value = raw; // plain text
+        }
+      }
+      return {
+        type,
+        ...(omit === undefined ? {} : { omit: omit.split(",").filter(Boolean) }),
+        ...(field === undefined ? {} : { field }),
+        ...(raw === undefined ? {} : { value }),
       };
     }
     default:

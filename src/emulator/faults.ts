@@ -9,7 +9,9 @@
 //   reset-after, timeout-after, garbled-200
 //                                   — "after": the request is executed, then its answer is lost;
 //   unknown-status, approval-required, insufficient-balance, final-status
-//                                   — "modifiers": change what the handler does.
+//                                   — "modifiers": change what the handler does;
+//   rewrite                         — a modifier of the answer: after the handler, fields of its JSON body
+//                                     are dropped or set (an odd or hostile bank answer).
 // At most one before/after fault acts on a request (the first that fires); a rule that would be
 // redundant does not fire and does not use up its `times`.
 import type { ForcedFinalStatus, PixErrorInput } from "./pix-status.js";
@@ -28,7 +30,9 @@ export type Fault =
   | { type: "unknown-status"; status?: string }
   | { type: "approval-required" }
   | { type: "insufficient-balance" }
-  | { type: "final-status"; status: ForcedFinalStatus; erros?: PixErrorInput[] };
+  | { type: "final-status"; status: ForcedFinalStatus; erros?: PixErrorInput[] }
+  /** Dotted paths of the JSON answer to drop (`omit`), and one to set (`field` to `value`). */
+  | { type: "rewrite"; omit?: string[]; field?: string; value?: unknown };
 
 export type FaultType = Fault["type"];
 
@@ -56,6 +60,7 @@ export interface FaultModifiers {
   approvalRequired?: boolean;
   insufficientBalance?: boolean;
   finalStatus?: { status: ForcedFinalStatus; erros?: PixErrorInput[] };
+  rewrite?: { omit: string[]; set?: { field: string; value: unknown } };
 }
 
 export interface FaultDecision {
@@ -162,6 +167,8 @@ export class FaultEngine {
       case "insufficient-balance":
       case "final-status":
         return m.insufficientBalance === undefined && m.finalStatus === undefined;
+      case "rewrite":
+        return m.rewrite === undefined;
     }
   }
 
@@ -190,6 +197,9 @@ export class FaultEngine {
         return;
       case "final-status":
         d.modifiers.finalStatus = f.erros === undefined ? { status: f.status } : { status: f.status, erros: f.erros };
+        return;
+      case "rewrite":
+        d.modifiers.rewrite = { omit: f.omit ?? [], ...(f.field === undefined ? {} : { set: { field: f.field, value: f.value } }) };
         return;
     }
   }

@@ -1,5 +1,6 @@
-// Replies and Inter's `Problema` error body (inter-api.md §6.1): `{title, detail, timestamp,
-// violacoes[]}`. Handlers return a Reply value; only server.ts writes to the socket, so faults can
+// Replies and Inter's `Problema` error body (docs/reference/inter-api.md, "Errors"): `{type, title,
+// status, detail, timestamp, violacoes[]}`, `status` a string as in the spec's examples, `violacoes` only
+// where they list them (400). Handlers return a Reply value; only server.ts writes to the socket, so faults can
 // replace or swallow a reply after the handler ran (reset-after, garbled-200, timeout-after).
 import { STATUS_CODES } from "node:http";
 import { formatProblemTimestamp } from "../payments/calendar.js";
@@ -35,7 +36,8 @@ export function problem(
   violacoes?: Violacao[],
   headers?: Record<string, string>,
 ): Reply {
-  const body: Record<string, unknown> = { title, detail, timestamp: formatProblemTimestamp(now) };
+  // ASSUMPTION (UNVERIFIED): `type` is RFC 7807's default; the spec declares the field without a value.
+  const body: Record<string, unknown> = { type: "about:blank", title, status: String(status), detail, timestamp: formatProblemTimestamp(now) };
   if (violacoes !== undefined) body["violacoes"] = violacoes;
   return json(status, body, headers);
 }

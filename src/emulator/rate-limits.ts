@@ -1,5 +1,5 @@
-// Inter's documented rate limits (inter-api.md §6.2, production column), as in-memory fixed windows on
-// the emulator's clock (so tests can hold a window open or close it deterministically).
+// Inter's documented rate limits (production's by default, or the sandbox's), as in-memory fixed windows
+// on the emulator's clock (so tests can hold a window open or close it deterministically).
 //
 // ASSUMPTIONS (UNVERIFIED, §6.1/§6.2):
 //  - limits are counted per integration (client_id); Inter does not say whether per integration,
@@ -15,6 +15,7 @@ export interface EmulatorLimits {
   send: number;
   sendPerSecond: number;
   status: number;
+  /** PUT, GET and DELETE of the webhook: each has this many a minute of its own. */
   webhook: number;
   callbacks: number;
   callbackRetry: number;
@@ -33,7 +34,16 @@ export const INTER_PRODUCTION_LIMITS: Readonly<EmulatorLimits> = {
   scale: 1,
 };
 
-export type LimitBucket = "token" | "send" | "status" | "webhook" | "callbacks" | "callbackRetry";
+/** The sandbox publishes 10 sends and 10 status queries a minute; it has no callback re-send at all. */
+export const INTER_SANDBOX_LIMITS: Readonly<EmulatorLimits> = {
+  ...INTER_PRODUCTION_LIMITS,
+  send: 10,
+  sendPerSecond: 0,
+  status: 10,
+  callbackRetry: 0,
+};
+
+export type LimitBucket = "token" | "send" | "status" | "webhookPut" | "webhookGet" | "webhookDelete" | "callbacks" | "callbackRetry";
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -91,7 +101,9 @@ export class RateLimits {
       // The per-second limit is checked first so that a burst refused by it does not use minute points.
       send: [...(perSecond ? [perSecond] : []), ...perMinute(limits.send)],
       status: perMinute(limits.status),
-      webhook: perMinute(limits.webhook),
+      webhookPut: perMinute(limits.webhook),
+      webhookGet: perMinute(limits.webhook),
+      webhookDelete: perMinute(limits.webhook),
       callbacks: perMinute(limits.callbacks),
       callbackRetry: perMinute(limits.callbackRetry),
     };

@@ -8,7 +8,7 @@ import type { TLSSocket } from "node:tls";
 import type { Logger } from "../logger.js";
 import { BodyTooLargeError, readBody } from "../net/read-body.js";
 import type { RequestContext } from "./context.js";
-import type { AfterFault, BeforeFault, FaultDecision, FaultEngine } from "./faults.js";
+import type { AfterFault, BeforeFault, FaultDecision, FaultEngine, FaultModifiers } from "./faults.js";
 import type { Ledger } from "./ledger.js";
 import { faultStatusReply, methodNotAllowed, notFound, problem, tooManyRequests, type Reply } from "./problem.js";
 import type { Router } from "./router.js";
@@ -44,6 +44,42 @@ function write(res: ServerResponse, reply: Reply): void {
   else headers["content-length"] = 0;
   res.writeHead(reply.status, headers);
   res.end(reply.body);
+}
+
+/**
+ * A `rewrite` fault on a JSON answer: the listed fields dropped, one set (created along its path when
+ * missing). An answer that is not a JSON object is left alone.
+ */
+function rewrite(reply: Reply, change: NonNullable<FaultModifiers["rewrite"]>): Reply {
+  let body: unknown;
+  try {
+    body = reply.body === undefined ? undefined : JSON.parse(reply.body);
+  } catch {
+    return reply;
+  }
+  if (typeof body !== "object" || body === null) return reply;
+  const walk = (path: string, create: boolean): { parent: Record<string, unknown>; key: string } | undefined => {
+    const keys = path.split(".");
+    let node = body as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== "object" || next === null) {
+        if (!create) return undefined;
+        node[key] = {};
+      }
+      node = node[key] as Record<string, unknown>;
+    }
+    return { parent: node, key: keys[keys.length - 1] ?? "" };
+  };
+  for (const path of change.omit) {
+    const at = walk(path, false);
+    if (at) Reflect.deleteProperty(at.parent, at.key);
+  }
+  if (change.set) {
+    const at = walk(change.set.field, true);
+    if (at) at.parent[at.key] = change.set.value;
+  }
+  return { ...reply, body: JSON.stringify(body) };
 }
 
 /** The garbled-200 body: the real answer cut in half (non-JSON), or an HTML error page. */
@@ -220,6 +256,7 @@ export class EmulatorServer {
       if (match.kind === "found") reply = await match.route.handler(ctx);
       else if (match.kind === "method-not-allowed") reply = methodNotAllowed(ctx.now);
       else reply = notFound(ctx.now);
+      if (decision.modifiers.rewrite) reply = rewrite(reply, decision.modifiers.rewrite);
     }
 
     if (decision.after) {

@@ -1,4 +1,4 @@
-// POST /oauth/v2/token (inter-api.md §2.2): OAuth2 client credentials, credentials in a form body,
+// POST /oauth/v2/token (docs/reference/inter-api.md, "Token"): OAuth2 client credentials, credentials in a form body,
 // a required space-separated scope, 5 calls a minute.
 import { header, type Handler, type RequestContext } from "./context.js";
 import type { Integration } from "./integration.js";
@@ -10,16 +10,15 @@ import type { IssuedTokens } from "./tokens.js";
 const TOKEN_ROUTE = "POST /oauth/v2/token";
 
 /**
- * Statuses for refused token calls, kept in one place. ASSUMPTION (UNVERIFIED, §2.2): Inter documents
- * 400/403/404/503 for this endpoint without bodies.
- *  - malformed request (content type, missing field, grant type): 400, as documented;
- *  - wrong client_id/client_secret: 401 — the spec's 401 example text is literally
- *    "Acesso negado / Login/senha inválido." (§6.1);
- *  - a scope not ticked for the integration: 403 (inter.js says 400 or 403; 403 is the spec's
- *    "authenticated but violating an authorisation rule").
- * Bodies are Inter's `Problema` shape (our choice).
+ * Statuses for refused token calls, kept in one place. Inter's token spec documents 400, 403, 404 and 503
+ * for this endpoint, and no 401:
+ *  - malformed request (content type, missing field, grant type): 400;
+ *  - wrong client_id/client_secret: 400 too (the spec's "bad request"; there is no 401 to give);
+ *  - a scope not ticked for the integration: 403 (the spec's "authenticated but violating an
+ *    authorisation rule").
+ * ASSUMPTION (UNVERIFIED): the spec gives no bodies for them; ours are Inter's `Problema` shape.
  */
-export const TOKEN_ERROR_STATUS = { malformed: 400, badCredentials: 401, unregisteredScope: 403 } as const;
+export const TOKEN_ERROR_STATUS = { malformed: 400, badCredentials: 400, unregisteredScope: 403 } as const;
 
 const REQUIRED_FIELDS = ["client_id", "client_secret", "grant_type", "scope"] as const;
 
@@ -73,7 +72,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): Handler {
       return malformed(ctx.now, [{ razao: "grant_type deve ser client_credentials", propriedade: "grant_type", valor: grantType }]);
     }
     if (form.get("client_id") !== integration.clientId || form.get("client_secret") !== integration.clientSecret) {
-      return problem(ctx.now, TOKEN_ERROR_STATUS.badCredentials, "Acesso negado", "Login/senha inválido.");
+      return problem(ctx.now, TOKEN_ERROR_STATUS.badCredentials, "Requisição inválida.", "client_id ou client_secret inválido.");
     }
     const scopes = (form.get("scope") ?? "").split(/\s+/).filter((s) => s.length > 0);
     const unregistered = scopes.filter((s) => !registered.has(s));

@@ -175,15 +175,15 @@ function validateDestinatario(value: unknown, v: Violations): DestinatarioResult
     }
     case "DADOS_BANCARIOS": {
       // All fields are required (§3.2). ASSUMPTION (UNVERIFIED): the formats below are ours; the spec
-      // only says "string". Account and branch are digits only (the alphanumeric CNPJ changed
-      // documents, not account numbers); the document is a CPF or a CNPJ, alphanumeric since July 2026
-      // (pix-key.ts).
+      // only says "string". The account is digits with its check digit, which some banks write `X`
+      // (Banco do Brasil), no hyphen; the branch digits only (the alphanumeric CNPJ changed documents,
+      // not account numbers); the document is a CPF or a CNPJ, alphanumeric since July 2026 (pix-key.ts).
       const contaCorrente = requiredString(value, "contaCorrente", "destinatario.contaCorrente", v);
       checkPattern(
         contaCorrente,
-        /^\d{1,20}$/,
+        /^\d{1,20}X?$/,
         "destinatario.contaCorrente",
-        "A conta corrente deve conter apenas dígitos (1 a 20, com o dígito verificador, sem hífen nem letras)",
+        "A conta corrente deve conter dígitos (1 a 20) e o dígito verificador, que pode ser X, sem hífen",
         v,
       );
       const agencia = requiredString(value, "agencia", "destinatario.agencia", v);

@@ -6,7 +6,7 @@ import { SCOPES } from "./integration.js";
 import type { InterDates } from "./inter-dates.js";
 import type { Ledger } from "./ledger.js";
 import { badRequest, empty, json, notFound, type Reply } from "./problem.js";
-import type { RateLimits } from "./rate-limits.js";
+import type { LimitBucket, RateLimits } from "./rate-limits.js";
 import { violationValue } from "./validation.js";
 
 export const WEBHOOK_ROUTE = "/banking/v2/webhooks/pix-pagamento";
@@ -49,18 +49,19 @@ export interface WebhookEndpointDeps {
 }
 
 export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handler; get: Handler; delete: Handler } {
-  // PUT, GET and DELETE share the 10/min budget (§6.2 lists them on one line).
+  // PUT, GET and DELETE each have 10 a minute of their own (Inter's spec gives each operation its limit).
   function guard(
     ctx: Parameters<Handler>[0],
     scope: string,
+    bucket: LimitBucket,
     route: string,
   ): { ok: true; account: string } | { ok: false; reply: Reply } {
-    return gate(deps, ctx, scope, "webhook", route);
+    return gate(deps, ctx, scope, bucket, route);
   }
 
   return {
     put: (ctx) => {
-      const g = guard(ctx, SCOPES.webhookWrite, `PUT ${WEBHOOK_ROUTE}`);
+      const g = guard(ctx, SCOPES.webhookWrite, "webhookPut", `PUT ${WEBHOOK_ROUTE}`);
       if (!g.ok) return g.reply;
       let body: unknown;
       try {
@@ -77,17 +78,17 @@ export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handle
       return empty(204);
     },
     get: (ctx) => {
-      const g = guard(ctx, SCOPES.webhookRead, `GET ${WEBHOOK_ROUTE}`);
+      const g = guard(ctx, SCOPES.webhookRead, "webhookGet", `GET ${WEBHOOK_ROUTE}`);
       if (!g.ok) return g.reply;
       const hook = deps.registry.get(g.account);
       if (!hook) return notFound(ctx.now);
       return json(200, { webhookUrl: hook.url, criacao: deps.dates.offsetDateTime(hook.createdAt) });
     },
     delete: (ctx) => {
-      const g = guard(ctx, SCOPES.webhookWrite, `DELETE ${WEBHOOK_ROUTE}`);
+      const g = guard(ctx, SCOPES.webhookWrite, "webhookDelete", `DELETE ${WEBHOOK_ROUTE}`);
       if (!g.ok) return g.reply;
-      // ASSUMPTION (UNVERIFIED): deleting when nothing is registered is still 204.
-      deps.registry.delete(g.account);
+      // Inter's spec documents a 404 for this operation: nothing registered to delete.
+      if (!deps.registry.delete(g.account)) return notFound(ctx.now);
       return empty(204);
     },
   };

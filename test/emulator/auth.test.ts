@@ -47,8 +47,10 @@ describe("token endpoint", async () => {
   it("refuses wrong credentials and unregistered scopes", async () => {
     const wrongSecret = await tokenCall({ ...creds, client_secret: "nope" });
     expect(wrongSecret.status).toBe(TOKEN_ERROR_STATUS.badCredentials);
-    expect(body(wrongSecret)).toMatchObject({ title: "Acesso negado", detail: "Login/senha inválido." });
-    expect((await tokenCall({ ...creds, client_id: "someone" })).status).toBe(401);
+    // Inter's token spec has no 401: bad credentials are a 400, in the Problema shape.
+    expect(wrongSecret.status).toBe(400);
+    expect(body(wrongSecret)).toEqual({ type: "about:blank", title: "Requisição inválida.", status: "400", detail: "client_id ou client_secret inválido.", timestamp: matching(TIMESTAMP) });
+    expect((await tokenCall({ ...creds, client_id: "someone" })).status).toBe(400);
     const extraScope = await tokenCall({ ...creds, scope: "pagamento-pix.write extrato.read" });
     expect(extraScope.status).toBe(TOKEN_ERROR_STATUS.unregisteredScope);
     expect(body(extraScope)["detail"]).toContain("extrato.read");
@@ -62,7 +64,7 @@ describe("token limits and lifetime", () => {
     const emulator = await emulatorFor({ clock });
     const api = apiFor(emulator);
     const bad = await api.call("POST", "/oauth/v2/token", { body: new URLSearchParams({ ...creds, client_secret: "x" }).toString(), headers: FORM });
-    expect(bad.status).toBe(401);
+    expect(bad.status).toBe(400);
     for (let i = 0; i < 4; i++) await api.token();
     const sixth = await api.call("POST", "/oauth/v2/token", { body: new URLSearchParams(creds).toString(), headers: FORM });
     expect(sixth.status).toBe(429);

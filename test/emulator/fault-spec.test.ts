@@ -46,6 +46,9 @@ describe("parseFaultRule", () => {
       status: "FALHA",
       erros: [{ codigoErro: "PIX-001", descricaoErro: "Conta encerrada", codigoErroComplementar: "" }],
     });
+    expect(parseFaultRule("POST /banking/v2/pix rewrite omit=tipoRetorno,dataPagamento").fault).toEqual({ type: "rewrite", omit: ["tipoRetorno", "dataPagamento"] });
+    expect(parseFaultRule("GET /banking/v2/pix/* rewrite field=transacaoPix.valor value=999.0").fault).toEqual({ type: "rewrite", field: "transacaoPix.valor", value: 999 });
+    expect(parseFaultRule('* rewrite field=transacaoPix.chave value="outra@example.com"').fault).toEqual({ type: "rewrite", field: "transacaoPix.chave", value: "outra@example.com" });
   });
 
   it("refuses bad specs with a message that says what is wrong", () => {
@@ -66,6 +69,9 @@ describe("parseFaultRule", () => {
       ['* latency ms="5', /unterminated quote/],
       ["* latency ms=1 ms=2", /given twice/],
       ["* reset-after nonsense", /expected key=value/],
+      ["* rewrite", /rewrite needs omit=<fields> or field=<path> value=<json>/],
+      ["* rewrite field=transacaoPix.valor", /field and value go together/],
+      ["* rewrite omit=a..b", /dotted path/],
     ];
     for (const [spec, message] of bad) {
       expect(() => parseFaultRule(spec), spec).toThrow(FaultSpecError);

@@ -49,7 +49,7 @@ describe("faults before execution", () => {
     await withFault("POST /banking/v2/pix status status=503", async () => {
       const res = await api.sendPix(keyPayment());
       expect(res.status).toBe(503);
-      expect(res.json).toEqual({ title: "Serviço Indisponível", detail: matching(/manutenção/), timestamp: matching(TIMESTAMP) });
+      expect(res.json).toEqual({ type: "about:blank", title: "Serviço Indisponível", status: "503", detail: matching(/manutenção/), timestamp: matching(TIMESTAMP) });
     });
     await withFault("* status status=504", async () => {
       const res = await api.sendPix(keyPayment());
@@ -76,7 +76,7 @@ describe("faults before execution", () => {
       await withFault(`POST /banking/v2/pix status status=${status}`, async () => {
         const res = await api.sendPix(keyPayment());
         expect(res.status).toBe(status);
-        expect(res.json).toEqual({ title, detail: matching(/proxy ou gateway/), timestamp: matching(TIMESTAMP) });
+        expect(res.json).toEqual({ type: "about:blank", title, status: String(status), detail: matching(/proxy ou gateway/), timestamp: matching(TIMESTAMP) });
         expect(res.headers["retry-after"]).toBeUndefined();
       });
     }
@@ -205,6 +205,23 @@ describe("faults that change what the bank does", () => {
     expect(tx["status"]).toBe("NAO_DEBITADO");
     expect(tx["erros"]).toEqual([{ codigoErro: "E42", descricaoErro: "Falha emulada", codigoErroComplementar: "" }]);
     expect(emulator.payment(codigo)?.debited).toBe(false);
+  });
+
+  it("rewrite drops or sets fields of the JSON answer, after the request ran as usual", async () => {
+    await withFault("POST /banking/v2/pix rewrite omit=tipoRetorno,dataPagamento", async () => {
+      const res = await api.sendPix(keyPayment(2));
+      expect(res.status).toBe(200);
+      expect(Object.keys(body(res)).sort()).toEqual(["codigoSolicitacao", "dataOperacao"]);
+      expect(emulator.payment(body(res)["codigoSolicitacao"] as string)?.amountCents).toBe(200);
+    });
+    const codigo = await paidCodigo();
+    await withFault("GET /banking/v2/pix/* rewrite field=transacaoPix.valor value=999.0", async () => {
+      const tx = body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>;
+      expect(tx).toMatchObject({ valor: 999, status: "PAGO" });
+    });
+    await withFault("GET /banking/v2/pix/* rewrite field=transacaoPix.extra.nested value=1", async () => {
+      expect((body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>)["extra"]).toEqual({ nested: 1 });
+    });
   });
 
   it("faults given at start-up apply, and never to the admin routes", async () => {

@@ -81,6 +81,15 @@ describe("other limits", () => {
     const api = apiFor(emulator);
     const hook = await Promise.all(Array.from({ length: 11 }, () => api.authed("GET", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status)));
     expect(hook.filter((s) => s === 429)).toHaveLength(1);
+    // PUT and DELETE each have 10 a minute of their own: the GETs above took none of theirs.
+    const put = await Promise.all(
+      Array.from({ length: 11 }, () => api.authed("PUT", "/banking/v2/webhooks/pix-pagamento", { json: { webhookUrl: "https://hooks.example.com/pix" } }).then((r) => r.status)),
+    );
+    expect(put.filter((s) => s === 204)).toHaveLength(10);
+    expect(put.filter((s) => s === 429)).toHaveLength(1);
+    const del = await Promise.all(Array.from({ length: 11 }, () => api.authed("DELETE", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status)));
+    expect(del.filter((s) => s === 429)).toHaveLength(1);
+    expect(del.filter((s) => s === 204)).toHaveLength(1);
     const range = "dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00Z";
     const list = await Promise.all(
       Array.from({ length: 11 }, () => api.authed("GET", `/banking/v2/webhooks/pix-pagamento/callbacks?${range}`).then((r) => r.status)),
@@ -99,5 +108,24 @@ describe("other limits", () => {
     const api = apiFor(emulator);
     const statuses = await Promise.all(Array.from({ length: 80 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
     expect(new Set(statuses)).toEqual(new Set([200]));
+  });
+});
+
+describe("the sandbox", () => {
+  it("allows 10 sends and 10 status queries a minute, and has no callback re-send", async () => {
+    const clock = manualClock(Date.now());
+    const emulator = await emulatorFor({ environment: "sandbox", timing: { sentAfterMs: 0, paidAfterMs: 0 }, clock });
+    const api = apiFor(emulator);
+    // No per-second limit is published for the sandbox: a burst of 11 gets 10 through.
+    const sends = await Promise.all(Array.from({ length: 11 }, () => api.sendPix(keyPayment(1), randomUUID()).then((r) => r.status)));
+    expect(sends.filter((s) => s === 200)).toHaveLength(10);
+    expect(sends.filter((s) => s === 429)).toHaveLength(1);
+    const id = randomUUID();
+    const queries = await Promise.all(Array.from({ length: 11 }, () => api.getPix(id).then((r) => r.status)));
+    expect(queries.filter((s) => s === 429)).toHaveLength(1);
+    const retry = await api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", { json: { codigoSolicitacao: [randomUUID()] } });
+    expect(retry.status).toBe(404);
+    clock.advance(60_000);
+    expect((await api.sendPix(keyPayment(1), randomUUID())).status).toBe(200);
   });
 });

@@ -122,10 +122,10 @@ describe("sending", () => {
 
     const broken = await api.sendPix({ valor: 25, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code.slice(0, -4) + "FFFF" } });
     expect(broken.status).toBe(422);
-    expect(broken.json).toEqual({ title: "Não foi possível processar o QR Code", detail: matching(/CRC/), timestamp: matching(TIMESTAMP) });
+    expect(broken.json).toEqual({ type: "about:blank", title: "Não foi possível processar o QR Code", status: "422", detail: matching(/CRC/), timestamp: matching(TIMESTAMP) });
   });
 
-  it("pays bank data whose holder has an alphanumeric CNPJ; account and branch stay digits only", async () => {
+  it("pays bank data whose holder has an alphanumeric CNPJ, and an account whose check digit is X; no hyphen, no other letter", async () => {
     const dest = {
       tipo: "DADOS_BANCARIOS",
       contaCorrente: "7654321",
@@ -137,17 +137,25 @@ describe("sending", () => {
     };
     const codigo = await created({ valor: 5, destinatario: dest });
     expect((body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>)["recebedor"]).toMatchObject({ cpfCnpj: "12ABC34501DE35" });
-    const letters = await api.sendPix({ valor: 5, destinatario: { ...dest, contaCorrente: "76543-X", agencia: "0001A" } });
-    expect(letters.status).toBe(400);
-    expect(body(letters)["violacoes"]).toEqual([
-      objectWith({ propriedade: "destinatario.contaCorrente", razao: containing("apenas dígitos") }),
-      objectWith({ propriedade: "destinatario.agencia", razao: containing("apenas dígitos") }),
-    ]);
+    // Banco do Brasil writes some check digits X: the account is a free string at Inter.
+    const bb = await created({ valor: 5, destinatario: { ...dest, contaCorrente: "76543X", instituicaoFinanceira: { ispb: "00000000" } } });
+    expect((body(await api.getPix(bb))["transacaoPix"] as Record<string, unknown>)["recebedor"]).toMatchObject({ nroConta: "76543X" });
+    for (const contaCorrente of ["76543-X", "76543x", "X", "765X43"]) {
+      const letters = await api.sendPix({ valor: 5, destinatario: { ...dest, contaCorrente, agencia: "0001A" } });
+      expect(letters.status).toBe(400);
+      expect(body(letters)["violacoes"]).toEqual([
+        objectWith({ propriedade: "destinatario.contaCorrente", razao: containing("pode ser X, sem hífen") }),
+        objectWith({ propriedade: "destinatario.agencia", razao: containing("apenas dígitos") }),
+      ]);
+    }
   });
 
-  it("accepts valor as a numeric string", async () => {
-    const codigo = await created(keyPayment("10.00"));
-    expect(emulator.payment(codigo)?.amountCents).toBe(1000);
+  it("refuses valor as a string, as Inter's validation of a number would, and executes nothing", async () => {
+    const before = emulator.ledger.snapshot().executions.total;
+    const res = await api.sendPix(keyPayment("10.00"));
+    expect(res.status).toBe(400);
+    expect(body(res)["violacoes"]).toEqual([{ razao: "O valor deve ser numérico", propriedade: "valor", valor: "10.00" }]);
+    expect(emulator.ledger.snapshot().executions.total).toBe(before);
   });
 
   it("answers invalid bodies with Inter's Problema and executes nothing", async () => {
@@ -155,7 +163,9 @@ describe("sending", () => {
     const res = await api.sendPix({ valor: null, destinatario: { tipo: "CHAVE" } });
     expect(res.status).toBe(400);
     expect(res.json).toEqual({
+      type: "about:blank",
       title: "Dados inválidos.",
+      status: "400",
       detail: anyString(),
       timestamp: matching(TIMESTAMP),
       violacoes: [

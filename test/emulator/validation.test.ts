@@ -6,6 +6,7 @@ import { buildBrCode } from "../../src/payments/brcode.js";
 import { ACCOUNT_TYPES } from "../../src/payments/recipient.js";
 import { matching } from "./matchers.js";
 
+// The validator's clock: São Paulo's date is a parameter (`today`), so these dates never age.
 const today = "2024-05-10";
 const options = { today, acceptStringValor: true };
 const key = { tipo: "CHAVE", chave: "fornecedor@example.com" };
@@ -141,7 +142,9 @@ describe("destinatario", () => {
     }
     const letters = violations(validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "12345-6", agencia: "0001X" } }, options));
     expect(letters.map((v) => v.propriedade)).toEqual(["destinatario.contaCorrente", "destinatario.agencia"]);
-    for (const v of letters) expect(v.razao).toMatch(/apenas dígitos.*sem hífen nem letras/);
+    expect(letters[0]?.razao).toMatch(/dígito verificador, que pode ser X, sem hífen/);
+    expect(letters[1]?.razao).toMatch(/apenas dígitos.*sem hífen nem letras/);
+    expect(ok({ valor: 1, destinatario: { ...bank, contaCorrente: "12345X" } }).destinatario).toMatchObject({ contaCorrente: "12345X" });
     expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "1".repeat(21) } }, options))).toEqual(["destinatario.contaCorrente"]);
     expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, agencia: "1".repeat(11) } }, options))).toEqual(["destinatario.agencia"]);
   });

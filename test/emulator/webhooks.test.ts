@@ -72,13 +72,17 @@ describe("registration", async () => {
   const emulator = await emulatorFor({ limits: NO_LIMITS });
   const api = apiFor(emulator);
 
-  it("PUT 204, GET {webhookUrl, criacao}, DELETE 204, then GET 404", async () => {
+  it("PUT 204, GET {webhookUrl, criacao}, DELETE 204, then GET and DELETE 404", async () => {
     await register(api, "https://hooks.example.com/banking");
     const got = await api.authed("GET", "/banking/v2/webhooks/pix-pagamento");
     expect(got.status).toBe(200);
     expect(got.json).toEqual({ webhookUrl: "https://hooks.example.com/banking", criacao: matching(/^\d{4}-\d{2}-\d{2}T[\d:.]+-03:00$/) });
     expect((await api.authed("DELETE", "/banking/v2/webhooks/pix-pagamento")).status).toBe(204);
     expect((await api.authed("GET", "/banking/v2/webhooks/pix-pagamento")).status).toBe(404);
+    // Nothing registered: Inter documents a 404 for the delete too.
+    const again = await api.authed("DELETE", "/banking/v2/webhooks/pix-pagamento");
+    expect(again.status).toBe(404);
+    expect(body(again)).toMatchObject({ title: "Não Encontrado.", status: "404" });
   });
 
   it("refuses URLs that are not https:// with a webhookUrl violation", async () => {
