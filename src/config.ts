@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { INTER_ENVIRONMENTS, INTER_ENVIRONMENT_NAMES, environmentOfUrl, type InterEnvironment, type PublishedLimits } from "./inter/environments.js";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 import { destinationProblem, originOf } from "./notify/destination.js";
 import { DEFAULT_NOTIFY, parseNotifySecrets, type NotifySettings } from "./notify/settings.js";
@@ -19,8 +20,8 @@ import {
 } from "./tls/client-credentials.js";
 import { loadServerCredentials, type ServerTlsMaterial } from "./tls/server-credentials.js";
 
-export const INTER_PRODUCTION_URL = "https://cdpj.partners.bancointer.com.br";
-export const INTER_SANDBOX_URL = "https://cdpj-sandbox.partners.uatinter.co";
+export const INTER_PRODUCTION_URL = INTER_ENVIRONMENTS.production.baseUrl;
+export const INTER_SANDBOX_URL = INTER_ENVIRONMENTS.sandbox.baseUrl;
 /** The scopes a payout worker needs (inter-api.md §2.3). */
 export const DEFAULT_SCOPES = "pagamento-pix.write pagamento-pix.read";
 
@@ -36,6 +37,9 @@ export function readEnvironment(cwd: string = process.cwd()): Environment {
 const optionalText = z.string().min(1).optional();
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+/** A per-minute budget whose default comes from INTER_ENV (resolved in budgetSettingsOf). */
+const perMinute = z.coerce.number().int().positive().optional();
+const perMinuteOrNone = z.coerce.number().int().nonnegative().optional();
 
 const redisUrl = z
   .string()
@@ -55,11 +59,15 @@ export const envSchema = z.object({
     .string()
     .default("pixout")
     .refine((v) => /^[A-Za-z0-9_:-]{1,64}$/.test(v), "must be 1-64 characters of letters, digits, _ : or -"),
+  INTER_ENV: z
+    .enum(INTER_ENVIRONMENT_NAMES, { error: `must be ${INTER_ENVIRONMENT_NAMES.join(" or ")}` })
+    .default("production"),
+  /** Default: INTER_ENV's URL. */
   INTER_BASE_URL: z
     .string()
-    .default(INTER_PRODUCTION_URL)
-    .refine((v) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), "must be an https:// URL (Inter requires mTLS)")
-    .transform((v) => v.replace(/\/+$/, "")),
+    .optional()
+    .refine((v) => v === undefined || /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), "must be an https:// URL (Inter requires mTLS)")
+    .transform((v) => v?.replace(/\/+$/, "")),
   INTER_CLIENT_ID: z.string({ error: "is required (the Client Id of the integration in Inter's Internet Banking)" }).min(1),
   INTER_CLIENT_SECRET: z.string({ error: "is required (the Client Secret of the integration)" }).min(1),
   INTER_CERT_FILE: optionalText,
@@ -81,12 +89,16 @@ export const envSchema = z.object({
   INTER_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   INTER_MAX_CONNECTIONS: positiveInt(8),
 
-  // The worker. Budgets default to Inter's production limits (inter-api.md §6.2).
+  // The worker. Budgets default to the limits INTER_ENV's environment publishes (src/inter/environments.ts).
   PIXOUT_CONCURRENCY: positiveInt(8),
-  PIXOUT_SEND_PER_MINUTE: positiveInt(60),
-  PIXOUT_SEND_MIN_INTERVAL_MS: nonNegativeInt(1000),
-  PIXOUT_STATUS_PER_MINUTE: positiveInt(20),
-  PIXOUT_TOKEN_PER_MINUTE: positiveInt(5),
+  PIXOUT_SEND_PER_MINUTE: perMinute,
+  PIXOUT_SEND_MIN_INTERVAL_MS: z.coerce.number().int().nonnegative().optional(),
+  PIXOUT_STATUS_PER_MINUTE: perMinute,
+  PIXOUT_TOKEN_PER_MINUTE: perMinute,
+  PIXOUT_WEBHOOK_PER_MINUTE: perMinute,
+  PIXOUT_CALLBACKS_PER_MINUTE: perMinute,
+  /** 0: the environment has no callback re-send (Inter's sandbox). */
+  PIXOUT_CALLBACK_RETRY_PER_MINUTE: perMinuteOrNone,
   PIXOUT_LIMIT_MARGIN_PERCENT: z.coerce.number().min(0).max(100).default(2),
   PIXOUT_MAX_ATTEMPTS: positiveInt(8),
   PIXOUT_FIRST_POLL_MS: positiveInt(2000),
@@ -210,6 +222,8 @@ export const envSchema = z.object({
 
 
 export interface InterSettings {
+  /** INTER_ENV: whose published limits the budgets default to. */
+  environment: InterEnvironment;
   baseUrl: string;
   clientId: string;
   clientSecret: string;
@@ -233,14 +247,38 @@ export interface QueueSettings {
   logLevel: LogLevel;
 }
 
-/** Fleet-wide budgets, per minute, of the bank's endpoints. */
-export interface BudgetSettings {
-  sendPerMinute: number;
-  sendMinIntervalMs: number;
-  statusPerMinute: number;
-  tokenPerMinute: number;
+/** Fleet-wide budgets, per minute, of the bank's endpoints (0: the endpoint is not called). */
+export interface BudgetSettings extends PublishedLimits {
   /** Spacing is widened by this much, so that jitter never makes two calls closer than the bank allows. */
   marginPercent: number;
+}
+
+const budgetFields = [
+  ["PIXOUT_SEND_PER_MINUTE", "sendPerMinute"],
+  ["PIXOUT_SEND_MIN_INTERVAL_MS", "sendMinIntervalMs"],
+  ["PIXOUT_STATUS_PER_MINUTE", "statusPerMinute"],
+  ["PIXOUT_TOKEN_PER_MINUTE", "tokenPerMinute"],
+  ["PIXOUT_WEBHOOK_PER_MINUTE", "webhookPerMinute"],
+  ["PIXOUT_CALLBACKS_PER_MINUTE", "callbacksPerMinute"],
+  ["PIXOUT_CALLBACK_RETRY_PER_MINUTE", "callbackRetryPerMinute"],
+] as const satisfies readonly (readonly [keyof z.infer<typeof envSchema>, keyof PublishedLimits])[];
+
+/** The budgets in force: each setting given, else the published limit of INTER_ENV's environment. */
+function budgetSettingsOf(e: z.infer<typeof envSchema>): BudgetSettings {
+  const published = INTER_ENVIRONMENTS[e.INTER_ENV].limits;
+  const budgets: BudgetSettings = { ...published, marginPercent: e.PIXOUT_LIMIT_MARGIN_PERCENT };
+  for (const [setting, field] of budgetFields) budgets[field] = e[setting] ?? published[field];
+  return budgets;
+}
+
+/**
+ * A base URL of one of Inter's environments under the other's INTER_ENV would spend the wrong limits (the
+ * sandbox allows a sixth of production's sends): said at start and by `pixout doctor`.
+ */
+export function environmentWarnings(environment: InterEnvironment, baseUrl: string): string[] {
+  const of = environmentOfUrl(baseUrl);
+  if (of === undefined || of === environment) return [];
+  return [`INTER_BASE_URL is Inter's ${of} (${baseUrl}) but INTER_ENV is ${environment}: the budgets default to ${environment}'s limits; set INTER_ENV=${of}`];
 }
 
 export interface WorkerSettings {
@@ -448,6 +486,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  const baseUrl = e.INTER_BASE_URL ?? INTER_ENVIRONMENTS[e.INTER_ENV].baseUrl;
   return {
     config: {
       redisUrl: e.REDIS_URL,
@@ -457,13 +496,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
       maxAmountCents: e.PIXOUT_MAX_AMOUNT,
       worker: {
         concurrency: e.PIXOUT_CONCURRENCY,
-        budgets: {
-          sendPerMinute: e.PIXOUT_SEND_PER_MINUTE,
-          sendMinIntervalMs: e.PIXOUT_SEND_MIN_INTERVAL_MS,
-          statusPerMinute: e.PIXOUT_STATUS_PER_MINUTE,
-          tokenPerMinute: e.PIXOUT_TOKEN_PER_MINUTE,
-          marginPercent: e.PIXOUT_LIMIT_MARGIN_PERCENT,
-        },
+        budgets: budgetSettingsOf(e),
         maxAttempts: e.PIXOUT_MAX_ATTEMPTS,
         firstPollMs: e.PIXOUT_FIRST_POLL_MS,
         pollCapMs: e.PIXOUT_POLL_CAP_MS,
@@ -492,7 +525,8 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         concurrency: e.PIXOUT_NOTIFY_CONCURRENCY,
       },
       inter: {
-        baseUrl: e.INTER_BASE_URL,
+        environment: e.INTER_ENV,
+        baseUrl,
         clientId: e.INTER_CLIENT_ID,
         clientSecret: e.INTER_CLIENT_SECRET,
         scopes: e.INTER_SCOPES,
@@ -506,7 +540,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         maxConnections: e.INTER_MAX_CONNECTIONS,
       },
     },
-    warnings: credentials.warnings,
+    warnings: [...environmentWarnings(e.INTER_ENV, baseUrl), ...credentials.warnings],
   };
 }
 

@@ -187,11 +187,50 @@ describe("configuration", () => {
 
   it("defaults the worker's budgets to Inter's production limits, with overrides", () => {
     const { config } = loadConfig(baseEnv);
-    expect(config.worker.budgets).toEqual({ sendPerMinute: 60, sendMinIntervalMs: 1000, statusPerMinute: 20, tokenPerMinute: 5, marginPercent: 2 });
+    expect(config.inter.environment).toBe("production");
+    expect(config.worker.budgets).toEqual({
+      sendPerMinute: 60,
+      sendMinIntervalMs: 1000,
+      statusPerMinute: 20,
+      tokenPerMinute: 5,
+      webhookPerMinute: 10,
+      callbacksPerMinute: 10,
+      callbackRetryPerMinute: 5,
+      marginPercent: 2,
+    });
     expect(config.worker.concurrency).toBe(8);
     const tuned = loadConfig({ ...baseEnv, PIXOUT_SEND_PER_MINUTE: "600", PIXOUT_SEND_MIN_INTERVAL_MS: "100", PIXOUT_CONCURRENCY: "2" }).config;
     expect(tuned.worker.budgets.sendPerMinute).toBe(600);
     expect(tuned.worker.concurrency).toBe(2);
     expect(() => loadConfig({ ...baseEnv, PIXOUT_STATUS_PER_MINUTE: "0" })).toThrow(/PIXOUT_STATUS_PER_MINUTE/);
+  });
+
+  it("INTER_ENV=sandbox takes the sandbox's URL and published limits; explicit settings still win", () => {
+    const { config, warnings } = loadConfig({ ...baseEnv, INTER_ENV: "sandbox" });
+    expect(warnings).toEqual([]);
+    expect(config.inter.environment).toBe("sandbox");
+    expect(config.inter.baseUrl).toBe("https://cdpj-sandbox.partners.uatinter.co");
+    expect(config.worker.budgets).toEqual({
+      sendPerMinute: 10,
+      sendMinIntervalMs: 1000,
+      statusPerMinute: 10,
+      tokenPerMinute: 5,
+      webhookPerMinute: 10,
+      callbacksPerMinute: 10,
+      callbackRetryPerMinute: 0,
+      marginPercent: 2,
+    });
+    const tuned = loadConfig({ ...baseEnv, INTER_ENV: "sandbox", INTER_BASE_URL: "https://127.0.0.1:8443/", PIXOUT_SEND_PER_MINUTE: "5", PIXOUT_CALLBACK_RETRY_PER_MINUTE: "1" }).config;
+    expect(tuned.inter.baseUrl).toBe("https://127.0.0.1:8443");
+    expect(tuned.worker.budgets).toMatchObject({ sendPerMinute: 5, statusPerMinute: 10, callbackRetryPerMinute: 1 });
+    expect(problemsOf({ ...baseEnv, INTER_ENV: "staging" })).toEqual(["INTER_ENV: must be production or sandbox"]);
+  });
+
+  it("warns when INTER_BASE_URL is one of Inter's environments and INTER_ENV the other", () => {
+    const { warnings } = loadConfig({ ...baseEnv, INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" });
+    expect(warnings).toEqual([
+      "INTER_BASE_URL is Inter's sandbox (https://cdpj-sandbox.partners.uatinter.co) but INTER_ENV is production: the budgets default to production's limits; set INTER_ENV=sandbox",
+    ]);
+    expect(loadConfig({ ...baseEnv, INTER_ENV: "sandbox", INTER_BASE_URL: "https://127.0.0.1:9443" }).warnings).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 import type { Redis } from "ioredis";
 import type { InterSettings } from "../config.js";
 import type { Logger, SecretRegistry } from "../logger.js";
-import { createInterClient, type InterClient } from "./client.js";
+import { createInterClient, type CallGate, type InterClient } from "./client.js";
 import { createInterHttp, type CallObserver } from "./http.js";
 import { createInterAgent } from "./tls-agent.js";
 import { createTokenBroker } from "./token-broker.js";
@@ -25,6 +25,8 @@ export interface BankOptions {
   observer?: CallObserver;
   /** The fleet's token budget (see TokenProviderOptions.tokenBudget). */
   tokenBudget?: () => Promise<number>;
+  /** Passed before every API exchange (see CallGate): the fleet's budgets for calls made outside a job. */
+  gate?: CallGate;
 }
 
 export function createBank(options: BankOptions): Bank {
@@ -67,6 +69,7 @@ export function createBank(options: BankOptions): Bank {
     tokens,
     logger,
     ...(settings.account === undefined ? {} : { account: settings.account }),
+    ...(options.gate ? { gate: options.gate } : {}),
   });
   return {
     client,

@@ -1,16 +1,21 @@
-// Banco Inter's Banking API, the calls pixout makes (inter-api.md §3, §4, §5):
+// Banco Inter's Banking API, the calls pixout makes (docs/reference/inter-api.md):
 //   POST   /banking/v2/pix                       send a Pix            (pagamento-pix.write)
 //   GET    /banking/v2/pix/{codigoSolicitacao}   its status            (pagamento-pix.read)
 //   PUT/GET/DELETE /banking/v2/webhooks/pix-pagamento                  (webhook-banking.write/read)
+//   GET    /banking/v2/webhooks/pix-pagamento/callbacks                 Inter's record of its deliveries
+//   POST   /banking/v2/webhooks/pix-pagamento/callbacks/retry           deliver some again (production only)
 // Each call: one token from the broker; a 401 invalidates that token and the call is made once more
 // with a fresh one (a 401 means nothing executed; the send also carries the same x-id-idempotente).
-// Every other failure is thrown as an InterError for the caller's retry policy.
+// Every other failure is thrown as an InterError for the caller's retry policy. A gate, when given, is
+// passed before every exchange — the retry after a 401 included — so that calls stay within the fleet's
+// budgets.
 import type { Logger } from "../logger.js";
+import { formatOffsetDateTime } from "../payments/calendar.js";
 import { centsFromBankNumber, centsFromBankString } from "../payments/money.js";
 import { InterNotFoundError, badResponse, errorFromAnswer, type InterOperation } from "./errors.js";
 import type { InterHttp, InterRequest, InterResponse } from "./http.js";
 import { IDEMPOTENCY_KEY, personalValues, pixRequestBody, type PixOrder } from "./pix-request.js";
-import { getPixAnswer, sendPixAnswer, webhookAnswer, type PixErrorDetail } from "./schemas.js";
+import { callbackPageAnswer, callbackRetryAnswer, getPixAnswer, sendPixAnswer, webhookAnswer, type PixErrorDetail } from "./schemas.js";
 import type { TokenBroker } from "./token-broker.js";
 
 /** The scope each call needs (inter-api.md §2.3). */
@@ -22,8 +27,8 @@ export const OPERATION_SCOPES = {
 } as const;
 
 export interface SentPix {
-  /** PROCESSADO, APROVACAO or AGENDADO (any other string is kept as is). */
-  tipoRetorno: string;
+  /** PROCESSADO, APROVACAO or AGENDADO (any other string is kept as is); absent when the bank left it out. */
+  tipoRetorno?: string;
   codigoSolicitacao: string;
   dataPagamento?: string;
   dataOperacao?: string;
@@ -52,12 +57,56 @@ export interface CallOptions {
   account?: string;
 }
 
+/** One delivery attempt of Inter's callbacks, as its listing reports it. */
+export interface CallbackDelivery {
+  webhookUrl?: string;
+  /** Inter's attempt number of this delivery (1 = the first). */
+  attempt?: number;
+  /** When Inter sent it, as Inter writes it. */
+  sentAt?: string;
+  delivered?: boolean;
+  httpStatus?: number;
+  error?: string;
+  /** The body Inter sent: an array of callback items (personal data inside: never print it as is). */
+  payload: unknown;
+}
+
+export interface CallbackPage {
+  deliveries: CallbackDelivery[];
+  /** No page after this one. */
+  last: boolean;
+  total?: number;
+}
+
+export interface CallbackQuery {
+  /** Epoch ms, inclusive. */
+  from: number;
+  to: number;
+  /** 0-based. */
+  page: number;
+  /** 10 to 50. */
+  pageSize: number;
+}
+
+/**
+ * Passed before each exchange with the bank (`attempt` 2 is the retry after a 401), and told of a 429:
+ * where the fleet's budgets keep calls within Inter's limits.
+ */
+export interface CallGate {
+  before(operation: InterOperation, attempt: number): Promise<void>;
+  rateLimited?(operation: InterOperation, retryAfterMs: number | undefined): Promise<void>;
+}
+
 export interface InterClient {
   sendPix(order: PixOrder, idempotencyKey: string, options?: CallOptions): Promise<SentPix>;
   getPix(codigoSolicitacao: string, options?: CallOptions): Promise<PixStatus>;
   registerWebhook(webhookUrl: string, options?: CallOptions): Promise<void>;
   getWebhook(options?: CallOptions): Promise<WebhookRegistration | undefined>;
-  deleteWebhook(options?: CallOptions): Promise<void>;
+  /** false when no webhook was registered (Inter answers 404). */
+  deleteWebhook(options?: CallOptions): Promise<boolean>;
+  listCallbacks(query: CallbackQuery, options?: CallOptions): Promise<CallbackPage>;
+  /** Asks Inter to deliver again the callbacks of up to 50 payments; resolves with the ids it found. */
+  retryCallbacks(codigos: readonly string[], options?: CallOptions): Promise<string[]>;
   /**
    * Has a token ready for the operation (from the cache, or fetched now). The worker calls it before its
    * rate-limit gate, so a token fetch never sits between the gate and the call it spaces. Errors are
@@ -72,6 +121,7 @@ export interface InterClientOptions {
   logger: Logger;
   /** Default `x-conta-corrente` (INTER_ACCOUNT). */
   account?: string;
+  gate?: CallGate;
 }
 
 function parseJson<T>(operation: InterOperation, answer: InterResponse, schema: { parse(v: unknown): T }): T {
@@ -97,6 +147,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
     const account = callOptions?.account ?? options.account;
     for (let attempt = 1; ; attempt++) {
       const token = await provider.get();
+      await options.gate?.before(req.operation, attempt);
       const answer = await http.exchange({
         ...req,
         headers: {
@@ -110,7 +161,11 @@ export function createInterClient(options: InterClientOptions): InterClient {
         continue;
       }
       const ok = expected === "200" ? answer.status === 200 : answer.status >= 200 && answer.status < 300;
-      if (!ok) throw errorFromAnswer({ operation: req.operation, ...answer, personal });
+      if (!ok) {
+        const error = errorFromAnswer({ operation: req.operation, ...answer, personal });
+        if (error.code === "INTER_RATE_LIMITED") await options.gate?.rateLimited?.(req.operation, error.retryAfterMs);
+        throw error;
+      }
       return answer;
     }
   }
@@ -141,7 +196,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
       );
       const body = parseJson("send-pix", answer, sendPixAnswer);
       return {
-        tipoRetorno: body.tipoRetorno,
+        ...(body.tipoRetorno === undefined ? {} : { tipoRetorno: body.tipoRetorno }),
         codigoSolicitacao: body.codigoSolicitacao,
         ...(body.dataPagamento === undefined ? {} : { dataPagamento: body.dataPagamento }),
         ...(body.dataOperacao === undefined ? {} : { dataOperacao: body.dataOperacao }),
@@ -204,12 +259,66 @@ export function createInterClient(options: InterClientOptions): InterClient {
     },
 
     async deleteWebhook(callOptions) {
-      await call(
-        { operation: "webhook-delete", method: "DELETE", path: "/banking/v2/webhooks/pix-pagamento" },
+      try {
+        await call(
+          { operation: "webhook-delete", method: "DELETE", path: "/banking/v2/webhooks/pix-pagamento" },
+          OPERATION_SCOPES.webhookWrite,
+          "2xx",
+          callOptions,
+        );
+        return true;
+      } catch (err) {
+        // Inter documents a 404 here: nothing was registered.
+        if (err instanceof InterNotFoundError) return false;
+        throw err;
+      }
+    },
+
+    async listCallbacks(query, callOptions) {
+      const params = new URLSearchParams({
+        dataHoraInicio: formatOffsetDateTime(query.from),
+        dataHoraFim: formatOffsetDateTime(query.to),
+        pagina: String(query.page),
+        tamanhoPagina: String(query.pageSize),
+      });
+      const answer = await call(
+        { operation: "webhook-callbacks", method: "GET", path: `/banking/v2/webhooks/pix-pagamento/callbacks?${params.toString()}` },
+        OPERATION_SCOPES.webhookRead,
+        "200",
+        callOptions,
+      );
+      const body = parseJson("webhook-callbacks", answer, callbackPageAnswer);
+      const deliveries = (body.data ?? []).map(
+        (d): CallbackDelivery => ({
+          ...(d.webhookUrl === undefined ? {} : { webhookUrl: d.webhookUrl }),
+          ...(d.numeroTentativa === undefined ? {} : { attempt: d.numeroTentativa }),
+          ...((d.dataEnvio ?? d.dataHoraDisparo) === undefined ? {} : { sentAt: d.dataEnvio ?? d.dataHoraDisparo }),
+          ...(d.sucesso === undefined ? {} : { delivered: d.sucesso }),
+          ...(d.httpStatus === undefined ? {} : { httpStatus: d.httpStatus }),
+          ...(d.mensagemErro === undefined || d.mensagemErro === null ? {} : { error: d.mensagemErro }),
+          payload: d.payload,
+        }),
+      );
+      // Without a total, an empty or short page is the last one.
+      const last = body.ultimaPagina ?? (body.totalPaginas === undefined ? deliveries.length < query.pageSize : query.page >= body.totalPaginas - 1);
+      return { deliveries, last, ...(body.totalElementos === undefined ? {} : { total: body.totalElementos }) };
+    },
+
+    async retryCallbacks(codigos, callOptions) {
+      if (codigos.length < 1 || codigos.length > 50) throw new RangeError("Inter re-sends the callbacks of 1 to 50 payments a call");
+      const answer = await call(
+        {
+          operation: "webhook-callbacks-retry",
+          method: "POST",
+          path: "/banking/v2/webhooks/pix-pagamento/callbacks/retry",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ codigoSolicitacao: codigos }),
+        },
         OPERATION_SCOPES.webhookWrite,
         "2xx",
         callOptions,
       );
+      return answer.body.trim() === "" ? [] : (parseJson("webhook-callbacks-retry", answer, callbackRetryAnswer).foundIds ?? []);
     },
   };
 }

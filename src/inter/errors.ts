@@ -8,16 +8,26 @@
 import { z } from "zod";
 import { maskText, scrubPersonalData } from "../payments/mask.js";
 
-export type InterOperation = "token" | "send-pix" | "get-pix" | "webhook-put" | "webhook-get" | "webhook-delete";
+export type InterOperation =
+  | "token"
+  | "send-pix"
+  | "get-pix"
+  | "webhook-put"
+  | "webhook-get"
+  | "webhook-delete"
+  | "webhook-callbacks"
+  | "webhook-callbacks-retry";
 
 export type InterErrorCode =
   | "INTER_REJECTED" // 400/422: the bank refused the content; final
   | "INTER_AUTH" // 401: token missing/expired/revoked, or bad client credentials at the token endpoint
   | "INTER_FORBIDDEN" // 403: authenticated but not allowed (scope, account); a configuration problem; final
-  | "INTER_NOT_FOUND" // 404
+  | "INTER_NOT_FOUND" // 404 (to a send: the path or the account is wrong — a configuration problem)
+  | "INTER_GONE" // 410: the API is gone at this address; a configuration problem; nothing executed
   | "INTER_CONFLICT" // 409: e.g. x-id-idempotente reused with another body (UNVERIFIED, inter-api.md §6.1)
   | "INTER_RATE_LIMITED" // 429
-  | "INTER_UNAVAILABLE" // 5xx
+  | "INTER_UNAVAILABLE" // 500, 502, 504 and other 5xx: the bank may have executed a send
+  | "INTER_SERVICE_UNAVAILABLE" // 503: maintenance or outside the operating window; nothing executed, try again later
   | "INTER_TIMEOUT" // no answer in time
   | "INTER_CONNECTION" // connection refused, reset, closed
   | "INTER_BAD_RESPONSE" // an answer we cannot read (garbled 200, unexpected shape)
@@ -119,6 +129,9 @@ export class InterForbiddenError extends InterError {
 export class InterNotFoundError extends InterError {
   override readonly name = "InterNotFoundError";
 }
+export class InterGoneError extends InterError {
+  override readonly name = "InterGoneError";
+}
 export class InterConflictError extends InterError {
   override readonly name = "InterConflictError";
 }
@@ -141,9 +154,11 @@ const CLASS_BY_CODE: Record<InterErrorCode, new (init: InterErrorInit) => InterE
   INTER_AUTH: InterAuthError,
   INTER_FORBIDDEN: InterForbiddenError,
   INTER_NOT_FOUND: InterNotFoundError,
+  INTER_GONE: InterGoneError,
   INTER_CONFLICT: InterConflictError,
   INTER_RATE_LIMITED: InterRateLimitedError,
   INTER_UNAVAILABLE: InterUnavailableError,
+  INTER_SERVICE_UNAVAILABLE: InterUnavailableError,
   INTER_TIMEOUT: InterUnavailableError,
   INTER_CONNECTION: InterUnavailableError,
   INTER_BAD_RESPONSE: InterUnavailableError,
@@ -200,9 +215,20 @@ function header(headers: HttpAnswer["headers"], name: string): string | undefine
   return Array.isArray(v) ? v[0] : v;
 }
 
+const CREDENTIALS_HINT = "check INTER_CLIENT_ID and INTER_CLIENT_SECRET (the integration's credentials in Inter's Internet Banking)";
+
 const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, string>>>> = {
-  INTER_AUTH: {
-    token: "check INTER_CLIENT_ID and INTER_CLIENT_SECRET (the integration's credentials in Inter's Internet Banking)",
+  INTER_AUTH: { token: CREDENTIALS_HINT },
+  // Inter's token endpoint answers wrong credentials with a 400 (its spec has no 401).
+  INTER_REJECTED: { token: `${CREDENTIALS_HINT}, and that INTER_SCOPES asks only for scopes the integration has` },
+  INTER_NOT_FOUND: {
+    "send-pix": "check INTER_BASE_URL (and INTER_ENV): the bank does not know this path",
+    "webhook-callbacks-retry": "Inter's sandbox has no callback re-send (production only)",
+  },
+  INTER_GONE: {
+    token: "check INTER_BASE_URL (and INTER_ENV): the bank no longer serves this API there",
+    "send-pix": "check INTER_BASE_URL (and INTER_ENV): the bank no longer serves this API there",
+    "get-pix": "check INTER_BASE_URL (and INTER_ENV): the bank no longer serves this API there",
   },
   INTER_FORBIDDEN: {
     token: "a requested scope is not enabled for the integration: compare INTER_SCOPES with the integration's permissions",
@@ -211,6 +237,8 @@ const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, strin
     "webhook-put": "the integration lacks scope webhook-banking.write",
     "webhook-delete": "the integration lacks scope webhook-banking.write",
     "webhook-get": "the integration lacks scope webhook-banking.read",
+    "webhook-callbacks": "the integration lacks scope webhook-banking.read",
+    "webhook-callbacks-retry": "the integration lacks scope webhook-banking.write",
   },
 };
 
@@ -261,6 +289,10 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
   if (status === 404) {
     return new InterNotFoundError({ ...base, code: "INTER_NOT_FOUND", retryable: false, message: what("INTER_NOT_FOUND", "not found") });
   }
+  if (status === 410) {
+    // Documented for every endpoint of Inter's API: the resource is gone at this address, nothing ran.
+    return new InterGoneError({ ...base, code: "INTER_GONE", retryable: false, message: what("INTER_GONE", "gone") });
+  }
   if (status === 409) {
     // The bank says it already knows this request under another form: the payment may exist, so this is
     // never a plain failure for a send. Not retryable with the same key either (UNVERIFIED semantics).
@@ -277,7 +309,21 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
       message: what("INTER_RATE_LIMITED", `rate limited${retryAfterMs === undefined ? "" : `, retry after ${String(Math.ceil(retryAfterMs / 1000))} s`}`),
     });
   }
+  if (status === 503) {
+    // Inter's `ServicoIndisponivel`: maintenance or outside the operating window — the service did not take
+    // the request. Wait (as Retry-After says, if it does) and try again with the same key.
+    const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), now);
+    return new InterUnavailableError({
+      ...base,
+      code: "INTER_SERVICE_UNAVAILABLE",
+      retryable: true,
+      ambiguous: false,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      message: what("INTER_SERVICE_UNAVAILABLE", "service unavailable (maintenance or outside its operating window)"),
+    });
+  }
   if (status >= 500) {
+    // 500, 502, 504 (a gateway that gave up waiting) and the rest: the bank may have run a send.
     return new InterUnavailableError({ ...base, code: "INTER_UNAVAILABLE", retryable: true, ambiguous: executing, message: what("INTER_UNAVAILABLE", "bank unavailable") });
   }
   if (status >= 200 && status < 300) {

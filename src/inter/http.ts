@@ -74,6 +74,8 @@ const SPAN_OPERATION: Record<InterOperation, string> = {
   "webhook-put": "webhook-register",
   "webhook-get": "webhook-read",
   "webhook-delete": "webhook-delete",
+  "webhook-callbacks": "webhook-callbacks",
+  "webhook-callbacks-retry": "webhook-callbacks-retry",
 };
 
 /**

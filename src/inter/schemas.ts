@@ -1,13 +1,17 @@
-// zod schemas of Inter's answers (inter-api.md §3.3, §4, §5). Unknown fields are dropped and statuses
+// zod schemas of Inter's answers (docs/reference/inter-api.md: send, status, webhook). Unknown fields are dropped and statuses
 // are free strings: an unknown status is kept and surfaced, never fatal. Informational fields that come
 // malformed are dropped rather than failing the whole answer — only what we act on must be right.
 import { z } from "zod";
 
 const optionalText = z.string().optional().catch(undefined);
 
-/** `PagamentoPixResponse` (inter-api.md §3.3). `tipoRetorno` is an enum in the spec; we keep any string. */
+/**
+ * `PagamentoPixResponse`. No field is marked required in Inter's spec: a 200 that carries a
+ * `codigoSolicitacao` is a payment the bank has, to be followed by status queries whatever else it lacks.
+ * `tipoRetorno` is an enum in the spec; we keep any string (or none).
+ */
 export const sendPixAnswer = z.object({
-  tipoRetorno: z.string().min(1),
+  tipoRetorno: optionalText,
   codigoSolicitacao: z.string().min(1),
   dataPagamento: optionalText,
   dataOperacao: optionalText,
@@ -45,3 +49,31 @@ export const webhookAnswer = z.object({
 });
 
 export type PixErrorDetail = z.infer<typeof pixError>;
+
+/**
+ * A page of `GET …/webhooks/pix-pagamento/callbacks`: Inter's record of its deliveries. Nothing is marked
+ * required; `payload` is the body Inter sent (an array of callback items, or one).
+ */
+export const callbackPageAnswer = z.object({
+  totalElementos: z.number().optional().catch(undefined),
+  totalPaginas: z.number().optional().catch(undefined),
+  ultimaPagina: z.boolean().optional().catch(undefined),
+  data: z
+    .array(
+      z.object({
+        webhookUrl: optionalText,
+        payload: z.unknown().optional(),
+        numeroTentativa: z.number().optional().catch(undefined),
+        dataEnvio: optionalText,
+        dataHoraDisparo: optionalText,
+        sucesso: z.boolean().optional().catch(undefined),
+        httpStatus: z.number().optional().catch(undefined),
+        mensagemErro: z.string().nullish().catch(undefined),
+      }),
+    )
+    .nullish()
+    .catch(undefined),
+});
+
+/** `POST …/callbacks/retry`'s answer: the codigoSolicitacao Inter found (and will deliver again). */
+export const callbackRetryAnswer = z.object({ foundIds: z.array(z.string()).nullish().catch(undefined) });

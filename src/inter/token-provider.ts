@@ -17,7 +17,11 @@ import type { CooldownScope, StoredToken, TokenCooldown, TokenStore } from "./to
 
 const tokenResponse = z.object({
   access_token: z.string().min(1),
-  token_type: z.string().refine((t) => t.toLowerCase() === "bearer", "token_type is not Bearer"),
+  // No field of the token answer is marked required in Inter's spec: a missing token_type is a bearer token.
+  token_type: z
+    .string()
+    .refine((t) => t.toLowerCase() === "bearer", "token_type is not Bearer")
+    .optional(),
   expires_in: z.coerce.number().positive(),
   scope: z.string().optional(),
 });
@@ -50,7 +54,7 @@ export interface TokenProviderOptions {
   secrets?: SecretRegistry;
   /** How long the lock holder may take to get a token; others wait up to this long plus a little. */
   lockTtlMs?: number;
-  /** Cooldown after the endpoint refused our credentials (400/401/403). */
+  /** Cooldown after the endpoint refused our credentials or scopes (400/401/403), or its address (404/410). */
   refusalCooldownMs?: number;
   /** Cooldown after the endpoint was unavailable (5xx, timeout, connection). */
   unavailableCooldownMs?: number;
@@ -70,7 +74,8 @@ function usable(token: StoredToken | undefined, marginMs: number, now: number): 
   return token.expiresAt - margin > now;
 }
 
-const REFUSALS = new Set(["INTER_AUTH", "INTER_FORBIDDEN", "INTER_REJECTED"]);
+// The endpoint refused us for a reason a retry cannot change: credentials, scopes, or its address.
+const REFUSALS = new Set(["INTER_AUTH", "INTER_FORBIDDEN", "INTER_REJECTED", "INTER_NOT_FOUND", "INTER_GONE"]);
 
 export function createTokenProvider(options: TokenProviderOptions): TokenProvider {
   const { http, store, logger, secrets, marginMs } = options;

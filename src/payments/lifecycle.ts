@@ -62,6 +62,8 @@ export interface PaymentState {
   paymentDate?: string | null;
   /** Since when the payment has been waiting for a configuration fix. */
   configWaitSince?: number;
+  /** Since when the bank has answered 503 (maintenance, outside its operating window) to this payment's calls. */
+  unavailableSince?: number;
   /** Since when the bank has been processing it (after submission, or after its approval). */
   progressSince?: number;
   /** When this generation was first sent: resends under its key stop after the resend window. */
@@ -112,7 +114,8 @@ export interface ErrorFacts {
 
 export interface SendFacts {
   codigoSolicitacao: string;
-  tipoRetorno: string;
+  /** Absent when the bank's 200 left it out: the payment is followed all the same. */
+  tipoRetorno?: string;
   dataPagamento?: string;
 }
 
@@ -194,7 +197,9 @@ export function beforeSend(state: PaymentState, now: number, policy: LifecyclePo
  * credentials or a scope, the bank refusing our certificate, or a forbidden call (scope or account).
  */
 export function isConfigurationError(error: ErrorFacts): boolean {
-  if (error.code === "INTER_TLS" || error.code === "INTER_FORBIDDEN") return true;
+  if (error.code === "INTER_TLS" || error.code === "INTER_FORBIDDEN" || error.code === "INTER_GONE") return true;
+  // A send's path is fixed: "not found" there means INTER_BASE_URL is wrong, not this payment.
+  if (error.code === "INTER_NOT_FOUND" && error.operation === "send-pix") return true;
   return error.operation === "token" && !error.retryable && error.code !== "INTER_RATE_LIMITED";
 }
 
@@ -240,6 +245,24 @@ function configurationProblem(state: PaymentState, error: ErrorFacts, now: numbe
   return { kind: "wait", delayMs: Math.round(policy.configRetryMs * (0.9 + 0.2 * random)), state: waited, why: "configuration" };
 }
 
+/**
+ * A 503 (maintenance, outside the operating window): nothing ran. Wait — as Retry-After says, else for
+ * half the time the bank has been unavailable, between the retry backoff's base and cap — and call again
+ * with the same key, without using attempts; after the poll deadline the payment ends (failed if nothing
+ * can have been sent, else parked) rather than waiting forever.
+ */
+function bankUnavailable(state: PaymentState, error: ErrorFacts, now: number, policy: LifecyclePolicy, random: number): Decision {
+  const since = state.unavailableSince ?? now;
+  const waited: PaymentState = { ...state, unavailableSince: since };
+  if (now - since >= policy.pollDeadlineMs) {
+    const reason = `the bank stayed unavailable for ${String(Math.round((now - since) / 60_000))} min: ${error.message}`;
+    return state.maybeExecuted || state.codigoSolicitacao !== undefined ? park(waited, reason) : fail(waited, "failed", reason);
+  }
+  const backoff = Math.min(policy.retry.capMs, Math.max(policy.retry.baseMs, (now - since) / 2));
+  const delayMs = Math.max(1, Math.round((error.retryAfterMs ?? backoff) * (1 + 0.1 * random)));
+  return { kind: "wait", delayMs, state: waited, why: "bank unavailable" };
+}
+
 /** A 429 (from the bank or our token cooldown): wait as told, without using an attempt. */
 function rateLimited(state: PaymentState, error: ErrorFacts, policy: LifecyclePolicy, random: number): Decision {
   const wait = error.retryAfterMs ?? policy.defaultRateLimitWaitMs;
@@ -261,16 +284,18 @@ export function afterSend(
       attempts: 0,
       maybeExecuted: true,
       codigoSolicitacao: result.sent.codigoSolicitacao,
-      tipoRetorno: result.sent.tipoRetorno,
+      ...(result.sent.tipoRetorno === undefined ? {} : { tipoRetorno: result.sent.tipoRetorno }),
       submittedAt: now,
       progressSince: now,
       configWaitSince: undefined,
+      unavailableSince: undefined,
     };
     return { kind: "wait", delayMs: policy.firstPollMs, state: next, why: "submitted" };
   }
   const error = result.error;
   const failed = withError(state, error, now);
   if (error.code === "INTER_RATE_LIMITED") return rateLimited(failed, error, policy, random);
+  if (error.code === "INTER_SERVICE_UNAVAILABLE") return bankUnavailable(failed, error, now, policy, random);
   const maybe = state.maybeExecuted || error.ambiguous;
   const marked: PaymentState = { ...failed, maybeExecuted: maybe };
   if (isConfigurationError(error)) return configurationProblem(marked, error, now, policy, random);
@@ -313,6 +338,7 @@ export function afterPoll(
     const error = result.error;
     const failed = withError(state, error, now);
     if (error.code === "INTER_RATE_LIMITED") return rateLimited(failed, error, policy, random);
+    if (error.code === "INTER_SERVICE_UNAVAILABLE") return bankUnavailable(failed, error, now, policy, random);
     if (isConfigurationError(error)) return configurationProblem(failed, error, now, policy, random);
     const attempts = state.attempts + 1;
     // The bank has this payment: an error while following it never fails it.
@@ -330,6 +356,7 @@ export function afterPoll(
     ...state,
     attempts: 0,
     configWaitSince: undefined,
+    unavailableSince: undefined,
     ...(approvedNow ? { approvalSince: undefined, progressSince: now } : {}),
     polls,
     bankStatus: s.status,

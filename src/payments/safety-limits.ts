@@ -5,8 +5,8 @@
 // ignored. A line is either
 //   - a Pix key, as the payment gives it (e-mail, CPF/CNPJ digits, +55 phone, random key), compared
 //     without regard to case; or
-//   - bank account data as ISPB/branch/account, e.g. `00416968/0001/1234567` (digits only; leading zeros
-//     of branch and account do not matter).
+//   - bank account data as ISPB/branch/account, e.g. `00416968/0001/1234567` (digits only, the account's
+//     check digit may be X; leading zeros of branch and account do not matter).
 // A BR Code recipient is checked by the Pix key inside it; a dynamic BR Code (a URL, no key) names no
 // recipient that could be checked, so it is blocked while an allow-list is set.
 import { parseBrCode } from "./brcode.js";
@@ -34,7 +34,7 @@ export interface SafetyLimitSettings {
 export const NO_SAFETY_LIMITS: SafetyLimitSettings = { accountLimitsCents: new Map() };
 
 const ACCOUNT = /^[1-9][0-9]*$/;
-const BANK_LINE = /^(\d{8})\/(\d{1,10})\/(\d{1,20})$/;
+const BANK_LINE = /^(\d{8})\/(\d{1,10})\/(\d{1,20}X?)$/;
 
 function withoutLeadingZeros(digits: string): string {
   return digits.replace(/^0+(?=\d)/, "");

@@ -21,7 +21,8 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { BudgetSettings } from "../config.js";
 
-export type BudgetName = "send" | "status" | "token";
+/** The worker's budgets (send, status, token) and the operator commands' (the webhook's and its callbacks'). */
+export type BudgetName = "send" | "status" | "token" | "webhookPut" | "webhookGet" | "webhookDelete" | "callbacks" | "callbackRetry";
 
 export type Reservation = { reserved: true; waitMs: number } | { reserved: false; waitMs: number };
 
@@ -39,7 +40,7 @@ export interface Budgets {
   gate(name: BudgetName): Promise<number>;
   /** The bank said 429: nobody in the fleet may use this budget for `ms`. */
   penalize(name: BudgetName, ms: number): Promise<void>;
-  /** Spacing between two calls of the budget. */
+  /** Spacing between two calls of the budget (Infinity: the environment has no such endpoint). */
   intervalMs(name: BudgetName): number;
   /** How far ahead reservations go. */
   readonly horizonMs: number;
@@ -81,13 +82,22 @@ if now < free then return {0, free - now} end
 redis.call('SET', KEYS[2], now, 'PX', interval + 1000)
 return {0, 0}`;
 
-/** Spacing of each budget: the per-minute limit (and the send's minimum interval), widened by the margin. */
+/**
+ * Spacing of each budget: the per-minute limit (and the send's minimum interval), widened by the margin.
+ * A limit of 0 (an endpoint the environment does not have) gives Infinity: nothing is ever called.
+ */
 export function budgetIntervals(settings: BudgetSettings): Record<BudgetName, number> {
   const widen = (ms: number): number => Math.ceil(ms * (1 + settings.marginPercent / 100));
+  const every = (perMinute: number): number => (perMinute > 0 ? widen(60_000 / perMinute) : Infinity);
   return {
     send: widen(Math.max(60_000 / settings.sendPerMinute, settings.sendMinIntervalMs)),
-    status: widen(60_000 / settings.statusPerMinute),
-    token: widen(60_000 / settings.tokenPerMinute),
+    status: every(settings.statusPerMinute),
+    token: every(settings.tokenPerMinute),
+    webhookPut: every(settings.webhookPerMinute),
+    webhookGet: every(settings.webhookPerMinute),
+    webhookDelete: every(settings.webhookPerMinute),
+    callbacks: every(settings.callbacksPerMinute),
+    callbackRetry: every(settings.callbackRetryPerMinute),
   };
 }
 
@@ -106,6 +116,7 @@ export function createBudgets(redis: Redis, prefix: string, scope: string, setti
   if (!("pixoutBudget" in redis)) redis.defineCommand("pixoutBudget", { numberOfKeys: 3, lua: SCHEDULE });
   const command = (redis as unknown as { pixoutBudget: ScheduleCommand }).pixoutBudget.bind(redis);
   const call = (name: BudgetName, mode: "try" | "penalize" | "gate" | "take", extra = 0): Promise<number | [number, number]> => {
+    if (!Number.isFinite(intervals[name])) return Promise.reject(new RangeError(`the ${name} budget is 0 a minute: that endpoint is not called in this environment`));
     const key = `${prefix}:budget:{${tag}}:${name}`;
     return command(key, `${key}:last`, `${key}:penalty`, mode, String(intervals[name]), String(Math.ceil(extra)));
   };

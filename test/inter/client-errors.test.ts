@@ -135,16 +135,37 @@ describe("Inter client: errors", () => {
     expect(err).toMatchObject({ code: "INTER_RATE_LIMITED", status: 429, retryable: true, ambiguous: false, retryAfterMs: 7000 });
   });
 
-  it("5xx: retryable; ambiguous for a send, not for a status query", async () => {
+  it("5xx: retryable; ambiguous for a send (504 included), not for a status query; a 503 is Inter's 'not now'", async () => {
+    for (const status of [500, 502, 504]) {
+      withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "status", status } });
+      const send = await failure(client.sendPix(order, randomUUID()));
+      expect(send).toBeInstanceOf(InterUnavailableError);
+      expect(send).toMatchObject({ code: "INTER_UNAVAILABLE", status, retryable: true, ambiguous: true });
+    }
+    // Inter's ServicoIndisponivel (maintenance, outside the operating window): nothing ran, try later.
     withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "status", status: 503 } });
-    const send = await failure(client.sendPix(order, randomUUID()));
-    expect(send).toBeInstanceOf(InterUnavailableError);
-    expect(send).toMatchObject({ code: "INTER_UNAVAILABLE", status: 503, retryable: true, ambiguous: true });
+    expect(await failure(client.sendPix(order, randomUUID()))).toMatchObject({ code: "INTER_SERVICE_UNAVAILABLE", status: 503, retryable: true, ambiguous: false });
     emulator.faults.clear();
     const sent = await client.sendPix(order, randomUUID());
     withFault({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "status", status: 500 } });
     const get = await failure(client.getPix(sent.codigoSolicitacao));
     expect(get).toMatchObject({ code: "INTER_UNAVAILABLE", status: 500, retryable: true, ambiguous: false });
+  });
+
+  it("a 200 without tipoRetorno (no field of Inter's answer is required) is a sent payment to follow", async () => {
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "rewrite", omit: ["tipoRetorno", "dataPagamento", "dataOperacao"] } });
+    const sent = await client.sendPix(order, randomUUID());
+    expect(sent.tipoRetorno).toBeUndefined();
+    expect((await client.getPix(sent.codigoSolicitacao)).codigoSolicitacao).toBe(sent.codigoSolicitacao);
+    emulator.faults.clear();
+  });
+
+  it("a 410 (the API gone at this address) is final and not ambiguous, with a hint", async () => {
+    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "status", status: 410 } });
+    const err = await failure(client.sendPix(order, randomUUID()));
+    expect(err).toMatchObject({ code: "INTER_GONE", status: 410, retryable: false, ambiguous: false });
+    expect(err.message).toMatch(/check INTER_BASE_URL \(and INTER_ENV\)/);
+    emulator.faults.clear();
   });
 
   it("an unexpected status (a proxy's 408 or 307) to a send is ambiguous, never a failure", async () => {

@@ -18,7 +18,7 @@ describe("error mapping", () => {
   });
 
   it("never calls an unexpected answer to a send a plain failure", () => {
-    for (const status of [302, 307, 408, 410, 413, 499]) {
+    for (const status of [302, 307, 408, 413, 499]) {
       const err = errorFromAnswer({ operation: "send-pix", status, headers: {}, body: "" });
       expect(err).toMatchObject({ code: "INTER_UNEXPECTED_STATUS", ambiguous: true, retryable: true });
       expect(errorFromAnswer({ operation: "get-pix", status, headers: {}, body: "" })).toMatchObject({ ambiguous: false, retryable: status === 408 });
@@ -39,6 +39,20 @@ describe("error mapping", () => {
     }
     expect(err.detail).toContain("f***@e***.com");
     expect(err.violations[0]).toMatchObject({ propriedade: "destinatario.cpfCnpj" });
+  });
+
+  it("maps 410 to a configuration problem and 503 to 'not executed, try later' (with Retry-After), 504 to 'may have executed'", () => {
+    expect(errorFromAnswer({ operation: "send-pix", status: 410, headers: {}, body: "" })).toMatchObject({ code: "INTER_GONE", retryable: false, ambiguous: false });
+    const maintenance = errorFromAnswer({ operation: "send-pix", status: 503, headers: { "retry-after": "120" }, body: "" });
+    expect(maintenance).toMatchObject({ code: "INTER_SERVICE_UNAVAILABLE", retryable: true, ambiguous: false, retryAfterMs: 120_000 });
+    expect(errorFromAnswer({ operation: "send-pix", status: 504, headers: {}, body: "" })).toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: true });
+    expect(errorFromAnswer({ operation: "get-pix", status: 504, headers: {}, body: "" })).toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: false });
+  });
+
+  it("tells the token endpoint's 400 (Inter's answer to wrong credentials) to check the credentials", () => {
+    const err = errorFromAnswer({ operation: "token", status: 400, headers: {}, body: '{"title":"Requisição inválida.","detail":"client_id ou client_secret inválido."}' });
+    expect(err).toMatchObject({ code: "INTER_REJECTED", retryable: false });
+    expect(err.message).toMatch(/check INTER_CLIENT_ID and INTER_CLIENT_SECRET/);
   });
 
   it("reads Retry-After as seconds or as an HTTP date", () => {

@@ -35,6 +35,13 @@ describe("tokens", () => {
     expect(emulator.ledger.snapshot().tokens.calls - before).toBe(1);
   });
 
+  it("takes a token answer without token_type (no field of Inter's answer is marked required)", async () => {
+    const emulator = await startTestEmulator({ limits: NO_LIMITS, faults: [{ method: "POST", path: "/oauth/v2/token", fault: { type: "rewrite", omit: ["token_type", "scope"] } }] });
+    const sent = await bankFor(emulator).client.sendPix(order, randomUUID());
+    expect(sent.codigoSolicitacao).toMatch(/^[0-9a-f-]{36}$/);
+    expect(emulator.ledger.snapshot().tokens.calls).toBe(1);
+  });
+
   it("remembers a token 429 without Redis, instead of asking again on every call", async () => {
     const emulator = await startTestEmulator({ limits: { ...NO_LIMITS, token: 1 } });
     await bankFor(emulator).client.sendPix(order, randomUUID()); // uses the minute's only token call

@@ -40,14 +40,14 @@ describe("safety limit settings", () => {
 
 describe("allow-list", () => {
   const { allowlist, problems } = parseAllowlist(
-    ["# comment", "", "Fornecedor@Example.com", "00416968/0001/001234567  # Maria", "+5511987654321", "12345678909"].join("\n"),
+    ["# comment", "", "Fornecedor@Example.com", "00416968/0001/001234567  # Maria", "+5511987654321", "12345678909", "00000000/1234/0076543X"].join("\n"),
     "/etc/pixout/allow.txt",
   );
   const bank = { type: "bank" as const, ispb: "00416968", branch: "1", account: "1234567", accountType: "CONTA_CORRENTE" as const, document: "12345678909", name: "M" };
 
   it("reads keys and ISPB/branch/account lines, reporting bad lines by number", () => {
     expect(problems).toEqual([]);
-    expect(allowlist.entries.size).toBe(4);
+    expect(allowlist.entries.size).toBe(5);
     expect(parseAllowlist("ok@example.com\n1/2/3\nwith space\n", "f").problems).toEqual([
       "line 2: neither a Pix key nor ISPB/branch/account (digits, e.g. 00416968/0001/1234567)",
       "line 3: neither a Pix key nor ISPB/branch/account (digits, e.g. 00416968/0001/1234567)",
@@ -60,6 +60,8 @@ describe("allow-list", () => {
     expect(allowlistBlock(allowlist, { type: "key", key: "12345678909" })).toBeUndefined();
     expect(allowlistBlock(allowlist, bank)).toBeUndefined();
     expect(allowlistBlock(allowlist, { ...bank, account: "7654321" })).toMatch(/^blocked before the bank: the recipient is not in the allow-list/);
+    expect(allowlistBlock(allowlist, { ...bank, ispb: "00000000", branch: "1234", account: "76543X" })).toBeUndefined();
+    expect(allowlistBlock(allowlist, { ...bank, ispb: "00000000", branch: "1234", account: "765430" })).toMatch(/not in the allow-list/);
     expect(allowlistBlock(allowlist, { type: "key", key: "outro@example.com" })).toMatch(/not in the allow-list/);
   });
 

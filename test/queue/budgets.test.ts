@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { INTER_ENVIRONMENTS } from "../../src/inter/environments.js";
 import { budgetIntervals, createBudgets } from "../../src/queue/budgets.js";
 
 const redis = new Redis(inject("redisUrl"));
@@ -11,7 +12,7 @@ afterAll(async () => {
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 });
-const INTER = { sendPerMinute: 60, sendMinIntervalMs: 1000, statusPerMinute: 20, tokenPerMinute: 5, marginPercent: 2 };
+const INTER = { ...INTER_ENVIRONMENTS.production.limits, marginPercent: 2 };
 const fresh = (horizonMs?: number) =>
   createBudgets(redis, `pixout-test-budgets-${randomUUID()}`, "https://bank\nclient", INTER, horizonMs);
 const waitOf = async (p: Promise<{ reserved: boolean; waitMs: number }>): Promise<number> => {
@@ -22,9 +23,27 @@ const waitOf = async (p: Promise<{ reserved: boolean; waitMs: number }>): Promis
 
 describe("budgets", () => {
   it("spaces Inter's limits with the margin", () => {
-    expect(budgetIntervals(INTER)).toEqual({ send: 1020, status: 3060, token: 12_240 });
+    expect(budgetIntervals(INTER)).toEqual({
+      send: 1020,
+      status: 3060,
+      token: 12_240,
+      webhookPut: 6120,
+      webhookGet: 6120,
+      webhookDelete: 6120,
+      callbacks: 6120,
+      callbackRetry: 12_240,
+    });
+    // The sandbox: 10 sends and 10 status queries a minute, and no callback re-send at all.
+    const sandbox = budgetIntervals({ ...INTER_ENVIRONMENTS.sandbox.limits, marginPercent: 2 });
+    expect(sandbox).toMatchObject({ send: 6120, status: 6120, token: 12_240, callbacks: 6120, callbackRetry: Infinity });
     expect(budgetIntervals({ ...INTER, sendPerMinute: 30 }).send).toBe(2040);
     expect(budgetIntervals({ ...INTER, marginPercent: 0, sendMinIntervalMs: 0, sendPerMinute: 600 }).send).toBe(100);
+  });
+
+  it("refuses to take from a budget of 0 a minute, without asking Redis", async () => {
+    const b = createBudgets(redis, `pixout-test-budgets-${randomUUID()}`, "sandbox", { ...INTER_ENVIRONMENTS.sandbox.limits, marginPercent: 2 });
+    await expect(b.gate("callbackRetry")).rejects.toThrow(/callbackRetry budget is 0 a minute/);
+    expect(b.intervalMs("callbackRetry")).toBe(Infinity);
   });
 
   it("gives 50 concurrent reservations 50 distinct slots, one interval apart", async () => {

@@ -101,7 +101,8 @@ describe("failure modes", async () => {
         20_000,
         () => p.producer.get(id),
       );
-      expect(view).toMatchObject({ outcome: "queued", attempts: 0, lastError: { code: "INTER_AUTH" } });
+      // Inter's token endpoint refuses wrong credentials with a 400 (its spec documents no 401).
+      expect(view).toMatchObject({ outcome: "queued", attempts: 0, lastError: { code: "INTER_REJECTED" } });
       expect(view.lastError?.message).toMatch(/INTER_CLIENT_ID and INTER_CLIENT_SECRET/);
     }
     broken.kill("SIGTERM");

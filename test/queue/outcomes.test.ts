@@ -38,6 +38,22 @@ describe("payment outcomes", async () => {
     expect((await producer.waitForResult(b, { timeoutMs: 15_000 })).outcome).toBe("paid");
   });
 
+  it("a 503 (Inter's 'not now') waits and sends again under the same key, using no attempt; a 200 without tipoRetorno is followed", async () => {
+    const down = id();
+    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: down, times: 2, fault: { type: "status", status: 503 } });
+    await producer.enqueue(key(down, { description: down }));
+    const view = await producer.waitForResult(down, { timeoutMs: 20_000 });
+    expect(view.outcome).toBe("paid");
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[view.idempotencyKey ?? ""]).toBe(1);
+    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.byStatus["503"]).toBe(2);
+
+    const bare = id();
+    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: bare, times: 1, fault: { type: "rewrite", omit: ["tipoRetorno"] } });
+    await producer.enqueue(key(bare, { description: bare }));
+    expect((await producer.waitForResult(bare, { timeoutMs: 15_000 })).outcome).toBe("paid");
+    emulator.faults.clear();
+  });
+
   it("rejected by the bank's validation: final, with the bank's reason, nothing paid", async () => {
     const r = id();
     // The DICT's e-mail format allows a domain without a dot; the bank (the emulator) refuses it.

@@ -74,7 +74,7 @@ describe("daily limit per paying account", () => {
 
     it("an ambiguous send keeps it (it may have executed), however often it is resent", async () => {
       const before = await dailyTotal(p.redis, p.config.redisPrefix, DEFAULT_BUCKET, today());
-      p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "res-ambiguous", fault: { type: "status", status: 503 } });
+      p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "res-ambiguous", fault: { type: "status", status: 504 } });
       await p.producer.enqueue({ paymentId: "res-ambiguous", amount: "20.00", description: "res-ambiguous", recipient: key });
       const view = await p.producer.waitForResult("res-ambiguous", { timeoutMs: 30_000 });
       p.emulator.faults.clear();

@@ -27,7 +27,8 @@ const bank = fc.record({
   type: fc.constant("bank"),
   ispb: digits(8, 8),
   branch: digits(1, 10),
-  account: digits(1, 20),
+  // Some banks' check digit is X (Banco do Brasil): digits, then an optional upper-case X.
+  account: fc.tuple(digits(1, 20), fc.boolean()).map(([d, x]) => (x ? `${d}X` : d)),
   accountType: fc.constantFrom(...ACCOUNT_TYPES),
   document: fc.oneof(validCpf, validCnpj),
   name: fc.string({ minLength: 1, maxLength: 60 }).filter((n) => n.trim() === n && n.length > 0),
@@ -67,7 +68,10 @@ describe("bank data (property tests, 10,000 cases each)", () => {
     const wrong = fc.oneof(
       fc.string().filter((v) => !/^\d{8}$/.test(v)).map((v) => ["ispb", v] as const),
       fc.string().filter((v) => !/^\d{1,10}$/.test(v)).map((v) => ["branch", v] as const),
-      fc.string().filter((v) => !/^\d{1,20}$/.test(v)).map((v) => ["account", v] as const),
+      fc
+        .oneof(fc.string(), digits(1, 20).map((d) => `${d}-X`), digits(1, 20).map((d) => `${d}x`), fc.constant("X"))
+        .filter((v) => !/^\d{1,20}X?$/.test(v))
+        .map((v) => ["account", v] as const),
       fc.string().filter((v) => !(ACCOUNT_TYPES as readonly string[]).includes(v)).map((v) => ["accountType", v] as const),
       fc.constantFrom("", " ", "\t").map((v) => ["name", v] as const),
     );
@@ -186,6 +190,7 @@ describe("descriptions and scheduled dates (property tests, 10,000 cases each)",
   });
 
   it("checks the date against São Paulo's calendar at `now`, and the worker's schema checks the format only", () => {
+    // Every check here takes its clock as an argument (`now`, or `today`): none reads the wall clock.
     const input = { ...basePayment, scheduledFor: "2026-11-26", recipient: { type: "key", key: "fornecedor@example.com" } };
     // 2026-11-27 02:30 UTC is still the 26th in São Paulo (UTC-3).
     expect(validatePayment(input, {}, Date.UTC(2026, 10, 27, 2, 30)).ok).toBe(true);
