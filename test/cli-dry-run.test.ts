@@ -1,6 +1,5 @@
 // `pay --dry-run` and `enqueue --dry-run` as users run them (the built CLI): what the first send would be,
 // nothing enqueued. Runs again with the clock moved (vitest.config.ts): the dates here are relative to it.
-import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -8,23 +7,14 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import type { Environment } from "../src/config.js";
 import { saoPauloToday, shiftIsoDate } from "../src/payments/calendar.js";
 import { bankIdempotencyKey } from "../src/payments/idempotency.js";
-import { removeQueueKeys } from "../src/queue/cleanup.js";
-import { runCli } from "./helpers/cli.js";
+import { cliQueueEnv, runCli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/temp-dir.js";
 
 const dir = tempDir("cli-dry-run");
 const redis = new Redis(inject("redisUrl"));
-const prefixes: string[] = [];
-afterAll(async () => {
-  for (const p of prefixes) await removeQueueKeys(inject("redisUrl"), p);
+afterAll(() => {
   redis.disconnect();
 });
-
-function queueEnv(): Environment {
-  const prefix = `pixout-test-${randomUUID().slice(0, 8)}`;
-  prefixes.push(prefix);
-  return { REDIS_URL: inject("redisUrl"), PIXOUT_REDIS_PREFIX: prefix, PIXOUT_QUEUE: `cli-${randomUUID().slice(0, 8)}` };
-}
 
 async function keysOf(env: Environment): Promise<string[]> {
   const prefix = env["PIXOUT_REDIS_PREFIX"] ?? "";
@@ -33,7 +23,7 @@ async function keysOf(env: Environment): Promise<string[]> {
 
 describe("pay and enqueue --dry-run", () => {
   it("pay --dry-run shows the masked body, the bank key and the amount written out, and enqueues nothing", async () => {
-    const env = queueEnv();
+    const env = cliQueueEnv();
     const args = ["pay", "--id", "dry-1", "--amount", "1234.56", "--key", "fornecedor@example.com", "--description", "Reembolso", "--dry-run"];
     const r = await runCli(args, { env });
     expect(r.stderr).toBe("");
@@ -67,7 +57,7 @@ describe("pay and enqueue --dry-run", () => {
   });
 
   it("enqueue --dry-run checks every line, shows each send and the total, and enqueues nothing", async () => {
-    const env = queueEnv();
+    const env = cliQueueEnv();
     const line = (id: string, amount: string) => JSON.stringify({ paymentId: id, amount, recipient: { type: "key", key: "+5511987654321" } });
     const file = join(dir, "dry.jsonl");
     writeFileSync(file, [line("d-1", "10.00"), "{oops", line("d-2", "0.50"), line("d-1", "10.00"), line("d-2", "9.99"), JSON.stringify({ paymentId: "d-3" })].join("\n"));
@@ -95,7 +85,7 @@ describe("pay and enqueue --dry-run", () => {
   });
 
   it("schedules only a date after São Paulo's today, pays today's now, and refuses a past one with today's date", async () => {
-    const env = queueEnv();
+    const env = cliQueueEnv();
     // São Paulo's date as this test's clock says (moved in the clock projects; the CLI's clock moves with it).
     const today = saoPauloToday(Date.now());
     const pay = (id: string, date: string) =>

@@ -1,17 +1,13 @@
 // The operator commands as users run them (the built CLI): doctor, certs show, pay/enqueue --dry-run.
-import { randomUUID } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "ioredis";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import type { Environment } from "../src/config.js";
+import { describe, expect, it } from "vitest";
 import { DEV_INTEGRATION } from "../src/emulator/integration.js";
 import { maskDocument, maskName, maskText } from "../src/payments/mask.js";
-import { removeQueueKeys } from "../src/queue/cleanup.js";
 import { issueCertificate, toPfx } from "../src/tls/dev-certs.js";
 import { clientEnvFor } from "./helpers/bank.js";
 import { testCerts } from "./helpers/certs.js";
-import { runCli } from "./helpers/cli.js";
+import { cliQueueEnv, runCli } from "./helpers/cli.js";
 import { NO_LIMITS, startTestEmulator } from "./helpers/emulator.js";
 import { startPipeline } from "./helpers/pipeline.js";
 import { tempDir } from "./helpers/temp-dir.js";
@@ -19,19 +15,6 @@ import { tempDir } from "./helpers/temp-dir.js";
 const DAY = 86_400_000;
 const certs = testCerts();
 const dir = tempDir("cli-operator");
-const redis = new Redis(inject("redisUrl"));
-const prefixes: string[] = [];
-afterAll(async () => {
-  for (const p of prefixes) await removeQueueKeys(inject("redisUrl"), p);
-  redis.disconnect();
-});
-
-function queueEnv(): Environment {
-  const prefix = `pixout-test-${randomUUID().slice(0, 8)}`;
-  prefixes.push(prefix);
-  return { REDIS_URL: inject("redisUrl"), PIXOUT_REDIS_PREFIX: prefix, PIXOUT_QUEUE: `cli-${randomUUID().slice(0, 8)}` };
-}
-
 function write(name: string, content: string | Buffer, mode = 0o600): string {
   const path = join(dir, name);
   writeFileSync(path, content);
@@ -43,7 +26,7 @@ describe("pixout doctor (command)", async () => {
   const emulator = await startTestEmulator({ limits: NO_LIMITS });
 
   it("prints one line per check and exits 0 when nothing is an error", async () => {
-    const env = { ...clientEnvFor(emulator), ...queueEnv() };
+    const env = { ...clientEnvFor(emulator), ...cliQueueEnv() };
     const r = await runCli(["doctor"], { env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -57,10 +40,11 @@ describe("pixout doctor (command)", async () => {
   });
 
   it("exits 1 on any error, with the fix, and --json for scripts", async () => {
-    const env = { ...clientEnvFor(emulator, { INTER_CLIENT_SECRET: "a-wrong-secret" }), ...queueEnv() };
+    const env = { ...clientEnvFor(emulator, { INTER_CLIENT_SECRET: "a-wrong-secret" }), ...cliQueueEnv() };
     const text = await runCli(["doctor"], { env });
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/^ERROR access token {12}the bank refused the token request: HTTP 401/m);
+    // Inter's token endpoint says 400 to wrong credentials (its spec has no 401).
+    expect(text.stdout).toMatch(/^ERROR access token {12}the bank refused the token request: HTTP 400/m);
     expect(text.stdout).toMatch(/^ {30}fix: check INTER_CLIENT_ID and INTER_CLIENT_SECRET/m);
     expect(text.stdout).toMatch(/\n1 error, \d warnings?: fix the errors before the first payment.\n$/);
     const json = await runCli(["doctor", "--json"], { env });

@@ -70,12 +70,13 @@ const BANK_FAULTS: FaultRule[] = [
   { method: "*", path: "/banking/v2/pix*", skip: 20, times: 2, fault: { type: "unauthorized-empty" } },
   { method: "GET", path: "/banking/v2/pix/*", skip: 5, times: 2, fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" } },
   { method: "GET", path: "/banking/v2/pix/*", skip: 10, times: 2, fault: { type: "status", status: 500 } },
-  // A burst of consecutive 5xx and a storm of 429s, longer than the first backoffs.
+  // A burst of consecutive 503s (Inter's maintenance: nothing ran) and a storm of 429s, longer than the first backoffs.
   { method: "POST", path: "/banking/v2/pix", skip: 40, times: 15, fault: { type: "status", status: 503 } },
   { method: "*", path: "/banking/v2/pix*", skip: 120, times: 30, fault: { type: "rate-limit", retryAfterSeconds: 1 } },
   { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
   { method: "POST", path: "/banking/v2/pix", probability: 0.03, fault: { type: "timeout-after", ms: 3_000 } },
-  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "status", status: 503 } },
+  // A gateway that gave up waiting: the send may have run.
+  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "status", status: 504 } },
   { method: "GET", path: "/banking/v2/pix/*", probability: 0.05, fault: { type: "status", status: 500 } },
   { method: "*", path: "/banking/v2/pix*", probability: 0.03, fault: { type: "rate-limit", retryAfterSeconds: 1 } },
   { method: "POST", path: "/banking/v2/pix", probability: 0.03, fault: { type: "garbled-200" } },

@@ -32,6 +32,8 @@ export async function startDevEmulator(
     emulator,
     certs: paths,
     clientEnv: {
+      // The client's budgets follow the limits the emulator enforces.
+      INTER_ENV: options.environment ?? "production",
       INTER_BASE_URL: emulator.url,
       INTER_CLIENT_ID: integration.clientId,
       INTER_CLIENT_SECRET: integration.clientSecret,

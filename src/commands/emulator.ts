@@ -27,6 +27,7 @@ interface EmulatorFlags {
   seed: number;
   idempotency: boolean;
   writeEnv?: string;
+  sandbox: boolean;
 }
 
 export function registerEmulatorCommand(program: Command): void {
@@ -37,6 +38,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option("--port <port>", "port (0 picks a free one)", nonNegativeInteger, 8443)
     .option("--certs <dir>", "dev certificates (made when missing)", DEFAULT_DEV_CERT_DIR)
     .option("--token-ttl <seconds>", "expires_in of issued tokens", positiveInteger, 3600)
+    .option("--sandbox", "behave as Inter's sandbox: its published limits (10 sends and 10 status queries a minute) and no callback re-send", false)
     .option("--no-limits", "turn Inter's rate limits off")
     .option("--limit-scale <factor>", "multiply every rate limit (e.g. 10 for fast benchmarks)", positiveNumber, 1)
     .option("--balance <amount>", "account balance, e.g. 1000.00 (payments above it end CANCELADO_SEM_SALDO)", amountInCents)
@@ -55,6 +57,7 @@ export function registerEmulatorCommand(program: Command): void {
 Examples:
   pixout emulator                                  # https://127.0.0.1:8443, certs/dev made if missing
   pixout emulator --write-env .env                 # then any pixout command talks to it
+  pixout emulator --sandbox --write-env .env       # rehearse a first run against Inter's sandbox
   pixout emulator --fault "POST /banking/v2/pix reset-after p=0.2" --seed 7`,
     )
     .action(async (flags: EmulatorFlags) => {
@@ -69,6 +72,7 @@ Examples:
       }
       const logger = createLogger({ level: loadQueueSettings().logLevel, name: "emulator" });
       const { emulator, clientEnv } = await startDevEmulator(flags.certs, {
+        environment: flags.sandbox ? "sandbox" : "production",
         host: flags.host,
         port: flags.port,
         tokenTtlSeconds: flags.tokenTtl,
@@ -86,7 +90,7 @@ Examples:
         .join("\n");
       if (flags.writeEnv !== undefined) await writeFile(flags.writeEnv, `${envText}\n`, { mode: 0o600 });
       process.stdout.write(
-        `Inter emulator listening on ${emulator.url} (mTLS: client certificates must be signed by ${flags.certs}/ca.crt)\n` +
+        `Inter emulator${flags.sandbox ? " (as the sandbox)" : ""} listening on ${emulator.url} (mTLS: client certificates must be signed by ${flags.certs}/ca.crt)\n` +
           `Client settings${flags.writeEnv === undefined ? "" : ` (written to ${flags.writeEnv})`}:\n${envText}\n` +
           `Ledger: GET ${emulator.url}/_emulator/ledger. Stop with Ctrl-C.\n`,
       );

@@ -81,7 +81,7 @@ export function registerPayCommand(program: Command): void {
     .option("--brcode <code>", "a Pix copia e cola (BR Code)")
     .option("--ispb <ispb>", "recipient bank's 8-digit ISPB")
     .option("--branch <branch>", "recipient's branch (agência)")
-    .option("--bank-account <account>", "recipient's account number with check digit")
+    .option("--bank-account <account>", "recipient's account number with its check digit, no hyphen (X allowed as the check digit)")
     .addOption(new Option("--account-type <type>", "recipient's account type").choices(ACCOUNT_TYPES))
     .option("--document <cpfOrCnpj>", "recipient's CPF or CNPJ")
     .option("--name <name>", "recipient's name")

@@ -1,26 +1,78 @@
-// `pixout webhook serve|register|show|delete`: Inter's pix-pagamento webhook (inter-api.md §5).
+// `pixout webhook serve|register|show|delete|callbacks|replay`: Inter's pix-pagamento webhook
+// (docs/reference/inter-api.md, "Webhooks"). Every call to the bank takes its token and its slot from the
+// fleet's budgets in Redis, shared with the workers, so an operator's command never pushes the
+// integration over Inter's limits.
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
-import { loadConfig, loadWebhookReceiverSettings } from "../config.js";
+import { loadConfig, loadWebhookReceiverSettings, type Config } from "../config.js";
 import { createBank } from "../inter/bank.js";
 import type { CallOptions, InterClient } from "../inter/client.js";
 import { createLogger, SecretRegistry } from "../logger.js";
-import { ensureReady, receiverConnection, RedisUnavailableError, safeRedisUrl } from "../queue/redis-connection.js";
+import { budgetGate } from "../queue/bank-gate.js";
+import { createBudgets, type Budgets } from "../queue/budgets.js";
+import { ensureReady, producerConnection, receiverConnection, RedisUnavailableError, safeRedisUrl } from "../queue/redis-connection.js";
 import { createCallbackStore } from "../webhook/callback-store.js";
 import { startWebhookReceiver } from "../webhook/receiver.js";
+import { deliveryRows, describeRows, neverDelivered, type DeliveryRow } from "./callback-report.js";
 import { EXIT, UserError } from "./exit-codes.js";
+import { MOMENT_FORMS, parseMoment } from "./moments.js";
 import { nonNegativeInteger } from "./options.js";
 
-async function withClient<T>(fn: (client: InterClient) => Promise<T>): Promise<T> {
+/** How long one call waits for the fleet's budget before the command gives up. */
+const MAX_BUDGET_WAIT_MS = 120_000;
+/** Pages of the callbacks listing read at most (50 deliveries each). */
+const MAX_PAGES = 200;
+
+/**
+ * The fleet's token budget (5 a minute at Inter), waited for rather than refused: an operator's command
+ * that needs a token of its own scope may find a worker's token call or another command's just made.
+ * Resolves 0 once a token call may go, or the remaining wait after MAX_BUDGET_WAIT_MS (the call then fails).
+ */
+async function waitForToken(budgets: Budgets): Promise<number> {
+  let waited = 0;
+  for (;;) {
+    const wait = await budgets.tryTake("token");
+    if (wait <= 0 || waited + wait > MAX_BUDGET_WAIT_MS) return wait;
+    if (wait >= 1_000) process.stderr.write(`waiting ${String(Math.ceil(wait / 1000))} s for the fleet's token budget (Inter allows 5 token calls a minute)…\n`);
+    await sleep(wait + 1);
+    waited += wait + 1;
+  }
+}
+
+async function withClient<T>(fn: (client: InterClient, config: Config) => Promise<T>): Promise<T> {
   const { config, warnings } = loadConfig();
   const secrets = new SecretRegistry();
   const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel, name: "pixout-webhook", secrets });
   for (const warning of warnings) logger.warn(warning);
-  const bank = createBank({ settings: config.inter, logger, secrets });
+  const redis = producerConnection(config.redisUrl);
   try {
-    return await fn(bank.client);
+    await ensureReady(redis, config.redisUrl);
+  } catch (err) {
+    redis.disconnect();
+    if (err instanceof RedisUnavailableError) throw new UserError(`${err.message} (the webhook commands take their calls from the fleet's budgets there)`);
+    throw err;
+  }
+  const budgets = createBudgets(redis, config.redisPrefix, `${config.inter.baseUrl}\n${config.inter.clientId}`, config.worker.budgets);
+  const bank = createBank({
+    settings: config.inter,
+    logger,
+    secrets,
+    redis,
+    redisPrefix: config.redisPrefix,
+    tokenBudget: () => waitForToken(budgets),
+    gate: budgetGate(budgets, {
+      maxWaitMs: MAX_BUDGET_WAIT_MS,
+      onWait(operation, ms) {
+        if (ms >= 1_000) process.stderr.write(`waiting ${String(Math.ceil(ms / 1000))} s for the fleet's budget of ${operation} (Inter's limit)…\n`);
+      },
+    }),
+  });
+  try {
+    return await fn(bank.client, config);
   } finally {
     await bank.close();
+    await redis.quit().catch(() => undefined);
   }
 }
 
@@ -30,19 +82,42 @@ function accountOption(flags: { account?: string }): CallOptions | undefined {
   return { account: flags.account };
 }
 
+/** --since / --until at instant `now`: [from, to], checked. */
+function windowOf(flags: { since: string; until?: string }, now: number): [number, number] {
+  const from = parseMoment(flags.since, now);
+  if (from === undefined) throw new UserError(`--since: not an instant: ${flags.since}; give ${MOMENT_FORMS}`, EXIT.usage);
+  const to = flags.until === undefined ? now : parseMoment(flags.until, now);
+  if (to === undefined) throw new UserError(`--until: not an instant: ${flags.until ?? ""}; give ${MOMENT_FORMS}`, EXIT.usage);
+  if (to < from) throw new UserError("--until is before --since", EXIT.usage);
+  return [from, to];
+}
+
+/** Every delivery Inter records in the window, page after page (each page one call of the budget). */
+async function readDeliveries(client: InterClient, from: number, to: number, call: CallOptions | undefined): Promise<{ rows: DeliveryRow[]; complete: boolean }> {
+  const rows: DeliveryRow[] = [];
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const got = await client.listCallbacks({ from, to, page, pageSize: 50 }, call);
+    rows.push(...deliveryRows(got.deliveries));
+    if (got.last || got.deliveries.length === 0) return { rows, complete: true };
+  }
+  return { rows, complete: false };
+}
+
 export function registerWebhookCommand(program: Command): void {
   const webhook = program
     .command("webhook")
-    .description("Inter's pix-pagamento webhook: receive its callbacks, and register, show or delete it")
+    .description("Inter's pix-pagamento webhook: receive its callbacks; register, show or delete it; list and replay its deliveries")
     .addHelpText(
       "after",
       `
 With a receiver running, Inter's callbacks finish payments as soon as the bank does, and status
-queries (20 a minute at Inter) become a safety net: see README "Webhooks from Inter".
+queries (20 a minute at Inter) become a safety net: see README "Webhooks from Inter". Calls to the bank
+take their slots from the fleet's budgets in Redis (REDIS_URL), shared with the workers.
 
 Example:
   pixout webhook serve
-  pixout webhook register https://pixout.example.com:8443/inter/pix-pagamento`,
+  pixout webhook register https://pixout.example.com:8443/inter/pix-pagamento
+  pixout webhook callbacks --since 2h`,
     );
 
   webhook
@@ -55,8 +130,8 @@ Example:
       `
 Settings: PIXOUT_WEBHOOK_CERT_FILE and PIXOUT_WEBHOOK_KEY_FILE (the receiver's certificate, from a public
 CA in production), PIXOUT_WEBHOOK_CLIENT_CA_FILE (Inter's ca.crt), PIXOUT_WEBHOOK_PATH (the path of the
-registered URL), REDIS_URL and PIXOUT_QUEUE (the payout queue it hands callbacks to).
-Stops on SIGTERM/SIGINT.
+registered URL; POSTs to it plus /pix-pagamento or /pix are taken too, as Inter may append one),
+REDIS_URL and PIXOUT_QUEUE (the payout queue it hands callbacks to). Stops on SIGTERM/SIGINT.
 
 Example (with the emulator's dev certificates):
   PIXOUT_WEBHOOK_CERT_FILE=certs/server.crt PIXOUT_WEBHOOK_KEY_FILE=certs/server.key \\
@@ -102,7 +177,7 @@ Example (with the emulator's dev certificates):
   webhook
     .command("register")
     .description("Register (or replace) the pix-pagamento webhook URL at Inter")
-    .argument("<url>", "https:// URL Inter will POST callbacks to (exactly this URL)")
+    .argument("<url>", "https:// URL Inter will POST callbacks to")
     .option("--account <number>", "x-conta-corrente (default INTER_ACCOUNT)")
     .addHelpText("after", "\nNeeds the webhook-banking.write scope on the integration.\n\nExample:\n  pixout webhook register https://pixout.example.com:8443/inter/pix-pagamento")
     .action(async (url: string, flags: { account?: string }) => {
@@ -133,10 +208,87 @@ Example (with the emulator's dev certificates):
     .command("delete")
     .description("Delete the pix-pagamento webhook (payments are then followed by polling only)")
     .option("--account <number>", "x-conta-corrente (default INTER_ACCOUNT)")
-    .addHelpText("after", "\nExample:\n  pixout webhook delete")
+    .addHelpText("after", "\nExit code 0 also when none was registered (nothing to delete).\n\nExample:\n  pixout webhook delete")
     .action(async (flags: { account?: string }) => {
       const call = accountOption(flags);
-      await withClient((client) => client.deleteWebhook(call));
-      process.stdout.write("deleted: Inter no longer sends pix-pagamento callbacks\n");
+      const deleted = await withClient((client) => client.deleteWebhook(call));
+      process.stdout.write(deleted ? "deleted: Inter no longer sends pix-pagamento callbacks\n" : "nothing to delete: no pix-pagamento webhook is registered\n");
+    });
+
+  webhook
+    .command("callbacks")
+    .description("List Inter's record of its callback deliveries in a time window (personal data left out)")
+    .requiredOption("--since <time>", `start of the window: ${MOMENT_FORMS}`)
+    .option("--until <time>", "end of the window (default now), same forms")
+    .option("--account <number>", "x-conta-corrente (default INTER_ACCOUNT)")
+    .option("--json", "print one JSON object")
+    .addHelpText(
+      "after",
+      `
+Shows each delivery Inter made (when, which attempt, delivered or not, the answer it got) and the
+payments it carried (codigoSolicitacao, status, valor, endToEnd). Each page of 50 deliveries is one call
+of Inter's 10 a minute. Exit code 1 when a delivery failed and its payment was never delivered.
+
+Example:
+  pixout webhook callbacks --since 2h
+  pixout webhook callbacks --since 2026-12-04 --until 2026-12-05 --json`,
+    )
+    .action(async (flags: { since: string; until?: string; account?: string; json?: boolean }) => {
+      const [from, to] = windowOf(flags, Date.now());
+      const call = accountOption(flags);
+      const { rows, complete } = await withClient((client) => readDeliveries(client, from, to, call));
+      const missed = neverDelivered(rows);
+      if (flags.json === true) process.stdout.write(`${JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), complete, deliveries: rows, neverDelivered: missed })}\n`);
+      else process.stdout.write(`${describeRows(rows)}\n`);
+      if (!complete) process.stderr.write(`more than ${String(MAX_PAGES * 50)} deliveries in the window: only the newest are shown; narrow --since/--until\n`);
+      if (missed.length > 0) process.exitCode = EXIT.failed;
+    });
+
+  webhook
+    .command("replay")
+    .description("Ask Inter to deliver again the callbacks it failed to deliver in a time window (production only)")
+    .requiredOption("--since <time>", `start of the window: ${MOMENT_FORMS}`)
+    .option("--until <time>", "end of the window (default now), same forms")
+    .option("--account <number>", "x-conta-corrente (default INTER_ACCOUNT)")
+    .option("--dry-run", "list the payments that would be delivered again; ask Inter for nothing")
+    .addHelpText(
+      "after",
+      `
+Reads Inter's record of its deliveries (as pixout webhook callbacks does), takes the payments whose
+every delivery failed, and asks Inter to deliver them again, 50 per call (Inter allows 5 such calls a
+minute, in production only: its sandbox has no re-send). A receiver should be running.
+
+Example:
+  pixout webhook replay --since 6h --dry-run
+  pixout webhook replay --since 2026-12-04T08:00-03:00`,
+    )
+    .action(async (flags: { since: string; until?: string; account?: string; dryRun?: boolean }) => {
+      const [from, to] = windowOf(flags, Date.now());
+      const call = accountOption(flags);
+      await withClient(async (client, config) => {
+        if (flags.dryRun !== true && config.worker.budgets.callbackRetryPerMinute === 0) {
+          throw new UserError(
+            `Inter's ${config.inter.environment} has no callback re-send (PIXOUT_CALLBACK_RETRY_PER_MINUTE=0): it exists in production only; the payments' status queries follow them meanwhile`,
+          );
+        }
+        const { rows, complete } = await readDeliveries(client, from, to, call);
+        const missed = neverDelivered(rows);
+        if (!complete) process.stderr.write(`more than ${String(MAX_PAGES * 50)} deliveries in the window: narrow --since/--until and replay again\n`);
+        if (missed.length === 0) {
+          process.stdout.write(`nothing to replay: every payment of the window was delivered (${String(rows.length)} deliveries)\n`);
+          return;
+        }
+        if (flags.dryRun === true) {
+          process.stdout.write(`dry run: ${String(missed.length)} payment(s) would be delivered again:\n${missed.map((c) => `  ${c}`).join("\n")}\n`);
+          return;
+        }
+        let found = 0;
+        for (let i = 0; i < missed.length; i += 50) {
+          const chunk = missed.slice(i, i + 50);
+          found += (await client.retryCallbacks(chunk, call)).length;
+        }
+        process.stdout.write(`asked Inter to deliver again the callbacks of ${String(missed.length)} payment(s); Inter found ${String(found)}\n`);
+        if (found < missed.length) process.exitCode = EXIT.failed;
+      });
     });
 }

@@ -29,7 +29,7 @@ const HEARTBEAT_MS = 10_000;
 export interface ReceiverOptions {
   host: string;
   port: number;
-  /** The path of the URL registered with Inter (Inter calls that exact URL). */
+  /** The path of the URL registered with Inter (also taken: it plus `/pix-pagamento` or `/pix`). */
   path: string;
   tls: { cert: string | Buffer; key: string | Buffer; clientCa: string | Buffer };
   /**
@@ -96,6 +96,12 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   }
 
   const pinned = new Set(options.clientFingerprints ?? []);
+  // Inter's spec gives the registered URL as the callback's address, but Inter's Pix API appends a suffix
+  // to registered URLs: until a sandbox run settles which, callbacks are taken on the registered path and
+  // on it plus `/pix-pagamento` or `/pix`, and the first use of each is logged.
+  const base = options.path.replace(/\/+$/, "");
+  const paths = new Set([options.path, `${base}/pix-pagamento`, `${base}/pix`]);
+  const pathsSeen = new Set<string>();
   async function handle(req: IncomingMessage): Promise<Reply> {
     if (pinned.size > 0) {
       const socket = req.socket;
@@ -106,9 +112,13 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
         return { status: 403, body: { error: "client certificate not allowed" } };
       }
     }
-    const path = (req.url ?? "/").split("?")[0];
-    if (path !== options.path) return { status: 404, body: { error: "not found" } };
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (!paths.has(path)) return { status: 404, body: { error: "not found" } };
     if (req.method !== "POST") return { status: 405, body: { error: "method not allowed; Inter POSTs callbacks" } };
+    if (!pathsSeen.has(path)) {
+      pathsSeen.add(path);
+      logger.info({ path, registered: options.path }, "Inter's callbacks arrive on this path");
+    }
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req, MAX_BODY_BYTES));

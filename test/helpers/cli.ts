@@ -1,5 +1,10 @@
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+import type { Environment } from "../../src/config.js";
+import { removeQueueKeys } from "../../src/queue/cleanup.js";
+import { cleanupAfter } from "./cleanup.js";
 import { movedClockEnv } from "./moved-clock-env.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -33,4 +38,11 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The shared Redis, with a key prefix and a queue of the caller's own; the prefix's keys are removed afterwards. */
+export function cliQueueEnv(): Environment {
+  const prefix = `pixout-test-${randomUUID().slice(0, 8)}`;
+  cleanupAfter(() => removeQueueKeys(inject("redisUrl"), prefix).then(() => undefined));
+  return { REDIS_URL: inject("redisUrl"), PIXOUT_REDIS_PREFIX: prefix, PIXOUT_QUEUE: `cli-${randomUUID().slice(0, 8)}` };
 }

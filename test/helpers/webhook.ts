@@ -14,7 +14,15 @@ export interface TestReceiver extends WebhookReceiver {
   lines: string[];
 }
 
-export async function startTestReceiver(options: { redisUrl: string; redisPrefix: string; queueName: string; redis?: Redis; clientFingerprints?: string[] }): Promise<TestReceiver> {
+export async function startTestReceiver(options: {
+  redisUrl: string;
+  redisPrefix: string;
+  queueName: string;
+  redis?: Redis;
+  clientFingerprints?: string[];
+  /** Default 0: a free port. */
+  port?: number;
+}): Promise<TestReceiver> {
   const certs = testCerts();
   // The connection `pixout webhook serve` uses.
   const redis = options.redis ?? receiverConnection(options.redisUrl);
@@ -22,7 +30,7 @@ export async function startTestReceiver(options: { redisUrl: string; redisPrefix
   const { logger, lines } = captureLogs("debug");
   const receiver = await startWebhookReceiver({
     host: "127.0.0.1",
-    port: 0,
+    port: options.port ?? 0,
     path: "/inter/pix-pagamento",
     tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
     ...(options.clientFingerprints ? { clientFingerprints: options.clientFingerprints } : {}),

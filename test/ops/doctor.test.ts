@@ -8,6 +8,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import type { Environment } from "../../src/config.js";
 import { freePort } from "../../src/demo/redis-server.js";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
+import { checkSettings } from "../../src/ops/doctor/settings.js";
 import { runDoctor, type DoctorReport } from "../../src/ops/doctor/run-doctor.js";
 import type { Check } from "../../src/ops/doctor/check.js";
 import { createPayoutProducer } from "../../src/queue/producer.js";
@@ -87,6 +88,9 @@ describe("pixout doctor", async () => {
       "bank.scopes": "ok",
     });
     expect(find(first, "queue").detail).toMatch(/^waiting 1, active 0, delayed 0, completed 0, failed 0$/);
+    expect(find(first, "settings.environment").detail).toBe(
+      "INTER_ENV=production; fleet budgets a minute: send 60 (≥ 1000 ms apart), status 20, token 5, webhook 10 each, callbacks 10, callback re-send 5; 2 % margin",
+    );
     expect(find(first, "bank.connection").detail).toMatch(/answered over TLS, our client certificate offered \(HTTP 404/);
     expect(find(first, "bank.token").detail).toMatch(/^obtained a new token for pagamento-pix.write pagamento-pix.read \(one token call\), shared with the fleet/);
     expect(find(first, "bank.scopes").detail).toBe("granted every scope asked for: pagamento-pix.write pagamento-pix.read");
@@ -107,7 +111,7 @@ describe("pixout doctor", async () => {
     const fresh = await runDoctor({ env: envFor(emulator, { INTER_CLIENT_SECRET: wrong }) });
     expect(fresh.ok).toBe(false);
     const token = find(fresh, "bank.token");
-    expect(token).toMatchObject({ status: "error", detail: "the bank refused the token request: HTTP 401 Acesso negado Login/senha inválido." });
+    expect(token).toMatchObject({ status: "error", detail: "the bank refused the token request: HTTP 400 Requisição inválida. client_id ou client_secret inválido." });
     expect(token.fix).toMatch(/check INTER_CLIENT_ID and INTER_CLIENT_SECRET/);
     expect(find(fresh, "bank.scopes").status).toBe("skipped");
     expect(JSON.stringify(fresh)).not.toContain(wrong);
@@ -211,6 +215,20 @@ describe("pixout doctor", async () => {
     });
     expect(statuses(report)).toMatchObject({ "bank.token": "skipped", "bank.scopes": "skipped" });
     expect(report.ok).toBe(false);
+  });
+
+  it("shows the sandbox's budgets, and warns when INTER_BASE_URL is the other environment's", () => {
+    const sandbox = checkSettings(envFor(emulator, { INTER_ENV: "sandbox" }), new Date());
+    expect(sandbox.checks.find((c) => c.id === "settings.environment")?.detail).toBe(
+      "INTER_ENV=sandbox; fleet budgets a minute: send 10 (≥ 1000 ms apart), status 10, token 5, webhook 10 each, callbacks 10, callback re-send none; 2 % margin",
+    );
+    expect(sandbox.checks.find((c) => c.id === "settings.environment-url")).toBeUndefined();
+    const crossed = checkSettings(envFor(emulator, { INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" }), new Date());
+    expect(crossed.checks.find((c) => c.id === "settings.environment-url")).toMatchObject({
+      status: "warning",
+      detail: expect.stringMatching(/^INTER_BASE_URL is Inter's sandbox .* but INTER_ENV is production/) as unknown,
+      fix: "set INTER_ENV to the environment of INTER_BASE_URL (or leave INTER_BASE_URL unset)",
+    });
   });
 
   it("reports every wrong setting, and still checks what it can", async () => {

@@ -251,7 +251,7 @@ describe("tracing end to end", async () => {
     cleanupAfter(() => bank.close());
     const order = { amountCents: 100, recipient: { type: "key" as const, key: EMAIL } };
     const sent = await bank.client.sendPix(order, randomUUID()); // the token first, and a codigo to query
-    p.emulator.faults.add(parseFaultRule("POST /banking/v2/pix status status=503 times=1"));
+    p.emulator.faults.add(parseFaultRule("POST /banking/v2/pix status status=504 times=1"));
     await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: true });
     p.emulator.faults.add(parseFaultRule("POST /banking/v2/pix timeout-after ms=2000 times=1"));
     await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({ code: "INTER_TIMEOUT", ambiguous: true });
@@ -262,11 +262,11 @@ describe("tracing end to end", async () => {
     const calls = collector.spans().filter((s) => s.name === "inter send" || s.name === "inter status");
     const failed = calls.filter((s) => s.statusCode === 2); // OTLP: 2 = ERROR
     expect(failed.map((s) => [s.name, s.attributes["error.type"], s.attributes["pixout.ambiguous"]])).toEqual([
-      ["inter send", "503", true],
+      ["inter send", "504", true],
       ["inter send", "INTER_TIMEOUT", true],
       ["inter status", "502", false],
     ]);
-    expect(failed[0]?.attributes["http.response.status_code"]).toBe(503);
+    expect(failed[0]?.attributes["http.response.status_code"]).toBe(504);
     expect(calls.filter((s) => s.statusCode !== 2).map((s) => s.name)).toEqual(["inter send"]);
   });
 

@@ -17,18 +17,18 @@ const DAY = 86_400_000;
 describe("bank-call labels", async () => {
   const emulator = await startTestEmulator({ limits: NO_LIMITS });
 
-  it("a refused token request: status 401 and result refused; an unreachable bank: status connection", async () => {
+  it("a refused token request: status 400 (Inter's answer to wrong credentials) and result refused; an unreachable bank: status connection", async () => {
     const metrics = createWorkerMetrics({ certificateValidTo: new Date(Date.now() + 90 * DAY) });
     const refused = createBank({ settings: settingsFor(emulator, { INTER_CLIENT_SECRET: "wrong-secret" }), ...captureLogs("silent"), observer: metrics.observer });
     cleanupAfter(() => refused.close());
-    await expect(refused.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "INTER_AUTH" });
+    await expect(refused.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "INTER_REJECTED", operation: "token" });
     // Nothing listens on port 9 of this machine.
     const away = createBank({ settings: { ...settingsFor(emulator), baseUrl: "https://127.0.0.1:9" }, ...captureLogs("silent"), observer: metrics.observer });
     cleanupAfter(() => away.close());
     await expect(away.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "INTER_CONNECTION" });
 
     const text = (await metrics.scrape()).body;
-    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "401" })).toBe(1);
+    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "400" })).toBe(1);
     expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "connection" })).toBe(1);
     expect(sample(text, "pixout_token_requests_total", { result: "refused" })).toBe(1);
     expect(sample(text, "pixout_token_requests_total", { result: "error" })).toBe(1);

@@ -92,6 +92,19 @@ describe("webhook receiver", () => {
     expect(receiver.lines.join("\n")).toMatch(/not in PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS/);
   });
 
+  it("takes callbacks on the registered path and on it plus /pix-pagamento or /pix, and logs each path's first use", async () => {
+    const receiver = await startTestReceiver(names());
+    for (const suffix of ["", "/pix-pagamento", "/pix", "/pix"]) {
+      expect((await postCallback(`${receiver.url}${suffix}`, [item(randomUUID())])).status).toBe(200);
+    }
+    for (const other of ["/pix-pagamento/pix", "/banking", "/pix/extra"]) {
+      expect((await postCallback(`${receiver.url}${other}`, [item(randomUUID())])).status).toBe(404);
+    }
+    expect(receiver.stats().deliveries).toBe(4);
+    const told = receiver.lines.map((l) => JSON.parse(l) as { msg: string; path?: string }).filter((l) => l.msg === "Inter's callbacks arrive on this path");
+    expect(told.map((l) => l.path)).toEqual(["/inter/pix-pagamento", "/inter/pix-pagamento/pix-pagamento", "/inter/pix-pagamento/pix"]);
+  });
+
   it("answers 400 to a body it cannot read, 404 elsewhere, 405 to other methods", async () => {
     const receiver = await startTestReceiver(names());
     expect((await postCallback(receiver.url, "not json")).status).toBe(400);

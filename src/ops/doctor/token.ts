@@ -22,7 +22,8 @@ function tokenFix(error: InterError, config: Config): string {
     case "INTER_FORBIDDEN":
       return `tick the scopes ${config.inter.scopes.join(", ")} for the integration in Inter's Internet Banking, or remove from INTER_SCOPES those it does not need`;
     case "INTER_REJECTED":
-      return "check INTER_CLIENT_ID and INTER_SCOPES (space-separated scope names): the bank refused the token request";
+      // Inter's token endpoint answers wrong credentials with a 400 (its spec documents no 401).
+      return "check INTER_CLIENT_ID and INTER_CLIENT_SECRET against the integration's page in Inter's Internet Banking, and INTER_SCOPES (space-separated scope names)";
     case "INTER_RATE_LIMITED":
       return `run pixout doctor again in ${String(Math.ceil((error.retryAfterMs ?? 60_000) / 1000))} s (Inter allows 5 token calls a minute for the whole fleet)`;
     default:
