@@ -100,6 +100,8 @@ export const envSchema = z.object({
   /** 0: the environment has no callback re-send (Inter's sandbox). */
   PIXOUT_CALLBACK_RETRY_PER_MINUTE: perMinuteOrNone,
   PIXOUT_LIMIT_MARGIN_PERCENT: z.coerce.number().min(0).max(100).default(2),
+  /** A Retry-After (from Inter, a proxy or a WAF) longer than this is cut to it: the payment asks again then. */
+  PIXOUT_MAX_BANK_WAIT_SECONDS: positiveInt(300),
   PIXOUT_MAX_ATTEMPTS: positiveInt(8),
   PIXOUT_FIRST_POLL_MS: positiveInt(2000),
   PIXOUT_POLL_CAP_MS: positiveInt(60_000),
@@ -234,6 +236,8 @@ export interface InterSettings {
   /** Kept only so that logs can scrub it; the .pfx is already converted to PEM in `tls`. */
   pfxPassphrase?: string;
   tokenMarginMs: number;
+  /** PIXOUT_MAX_BANK_WAIT_SECONDS: the longest wait a Retry-After (a 429, a 503) can impose. */
+  maxBankWaitMs: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   maxConnections: number;
@@ -535,6 +539,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         certificate: credentials.certificate,
         ...(e.INTER_PFX_PASSPHRASE === undefined ? {} : { pfxPassphrase: e.INTER_PFX_PASSPHRASE }),
         tokenMarginMs: e.INTER_TOKEN_MARGIN_SECONDS * 1000,
+        maxBankWaitMs: e.PIXOUT_MAX_BANK_WAIT_SECONDS * 1000,
         connectTimeoutMs: e.INTER_CONNECT_TIMEOUT_MS,
         requestTimeoutMs: e.INTER_REQUEST_TIMEOUT_MS,
         maxConnections: e.INTER_MAX_CONNECTIONS,

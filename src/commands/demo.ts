@@ -11,7 +11,7 @@ import { APPROVAL_MARKER, demoScenario, type DemoPayment } from "../demo/scenari
 import { createLogger, SecretRegistry } from "../logger.js";
 import { saoPauloToday } from "../payments/calendar.js";
 import { FINAL_OUTCOMES } from "../payments/lifecycle.js";
-import { removeQueueKeys } from "../queue/cleanup.js";
+import { removeIntegrationKeys, removeQueueKeys } from "../queue/cleanup.js";
 import type { PaymentView } from "../queue/payment-view.js";
 import { createPayoutProducer, producerOptionsFor, type BulkItemResult } from "../queue/producer.js";
 import { safeRedisUrl } from "../queue/redis-connection.js";
@@ -96,6 +96,8 @@ async function runPayments(config: Config, emulator: Emulator, timeoutS: number,
     await producer.close();
     await worker.close();
     await removeQueueKeys(config.redisUrl, config.redisPrefix);
+    // The emulator's integration is the demo's alone: its budgets and token go too.
+    await removeIntegrationKeys(config.redisUrl, config.inter);
   }
 }
 

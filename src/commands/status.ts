@@ -16,6 +16,7 @@ export function describeView(view: PaymentView): string {
     ["reconciliation", view.reason],
     ["x-id-idempotente", view.idempotencyKey],
     ["generation", view.generation],
+    ["waiting for", view.waitingFor ? `${view.waitingFor.why} until ${view.waitingFor.until}` : null],
     ["last error", view.lastError ? `${view.lastError.code} at ${view.lastError.at}: ${view.lastError.message}` : null],
     ["job", `${view.jobId} (${view.jobState})`],
     ["enqueued", view.enqueuedAt],

@@ -53,7 +53,7 @@ async function withClient<T>(fn: (client: InterClient, config: Config) => Promis
     if (err instanceof RedisUnavailableError) throw new UserError(`${err.message} (the webhook commands take their calls from the fleet's budgets there)`);
     throw err;
   }
-  const budgets = createBudgets(redis, config.redisPrefix, `${config.inter.baseUrl}\n${config.inter.clientId}`, config.worker.budgets);
+  const budgets = createBudgets(redis, config.inter, config.worker.budgets);
   const bank = createBank({
     settings: config.inter,
     logger,

@@ -52,13 +52,14 @@ export function createBank(options: BankOptions): Bank {
     secrets,
     // The lock outlives the slowest possible token call: connect plus answer timeouts.
     lockTtlMs: settings.connectTimeoutMs + settings.requestTimeoutMs + 5_000,
+    maxCooldownMs: settings.maxBankWaitMs,
     ...(options.tokenBudget ? { tokenBudget: options.tokenBudget } : {}),
     ...(redis
       ? {
           storeFor: (scopes: readonly string[]) =>
             createRedisTokenStore(
               redis,
-              tokenKey(options.redisPrefix ?? "pixout", settings.baseUrl, settings.clientId, scopes),
+              tokenKey(settings, scopes),
               settings.clientSecret,
             ),
         }

@@ -41,6 +41,8 @@ export interface PixStatus {
   status: string;
   endToEndId?: string;
   amountCents?: number;
+  /** The Pix key the bank paid to, when it says (`chave`). */
+  key?: string;
   movedAt?: string;
   requestedAt?: string;
   errors: PixErrorDetail[];
@@ -55,6 +57,12 @@ export interface WebhookRegistration {
 export interface CallOptions {
   /** `x-conta-corrente`, when the integration has more than one account (overrides the default). */
   account?: string;
+  /**
+   * Called right before each exchange of this call (`attempt` 2 is the retry after a 401), after its
+   * token is ready; a throw stops the call before anything is sent. The worker checks there that its
+   * lock is fresh and, for a retry, the fleet's gate.
+   */
+  beforeAttempt?: (attempt: number) => Promise<void>;
 }
 
 /** One delivery attempt of Inter's callbacks, as its listing reports it. */
@@ -148,6 +156,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
     for (let attempt = 1; ; attempt++) {
       const token = await provider.get();
       await options.gate?.before(req.operation, attempt);
+      await callOptions?.beforeAttempt?.(attempt);
       const answer = await http.exchange({
         ...req,
         headers: {
@@ -219,6 +228,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
         status: t.status,
         ...(t.endToEnd ? { endToEndId: t.endToEnd } : {}),
         ...(amountCents === undefined ? {} : { amountCents }),
+        ...(t.chave ? { key: t.chave } : {}),
         ...(t.dataHoraMovimento ? { movedAt: t.dataHoraMovimento } : {}),
         ...(t.dataHoraSolicitacao ? { requestedAt: t.dataHoraSolicitacao } : {}),
         errors: t.erros ?? [],

@@ -34,6 +34,7 @@ export const getPixAnswer = z.object({
     dataHoraMovimento: optionalText,
     dataHoraSolicitacao: optionalText,
     contaCorrente: optionalText,
+    chave: optionalText,
     erros: z.array(pixError).nullish().catch(undefined),
   }),
   historico: z

@@ -58,6 +58,8 @@ export interface TokenProviderOptions {
   refusalCooldownMs?: number;
   /** Cooldown after the endpoint was unavailable (5xx, timeout, connection). */
   unavailableCooldownMs?: number;
+  /** The longest cooldown a Retry-After can set (PIXOUT_MAX_BANK_WAIT_SECONDS; default 5 minutes). */
+  maxCooldownMs?: number;
   /**
    * The fleet's token budget: resolves with 0 when a token call may go now, else how long until one may
    * (the worker shares Inter's 5-a-minute limit through Redis).
@@ -83,6 +85,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   const lockTtlMs = options.lockTtlMs ?? 45_000;
   const refusalCooldownMs = options.refusalCooldownMs ?? 60_000;
   const unavailableCooldownMs = options.unavailableCooldownMs ?? 5_000;
+  const maxCooldownMs = options.maxCooldownMs ?? 300_000;
   const minTokenAgeMs = options.minTokenAgeForRefreshMs ?? 10_000;
   const scope = options.scopes.join(" ");
   const owner = randomUUID();
@@ -108,7 +111,8 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   function cooldownFor(error: InterError): { cooldown: TokenCooldown; scope: CooldownScope } {
     const base = { code: error.code, message: error.message, ...(error.status === undefined ? {} : { status: error.status }) };
     if (error.code === "INTER_RATE_LIMITED") {
-      return { cooldown: { ...base, until: now() + (error.retryAfterMs ?? 60_000) }, scope: "integration" };
+      // Never longer than the cap: one answer with a huge Retry-After must not stop the fleet for a month.
+      return { cooldown: { ...base, until: now() + Math.min(error.retryAfterMs ?? 60_000, maxCooldownMs) }, scope: "integration" };
     }
     if (REFUSALS.has(error.code)) return { cooldown: { ...base, until: now() + refusalCooldownMs }, scope: "credentials" };
     return { cooldown: { ...base, until: now() + unavailableCooldownMs }, scope: "integration" };

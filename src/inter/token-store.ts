@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { InterErrorCode } from "./errors.js";
+import { integrationKeyPrefix, type Integration } from "./integration-keys.js";
 
 export interface StoredToken {
   accessToken: string;
@@ -49,11 +50,12 @@ function fingerprint(parts: readonly string[]): string {
 }
 
 /**
- * Key of one integration's token for one scope set (the secret is not part of it). The fingerprint is
- * a hash tag, so the token, its lock and its cooldowns share one Redis Cluster slot.
+ * Key of one integration's token for one scope set (the secret is not part of it), under the integration's
+ * keys (src/inter/integration-keys.ts): the token, its lock and its cooldowns share its Redis Cluster slot,
+ * and every deployment on the integration shares the token.
  */
-export function tokenKey(prefix: string, baseUrl: string, clientId: string, scopes: readonly string[]): string {
-  return `${prefix}:inter-token:{${fingerprint([baseUrl, clientId, [...scopes].sort().join(" ")])}}`;
+export function tokenKey(integration: Integration, scopes: readonly string[]): string {
+  return `${integrationKeyPrefix(integration)}:token:${fingerprint([[...scopes].sort().join(" ")])}`;
 }
 
 const DELETE_IF_TOKEN = `

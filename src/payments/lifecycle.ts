@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { backoffDelay, type BackoffPolicy } from "./backoff.js";
 import { classifyStatus } from "./bank-status.js";
+import { formatCents } from "./money.js";
 
 /** `blocked`: refused by the fleet's safety limits (daily total, allow-list) before the bank; nothing was sent. */
 export type Outcome = "queued" | "pending" | "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
@@ -31,6 +32,11 @@ export interface HistoryEntry {
 
 /** Lives in the job's data (`state`), updated before every wait. */
 export interface PaymentState {
+  /**
+   * The claim this job's first run took on the payment's record (src/queue/fenced-store.ts): a state is
+   * trusted only when its claim is the record's. Never written by a producer.
+   */
+  claim?: string;
   step: "submit" | "poll";
   /** Bank-key generation: 0 for the first attempt; only an operator's new attempt moves it on. */
   generation: number;
@@ -70,6 +76,8 @@ export interface PaymentState {
   firstSendAt?: number;
   /** How many of Inter's callbacks for this codigoSolicitacao the worker has read (new ones wake it). */
   callbacksSeen?: number;
+  /** Why the payment waits now, and until when (epoch ms): shown by `pixout status` and the dashboard. */
+  waitingFor?: { why: string; until: number };
   /** Set when the payment finished, with why. */
   outcome?: "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
   reason?: string;
@@ -79,6 +87,7 @@ const historySchema = z.array(z.object({ status: z.string(), at: z.string().opti
 
 /** The worker's own `state`, read back from the job (a foreign or older writer may have left anything). */
 export const paymentStateSchema = z.looseObject({
+  claim: z.string().min(1).max(64).optional(),
   firstSendAt: z.number().optional(),
   step: z.enum(["submit", "poll"]),
   generation: z.number().int().nonnegative(),
@@ -121,6 +130,10 @@ export interface SendFacts {
 
 export interface StatusFacts {
   status: string;
+  /** What the bank says the payment is, when it says so: compared with the job's own. */
+  amountCents?: number;
+  key?: string;
+  codigoSolicitacao?: string;
   endToEndId?: string;
   errors: BankErrorDetail[];
   history: HistoryEntry[];
@@ -141,6 +154,19 @@ export interface LifecyclePolicy {
   pollDeadlineMs: number;
   /** When Inter does not say how long to wait after a 429. */
   defaultRateLimitWaitMs: number;
+  /**
+   * The longest wait the bank (or a proxy, a WAF) can impose with Retry-After: a 429 or 503 asking for
+   * longer waits this long, then asks again (PIXOUT_MAX_BANK_WAIT_SECONDS).
+   */
+  maxBankWaitMs: number;
+  /**
+   * A payment in progress at the bank for longer than this is polled at a slower pace (a quarter of the
+   * time it has been waiting, up to `longPollCapMs`), and so is one awaiting approval (up to
+   * `approvalPollCapMs`): a few stuck payments must not take the status budget from the others.
+   */
+  stuckAfterMs: number;
+  longPollCapMs: number;
+  approvalPollCapMs: number;
   /** How often to try again while the configuration (credentials, scope, certificate) is wrong. */
   configRetryMs: number;
   /**
@@ -166,6 +192,10 @@ export const DEFAULT_POLICY: LifecyclePolicy = {
   approvalDeadlineMs: 24 * 60 * 60_000,
   pollDeadlineMs: 24 * 60 * 60_000,
   defaultRateLimitWaitMs: 60_000,
+  maxBankWaitMs: 5 * 60_000,
+  stuckAfterMs: 10 * 60_000,
+  longPollCapMs: 30 * 60_000,
+  approvalPollCapMs: 2 * 60 * 60_000,
   configRetryMs: 5 * 60_000,
   resendAmbiguous: true,
   resendWindowMs: 60 * 60_000,
@@ -259,14 +289,54 @@ function bankUnavailable(state: PaymentState, error: ErrorFacts, now: number, po
     return state.maybeExecuted || state.codigoSolicitacao !== undefined ? park(waited, reason) : fail(waited, "failed", reason);
   }
   const backoff = Math.min(policy.retry.capMs, Math.max(policy.retry.baseMs, (now - since) / 2));
-  const delayMs = Math.max(1, Math.round((error.retryAfterMs ?? backoff) * (1 + 0.1 * random)));
+  const delayMs = Math.max(1, Math.round(bankWait(error.retryAfterMs ?? backoff, policy) * (1 + 0.1 * random)));
   return { kind: "wait", delayMs, state: waited, why: "bank unavailable" };
 }
 
-/** A 429 (from the bank or our token cooldown): wait as told, without using an attempt. */
+/** A wait the bank asked for, never longer than the policy's cap. */
+export function bankWait(ms: number, policy: LifecyclePolicy): number {
+  return Math.min(Math.max(0, ms), policy.maxBankWaitMs);
+}
+
+/** A 429 (from the bank or our token cooldown): wait as told (at most the cap), without using an attempt. */
 function rateLimited(state: PaymentState, error: ErrorFacts, policy: LifecyclePolicy, random: number): Decision {
-  const wait = error.retryAfterMs ?? policy.defaultRateLimitWaitMs;
+  const wait = bankWait(error.retryAfterMs ?? policy.defaultRateLimitWaitMs, policy);
   return { kind: "wait", delayMs: Math.max(1, Math.round(wait * (1 + 0.1 * random))), state, why: "rate-limited" };
+}
+
+/**
+ * The bank's answer about another payment than the job's: another codigoSolicitacao, amount or Pix key.
+ * Never paid on such an answer; parked with what disagrees. A Pix key the bank shows masked (`*`) cannot
+ * be compared and is left out (how Inter writes `chave` in this answer is UNVERIFIED).
+ */
+function mismatch(s: StatusFacts, state: PaymentState, expected: ExpectedPayment | undefined): string | undefined {
+  const problems: string[] = [];
+  if (s.codigoSolicitacao !== undefined && state.codigoSolicitacao !== undefined && s.codigoSolicitacao !== state.codigoSolicitacao) {
+    problems.push(`codigoSolicitacao ${s.codigoSolicitacao}, not ${state.codigoSolicitacao}`);
+  }
+  if (expected !== undefined && s.amountCents !== undefined && s.amountCents !== expected.amountCents) {
+    problems.push(`valor ${formatCents(s.amountCents)}, not ${formatCents(expected.amountCents)}`);
+  }
+  if (expected?.key !== undefined && s.key !== undefined && !s.key.includes("*") && s.key.toLowerCase() !== expected.key.toLowerCase()) {
+    problems.push("another Pix key");
+  }
+  return problems.length === 0 ? undefined : `the bank's status answer is about another payment (${problems.join(", ")}): never paid on it; reconcile it with the bank`;
+}
+
+/** What the job itself says the payment is, to compare with the bank's answers. */
+export interface ExpectedPayment {
+  amountCents: number;
+  /** The Pix key, for a payment by key. */
+  key?: string;
+}
+
+/**
+ * When to look again at a payment the bank is still processing (or an approver still has): `usual`, until
+ * it has waited `stuckAfterMs`; from then on a quarter of the time it has waited, up to `capMs`.
+ */
+function pollDelay(usual: number, waitingMs: number, capMs: number, policy: LifecyclePolicy, random: number): number {
+  if (waitingMs < policy.stuckAfterMs) return usual;
+  return Math.max(usual, Math.round(Math.min(capMs, waitingMs / 4) * (0.9 + 0.2 * random)));
 }
 
 /** Decides after a send: the bank accepted, or what its error means. */
@@ -333,6 +403,7 @@ export function afterPoll(
   random: number,
   policy: LifecyclePolicy = DEFAULT_POLICY,
   scheduledAt?: number,
+  expected?: ExpectedPayment,
 ): Decision {
   if (!result.ok) {
     const error = result.error;
@@ -348,6 +419,8 @@ export function afterPoll(
     return { kind: "wait", delayMs: backoffDelay(attempts - 1, policy.retry, random), state: { ...failed, attempts }, why: "query again" };
   }
   const s = result.status;
+  const other = mismatch(s, state, expected);
+  if (other !== undefined) return park({ ...state, bankStatus: s.status }, other);
   const cls = classifyStatus(s.status);
   // Once an approval is given, the payment starts moving again: its backoff and deadline start afresh.
   const approvedNow = state.approvalSince !== undefined && cls !== "approval";
@@ -376,7 +449,8 @@ export function afterPoll(
       if (now - since >= policy.approvalDeadlineMs) {
         return park({ ...seen, approvalSince: since }, `still waiting for approval in Inter's Internet Banking after ${String(Math.round((now - since) / 60_000))} min`);
       }
-      return { kind: "wait", delayMs: policy.approvalPollMs, state: { ...seen, approvalSince: since }, why: "awaiting approval" };
+      const delayMs = pollDelay(policy.approvalPollMs, now - since, policy.approvalPollCapMs, policy, random);
+      return { kind: "wait", delayMs, state: { ...seen, approvalSince: since }, why: "awaiting approval" };
     }
     case "in-progress": {
       if (s.status === "AGENDADO" && scheduledAt !== undefined && scheduledAt > now) {
@@ -386,7 +460,8 @@ export function afterPoll(
       if (now - started >= policy.pollDeadlineMs) {
         return park(seen, `still ${s.status} at the bank after ${String(Math.round((now - started) / 60_000))} min`);
       }
-      return { kind: "wait", delayMs: backoffDelay(polls - 1, policy.poll, random), state: seen, why: `bank status ${s.status}` };
+      const delayMs = pollDelay(backoffDelay(polls - 1, policy.poll, random), now - started, policy.longPollCapMs, policy, random);
+      return { kind: "wait", delayMs, state: seen, why: `bank status ${s.status}` };
     }
   }
 }

@@ -17,9 +17,9 @@
 // starts, while one payment job makes sends and status queries under two different budgets;
 // rate-limiter-flexible answers "yes, or retry in N ms", so a waiting backlog would retry all at once
 // each time a window frees. A reservation needs the schedule itself, which is these lines of Lua.
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { BudgetSettings } from "../config.js";
+import { integrationKeyPrefix, type Integration } from "../inter/integration-keys.js";
 
 /** The worker's budgets (send, status, token) and the operator commands' (the webhook's and its callbacks'). */
 export type BudgetName = "send" | "status" | "token" | "webhookPut" | "webhookGet" | "webhookDelete" | "callbacks" | "callbackRetry";
@@ -34,6 +34,11 @@ export interface Budgets {
    * checked (the slot is later).
    */
   reserveAndGate(name: BudgetName): Promise<Reservation & { gateMs?: number }>;
+  /**
+   * The next slot within `horizonMs` (default the budget's horizon), without the gate: the caller does its
+   * own work first, then passes the gate right before the call. Beyond the horizon nothing is reserved.
+   */
+  reserve(name: BudgetName, horizonMs?: number): Promise<Reservation>;
   /** Takes a slot only if one is free now; resolves with 0 if taken, else how long until one is. */
   tryTake(name: BudgetName): Promise<number>;
   /** Records a call now if the fleet's previous one is a full interval ago and no penalty runs; else how long to wait. */
@@ -72,10 +77,10 @@ if mode == 'penalize' then
 end
 local wait = tat - now
 if mode == 'try' and wait > 0 then return wait end
-if mode == 'take' and wait > tonumber(ARGV[3]) then return {-wait, -1} end
+if (mode == 'take' or mode == 'reserve') and wait > tonumber(ARGV[3]) then return {-wait, -1} end
 redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now + interval)
 if mode == 'try' then return wait end
-if wait > 0 then return {wait, -1} end
+if wait > 0 or mode == 'reserve' then return {wait, -1} end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 local free = math.max(last + interval, blocked)
 if now < free then return {0, free - now} end
@@ -107,17 +112,17 @@ export const RESERVATION_HORIZON_MS = 15 * 60_000;
 type ScheduleCommand = (schedule: string, last: string, penalty: string, mode: string, interval: string, extra: string) => Promise<number | [number, number]>;
 
 /**
- * `scope` names whose limits these are (one Inter integration: base URL and client id), so that two
- * integrations sharing a Redis keep separate budgets.
+ * The budgets of one Inter integration (base URL and client id): keyed by it alone, so that every process
+ * and deployment on the integration shares Inter's limits, and two integrations sharing a Redis do not.
  */
-export function createBudgets(redis: Redis, prefix: string, scope: string, settings: BudgetSettings, horizonMs = RESERVATION_HORIZON_MS): Budgets {
+export function createBudgets(redis: Redis, integration: Integration, settings: BudgetSettings, horizonMs = RESERVATION_HORIZON_MS): Budgets {
   const intervals = budgetIntervals(settings);
-  const tag = createHash("sha256").update(scope).digest("hex").slice(0, 16);
+  const keyPrefix = `${integrationKeyPrefix(integration)}:budget`;
   if (!("pixoutBudget" in redis)) redis.defineCommand("pixoutBudget", { numberOfKeys: 3, lua: SCHEDULE });
   const command = (redis as unknown as { pixoutBudget: ScheduleCommand }).pixoutBudget.bind(redis);
-  const call = (name: BudgetName, mode: "try" | "penalize" | "gate" | "take", extra = 0): Promise<number | [number, number]> => {
+  const call = (name: BudgetName, mode: "try" | "penalize" | "gate" | "take" | "reserve", extra = 0): Promise<number | [number, number]> => {
     if (!Number.isFinite(intervals[name])) return Promise.reject(new RangeError(`the ${name} budget is 0 a minute: that endpoint is not called in this environment`));
-    const key = `${prefix}:budget:{${tag}}:${name}`;
+    const key = `${keyPrefix}:${name}`;
     return command(key, `${key}:last`, `${key}:penalty`, mode, String(intervals[name]), String(Math.ceil(extra)));
   };
   const run = async (name: BudgetName, mode: "try" | "penalize" | "gate", extra = 0): Promise<number> => Number(await call(name, mode, extra));
@@ -127,6 +132,11 @@ export function createBudgets(redis: Redis, prefix: string, scope: string, setti
       const [wait, gate] = Array.isArray(answer) ? answer : [answer, -1];
       if (wait < 0) return { reserved: false, waitMs: -wait };
       return gate < 0 ? { reserved: true, waitMs: wait } : { reserved: true, waitMs: wait, gateMs: gate };
+    },
+    async reserve(name, horizon = horizonMs) {
+      const answer = await call(name, "reserve", horizon);
+      const wait = Array.isArray(answer) ? answer[0] : answer;
+      return wait < 0 ? { reserved: false, waitMs: -wait } : { reserved: true, waitMs: wait };
     },
     tryTake: (name) => run(name, "try"),
     gate: (name) => run(name, "gate"),

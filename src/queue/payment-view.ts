@@ -2,7 +2,7 @@
 // (state, data, return value, failure). Pure.
 import { classifyStatus } from "../payments/bank-status.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
-import { hasBankEvidence, type HistoryEntry, type Outcome, type PaymentState } from "../payments/lifecycle.js";
+import { FINAL_OUTCOMES, hasBankEvidence, type HistoryEntry, type Outcome, type PaymentState } from "../payments/lifecycle.js";
 
 /** The job's result when it completes (`returnvalue`). */
 export interface PaymentResult {
@@ -44,6 +44,8 @@ export interface PaymentView {
   audit: unknown[];
   /** The last error met, e.g. why it is waiting (a configuration problem, the bank unavailable…). */
   lastError: { code: string; message: string; at: string } | null;
+  /** Why a payment not yet final waits now, and until when (a budget slot, a backoff, an approval…). */
+  waitingFor: { why: string; until: string } | null;
   history: HistoryEntry[];
   enqueuedAt: string;
   finishedAt: string | null;
@@ -116,6 +118,10 @@ export function paymentView(job: JobFacts): PaymentView {
     attempts: typeof state.attempts === "number" ? state.attempts : 0,
     audit: Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [],
     lastError: state.lastError ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() } : null,
+    waitingFor:
+      !FINAL_OUTCOMES.has(outcome) && state.waitingFor !== undefined && typeof state.waitingFor.until === "number"
+        ? { why: String(state.waitingFor.why), until: new Date(state.waitingFor.until).toISOString() }
+        : null,
     polls: typeof state.polls === "number" ? state.polls : 0,
     history: result?.history ?? state.history ?? [],
     enqueuedAt: new Date(job.timestamp).toISOString(),

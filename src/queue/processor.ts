@@ -1,25 +1,32 @@
-// The payout job, one per payment, as a step job (DESIGN.md §3): `submit` sends it to the bank, `poll`
-// follows it until final. Every wait — a budget slot, a backoff, the next status query — is a
-// `moveToDelayed` + `DelayedError`, never a sleep in a worker slot. Before each wait the job's data is
-// updated first, then moved, then the error thrown (BullMQ issue #1602).
+// The payout job, one per payment, as a step job (docs/design.md, "Job lifecycle"): `submit` sends it to
+// the bank, `poll` follows it until final. Every wait — a budget slot, a backoff, the next status query — is
+// a `moveToDelayed` + `DelayedError`, never a sleep in a worker slot (but the last moment before a reserved
+// slot, see takeSlot). Before each wait the job's state is saved first, then the job moved, then the error
+// thrown.
 //
-// What to do after each answer is decided by the pure rules of src/payments/lifecycle.ts; this file
-// only does the I/O around them. One more rule lives here because it is about I/O: right before a send
-// the job records `sendInFlight`, so that a worker dying mid-send leaves evidence that the payment may
-// have executed.
+// What to do after each answer is decided by the pure rules of src/payments/lifecycle.ts; this file does
+// the I/O around them, in this order for a send:
+//   claim (the payment's record: is this job the payment's?)        ─ src/queue/fenced-store.ts
+//   slot (the fleet's send budget, reserved ahead)                    ─ src/queue/budgets.ts
+//   safety limits, then one fenced step: lock extended, record `pending`, send-in-flight mark
+//   gate (the fleet's previous send: ≥ 1 s ago), then at once the send, within SEND_BOUND_MS of the lock step
+// Every write to the job and the record is fenced by the job's lock: a run that lost its job writes nothing
+// and sends nothing.
 import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
-import type { InterClient } from "../inter/client.js";
-import { InterError } from "../inter/errors.js";
+import type { CallOptions, InterClient, PixStatus, SentPix } from "../inter/client.js";
+import { InterError, InterRateLimitedError } from "../inter/errors.js";
 import type { Logger } from "../logger.js";
 import { isKnownStatus } from "../payments/bank-status.js";
 import { saoPauloStartOfDay } from "../payments/calendar.js";
+import { fromCallbacks, spacedForCallbacks } from "../payments/callback-news.js";
 import { describeIssues, issuesOf, type FieldIssue } from "../payments/field-issues.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
 import {
   DEFAULT_POLICY,
   afterPoll,
   afterSend,
+  bankWait,
   beforeSend,
   blocked,
   hasBankEvidence,
@@ -27,32 +34,29 @@ import {
   paymentStateSchema,
   type Decision,
   type ErrorFacts,
+  type ExpectedPayment,
   type LifecyclePolicy,
   type Outcome,
   type PaymentState,
 } from "../payments/lifecycle.js";
-import { fromCallbacks, spacedForCallbacks } from "../payments/callback-news.js";
 import { DEFAULT_MAX_AMOUNT_CENTS } from "../payments/amount-rule.js";
+import { parseAmount } from "../payments/money.js";
 import { paymentSchemaWithMax, type Payment } from "../payments/payment.js";
 import { pixOrderFor, scheduledDateFor } from "../payments/pix-order.js";
-import type { OutcomeFacts } from "../notify/event.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { CallbackStore, ReceiverHealth } from "../webhook/callback-store.js";
 import type { Budgets } from "./budgets.js";
 import type { SafetyLimits } from "./daily-limits.js";
+import type { FencedResult, FencedStore, RecordWrite } from "./fenced-store.js";
 import { NO_PROTECTION, openPayoutFields, paymentDigest, storedForm, type DataProtection } from "./job-data.js";
 import { jobIdFor } from "./names.js";
+import { outcomeFacts, paymentResult, type FinalOutcome } from "./outcome-facts.js";
 import type { BankIdentifier, PaymentIndex } from "./payment-index.js";
-import type { PaymentRecords } from "./payment-record.js";
+import type { PaymentRecord } from "./payment-record.js";
 import type { PaymentResult } from "./payment-view.js";
+import { isRedisError } from "./redis-errors.js";
 
-/**
- * The job's data: the payment as the producer wrote it (its recipient possibly encrypted, see
- * src/queue/job-data.ts), the worker's `state`, and the operators' `audit`.
- */
-type JobData = ReturnType<typeof storedForm> & { state?: PaymentState; audit?: unknown };
-
-/** Inter's callbacks, as the webhook receiver stores them (issue #6). */
+/** Inter's callbacks, as the webhook receiver stores them. */
 export interface CallbackOptions {
   store: CallbackStore;
   /** Whether a receiver runs now, and whether callbacks arrive (cached by the caller: asked on every step). */
@@ -78,20 +82,10 @@ export interface PayoutMetrics {
   onOutcome(outcome: Outcome): void;
 }
 
-/** What the job's state said when this run began: a final outcome an earlier run saved, and its generation. */
-interface Earlier {
-  outcome: unknown;
-  generation: number;
-}
-
-function earlierOf(data: unknown): Earlier {
-  const state = typeof data === "object" && data !== null ? (data as { state?: unknown }).state : undefined;
-  const s = (typeof state === "object" && state !== null ? state : {}) as { outcome?: unknown; generation?: unknown };
-  return { outcome: s.outcome, generation: typeof s.generation === "number" ? s.generation : 0 };
-}
-
 export interface ProcessorOptions {
   client: InterClient;
+  /** The job's and the record's fenced writes (src/queue/fenced-store.ts). */
+  store: FencedStore;
   callbacks?: CallbackOptions;
   /**
    * How many payments wait in the queue (cached by the caller). A payment beyond the reservation horizon
@@ -105,8 +99,6 @@ export interface ProcessorOptions {
   maxAmountCents?: number;
   /** Data keys: a recipient stored encrypted is decrypted in memory only, never written back plain. */
   dataProtection?: DataProtection;
-  /** Where a finished payment's long-lived idempotency record is written (src/queue/payment-record.ts). */
-  records?: PaymentRecords;
   budgets: Budgets;
   metrics?: PayoutMetrics;
   /**
@@ -117,7 +109,7 @@ export interface ProcessorOptions {
   /** The fleet's safety limits (daily total per paying account, allow-list), checked right before each send. */
   limits?: SafetyLimits;
   logger: Logger;
-  /** The worker's lockDuration: the lock is renewed for this long right before a send. */
+  /** The worker's lockDuration: the lock is extended for this long in the step that marks a send in flight. */
   lockDurationMs?: number;
   policy?: LifecyclePolicy;
   now?: () => number;
@@ -130,6 +122,50 @@ export type PayoutJob = Job<unknown, PaymentResult>;
 const STALE_SLOT_MS = 2_000;
 /** How long before its slot a job leaves the delayed set, to wait the last moment in the worker. */
 const SLOT_LEAD_MS = 250;
+/**
+ * The longest time from the fenced step that extends the lock (the moment it is issued) to the send
+ * leaving: far below any lock duration, so a send never leaves after the lock could have expired — a
+ * frozen Redis link or a paused process makes the step start over instead.
+ */
+export const SEND_BOUND_MS = 5_000;
+/** The longest wait for the gate inside a step before it sleeps in the delayed set instead. */
+const GATE_WAIT_MS = 1_500;
+
+/** This run no longer holds the job: it stops, writes nothing more, sends nothing. */
+class LostJobError extends Error {
+  override readonly name = "LostJobError";
+}
+
+/** A send stopped before anything left: the step starts over (it was too late, or the gate closed). */
+class SendNotMadeError extends Error {
+  override readonly name = "SendNotMadeError";
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What one run of a job works with. */
+interface Run {
+  job: PayoutJob;
+  token: string;
+  payment: Payment;
+  /** This job's claim on the payment's record. */
+  claim: string;
+  /** The job's stored data as read (the payment's fields; `state` and `audit` are written separately). */
+  stored: Record<string, unknown>;
+  audit: unknown[] | undefined;
+  /** What the job's state said when this run began: an outcome an earlier run saved, and its generation. */
+  earlier: { outcome: unknown; generation: number };
+}
+
+type Read =
+  | { kind: "ok"; payment: Payment; state: PaymentState | undefined; stored: Record<string, unknown>; audit: unknown[] | undefined }
+  | { kind: "invalid"; problems: FieldIssue[] }
+  /** Encrypted under a data key this worker lacks: a configuration problem, not the payment's. */
+  | { kind: "key-missing"; problems: FieldIssue[] };
 
 type Slot = { go: true; state: PaymentState } | { go: false; delayMs: number; state: PaymentState; why: string };
 
@@ -149,9 +185,12 @@ function errorFacts(err: unknown): ErrorFacts {
   return { code: "PIXOUT_INTERNAL", message: err instanceof Error ? err.message : String(err), retryable: true, ambiguous: true };
 }
 
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
 
 export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJob, token?: string) => Promise<PaymentResult> {
-  const { client, budgets, logger } = options;
+  const { client, budgets, logger, store } = options;
   const policy = options.policy ?? DEFAULT_POLICY;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -159,18 +198,13 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   const protection = options.dataProtection ?? NO_PROTECTION;
   // The same per-payment maximum as the producers (PIXOUT_MAX_AMOUNT): a larger amount never reaches the bank.
   const schema = paymentSchemaWithMax(options.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS);
-
-  type Read =
-    | { kind: "ok"; payment: Payment; state: PaymentState }
-    | { kind: "invalid"; problems: FieldIssue[]; raw: Record<string, unknown> }
-    /** Encrypted under a data key this worker lacks: a configuration problem, not the payment's. */
-    | { kind: "key-missing"; problems: FieldIssue[] };
+  const isoNow = (): string => new Date(now()).toISOString();
 
   function readJob(job: PayoutJob): Read {
-    const raw = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
+    const raw = asRecord(job.data);
     // `state` is the worker's and `audit` the operators'; the rest is the producer's payment.
-    const { state, audit: _audit, ...stored } = raw;
-    // An encrypted recipient is decrypted here, in memory only (save() writes the stored form back).
+    const { state, audit, ...stored } = raw;
+    // An encrypted recipient is decrypted here, in memory only (the stored form is what is written back).
     const opened = openPayoutFields(stored, state, protection);
     if (opened.missingKey === true) return { kind: "key-missing", problems: opened.problems };
     const parsed = schema.safeParse(opened.fields);
@@ -181,40 +215,9 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const stateParsed = state === undefined ? undefined : paymentStateSchema.safeParse(state);
     if (stateParsed && !stateParsed.success) problems.push(...issuesOf(stateParsed.error).map((i) => ({ ...i, field: `state.${i.field}` })));
-    if (!parsed.success || problems.length > 0) return { kind: "invalid", problems, raw };
-    return { kind: "ok", payment: parsed.data, state: stateParsed?.success ? stateParsed.data : initialState() };
-  }
-
-  /**
-   * Invalid data fails the job at once, before anything reaches the bank (DESIGN.md §2.6) — unless the
-   * bank may already have the payment (rules got stricter after it was sent, or its data was edited):
-   * then its state is kept and it is parked for a human.
-   */
-  /**
-   * The outcome's event, queued before the job completes or fails: a crash in between re-runs the final
-   * step, which queues the same event (same delivery id) again — a no-op. If Redis refuses it, the step
-   * fails and is retried, so an outcome is never left unannounced.
-   */
-  async function announce(job: PayoutJob, facts: Omit<OutcomeFacts, "occurredAt" | "retries">, callbackUrl: unknown): Promise<void> {
-    if (!options.notifier) return;
-    const audit = (job.data as { audit?: unknown } | null)?.audit;
-    const retries = Array.isArray(audit) ? audit.length : 0;
-    await options.notifier.notifyOutcome({ ...facts, retries, occurredAt: new Date(now()).toISOString() }, typeof callbackUrl === "string" ? callbackUrl : undefined);
-  }
-
-  /**
-   * Tells the metrics of a final outcome — unless this run only repeats what an earlier run of the same
-   * generation concluded and saved (its completion was lost: a crash, a Redis blip), which was counted
-   * then. An operator's retry starts from a state without an outcome (or a new generation), so the
-   * outcome it reaches counts again. Told before the save: a save that fails makes the retried step
-   * count again (at-least-once), rather than a crash between save and count losing it. A re-run that
-   * has to wait before deciding again saves its state without the earlier outcome and counts again too.
-   */
-  function countOutcome(earlier: Earlier, outcome: Outcome, generation: number): void {
-    if (earlier.outcome === outcome && earlier.generation === generation) return;
-    tell((m) => {
-      m.onOutcome(outcome);
-    });
+    if (audit !== undefined && !Array.isArray(audit)) problems.push({ field: "audit", message: "must be the operators' list of retries" });
+    if (!parsed.success || problems.length > 0) return { kind: "invalid", problems };
+    return { kind: "ok", payment: parsed.data, state: stateParsed?.success ? (stateParsed.data) : undefined, stored, audit: audit as unknown[] | undefined };
   }
 
   /** Metrics are told, never asked: a recorder that throws changes nothing of the payment. */
@@ -228,112 +231,52 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   }
 
   /**
-   * The payment's long-lived idempotency record, written before its job ends: a re-enqueue after the job
-   * is removed is still refused. Only for a job under its payment's own id (another id would block it).
+   * Tells the metrics of a final outcome — unless this run only repeats what an earlier run of the same
+   * generation concluded and saved (its completion was lost: a crash, a Redis blip), which was counted
+   * then. Told before the save: a save that fails makes the retried step count again (at-least-once).
    */
-  async function remember(job: PayoutJob, paymentId: string, outcome: Outcome | undefined, state: Partial<PaymentState>, digest?: string): Promise<void> {
-    if (!options.records || outcome === undefined || job.id !== jobIdFor(paymentId)) return;
-    const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
-    const generation = typeof state.generation === "number" ? state.generation : 0;
-    await options.records.write(paymentId, { outcome, generation, finishedAt: new Date(now()).toISOString(), ...codigo, ...(digest === undefined ? {} : { digest }) });
-  }
-
-  async function refuse(job: PayoutJob, problems: FieldIssue[], raw: Record<string, unknown>, earlier: Earlier): Promise<PaymentResult> {
-    const reason = `invalid payment data: ${describeIssues(problems)}`;
-    const paymentId = typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? "");
-    const amount = typeof raw["amount"] === "string" ? { amount: raw["amount"] } : {};
-    if (hasBankEvidence(raw["state"])) {
-      const state = raw["state"] as PaymentState;
-      const parked = { ...state, outcome: "needs-reconciliation" as const, reason: `${reason}; the bank may already have this payment` };
-      countOutcome(earlier, "needs-reconciliation", typeof state.generation === "number" ? state.generation : 0);
-      await job.updateData({ ...raw, state: parked });
-      await remember(job, paymentId, "needs-reconciliation", state);
-      logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
-      const generation = typeof state.generation === "number" ? state.generation : 0;
-      const codigo = typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {};
-      await announce(job, { paymentId, outcome: "needs-reconciliation", generation, ...codigo, ...amount, reason: parked.reason }, raw["callbackUrl"]);
-      return {
-        paymentId,
-        outcome: "needs-reconciliation",
-        ...(typeof state.codigoSolicitacao === "string" ? { codigoSolicitacao: state.codigoSolicitacao } : {}),
-        amount: typeof raw["amount"] === "string" ? raw["amount"] : "",
-        confirmedAt: new Date(now()).toISOString(),
-        history: [],
-        idempotencyKey: bankIdempotencyKey(paymentId, typeof state.generation === "number" ? state.generation : 0),
-        generation: typeof state.generation === "number" ? state.generation : 0,
-        reason: parked.reason,
-      };
-    }
-    const generation = typeof (raw["state"] as { generation?: unknown } | undefined)?.generation === "number" ? (raw["state"] as { generation: number }).generation : 0;
-    countOutcome(earlier, "rejected", generation);
-    if (typeof job.data === "object" && job.data !== null) await job.updateData({ ...raw, state: { ...initialState(generation), outcome: "rejected", reason } });
-    await remember(job, paymentId, "rejected", { generation });
-    logger.warn({ jobId: job.id, problems }, "refused a payout job with invalid data; nothing was sent to the bank");
-    await announce(job, { paymentId, outcome: "rejected", generation, ...amount, reason }, raw["callbackUrl"]);
-    throw new UnrecoverableError(reason);
+  function countOutcome(run: Pick<Run, "earlier">, outcome: Outcome, generation: number): void {
+    if (run.earlier.outcome === outcome && run.earlier.generation === generation) return;
+    tell((m) => {
+      m.onOutcome(outcome);
+    });
   }
 
   /**
-   * A slot of `name` for this job: its reservation (kept in the state while it waits for it), then the
-   * gate right before the call. The job sleeps in BullMQ's delayed set until SLOT_LEAD_MS before its
-   * slot, then waits the last moment in the worker: a delayed job is promoted a little late, by a
-   * varying amount, and at Inter's 1-send-a-second limit that variance made neighbouring slots collide
-   * at the gate and lose half the send rate (`npm run bench`). The bounded in-worker wait is a
-   * deliberate exception to "no sleep in a processor" (DESIGN.md §3): at most SLOT_LEAD_MS, once per
-   * bank call. A slot stale by more than STALE_SLOT_MS (jobs that all woke late after an outage) is given
-   * up for a fresh one, so those spread over new slots instead of crowding the gate.
+   * The outcome's event, queued before the job completes or fails: a crash in between re-runs the final
+   * step, which queues the same event (same delivery id) again — a no-op. If Redis refuses it, the step
+   * fails and is retried, so an outcome is never left unannounced.
    */
-  async function takeSlot(name: "send" | "status", state: PaymentState): Promise<Slot> {
-    const interval = budgets.intervalMs(name);
-    const waits = (ms: number): void => {
-      tell((m) => {
-        m.onRateLimitWait(name, ms);
-      });
-    };
-    let held = state.slot?.budget === name ? state.slot : undefined;
-    if (held && now() - held.at > Math.max(interval, STALE_SLOT_MS)) held = undefined;
-    // The token first: a token call must never sit between the gate and the call it spaces.
-    await client.prepare(name === "send" ? "send" : "read");
-    let gate: number | undefined;
-    if (!held) {
-      const r = await budgets.reserveAndGate(name);
-      if (!r.reserved) {
-        // The schedule is full beyond the horizon: come back when it is within reach, at a random moment
-        // spread over the time the backlog needs (order beyond the horizon is not kept either way).
-        const backlog = options.backlog ? await options.backlog().catch(() => 0) : 0;
-        const spread = Math.max(budgets.horizonMs / 2, backlog * interval);
-        const delayMs = r.waitMs - budgets.horizonMs + random() * spread;
-        waits(delayMs);
-        return { go: false, delayMs, state: { ...state, slot: undefined }, why: `${name} budget full` };
-      }
-      held = { budget: name, at: now() + r.waitMs };
-      gate = r.gateMs;
-      if (r.waitMs > 0) waits(r.waitMs);
-    }
-    if (now() < held.at - SLOT_LEAD_MS) return { go: false, delayMs: held.at - SLOT_LEAD_MS - now(), state: { ...state, slot: held }, why: `${name} slot` };
-    if (now() < held.at) await sleep(held.at - now());
-    gate ??= await budgets.gate(name);
-    // Counted once per check that finds the gate closed; the reserved wait above was counted already.
-    if (gate > 0) waits(gate);
-    if (gate > 0 && gate <= SLOT_LEAD_MS) {
-      await sleep(gate + 1);
-      gate = await budgets.gate(name);
-    }
-    if (gate > 0) return { go: false, delayMs: gate + 1 + random() * interval * 0.1, state: { ...state, slot: held }, why: `${name} gate` };
-    return { go: true, state: { ...state, slot: undefined } };
+  async function announce(job: PayoutJob, audit: unknown, facts: ReturnType<typeof outcomeFacts>, callbackUrl: unknown): Promise<void> {
+    if (!options.notifier) return;
+    const retries = Array.isArray(audit) ? audit.length : 0;
+    await options.notifier.notifyOutcome({ ...facts, retries, occurredAt: isoNow() }, typeof callbackUrl === "string" ? callbackUrl : undefined);
   }
 
-  /** Saves the state; the payment's fields and the operators' audit are written back unchanged. */
-  async function save(job: PayoutJob, payment: Payment, state: PaymentState): Promise<void> {
-    const audit = (job.data as { audit?: unknown } | null)?.audit;
-    await job.updateData({ ...storedForm(payment, job.data), state, ...(audit === undefined ? {} : { audit }) } satisfies JobData);
+  /** The job's data with this state: the stored payment (recipient as stored), the state, the audit. */
+  function dataOf(stored: Record<string, unknown>, state: PaymentState, audit: unknown[] | undefined): Record<string, unknown> {
+    return { ...stored, state, ...(audit === undefined ? {} : { audit }) };
   }
 
-  async function wait(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState, delayMs: number, why: string): Promise<never> {
-    await save(job, payment, state);
-    await job.moveToDelayed(now() + Math.max(1, Math.round(delayMs)), token);
-    logger.debug({ paymentId: payment.paymentId, step: state.step, why, delayMs: Math.round(delayMs) }, "payout waits");
-    await wakeIfNewsArrived(job, state);
+  function fenced(result: FencedResult, job: PayoutJob, what: string): void {
+    if (result.ok) return;
+    if (result.why === "lost") throw new LostJobError(`this worker no longer holds job ${job.id ?? "?"} (its lock expired or another worker took it): ${what} not written, nothing sent`);
+    throw new LostJobError(`the payment's record belongs to another job (${result.why}): ${what} not written, nothing sent`);
+  }
+
+  /** Saves the state, fenced by the job's lock. */
+  async function save(run: Run, state: PaymentState): Promise<void> {
+    const data = dataOf(storedForm(run.payment, run.stored), state, run.audit);
+    fenced(await store.save(run.job.id ?? "", run.token, JSON.stringify(data)), run.job, "the state");
+    run.job.data = data;
+  }
+
+  async function wait(run: Run, state: PaymentState, delayMs: number, why: string): Promise<never> {
+    const delay = Math.max(1, Math.round(delayMs));
+    await save(run, { ...state, waitingFor: { why, until: now() + delay } });
+    await run.job.moveToDelayed(now() + delay, run.token);
+    logger.debug({ paymentId: run.payment.paymentId, step: state.step, why, delayMs: delay }, "payout waits");
+    await wakeIfNewsArrived(run.job, state);
     throw new DelayedError();
   }
 
@@ -355,6 +298,293 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
   }
 
+  /**
+   * Records bank identifiers for search: once when a send is answered with a codigoSolicitacao, and once
+   * when the payment is final. One Redis round trip each, not awaited; neither a rejection nor a
+   * synchronous throw may reach the caller: this runs right after a send the bank answered.
+   */
+  function indexIds(paymentId: string, ids: Partial<Record<BankIdentifier, string>>): void {
+    const complain = (err: unknown): void => {
+      logger.warn({ paymentId, err: err instanceof Error ? err.message : String(err) }, "could not record the payment's bank identifiers for search; the dashboard finds it by paymentId only");
+    };
+    try {
+      options.index?.remember(paymentId, ids).catch(complain);
+    } catch (err) {
+      complain(err);
+    }
+  }
+
+  function recordOf(run: Run, state: PaymentState, outcome: Outcome): RecordWrite {
+    return {
+      outcome,
+      generation: state.generation,
+      at: isoNow(),
+      ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
+      ...(paymentDigestOf(run.payment) === undefined ? {} : { digest: paymentDigestOf(run.payment) }),
+    };
+  }
+
+  function paymentDigestOf(payment: Payment): string | undefined {
+    return paymentDigest(payment, protection.keyring);
+  }
+
+  /** The end of a run: the state and the record's outcome (one fenced step), the event, the result. */
+  async function conclude(run: Run, given: Decision): Promise<PaymentResult> {
+    const cb = options.callbacks;
+    const decision = cb && given.kind === "wait" && (await cb.receiver()).flowing ? spacedForCallbacks(given, cb.pollMs) : given;
+    if (decision.kind === "wait") {
+      if (decision.why === "configuration") {
+        logger.error({ paymentId: run.payment.paymentId, error: decision.state.lastError?.message }, "payouts wait for a configuration fix (see the error); no attempt is used");
+      }
+      return wait(run, decision.state, decision.delayMs, decision.why);
+    }
+    const state: PaymentState = { ...decision.state, waitingFor: undefined };
+    const { payment } = run;
+    indexIds(payment.paymentId, { codigoSolicitacao: state.codigoSolicitacao, endToEndId: state.endToEndId });
+    countOutcome(run, decision.state.outcome, state.generation);
+    const data = dataOf(storedForm(payment, run.stored), state, run.audit);
+    fenced(await store.finish(run.job.id ?? "", payment.paymentId, run.token, run.claim, JSON.stringify(data), recordOf(run, state, decision.state.outcome)), run.job, "the outcome");
+    run.job.data = data;
+    const final = { ...state, outcome: decision.state.outcome };
+    await announce(run.job, run.audit, outcomeFacts(payment.paymentId, payment.amount, final), payment.callbackUrl);
+    const log = { paymentId: payment.paymentId, outcome: final.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
+    if (decision.kind === "fail") {
+      logger.warn({ ...log, reason: decision.state.reason }, "payout failed; nothing was paid");
+      throw new UnrecoverableError(decision.state.reason);
+    }
+    if (final.outcome === "needs-reconciliation") logger.error({ ...log, reason: state.reason }, "payout needs reconciliation by a human");
+    else logger.info(log, "payout paid");
+    return paymentResult(payment.paymentId, payment.amount, { ...state, outcome: decision.state.outcome }, isoNow());
+  }
+
+  /**
+   * Invalid data fails the job at once, before anything reaches the bank — unless the bank may already have
+   * the payment (rules got stricter after it was sent, or its data was edited): then its state is kept and
+   * it is parked for a human. With a claim, the record keeps the outcome too.
+   */
+  async function refuse(job: PayoutJob, token: string, problems: FieldIssue[], raw: Record<string, unknown>, claim: string | undefined, why?: string): Promise<PaymentResult> {
+    const reason = why ?? `invalid payment data: ${describeIssues(problems)}`;
+    const paymentId = typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? "");
+    const amount = typeof raw["amount"] === "string" ? raw["amount"] : undefined;
+    const { state: rawState, audit, ...stored } = raw;
+    const earlier = { outcome: asRecord(rawState)["outcome"], generation: typeof asRecord(rawState)["generation"] === "number" ? (asRecord(rawState)["generation"] as number) : 0 };
+    // A state a producer wrote (no claim of ours) is not kept: it could name another payment's codigo.
+    const trusted = why === undefined && claim !== undefined;
+    const previous = trusted ? (asRecord(rawState) as Partial<PaymentState>) : {};
+    const generation = typeof previous.generation === "number" ? previous.generation : 0;
+    const park = trusted && hasBankEvidence(rawState);
+    const outcome: FinalOutcome = park ? "needs-reconciliation" : "rejected";
+    const state: PaymentState = {
+      ...(park ? (previous as PaymentState) : initialState(generation)),
+      ...(claim === undefined ? {} : { claim }),
+      waitingFor: undefined,
+      outcome,
+      reason: park ? `${reason}; the bank may already have this payment` : reason,
+    };
+    const data = { ...stored, state, ...(trusted && audit !== undefined ? { audit } : {}) };
+    countOutcome({ earlier }, outcome, generation);
+    const record = { outcome, generation, at: isoNow(), ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }) };
+    const written = claim === undefined ? await store.save(job.id ?? "", token, JSON.stringify(data)) : await store.finish(job.id ?? "", paymentId, token, claim, JSON.stringify(data), record);
+    fenced(written, job, "the refusal");
+    job.data = data;
+    await announce(job, trusted ? audit : undefined, outcomeFacts(paymentId, amount, state as PaymentState & { outcome: FinalOutcome }), raw["callbackUrl"]);
+    if (park) {
+      logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
+      return paymentResult(paymentId, amount ?? "", { ...state, outcome: "needs-reconciliation" }, isoNow());
+    }
+    logger.warn({ jobId: job.id, problems, reason }, "refused a payout job; nothing was sent to the bank");
+    throw new UnrecoverableError(reason);
+  }
+
+  /**
+   * Another job of the same payment holds (or held) its record: a producer enqueued the payment again after
+   * retention removed its first job. This job sends nothing. It ends with the payment's outcome as the
+   * record says (a duplicate, not announced again); a payment whose earlier job may have sent it and is gone
+   * is parked for a human.
+   */
+  async function duplicate(job: PayoutJob, token: string, payment: Payment, stored: Record<string, unknown>, record: PaymentRecord): Promise<PaymentResult> {
+    const sentMaybe = record.outcome === "pending" || record.outcome === "queued";
+    const outcome: FinalOutcome = sentMaybe ? "needs-reconciliation" : (record.outcome as FinalOutcome);
+    const reason = sentMaybe
+      ? `another job of this payment (removed since) may have sent it (its record says ${record.outcome}): reconcile it with the bank; this job sent nothing`
+      : `a duplicate: this payment was already ${record.outcome} by an earlier job (removed since); this job sent nothing`;
+    const state: PaymentState = {
+      ...initialState(record.generation),
+      ...(record.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: record.codigoSolicitacao }),
+      maybeExecuted: record.outcome !== "rejected" && record.outcome !== "blocked",
+      outcome,
+      reason,
+    };
+    const data = { ...stored, state };
+    fenced(await store.save(job.id ?? "", token, JSON.stringify(data)), job, "the duplicate's state");
+    job.data = data;
+    logger.warn({ paymentId: payment.paymentId, recorded: record.outcome, codigoSolicitacao: record.codigoSolicitacao }, "a payout job for a payment another job already handled; nothing was sent");
+    if (sentMaybe) {
+      tell((m) => {
+        m.onOutcome("needs-reconciliation");
+      });
+      await announce(job, undefined, outcomeFacts(payment.paymentId, payment.amount, { ...state, outcome }), payment.callbackUrl);
+    }
+    if (outcome === "paid" || outcome === "needs-reconciliation") return paymentResult(payment.paymentId, payment.amount, { ...state, outcome }, isoNow());
+    throw new UnrecoverableError(reason);
+  }
+
+  /**
+   * A slot of `name` for this job: its reservation (kept in the state while it waits for it). The job
+   * sleeps in BullMQ's delayed set until SLOT_LEAD_MS before its slot, then waits the last moment in the
+   * worker: a delayed job is promoted a little late, by a varying amount, and at Inter's 1-send-a-second
+   * limit that variance made neighbouring slots collide at the gate (`npm run bench`). A slot stale by more
+   * than STALE_SLOT_MS (jobs that all woke late after an outage) is given up for a fresh one. A poll of a
+   * payment long stuck (or awaiting approval) is low priority: it takes a slot only when the schedule is
+   * nearly free, so a few stuck payments never delay fresh ones.
+   */
+  async function reserveSlot(name: "send" | "status", state: PaymentState, lowPriority: boolean): Promise<Slot> {
+    const interval = budgets.intervalMs(name);
+    let held = state.slot?.budget === name ? state.slot : undefined;
+    if (held && now() - held.at > Math.max(interval, STALE_SLOT_MS)) held = undefined;
+    // The token first: a token call must never sit between the gate and the call it spaces.
+    await client.prepare(name === "send" ? "send" : "read");
+    if (!held) {
+      const horizon = lowPriority ? interval : budgets.horizonMs;
+      const r = await budgets.reserve(name, horizon);
+      if (!r.reserved) {
+        // Beyond the horizon: come back when it is within reach, at a random moment spread over the time the
+        // backlog needs (order beyond the horizon is not kept either way).
+        const backlog = options.backlog ? await options.backlog().catch(() => 0) : 0;
+        const spread = Math.max(lowPriority ? interval * 10 : budgets.horizonMs / 2, backlog * interval);
+        const delayMs = Math.max(0, r.waitMs - horizon) + random() * spread;
+        tell((m) => {
+          m.onRateLimitWait(name, delayMs);
+        });
+        return { go: false, delayMs, state: { ...state, slot: undefined }, why: `${name} budget ${lowPriority ? "busy (a long wait gives way)" : "full"}` };
+      }
+      held = { budget: name, at: now() + r.waitMs };
+      if (r.waitMs > 0) {
+        tell((m) => {
+          m.onRateLimitWait(name, r.waitMs);
+        });
+      }
+    }
+    if (now() < held.at - SLOT_LEAD_MS) return { go: false, delayMs: held.at - SLOT_LEAD_MS - now(), state: { ...state, slot: held }, why: `${name} slot` };
+    return { go: true, state: { ...state, slot: held } };
+  }
+
+  /**
+   * Right before the call: the slot's moment, then the gate (the fleet's previous call of the budget, and
+   * any 429 penalty). A gate closed for a moment is waited for here; longer, the call is not made.
+   */
+  async function passGate(name: "send" | "status", slotAt: number | undefined): Promise<number> {
+    if (slotAt !== undefined && now() < slotAt) await sleep(slotAt - now());
+    let gate = await budgets.gate(name);
+    if (gate > 0 && gate <= GATE_WAIT_MS) {
+      tell((m) => {
+        m.onRateLimitWait(name, gate);
+      });
+      await sleep(gate + 1);
+      gate = await budgets.gate(name);
+    }
+    if (gate > 0) {
+      tell((m) => {
+        m.onRateLimitWait(name, gate);
+      });
+    }
+    return gate;
+  }
+
+  /**
+   * Each exchange of a call: the first is made right after the gate; a second one (after a 401) passes the
+   * gate again — it is another request to the bank. A send also checks it is within SEND_BOUND_MS of its
+   * lock step.
+   */
+  function attempts(name: "send" | "status", lockStepAt: number | undefined): NonNullable<CallOptions["beforeAttempt"]> {
+    return async (attempt) => {
+      if (attempt > 1) {
+        const gate = await passGate(name, undefined);
+        if (gate > 0) throw new SendNotMadeError(`the ${name} gate is closed for ${String(gate)} ms before a retry after a 401`, gate + 1 + random() * budgets.intervalMs(name) * 0.1);
+      }
+      if (lockStepAt !== undefined && now() - lockStepAt > SEND_BOUND_MS) {
+        throw new SendNotMadeError(`${String(now() - lockStepAt)} ms passed since the lock was extended (a slow Redis link or a paused process): the send starts over`, 100 + random() * 400);
+      }
+    };
+  }
+
+  /** The penalty a 429 puts on the fleet's budget, never longer than the cap; a huge ask is said once. */
+  let warnedLongWait = 0;
+  async function penalize(name: "send" | "status", facts: ErrorFacts): Promise<void> {
+    const asked = facts.retryAfterMs ?? policy.defaultRateLimitWaitMs;
+    const ms = bankWait(asked, policy);
+    if (asked > ms && now() - warnedLongWait > 10 * 60_000) {
+      warnedLongWait = now();
+      logger.warn({ askedMs: asked, waitMs: ms }, "the bank (or a proxy) asked to wait longer than PIXOUT_MAX_BANK_WAIT_SECONDS after a 429; waiting the cap, then asking again");
+    }
+    await budgets.penalize(name, ms);
+  }
+
+  /** The send step. */
+  async function submit(run: Run, state: PaymentState): Promise<Decision> {
+    const parked = beforeSend(state, now(), policy);
+    if (parked) return parked;
+    const slot = await reserveSlot("send", state, false);
+    if (!slot.go) return wait(run, slot.state, slot.delayMs, slot.why);
+    const { payment } = run;
+    // The first send fixes dataPagamento; a resend after midnight must not change the body under the same key.
+    const paymentDate = state.paymentDate !== undefined ? state.paymentDate : scheduledDateFor(payment, now());
+    const order = pixOrderFor(payment, paymentDate);
+    const base: PaymentState = { ...slot.state, paymentDate, firstSendAt: state.firstSendAt ?? now(), slot: undefined, waitingFor: undefined };
+    // The safety limits: a refusal ends the payment `blocked`, nothing sent. A reservation left by a send
+    // that never went out (lost lock, Redis error) is found again by the retry.
+    const limited = { payment, generation: state.generation, firstSendAt: base.firstSendAt ?? now(), maybeExecuted: base.maybeExecuted };
+    const admission = options.limits ? await options.limits.admit(limited) : { ok: true as const };
+    if (!admission.ok) return blocked(state, admission.reason);
+    // One fenced step: the lock extended, the record `pending` (from the first send on the paymentId stays
+    // refused to producers however the job ends), and the send-in-flight mark — or nothing, and no send.
+    const lockStepAt = now();
+    const marked: PaymentState = { ...base, sendInFlight: lockStepAt };
+    const data = dataOf(storedForm(payment, run.stored), marked, run.audit);
+    const step = await store.beforeSend(run.job.id ?? "", payment.paymentId, run.token, run.claim, lockMs, JSON.stringify(data), recordOf(run, marked, "pending"));
+    if (!step.ok && step.why === "paid") {
+      // The payment's record says paid (a job re-run outside pixout's rules after it was paid): never again.
+      return { kind: "finish", state: { ...state, maybeExecuted: true, outcome: "paid", reason: "already paid (the payment's record): not sent again" } };
+    }
+    fenced(step, run.job, "the send-in-flight mark");
+    run.job.data = data;
+    const unmark = async (why: string, delayMs: number): Promise<never> => wait(run, { ...base, slot: slot.state.slot }, delayMs, why);
+    const gate = await passGate("send", slot.state.slot?.at);
+    if (gate > 0) return unmark("send gate", gate + 1 + random() * budgets.intervalMs("send") * 0.1);
+    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("send", lockStepAt) };
+    let sent: SentPix;
+    try {
+      sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
+    } catch (err) {
+      if (err instanceof SendNotMadeError) return unmark(err.message, err.delayMs);
+      const facts = errorFacts(err);
+      if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await penalize("send", facts);
+      const decision = afterSend(base, { ok: false, error: facts }, now(), random(), policy);
+      // Failed for good with nothing executed: the day's reservation is given back (best effort — a
+      // reservation kept by mistake only makes the limit stricter). An ambiguous send keeps it.
+      if (options.limits && decision.kind === "fail" && !decision.state.maybeExecuted) {
+        await options.limits.release(limited).catch((e: unknown) => {
+          logger.warn({ paymentId: payment.paymentId, err: e instanceof Error ? e.message : String(e) }, "could not release the payment's daily-limit reservation; the day's total stays higher");
+        });
+      }
+      return decision;
+    }
+    indexIds(payment.paymentId, { codigoSolicitacao: sent.codigoSolicitacao });
+    await linkCodigo(run.job, sent.codigoSolicitacao);
+    return afterSend(base, { ok: true, sent }, now(), random(), policy);
+  }
+
+  /**
+   * Links the bank's codigoSolicitacao to the job, for the receiver to wake it — only while a receiver
+   * runs (one Redis call less per payment otherwise); the poll covers a payment sent without the link.
+   */
+  async function linkCodigo(job: PayoutJob, codigo: string): Promise<void> {
+    if (!options.callbacks || job.id === undefined || !(await options.callbacks.receiver()).running) return;
+    await options.callbacks.store.link(codigo, job.id).catch((err: unknown) => {
+      logger.warn({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not link the payment to its codigoSolicitacao for callbacks; it will be polled");
+    });
+  }
+
   /** What Inter's callbacks say, when a receiver runs: a finish, or the state with what was read. */
   async function readCallbacks(payment: Payment, state: PaymentState, codigo: string): Promise<{ finish?: Decision; state: PaymentState }> {
     const cb = options.callbacks;
@@ -369,183 +599,141 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     return { state: { ...state, callbacksSeen: news.length } };
   }
 
-  /**
-   * Links the bank's codigoSolicitacao to the job, for the receiver to wake it — only while a receiver
-   * runs (one Redis call less per payment otherwise); the poll covers a payment sent without the link.
-   */
-  async function linkCodigo(job: PayoutJob, codigo: string): Promise<void> {
-    if (!options.callbacks || job.id === undefined || !(await options.callbacks.receiver()).running) return;
-    await options.callbacks.store.link(codigo, job.id).catch((err: unknown) => {
-      logger.warn({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not link the payment to its codigoSolicitacao for callbacks; it will be polled");
-    });
+  function expectedOf(payment: Payment): ExpectedPayment {
+    return { amountCents: parseAmount(payment.amount), ...(payment.recipient.type === "key" ? { key: payment.recipient.key } : {}) };
   }
 
-  /**
-   * Records bank identifiers for search: once when a send is answered with a codigoSolicitacao, and once
-   * when the payment is final (with its endToEndId when known; the codigo again, so that its TTL counts
-   * from the end, like the job's retention). One Redis round trip each, not awaited.
-   */
-  function indexIds(paymentId: string, ids: Partial<Record<BankIdentifier, string>>): void {
-    // remember() skips undefined identifiers, and makes no Redis call when none is known. Neither a rejection
-    // nor a synchronous throw may reach the caller: this runs right after a send the bank answered.
-    const complain = (err: unknown): void => {
-      logger.warn({ paymentId, err: err instanceof Error ? err.message : String(err) }, "could not record the payment's bank identifiers for search; the dashboard finds it by paymentId only");
-    };
-    try {
-      options.index?.remember(paymentId, ids).catch(complain);
-    } catch (err) {
-      complain(err);
-    }
-  }
-
-  async function conclude(job: PayoutJob, token: string | undefined, payment: Payment, given: Decision, earlier: Earlier): Promise<PaymentResult> {
-    const cb = options.callbacks;
-    const decision = cb && given.kind === "wait" && (await cb.receiver()).flowing ? spacedForCallbacks(given, cb.pollMs) : given;
-    if (decision.kind === "wait") {
-      if (decision.why === "configuration") {
-        logger.error({ paymentId: payment.paymentId, error: decision.state.lastError?.message }, "payouts wait for a configuration fix (see the error); no attempt is used");
-      }
-      return wait(job, token, payment, decision.state, decision.delayMs, decision.why);
-    }
-    const state = decision.state;
-    indexIds(payment.paymentId, { codigoSolicitacao: state.codigoSolicitacao, endToEndId: state.endToEndId });
-    countOutcome(earlier, state.outcome, state.generation);
-    await save(job, payment, state);
-    await remember(job, payment.paymentId, state.outcome, state, paymentDigest(payment, protection.keyring));
-    const log = { paymentId: payment.paymentId, outcome: state.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
-    await announce(
-      job,
-      {
-        paymentId: payment.paymentId,
-        outcome: state.outcome,
-        generation: state.generation,
-        amount: payment.amount,
-        ...(state.bankStatus === undefined ? {} : { bankStatus: state.bankStatus }),
-        ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
-        ...(state.endToEndId === undefined ? {} : { endToEndId: state.endToEndId }),
-        ...(state.paidAt === undefined ? {} : { paidAt: state.paidAt }),
-        ...(state.outcome !== "paid" && state.reason !== undefined ? { reason: state.reason } : {}),
-      },
-      payment.callbackUrl,
-    );
-    if (decision.kind === "fail") {
-      logger.warn({ ...log, reason: state.reason }, "payout failed; nothing was paid");
-      throw new UnrecoverableError(decision.state.reason);
-    }
-    if (state.outcome === "needs-reconciliation") logger.error({ ...log, reason: state.reason }, "payout needs reconciliation by a human");
-    else logger.info(log, "payout paid");
-    return {
-      paymentId: payment.paymentId,
-      outcome: decision.state.outcome,
-      ...(state.bankStatus === undefined ? {} : { bankStatus: state.bankStatus }),
-      ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
-      ...(state.endToEndId === undefined ? {} : { endToEndId: state.endToEndId }),
-      amount: payment.amount,
-      ...(state.paidAt === undefined ? {} : { paidAt: state.paidAt }),
-      confirmedAt: new Date(now()).toISOString(),
-      history: state.history ?? [],
-      idempotencyKey: bankIdempotencyKey(payment.paymentId, state.generation),
-      generation: state.generation,
-      ...(state.outcome === "needs-reconciliation" && state.reason !== undefined ? { reason: state.reason } : {}),
-    };
-  }
-
-  /**
-   * The send. First the job's lock is checked (BullMQ's updateData does not: a worker that lost the job
-   * to another must not send), then `sendInFlight` is saved — if saving fails, nothing is sent.
-   */
-  async function send(job: PayoutJob, token: string | undefined, payment: Payment, state: PaymentState): Promise<Decision> {
-    // The first send fixes dataPagamento; a resend after midnight must not change the body under the same key.
-    const paymentDate = state.paymentDate !== undefined ? state.paymentDate : scheduledDateFor(payment, now());
-    const order = pixOrderFor(payment, paymentDate);
-    const base: PaymentState = { ...state, paymentDate, firstSendAt: state.firstSendAt ?? now() };
-    // The safety limits, right before the send: a refusal ends the payment `blocked`, nothing sent. A
-    // reservation left by a send that never went out (lost lock, Redis error) is found again by the retry.
-    const limited = { payment, generation: state.generation, firstSendAt: base.firstSendAt ?? now(), maybeExecuted: base.maybeExecuted };
-    const admission = options.limits ? await options.limits.admit(limited) : { ok: true as const };
-    if (!admission.ok) return blocked(state, admission.reason);
-    if (token !== undefined && (await job.extendLock(token, lockMs)) !== 1) {
-      throw new Error("this worker lost the job's lock before sending; another worker has it (nothing was sent)");
-    }
-    // The record first, as `pending`: from the first send on, the paymentId stays refused to producers
-    // however this job ends — BullMQ failing it (stalled too often) and retention removing it included.
-    await remember(job, payment.paymentId, "pending", base, paymentDigest(payment, protection.keyring));
-    await save(job, payment, { ...base, sendInFlight: now() });
-    const call = payment.account === undefined ? undefined : { account: payment.account };
-    try {
-      const sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
-      indexIds(payment.paymentId, { codigoSolicitacao: sent.codigoSolicitacao });
-      await linkCodigo(job, sent.codigoSolicitacao);
-      return afterSend(base, { ok: true, sent }, now(), random(), policy);
-    } catch (err) {
-      const facts = errorFacts(err);
-      if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await budgets.penalize("send", facts.retryAfterMs ?? policy.defaultRateLimitWaitMs);
-      const decision = afterSend(base, { ok: false, error: facts }, now(), random(), policy);
-      // Failed for good with nothing executed: the day's reservation is given back (best effort — a
-      // reservation kept by mistake only makes the limit stricter). An ambiguous send keeps it.
-      if (options.limits && decision.kind === "fail" && !decision.state.maybeExecuted) {
-        await options.limits.release(limited).catch((e: unknown) => {
-          logger.warn({ paymentId: payment.paymentId, err: e instanceof Error ? e.message : String(e) }, "could not release the payment's daily-limit reservation; the day's total stays higher");
-        });
-      }
-      return decision;
-    }
-  }
-
-  async function poll(payment: Payment, state: PaymentState, codigo: string): Promise<Decision> {
-    const call = payment.account === undefined ? undefined : { account: payment.account };
+  /** The status step. */
+  async function poll(run: Run, given: PaymentState, codigo: string): Promise<Decision> {
+    const { payment } = run;
+    const news = await readCallbacks(payment, given, codigo);
+    if (news.finish) return news.finish;
+    const started = news.state.progressSince ?? news.state.submittedAt ?? now();
+    const lowPriority = news.state.approvalSince !== undefined || now() - started > policy.stuckAfterMs;
+    const slot = await reserveSlot("status", news.state, lowPriority);
+    if (!slot.go) return wait(run, slot.state, slot.delayMs, slot.why);
+    const state: PaymentState = { ...slot.state, slot: undefined, waitingFor: undefined };
+    const gate = await passGate("status", slot.state.slot?.at);
+    if (gate > 0) return wait(run, slot.state, gate + 1 + random() * budgets.intervalMs("status") * 0.1, "status gate");
+    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("status", undefined) };
     const scheduledAt = payment.scheduledFor === undefined ? undefined : saoPauloStartOfDay(payment.scheduledFor);
+    let status: PixStatus;
     try {
-      const status = await client.getPix(codigo, call);
-      if (!isKnownStatus(status.status)) {
-        logger.warn({ paymentId: payment.paymentId, codigoSolicitacao: codigo, bankStatus: status.status }, "unknown bank status; treated as in progress");
-      }
-      const decision = afterPoll(state, { ok: true, status }, now(), random(), policy, scheduledAt);
-      if (decision.kind === "finish" && status.movedAt !== undefined) decision.state.paidAt = status.movedAt;
-      return decision;
+      status = await client.getPix(codigo, call);
     } catch (err) {
+      if (err instanceof SendNotMadeError) return wait(run, slot.state, err.delayMs, err.message);
       const facts = errorFacts(err);
-      if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await budgets.penalize("status", facts.retryAfterMs ?? policy.defaultRateLimitWaitMs);
+      if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await penalize("status", facts);
       return afterPoll(state, { ok: false, error: facts }, now(), random(), policy, scheduledAt);
     }
+    if (!isKnownStatus(status.status)) {
+      logger.warn({ paymentId: payment.paymentId, codigoSolicitacao: codigo, bankStatus: status.status }, "unknown bank status; treated as in progress");
+    }
+    const decision = afterPoll(state, { ok: true, status }, now(), random(), policy, scheduledAt, expectedOf(payment));
+    if (decision.kind === "finish" && decision.state.outcome === "paid" && status.movedAt !== undefined) decision.state.paidAt = status.movedAt;
+    return decision;
   }
 
-  return async (job, token) => {
-    // Before anything of this run changes job.data (save() updates it in memory too).
-    const earlier = earlierOf(job.data);
+  /** A recipient encrypted under a key this worker lacks: the payment waits, unchanged, saying why. */
+  async function waitForKey(job: PayoutJob, token: string, stored: Record<string, unknown>, claim: string, problems: FieldIssue[]): Promise<never> {
+    const problem = describeIssues(problems);
+    logger.error({ jobId: job.id, problem }, "cannot decrypt this payment's recipient here: it waits; add the data key to PIXOUT_DATA_KEYS");
+    const delay = Math.round(policy.configRetryMs * (0.9 + 0.2 * random()));
+    const raw = asRecord(job.data);
+    const state = { ...initialState(), ...asRecord(raw["state"]), claim, lastError: { code: "PIXOUT_DATA_KEY", message: problem, at: now() }, waitingFor: { why: "data key", until: now() + delay } };
+    // Told on the job, for `pixout status` and the dashboard; the payment's own fields are left as they are.
+    const data = { ...stored, state, ...(raw["audit"] === undefined ? {} : { audit: raw["audit"] }) };
+    fenced(await store.save(job.id ?? "", token, JSON.stringify(data)), job, "the wait for a data key");
+    job.data = data;
+    await job.moveToDelayed(now() + delay, token);
+    throw new DelayedError();
+  }
+
+  async function run(job: PayoutJob, token: string): Promise<PaymentResult> {
     const read = readJob(job);
-    if (read.kind === "key-missing") {
-      // Another worker may have the key, or this one will after a fix: the payment waits, unchanged, and
-      // nothing is sent — a missing key must not end (or abandon) a payment.
-      logger.error({ jobId: job.id, problem: describeIssues(read.problems) }, "cannot decrypt this payment's recipient here: it waits; add the data key to PIXOUT_DATA_KEYS");
-      await job.moveToDelayed(now() + Math.round(policy.configRetryMs * (0.9 + 0.2 * random())), token);
-      throw new DelayedError();
+    const raw = asRecord(job.data);
+    const rawState = raw["state"];
+    const paymentId = read.kind === "ok" ? read.payment.paymentId : typeof raw["paymentId"] === "string" ? raw["paymentId"] : undefined;
+    // A payment's record is keyed by its paymentId, under its own job id only.
+    if (paymentId === undefined || job.id !== jobIdFor(paymentId)) {
+      return refuse(job, token, read.kind === "ok" ? [] : read.problems, raw, undefined);
     }
-    if (read.kind === "invalid") return refuse(job, read.problems, read.raw, earlier);
+    const jobClaim = typeof asRecord(rawState)["claim"] === "string" ? (asRecord(rawState)["claim"] as string) : undefined;
+    const producerWrote = jobClaim === undefined && (rawState !== undefined || raw["audit"] !== undefined);
+    const { state: _state, audit: _audit, ...stored } = raw;
+    const claimed = await store.begin(
+      job.id,
+      paymentId,
+      token,
+      jobClaim,
+      (claim) => JSON.stringify({ ...stored, state: { ...(producerWrote ? initialState() : asRecord(rawState)), claim } }),
+      rawState !== undefined,
+    );
+    if (claimed.kind === "lost") throw new LostJobError(`this worker no longer holds job ${job.id}: not started`);
+    if (claimed.kind === "taken") {
+      if (read.kind !== "ok") return refuse(job, token, read.problems, raw, undefined);
+      return duplicate(job, token, read.payment, read.stored, claimed.record);
+    }
+    if (claimed.kind === "unknown") {
+      const evidence = hasBankEvidence(rawState);
+      return refuse(
+        job,
+        token,
+        [],
+        raw,
+        undefined,
+        `the job's state was not written for this payment's record (its claim is unknown to the record${claimed.record ? "" : ", which is gone"})${evidence ? ": it names a send this worker cannot vouch for" : ""}; nothing was sent — reconcile it with the bank`,
+      );
+    }
+    // A state or an audit on a job's first run was written by its producer: only pixout writes them.
+    if (producerWrote && claimed.record?.outcome === "queued") {
+      return refuse(job, token, [], raw, claimed.claim, "the job carries a `state` or an `audit`, which only pixout writes (enqueue the payment's fields only): refused, nothing was sent");
+    }
+    if (read.kind === "key-missing") return waitForKey(job, token, stored, claimed.claim, read.problems);
+    if (read.kind === "invalid") return refuse(job, token, read.problems, raw, claimed.claim);
     const { payment } = read;
+    const earlierState = asRecord(rawState);
+    const r: Run = {
+      job,
+      token,
+      payment,
+      claim: claimed.claim,
+      stored: read.stored,
+      audit: read.audit,
+      earlier: { outcome: earlierState["outcome"], generation: typeof earlierState["generation"] === "number" ? (earlierState["generation"]) : 0 },
+    };
     // A stored outcome is from an earlier run (a retried job): this run decides afresh.
-    let state: PaymentState = { ...read.state, outcome: undefined, reason: undefined };
+    let state: PaymentState = { ...initialState(), ...(read.state ?? {}), claim: claimed.claim, outcome: undefined, reason: undefined };
     if (state.sendInFlight !== undefined) {
       logger.warn({ paymentId: payment.paymentId }, "a worker stopped in the middle of this payment's send: it may have executed; resending with the same key");
       state = { ...state, sendInFlight: undefined, maybeExecuted: true };
     }
     const codigo = state.codigoSolicitacao;
     if (state.step === "poll" && codigo === undefined) {
-      return refuse(job, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], job.data as Record<string, unknown>, earlier);
+      return refuse(job, token, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], raw, claimed.claim);
     }
-    if (state.step === "submit") {
-      const parked = beforeSend(state, now(), policy);
-      if (parked) return conclude(job, token, payment, parked, earlier);
+    const decision = state.step === "poll" && codigo !== undefined ? await poll(r, state, codigo) : await submit(r, state);
+    return conclude(r, decision);
+  }
+
+  return async (job, token) => {
+    if (token === undefined) throw new Error("a payout job runs only under its BullMQ lock token");
+    try {
+      return await run(job, token);
+    } catch (err) {
+      // Redis failing under a step is the infrastructure's problem, not the payment's: the step runs again
+      // later, without spending one of the job's BullMQ attempts (if Redis lets the job move at all).
+      if (!isRedisError(err) || err instanceof DelayedError) throw err;
+      const delay = Math.round(2_000 + random() * 8_000);
+      logger.warn({ jobId: job.id, err: (err as Error).message, delayMs: delay }, "Redis failed under a payout step; the step runs again later");
+      try {
+        await job.moveToDelayed(now() + delay, token);
+      } catch {
+        throw err;
+      }
+      throw new DelayedError();
     }
-    if (state.step === "poll" && codigo !== undefined) {
-      const read = await readCallbacks(payment, state, codigo);
-      if (read.finish) return conclude(job, token, payment, read.finish, earlier);
-      state = read.state;
-    }
-    const budget = state.step === "submit" ? "send" : "status";
-    const slot = await takeSlot(budget, state);
-    if (!slot.go) return wait(job, token, payment, slot.state, slot.delayMs, slot.why);
-    const decision = codigo === undefined || state.step === "submit" ? await send(job, token, payment, slot.state) : await poll(payment, slot.state, codigo);
-    return conclude(job, token, payment, decision, earlier);
   };
 }
+
+export { InterRateLimitedError };

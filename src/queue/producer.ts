@@ -140,7 +140,8 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     for (let i = 0; i < payments.length; i += BULK_CHUNK) {
       const chunk = payments.slice(i, i + BULK_CHUNK);
       // A finished payment keeps its idempotency record after its job is removed: never queued again.
-      const recorded = await records.read(chunk.map((p) => p.paymentId));
+      // A record still `queued` belongs to a job that sent nothing: the job id alone decides then.
+      const recorded = (await records.read(chunk.map((p) => p.paymentId))).map((r) => (r?.outcome === "queued" ? undefined : r));
       const fresh = chunk.filter((_, k) => recorded[k] === undefined);
       if (fresh.length > 0) {
         await queue.addBulk(

@@ -34,6 +34,15 @@ export function receiverConnection(url: string): Redis {
   return redis;
 }
 
+/**
+ * For a worker's fenced writes (src/queue/fenced-store.ts) and its budgets: a command that cannot be
+ * confirmed within 5 s fails, and nothing is queued while disconnected — a step must stop rather than go on
+ * after a frozen link, whose queued writes could land after its lock expired.
+ */
+export function fenceConnection(url: string): Redis {
+  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5_000, connectionName: "pixout-worker-fence" });
+}
+
 /** For workers: BullMQ needs maxRetriesPerRequest null; commands wait while Redis comes back. */
 export function workerConnection(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: "pixout-worker" });

@@ -112,7 +112,9 @@ export async function retryPayment(queue: Queue, redis: Redis, redisPrefix: stri
       notExecuted: options.notExecuted === true,
     };
     const audit = Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [];
-    const newData = JSON.stringify({ ...data, state: decision.state, audit: [...audit, entry] });
+    // The job keeps its claim on the payment's record (src/queue/fenced-store.ts): the retried run is its own.
+    const retried = typeof state.claim === "string" ? { ...decision.state, claim: state.claim } : decision.state;
+    const newData = JSON.stringify({ ...data, state: retried, audit: [...audit, entry] });
     const stream = auditStreamKey(redisPrefix);
     if ((await redis.eval(REPLACE_DATA, 2, jobKey, stream, rawData, newData, paymentId, JSON.stringify(entry))) !== 1) {
       return { paymentId, status: "refused", why: "the payment changed while it was being retried; nothing was retried — look again" };

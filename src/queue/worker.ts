@@ -22,7 +22,8 @@ import { createPaymentIndex, type PaymentIndex } from "./payment-index.js";
 import { createPaymentRecords } from "./payment-record.js";
 import { paymentView, type PaymentResult } from "./payment-view.js";
 import { createPayoutProcessor } from "./processor.js";
-import { safeRedisUrl, workerConnection } from "./redis-connection.js";
+import { createFencedStore } from "./fenced-store.js";
+import { fenceConnection, safeRedisUrl, workerConnection } from "./redis-connection.js";
 
 export interface PayoutWorker {
   worker: Worker<unknown, PaymentResult>;
@@ -77,6 +78,7 @@ export function lifecyclePolicy(config: Config): LifecyclePolicy {
     pollDeadlineMs: w.pollDeadlineMs,
     resendAmbiguous: w.trustBankIdempotency,
     resendWindowMs: w.resendWindowMs,
+    maxBankWaitMs: config.inter.maxBankWaitMs,
   };
 }
 
@@ -120,7 +122,12 @@ function receiverHealthCache(store: CallbackStore, logger: Logger): () => Promis
  */
 export async function announceBullFailure(job: Job, notifier: Notifier, logger: Logger, onOutcome?: (outcome: Outcome) => void): Promise<void> {
   try {
-    if (!(await job.isFailed())) return; // BullMQ will try it again
+    const state = await job.getState();
+    // A producer's removeOnFail can remove the job as it fails: it is announced from what this worker holds.
+    if (state !== "failed" && state !== "unknown") return; // BullMQ will try it again
+    if (state === "unknown") {
+      logger.error({ jobId: job.id }, "a payout job that failed in the worker was removed at once (its producer set removeOnFail); announced from the worker's copy — its payment record keeps it refused");
+    }
     const view = paymentView({ id: job.id ?? "", state: "failed", data: job.data, returnvalue: undefined, failedReason: job.failedReason, timestamp: job.timestamp, finishedOn: job.finishedOn });
     if (view.outcome !== "failed" && view.outcome !== "needs-reconciliation" && view.outcome !== "rejected") return;
     onOutcome?.(view.outcome);
@@ -161,7 +168,10 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   redis.on("error", (err) => {
     logger.warn({ err: err.message, redis: safeRedisUrl(config.redisUrl) }, "Redis connection problem; the worker waits for it");
   });
-  const budgets = createBudgets(redis, config.redisPrefix, `${config.inter.baseUrl}\n${config.inter.clientId}`, config.worker.budgets);
+  // Fenced writes and the budgets fail fast (src/queue/redis-connection.ts fenceConnection).
+  const fence = fenceConnection(config.redisUrl);
+  fence.on("error", () => undefined); // the worker connection's handler says it
+  const budgets = createBudgets(fence, config.inter, config.worker.budgets);
   const metrics = createWorkerMetrics({ certificateValidTo: config.inter.certificate.validTo, processMetrics: options.processMetrics === true, logger });
   const bank = createBank({
     settings: config.inter,
@@ -179,6 +189,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   counts.on("error", () => undefined);
   const notifySettings = { connection: redis, redisPrefix: config.redisPrefix, queueName: config.queueName, settings: config.notify, logger, secrets };
   const notifier = createNotifier(notifySettings);
+  const records = createPaymentRecords(redis, config.redisPrefix, config.queueName, config.data.idempotencyDays);
   // Without a secret no event can be queued (the notifier refuses unsigned destinations): no delivery worker.
   const notifications = config.notify.secrets.size > 0 ? startNotificationWorker(notifySettings) : undefined;
   const processor = createPayoutProcessor({
@@ -193,7 +204,13 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     notifier,
     backlog: backlogCache(counts),
     dataProtection: { keyring: config.data.dataKeys, requireEncryption: config.data.requireEncryption },
-    records: createPaymentRecords(redis, config.redisPrefix, config.queueName, config.data.idempotencyDays),
+    store: createFencedStore(
+      fence,
+      config.redisPrefix,
+      config.queueName,
+      async (paymentId) => (await records.read([paymentId]))[0],
+      config.data.idempotencyDays,
+    ),
     metrics,
     // Outlives the job it points at: a job is removed this long after it ends.
     index: options.index ?? createPaymentIndex(redis, config.redisPrefix, config.queueName, Math.max(config.data.keepCompletedDays, config.data.keepFailedDays)),
@@ -225,8 +242,11 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   });
   worker.on("failed", (job, err) => {
     // Our own decisions are logged (and announced) where they are made; this catches BullMQ's (stalled too
-    // often, a Redis failure that used up the job's attempts, a lost lock) and announces them too.
-    if (err.name === "UnrecoverableError" || !job) return;
+    // often — failed before our processor even runs —, a Redis failure that used up the job's attempts, a
+    // lost lock) and announces them too.
+    if (!job) return;
+    const bulls = err.message === job.deferredFailure || err.name !== "UnrecoverableError";
+    if (!bulls) return;
     logger.error({ jobId: job.id, err: err.message }, "payout job failed in the worker");
     void announceBullFailure(job, notifier, logger, (outcome) => {
       metrics.onOutcome(outcome);
@@ -293,6 +313,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
       logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, "steps still running at shutdown; leaving them to be resumed by another worker");
       await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
       redis.disconnect();
+      fence.disconnect();
       return false;
     }
     await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
@@ -300,6 +321,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     await counts.close();
     await bank.close();
     await redis.quit().catch(() => undefined);
+    await fence.quit().catch(() => undefined);
     return true;
   }
 }

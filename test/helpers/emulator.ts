@@ -1,4 +1,7 @@
+import { inject } from "vitest";
 import { cleanupAfter } from "./cleanup.js";
+import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
+import { removeIntegrationKeys } from "../../src/queue/cleanup.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/emulator.js";
 import { createLogger } from "../../src/logger.js";
 import { testCerts } from "./certs.js";
@@ -18,7 +21,11 @@ export async function startTestEmulator(options: Omit<EmulatorOptions, "tls"> = 
       callbackCa: certs.ca,
     },
   });
-  cleanupAfter(() => emulator.close());
+  cleanupAfter(async () => {
+    await emulator.close();
+    // Budgets and tokens are keyed by integration (the emulator's URL is the test's own): removed with it.
+    await removeIntegrationKeys(inject("redisUrl"), { baseUrl: emulator.url, clientId: (options.integration ?? DEV_INTEGRATION).clientId });
+  });
   return emulator;
 }
 

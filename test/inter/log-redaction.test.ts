@@ -7,7 +7,8 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
 import type { PixOrder } from "../../src/inter/pix-request.js";
-import { removeQueueKeys } from "../../src/queue/cleanup.js";
+import { integrationKeyPrefix } from "../../src/inter/integration-keys.js";
+import { removeIntegrationKeys, removeQueueKeys } from "../../src/queue/cleanup.js";
 import { bankFor } from "../helpers/bank.js";
 import { testCerts } from "../helpers/certs.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -71,7 +72,7 @@ describe("logs of a client run", () => {
     wrong.logger.error({ err: caught.at(-1) }, "token failed");
 
     const tokens: string[] = [];
-    for (const key of await redis.keys(`${prefix}:inter-token:*`)) {
+    for (const key of await redis.keys(`${integrationKeyPrefix({ baseUrl: emulator.url, clientId: DEV_INTEGRATION.clientId })}:token:*`)) {
       const value = await redis.get(key);
       if (value?.startsWith("{")) tokens.push((JSON.parse(value) as { accessToken: string }).accessToken);
     }
@@ -86,5 +87,6 @@ describe("logs of a client run", () => {
     expect(text).toContain("f***@e***.com");
     expect(text).toContain("***.982.247-**");
     await removeQueueKeys(inject("redisUrl"), prefix);
+    await removeIntegrationKeys(inject("redisUrl"), { baseUrl: emulator.url, clientId: DEV_INTEGRATION.clientId });
   });
 });

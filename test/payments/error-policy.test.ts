@@ -47,8 +47,11 @@ describe("retry policy of each documented answer", () => {
   });
 
   it("a 503 waits as Retry-After says, else half the time the bank has been away, and ends after the poll deadline", () => {
-    const told = afterSend(initialState(), { ok: false, error: facts("send-pix", 503, { "retry-after": "600" }) }, NOW, 0, DEFAULT_POLICY);
-    expect(told).toMatchObject({ kind: "wait", delayMs: 600_000 });
+    const told = afterSend(initialState(), { ok: false, error: facts("send-pix", 503, { "retry-after": "120" }) }, NOW, 0, DEFAULT_POLICY);
+    expect(told).toMatchObject({ kind: "wait", delayMs: 120_000 });
+    // Never longer than the cap (PIXOUT_MAX_BANK_WAIT_SECONDS), whatever the bank (or a proxy) asks.
+    const month = afterSend(initialState(), { ok: false, error: facts("send-pix", 503, { "retry-after": "2592000" }) }, NOW, 0, DEFAULT_POLICY);
+    expect(month).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.maxBankWaitMs });
     const away: PaymentState = { ...initialState(), unavailableSince: NOW - 20 * 60_000 };
     expect(afterSend(away, { ok: false, error: facts("send-pix", 503) }, NOW, 0, DEFAULT_POLICY)).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.retry.capMs });
     const day: PaymentState = { ...initialState(), unavailableSince: NOW - DEFAULT_POLICY.pollDeadlineMs };

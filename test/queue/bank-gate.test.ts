@@ -8,17 +8,24 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { INTER_ENVIRONMENTS } from "../../src/inter/environments.js";
 import { BudgetBusyError, budgetGate } from "../../src/queue/bank-gate.js";
 import { createBudgets } from "../../src/queue/budgets.js";
+import { removeIntegrationKeys } from "../../src/queue/cleanup.js";
 
 const redis = new Redis(inject("redisUrl"));
+const integrations: { baseUrl: string; clientId: string }[] = [];
 afterAll(async () => {
-  const keys = await redis.keys("pixout-test-gate-*");
-  if (keys.length > 0) await redis.del(...keys);
+  for (const i of integrations) await removeIntegrationKeys(inject("redisUrl"), i);
   redis.disconnect();
 });
 
+function integrated(): { baseUrl: string; clientId: string } {
+  const i = { baseUrl: `https://bank-${randomUUID()}`, clientId: "client" };
+  integrations.push(i);
+  return i;
+}
+
 // 300 callbacks listings a minute: 200 ms apart (with no margin).
 const budgets = (limits: Partial<typeof INTER_ENVIRONMENTS.production.limits> = {}) =>
-  createBudgets(redis, `pixout-test-gate-${randomUUID()}`, "https://bank\nclient", { ...INTER_ENVIRONMENTS.production.limits, callbacksPerMinute: 300, marginPercent: 0, ...limits });
+  createBudgets(redis, integrated(), { ...INTER_ENVIRONMENTS.production.limits, callbacksPerMinute: 300, marginPercent: 0, ...limits });
 
 describe("budget gate", () => {
   it("spaces calls of one budget, across gates sharing Redis", async () => {

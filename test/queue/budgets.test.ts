@@ -4,17 +4,25 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { INTER_ENVIRONMENTS } from "../../src/inter/environments.js";
+import type { Integration } from "../../src/inter/integration-keys.js";
 import { budgetIntervals, createBudgets } from "../../src/queue/budgets.js";
+import { removeIntegrationKeys } from "../../src/queue/cleanup.js";
 
 const redis = new Redis(inject("redisUrl"));
+const integrations: Integration[] = [];
 afterAll(async () => {
-  const keys = await redis.keys("pixout-test-budgets-*");
-  if (keys.length > 0) await redis.del(...keys);
+  for (const i of integrations) await removeIntegrationKeys(inject("redisUrl"), i);
   redis.disconnect();
 });
+/** An integration of the test's own: budgets are keyed by integration. */
+const integration = (): Integration => {
+  const i = { baseUrl: `https://bank-${randomUUID()}`, clientId: "client" };
+  integrations.push(i);
+  return i;
+};
 const INTER = { ...INTER_ENVIRONMENTS.production.limits, marginPercent: 2 };
 const fresh = (horizonMs?: number) =>
-  createBudgets(redis, `pixout-test-budgets-${randomUUID()}`, "https://bank\nclient", INTER, horizonMs);
+  createBudgets(redis, integration(), INTER, horizonMs);
 const waitOf = async (p: Promise<{ reserved: boolean; waitMs: number }>): Promise<number> => {
   const r = await p;
   expect(r.reserved).toBe(true);
@@ -41,7 +49,7 @@ describe("budgets", () => {
   });
 
   it("refuses to take from a budget of 0 a minute, without asking Redis", async () => {
-    const b = createBudgets(redis, `pixout-test-budgets-${randomUUID()}`, "sandbox", { ...INTER_ENVIRONMENTS.sandbox.limits, marginPercent: 2 });
+    const b = createBudgets(redis, integration(), { ...INTER_ENVIRONMENTS.sandbox.limits, marginPercent: 2 });
     await expect(b.gate("callbackRetry")).rejects.toThrow(/callbackRetry budget is 0 a minute/);
     expect(b.intervalMs("callbackRetry")).toBe(Infinity);
   });
@@ -117,12 +125,15 @@ describe("budgets", () => {
     expect(await waitOf(b.reserveAndGate("send"))).toBe(0);
   });
 
-  it("keeps the budgets of two integrations apart", async () => {
-    const prefix = `pixout-test-budgets-${randomUUID()}`;
-    const one = createBudgets(redis, prefix, "https://bank\nclient-a", INTER);
-    const two = createBudgets(redis, prefix, "https://bank\nclient-b", INTER);
+  it("keeps the budgets of two integrations apart, and shares one integration's across deployments", async () => {
+    const a = integration();
+    const one = createBudgets(redis, a, INTER);
+    const two = createBudgets(redis, { ...integration(), baseUrl: a.baseUrl, clientId: "client-b" }, INTER);
     expect(await waitOf(one.reserveAndGate("send"))).toBe(0);
     expect(await waitOf(two.reserveAndGate("send"))).toBe(0);
     expect(await waitOf(one.reserveAndGate("send"))).toBeGreaterThan(900);
+    // Another deployment (its own PIXOUT_REDIS_PREFIX and queue) on the same integration: the same limits.
+    const otherDeployment = createBudgets(redis, { ...a }, INTER);
+    expect(await waitOf(otherDeployment.reserveAndGate("send"))).toBeGreaterThan(1900);
   });
 });

@@ -142,7 +142,8 @@ describe("data protection in the pipeline", async () => {
     // A key this worker does not have is a configuration problem: the payment waits, unchanged, for the fix.
     for (let i = 0; i < 100 && (await raw.getJobState(`payment-${unknown}`)) !== "delayed"; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await raw.getJobState(`payment-${unknown}`)).toBe("delayed");
-    expect((await producer.get(unknown))?.outcome).toBe("queued");
+    // It says why it waits: `pixout status` and the dashboard show the missing key.
+    expect(await producer.get(unknown)).toMatchObject({ outcome: "queued", lastError: { code: "PIXOUT_DATA_KEY" }, waitingFor: { why: "data key" } });
     expect(p.lines.join("\n")).toMatch(/cannot decrypt this payment's recipient here: it waits; add the data key/);
     expect(emulator.ledger.snapshot().executions.total).toBe(before);
   });
@@ -153,7 +154,8 @@ describe("data protection in the pipeline", async () => {
     emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: a, fault: { type: "latency", ms: 1_500 } });
     await producer.enqueue({ ...keyPayment(a), description: a });
     const recordKey = paymentRecordKey(p.config.redisPrefix, p.config.queueName, a);
-    for (let i = 0; i < 100 && (await p.redis.hget(recordKey, "outcome")) === null; i++) await new Promise((r) => setTimeout(r, 20));
+    // (`queued` from the job's first run — its claim — until the send.)
+    for (let i = 0; i < 100 && (await p.redis.hget(recordKey, "outcome")) !== "pending"; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await p.redis.hget(recordKey, "outcome")).toBe("pending");
     await producer.waitForResult(a, { timeoutMs: 15_000 });
     // The job gone (as if BullMQ had failed it and retention removed it): the payment is still refused.

@@ -111,14 +111,24 @@ describe("failure modes", async () => {
 
   it("data made invalid after the payment reached the bank is parked with its state, never rejected", async () => {
     const id = "edited-1";
-    const raw = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
-    const state = { step: "poll", generation: 0, attempts: 0, maybeExecuted: true, polls: 1, codigoSolicitacao: "7c9e6679-7425-40de-944b-e07fc1f90ae7" };
-    await raw.add("payout", { ...payment(id), amount: "10.5", state }, { jobId: `payment-${id}` });
-    await raw.close();
+    // The bank holds it for an approval nobody gives: the job sleeps in its poll step, its state written by the worker.
+    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, fault: { type: "approval-required" } });
     const w = worker(env);
+    await p.producer.enqueue(payment(id));
+    const raw = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
+    const polled = await until("the payment to await approval", async () => {
+      const job = await raw.getJob(`payment-${id}`);
+      const state = (job?.data as { state?: { step?: string; codigoSolicitacao?: string } } | undefined)?.state;
+      return job && state?.step === "poll" && (await job.isDelayed()) ? { job, codigo: state.codigoSolicitacao } : undefined;
+    });
+    // Someone edits the job's data in Redis (a stricter rule would do the same): the amount is no longer valid.
+    await polled.job.updateData({ ...(polled.job.data as Record<string, unknown>), amount: "10.5" });
+    await polled.job.promote();
+    await raw.close();
     const view = await p.producer.waitForResult(id, { timeoutMs: 20_000 });
-    expect(view).toMatchObject({ outcome: "needs-reconciliation", codigoSolicitacao: state.codigoSolicitacao, jobState: "completed" });
+    expect(view).toMatchObject({ outcome: "needs-reconciliation", codigoSolicitacao: polled.codigo, jobState: "completed" });
     expect(view.reason).toMatch(/^invalid payment data: amount: .*the bank may already have this payment$/);
+    p.emulator.faults.clear();
     w.kill("SIGTERM");
     await once(w, "exit");
   }, 40_000);

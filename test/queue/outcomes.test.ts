@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildBrCode } from "../../src/payments/brcode.js";
+import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
@@ -115,7 +116,7 @@ describe("payment outcomes", async () => {
     emulator.faults.clear();
   });
 
-  it("the bank knows the key with other content (409): needs-reconciliation, no new key", async () => {
+  it("a payment enqueued again by a foreign producer after its job was removed is never sent again: a duplicate with the original outcome", async () => {
     const c = id();
     await producer.enqueue(key(c));
     const first = await producer.waitForResult(c, { timeoutMs: 15_000 });
@@ -126,12 +127,64 @@ describe("payment outcomes", async () => {
     await (await q.getJob(first.jobId))?.remove();
     // The SDK still refuses it: the payment's long-lived record outlives its job.
     expect(await producer.enqueue(key(c, { amount: "11.00" }))).toMatchObject({ status: "duplicate", sameData: false, outcome: "paid" });
-    // A producer in another language writes it anyway: the worker sends it under the same key, and the bank says 409.
+    // A producer in another language writes it anyway: the worker reads the record first and sends nothing.
+    const sendsBefore = emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0;
     await q.add("payout", key(c, { amount: "11.00" }), { jobId: first.jobId });
     await q.close();
     const again = await producer.waitForResult(c, { timeoutMs: 15_000 });
-    expect(again).toMatchObject({ outcome: "needs-reconciliation", idempotencyKey: first.idempotencyKey });
-    expect(again.reason).toMatch(/idempotency key with other content/);
+    expect(again).toMatchObject({ outcome: "paid", codigoSolicitacao: first.codigoSolicitacao, jobState: "completed" });
+    expect(again.result?.reason ?? again.reason ?? "").toBe("");
+    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0).toBe(sendsBefore);
     expect(emulator.ledger.snapshot().executions.byIdempotencyKey[first.idempotencyKey ?? ""]).toBe(1);
+  });
+
+  it("the bank knows the key with other content (409): needs-reconciliation, no new key", async () => {
+    const c = id();
+    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: c, times: 1, fault: { type: "status", status: 409 } });
+    await producer.enqueue(key(c, { description: c }));
+    const view = await producer.waitForResult(c, { timeoutMs: 15_000 });
+    expect(view).toMatchObject({ outcome: "needs-reconciliation", idempotencyKey: bankIdempotencyKey(c, 0) });
+    expect(view.reason).toMatch(/idempotency key with other content/);
+    emulator.faults.clear();
+  });
+
+  it("a raw job carrying a state (another payment's codigoSolicitacao, step poll) is refused: nothing sent, never paid", async () => {
+    const other = id();
+    await producer.enqueue(key(other));
+    const paid = await producer.waitForResult(other, { timeoutMs: 15_000 });
+    const forged = id();
+    const queue = (await import("bullmq")).Queue;
+    const q = new queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
+    const sendsBefore = emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0;
+    const state = { step: "poll", generation: 0, attempts: 0, maybeExecuted: true, polls: 0, codigoSolicitacao: paid.codigoSolicitacao };
+    await q.add("payout", { ...key(forged, { amount: "999.00" }), state, audit: [{ actor: "someone", action: "retry" }] }, { jobId: `payment-${forged}` });
+    await q.close();
+    const view = await producer.waitForResult(forged, { timeoutMs: 15_000 });
+    expect(view).toMatchObject({ outcome: "rejected", jobState: "failed", codigoSolicitacao: null, audit: [] });
+    expect(view.failedReason).toMatch(/carries a `state` or an `audit`, which only pixout writes/);
+    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0).toBe(sendsBefore);
+    // An operator's retry does not bring the forged state back: the payment is followed from scratch, and paid once.
+    expect(await producer.retry(forged, { actor: "ops", reason: "fixed the producer" })).toMatchObject({ status: "retried", newKey: false });
+    const retried = await producer.waitForResult(forged, { timeoutMs: 15_000 });
+    expect(retried).toMatchObject({ outcome: "paid" });
+    expect(retried.codigoSolicitacao).not.toBe(paid.codigoSolicitacao);
+    expect(emulator.payment(retried.codigoSolicitacao ?? "")?.amountCents).toBe(99_900);
+  });
+
+  it("a status answer about another amount or key is never paid: parked with what disagrees", async () => {
+    const odd = id();
+    emulator.faults.add({ method: "GET", path: "/banking/v2/pix/*", fault: { type: "rewrite", field: "transacaoPix.valor", value: 999 } });
+    await producer.enqueue(key(odd));
+    const view = await producer.waitForResult(odd, { timeoutMs: 15_000 });
+    emulator.faults.clear();
+    expect(view).toMatchObject({ outcome: "needs-reconciliation" });
+    expect(view.reason).toMatch(/the bank's status answer is about another payment \(valor 999\.00, not 10\.50\)/);
+    const keyed = id();
+    emulator.faults.add({ method: "GET", path: "/banking/v2/pix/*", fault: { type: "rewrite", field: "transacaoPix.chave", value: "outra.pessoa@example.com" } });
+    await producer.enqueue(key(keyed));
+    const other = await producer.waitForResult(keyed, { timeoutMs: 15_000 });
+    emulator.faults.clear();
+    expect(other.outcome).toBe("needs-reconciliation");
+    expect(other.reason).toMatch(/another Pix key/);
   });
 });

@@ -79,6 +79,8 @@ const stateView = objectOf({
   sendInFlight: number,
   paymentDate: code,
   configWaitSince: number,
+  unavailableSince: number,
+  waitingFor: objectOf({ why: text, until: number }),
   progressSince: number,
   firstSendAt: number,
   callbacksSeen: number,

@@ -86,10 +86,10 @@ export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
   const inter = config.inter;
   const now = options.now ?? Date.now;
   const seen = observed(
-    redis ? createRedisTokenStore(redis, tokenKey(config.redisPrefix, inter.baseUrl, inter.clientId, inter.scopes), inter.clientSecret) : memoryStore(),
+    redis ? createRedisTokenStore(redis, tokenKey(inter, inter.scopes), inter.clientSecret) : memoryStore(),
     options.newToken === true ? now() : undefined,
   );
-  const budgets = redis ? createBudgets(redis, config.redisPrefix, `${inter.baseUrl}\n${inter.clientId}`, config.worker.budgets) : undefined;
+  const budgets = redis ? createBudgets(redis, inter, config.worker.budgets) : undefined;
   const provider = createTokenProvider({
     http: options.http,
     clientId: inter.clientId,
