@@ -267,9 +267,9 @@ const budgetFields = [
   ["PIXOUT_CALLBACK_RETRY_PER_MINUTE", "callbackRetryPerMinute"],
 ] as const satisfies readonly (readonly [keyof z.infer<typeof envSchema>, keyof PublishedLimits])[];
 
-/** The budgets in force: each setting given, else the published limit of INTER_ENV's environment. */
-function budgetSettingsOf(e: z.infer<typeof envSchema>): BudgetSettings {
-  const published = INTER_ENVIRONMENTS[e.INTER_ENV].limits;
+/** The budgets in force: each setting given, else the published limit of the environment. */
+function budgetSettingsOf(e: z.infer<typeof envSchema>, environment: InterEnvironment): BudgetSettings {
+  const published = INTER_ENVIRONMENTS[environment].limits;
   const budgets: BudgetSettings = { ...published, marginPercent: e.PIXOUT_LIMIT_MARGIN_PERCENT };
   for (const [setting, field] of budgetFields) budgets[field] = e[setting] ?? published[field];
   return budgets;
@@ -279,10 +279,24 @@ function budgetSettingsOf(e: z.infer<typeof envSchema>): BudgetSettings {
  * A base URL of one of Inter's environments under the other's INTER_ENV would spend the wrong limits (the
  * sandbox allows a sixth of production's sends): said at start and by `pixout doctor`.
  */
-export function environmentWarnings(environment: InterEnvironment, baseUrl: string): string[] {
+export function environmentWarnings(environment: InterEnvironment, baseUrl: string, budgets?: BudgetSettings): string[] {
+  const warnings: string[] = [];
   const of = environmentOfUrl(baseUrl);
-  if (of === undefined || of === environment) return [];
-  return [`INTER_BASE_URL is Inter's ${of} (${baseUrl}) but INTER_ENV is ${environment}: the budgets default to ${environment}'s limits; set INTER_ENV=${of}`];
+  if (of !== undefined && of !== environment) {
+    warnings.push(`INTER_BASE_URL is Inter's ${of} (${baseUrl}) but INTER_ENV is ${environment}: the budgets default to ${environment}'s limits; set INTER_ENV=${of}`);
+  }
+  // A budget set above what Inter publishes for the bank being called earns 429s (an old .env with
+  // production's 60 sends a minute, pointed at the sandbox's 10).
+  const published = of === undefined ? undefined : INTER_ENVIRONMENTS[of].limits;
+  if (budgets !== undefined && published !== undefined) {
+    for (const [setting, field] of budgetFields) {
+      if (field === "sendMinIntervalMs") continue;
+      if (budgets[field] > published[field]) {
+        warnings.push(`${setting}=${String(budgets[field])} is above Inter's ${of ?? ""} limit (${String(published[field])} a minute): expect 429s; leave it unset to use the environment's`);
+      }
+    }
+  }
+  return warnings;
 }
 
 export interface WorkerSettings {
@@ -490,7 +504,10 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const baseUrl = e.INTER_BASE_URL ?? INTER_ENVIRONMENTS[e.INTER_ENV].baseUrl;
+  // INTER_ENV left out with INTER_BASE_URL at one of Inter's environments: that environment.
+  const environment: InterEnvironment = input["INTER_ENV"] === undefined && e.INTER_BASE_URL !== undefined ? (environmentOfUrl(e.INTER_BASE_URL) ?? e.INTER_ENV) : e.INTER_ENV;
+  const baseUrl = e.INTER_BASE_URL ?? INTER_ENVIRONMENTS[environment].baseUrl;
+  const budgets = budgetSettingsOf(e, environment);
   return {
     config: {
       redisUrl: e.REDIS_URL,
@@ -500,7 +517,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
       maxAmountCents: e.PIXOUT_MAX_AMOUNT,
       worker: {
         concurrency: e.PIXOUT_CONCURRENCY,
-        budgets: budgetSettingsOf(e),
+        budgets,
         maxAttempts: e.PIXOUT_MAX_ATTEMPTS,
         firstPollMs: e.PIXOUT_FIRST_POLL_MS,
         pollCapMs: e.PIXOUT_POLL_CAP_MS,
@@ -529,7 +546,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         concurrency: e.PIXOUT_NOTIFY_CONCURRENCY,
       },
       inter: {
-        environment: e.INTER_ENV,
+        environment,
         baseUrl,
         clientId: e.INTER_CLIENT_ID,
         clientSecret: e.INTER_CLIENT_SECRET,
@@ -545,7 +562,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         maxConnections: e.INTER_MAX_CONNECTIONS,
       },
     },
-    warnings: [...environmentWarnings(e.INTER_ENV, baseUrl), ...credentials.warnings],
+    warnings: [...environmentWarnings(environment, baseUrl, budgets), ...credentials.warnings],
   };
 }
 

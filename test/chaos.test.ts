@@ -35,6 +35,12 @@ describe("chaos (short configuration)", () => {
     // the doubtful sends are parked; left trusting (the default), the same bank pays some twice — and the
     // checker sees it.
     expect(by["forgetful"]?.parked).toBeGreaterThan(0);
+    // Frozen Redis links, foreign producers and a hostile bank: the same invariants held (checked above),
+    // and each really happened.
+    expect(note("partition")).toMatch(/applied=[1-9]/);
+    expect(note("foreign")).toMatch(/re-added with plain BullMQ after removal=[1-9]\d*; raw jobs with a state of their own=[1-9]/);
+    expect(note("hostile")).toMatch(/429s from the bank's own limits=0(;|$)/);
+    for (const fault of ["rate-limit", "unauthorized-empty"]) expect(note("hostile")).toMatch(new RegExp(`${fault}=[1-9]`));
     expect(by["forgetful-trusting"]?.duplicates).toBeGreaterThan(0);
     rmSync(workDir, { recursive: true, force: true });
   }, 600_000);

@@ -40,7 +40,9 @@ describe("pixout doctor (command)", async () => {
   });
 
   it("exits 1 on any error, with the fix, and --json for scripts", async () => {
-    const env = { ...clientEnvFor(emulator, { INTER_CLIENT_SECRET: "a-wrong-secret" }), ...cliQueueEnv() };
+    // An integration of its own: tokens are shared by integration, and the test above holds one.
+    const own = await startTestEmulator({ limits: NO_LIMITS });
+    const env = { ...clientEnvFor(own, { INTER_CLIENT_SECRET: "a-wrong-secret" }), ...cliQueueEnv() };
     const text = await runCli(["doctor"], { env });
     expect(text.code).toBe(1);
     // Inter's token endpoint says 400 to wrong credentials (its spec has no 401).

@@ -99,7 +99,9 @@ describe("pixout webhook", () => {
     expect(listed.stdout).toMatch(new RegExp(`attempt 1 {2}FAILED .*https://localhost:${String(port)}/inter/pix-pagamento\n {4}${sent.codigoSolicitacao} {2}EFETIVADO {2}12\\.34`));
     expect(listed.stdout).toContain("1 deliveries, 1 failed; payments never delivered: 1");
     for (const secret of ["maria.silva", "s3cret"]) expect(listed.stdout).not.toContain(secret);
-    const json = JSON.parse((await runCli(["webhook", "callbacks", "--since", "10m", "--json"], { env })).stdout) as { neverDelivered: string[]; deliveries: unknown[] };
+    const jsonText = (await runCli(["webhook", "callbacks", "--since", "10m", "--json"], { env })).stdout;
+    for (const secret of ["maria.silva", "s3cret"]) expect(jsonText).not.toContain(secret);
+    const json = JSON.parse(jsonText) as { neverDelivered: string[]; deliveries: unknown[] };
     expect(json.neverDelivered).toEqual([sent.codigoSolicitacao]);
 
     expect((await runCli(["webhook", "replay", "--since", "10m", "--dry-run"], { env })).stdout).toBe(`dry run: 1 payment(s) would be delivered again:\n  ${sent.codigoSolicitacao}\n`);
@@ -122,6 +124,8 @@ describe("pixout webhook", () => {
     const r = await runCli(["webhook", "replay", "--since", "1h"], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Inter's sandbox has no callback re-send \(PIXOUT_CALLBACK_RETRY_PER_MINUTE=0\): it exists in production only/);
-    expect(emulator.ledger.snapshot().requests["GET /banking/v2/webhooks/pix-pagamento/callbacks"]).toBeUndefined();
+    // Refused before any call: not even a token.
+    expect(emulator.ledger.snapshot().requests).toEqual({});
+    expect(emulator.ledger.snapshot().tokens.calls).toBe(0);
   });
 });

@@ -17,6 +17,11 @@ describe("--since and --until", () => {
   });
 
   it("refuses anything else", () => {
-    for (const bad of ["", "yesterday", "2h ago", "-2h", "2026-02-30", "2026-12-31T09:30", "1.5h"]) expect(parseMoment(bad, NOW), bad).toBeUndefined();
+    for (const bad of ["", "yesterday", "2h ago", "-2h", "2026-02-30", "2026-12-31T09:30", "1.5h", "999999d", "2026-12-31T09:30-99:99", "2026-12-31T09:30+15:00", "2019-12-31"]) {
+      expect(parseMoment(bad, NOW), bad).toBeUndefined();
+    }
+    // Spaces around any form are forgiven alike.
+    expect(parseMoment(" 2h ", NOW)).toBe(NOW - 2 * 3_600_000);
+    expect(parseMoment(" 2026-12-31 ", NOW)).toBe(Date.parse("2026-12-31T00:00:00-03:00"));
   });
 });

@@ -226,11 +226,21 @@ describe("configuration", () => {
     expect(problemsOf({ ...baseEnv, INTER_ENV: "staging" })).toEqual(["INTER_ENV: must be production or sandbox"]);
   });
 
-  it("warns when INTER_BASE_URL is one of Inter's environments and INTER_ENV the other", () => {
-    const { warnings } = loadConfig({ ...baseEnv, INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" });
-    expect(warnings).toEqual([
+  it("takes INTER_ENV from INTER_BASE_URL when left out; warns when they disagree, or a budget is above the bank's limit", () => {
+    const inferred = loadConfig({ ...baseEnv, INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" });
+    expect(inferred.config.inter.environment).toBe("sandbox");
+    expect(inferred.config.worker.budgets.sendPerMinute).toBe(10);
+    expect(inferred.warnings).toEqual([]);
+    const { warnings } = loadConfig({ ...baseEnv, INTER_ENV: "production", INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" });
+    expect(warnings).toContain(
       "INTER_BASE_URL is Inter's sandbox (https://cdpj-sandbox.partners.uatinter.co) but INTER_ENV is production: the budgets default to production's limits; set INTER_ENV=sandbox",
+    );
+    // An old .env with production's budgets, pointed at the sandbox.
+    const old = loadConfig({ ...baseEnv, INTER_ENV: "sandbox", PIXOUT_SEND_PER_MINUTE: "60", PIXOUT_STATUS_PER_MINUTE: "20" }).warnings;
+    expect(old).toEqual([
+      "PIXOUT_SEND_PER_MINUTE=60 is above Inter's sandbox limit (10 a minute): expect 429s; leave it unset to use the environment's",
+      "PIXOUT_STATUS_PER_MINUTE=20 is above Inter's sandbox limit (10 a minute): expect 429s; leave it unset to use the environment's",
     ]);
-    expect(loadConfig({ ...baseEnv, INTER_ENV: "sandbox", INTER_BASE_URL: "https://127.0.0.1:9443" }).warnings).toEqual([]);
+    expect(loadConfig({ ...baseEnv, INTER_ENV: "sandbox", INTER_BASE_URL: "https://127.0.0.1:9443", PIXOUT_SEND_PER_MINUTE: "600" }).warnings).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import type { Agent} from "undici";
 import { request } from "undici";
 import { loadConfig } from "../../src/config.js";
+import { freePort } from "../../src/demo/redis-server.js";
 import type { EmulatedPaymentView } from "../../src/emulator/emulator.js";
 import { createBank } from "../../src/inter/bank.js";
 import { createLogger, SecretRegistry } from "../../src/logger.js";
@@ -16,13 +17,15 @@ import { createPayoutProducer } from "../../src/queue/producer.js";
 import { devCertPaths } from "../../src/tls/dev-certs.js";
 import { createCallbackStore } from "../../src/webhook/callback-store.js";
 import { startWebhookReceiver } from "../../src/webhook/receiver.js";
-import { clientAgent, finishTimes, percentile, startEmulatorProcess, startWorkerProcess, steadyRate, waitFinished, workerEnv } from "./support.js";
+import { clientAgent, finishTimes, percentile, startEmulatorProcess, startWorkerProcess, steadyRate, waitFinished, workerEnv, type WorkerProcess } from "./support.js";
 
 /** Bank time from the send to PAGO (a guess at Inter's usual; UNVERIFIED). */
 export const BANK_SETTLES_MS = 2_000;
 
 export interface LimitsRun {
   workers: number;
+  /** Payments stuck awaiting approval while the backlog drains (their polls are low priority). */
+  stuck: number;
   webhooks: boolean;
   payments: number;
   paid: number;
@@ -38,6 +41,11 @@ export interface LimitsRun {
   paidToDoneMs: { p50: number; max: number };
   /** Share of pairs of payments finished in the other order than they were sent (0 = strictly oldest first). */
   outOfOrder: number;
+  /**
+   * From the fleet's rate gate letting a send go to its request leaving the socket, over every worker
+   * (pixout_bank_gate_to_socket_seconds; the figure is the upper bound of the histogram bucket), in ms.
+   */
+  gateToSocketMs: { p50: number; p99: number; count: number };
   seconds: number;
 }
 
@@ -66,7 +74,39 @@ function inversions(pairs: { sent: number; done: number }[]): number {
   return total === 0 ? 0 : inverted / total;
 }
 
-export async function limitsRun(opts: { certDir: string; redisUrl: string; scale: number; payments: number; workers: number; webhooks: boolean }): Promise<LimitsRun> {
+async function scrapeMetrics(port: number): Promise<string> {
+  const res = await request(`http://127.0.0.1:${String(port)}/metrics`);
+  return res.body.text();
+}
+
+/** p50 and p99 of the sends' gate-to-socket histogram, summed over the workers' scrapes (bucket upper bounds). */
+function gapQuantiles(scrapes: string[]): { p50: number; p99: number; count: number } {
+  const buckets = new Map<number, number>();
+  const line = /^pixout_bank_gate_to_socket_seconds_bucket\{le="([^"]+)",operation="send-pix"\} (\d+)/;
+  for (const text of scrapes) {
+    for (const l of text.split("\n")) {
+      const m = line.exec(l);
+      if (!m) continue;
+      const le = m[1] === "+Inf" ? Infinity : Number(m[1]);
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+    }
+  }
+  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  const count = sorted.at(-1)?.[1] ?? 0;
+  const at = (q: number): number => (sorted.find(([, n]) => n >= q * count)?.[0] ?? NaN) * 1000;
+  return { p50: at(0.5), p99: at(0.99), count };
+}
+
+export async function limitsRun(opts: {
+  certDir: string;
+  redisUrl: string;
+  scale: number;
+  payments: number;
+  workers: number;
+  webhooks: boolean;
+  /** Payments stuck awaiting an approval nobody gives, queued (and polled) before the backlog. */
+  stuck?: number;
+}): Promise<LimitsRun> {
   const { certDir, redisUrl, scale, payments } = opts;
   const emulator = await startEmulatorProcess(certDir, {
     limits: { scale },
@@ -109,12 +149,29 @@ export async function limitsRun(opts: { certDir: string; redisUrl: string; scale
   }
   const producer = createPayoutProducer({ connection: redisUrl, queueName: "bench", redisPrefix: prefix });
   const ids = Array.from({ length: payments }, (_, i) => `limits-${String(i)}`);
+  const ports = await Promise.all(Array.from({ length: opts.workers }, () => freePort()));
+  const stuck = opts.stuck ?? 0;
+  let workers: WorkerProcess[] = [];
+  if (stuck > 0) {
+    // The stuck ones first: sent, then polled while they await an approval that never comes.
+    await emulator.addFault({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "stuck-", fault: { type: "approval-required" } });
+    workers = ports.map((port) => startWorkerProcess({ ...env, PIXOUT_METRICS_PORT: String(port) }));
+    const stuckIds = Array.from({ length: stuck }, (_, i) => `stuck-${String(i)}`);
+    await producer.enqueueMany(stuckIds.map((paymentId) => ({ paymentId, amount: "1.00", description: paymentId, recipient: { type: "key" as const, key: "fornecedor@example.com" } })));
+    for (;;) {
+      const views = await Promise.all(stuckIds.map((id) => producer.get(id)));
+      if (views.every((v) => v?.bankStatus === "AGUARDANDO_APROVACAO")) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   await producer.enqueueMany(ids.map((paymentId) => ({ paymentId, amount: "1.00", recipient: { type: "key" as const, key: "fornecedor@example.com" } })));
   const before = await emulator.ledger();
   const started = Date.now();
-  const workers = Array.from({ length: opts.workers }, () => startWorkerProcess(env));
+  if (stuck === 0) workers = ports.map((port) => startWorkerProcess({ ...env, PIXOUT_METRICS_PORT: String(port) }));
+  // (The stuck ones never finish: only the backlog counts.)
   await waitFinished(queue, payments, 60 * 60_000);
   const seconds = (Date.now() - started) / 1000;
+  const gateToSocketMs = gapQuantiles(await Promise.all(ports.map((port) => scrapeMetrics(port))));
   await Promise.all(workers.map((w) => w.stop()));
   const after = await emulator.ledger();
 
@@ -140,6 +197,7 @@ export async function limitsRun(opts: { certDir: string; redisUrl: string; scale
   const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
   const result: LimitsRun = {
     workers: opts.workers,
+    stuck,
     webhooks: opts.webhooks,
     payments,
     paid: views.filter((v) => v?.outcome === "paid").length,
@@ -155,6 +213,7 @@ export async function limitsRun(opts: { certDir: string; redisUrl: string; scale
     finishedPerBankMinute: (steadyRate([...done.values()]) * 60) / scale,
     paidToDoneMs: { p50: percentile(paidToDone, 0.5), max: percentile(paidToDone, 1) },
     outOfOrder: inversions(order),
+    gateToSocketMs,
     seconds,
   };
   await producer.close();

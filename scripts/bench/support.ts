@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Agent, request } from "undici";
-import { DEV_INTEGRATION, type EmulatorOptions, type LedgerSnapshot } from "../../src/emulator/emulator.js";
+import { DEV_INTEGRATION, type EmulatorOptions, type FaultRule, type LedgerSnapshot } from "../../src/emulator/emulator.js";
 import { devCertPaths } from "../../src/tls/dev-certs.js";
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -19,6 +19,8 @@ export interface EmulatorProcess {
   url: string;
   pid: number;
   ledger(): Promise<LedgerSnapshot>;
+  /** Adds a fault rule through the emulator's admin route. */
+  addFault(rule: FaultRule): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,11 @@ export async function startEmulatorProcess(certDir: string, options: { limits: E
     async ledger() {
       const res = await request(`${base}/_emulator/ledger`, { dispatcher: agent });
       return (await res.body.json()) as LedgerSnapshot;
+    },
+    async addFault(rule) {
+      const res = await request(`${base}/_emulator/faults`, { dispatcher: agent, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+      await res.body.dump();
+      if (res.statusCode !== 201) throw new Error(`the emulator refused the fault rule: HTTP ${String(res.statusCode)}`);
     },
     async stop() {
       await agent.close();
@@ -117,7 +124,7 @@ export function workerEnv(
   };
 }
 
-/** Waits until `count` jobs of the queue are completed or failed; resolves with their finish times, sorted. */
+/** Waits until `count` jobs of the queue are completed or failed. */
 export async function waitFinished(queue: Queue, count: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -18,7 +18,8 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export function startFleet(size: number, env: Record<string, string>, logFile: string): Fleet {
+/** `envOf(slot)`: settings of the worker in that slot, over `env` (e.g. its own Redis proxy). */
+export function startFleet(size: number, env: Record<string, string>, logFile: string, envOf: (slot: number) => Record<string, string> = () => ({})): Fleet {
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
   const workers: (ChildProcess | undefined)[] = new Array<ChildProcess | undefined>(size);
   const startedAt = new Map<ChildProcess, number>();
@@ -26,7 +27,7 @@ export function startFleet(size: number, env: Record<string, string>, logFile: s
   let kills = 0;
   let terms = 0;
   const launch = (slot: number): void => {
-    const child = spawn(process.execPath, [bin, "worker"], { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] }); // eslint-disable-line no-restricted-properties -- a clean environment for the child
+    const child = spawn(process.execPath, [bin, "worker"], { env: { PATH: process.env["PATH"] ?? "", ...env, ...envOf(slot) }, stdio: ["ignore", "pipe", "pipe"] }); // eslint-disable-line no-restricted-properties -- a clean environment for the child
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     workers[slot] = child;

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
-import { DEV_INTEGRATION, startEmulator, type Emulator, type FaultRule } from "../../src/emulator/emulator.js";
+import { DEV_INTEGRATION, startEmulator, type Emulator, type EmulatorLimits, type FaultRule } from "../../src/emulator/emulator.js";
 import { createRandom } from "../../src/emulator/prng.js";
 import { createLogger } from "../../src/logger.js";
 import { startRedisServer, type RedisServer } from "../../src/demo/redis-server.js";
@@ -13,11 +13,12 @@ import { createPayoutProducer, type PayoutProducer } from "../../src/queue/produ
 import type { PaymentView } from "../../src/queue/payment-view.js";
 import { FINAL_OUTCOMES } from "../../src/payments/lifecycle.js";
 import { writeDevCertificates } from "../../src/tls/dev-certs.js";
+import { startTcpProxy, type TcpProxy } from "../../test/helpers/tcp-proxy.js";
 import { startFleet, type Fleet } from "./fleet.js";
 import { verdict, type Verdict } from "./verdict.js";
 
-export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "forgetful-trusting";
-export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "forgetful-trusting"];
+export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "partition" | "foreign" | "hostile" | "forgetful-trusting";
+export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "partition", "foreign", "hostile", "forgetful-trusting"];
 /** Scenarios that show a risk rather than check an invariant: left out of the totals and the exit code. */
 export const DEMONSTRATIONS: ReadonlySet<ScenarioName> = new Set(["forgetful-trusting"]);
 
@@ -173,34 +174,48 @@ async function scenario(
   name: ScenarioName,
   infra: Infra,
   options: ChaosOptions,
-  setup: { payments: number; kills: number; faults: FaultRule[]; idempotency?: boolean; env?: Record<string, string> },
-  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[]; queue: string }) => Promise<{ redisRestarts: number }>,
-  after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[] }) => Promise<void>,
+  setup: {
+    payments: number;
+    kills: number;
+    faults: FaultRule[];
+    idempotency?: boolean;
+    env?: Record<string, string>;
+    /** The bank's own limits (default: none, the workers' budgets are far above). */
+    limits?: Partial<EmulatorLimits>;
+    /** Each worker reaches Redis through a TCP proxy of its own that the scenario can freeze. */
+    proxies?: boolean;
+  },
+  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[]; queue: string; proxies: TcpProxy[] }) => Promise<{ redisRestarts: number }>,
+  after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[]; queue: string }) => Promise<void>,
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const random = createRandom(options.seed * 1000 + ALL_SCENARIOS.indexOf(name));
   const emulator = await startEmulator({
     tls: { cert: infra.read("server.crt"), key: infra.read("server.key"), ca: infra.read("ca.crt") },
-    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 },
+    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, ...setup.limits },
     timing: { sentAfterMs: 30, paidAfterMs: 100 },
     faults: [...BASE_FAULTS, ...setup.faults],
     idempotency: setup.idempotency ?? true,
     seed: options.seed,
     logger: createLogger({ level: "silent" }),
   });
-  const fleet = startFleet(2, workerEnv(infra, emulator, name, setup.env), join(options.workDir, `workers-${name}.log`));
+  const proxies = setup.proxies === true ? await Promise.all([0, 1].map(() => startTcpProxy(Number(new URL(infra.redis.url).port)))) : [];
+  const fleet = startFleet(2, workerEnv(infra, emulator, name, setup.env), join(options.workDir, `workers-${name}.log`), (slot): Record<string, string> => {
+    const proxy = proxies[slot];
+    return proxy ? { REDIS_URL: proxy.url } : {};
+  });
   const producer = createPayoutProducer({ connection: infra.redis.url, queueName: `chaos-${name}`, redisPrefix: `chaos-${name}` });
   const notes: string[] = [];
   try {
     const windowMs = Math.max(5_000, setup.kills * 800);
     const [ids, chaos] = await Promise.all([
       enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes),
-      during({ fleet, windowMs, random, notes, queue: `chaos-${name}` }),
+      during({ fleet, windowMs, random, notes, queue: `chaos-${name}`, proxies }),
     ]);
-    let views = await settle(producer, ids, 180_000);
+    let views = await settleOrLate(producer, ids, 180_000, notes);
     if (after) {
-      await after({ producer, ids, notes });
-      views = await settle(producer, ids, 120_000);
+      await after({ producer, ids, notes, queue: `chaos-${name}` });
+      views = await settleOrLate(producer, ids, 120_000, notes);
     }
     const v = verdict(ids, views, { ledger: emulator.ledger.snapshot(), paymentsWithKey: (key) => emulator.paymentsWithKey(key) });
     for (const [why, n] of Object.entries(v.parkedWhy)) notes.push(`parked ×${String(n)}: ${why}`);
@@ -208,6 +223,10 @@ async function scenario(
     if (Object.keys(fired).length > 0) notes.push(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k}=${String(n)}`).join(" ")}`);
     const replays = emulator.ledger.snapshot().executions.replays;
     if (replays > 0) notes.push(`resends answered by the bank's idempotency=${String(replays)}`);
+    if (setup.limits !== undefined) {
+      const limited = Object.values(emulator.ledger.snapshot().rateLimited).reduce((a, n) => a + n, 0);
+      notes.push(`429s from the bank's own limits=${String(limited)}`);
+    }
     return {
       name,
       demonstration: DEMONSTRATIONS.has(name),
@@ -222,7 +241,24 @@ async function scenario(
     await producer.close();
     await fleet.stop();
     await emulator.close();
+    await Promise.all(proxies.map((p) => p.close()));
   }
+}
+
+/**
+ * The payments' views once final — or, for those not final by `timeoutMs`, after up to 10 minutes more:
+ * a machine starved by other work makes payments late, not lost. A late payment is counted and checked
+ * like any other (the note says how many were late); only one still not final after that is lost.
+ */
+async function settleOrLate(producer: PayoutProducer, ids: string[], timeoutMs: number, notes: string[]): Promise<Map<string, PaymentView | undefined>> {
+  const views = await settle(producer, ids, timeoutMs);
+  const behind = ids.filter((id) => !FINAL_OUTCOMES.has(views.get(id)?.outcome ?? "queued"));
+  if (behind.length === 0) return views;
+  const later = await settle(producer, behind, 600_000);
+  const late = behind.filter((id) => FINAL_OUTCOMES.has(later.get(id)?.outcome ?? "queued")).length;
+  notes.push(`late (final only after the ${String(Math.round(timeoutMs / 1000))} s deadline)=${String(late)}`);
+  for (const [id, view] of later) views.set(id, view);
+  return views;
 }
 
 /** Kills workers at random moments over the window: `count` SIGKILLs (or SIGTERMs). */
@@ -340,6 +376,106 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                   else refused++;
                 }
                 notes.push(`retries: done=${String(retried)} refused=${String(refused)}`);
+              },
+            ),
+          );
+          break;
+        case "partition":
+          // A bank that forgets its keys and workers that do not trust them, as in the double payment this
+          // scenario was written for: each worker reaches Redis through a proxy the suite freezes — at random
+          // moments, and right after a send step's fenced write — for longer than the 3 s lock, while another
+          // worker takes the job. The stale worker must send nothing and write nothing when its link thaws.
+          await run(
+            scenario(
+              name,
+              infra,
+              options,
+              { payments: share(options.payments, 0.25), kills: 0, faults: [SLOW_SENDS], idempotency: false, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" }, proxies: true },
+              async ({ windowMs, random, notes, proxies }) => {
+                const freezes = Math.max(4, Math.round(share(options.kills, 0.25)));
+                let afterSend = 0;
+                for (let i = 0; i < freezes; i++) {
+                  await sleep((windowMs / freezes) * (0.5 + random()));
+                  const proxy = proxies[Math.floor(random() * proxies.length)];
+                  if (!proxy) continue;
+                  const ms = 4_000 + random() * 3_000;
+                  if (random() < 0.5) proxy.freeze(ms);
+                  else {
+                    afterSend++;
+                    void proxy.freezeAfter(["\r\nsend\r\n"], ms);
+                  }
+                }
+                notes.push(`freezes=${String(freezes)} (after a send step=${String(afterSend)}; applied=${String(proxies.reduce((n, p) => n + p.stats().freezes, 0))})`);
+                return { redisRestarts: 0 };
+              },
+            ),
+          );
+          break;
+        case "foreign":
+          // Producers in another language: payments whose jobs were removed enqueued again with plain BullMQ
+          // (some with another amount), and raw jobs carrying a state of their own (another payment's
+          // codigoSolicitacao, a step of their choosing). Nothing may be sent again, nothing paid without a send.
+          await run(
+            scenario(name, infra, options, { payments: share(options.payments, 0.25), kills: 0, faults: [] }, () => Promise.resolve({ redisRestarts: 0 }), async ({ ids, notes, queue }) => {
+              const q = new Queue(queue, { connection: { url: infra.redis.url }, prefix: `{${queue}}` });
+              let readded = 0;
+              let codigo: string | undefined;
+              for (const [i, id] of ids.entries()) {
+                if (i % 2 === 1) continue;
+                const job = await q.getJob(`payment-${id}`);
+                const data = (job?.data ?? {}) as Record<string, unknown> & { state?: { codigoSolicitacao?: string } };
+                codigo ??= data.state?.codigoSolicitacao;
+                if (!job || !((await job.isCompleted()) || (await job.isFailed()))) continue;
+                const { state: _state, audit: _audit, ...payment } = data;
+                await job.remove();
+                await q.add("payout", i % 4 === 0 ? payment : { ...payment, amount: "999.99" }, { jobId: `payment-${id}` });
+                readded++;
+              }
+              const forged = Array.from({ length: Math.max(2, Math.round(ids.length / 20)) }, (_, i) => `${name}-forged-${String(i)}`);
+              for (const [i, id] of forged.entries()) {
+                const state =
+                  i % 2 === 0
+                    ? { step: "poll", generation: 0, attempts: 0, maybeExecuted: true, polls: 0, codigoSolicitacao: codigo ?? "00000000-0000-4000-8000-000000000000" }
+                    : { step: "submit", generation: 0, attempts: 0, maybeExecuted: false, polls: 0, claim: "made-up" };
+                await q.add("payout", { paymentId: id, amount: "999.00", recipient: { type: "key", key: "fornecedor@example.com" }, state }, { jobId: `payment-${id}` });
+                ids.push(id);
+              }
+              await q.close();
+              notes.push(`re-added with plain BullMQ after removal=${String(readded)}; raw jobs with a state of their own=${String(forged.length)}`);
+            }),
+          );
+          break;
+        case "hostile":
+          // The bank's own limits on (the workers' budgets at them, with production's 20 ms of margin), and a
+          // bank — or whatever stands in front of it — that answers badly: 429s asking to wait a month (the
+          // cap is 2 s here), storms of 401 while the token call is slow, status answers with another amount.
+          await run(
+            scenario(
+              name,
+              infra,
+              options,
+              {
+                payments: share(options.payments, 0.25),
+                kills: share(options.kills, 0.1),
+                limits: { token: 0, send: 600, sendPerSecond: 10, status: 1200, webhook: 0, callbacks: 0, callbackRetry: 0 },
+                faults: [
+                  { method: "POST", path: "/banking/v2/pix", probability: 0.02, fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 } },
+                  { method: "POST", path: "/oauth/v2/token", times: 2, fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 } },
+                  { method: "POST", path: "/oauth/v2/token", fault: { type: "latency", ms: 150 } },
+                  { method: "*", path: "/banking/v2/pix*", probability: 0.08, fault: { type: "unauthorized-empty" } },
+                  { method: "GET", path: "/banking/v2/pix/*", probability: 0.03, fault: { type: "rewrite", field: "transacaoPix.valor", value: 0.01 } },
+                ],
+                env: {
+                  PIXOUT_SEND_PER_MINUTE: "600",
+                  PIXOUT_SEND_MIN_INTERVAL_MS: "100",
+                  PIXOUT_STATUS_PER_MINUTE: "1200",
+                  PIXOUT_LIMIT_MARGIN_PERCENT: "20",
+                  PIXOUT_MAX_BANK_WAIT_SECONDS: "2",
+                },
+              },
+              async ({ fleet, windowMs, random }) => {
+                await killOver(fleet, share(options.kills, 0.1), windowMs, random, "SIGKILL");
+                return { redisRestarts: 0 };
               },
             ),
           );

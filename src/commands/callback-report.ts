@@ -7,6 +7,8 @@ import { scrubPersonalData } from "../payments/mask.js";
 import { callbackItems } from "../webhook/callback-item.js";
 
 export interface DeliveryRow {
+  /** The delivery carried items this command could not read (no codigoSolicitacao it recognises). */
+  unreadable: boolean;
   sentAt: string | null;
   attempt: number | null;
   delivered: boolean | null;
@@ -18,25 +20,56 @@ export interface DeliveryRow {
   items: { codigoSolicitacao: string; status: string | null; valor: string | null; endToEnd: string | null }[];
 }
 
-function withoutQuery(url: string): string {
-  return url.split(/[?#]/, 1)[0] ?? "";
+/** The URL without its query or fragment (a token may be there) and without `user:password@`. */
+function withoutSecrets(url: string): string {
+  return (url.split(/[?#]/, 1)[0] ?? "").replace(/^(https?:\/\/)[^/@]*@/i, "$1");
+}
+
+/** The body Inter sent: JSON, or JSON written as a string. */
+function payloadOf(payload: unknown): unknown {
+  if (typeof payload !== "string") return payload;
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+}
+
+/** Names, keys and documents of the body's recipients: masked wherever Inter's error text quotes them. */
+function personalValues(payload: unknown): string[] {
+  const list = Array.isArray(payload) ? (payload as unknown[]) : [payload];
+  return list.flatMap((item) => {
+    const i = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
+    const r = (typeof i["recebedor"] === "object" && i["recebedor"] !== null ? i["recebedor"] : {}) as Record<string, unknown>;
+    return [i["chave"], r["nome"], r["cpfCnpj"], r["nroConta"]].filter((v): v is string => typeof v === "string" && v.length >= 3);
+  });
 }
 
 export function deliveryRows(deliveries: readonly CallbackDelivery[]): DeliveryRow[] {
-  return deliveries.map((d) => ({
-    sentAt: d.sentAt ?? null,
-    attempt: d.attempt ?? null,
-    delivered: d.delivered ?? null,
-    httpStatus: d.httpStatus ?? null,
-    error: d.error === undefined ? null : scrubPersonalData(d.error),
-    webhookUrl: d.webhookUrl === undefined ? null : withoutQuery(d.webhookUrl),
-    items: callbackItems(d.payload).items.map((i) => ({
-      codigoSolicitacao: i.codigoSolicitacao,
-      status: typeof i.status === "string" ? i.status : null,
-      valor: typeof i.valor === "string" || typeof i.valor === "number" ? String(i.valor) : null,
-      endToEnd: typeof i.endToEnd === "string" ? i.endToEnd : null,
-    })),
-  }));
+  return deliveries.map((d) => {
+    const payload = payloadOf(d.payload);
+    const read = callbackItems(payload);
+    return {
+      unreadable: read.refused > 0 || read.items.length === 0,
+      sentAt: d.sentAt ?? null,
+      attempt: d.attempt ?? null,
+      delivered: d.delivered ?? null,
+      httpStatus: d.httpStatus ?? null,
+      error: d.error === undefined ? null : scrubPersonalData(d.error, personalValues(payload)),
+      webhookUrl: d.webhookUrl === undefined ? null : withoutSecrets(d.webhookUrl),
+      items: read.items.map((i) => ({
+        codigoSolicitacao: i.codigoSolicitacao,
+        status: typeof i.status === "string" ? i.status : null,
+        valor: typeof i.valor === "string" || typeof i.valor === "number" ? String(i.valor) : null,
+        endToEnd: typeof i.endToEnd === "string" ? i.endToEnd : null,
+      })),
+    };
+  });
+}
+
+/** Failed deliveries with items this command cannot read: never counted as delivered, always told. */
+export function failedUnreadable(rows: readonly DeliveryRow[]): number {
+  return rows.filter((r) => r.delivered === false && r.unreadable).length;
 }
 
 export function describeRows(rows: readonly DeliveryRow[]): string {
@@ -49,7 +82,11 @@ export function describeRows(rows: readonly DeliveryRow[]): string {
     return [head.trimEnd(), ...items].join("\n");
   });
   const failed = rows.filter((r) => r.delivered === false).length;
-  lines.push(`${String(rows.length)} deliveries, ${String(failed)} failed; payments never delivered: ${String(neverDelivered(rows).length)}`);
+  const unreadable = failedUnreadable(rows);
+  lines.push(
+    `${String(rows.length)} deliveries, ${String(failed)} failed; payments never delivered: ${String(neverDelivered(rows).length)}` +
+      (unreadable > 0 ? `; failed deliveries that could not be read: ${String(unreadable)}` : ""),
+  );
   return lines.join("\n");
 }
 

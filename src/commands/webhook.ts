@@ -14,15 +14,20 @@ import { createBudgets, type Budgets } from "../queue/budgets.js";
 import { ensureReady, producerConnection, receiverConnection, RedisUnavailableError, safeRedisUrl } from "../queue/redis-connection.js";
 import { createCallbackStore } from "../webhook/callback-store.js";
 import { startWebhookReceiver } from "../webhook/receiver.js";
-import { deliveryRows, describeRows, neverDelivered, type DeliveryRow } from "./callback-report.js";
+import { deliveryRows, describeRows, failedUnreadable, neverDelivered, type DeliveryRow } from "./callback-report.js";
 import { EXIT, UserError } from "./exit-codes.js";
 import { MOMENT_FORMS, parseMoment } from "./moments.js";
 import { nonNegativeInteger } from "./options.js";
 
 /** How long one call waits for the fleet's budget before the command gives up. */
 const MAX_BUDGET_WAIT_MS = 120_000;
-/** Pages of the callbacks listing read at most (50 deliveries each). */
-const MAX_PAGES = 200;
+/**
+ * How long a command waits for the fleet's token budget: less than the token lock it holds meanwhile
+ * (connect + answer timeouts + 5 s, 45 s by default), so that the workers never find it expired.
+ */
+const MAX_TOKEN_WAIT_MS = 30_000;
+/** Pages of the callbacks listing read at most (50 deliveries each, 10 calls a minute). */
+const MAX_PAGES = 100;
 
 /**
  * The fleet's token budget (5 a minute at Inter), waited for rather than refused: an operator's command
@@ -33,8 +38,8 @@ async function waitForToken(budgets: Budgets): Promise<number> {
   let waited = 0;
   for (;;) {
     const wait = await budgets.tryTake("token");
-    if (wait <= 0 || waited + wait > MAX_BUDGET_WAIT_MS) return wait;
-    if (wait >= 1_000) process.stderr.write(`waiting ${String(Math.ceil(wait / 1000))} s for the fleet's token budget (Inter allows 5 token calls a minute)…\n`);
+    if (wait <= 0 || waited + wait > MAX_TOKEN_WAIT_MS) return wait;
+    if (wait >= 1_000) process.stderr.write(`waiting ${String(Math.ceil(wait / 1000))} s for the fleet's token budget (PIXOUT_TOKEN_PER_MINUTE)…\n`);
     await sleep(wait + 1);
     waited += wait + 1;
   }
@@ -86,17 +91,25 @@ function accountOption(flags: { account?: string }): CallOptions | undefined {
 function windowOf(flags: { since: string; until?: string }, now: number): [number, number] {
   const from = parseMoment(flags.since, now);
   if (from === undefined) throw new UserError(`--since: not an instant: ${flags.since}; give ${MOMENT_FORMS}`, EXIT.usage);
+  if (from > now) throw new UserError(`--since is in the future: ${flags.since}`, EXIT.usage);
   const to = flags.until === undefined ? now : parseMoment(flags.until, now);
   if (to === undefined) throw new UserError(`--until: not an instant: ${flags.until ?? ""}; give ${MOMENT_FORMS}`, EXIT.usage);
   if (to < from) throw new UserError("--until is before --since", EXIT.usage);
   return [from, to];
 }
 
-/** Every delivery Inter records in the window, page after page (each page one call of the budget). */
+/**
+ * Every delivery Inter records in the window, page after page (each page one call of the budget). Stops at
+ * the last page, an empty one, or a page that repeats the one before (a bank that ignores `pagina`).
+ */
 async function readDeliveries(client: InterClient, from: number, to: number, call: CallOptions | undefined): Promise<{ rows: DeliveryRow[]; complete: boolean }> {
   const rows: DeliveryRow[] = [];
+  let previous = "";
   for (let page = 0; page < MAX_PAGES; page++) {
     const got = await client.listCallbacks({ from, to, page, pageSize: 50 }, call);
+    const seen = JSON.stringify(got.deliveries);
+    if (seen === previous) return { rows, complete: true };
+    previous = seen;
     rows.push(...deliveryRows(got.deliveries));
     if (got.last || got.deliveries.length === 0) return { rows, complete: true };
   }
@@ -238,10 +251,13 @@ Example:
       const call = accountOption(flags);
       const { rows, complete } = await withClient((client) => readDeliveries(client, from, to, call));
       const missed = neverDelivered(rows);
-      if (flags.json === true) process.stdout.write(`${JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), complete, deliveries: rows, neverDelivered: missed })}\n`);
-      else process.stdout.write(`${describeRows(rows)}\n`);
+      const unreadable = failedUnreadable(rows);
+      if (flags.json === true) {
+        process.stdout.write(`${JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), complete, deliveries: rows, neverDelivered: missed, failedUnreadable: unreadable })}\n`);
+      } else process.stdout.write(`${describeRows(rows)}\n`);
       if (!complete) process.stderr.write(`more than ${String(MAX_PAGES * 50)} deliveries in the window: only the newest are shown; narrow --since/--until\n`);
-      if (missed.length > 0) process.exitCode = EXIT.failed;
+      if (unreadable > 0) process.stderr.write(`${String(unreadable)} failed deliveries carried no payment this command can read: look at them in Inter's Internet Banking\n`);
+      if (missed.length > 0 || unreadable > 0) process.exitCode = EXIT.failed;
     });
 
   webhook
@@ -268,7 +284,9 @@ Example:
       await withClient(async (client, config) => {
         if (flags.dryRun !== true && config.worker.budgets.callbackRetryPerMinute === 0) {
           throw new UserError(
-            `Inter's ${config.inter.environment} has no callback re-send (PIXOUT_CALLBACK_RETRY_PER_MINUTE=0): it exists in production only; the payments' status queries follow them meanwhile`,
+            config.inter.environment === "sandbox"
+              ? "Inter's sandbox has no callback re-send (PIXOUT_CALLBACK_RETRY_PER_MINUTE=0): it exists in production only; the payments' status queries follow them meanwhile"
+              : "PIXOUT_CALLBACK_RETRY_PER_MINUTE=0 turns the callback re-send off here: set it (Inter's production allows 5 a minute) to replay",
           );
         }
         const { rows, complete } = await readDeliveries(client, from, to, call);
@@ -283,12 +301,23 @@ Example:
           return;
         }
         let found = 0;
+        let unsaid = 0;
         for (let i = 0; i < missed.length; i += 50) {
           const chunk = missed.slice(i, i + 50);
-          found += (await client.retryCallbacks(chunk, call)).length;
+          let ids: string[] | undefined;
+          try {
+            ids = await client.retryCallbacks(chunk, call);
+          } catch (err) {
+            // Say what was asked already, then stop: the rest can be replayed again.
+            process.stdout.write(`asked Inter to deliver again ${String(i)} of ${String(missed.length)} payment(s) before an error; replay again for the rest\n`);
+            throw err;
+          }
+          if (ids === undefined) unsaid += chunk.length;
+          else found += ids.length;
         }
-        process.stdout.write(`asked Inter to deliver again the callbacks of ${String(missed.length)} payment(s); Inter found ${String(found)}\n`);
-        if (found < missed.length) process.exitCode = EXIT.failed;
+        const told = unsaid > 0 ? `; Inter found ${String(found)} and did not say for ${String(unsaid)}` : `; Inter found ${String(found)}`;
+        process.stdout.write(`asked Inter to deliver again the callbacks of ${String(missed.length)} payment(s)${told}\n`);
+        if (found + unsaid < missed.length) process.exitCode = EXIT.failed;
       });
     });
 }

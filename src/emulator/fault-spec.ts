@@ -30,8 +30,8 @@ const pixErrorSchema = z.strictObject({
 
 const nonNegativeInt = z.number().int().nonnegative();
 
-/** A dotted path into a JSON answer: `tipoRetorno`, `transacaoPix.valor`. */
-const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** A dotted path into a JSON answer: `tipoRetorno`, `transacaoPix.valor`; never through an object's prototype. */
+const FIELD_PATH = /^(?!.*(^|\.)(__proto__|constructor|prototype)(\.|$))[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** The `status` fault models Inter's errors and anything between us and Inter (proxy, gateway, WAF). */
 const STATUS_RANGE = "must be an HTTP status from 300 to 599";

@@ -62,7 +62,7 @@ function rewrite(reply: Reply, change: NonNullable<FaultModifiers["rewrite"]>): 
     const keys = path.split(".");
     let node = body as Record<string, unknown>;
     for (const key of keys.slice(0, -1)) {
-      const next = node[key];
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
       if (typeof next !== "object" || next === null) {
         if (!create) return undefined;
         node[key] = {};

@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { InterSettings } from "../config.js";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { createInterClient, type CallGate, type InterClient } from "./client.js";
+import type { InterOperation } from "./errors.js";
 import { createInterHttp, type CallObserver } from "./http.js";
 import { createInterAgent } from "./tls-agent.js";
 import { createTokenBroker } from "./token-broker.js";
@@ -23,6 +24,8 @@ export interface BankOptions {
   redis?: Redis;
   redisPrefix?: string;
   observer?: CallObserver;
+  /** A gated request left the socket this long after its gate (see InterHttpOptions.onSent). */
+  onSent?: (operation: InterOperation, gapMs: number) => void;
   /** The fleet's token budget (see TokenProviderOptions.tokenBudget). */
   tokenBudget?: () => Promise<number>;
   /** Passed before every API exchange (see CallGate): the fleet's budgets for calls made outside a job. */
@@ -41,6 +44,7 @@ export function createBank(options: BankOptions): Bank {
     tlsFailureOf: agent.tlsFailureOf,
     logger,
     ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.onSent ? { onSent: options.onSent } : {}),
   });
   const tokens = createTokenBroker({
     http,

@@ -60,9 +60,10 @@ export interface CallOptions {
   /**
    * Called right before each exchange of this call (`attempt` 2 is the retry after a 401), after its
    * token is ready; a throw stops the call before anything is sent. The worker checks there that its
-   * lock is fresh and, for a retry, the fleet's gate.
+   * lock is fresh and, for a retry, the fleet's gate; it answers when the gate let this attempt go
+   * (performance.now()), so that the time to the socket is measured.
    */
-  beforeAttempt?: (attempt: number) => Promise<void>;
+  beforeAttempt?: (attempt: number) => Promise<number | undefined>;
 }
 
 /** One delivery attempt of Inter's callbacks, as its listing reports it. */
@@ -113,8 +114,8 @@ export interface InterClient {
   /** false when no webhook was registered (Inter answers 404). */
   deleteWebhook(options?: CallOptions): Promise<boolean>;
   listCallbacks(query: CallbackQuery, options?: CallOptions): Promise<CallbackPage>;
-  /** Asks Inter to deliver again the callbacks of up to 50 payments; resolves with the ids it found. */
-  retryCallbacks(codigos: readonly string[], options?: CallOptions): Promise<string[]>;
+  /** Asks Inter to deliver again the callbacks of up to 50 payments; resolves with the ids it found (undefined: it did not say). */
+  retryCallbacks(codigos: readonly string[], options?: CallOptions): Promise<string[] | undefined>;
   /**
    * Has a token ready for the operation (from the cache, or fetched now). The worker calls it before its
    * rate-limit gate, so a token fetch never sits between the gate and the call it spaces. Errors are
@@ -156,9 +157,10 @@ export function createInterClient(options: InterClientOptions): InterClient {
     for (let attempt = 1; ; attempt++) {
       const token = await provider.get();
       await options.gate?.before(req.operation, attempt);
-      await callOptions?.beforeAttempt?.(attempt);
+      const gatePassedAt = await callOptions?.beforeAttempt?.(attempt);
       const answer = await http.exchange({
         ...req,
+        ...(gatePassedAt === undefined ? {} : { gatePassedAt }),
         headers: {
           ...req.headers,
           authorization: `Bearer ${token}`,
@@ -278,8 +280,9 @@ export function createInterClient(options: InterClientOptions): InterClient {
         );
         return true;
       } catch (err) {
-        // Inter documents a 404 here: nothing was registered.
-        if (err instanceof InterNotFoundError) return false;
+        // Inter documents a 404 here: nothing was registered — when it is Inter's answer (its error body);
+        // a bare 404 may come from a wrong INTER_BASE_URL or a proxy, and proves nothing.
+        if (err instanceof InterNotFoundError && (err.title !== undefined || err.detail !== undefined)) return false;
         throw err;
       }
     },
@@ -328,7 +331,8 @@ export function createInterClient(options: InterClientOptions): InterClient {
         "2xx",
         callOptions,
       );
-      return answer.body.trim() === "" ? [] : (parseJson("webhook-callbacks-retry", answer, callbackRetryAnswer).foundIds ?? []);
+      // An empty 2xx accepted the ids without saying which it found.
+      return answer.body.trim() === "" ? undefined : (parseJson("webhook-callbacks-retry", answer, callbackRetryAnswer).foundIds ?? undefined);
     },
   };
 }

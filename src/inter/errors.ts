@@ -222,13 +222,13 @@ const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, strin
   // Inter's token endpoint answers wrong credentials with a 400 (its spec has no 401).
   INTER_REJECTED: { token: `${CREDENTIALS_HINT}, and that INTER_SCOPES asks only for scopes the integration has` },
   INTER_NOT_FOUND: {
-    "send-pix": "check INTER_BASE_URL (and INTER_ENV): the bank does not know this path",
+    "send-pix": "no answer of the bank's own: check INTER_BASE_URL (and INTER_ENV), and any proxy on the way",
     "webhook-callbacks-retry": "Inter's sandbox has no callback re-send (production only)",
   },
   INTER_GONE: {
-    token: "check INTER_BASE_URL (and INTER_ENV): the bank no longer serves this API there",
-    "send-pix": "check INTER_BASE_URL (and INTER_ENV): the bank no longer serves this API there",
-    "get-pix": "check INTER_BASE_URL (and INTER_ENV): the bank no longer serves this API there",
+    token: "check INTER_BASE_URL (and INTER_ENV): the bank says this API is gone there",
+    "send-pix": "check INTER_BASE_URL (and INTER_ENV): the bank says this API is gone there",
+    "get-pix": "the bank no longer has this payment (past the 90 days of the status query, or removed): reconcile it with the statement",
   },
   INTER_FORBIDDEN: {
     token: "a requested scope is not enabled for the integration: compare INTER_SCOPES with the integration's permissions",
@@ -286,12 +286,20 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
   if (status === 403) {
     return new InterForbiddenError({ ...base, code: "INTER_FORBIDDEN", retryable: false, message: what("INTER_FORBIDDEN", "forbidden") });
   }
+  // Inter's own error body (`Problema`) says the bank itself answered; an empty, HTML or unreadable one
+  // may come from anything on the way (a proxy, a gateway, a wrong INTER_BASE_URL).
+  const fromBank = problem?.title !== undefined || problem?.detail !== undefined;
   if (status === 404) {
+    // From the bank, to a send, "entity not found" is about the payment (its recipient): refused content.
+    if (operation === "send-pix" && fromBank) {
+      return new InterRejectedError({ ...base, code: "INTER_REJECTED", retryable: false, message: what("INTER_REJECTED", "rejected by the bank (not found)") });
+    }
     return new InterNotFoundError({ ...base, code: "INTER_NOT_FOUND", retryable: false, message: what("INTER_NOT_FOUND", "not found") });
   }
   if (status === 410) {
-    // Documented for every endpoint of Inter's API: the resource is gone at this address, nothing ran.
-    return new InterGoneError({ ...base, code: "INTER_GONE", retryable: false, message: what("INTER_GONE", "gone") });
+    // Inter documents 410 for every endpoint: the entity existed and was removed for good (a payment past
+    // the 90 days of the status query), or the API is gone at this address. Nothing ran.
+    return new InterGoneError({ ...base, code: "INTER_GONE", retryable: false, message: what("INTER_GONE", "gone (permanently removed)") });
   }
   if (status === 409) {
     // The bank says it already knows this request under another form: the payment may exist, so this is
@@ -309,7 +317,7 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
       message: what("INTER_RATE_LIMITED", `rate limited${retryAfterMs === undefined ? "" : `, retry after ${String(Math.ceil(retryAfterMs / 1000))} s`}`),
     });
   }
-  if (status === 503) {
+  if (status === 503 && (fromBank || !executing)) {
     // Inter's `ServicoIndisponivel`: maintenance or outside the operating window — the service did not take
     // the request. Wait (as Retry-After says, if it does) and try again with the same key.
     const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), now);
@@ -323,14 +331,15 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
     });
   }
   if (status >= 500) {
-    // 500, 502, 504 (a gateway that gave up waiting) and the rest: the bank may have run a send.
+    // 500, 502, 504 (a gateway that gave up waiting), a 503 without Inter's body (a gateway's "upstream
+    // reset" can come after the request reached the bank) and the rest: the bank may have run a send.
     return new InterUnavailableError({ ...base, code: "INTER_UNAVAILABLE", retryable: true, ambiguous: executing, message: what("INTER_UNAVAILABLE", "bank unavailable") });
   }
   if (status >= 200 && status < 300) {
     // A success status we did not expect for this call (e.g. 202 instead of 200): we cannot read it.
     return badResponse(operation, `unexpected success status ${String(status)}`, undefined, status);
   }
-  // Anything else (a redirect, 408, 410, 413 from a proxy…) says nothing about whether the bank ran a
+  // Anything else (a redirect, 408, 413 from a proxy…) says nothing about whether the bank ran a
   // send: ambiguous, and worth another try with the same key.
   return new InterUnexpectedStatusError({
     ...base,

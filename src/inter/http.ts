@@ -12,6 +12,7 @@
 // Neither tracing nor the observer (metrics) may change an exchange's result: a throw from either after
 // the bank answered would turn a 200 into an error the caller must treat as ambiguous. Both are called
 // through guards that swallow what they throw.
+import { subscribe } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
 import { request, type Dispatcher } from "undici";
@@ -21,6 +22,11 @@ import { InterError, badResponse, errorFromAnswer, errorFromTransport, type Inte
 
 export interface InterRequest {
   operation: InterOperation;
+  /**
+   * When (performance.now()) the fleet's gate let this request go: the time from then until its headers
+   * leave the socket is reported to `onSent` — what stands between the gate and the bank's limit.
+   */
+  gatePassedAt?: number;
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** Path below the base URL, e.g. `/banking/v2/pix`. */
   path: string;
@@ -50,7 +56,27 @@ export interface InterHttpOptions {
   /** Answers larger than this are unreadable by definition (Inter's are a few KiB). */
   maxBodyBytes?: number;
   observer?: CallObserver;
+  /** A gated request's headers left the socket `gapMs` after its gate (see InterRequest.gatePassedAt). */
+  onSent?: (operation: InterOperation, gapMs: number) => void;
 }
+
+// undici announces each request it creates, and when its headers are written to the socket
+// (diagnostics_channel): a request created while `tagging` is set carries the callback to its write.
+const SENT = Symbol("pixout.sent");
+let tagging: (() => void) | undefined;
+type Tagged = { [SENT]?: () => void };
+subscribe("undici:request:create", (message) => {
+  if (tagging === undefined) return;
+  (message as { request: Tagged }).request[SENT] = tagging;
+  tagging = undefined;
+});
+subscribe("undici:client:sendHeaders", (message) => {
+  const request = (message as { request: Tagged }).request;
+  const sent = request[SENT];
+  if (sent === undefined) return;
+  request[SENT] = undefined;
+  sent();
+});
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<string | undefined> {
   const chunks: Buffer[] = [];
@@ -172,12 +198,25 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
     const elapsed = (): number => Math.round(performance.now() - started);
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(`${baseUrl}${req.path}`, {
+      const gate = req.gatePassedAt;
+      const onSent = options.onSent;
+      if (gate !== undefined && onSent !== undefined) {
+        tagging = () => {
+          try {
+            onSent(req.operation, performance.now() - gate);
+          } catch {
+            // a metric, never a party to the exchange
+          }
+        };
+      }
+      const pending = request(`${baseUrl}${req.path}`, {
         method: req.method,
         dispatcher,
         headers: { accept: "application/json", ...req.headers },
         ...(req.body === undefined ? {} : { body: req.body }),
       });
+      tagging = undefined;
+      answer = await pending;
     } catch (cause) {
       const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
       observe({ operation: req.operation, errorCode: error.code, ms: elapsed() });

@@ -115,7 +115,9 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       return { cooldown: { ...base, until: now() + Math.min(error.retryAfterMs ?? 60_000, maxCooldownMs) }, scope: "integration" };
     }
     if (REFUSALS.has(error.code)) return { cooldown: { ...base, until: now() + refusalCooldownMs }, scope: "credentials" };
-    return { cooldown: { ...base, until: now() + unavailableCooldownMs }, scope: "integration" };
+    // Unavailable: a few seconds, or as long as the bank asks (a 503's Retry-After), never more than the cap.
+    const asked = Math.min(error.retryAfterMs ?? 0, maxCooldownMs);
+    return { cooldown: { ...base, until: now() + Math.max(unavailableCooldownMs, asked) }, scope: "integration" };
   }
 
   async function requestToken(): Promise<StoredToken> {

@@ -214,7 +214,10 @@ export function parseOffsetDateTime(text: string): number | undefined {
   let offset = 0;
   if (zone !== undefined && zone !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;
-    offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+    const [zh, zm] = [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
+    // Real offsets run from -12:00 to +14:00.
+    if (zm > 59 || zh * 60 + zm > 14 * 60) return undefined;
+    offset = sign * (zh * 60 + zm);
   }
   const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), hour, minute, second, millis);
   return utc - offset * 60_000;

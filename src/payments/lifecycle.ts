@@ -227,7 +227,9 @@ export function beforeSend(state: PaymentState, now: number, policy: LifecyclePo
  * credentials or a scope, the bank refusing our certificate, or a forbidden call (scope or account).
  */
 export function isConfigurationError(error: ErrorFacts): boolean {
-  if (error.code === "INTER_TLS" || error.code === "INTER_FORBIDDEN" || error.code === "INTER_GONE") return true;
+  if (error.code === "INTER_TLS" || error.code === "INTER_FORBIDDEN") return true;
+  // 410 to a status query is about the payment (gone from the bank's query), not the configuration.
+  if (error.code === "INTER_GONE") return error.operation !== "get-pix";
   // A send's path is fixed: "not found" there means INTER_BASE_URL is wrong, not this payment.
   if (error.code === "INTER_NOT_FOUND" && error.operation === "send-pix") return true;
   return error.operation === "token" && !error.retryable && error.code !== "INTER_RATE_LIMITED";
@@ -298,9 +300,12 @@ export function bankWait(ms: number, policy: LifecyclePolicy): number {
   return Math.min(Math.max(0, ms), policy.maxBankWaitMs);
 }
 
-/** A 429 (from the bank or our token cooldown): wait as told (at most the cap), without using an attempt. */
+/**
+ * A 429 (from the bank or our token cooldown): wait as told (at least a second — a Retry-After of 0 or of
+ * a date already past — and at most the cap), without using an attempt.
+ */
 function rateLimited(state: PaymentState, error: ErrorFacts, policy: LifecyclePolicy, random: number): Decision {
-  const wait = bankWait(error.retryAfterMs ?? policy.defaultRateLimitWaitMs, policy);
+  const wait = Math.max(1_000, bankWait(error.retryAfterMs ?? policy.defaultRateLimitWaitMs, policy));
   return { kind: "wait", delayMs: Math.max(1, Math.round(wait * (1 + 0.1 * random))), state, why: "rate-limited" };
 }
 
@@ -411,6 +416,8 @@ export function afterPoll(
     if (error.code === "INTER_RATE_LIMITED") return rateLimited(failed, error, policy, random);
     if (error.code === "INTER_SERVICE_UNAVAILABLE") return bankUnavailable(failed, error, now, policy, random);
     if (isConfigurationError(error)) return configurationProblem(failed, error, now, policy, random);
+    // The bank says this payment is gone from its status query for good: asking again changes nothing.
+    if (error.code === "INTER_GONE") return park(failed, `the bank no longer shows this payment (${error.message}): reconcile it with the statement`);
     const attempts = state.attempts + 1;
     // The bank has this payment: an error while following it never fails it.
     if (attempts >= policy.maxAttempts) {

@@ -120,7 +120,7 @@ export function paymentView(job: JobFacts): PaymentView {
     lastError: state.lastError ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() } : null,
     waitingFor:
       !FINAL_OUTCOMES.has(outcome) && state.waitingFor !== undefined && typeof state.waitingFor.until === "number"
-        ? { why: String(state.waitingFor.why), until: new Date(state.waitingFor.until).toISOString() }
+        ? { why: typeof state.waitingFor.why === "string" ? state.waitingFor.why : "", until: new Date(state.waitingFor.until).toISOString() }
         : null,
     polls: typeof state.polls === "number" ? state.polls : 0,
     history: result?.history ?? state.history ?? [],

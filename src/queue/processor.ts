@@ -12,6 +12,7 @@
 //   gate (the fleet's previous send: ≥ 1 s ago), then at once the send, within SEND_BOUND_MS of the lock step
 // Every write to the job and the record is fenced by the job's lock: a run that lost its job writes nothing
 // and sends nothing.
+import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { CallOptions, InterClient, PixStatus, SentPix } from "../inter/client.js";
@@ -358,38 +359,49 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   }
 
   /**
-   * Invalid data fails the job at once, before anything reaches the bank — unless the bank may already have
-   * the payment (rules got stricter after it was sent, or its data was edited): then its state is kept and
-   * it is parked for a human. With a claim, the record keeps the outcome too.
+   * Refuses a job: nothing reaches the bank. How its state is read:
+   * - `ours` (the job's own claim; its data invalid — rules got stricter after it was sent, or its data was
+   *   edited): if the bank may already have the payment, its state is kept and it is parked for a human;
+   * - `unverified` (no claim can vouch for the state: it names another record, or the payment cannot have a
+   *   record): a state that says the bank may have it is kept and parked — never rejected on our say-so;
+   * - `foreign` (a state or audit a producer wrote into a new job): not kept — it could name another
+   *   payment's codigoSolicitacao —, and the job is rejected.
+   * With a claim, the record keeps the outcome too.
    */
-  async function refuse(job: PayoutJob, token: string, problems: FieldIssue[], raw: Record<string, unknown>, claim: string | undefined, why?: string): Promise<PaymentResult> {
-    const reason = why ?? `invalid payment data: ${describeIssues(problems)}`;
+  async function refuse(
+    job: PayoutJob,
+    token: string,
+    problems: FieldIssue[],
+    raw: Record<string, unknown>,
+    how: { trust: "ours" | "unverified" | "foreign"; claim?: string; why?: string },
+  ): Promise<PaymentResult> {
+    const { claim } = how;
+    const reason = how.why ?? `invalid payment data: ${describeIssues(problems)}`;
     const paymentId = typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? "");
     const amount = typeof raw["amount"] === "string" ? raw["amount"] : undefined;
     const { state: rawState, audit, ...stored } = raw;
     const earlier = { outcome: asRecord(rawState)["outcome"], generation: typeof asRecord(rawState)["generation"] === "number" ? (asRecord(rawState)["generation"] as number) : 0 };
-    // A state a producer wrote (no claim of ours) is not kept: it could name another payment's codigo.
-    const trusted = why === undefined && claim !== undefined;
-    const previous = trusted ? (asRecord(rawState) as Partial<PaymentState>) : {};
+    const kept = how.trust !== "foreign";
+    const previous = kept ? (asRecord(rawState) as Partial<PaymentState>) : {};
     const generation = typeof previous.generation === "number" ? previous.generation : 0;
-    const park = trusted && hasBankEvidence(rawState);
+    const park = kept && hasBankEvidence(rawState);
     const outcome: FinalOutcome = park ? "needs-reconciliation" : "rejected";
     const state: PaymentState = {
-      ...(park ? (previous as PaymentState) : initialState(generation)),
+      ...(park ? { ...initialState(generation), ...(previous as PaymentState) } : initialState(generation)),
       ...(claim === undefined ? {} : { claim }),
       waitingFor: undefined,
       outcome,
       reason: park ? `${reason}; the bank may already have this payment` : reason,
     };
-    const data = { ...stored, state, ...(trusted && audit !== undefined ? { audit } : {}) };
+    const data = { ...stored, state, ...(how.trust === "ours" && audit !== undefined ? { audit } : {}) };
     countOutcome({ earlier }, outcome, generation);
     const record = { outcome, generation, at: isoNow(), ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }) };
     const written = claim === undefined ? await store.save(job.id ?? "", token, JSON.stringify(data)) : await store.finish(job.id ?? "", paymentId, token, claim, JSON.stringify(data), record);
     fenced(written, job, "the refusal");
     job.data = data;
-    await announce(job, trusted ? audit : undefined, outcomeFacts(paymentId, amount, state as PaymentState & { outcome: FinalOutcome }), raw["callbackUrl"]);
+    await announce(job, how.trust === "ours" ? audit : undefined, outcomeFacts(paymentId, amount, state as PaymentState & { outcome: FinalOutcome }), raw["callbackUrl"]);
     if (park) {
-      logger.error({ jobId: job.id, problems }, "payout data became invalid after it may have reached the bank; parked for reconciliation");
+      logger.error({ jobId: job.id, problems, reason }, "refused a payout job that may already have reached the bank; parked for reconciliation");
       return paymentResult(paymentId, amount ?? "", { ...state, outcome: "needs-reconciliation" }, isoNow());
     }
     logger.warn({ jobId: job.id, problems, reason }, "refused a payout job; nothing was sent to the bank");
@@ -496,15 +508,19 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    * gate again — it is another request to the bank. A send also checks it is within SEND_BOUND_MS of its
    * lock step.
    */
-  function attempts(name: "send" | "status", lockStepAt: number | undefined): NonNullable<CallOptions["beforeAttempt"]> {
+  function attempts(name: "send" | "status", lockStepAt: number | undefined, gatePassedAt: number): NonNullable<CallOptions["beforeAttempt"]> {
+    const bound = Math.min(SEND_BOUND_MS, lockMs / 3);
     return async (attempt) => {
+      let passed = gatePassedAt;
       if (attempt > 1) {
         const gate = await passGate(name, undefined);
         if (gate > 0) throw new SendNotMadeError(`the ${name} gate is closed for ${String(gate)} ms before a retry after a 401`, gate + 1 + random() * budgets.intervalMs(name) * 0.1);
+        passed = performance.now();
       }
-      if (lockStepAt !== undefined && now() - lockStepAt > SEND_BOUND_MS) {
+      if (lockStepAt !== undefined && now() - lockStepAt > bound) {
         throw new SendNotMadeError(`${String(now() - lockStepAt)} ms passed since the lock was extended (a slow Redis link or a paused process): the send starts over`, 100 + random() * 400);
       }
+      return passed;
     };
   }
 
@@ -551,7 +567,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const unmark = async (why: string, delayMs: number): Promise<never> => wait(run, { ...base, slot: slot.state.slot }, delayMs, why);
     const gate = await passGate("send", slot.state.slot?.at);
     if (gate > 0) return unmark("send gate", gate + 1 + random() * budgets.intervalMs("send") * 0.1);
-    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("send", lockStepAt) };
+    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("send", lockStepAt, performance.now()) };
     let sent: SentPix;
     try {
       sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
@@ -615,7 +631,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const state: PaymentState = { ...slot.state, slot: undefined, waitingFor: undefined };
     const gate = await passGate("status", slot.state.slot?.at);
     if (gate > 0) return wait(run, slot.state, gate + 1 + random() * budgets.intervalMs("status") * 0.1, "status gate");
-    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("status", undefined) };
+    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("status", undefined, performance.now()) };
     const scheduledAt = payment.scheduledFor === undefined ? undefined : saoPauloStartOfDay(payment.scheduledFor);
     let status: PixStatus;
     try {
@@ -656,7 +672,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const paymentId = read.kind === "ok" ? read.payment.paymentId : typeof raw["paymentId"] === "string" ? raw["paymentId"] : undefined;
     // A payment's record is keyed by its paymentId, under its own job id only.
     if (paymentId === undefined || job.id !== jobIdFor(paymentId)) {
-      return refuse(job, token, read.kind === "ok" ? [] : read.problems, raw, undefined);
+      return refuse(job, token, read.kind === "ok" ? [] : read.problems, raw, { trust: "unverified" });
     }
     const jobClaim = typeof asRecord(rawState)["claim"] === "string" ? (asRecord(rawState)["claim"] as string) : undefined;
     const producerWrote = jobClaim === undefined && (rawState !== undefined || raw["audit"] !== undefined);
@@ -666,31 +682,32 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       paymentId,
       token,
       jobClaim,
-      (claim) => JSON.stringify({ ...stored, state: { ...(producerWrote ? initialState() : asRecord(rawState)), claim } }),
+      // The claim goes into a whole state (a job's first run may stop right after it, before any other write).
+      (claim) => JSON.stringify({ ...stored, state: { ...initialState(), ...(producerWrote ? {} : asRecord(rawState)), claim } }),
       rawState !== undefined,
     );
     if (claimed.kind === "lost") throw new LostJobError(`this worker no longer holds job ${job.id}: not started`);
     if (claimed.kind === "taken") {
-      if (read.kind !== "ok") return refuse(job, token, read.problems, raw, undefined);
+      if (read.kind !== "ok") return refuse(job, token, read.problems, raw, { trust: "unverified" });
       return duplicate(job, token, read.payment, read.stored, claimed.record);
     }
     if (claimed.kind === "unknown") {
       const evidence = hasBankEvidence(rawState);
-      return refuse(
-        job,
-        token,
-        [],
-        raw,
-        undefined,
-        `the job's state was not written for this payment's record (its claim is unknown to the record${claimed.record ? "" : ", which is gone"})${evidence ? ": it names a send this worker cannot vouch for" : ""}; nothing was sent — reconcile it with the bank`,
-      );
+      return refuse(job, token, [], raw, {
+        trust: "unverified",
+        why: `the job's state was not written for this payment's record (its claim is unknown to the record${claimed.record ? "" : ", which is gone"})${evidence ? ": it names a send this worker cannot vouch for" : ""}; this run sent nothing`,
+      });
     }
     // A state or an audit on a job's first run was written by its producer: only pixout writes them.
     if (producerWrote && claimed.record?.outcome === "queued") {
-      return refuse(job, token, [], raw, claimed.claim, "the job carries a `state` or an `audit`, which only pixout writes (enqueue the payment's fields only): refused, nothing was sent");
+      return refuse(job, token, [], raw, {
+        trust: "foreign",
+        claim: claimed.claim,
+        why: "the job carries a `state` or an `audit`, which only pixout writes (enqueue the payment's fields only): refused, nothing was sent",
+      });
     }
     if (read.kind === "key-missing") return waitForKey(job, token, stored, claimed.claim, read.problems);
-    if (read.kind === "invalid") return refuse(job, token, read.problems, raw, claimed.claim);
+    if (read.kind === "invalid") return refuse(job, token, read.problems, raw, { trust: "ours", claim: claimed.claim });
     const { payment } = read;
     const earlierState = asRecord(rawState);
     const r: Run = {
@@ -710,7 +727,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const codigo = state.codigoSolicitacao;
     if (state.step === "poll" && codigo === undefined) {
-      return refuse(job, token, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], raw, claimed.claim);
+      return refuse(job, token, [{ field: "state.codigoSolicitacao", message: "is required in step poll" }], raw, { trust: "ours", claim: claimed.claim });
     }
     const decision = state.step === "poll" && codigo !== undefined ? await poll(r, state, codigo) : await submit(r, state);
     return conclude(r, decision);
@@ -724,7 +741,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       // Redis failing under a step is the infrastructure's problem, not the payment's: the step runs again
       // later, without spending one of the job's BullMQ attempts (if Redis lets the job move at all).
       if (!isRedisError(err) || err instanceof DelayedError) throw err;
-      const delay = Math.round(2_000 + random() * 8_000);
+      const delay = Math.round(1_000 + random() * 4_000);
       logger.warn({ jobId: job.id, err: (err as Error).message, delayMs: delay }, "Redis failed under a payout step; the step runs again later");
       try {
         await job.moveToDelayed(now() + delay, token);

@@ -181,6 +181,9 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     redisPrefix: config.redisPrefix,
     tokenBudget: () => budgets.tryTake("token"),
     observer: combineObservers([metrics.observer, options.observer], logger),
+    onSent: (operation, gapMs) => {
+      metrics.onSent(operation, gapMs);
+    },
   });
   const store = createCallbackStore(redis, config.redisPrefix, config.queueName);
   const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry };

@@ -72,6 +72,8 @@ describe("parseFaultRule", () => {
       ["* rewrite", /rewrite needs omit=<fields> or field=<path> value=<json>/],
       ["* rewrite field=transacaoPix.valor", /field and value go together/],
       ["* rewrite omit=a..b", /dotted path/],
+      ["* rewrite field=__proto__.polluted value=1", /dotted path/],
+      ["* rewrite omit=transacaoPix.constructor", /dotted path/],
     ];
     for (const [spec, message] of bad) {
       expect(() => parseFaultRule(spec), spec).toThrow(FaultSpecError);

@@ -9,5 +9,7 @@ const preload = fileURLToPath(new URL("../clock/moved-clock.mjs", import.meta.ur
 export function movedClockEnv(): Record<string, string> {
   // eslint-disable-next-line no-restricted-properties -- set by the vitest project, not a setting of pixout
   if (!process.env["PIXOUT_TEST_CLOCK_AT"]) return {};
-  return { PIXOUT_TEST_CLOCK_AT: new Date().toISOString(), NODE_OPTIONS: `--import=${preload}` };
+  // Quoted (a path with spaces), after whatever NODE_OPTIONS the test run itself has.
+  const inherited = process.env["NODE_OPTIONS"] ?? ""; // eslint-disable-line no-restricted-properties -- the test run's own
+  return { PIXOUT_TEST_CLOCK_AT: new Date().toISOString(), NODE_OPTIONS: `${inherited} --import=${JSON.stringify(preload)}`.trim() };
 }

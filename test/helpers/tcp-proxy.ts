@@ -26,9 +26,39 @@ export interface TcpProxy {
    * that connection's bytes for `ms`. Resolves when it fired.
    */
   freezeAfter(needles: readonly string[], ms: number): Promise<void>;
+  /**
+   * The next `times` commands a client sends that contain every one of `needles` (each alone in its
+   * chunk) are answered with `errorLine` (e.g. `READONLY …`) instead of reaching the server.
+   */
+  failNext(needles: readonly string[], errorLine: string, times: number): void;
   /** Connections opened so far, and freezes applied. */
   stats(): { connections: number; freezes: number };
   close(): Promise<void>;
+}
+
+/** How many complete RESP commands (arrays of bulk strings) `text` holds; -1 when it is not only that. */
+function commandsIn(text: string): number {
+  let i = 0;
+  let count = 0;
+  const line = (): string | undefined => {
+    const end = text.indexOf("\r\n", i);
+    if (end < 0) return undefined;
+    const l = text.slice(i, end);
+    i = end + 2;
+    return l;
+  };
+  while (i < text.length) {
+    const head = line();
+    if (head === undefined || !head.startsWith("*")) return -1;
+    for (let n = Number(head.slice(1)); n > 0; n--) {
+      const size = line();
+      if (size === undefined || !size.startsWith("$")) return -1;
+      i += Number(size.slice(1)) + 2;
+      if (i > text.length) return -1;
+    }
+    count++;
+  }
+  return count;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
@@ -36,9 +66,16 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
   let connections = 0;
   let freezes = 0;
   const triggers: { needles: readonly string[]; ms: number; fired: () => void }[] = [];
+  const failures: { needles: readonly string[]; errorLine: string; left: number }[] = [];
 
   function flush(link: Link): void {
-    if (Date.now() < link.frozenUntil) return;
+    // A timer can fire a moment before the wall clock says it is due: wait the rest.
+    if (Date.now() < link.frozenUntil) {
+      link.timer = setTimeout(() => {
+        flush(link);
+      }, link.frozenUntil - Date.now() + 1);
+      return;
+    }
     for (const chunk of link.toServer.splice(0)) link.server.write(chunk);
     for (const chunk of link.toClient.splice(0)) link.client.write(chunk);
   }
@@ -59,6 +96,12 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     links.add(link);
     client.on("data", (chunk: Buffer) => {
       const text = chunk.toString("latin1");
+      const failure = failures.find((f) => f.left > 0 && f.needles.every((n) => text.includes(n)));
+      if (failure && commandsIn(text) === 1) {
+        failure.left--;
+        client.write(`-${failure.errorLine}\r\n`);
+        return;
+      }
       const i = triggers.findIndex((t) => t.needles.every((n) => text.includes(n)));
       if (Date.now() < link.frozenUntil) link.toServer.push(chunk);
       else upstream.write(chunk);
@@ -94,6 +137,9 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     freezeAfter(needles, ms) {
       return new Promise((resolve) => triggers.push({ needles, ms, fired: resolve }));
     },
+    failNext(needles, errorLine, times) {
+      failures.push({ needles, errorLine, left: times });
+    },
     stats: () => ({ connections, freezes }),
     async close() {
       for (const link of links) {
@@ -101,7 +147,11 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
         link.client.destroy();
         link.server.destroy();
       }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
     },
   };
 }

@@ -41,10 +41,14 @@ describe("error mapping", () => {
     expect(err.violations[0]).toMatchObject({ propriedade: "destinatario.cpfCnpj" });
   });
 
-  it("maps 410 to a configuration problem and 503 to 'not executed, try later' (with Retry-After), 504 to 'may have executed'", () => {
+  it("maps 410 to 'gone', Inter's 503 to 'not executed, try later' (with Retry-After), 504 to 'may have executed'", () => {
     expect(errorFromAnswer({ operation: "send-pix", status: 410, headers: {}, body: "" })).toMatchObject({ code: "INTER_GONE", retryable: false, ambiguous: false });
-    const maintenance = errorFromAnswer({ operation: "send-pix", status: 503, headers: { "retry-after": "120" }, body: "" });
+    const problema = JSON.stringify({ title: "Serviço Indisponível", detail: "manutenção" });
+    const maintenance = errorFromAnswer({ operation: "send-pix", status: 503, headers: { "retry-after": "120" }, body: problema });
     expect(maintenance).toMatchObject({ code: "INTER_SERVICE_UNAVAILABLE", retryable: true, ambiguous: false, retryAfterMs: 120_000 });
+    // Without Inter's body, a 503 to a send may be a gateway's after the request reached the bank.
+    expect(errorFromAnswer({ operation: "send-pix", status: 503, headers: {}, body: "" })).toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: true });
+    expect(errorFromAnswer({ operation: "get-pix", status: 503, headers: {}, body: "" })).toMatchObject({ code: "INTER_SERVICE_UNAVAILABLE", ambiguous: false });
     expect(errorFromAnswer({ operation: "send-pix", status: 504, headers: {}, body: "" })).toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: true });
     expect(errorFromAnswer({ operation: "get-pix", status: 504, headers: {}, body: "" })).toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: false });
   });

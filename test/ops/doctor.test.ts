@@ -108,7 +108,9 @@ describe("pixout doctor", async () => {
 
   it("finds a wrong client secret: with a token call, or with --new-token when the fleet holds a token", async () => {
     const wrong = "not-the-secret-at-all";
-    const fresh = await runDoctor({ env: envFor(emulator, { INTER_CLIENT_SECRET: wrong }) });
+    // An integration of its own: tokens are shared by integration, and the others' tests hold one.
+    const own = await startTestEmulator({ limits: NO_LIMITS });
+    const fresh = await runDoctor({ env: envFor(own, { INTER_CLIENT_SECRET: wrong, PIXOUT_TOKEN_PER_MINUTE: "6000" }) });
     expect(fresh.ok).toBe(false);
     const token = find(fresh, "bank.token");
     expect(token).toMatchObject({ status: "error", detail: "the bank refused the token request: HTTP 400 Requisição inválida. client_id ou client_secret inválido." });
@@ -117,7 +119,7 @@ describe("pixout doctor", async () => {
     expect(JSON.stringify(fresh)).not.toContain(wrong);
 
     // A token already in the fleet's cache proves nothing about the secret; --new-token asks the bank.
-    const env = envFor(emulator, { PIXOUT_TOKEN_PER_MINUTE: "6000" }); // token calls in a row
+    const env = envFor(own, { PIXOUT_TOKEN_PER_MINUTE: "6000" }); // token calls in a row
     expect((await runDoctor({ env })).ok).toBe(true);
     const reused = await runDoctor({ env: { ...env, INTER_CLIENT_SECRET: wrong } });
     expect(find(reused, "bank.token").detail).toMatch(/^reused the fleet's token/);
@@ -223,7 +225,7 @@ describe("pixout doctor", async () => {
       "INTER_ENV=sandbox; fleet budgets a minute: send 10 (≥ 1000 ms apart), status 10, token 5, webhook 10 each, callbacks 10, callback re-send none; 2 % margin",
     );
     expect(sandbox.checks.find((c) => c.id === "settings.environment-url")).toBeUndefined();
-    const crossed = checkSettings(envFor(emulator, { INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" }), new Date());
+    const crossed = checkSettings(envFor(emulator, { INTER_ENV: "production", INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" }), new Date());
     expect(crossed.checks.find((c) => c.id === "settings.environment-url")).toMatchObject({
       status: "warning",
       detail: expect.stringMatching(/^INTER_BASE_URL is Inter's sandbox .* but INTER_ENV is production/) as unknown,

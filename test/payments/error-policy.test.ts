@@ -6,8 +6,11 @@ import { DEFAULT_POLICY, afterPoll, afterSend, initialState, type Decision, type
 
 const NOW = Date.parse("2026-11-27T15:00:00Z");
 
-function facts(operation: InterOperation, status: number, headers: Record<string, string> = {}) {
-  const e = errorFromAnswer({ operation, status, headers, body: "" }, NOW);
+/** Inter's own error body (`Problema`): an answer of the bank itself, not of something on the way. */
+const PROBLEMA = JSON.stringify({ title: "Serviço Indisponível", detail: "Serviço solicitado pode estar em manutenção.", timestamp: "2026-11-27T12:00:00.000000000-03:00" });
+
+function facts(operation: InterOperation, status: number, headers: Record<string, string> = {}, body = PROBLEMA) {
+  const e = errorFromAnswer({ operation, status, headers, body }, NOW);
   return { code: e.code, message: e.message, retryable: e.retryable, ambiguous: e.ambiguous, operation: e.operation, ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }) };
 }
 
@@ -16,8 +19,8 @@ function summary(d: Decision): string {
   return d.state.outcome;
 }
 
-const send = (status: number, policy = DEFAULT_POLICY, headers?: Record<string, string>) =>
-  summary(afterSend(initialState(), { ok: false, error: facts("send-pix", status, headers) }, NOW, 0.5, policy));
+const send = (status: number, policy = DEFAULT_POLICY, body?: string) =>
+  summary(afterSend(initialState(), { ok: false, error: facts("send-pix", status, {}, body) }, NOW, 0.5, policy));
 
 const polling: PaymentState = { ...initialState(), step: "poll", maybeExecuted: true, codigoSolicitacao: "5f1e3c8a-0000-4000-8000-000000000001" };
 const poll = (status: number) => summary(afterPoll(polling, { ok: false, error: facts("get-pix", status) }, NOW, 0.5));
@@ -29,7 +32,11 @@ describe("retry policy of each documented answer", () => {
     // A 401 reaches the rules only after the client's one retry with a new token: a retryable error.
     expect(send(401)).toBe("wait retry, attempts 1");
     expect(send(403)).toBe("wait configuration, attempts 0");
-    expect(send(404)).toBe("wait configuration, attempts 0");
+    // A 404 of the bank's own ("entity not found": the recipient) refuses the content; without Inter's body
+    // it comes from something on the way (a wrong INTER_BASE_URL, a proxy): a configuration problem.
+    expect(send(404)).toBe("rejected");
+    expect(send(404, DEFAULT_POLICY, "")).toBe("wait configuration, attempts 0");
+    expect(send(404, DEFAULT_POLICY, "<html>Not Found</html>")).toBe("wait configuration, attempts 0");
     expect(send(410)).toBe("wait configuration, attempts 0");
     expect(send(409)).toBe("needs-reconciliation");
     expect(send(429)).toBe("wait rate-limited, attempts 0");
@@ -37,6 +44,9 @@ describe("retry policy of each documented answer", () => {
     expect(send(502)).toBe("wait resend with the same key (may have executed), attempts 1");
     expect(send(504)).toBe("wait resend with the same key (may have executed), attempts 1");
     expect(send(503)).toBe("wait bank unavailable, attempts 0");
+    // A 503 without Inter's body (a gateway's "upstream reset") may come after the send reached the bank.
+    expect(send(503, DEFAULT_POLICY, "")).toBe("wait resend with the same key (may have executed), attempts 1");
+    expect(send(503, DEFAULT_POLICY, "upstream connect error or disconnect/reset before headers")).toBe("wait resend with the same key (may have executed), attempts 1");
   });
 
   it("to a send, without trust in the bank's idempotency: what may have executed is parked, a 503 still waits", () => {
@@ -69,7 +79,8 @@ describe("retry policy of each documented answer", () => {
     expect(poll(404)).toBe("wait query again (may have executed), attempts 1");
     expect(poll(422)).toBe("wait query again (may have executed), attempts 1");
     expect(poll(403)).toBe("wait configuration (may have executed), attempts 0");
-    expect(poll(410)).toBe("wait configuration (may have executed), attempts 0");
+    // Gone from the bank's status query for good (past its 90 days): a human reconciles it with the statement.
+    expect(poll(410)).toBe("needs-reconciliation");
     expect(poll(429)).toBe("wait rate-limited (may have executed), attempts 0");
     expect(poll(500)).toBe("wait query again (may have executed), attempts 1");
     expect(poll(504)).toBe("wait query again (may have executed), attempts 1");

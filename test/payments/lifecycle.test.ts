@@ -199,4 +199,39 @@ describe("after a status query", () => {
     const limited = afterPoll(polling, { ok: false, error: err("INTER_RATE_LIMITED", true, false, { retryAfterMs: 3000 }) }, NOW, 0);
     expect(limited).toMatchObject({ kind: "wait", delayMs: 3000, state: { attempts: 0 } });
   });
+
+  it("waits at most the cap a 429 asks for, whatever its Retry-After", () => {
+    const month = afterPoll(polling, { ok: false, error: err("INTER_RATE_LIMITED", true, false, { retryAfterMs: 30 * 86_400_000 }) }, NOW, 0);
+    expect(month).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.maxBankWaitMs, why: "rate-limited" });
+    const sent = afterSend(initialState(), { ok: false, error: err("INTER_RATE_LIMITED", true, false, { retryAfterMs: 30 * 86_400_000 }) }, NOW, 0);
+    expect(sent).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.maxBankWaitMs });
+  });
+
+  it("parks, never pays, an answer about another payment: another amount, key or codigoSolicitacao", () => {
+    const expected = { amountCents: 1050, key: "fornecedor@example.com" };
+    const paid = (extra: object) => afterPoll(polling, { ok: true, status: { ...status("PAGO").status, ...extra } }, NOW, 0.5, DEFAULT_POLICY, undefined, expected);
+    expect(paid({ amountCents: 1050, key: "Fornecedor@Example.com" })).toMatchObject({ kind: "finish", state: { outcome: "paid" } });
+    expect(paid({ amountCents: 99_900 })).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation", reason: expect.stringMatching(/valor 999\.00, not 10\.50/) as unknown } });
+    expect(paid({ key: "outra@example.com" })).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation", reason: expect.stringMatching(/another Pix key/) as unknown } });
+    expect(paid({ codigoSolicitacao: "c-2" })).toMatchObject({ kind: "finish", state: { outcome: "needs-reconciliation", reason: expect.stringMatching(/codigoSolicitacao c-2, not c-1/) as unknown } });
+    // A key the bank shows masked cannot be compared: it does not stop the payment.
+    expect(paid({ key: "f***@e***.com" })).toMatchObject({ kind: "finish", state: { outcome: "paid" } });
+    // And a failure about another amount is not the job's failure either.
+    expect(afterPoll(polling, { ok: true, status: { ...status("FALHA").status, amountCents: 1 } }, NOW, 0.5, DEFAULT_POLICY, undefined, expected)).toMatchObject({
+      kind: "finish",
+      state: { outcome: "needs-reconciliation" },
+    });
+  });
+
+  it("polls a long wait ever more slowly: an approval up to hours apart, a payment stuck in progress up to half an hour", () => {
+    const approving = { ...polling, approvalSince: NOW };
+    const soon = afterPoll(approving, status("AGUARDANDO_APROVACAO"), NOW + 60_000, 0.5);
+    expect(soon).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.approvalPollMs });
+    const hours = afterPoll(approving, status("AGUARDANDO_APROVACAO"), NOW + 10 * 3_600_000, 0.5);
+    expect(hours).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.approvalPollCapMs });
+    const stuck = { ...polling, polls: 30, progressSince: NOW };
+    expect(afterPoll(stuck, status("ENVIADO"), NOW + 5 * 60_000, 0.5)).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.poll.capMs });
+    expect(afterPoll(stuck, status("ENVIADO"), NOW + 60 * 60_000, 0.5)).toMatchObject({ kind: "wait", delayMs: 15 * 60_000 });
+    expect(afterPoll(stuck, status("ENVIADO"), NOW + 20 * 3_600_000, 0.5)).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.longPollCapMs });
+  });
 });

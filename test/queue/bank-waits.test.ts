@@ -63,4 +63,16 @@ describe("waits the bank imposes", () => {
     expect(snap.rateLimited["POST /banking/v2/pix"] ?? 0).toBe(0);
     expect(snap.executions.total).toBe(6);
   }, 60_000);
+
+  it("Inter's 503s (maintenance) use no attempt: three in a row, with two attempts allowed, and it is paid once", async () => {
+    const p = await startPipeline({ env: { PIXOUT_MAX_ATTEMPTS: "2" } });
+    const id = `maint-${randomUUID().slice(0, 8)}`;
+    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 3, fault: { type: "status", status: 503 } });
+    await p.producer.enqueue(payment(id));
+    const view = await p.producer.waitForResult(id, { timeoutMs: 30_000 });
+    expect(view.outcome).toBe("paid");
+    const snap = p.emulator.ledger.snapshot();
+    expect(snap.requests["POST /banking/v2/pix"]?.byStatus).toMatchObject({ "503": 3, "200": 1 });
+    expect(snap.executions.byIdempotencyKey[view.idempotencyKey ?? ""]).toBe(1);
+  }, 40_000);
 });

@@ -90,4 +90,28 @@ describe("a payout job BullMQ itself failed", () => {
     expect(event.reason).toMatch(/connection to Redis lost mid-step/);
     expect(lines.join("\n")).not.toMatch(/could not announce/);
   });
+
+  it("stalled more than allowed, with removeOnFail set by its producer: removed as it fails, announced all the same", async () => {
+    const receiver = await startReceiver(SECRET);
+    cleanupAfter(() => receiver.close());
+    const p = await startPipeline({
+      worker: false,
+      env: { PIXOUT_NOTIFY_URL: receiver.url, PIXOUT_NOTIFY_SECRETS: `${receiver.origin}=${SECRET}`, PIXOUT_NOTIFY_BACKOFF_MS: "50" },
+    });
+    const prefix = `{${p.config.redisPrefix}}`;
+    const queue = new Queue(p.config.queueName, { connection: p.redis, prefix });
+    cleanupAfter(() => queue.close());
+    const data = { paymentId: "n-removed", amount: "14.00", recipient: { type: "key", key: "fornecedor@example.com" } };
+    await queue.add("payout", data, { jobId: "payment-n-removed", removeOnFail: true });
+    // What BullMQ writes on a job that stalled more than maxStalledCount times: its next pick-up fails it,
+    // before the processor runs (src/queue/worker.ts says why this matters).
+    await p.redis.hset(`${prefix}:${p.config.queueName}:payment-n-removed`, "defa", "job stalled more than allowable limit");
+    await p.worker.worker.resume();
+    for (let i = 0; i < 100 && receiver.accepted.size < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await queue.getJob("payment-n-removed")).toBeUndefined();
+    const event = JSON.parse(receiver.requests[0]?.body ?? "{}") as PaymentEvent;
+    expect(event).toMatchObject({ paymentId: "n-removed", type: "payment.failed", outcome: "failed", amount: "14.00" });
+    expect(event.reason).toMatch(/job stalled more than allowable limit/);
+    expect(p.lines.join("\n")).toMatch(/removed at once \(its producer set removeOnFail\); announced from the worker's copy/);
+  });
 });

@@ -2,9 +2,9 @@
 // of recipients, enforced in Redis by every worker right before the send, against the emulator.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { PaymentEvent } from "../../src/notify/event.js";
-import { saoPauloToday } from "../../src/payments/calendar.js";
+import { saoPauloStartOfDay, saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 import { DEFAULT_BUCKET } from "../../src/payments/safety-limits.js";
 import { dailyLimitKeys, dailyTotal } from "../../src/queue/daily-limits.js";
@@ -57,6 +57,12 @@ describe("daily limit per paying account", () => {
       emulator: { balanceCents: 1_000_000_00 },
       env: { PIXOUT_DAILY_LIMIT: "100.00", PIXOUT_MAX_ATTEMPTS: "3" },
     });
+    // The worker counts each day's total on the real clock: these tests add up one day's sends, so they do
+    // not start within three minutes of midnight in São Paulo (they wait for the new day instead).
+    beforeAll(async () => {
+      const untilMidnight = saoPauloStartOfDay(shiftIsoDate(saoPauloToday(Date.now()), 1)) - Date.now();
+      if (untilMidnight < 180_000) await new Promise((r) => setTimeout(r, untilMidnight + 1_000));
+    }, 200_000);
     const today = (): string => saoPauloToday(Date.now());
     const keys = (): { total: string; held: string } => dailyLimitKeys(p.config.redisPrefix, DEFAULT_BUCKET, today());
 

@@ -37,7 +37,7 @@ export function checkSettings(env: Environment, now: Date): SettingsFindings {
     const { config } = loadConfig(env, now);
     const i = config.inter;
     // The certificate's warnings are the certificate checks' (below).
-    const mismatch = environmentWarnings(i.environment, i.baseUrl);
+    const mismatch = environmentWarnings(i.environment, i.baseUrl, config.worker.budgets);
     return {
       config,
       certificateProblems: [],
@@ -49,7 +49,11 @@ export function checkSettings(env: Environment, now: Date): SettingsFindings {
             `${i.account === undefined ? "" : `, account ${i.account}`}, queue ${config.queueName}`,
         ),
         ok("settings.environment", "environment", `INTER_ENV=${i.environment}; fleet budgets a minute: ${describeBudgets(config.worker.budgets)}`),
-        ...mismatch.map((w) => warning("settings.environment-url", "environment and URL", w, "set INTER_ENV to the environment of INTER_BASE_URL (or leave INTER_BASE_URL unset)")),
+        ...mismatch.map((w) =>
+          w.startsWith("INTER_BASE_URL")
+            ? warning("settings.environment-url", "environment and URL", w, "set INTER_ENV to the environment of INTER_BASE_URL (or leave INTER_BASE_URL unset)")
+            : warning("settings.budget", "budget above Inter's limit", w, "leave the setting unset: the budgets default to the environment's published limits"),
+        ),
       ],
     };
   } catch (err) {

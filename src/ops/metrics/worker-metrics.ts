@@ -22,6 +22,8 @@ export interface WorkerMetrics extends PayoutMetrics {
   readonly registry: Registry;
   /** Feeds the bank-call histogram and the token counter; give it to the bank client (src/inter/http.ts). */
   readonly observer: CallObserver;
+  /** A gated request left the socket `gapMs` after its gate (give it to the bank, createBank's onSent). */
+  onSent(operation: string, gapMs: number): void;
   /** The text exposition format, for GET /metrics. */
   scrape(): Promise<{ contentType: string; body: string }>;
 }
@@ -141,6 +143,13 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
+  const gaps = new Histogram({
+    name: "pixout_bank_gate_to_socket_seconds",
+    help: "Time from the fleet's rate gate letting a send or status query go to its request leaving the socket (a TLS handshake shows here): what must stay under the budgets' margin",
+    labelNames: ["operation"] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
   new Gauge({
     name: "pixout_certificate_days_left",
     help: "Whole days until this worker's Inter client certificate expires (negative once expired)",
@@ -168,6 +177,9 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
     }, complain),
     onOutcome: neverThrowing((outcome: Outcome) => {
       payments.inc({ outcome });
+    }, complain),
+    onSent: neverThrowing((operation: string, gapMs: number) => {
+      gaps.observe({ operation }, Math.max(0, gapMs) / 1000);
     }, complain),
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
