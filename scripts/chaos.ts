@@ -16,11 +16,30 @@ const { values } = parseArgs({
     scenarios: { type: "string", default: ALL_SCENARIOS.join(",") },
     seed: { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(`usage: npm run chaos -- [--payments N] [--kills N] [--scenarios a,b] [--seed N] [--keep]
+
+Runs payments through real worker processes, Redis and the emulator while breaking them, then checks
+the bank's ledger: exit 1 if any payment was executed twice, lost, or given an outcome the ledger contradicts.
+  --payments N    payments of the kills scenario; the others take a share (default 2000)
+  --kills N       SIGKILLs in the kills scenario (default 200)
+  --scenarios     comma-separated, of: ${ALL_SCENARIOS.join(", ")}
+  --seed N        the faults' and kills' random seed (default 1)
+  --keep          keep the work folder (worker logs, Redis AOF) even when all went well
+`);
+  process.exit(0);
+}
 
 const scenarios = values.scenarios.split(",").filter(Boolean) as ScenarioName[];
-for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; use ${ALL_SCENARIOS.join(", ")}`);
+for (const s of scenarios) {
+  if (!ALL_SCENARIOS.includes(s)) {
+    process.stderr.write(`--scenarios: unknown scenario ${s}; use ${ALL_SCENARIOS.join(", ")}\n`);
+    process.exit(2);
+  }
+}
 const workDir = mkdtempSync(join(tmpdir(), "pixout-chaos-"));
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);

@@ -179,6 +179,15 @@ export const envSchema = z.object({
       for (const f of list) if (!/^[0-9A-F]{64}$/.test(f)) ctx.addIssue({ code: "custom", message: `"${f}" is not a SHA-256 fingerprint (64 hex digits, colons allowed)` });
       return list;
     }),
+  /** Caller subjects pinned instead of fingerprints (`CN=…, O=…` as the receiver logs them), `;`-separated. */
+  PIXOUT_WEBHOOK_CLIENT_SUBJECTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const list = (v ?? "").split(";").map((x) => x.trim()).filter(Boolean);
+      for (const x of list) if (!/^[A-Za-z.0-9]+=/.test(x)) ctx.addIssue({ code: "custom", message: `"${x}" is not a certificate subject such as "CN=Inter Webhook, O=Banco Inter"` });
+      return list;
+    }),
 
   // Signed notifications to upstream services (src/notify/, README "Notifications to your services").
   PIXOUT_NOTIFY_URL: z
@@ -591,6 +600,8 @@ export interface WebhookReceiverSettings extends QueueSettings {
   tls: ServerTlsMaterial;
   /** SHA-256 fingerprints (upper-case hex, no colons) of the only client certificates accepted; empty = any from the CA. */
   clientFingerprints: string[];
+  /** Pinned caller subjects (`CN=…, O=…`). With neither, callbacks only wake status queries. */
+  clientSubjects: string[];
 }
 
 export function loadWebhookReceiverSettings(env: Environment = readEnvironment(), now: Date = new Date()): WebhookReceiverSettings {
@@ -607,6 +618,7 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
       PIXOUT_WEBHOOK_KEY_FILE: true,
       PIXOUT_WEBHOOK_CLIENT_CA_FILE: true,
       PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS: true,
+      PIXOUT_WEBHOOK_CLIENT_SUBJECTS: true,
     })
     .safeParse(withoutEmpty(env));
   const problems = parsed.success ? [] : zodProblems(parsed.error);
@@ -637,5 +649,6 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
     path: files.PIXOUT_WEBHOOK_PATH,
     tls,
     clientFingerprints: files.PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS,
+    clientSubjects: files.PIXOUT_WEBHOOK_CLIENT_SUBJECTS,
   };
 }

@@ -38,7 +38,7 @@ describe("chaos (short configuration)", () => {
     // Frozen Redis links, foreign producers and a hostile bank: the same invariants held (checked above),
     // and each really happened.
     expect(note("partition")).toMatch(/applied=[1-9]/);
-    expect(note("foreign")).toMatch(/re-added with plain BullMQ after removal=[1-9]\d*; raw jobs with a state of their own=[1-9]/);
+    expect(note("foreign")).toMatch(/re-added with plain BullMQ after removal=[1-9]\d*; finished jobs moved back by BullMQ's retry=[1-9]\d*; raw jobs with a state of their own=[1-9]/);
     expect(note("hostile")).toMatch(/429s from the bank's own limits=0(;|$)/);
     for (const fault of ["rate-limit", "unauthorized-empty"]) expect(note("hostile")).toMatch(new RegExp(`${fault}=[1-9]`));
     expect(by["forgetful-trusting"]?.duplicates).toBeGreaterThan(0);

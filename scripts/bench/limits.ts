@@ -1,7 +1,7 @@
 // Phase (a) of `npm run bench`: how well the fleet uses Inter's limits. The emulator enforces Inter's
 // production limits × scale; a backlog is drained by 1, then 4 worker processes, with Inter's webhook on
 // and off. Rates are per bank minute (measured ÷ scale), comparable with Inter's 60 sends a minute.
-import { randomUUID } from "node:crypto";
+import { randomUUID, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -134,6 +134,8 @@ export async function limitsRun(opts: {
         port: 0,
         path: "/inter/pix-pagamento",
         tls: { cert: read(paths.serverCert), key: read(paths.serverKey), clientCa: read(paths.caCert) },
+        // Pinned, as in production: the emulator's callback identity stands for Inter's certificate.
+        clientFingerprints: [new X509Certificate(read(paths.callbackCert)).fingerprint256.replace(/:/g, "")],
         redis,
         redisPrefix: prefix,
         queueName: "bench",

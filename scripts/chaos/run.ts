@@ -60,6 +60,8 @@ function paymentsFor(name: string, count: number): Record<string, unknown>[] {
 const BASE_FAULTS: FaultRule[] = [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: FAIL_MARK, fault: { type: "final-status", status: "FALHA" } }];
 
 /** Sends slowed down, so that kills land while a send is at the bank. */
+/** Sends refused by the bank's validation (400: rejected, nothing executed): a re-run of one must not send it. */
+const REFUSED: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.1, fault: { type: "status", status: 400 } };
 const SLOW_SENDS: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 800 } };
 
 const BANK_FAULTS: FaultRule[] = [
@@ -186,7 +188,8 @@ async function scenario(
     proxies?: boolean;
   },
   during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[]; queue: string; proxies: TcpProxy[] }) => Promise<{ redisRestarts: number }>,
-  after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[]; queue: string }) => Promise<void>,
+  /** After the payments settled; what it returns checks the views once they settle again (its findings are wrong). */
+  after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[]; queue: string }) => Promise<unknown>,
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const random = createRandom(options.seed * 1000 + ALL_SCENARIOS.indexOf(name));
@@ -213,11 +216,14 @@ async function scenario(
       during({ fleet, windowMs, random, notes, queue: `chaos-${name}`, proxies }),
     ]);
     let views = await settleOrLate(producer, ids, 180_000, notes);
+    let recheck: ((views: Map<string, PaymentView | undefined>) => string[]) | undefined;
     if (after) {
-      await after({ producer, ids, notes, queue: `chaos-${name}` });
+      const returned = await after({ producer, ids, notes, queue: `chaos-${name}` });
+      if (typeof returned === "function") recheck = returned as (views: Map<string, PaymentView | undefined>) => string[];
       views = await settleOrLate(producer, ids, 120_000, notes);
     }
     const v = verdict(ids, views, { ledger: emulator.ledger.snapshot(), paymentsWithKey: (key) => emulator.paymentsWithKey(key) });
+    if (recheck) v.wrong.push(...recheck(views));
     for (const [why, n] of Object.entries(v.parkedWhy)) notes.push(`parked ×${String(n)}: ${why}`);
     const fired = emulator.ledger.snapshot().faults;
     if (Object.keys(fired).length > 0) notes.push(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k}=${String(n)}`).join(" ")}`);
@@ -416,12 +422,24 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           // (some with another amount), and raw jobs carrying a state of their own (another payment's
           // codigoSolicitacao, a step of their choosing). Nothing may be sent again, nothing paid without a send.
           await run(
-            scenario(name, infra, options, { payments: share(options.payments, 0.25), kills: 0, faults: [] }, () => Promise.resolve({ redisRestarts: 0 }), async ({ ids, notes, queue }) => {
+            scenario(name, infra, options, { payments: share(options.payments, 0.25), kills: 0, faults: [REFUSED] }, () => Promise.resolve({ redisRestarts: 0 }), async ({ ids, notes, queue }) => {
               const q = new Queue(queue, { connection: { url: infra.redis.url }, prefix: `{${queue}}` });
               let readded = 0;
+              let movedBack = 0;
+              const concluded = new Map<string, unknown>();
               let codigo: string | undefined;
               for (const [i, id] of ids.entries()) {
-                if (i % 2 === 1) continue;
+                if (i % 2 === 1) {
+                  // A finished job moved back by plain BullMQ (not `pixout retry`): concluded again, never resent.
+                  const job = await q.getJob(`payment-${id}`);
+                  const state = job ? await job.getState() : undefined;
+                  if (job && (state === "completed" || state === "failed")) {
+                    concluded.set(id, (job.data as { state?: { outcome?: unknown } }).state?.outcome);
+                    await job.retry(state);
+                    movedBack++;
+                  }
+                  continue;
+                }
                 const job = await q.getJob(`payment-${id}`);
                 const data = (job?.data ?? {}) as Record<string, unknown> & { state?: { codigoSolicitacao?: string } };
                 codigo ??= data.state?.codigoSolicitacao;
@@ -441,7 +459,10 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                 ids.push(id);
               }
               await q.close();
-              notes.push(`re-added with plain BullMQ after removal=${String(readded)}; raw jobs with a state of their own=${String(forged.length)}`);
+              notes.push(`re-added with plain BullMQ after removal=${String(readded)}; finished jobs moved back by BullMQ's retry=${String(movedBack)}; raw jobs with a state of their own=${String(forged.length)}`);
+              // An outcome once concluded (and announced) never changes by a re-run.
+              return (views: Map<string, PaymentView | undefined>): string[] =>
+                [...concluded].filter(([id, outcome]) => views.get(id)?.outcome !== outcome).map(([id, outcome]) => `${id}: concluded ${String(outcome)}, then ${String(views.get(id)?.outcome)} after a re-run`);
             }),
           );
           break;

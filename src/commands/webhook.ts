@@ -68,6 +68,7 @@ async function withClient<T>(fn: (client: InterClient, config: Config) => Promis
     tokenBudget: () => waitForToken(budgets),
     gate: budgetGate(budgets, {
       maxWaitMs: MAX_BUDGET_WAIT_MS,
+      maxBankWaitMs: config.inter.maxBankWaitMs,
       onWait(operation, ms) {
         if (ms >= 1_000) process.stderr.write(`waiting ${String(Math.ceil(ms / 1000))} s for the fleet's budget of ${operation} (Inter's limit)…\n`);
       },
@@ -167,6 +168,7 @@ Example (with the emulator's dev certificates):
         path: settings.path,
         tls: settings.tls,
         clientFingerprints: settings.clientFingerprints,
+        clientSubjects: settings.clientSubjects,
         redis,
         redisPrefix: settings.redisPrefix,
         queueName: settings.queueName,
@@ -179,7 +181,14 @@ Example (with the emulator's dev certificates):
         if (code === "EACCES") throw new UserError(`not allowed to listen on port ${String(flags.port ?? settings.port)}; use a port above 1023 behind a port forward`);
         throw err;
       });
-      logger.info({ url: receiver.url, queue: settings.queueName, redis: safeRedisUrl(settings.redisUrl) }, "webhook receiver listening for Inter's callbacks");
+      logger.info({ url: receiver.url, queue: settings.queueName, redis: safeRedisUrl(settings.redisUrl), pinned: receiver.pinned }, "webhook receiver listening for Inter's callbacks");
+      if (receiver.pinned) {
+        logger.info({ fingerprints: settings.clientFingerprints.length, subjects: settings.clientSubjects.length }, "callers are pinned: their callbacks finish payments when every field agrees");
+      } else {
+        logger.warn(
+          "NOT PINNED: any certificate from PIXOUT_WEBHOOK_CLIENT_CA_FILE is accepted, so callbacks only wake the payments' status queries (the query decides). Pin Inter's certificate — its fingerprint is logged with the first callback — in PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS for callbacks to finish payments",
+        );
+      }
       await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
       await receiver.close();
       logger.info(receiver.stats(), "webhook receiver stopped");

@@ -11,6 +11,7 @@
 // budgets.
 import type { Logger } from "../logger.js";
 import { formatOffsetDateTime } from "../payments/calendar.js";
+import { scrubBankText } from "../payments/mask.js";
 import { centsFromBankNumber, centsFromBankString } from "../payments/money.js";
 import { InterNotFoundError, badResponse, errorFromAnswer, type InterOperation } from "./errors.js";
 import type { InterHttp, InterRequest, InterResponse } from "./http.js";
@@ -54,6 +55,12 @@ export interface WebhookRegistration {
   createdAt?: string;
 }
 
+/** See CallOptions.beforeAttempt; both in performance.now() time. */
+export interface AttemptTiming {
+  gatePassedAt?: number;
+  sendBy?: number;
+}
+
 export interface CallOptions {
   /** `x-conta-corrente`, when the integration has more than one account (overrides the default). */
   account?: string;
@@ -61,9 +68,12 @@ export interface CallOptions {
    * Called right before each exchange of this call (`attempt` 2 is the retry after a 401), after its
    * token is ready; a throw stops the call before anything is sent. The worker checks there that its
    * lock is fresh and, for a retry, the fleet's gate; it answers when the gate let this attempt go
-   * (performance.now()), so that the time to the socket is measured.
+   * (performance.now(), so that the time to the socket is measured) and by when the request must have
+   * left (a request handed its socket later is stopped unwritten: RequestNotSentError).
    */
-  beforeAttempt?: (attempt: number) => Promise<number | undefined>;
+  beforeAttempt?: (attempt: number) => Promise<AttemptTiming | undefined>;
+  /** The payment's personal values (its key, document, name…): masked wherever the bank's texts quote them. */
+  personal?: readonly string[];
 }
 
 /** One delivery attempt of Inter's callbacks, as its listing reports it. */
@@ -157,10 +167,11 @@ export function createInterClient(options: InterClientOptions): InterClient {
     for (let attempt = 1; ; attempt++) {
       const token = await provider.get();
       await options.gate?.before(req.operation, attempt);
-      const gatePassedAt = await callOptions?.beforeAttempt?.(attempt);
+      const timing = await callOptions?.beforeAttempt?.(attempt);
       const answer = await http.exchange({
         ...req,
-        ...(gatePassedAt === undefined ? {} : { gatePassedAt }),
+        ...(timing?.gatePassedAt === undefined ? {} : { gatePassedAt: timing.gatePassedAt }),
+        ...(timing?.sendBy === undefined ? {} : { sendBy: timing.sendBy }),
         headers: {
           ...req.headers,
           authorization: `Bearer ${token}`,
@@ -221,6 +232,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
         OPERATION_SCOPES.read,
         "200",
         callOptions,
+        callOptions?.personal ?? [],
       );
       const { transacaoPix: t, historico } = parseJson("get-pix", answer, getPixAnswer);
       const amountCents =
@@ -233,7 +245,8 @@ export function createInterClient(options: InterClientOptions): InterClient {
         ...(t.chave ? { key: t.chave } : {}),
         ...(t.dataHoraMovimento ? { movedAt: t.dataHoraMovimento } : {}),
         ...(t.dataHoraSolicitacao ? { requestedAt: t.dataHoraSolicitacao } : {}),
-        errors: t.erros ?? [],
+        // The bank's own words about the payment may name its people: masked here, before anyone keeps them.
+        errors: (t.erros ?? []).map((e) => ({ ...e, ...(e.descricaoErro === undefined ? {} : { descricaoErro: scrubBankText(e.descricaoErro, callOptions?.personal ?? []) }) })),
         history: (historico ?? []).map((h) => ({ status: h.status, ...(h.dataHoraEvento ? { at: h.dataHoraEvento } : {}) })),
       };
     },

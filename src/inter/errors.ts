@@ -6,7 +6,7 @@
 // so the payment is neither failed nor safe to re-key. Only an operation that executes something
 // (`send-pix`) can be ambiguous.
 import { z } from "zod";
-import { maskText, scrubPersonalData } from "../payments/mask.js";
+import { maskText, scrubBankText } from "../payments/mask.js";
 
 export type InterOperation =
   | "token"
@@ -253,7 +253,7 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
     typeof v.valor === "string" ? v.valor : v.valor === undefined || v.valor === null ? "" : JSON.stringify(v.valor),
   );
   const known = [...(answer.personal ?? []), ...offending];
-  const scrub = (text: string | undefined): string | undefined => (text === undefined ? undefined : scrubPersonalData(text, known));
+  const scrub = (text: string | undefined): string | undefined => (text === undefined ? undefined : scrubBankText(text, known));
   const problem = parsed && { ...parsed, title: scrub(parsed.title), detail: scrub(parsed.detail) };
   const violations: Violation[] = (parsed?.violacoes ?? []).map((v) => ({
     razao: scrub(v.razao) ?? "",

@@ -12,13 +12,13 @@
 // Neither tracing nor the observer (metrics) may change an exchange's result: a throw from either after
 // the bank answered would turn a 200 into an error the caller must treat as ambiguous. Both are called
 // through guards that swallow what they throw.
-import { subscribe } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
 import { request, type Dispatcher } from "undici";
 import type { Logger } from "../logger.js";
 import { PIXOUT_VERSION } from "../version.js";
 import { InterError, badResponse, errorFromAnswer, errorFromTransport, type InterOperation } from "./errors.js";
+import { RequestNotSentError, onSocketInterceptor, withOnSocket } from "./on-socket.js";
 
 export interface InterRequest {
   operation: InterOperation;
@@ -27,6 +27,11 @@ export interface InterRequest {
    * leave the socket is reported to `onSent` — what stands between the gate and the bank's limit.
    */
   gatePassedAt?: number;
+  /**
+   * When (performance.now()) the request must have left: if it is only then handed a socket (it waited in
+   * the pool's queue, or for a connect), it is stopped unwritten with RequestNotSentError.
+   */
+  sendBy?: number;
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** Path below the base URL, e.g. `/banking/v2/pix`. */
   path: string;
@@ -59,24 +64,6 @@ export interface InterHttpOptions {
   /** A gated request's headers left the socket `gapMs` after its gate (see InterRequest.gatePassedAt). */
   onSent?: (operation: InterOperation, gapMs: number) => void;
 }
-
-// undici announces each request it creates, and when its headers are written to the socket
-// (diagnostics_channel): a request created while `tagging` is set carries the callback to its write.
-const SENT = Symbol("pixout.sent");
-let tagging: (() => void) | undefined;
-type Tagged = { [SENT]?: () => void };
-subscribe("undici:request:create", (message) => {
-  if (tagging === undefined) return;
-  (message as { request: Tagged }).request[SENT] = tagging;
-  tagging = undefined;
-});
-subscribe("undici:client:sendHeaders", (message) => {
-  const request = (message as { request: Tagged }).request;
-  const sent = request[SENT];
-  if (sent === undefined) return;
-  request[SENT] = undefined;
-  sent();
-});
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<string | undefined> {
   const chunks: Buffer[] = [];
@@ -128,7 +115,9 @@ function traced(fn: () => void): void {
 }
 
 export function createInterHttp(options: InterHttpOptions): InterHttp {
-  const { baseUrl, dispatcher, logger } = options;
+  const { baseUrl, logger } = options;
+  // Every request passes the socket hand-over (on-socket.ts): a deadline to leave by, the gate-to-socket time.
+  const dispatcher = options.dispatcher.compose(onSocketInterceptor);
   const observe = (event: Parameters<CallObserver>[0]): void => {
     try {
       options.observer?.(event);
@@ -200,24 +189,28 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
     try {
       const gate = req.gatePassedAt;
       const onSent = options.onSent;
-      if (gate !== undefined && onSent !== undefined) {
-        tagging = () => {
-          try {
-            onSent(req.operation, performance.now() - gate);
-          } catch {
-            // a metric, never a party to the exchange
-          }
-        };
-      }
-      const pending = request(`${baseUrl}${req.path}`, {
-        method: req.method,
-        dispatcher,
-        headers: { accept: "application/json", ...req.headers },
-        ...(req.body === undefined ? {} : { body: req.body }),
-      });
-      tagging = undefined;
+      const pending = withOnSocket(
+        {
+          ...(req.sendBy === undefined ? {} : { sendBy: req.sendBy }),
+          ...(gate !== undefined && onSent !== undefined
+            ? {
+                onStart: () => {
+                  onSent(req.operation, performance.now() - gate);
+                },
+              }
+            : {}),
+        },
+        () =>
+          request(`${baseUrl}${req.path}`, {
+            method: req.method,
+            dispatcher,
+            headers: { accept: "application/json", ...req.headers },
+            ...(req.body === undefined ? {} : { body: req.body }),
+          }),
+      );
       answer = await pending;
     } catch (cause) {
+      if (cause instanceof RequestNotSentError) throw cause;
       const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
       observe({ operation: req.operation, errorCode: error.code, ms: elapsed() });
       logger.debug({ operation: req.operation, errorCode: error.code, ms: elapsed() }, "inter call failed");

@@ -76,6 +76,8 @@ export interface PaymentState {
   firstSendAt?: number;
   /** How many of Inter's callbacks for this codigoSolicitacao the worker has read (new ones wake it). */
   callbacksSeen?: number;
+  /** Since when a low-priority poll (a payment long stuck, or awaiting approval) has given way to others. */
+  gaveWaySince?: number;
   /** Why the payment waits now, and until when (epoch ms): shown by `pixout status` and the dashboard. */
   waitingFor?: { why: string; until: number };
   /** Set when the payment finished, with why. */
@@ -99,6 +101,7 @@ export const paymentStateSchema = z.looseObject({
   sendInFlight: z.number().optional(),
   slot: z.object({ budget: z.enum(["send", "status"]), at: z.number() }).optional(),
   paymentDate: z.string().nullable().optional(),
+  gaveWaySince: z.number().optional(),
 });
 
 /** Whether a (possibly unreadable) state says the bank may already have this payment. */

@@ -81,3 +81,29 @@ export function scrubPersonalData(text: string, known: readonly string[] = []): 
     .replace(CNPJ_IN_TEXT, (m) => maskDocument(m))
     .replace(CPF_IN_TEXT, (m) => maskDocument(m));
 }
+
+// Words of the bank's own vocabulary that start with a capital in its texts ("Chave Pix", "Banco Inter"):
+// never a person's name, so a run of them is left as it is.
+const BANK_WORDS = new Set(
+  [
+    "Pix", "Inter", "Banco", "Conta", "Chave", "Saldo", "Pagamento", "Transação", "Transacao", "Agência", "Agencia", "Instituição", "Instituicao",
+    "Erro", "Limite", "QR", "Code", "Favorecido", "Recebedor", "Pagador", "Titular", "Destino", "Origem", "Cliente", "Operação", "Operacao",
+  ].map((w) => w.toLowerCase()),
+);
+// Two or more consecutive capitalised words (letters of any script): how a name reads in a sentence.
+const NAME_RUN = /\b\p{Lu}\p{Ll}+(?:\s+(?:(?:de|da|do|dos|das|e)\s+)?\p{Lu}\p{Ll}+)+/gu;
+
+/**
+ * A text the bank wrote about a payment (an error's description, a problem's detail): the personal data
+ * scrubPersonalData finds, and also what reads like a person's name: in two or more capitalised words in a
+ * row, each that is not one of the bank's own words keeps its initial only ("Favorecido Maria da Silva" →
+ * "Favorecido M*** da S***"). A bank's sentence may lose a capitalised term to it; its codes never do.
+ */
+export function scrubBankText(text: string, known: readonly string[] = []): string {
+  return scrubPersonalData(text, known).replace(NAME_RUN, (run) =>
+    run
+      .split(/(\s+)/)
+      .map((w) => (/^\s*$/.test(w) || BANK_WORDS.has(w.toLowerCase()) || /^(de|da|do|dos|das|e)$/.test(w) ? w : maskName(w)))
+      .join(""),
+  );
+}

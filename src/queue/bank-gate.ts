@@ -29,6 +29,8 @@ export interface BudgetGateOptions {
   onWait?: (operation: InterOperation, ms: number) => void;
   /** When the bank gives no Retry-After with its 429. */
   defaultRateLimitWaitMs?: number;
+  /** PIXOUT_MAX_BANK_WAIT_SECONDS: a Retry-After never holds the fleet's budget back longer. */
+  maxBankWaitMs: number;
 }
 
 export function budgetGate(budgets: Budgets, options: BudgetGateOptions): CallGate {
@@ -55,7 +57,8 @@ export function budgetGate(budgets: Budgets, options: BudgetGateOptions): CallGa
     },
     async rateLimited(operation, retryAfterMs) {
       if (operation === "token") return;
-      await budgets.penalize(OPERATION_BUDGET[operation], retryAfterMs ?? options.defaultRateLimitWaitMs ?? 60_000);
+      const asked = retryAfterMs ?? options.defaultRateLimitWaitMs ?? 60_000;
+      await budgets.penalize(OPERATION_BUDGET[operation], Math.min(Math.max(0, asked), options.maxBankWaitMs));
     },
   };
 }

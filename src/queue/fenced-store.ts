@@ -22,14 +22,21 @@ import { paymentRecordKey, type PaymentRecord } from "./payment-record.js";
 
 /** What the record says when a run begins. */
 export type Claim =
-  /** This job's run holds the payment (just claimed, or claimed by an earlier run of this job). */
-  | { kind: "ours"; claim: string; record?: PaymentRecord }
+  /**
+   * This job's run holds the payment (just claimed, or claimed by an earlier run of this job). `adopted`:
+   * a job of an older pixout (a state without a claim) taken over with its state kept — `record` when
+   * that version's record of an in-flight send named this job's generation, `job` when there was no record.
+   */
+  | { kind: "ours"; claim: string; record?: PaymentRecord; adopted?: "record" | "job" }
   /** Another job of the same payment has (or had) the record: this job must send nothing. */
   | { kind: "taken"; record: PaymentRecord }
   /** The job's state carries a claim the record does not know: not written by this fleet for this record. */
   | { kind: "unknown"; record?: PaymentRecord }
   /** The run no longer holds the job's lock. */
   | { kind: "lost" };
+
+/** How a job without a claim came: a new job (no state), a state its producer wrote, or an older pixout's job. */
+export type Arrival = { kind: "new" } | { kind: "state" } | { kind: "legacy"; generation: number; codigoSolicitacao?: string; keptData: (claim: string) => string };
 
 export type FencedResult =
   | { ok: true }
@@ -50,11 +57,12 @@ export interface RecordWrite {
 export interface FencedStore {
   /**
    * The run's claim on its payment. `jobClaim`: the claim in the job's state, if any; `firstData`: the
-   * job's data with the new claim in its state, written with the claim (a job's first run only);
-   * `hasState`: the job carries a state (a job of an older version of pixout, whose record has no claim,
-   * is adopted only then).
+   * job's data with the new claim in a fresh state, written with the claim (a job's first run only);
+   * `arrival`: for a job without a claim, how it came — only an older pixout's job (`legacy`) is adopted
+   * with its state kept: when the payment has no record, or when its record (of that version: no claim)
+   * is an in-flight send of the same generation and codigoSolicitacao.
    */
-  begin(jobId: string, paymentId: string, token: string, jobClaim: string | undefined, firstData: (claim: string) => string, hasState: boolean): Promise<Claim>;
+  begin(jobId: string, paymentId: string, token: string, jobClaim: string | undefined, firstData: (claim: string) => string, arrival: Arrival): Promise<Claim>;
   /** Saves the job's data if the run still holds the job. */
   save(jobId: string, token: string, data: string): Promise<FencedResult>;
   /**
@@ -67,27 +75,40 @@ export interface FencedStore {
 }
 
 // KEYS: lock, job, record. ARGV: token, the job's claim ('' = none), new claim, first data, ttl seconds,
-// 'state' when the job carries a state, now (ISO).
+// arrival ('new' | 'state' | 'legacy'), now (ISO), then for 'legacy': kept data, generation, codigoSolicitacao ('' = none).
 const BEGIN = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'lost'} end
 local owner = redis.call('HGET', KEYS[3], 'claim')
 local outcome = redis.call('HGET', KEYS[3], 'outcome')
 if ARGV[2] ~= '' then
   if owner == ARGV[2] then return {'ours', ARGV[2]} end
   return {'unknown'}
 end
-local takeover = (not outcome) or outcome == 'queued'
-local legacy = outcome and (not owner) and ARGV[6] == 'state'
-if not takeover and not legacy then return {'taken'} end
-if takeover then
+local legacy = ARGV[6] == 'legacy'
+if legacy and not outcome then
+  redis.call('HSET', KEYS[3], 'claim', ARGV[3], 'outcome', 'queued', 'generation', ARGV[9], 'finishedAt', ARGV[7])
+  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
+  redis.call('HSET', KEYS[2], 'data', ARGV[8])
+  return {'ours', ARGV[3], 'job'}
+end
+if (not outcome) or outcome == 'queued' then
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[3], 'claim', ARGV[3], 'outcome', 'queued', 'generation', '0', 'finishedAt', ARGV[7])
-else
-  redis.call('HSET', KEYS[3], 'claim', ARGV[3])
+  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
+  redis.call('HSET', KEYS[2], 'data', ARGV[4])
+  return {'ours', ARGV[3]}
 end
-redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
-redis.call('HSET', KEYS[2], 'data', ARGV[4])
-return {'ours', ARGV[3]}`;
+if legacy and not owner and outcome == 'pending' and redis.call('HGET', KEYS[3], 'generation') == ARGV[9] then
+  local codigo = redis.call('HGET', KEYS[3], 'codigoSolicitacao')
+  if (not codigo) or codigo == ARGV[10] then
+    redis.call('HSET', KEYS[3], 'claim', ARGV[3])
+    redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
+    redis.call('HSET', KEYS[2], 'data', ARGV[8])
+    return {'ours', ARGV[3], 'record'}
+  end
+end
+return {'taken'}`;
 
 // KEYS: lock, job, stalled set, record. ARGV: token, mode ('save' | 'send' | 'final'), data, claim, lock ms,
 // job id, ttl seconds, then the record's fields as name/value pairs.
@@ -158,10 +179,11 @@ export function createFencedStore(
   }
 
   return {
-    async begin(jobId, paymentId, token, jobClaim, firstData, hasState) {
+    async begin(jobId, paymentId, token, jobClaim, firstData, arrival) {
       const key = jobKey(jobId);
       const claim = randomUUID();
-      const [kind, held] = await begin(
+      const legacy = arrival.kind === "legacy" ? [arrival.keptData(claim), String(arrival.generation), arrival.codigoSolicitacao ?? ""] : [];
+      const [kind, held, adopted] = await begin(
         `${key}:lock`,
         key,
         paymentRecordKey(redisPrefix, queueName, paymentId),
@@ -170,12 +192,15 @@ export function createFencedStore(
         claim,
         jobClaim === undefined ? firstData(claim) : "",
         ttl,
-        hasState ? "state" : "",
+        arrival.kind,
         new Date(now()).toISOString(),
+        ...legacy,
       );
       if (kind === "lost") return { kind: "lost" };
       const record = await readRecord(paymentId);
-      if (kind === "ours") return { kind: "ours", claim: held ?? claim, ...(record === undefined ? {} : { record }) };
+      if (kind === "ours") {
+        return { kind: "ours", claim: held ?? claim, ...(record === undefined ? {} : { record }), ...(adopted === "record" || adopted === "job" ? { adopted } : {}) };
+      }
       if (kind === "taken" && record !== undefined) return { kind: "taken", record };
       return { kind: "unknown", ...(record === undefined ? {} : { record }) };
     },

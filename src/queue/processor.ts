@@ -1,4 +1,4 @@
-// The payout job, one per payment, as a step job (docs/design.md, "Job lifecycle"): `submit` sends it to
+// The payout job, one per payment, as a step job (README "How it works"): `submit` sends it to
 // the bank, `poll` follows it until final. Every wait — a budget slot, a backoff, the next status query — is
 // a `moveToDelayed` + `DelayedError`, never a sleep in a worker slot (but the last moment before a reserved
 // slot, see takeSlot). Before each wait the job's state is saved first, then the job moved, then the error
@@ -17,9 +17,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { CallOptions, InterClient, PixStatus, SentPix } from "../inter/client.js";
 import { InterError, InterRateLimitedError } from "../inter/errors.js";
+import { RequestNotSentError } from "../inter/on-socket.js";
 import type { Logger } from "../logger.js";
 import { isKnownStatus } from "../payments/bank-status.js";
-import { saoPauloStartOfDay } from "../payments/calendar.js";
+import { saoPauloStartOfDay, saoPauloToday } from "../payments/calendar.js";
 import { fromCallbacks, spacedForCallbacks } from "../payments/callback-news.js";
 import { describeIssues, issuesOf, type FieldIssue } from "../payments/field-issues.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
@@ -43,15 +44,19 @@ import {
 import { DEFAULT_MAX_AMOUNT_CENTS } from "../payments/amount-rule.js";
 import { parseAmount } from "../payments/money.js";
 import { paymentSchemaWithMax, type Payment } from "../payments/payment.js";
+import { personalValues } from "../inter/pix-request.js";
 import { pixOrderFor, scheduledDateFor } from "../payments/pix-order.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { CallbackStore, ReceiverHealth } from "../webhook/callback-store.js";
 import type { Budgets } from "./budgets.js";
 import type { SafetyLimits } from "./daily-limits.js";
-import type { FencedResult, FencedStore, RecordWrite } from "./fenced-store.js";
+import type { Arrival, FencedResult, FencedStore, RecordWrite } from "./fenced-store.js";
 import { NO_PROTECTION, openPayoutFields, paymentDigest, storedForm, type DataProtection } from "./job-data.js";
 import { jobIdFor } from "./names.js";
 import { outcomeFacts, paymentResult, type FinalOutcome } from "./outcome-facts.js";
+
+const FINAL_OUTCOMES: ReadonlySet<unknown> = new Set<FinalOutcome>(["paid", "failed", "needs-reconciliation", "rejected", "blocked"]);
+const isFinalOutcome = (outcome: unknown): outcome is FinalOutcome => FINAL_OUTCOMES.has(outcome);
 import type { BankIdentifier, PaymentIndex } from "./payment-index.js";
 import type { PaymentRecord } from "./payment-record.js";
 import type { PaymentResult } from "./payment-view.js";
@@ -109,6 +114,8 @@ export interface ProcessorOptions {
   index?: Pick<PaymentIndex, "remember">;
   /** The fleet's safety limits (daily total per paying account, allow-list), checked right before each send. */
   limits?: SafetyLimits;
+  /** INTER_ACCOUNT: the paying account of payments without their own `account` (callbacks must agree with it). */
+  defaultAccount?: string;
   logger: Logger;
   /** The worker's lockDuration: the lock is extended for this long in the step that marks a send in flight. */
   lockDurationMs?: number;
@@ -129,6 +136,11 @@ const SLOT_LEAD_MS = 250;
  * frozen Redis link or a paused process makes the step start over instead.
  */
 export const SEND_BOUND_MS = 5_000;
+/**
+ * The longest a low-priority poll (a payment long stuck, or awaiting approval) gives way to others: under a
+ * steady backlog the status schedule is always booked beyond its reach, and it would never be polled.
+ */
+export const GIVE_WAY_MAX_MS = 10 * 60_000;
 /** The longest wait for the gate inside a step before it sleeps in the delayed set instead. */
 const GATE_WAIT_MS = 1_500;
 
@@ -261,8 +273,8 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
 
   function fenced(result: FencedResult, job: PayoutJob, what: string): void {
     if (result.ok) return;
-    if (result.why === "lost") throw new LostJobError(`this worker no longer holds job ${job.id ?? "?"} (its lock expired or another worker took it): ${what} not written, nothing sent`);
-    throw new LostJobError(`the payment's record belongs to another job (${result.why}): ${what} not written, nothing sent`);
+    if (result.why === "lost") throw new LostJobError(`this worker no longer holds job ${job.id ?? "?"} (its lock expired or another worker took it): ${what} not written; this run sends nothing more`);
+    throw new LostJobError(`the payment's record belongs to another job (${result.why}): ${what} not written; this run sends nothing more`);
   }
 
   /** Saves the state, fenced by the job's lock. */
@@ -414,12 +426,16 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
    * record says (a duplicate, not announced again); a payment whose earlier job may have sent it and is gone
    * is parked for a human.
    */
-  async function duplicate(job: PayoutJob, token: string, payment: Payment, stored: Record<string, unknown>, record: PaymentRecord): Promise<PaymentResult> {
+  async function duplicate(job: PayoutJob, token: string, raw: Record<string, unknown>, record: PaymentRecord, payment?: Payment): Promise<PaymentResult> {
+    const { state: _state, audit: _audit, ...stored } = raw;
+    const paymentId = payment?.paymentId ?? (typeof raw["paymentId"] === "string" ? raw["paymentId"] : (job.id ?? ""));
+    const amount = payment?.amount ?? (typeof raw["amount"] === "string" ? raw["amount"] : "");
     const sentMaybe = record.outcome === "pending" || record.outcome === "queued";
     const outcome: FinalOutcome = sentMaybe ? "needs-reconciliation" : (record.outcome as FinalOutcome);
     const reason = sentMaybe
       ? `another job of this payment (removed since) may have sent it (its record says ${record.outcome}): reconcile it with the bank; this job sent nothing`
       : `a duplicate: this payment was already ${record.outcome} by an earlier job (removed since); this job sent nothing`;
+    // The record's facts only: whatever state the job carried is not this payment's word.
     const state: PaymentState = {
       ...initialState(record.generation),
       ...(record.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: record.codigoSolicitacao }),
@@ -430,15 +446,31 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const data = { ...stored, state };
     fenced(await store.save(job.id ?? "", token, JSON.stringify(data)), job, "the duplicate's state");
     job.data = data;
-    logger.warn({ paymentId: payment.paymentId, recorded: record.outcome, codigoSolicitacao: record.codigoSolicitacao }, "a payout job for a payment another job already handled; nothing was sent");
-    if (sentMaybe) {
+    logger.warn({ paymentId, recorded: record.outcome, codigoSolicitacao: record.codigoSolicitacao }, "a payout job for a payment another job already handled; nothing was sent");
+    // Announced only when the payment may be at the bank and no outcome was ever told, and only for a
+    // job whose fields are valid (an invalid job's callbackUrl is nobody's word).
+    if (sentMaybe && payment) {
       tell((m) => {
         m.onOutcome("needs-reconciliation");
       });
-      await announce(job, undefined, outcomeFacts(payment.paymentId, payment.amount, { ...state, outcome }), payment.callbackUrl);
+      await announce(job, undefined, outcomeFacts(paymentId, amount, { ...state, outcome }), payment.callbackUrl);
     }
-    if (outcome === "paid" || outcome === "needs-reconciliation") return paymentResult(payment.paymentId, payment.amount, { ...state, outcome }, isoNow());
+    if (outcome === "paid" || outcome === "needs-reconciliation") return paymentResult(paymentId, amount, { ...state, outcome }, isoNow());
     throw new UnrecoverableError(reason);
+  }
+
+  /**
+   * A run that finds its job's final outcome already written — with the record, in the same step — by an
+   * earlier run whose completion was lost (a crash, a Redis error after the write): it concludes the same
+   * way again (the same event, deduplicated by its id) and decides nothing afresh. Only an operator's
+   * retry (src/queue/retry.ts) reopens a finished payment.
+   */
+  async function concludeAgain(run: Run, state: PaymentState & { outcome: FinalOutcome }): Promise<PaymentResult> {
+    const { payment } = run;
+    logger.info({ paymentId: payment.paymentId, outcome: state.outcome }, "this payment's outcome was written by an earlier run; concluding it again, nothing decided afresh");
+    await announce(run.job, run.audit, outcomeFacts(payment.paymentId, payment.amount, state), payment.callbackUrl);
+    if (state.outcome === "paid" || state.outcome === "needs-reconciliation") return paymentResult(payment.paymentId, payment.amount, { ...state, outcome: state.outcome }, isoNow());
+    throw new UnrecoverableError(state.reason ?? `the payment was ${state.outcome}`);
   }
 
   /**
@@ -468,9 +500,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
         tell((m) => {
           m.onRateLimitWait(name, delayMs);
         });
-        return { go: false, delayMs, state: { ...state, slot: undefined }, why: `${name} budget ${lowPriority ? "busy (a long wait gives way)" : "full"}` };
+        const gaveWaySince = lowPriority ? (state.gaveWaySince ?? now()) : state.gaveWaySince;
+        return { go: false, delayMs, state: { ...state, slot: undefined, gaveWaySince }, why: `${name} budget ${lowPriority ? "busy (a long wait gives way)" : "full"}` };
       }
       held = { budget: name, at: now() + r.waitMs };
+      state = { ...state, gaveWaySince: undefined };
       if (r.waitMs > 0) {
         tell((m) => {
           m.onRateLimitWait(name, r.waitMs);
@@ -505,22 +539,27 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
 
   /**
    * Each exchange of a call: the first is made right after the gate; a second one (after a 401) passes the
-   * gate again — it is another request to the bank. A send also checks it is within SEND_BOUND_MS of its
-   * lock step.
+   * gate again — it is another request to the bank. A send must leave within SEND_BOUND_MS of its lock
+   * step (performance.now(): a wall clock stepped back cannot stretch it): checked here, and again when
+   * the request is handed its socket (it may wait for a connection), where a late one is stopped unwritten.
+   * `released` is told whether the current exchange was let go to the bank (false until it is).
    */
-  function attempts(name: "send" | "status", lockStepAt: number | undefined, gatePassedAt: number): NonNullable<CallOptions["beforeAttempt"]> {
+  function attempts(name: "send" | "status", lockStepAt: number | undefined, gatePassedAt: number, released?: (yes: boolean) => void): NonNullable<CallOptions["beforeAttempt"]> {
     const bound = Math.min(SEND_BOUND_MS, lockMs / 3);
     return async (attempt) => {
+      released?.(false);
       let passed = gatePassedAt;
       if (attempt > 1) {
         const gate = await passGate(name, undefined);
         if (gate > 0) throw new SendNotMadeError(`the ${name} gate is closed for ${String(gate)} ms before a retry after a 401`, gate + 1 + random() * budgets.intervalMs(name) * 0.1);
         passed = performance.now();
       }
-      if (lockStepAt !== undefined && now() - lockStepAt > bound) {
-        throw new SendNotMadeError(`${String(now() - lockStepAt)} ms passed since the lock was extended (a slow Redis link or a paused process): the send starts over`, 100 + random() * 400);
+      const since = lockStepAt === undefined ? 0 : performance.now() - lockStepAt;
+      if (since > bound) {
+        throw new SendNotMadeError(`${String(Math.round(since))} ms passed since the lock was extended (a slow Redis link or a paused process): the send starts over`, 100 + random() * 400);
       }
-      return passed;
+      released?.(true);
+      return { gatePassedAt: passed, ...(lockStepAt === undefined ? {} : { sendBy: lockStepAt + bound }) };
     };
   }
 
@@ -533,7 +572,10 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       warnedLongWait = now();
       logger.warn({ askedMs: asked, waitMs: ms }, "the bank (or a proxy) asked to wait longer than PIXOUT_MAX_BANK_WAIT_SECONDS after a 429; waiting the cap, then asking again");
     }
-    await budgets.penalize(name, ms);
+    // Best effort: a penalty Redis did not take only makes the next call meet the bank's 429 again.
+    await budgets.penalize(name, ms).catch((err: unknown) => {
+      logger.warn({ budget: name, err: err instanceof Error ? err.message : String(err) }, "could not record the bank's 429 on the fleet's budget");
+    });
   }
 
   /** The send step. */
@@ -554,25 +596,46 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     if (!admission.ok) return blocked(state, admission.reason);
     // One fenced step: the lock extended, the record `pending` (from the first send on the paymentId stays
     // refused to producers however the job ends), and the send-in-flight mark — or nothing, and no send.
-    const lockStepAt = now();
-    const marked: PaymentState = { ...base, sendInFlight: lockStepAt };
+    const lockStepAt = performance.now();
+    const marked: PaymentState = { ...base, sendInFlight: now() };
     const data = dataOf(storedForm(payment, run.stored), marked, run.audit);
     const step = await store.beforeSend(run.job.id ?? "", payment.paymentId, run.token, run.claim, lockMs, JSON.stringify(data), recordOf(run, marked, "pending"));
     if (!step.ok && step.why === "paid") {
       // The payment's record says paid (a job re-run outside pixout's rules after it was paid): never again.
-      return { kind: "finish", state: { ...state, maybeExecuted: true, outcome: "paid", reason: "already paid (the payment's record): not sent again" } };
+      const codigo = step.record?.codigoSolicitacao ?? state.codigoSolicitacao;
+      return {
+        kind: "finish",
+        state: { ...state, ...(codigo === undefined ? {} : { codigoSolicitacao: codigo }), maybeExecuted: true, outcome: "paid", reason: "already paid (the payment's record): not sent again" },
+      };
     }
     fenced(step, run.job, "the send-in-flight mark");
     run.job.data = data;
     const unmark = async (why: string, delayMs: number): Promise<never> => wait(run, { ...base, slot: slot.state.slot }, delayMs, why);
-    const gate = await passGate("send", slot.state.slot?.at);
+    // Until an exchange is let go to the bank, nothing can have reached it: a failure clears the mark (a
+    // first exchange answered 401 was refused, so a failure before the second leaves also sent nothing).
+    const exchange = { released: false };
+    const notSent = (err: unknown): Promise<never> =>
+      unmark(`nothing was sent: ${err instanceof Error ? err.message : String(err)}`, err instanceof SendNotMadeError ? err.delayMs : 1_000 + random() * 4_000);
+    let gate: number;
+    try {
+      gate = await passGate("send", slot.state.slot?.at);
+    } catch (err) {
+      return notSent(err);
+    }
     if (gate > 0) return unmark("send gate", gate + 1 + random() * budgets.intervalMs("send") * 0.1);
-    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("send", lockStepAt, performance.now()) };
+    const call: CallOptions = {
+      ...(payment.account === undefined ? {} : { account: payment.account }),
+      beforeAttempt: attempts("send", lockStepAt, performance.now(), (yes) => {
+        exchange.released = yes;
+      }),
+    };
     let sent: SentPix;
     try {
       sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
     } catch (err) {
-      if (err instanceof SendNotMadeError) return unmark(err.message, err.delayMs);
+      if (err instanceof SendNotMadeError || err instanceof RequestNotSentError) return notSent(err);
+      // Ours (a token store, the gate) before the exchange left; the bank's own answers are InterErrors.
+      if (!exchange.released && !(err instanceof InterError)) return notSent(err);
       const facts = errorFacts(err);
       if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await penalize("send", facts);
       const decision = afterSend(base, { ok: false, error: facts }, now(), random(), policy);
@@ -607,7 +670,14 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     if (!cb || !(await cb.receiver()).running) return { state };
     const news = await cb.store.news(codigo);
     if (news.length === 0) return { state };
-    const verdict = fromCallbacks(state, payment, news);
+    const account = payment.account ?? options.defaultAccount;
+    const sentAt = state.firstSendAt ?? state.submittedAt;
+    const verdict = fromCallbacks(state, payment, news, {
+      now: now(),
+      today: saoPauloToday(now()),
+      ...(sentAt === undefined ? {} : { sentAt }),
+      ...(account === undefined ? {} : { account }),
+    });
     if (verdict.kind === "finish") return { finish: verdict.decision, state };
     if (news.length > (state.callbacksSeen ?? 0)) {
       logger.info({ paymentId: payment.paymentId, codigoSolicitacao: codigo, why: verdict.why }, "confirming Inter's callback with a status query");
@@ -625,13 +695,19 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const news = await readCallbacks(payment, given, codigo);
     if (news.finish) return news.finish;
     const started = news.state.progressSince ?? news.state.submittedAt ?? now();
-    const lowPriority = news.state.approvalSince !== undefined || now() - started > policy.stuckAfterMs;
+    // A long wait's poll gives way to others — for GIVE_WAY_MAX_MS at most, then it books like any other.
+    const gaveWay = news.state.gaveWaySince !== undefined && now() - news.state.gaveWaySince > GIVE_WAY_MAX_MS;
+    const lowPriority = !gaveWay && (news.state.approvalSince !== undefined || now() - started > policy.stuckAfterMs);
     const slot = await reserveSlot("status", news.state, lowPriority);
     if (!slot.go) return wait(run, slot.state, slot.delayMs, slot.why);
     const state: PaymentState = { ...slot.state, slot: undefined, waitingFor: undefined };
     const gate = await passGate("status", slot.state.slot?.at);
     if (gate > 0) return wait(run, slot.state, gate + 1 + random() * budgets.intervalMs("status") * 0.1, "status gate");
-    const call: CallOptions = { ...(payment.account === undefined ? {} : { account: payment.account }), beforeAttempt: attempts("status", undefined, performance.now()) };
+    const call: CallOptions = {
+      ...(payment.account === undefined ? {} : { account: payment.account }),
+      beforeAttempt: attempts("status", undefined, performance.now()),
+      personal: personalValues(pixOrderFor(payment, null)),
+    };
     const scheduledAt = payment.scheduledFor === undefined ? undefined : saoPauloStartOfDay(payment.scheduledFor);
     let status: PixStatus;
     try {
@@ -677,29 +753,51 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const jobClaim = typeof asRecord(rawState)["claim"] === "string" ? (asRecord(rawState)["claim"] as string) : undefined;
     const producerWrote = jobClaim === undefined && (rawState !== undefined || raw["audit"] !== undefined);
     const { state: _state, audit: _audit, ...stored } = raw;
+    const given = asRecord(rawState);
+    // A state without a claim on a job that already ran is an older pixout's (it wrote no claims): adopted
+    // with its state kept, under the record's rules (fenced-store.ts). On a job's first run it is its producer's.
+    const arrival: Arrival = !producerWrote
+      ? { kind: "new" }
+      : job.attemptsStarted > 1 && rawState !== undefined
+        ? {
+            kind: "legacy",
+            generation: typeof given["generation"] === "number" ? given["generation"] : 0,
+            ...(typeof given["codigoSolicitacao"] === "string" ? { codigoSolicitacao: given["codigoSolicitacao"] } : {}),
+            keptData: (claim) => JSON.stringify({ ...raw, state: { ...given, claim } }),
+          }
+        : { kind: "state" };
     const claimed = await store.begin(
       job.id,
       paymentId,
       token,
       jobClaim,
       // The claim goes into a whole state (a job's first run may stop right after it, before any other write).
-      (claim) => JSON.stringify({ ...stored, state: { ...initialState(), ...(producerWrote ? {} : asRecord(rawState)), claim } }),
-      rawState !== undefined,
+      (claim) => JSON.stringify({ ...stored, state: { ...initialState(), ...(producerWrote ? {} : given), claim } }),
+      arrival,
     );
     if (claimed.kind === "lost") throw new LostJobError(`this worker no longer holds job ${job.id}: not started`);
-    if (claimed.kind === "taken") {
-      if (read.kind !== "ok") return refuse(job, token, read.problems, raw, { trust: "unverified" });
-      return duplicate(job, token, read.payment, read.stored, claimed.record);
-    }
+    // Another job of the payment holds its record: the record's word, whatever this job carries.
+    if (claimed.kind === "taken") return duplicate(job, token, raw, claimed.record, read.kind === "ok" ? read.payment : undefined);
     if (claimed.kind === "unknown") {
+      const record = claimed.record;
+      const sameSend = record !== undefined && given["codigoSolicitacao"] === record.codigoSolicitacao && (given["generation"] ?? 0) === record.generation;
+      if (record !== undefined && !sameSend) return duplicate(job, token, raw, record, read.kind === "ok" ? read.payment : undefined);
       const evidence = hasBankEvidence(rawState);
       return refuse(job, token, [], raw, {
         trust: "unverified",
-        why: `the job's state was not written for this payment's record (its claim is unknown to the record${claimed.record ? "" : ", which is gone"})${evidence ? ": it names a send this worker cannot vouch for" : ""}; this run sent nothing`,
+        why: `the job's state was not written for this payment's record (its claim is unknown to the record${record ? "" : ", which is gone"})${evidence ? ": it names a send this worker cannot vouch for" : ""}; this run sent nothing`,
+      });
+    }
+    // An older pixout's job without a record never sent: a state that names a send is nobody's word.
+    if (claimed.adopted === "job" && hasBankEvidence(rawState)) {
+      return refuse(job, token, [], raw, {
+        trust: "unverified",
+        claim: claimed.claim,
+        why: "a job of an older pixout whose state names a send the payment's record never knew: this run sent nothing",
       });
     }
     // A state or an audit on a job's first run was written by its producer: only pixout writes them.
-    if (producerWrote && claimed.record?.outcome === "queued") {
+    if (producerWrote && claimed.adopted === undefined && claimed.record?.outcome === "queued") {
       return refuse(job, token, [], raw, {
         trust: "foreign",
         claim: claimed.claim,
@@ -719,7 +817,11 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       audit: read.audit,
       earlier: { outcome: earlierState["outcome"], generation: typeof earlierState["generation"] === "number" ? (earlierState["generation"]) : 0 },
     };
-    // A stored outcome is from an earlier run (a retried job): this run decides afresh.
+    // An outcome this job's earlier run wrote with the record (its completion was lost): concluded again.
+    const earlierOutcome = read.state?.outcome;
+    if (read.state !== undefined && isFinalOutcome(earlierOutcome) && claimed.record?.outcome === earlierOutcome && claimed.record.generation === read.state.generation) {
+      return concludeAgain(r, { ...read.state, claim: claimed.claim, outcome: earlierOutcome });
+    }
     let state: PaymentState = { ...initialState(), ...(read.state ?? {}), claim: claimed.claim, outcome: undefined, reason: undefined };
     if (state.sendInFlight !== undefined) {
       logger.warn({ paymentId: payment.paymentId }, "a worker stopped in the middle of this payment's send: it may have executed; resending with the same key");
@@ -742,7 +844,16 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       // later, without spending one of the job's BullMQ attempts (if Redis lets the job move at all).
       if (!isRedisError(err) || err instanceof DelayedError) throw err;
       const delay = Math.round(1_000 + random() * 4_000);
-      logger.warn({ jobId: job.id, err: (err as Error).message, delayMs: delay }, "Redis failed under a payout step; the step runs again later");
+      const message = (err as Error).message;
+      if (/^(NOPERM|NOAUTH|WRONGPASS)/.test(message)) {
+        // Not a blip: a setting. Payments wait (no attempt is spent) until Redis lets pixout in.
+        logger.error(
+          { jobId: job.id, err: message, delayMs: delay },
+          "Redis refuses pixout's commands: give REDIS_URL's user every command on the keys of PIXOUT_REDIS_PREFIX and of pixout:integration:* (README \"Redis\"); payments wait meanwhile",
+        );
+      } else {
+        logger.warn({ jobId: job.id, err: message, delayMs: delay }, "Redis failed under a payout step; the step runs again later");
+      }
       try {
         await job.moveToDelayed(now() + delay, token);
       } catch {

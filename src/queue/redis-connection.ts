@@ -36,11 +36,18 @@ export function receiverConnection(url: string): Redis {
 
 /**
  * For a worker's fenced writes (src/queue/fenced-store.ts) and its budgets: a command that cannot be
- * confirmed within 5 s fails, and nothing is queued while disconnected — a step must stop rather than go on
- * after a frozen link, whose queued writes could land after its lock expired.
+ * confirmed within 5 s fails, nothing is queued while disconnected, and nothing unanswered is sent again
+ * after a reconnect — a step must stop rather than go on after a frozen link, and a write it gave up on must
+ * not land later (each is also fenced by the lock token, so a late one could only land for its own run).
  */
 export function fenceConnection(url: string): Redis {
-  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5_000, connectionName: "pixout-worker-fence" });
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5_000,
+    connectionName: "pixout-worker-fence",
+  });
 }
 
 /** For workers: BullMQ needs maxRetriesPerRequest null; commands wait while Redis comes back. */

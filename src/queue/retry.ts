@@ -6,6 +6,7 @@
 // same step as the audit-stream entry), so a retry can never erase what a worker wrote meanwhile — such
 // as the mark that a send is in flight. If BullMQ then refuses to move the job (someone else moved it
 // first), the data is put back the same way and the stream records that the retry was aborted.
+import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
@@ -13,6 +14,7 @@ import type { Outcome, PaymentState } from "../payments/lifecycle.js";
 import { decideRetry } from "../payments/retry-rules.js";
 import { readPaymentJob } from "./job-reader.js";
 import { jobIdFor } from "./names.js";
+import { DEFAULT_IDEMPOTENCY_DAYS, paymentRecordKey } from "./payment-record.js";
 
 export interface AuditEntry {
   at: string;
@@ -44,6 +46,8 @@ export interface RetryOptions {
   reason: string;
   dryRun?: boolean;
   now?: number;
+  /** How long a payment's record is kept (PIXOUT_IDEMPOTENCY_DAYS), for a record the retry must write again. */
+  recordTtlDays?: number;
 }
 
 /** The stream of every retry, per prefix: it survives job removal (issue #4 §2). */
@@ -51,11 +55,20 @@ export function auditStreamKey(redisPrefix: string): string {
   return `${redisPrefix}:audit`;
 }
 
-// KEYS: job hash, audit stream. ARGV: expected data, new data, paymentId, audit entry.
+// KEYS: job hash, audit stream, the payment's record. ARGV: expected data, new data, paymentId, audit entry,
+// then (a retry, not its undoing) the retried run's claim, the record's outcome and generation if it has
+// none, its ttl in seconds, now (ISO).
 const REPLACE_DATA = `
 if redis.call('HGET', KEYS[1], 'data') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000000', '*', 'paymentId', ARGV[3], 'entry', ARGV[4])
+if ARGV[5] then
+  if redis.call('EXISTS', KEYS[3]) == 0 then
+    redis.call('HSET', KEYS[3], 'outcome', ARGV[6], 'generation', ARGV[7], 'finishedAt', ARGV[9])
+    redis.call('EXPIRE', KEYS[3], tonumber(ARGV[8]))
+  end
+  redis.call('HSET', KEYS[3], 'claim', ARGV[5])
+end
 return 1`;
 const DELETE_IF_OWNER = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -112,18 +125,24 @@ export async function retryPayment(queue: Queue, redis: Redis, redisPrefix: stri
       notExecuted: options.notExecuted === true,
     };
     const audit = Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [];
-    // The job keeps its claim on the payment's record (src/queue/fenced-store.ts): the retried run is its own.
-    const retried = typeof state.claim === "string" ? { ...decision.state, claim: state.claim } : decision.state;
+    // The retried run gets a claim of its own on the payment's record (src/queue/fenced-store.ts), in the
+    // same step: an operator's retry is what may reopen a payment — also one of a job that was refused as
+    // another job's duplicate, or whose claim the record did not know.
+    const claim = randomUUID();
+    const retried = { ...decision.state, claim };
     const newData = JSON.stringify({ ...data, state: retried, audit: [...audit, entry] });
     const stream = auditStreamKey(redisPrefix);
-    if ((await redis.eval(REPLACE_DATA, 2, jobKey, stream, rawData, newData, paymentId, JSON.stringify(entry))) !== 1) {
+    const record = paymentRecordKey(redisPrefix, queue.name, paymentId);
+    const ttl = String(Math.round((options.recordTtlDays ?? DEFAULT_IDEMPOTENCY_DAYS) * 86_400));
+    const claimArgs = [claim, view.outcome, String(view.generation), ttl, new Date(now).toISOString()];
+    if ((await redis.eval(REPLACE_DATA, 3, jobKey, stream, record, rawData, newData, paymentId, JSON.stringify(entry), ...claimArgs)) !== 1) {
       return { paymentId, status: "refused", why: "the payment changed while it was being retried; nothing was retried — look again" };
     }
     try {
       await job.retry(jobState, { resetAttemptsMade: true, resetAttemptsStarted: true });
     } catch (err) {
       const aborted = JSON.stringify({ ...entry, action: "retry-aborted" });
-      await redis.eval(REPLACE_DATA, 2, jobKey, stream, newData, rawData, paymentId, aborted);
+      await redis.eval(REPLACE_DATA, 3, jobKey, stream, record, newData, rawData, paymentId, aborted);
       return { paymentId, status: "refused", why: `the job moved meanwhile (${err instanceof Error ? err.message : String(err)}); nothing was retried` };
     }
     return { ...result, status: "retried" };

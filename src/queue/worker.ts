@@ -199,6 +199,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     client: bank.client,
     budgets,
     limits: createSafetyLimits(redis, config.redisPrefix, config.worker.limits, config.inter.account),
+    ...(config.inter.account === undefined ? {} : { defaultAccount: config.inter.account }),
     maxAmountCents: config.maxAmountCents,
     logger,
     policy: lifecyclePolicy(config),

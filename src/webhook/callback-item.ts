@@ -4,6 +4,7 @@
 // and the Pix key is kept only as a digest, enough to compare it with the job's.
 import { z } from "zod";
 import { pixKeyDigest, type CallbackNews } from "../payments/callback-news.js";
+import { scrubBankText } from "../payments/mask.js";
 
 const item = z.looseObject({
   // Used inside Redis key names: a UUID in practice; anything unusual is refused.
@@ -44,7 +45,16 @@ export function callbackItems(body: unknown): { items: CallbackItem[]; refused: 
       ...(p.endToEnd === undefined ? {} : { endToEnd: p.endToEnd }),
       ...(p.dataHoraMovimento === undefined ? {} : { dataHoraMovimento: p.dataHoraMovimento }),
       ...(p.tipoMovimentacao === undefined ? {} : { tipoMovimentacao: p.tipoMovimentacao }),
-      ...(p.erros === undefined ? {} : { erros: p.erros.map((e) => ({ codigoErro: e.codigoErro, descricaoErro: e.descricaoErro, codigoErroComplementar: e.codigoErroComplementar })) }),
+      // The bank's words about the payment may name its people (masked before they are kept).
+      ...(p.erros === undefined
+        ? {}
+        : {
+            erros: p.erros.map((e) => ({
+              codigoErro: e.codigoErro,
+              descricaoErro: typeof e.descricaoErro === "string" ? scrubBankText(e.descricaoErro, p.chave === undefined ? [] : [p.chave]) : e.descricaoErro === undefined ? undefined : "(not text)",
+              codigoErroComplementar: e.codigoErroComplementar,
+            })),
+          }),
     });
   }
   return { items, refused };

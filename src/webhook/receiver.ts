@@ -33,10 +33,13 @@ export interface ReceiverOptions {
   path: string;
   tls: { cert: string | Buffer; key: string | Buffer; clientCa: string | Buffer };
   /**
-   * SHA-256 fingerprints (hex, upper case, no colons) of the only client certificates accepted. Empty: any
-   * certificate from the CA — enough if that CA signs Inter's callback identity only (UNVERIFIED).
+   * SHA-256 fingerprints (hex, upper case, no colons) of the only client certificates accepted, and trusted
+   * to finish payments. Empty (and no subjects): any certificate from the CA is accepted, but its callbacks
+   * only wake the payments' status queries — the CA may sign other customers' certificates (UNVERIFIED).
    */
   clientFingerprints?: readonly string[];
+  /** Subjects (`CN=…, O=…`, as the receiver logs them) pinned instead of, or beside, fingerprints. */
+  clientSubjects?: readonly string[];
   redis: Redis;
   redisPrefix: string;
   queueName: string;
@@ -56,6 +59,8 @@ export interface ReceiverStats {
 export interface WebhookReceiver {
   /** https://HOST:PORT/PATH as bound. */
   url: string;
+  /** Whether callbacks can finish payments (their callers are pinned), or only wake status queries. */
+  pinned: boolean;
   port: number;
   stats(): ReceiverStats;
   close(): Promise<void>;
@@ -72,6 +77,22 @@ function answer(res: ServerResponse, { status, body }: Reply): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** A certificate subject as `CN=…, O=…` (Node gives it as an object; a field may repeat). */
+export function subjectText(subject: object | undefined): string {
+  if (subject === undefined) return "";
+  return Object.entries(subject as Record<string, unknown>)
+    .flatMap(([k, v]) => (Array.isArray(v) ? (v as unknown[]) : [v]).filter((x): x is string => typeof x === "string").map((x) => `${k}=${x}`))
+    .join(", ");
+}
+
+function normalSubject(text: string): string {
+  return text
+    .split(/,\s*/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .join(", ");
 }
 
 export async function startWebhookReceiver(options: ReceiverOptions): Promise<WebhookReceiver> {
@@ -96,6 +117,9 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   }
 
   const pinned = new Set(options.clientFingerprints ?? []);
+  const subjects = new Set((options.clientSubjects ?? []).map(normalSubject));
+  const pinning = pinned.size > 0 || subjects.size > 0;
+  const callersSeen = new Set<string>();
   // Inter's spec gives the registered URL as the callback's address, but Inter's Pix API appends a suffix
   // to registered URLs: until a sandbox run settles which, callbacks are taken on the registered path and
   // on it plus `/pix-pagamento` or `/pix`, and the first use of each is logged.
@@ -103,14 +127,21 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   const paths = new Set([options.path, `${base}/pix-pagamento`, `${base}/pix`]);
   const pathsSeen = new Set<string>();
   async function handle(req: IncomingMessage): Promise<Reply> {
-    if (pinned.size > 0) {
-      const socket = req.socket;
-      const peer = socket instanceof TLSSocket ? socket.getPeerCertificate() : undefined;
-      const fingerprint = (peer?.fingerprint256 ?? "").replace(/:/g, "").toUpperCase();
-      if (!pinned.has(fingerprint)) {
-        logger.warn({ subject: peer?.subject, fingerprint256: peer?.fingerprint256 }, "refused a webhook call: its client certificate is not in PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS");
-        return { status: 403, body: { error: "client certificate not allowed" } };
-      }
+    const peer = req.socket instanceof TLSSocket ? req.socket.getPeerCertificate() : undefined;
+    const fingerprint = (peer?.fingerprint256 ?? "").replace(/:/g, "").toUpperCase();
+    const subject = subjectText(peer?.subject);
+    const trusted = pinned.has(fingerprint) || subjects.has(normalSubject(subject));
+    if (pinning && !trusted) {
+      logger.warn({ subject, fingerprint256: peer?.fingerprint256 }, "refused a webhook call: its client certificate is not pinned (PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS / _SUBJECTS)");
+      return { status: 403, body: { error: "client certificate not allowed" } };
+    }
+    if (!callersSeen.has(fingerprint)) {
+      callersSeen.add(fingerprint);
+      // What an operator needs to pin this caller; said once per caller.
+      logger.info(
+        { subject, fingerprint256: peer?.fingerprint256, pinned: trusted },
+        trusted ? "a pinned caller called the webhook" : "a caller not pinned called the webhook: its callbacks only wake status queries; if it is Inter, pin it with PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS",
+      );
     }
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (!paths.has(path)) return { status: 404, body: { error: "not found" } };
@@ -138,7 +169,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     const toWake: { jobId: string; codigo: string }[] = [];
     try {
       for (const item of items) {
-        const recorded = await store.record(item, account, now());
+        const recorded = await store.record({ ...item, trusted }, account, now());
         if (!recorded.isNew) stats.duplicates++;
         // Also for a redelivery: the first delivery's wake may have been lost (a crash after the 200).
         if (recorded.jobId !== undefined) toWake.push({ jobId: recorded.jobId, codigo: item.codigoSolicitacao });
@@ -215,6 +246,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   heartbeat.unref();
 
   return {
+    pinned: pinning,
     url: `https://${host}:${String(port)}${options.path}`,
     port,
     stats: () => ({ ...stats }),

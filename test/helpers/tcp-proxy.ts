@@ -27,19 +27,20 @@ export interface TcpProxy {
    */
   freezeAfter(needles: readonly string[], ms: number): Promise<void>;
   /**
-   * The next `times` commands a client sends that contain every one of `needles` (each alone in its
-   * chunk) are answered with `errorLine` (e.g. `READONLY …`) instead of reaching the server.
+   * The next `times` commands a client sends that contain every one of `needles` are answered with
+   * `errorLine` (e.g. `READONLY …`) instead of running: each is replaced by a script that makes the server
+   * itself answer that error, so the replies keep their order.
    */
   failNext(needles: readonly string[], errorLine: string, times: number): void;
-  /** Connections opened so far, and freezes applied. */
-  stats(): { connections: number; freezes: number };
+  /** Connections opened so far, freezes applied, and commands answered with an error by failNext. */
+  stats(): { connections: number; freezes: number; failed: number };
   close(): Promise<void>;
 }
 
-/** How many complete RESP commands (arrays of bulk strings) `text` holds; -1 when it is not only that. */
-function commandsIn(text: string): number {
+/** The [start, end) of each complete RESP command (an array of bulk strings) in `text`; undefined when it is not only that. */
+function commandSpans(text: string): [number, number][] | undefined {
   let i = 0;
-  let count = 0;
+  const spans: [number, number][] = [];
   const line = (): string | undefined => {
     const end = text.indexOf("\r\n", i);
     if (end < 0) return undefined;
@@ -48,23 +49,32 @@ function commandsIn(text: string): number {
     return l;
   };
   while (i < text.length) {
+    const start = i;
     const head = line();
-    if (head === undefined || !head.startsWith("*")) return -1;
+    if (head === undefined || !head.startsWith("*")) return undefined;
     for (let n = Number(head.slice(1)); n > 0; n--) {
       const size = line();
-      if (size === undefined || !size.startsWith("$")) return -1;
+      if (size === undefined || !size.startsWith("$")) return undefined;
       i += Number(size.slice(1)) + 2;
-      if (i > text.length) return -1;
+      if (i > text.length) return undefined;
     }
-    count++;
+    spans.push([start, i]);
   }
-  return count;
+  return spans;
+}
+
+/** A RESP command that makes Redis answer `errorLine` as an error, in its turn. */
+function errorCommand(errorLine: string): string {
+  const script = `return redis.error_reply(${JSON.stringify(errorLine)})`;
+  const parts = ["EVAL", script, "0"];
+  return `*${String(parts.length)}\r\n${parts.map((p) => `$${String(Buffer.byteLength(p, "latin1"))}\r\n${p}\r\n`).join("")}`;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   const links = new Set<Link>();
   let connections = 0;
   let freezes = 0;
+  let failed = 0;
   const triggers: { needles: readonly string[]; ms: number; fired: () => void }[] = [];
   const failures: { needles: readonly string[]; errorLine: string; left: number }[] = [];
 
@@ -95,15 +105,31 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     const link: Link = { client, server: upstream, toServer: [], toClient: [], frozenUntil: 0 };
     links.add(link);
     client.on("data", (chunk: Buffer) => {
-      const text = chunk.toString("latin1");
-      const failure = failures.find((f) => f.left > 0 && f.needles.every((n) => text.includes(n)));
-      if (failure && commandsIn(text) === 1) {
-        failure.left--;
-        client.write(`-${failure.errorLine}\r\n`);
-        return;
+      let text = chunk.toString("latin1");
+      if (failures.some((f) => f.left > 0 && f.needles.every((n) => text.includes(n)))) {
+        // Each matching command (a chunk may hold several) is swapped for one that fails in its turn.
+        const spans = commandSpans(text) ?? [];
+        let rewritten = "";
+        let at = 0;
+        for (const [start, end] of spans) {
+          const command = text.slice(start, end);
+          const failure = failures.find((f) => f.left > 0 && f.needles.every((n) => command.includes(n)));
+          rewritten += text.slice(at, start);
+          if (failure) {
+            failure.left--;
+            failed++;
+            rewritten += errorCommand(failure.errorLine);
+          } else {
+            rewritten += command;
+          }
+          at = end;
+        }
+        text = rewritten + text.slice(at);
+        chunk = Buffer.from(text, "latin1");
       }
       const i = triggers.findIndex((t) => t.needles.every((n) => text.includes(n)));
-      if (Date.now() < link.frozenUntil) link.toServer.push(chunk);
+      // Bytes still held go first: a chunk never overtakes them, frozen or not.
+      if (Date.now() < link.frozenUntil || link.toServer.length > 0) link.toServer.push(chunk);
       else upstream.write(chunk);
       if (i >= 0) {
         const [trigger] = triggers.splice(i, 1);
@@ -114,7 +140,7 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       }
     });
     upstream.on("data", (chunk: Buffer) => {
-      if (Date.now() < link.frozenUntil) link.toClient.push(chunk);
+      if (Date.now() < link.frozenUntil || link.toClient.length > 0) link.toClient.push(chunk);
       else client.write(chunk);
     });
     const end = (): void => {
@@ -140,7 +166,7 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     failNext(needles, errorLine, times) {
       failures.push({ needles, errorLine, left: times });
     },
-    stats: () => ({ connections, freezes }),
+    stats: () => ({ connections, freezes, failed }),
     async close() {
       for (const link of links) {
         if (link.timer) clearTimeout(link.timer);

@@ -1,6 +1,7 @@
 // A real webhook receiver (`pixout webhook serve`'s server) for a test pipeline, with the test run's dev
 // certificates: its server certificate is the emulator's (localhost), and it requires client
 // certificates from the dev CA, which signed the emulator's callback identity.
+import { X509Certificate } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ensureReady, receiverConnection } from "../../src/queue/redis-connection.js";
 import { Agent, request } from "undici";
@@ -19,7 +20,12 @@ export async function startTestReceiver(options: {
   redisPrefix: string;
   queueName: string;
   redis?: Redis;
+  /**
+   * Pinned callers. Default: the emulator's callback identity, as an operator pins Inter's certificate;
+   * `[]` runs the receiver unpinned (any certificate of the CA, callbacks only wake status queries).
+   */
   clientFingerprints?: string[];
+  clientSubjects?: string[];
   /** Default 0: a free port. */
   port?: number;
 }): Promise<TestReceiver> {
@@ -33,7 +39,8 @@ export async function startTestReceiver(options: {
     port: options.port ?? 0,
     path: "/inter/pix-pagamento",
     tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
-    ...(options.clientFingerprints ? { clientFingerprints: options.clientFingerprints } : {}),
+    clientFingerprints: options.clientFingerprints ?? (options.clientSubjects ? [] : [callbackFingerprint()]),
+    ...(options.clientSubjects ? { clientSubjects: options.clientSubjects } : {}),
     redis,
     redisPrefix: options.redisPrefix,
     queueName: options.queueName,
@@ -46,6 +53,11 @@ export async function startTestReceiver(options: {
   });
   // The emulator's server certificate names localhost, not 127.0.0.1's reverse.
   return { ...receiver, url: receiver.url.replace("127.0.0.1", "localhost"), lines };
+}
+
+/** The SHA-256 fingerprint of the emulator's callback identity, as PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS takes it. */
+export function callbackFingerprint(): string {
+  return new X509Certificate(testCerts().callbackCert).fingerprint256.replace(/:/g, "");
 }
 
 /** POSTs a callback body to the receiver as Inter would: mTLS with the emulator's callback identity. */

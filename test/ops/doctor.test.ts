@@ -2,7 +2,7 @@
 // failure an operator meets in the first hour (wrong secret, a scope not ticked, expired certificate, key
 // not matching, key readable by others, Redis down, nobody at the bank URL, Redis run as a cache).
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
-import { randomUUID } from "node:crypto";
+import { randomUUID, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import type { Environment } from "../../src/config.js";
@@ -10,6 +10,7 @@ import { freePort } from "../../src/demo/redis-server.js";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
 import { checkSettings } from "../../src/ops/doctor/settings.js";
 import { runDoctor, type DoctorReport } from "../../src/ops/doctor/run-doctor.js";
+import { checkWebhookReceiver } from "../../src/ops/doctor/webhook.js";
 import type { Check } from "../../src/ops/doctor/check.js";
 import { createPayoutProducer } from "../../src/queue/producer.js";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
@@ -231,6 +232,26 @@ describe("pixout doctor", async () => {
       detail: expect.stringMatching(/^INTER_BASE_URL is Inter's sandbox .* but INTER_ENV is production/) as unknown,
       fix: "set INTER_ENV to the environment of INTER_BASE_URL (or leave INTER_BASE_URL unset)",
     });
+  });
+
+  it("checks the webhook receiver where one is configured: pinned callers, or a warning that callbacks only wake queries", () => {
+    expect(checkWebhookReceiver(envFor(emulator), new Date())).toEqual([]);
+    const receiver: Environment = {
+      ...envFor(emulator),
+      PIXOUT_WEBHOOK_CERT_FILE: certs.paths.serverCert,
+      PIXOUT_WEBHOOK_KEY_FILE: certs.paths.serverKey,
+      PIXOUT_WEBHOOK_CLIENT_CA_FILE: certs.paths.caCert,
+    };
+    expect(checkWebhookReceiver(receiver, new Date())).toEqual([
+      expect.objectContaining({ id: "webhook.pinning", status: "warning", detail: expect.stringMatching(/^not pinned: .* callbacks only wake status queries$/) as unknown }),
+    ]);
+    const fingerprint = new X509Certificate(certs.callbackCert).fingerprint256;
+    expect(checkWebhookReceiver({ ...receiver, PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS: fingerprint }, new Date())).toEqual([
+      expect.objectContaining({ id: "webhook.pinning", status: "ok", detail: expect.stringMatching(/^pinned \(1 fingerprint\(s\), 0 subject\(s\)\)/) as unknown }),
+    ]);
+    expect(checkWebhookReceiver({ ...receiver, PIXOUT_WEBHOOK_CLIENT_SUBJECTS: "not a subject" }, new Date())).toEqual([
+      expect.objectContaining({ id: "webhook.settings", status: "error", detail: expect.stringContaining("PIXOUT_WEBHOOK_CLIENT_SUBJECTS") as unknown }),
+    ]);
   });
 
   it("reports every wrong setting, and still checks what it can", async () => {

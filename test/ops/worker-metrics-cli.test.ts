@@ -47,6 +47,11 @@ describe("pixout worker metrics server", async () => {
     expect(sample(text, "pixout_payments_total", { outcome: "paid" })).toBe(1);
     expect(sample(text, "pixout_token_requests_total", { result: "ok" })).toBe(1);
     expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "send-pix", status: "200" })).toBe(1);
+    // Each gated call is measured from its gate to its socket, once: the send and every status query.
+    expect(sample(text, "pixout_bank_gate_to_socket_seconds_count", { operation: "send-pix" })).toBe(1);
+    expect(sample(text, "pixout_bank_gate_to_socket_seconds_count", { operation: "get-pix" })).toBe(
+      sample(text, "pixout_bank_call_duration_seconds_count", { operation: "get-pix", status: "200" }),
+    );
     // The process metrics come with the server.
     expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskBrCode, maskDocument, maskEmail, maskName, maskPhone, maskPixKey, maskText } from "../../src/payments/mask.js";
+import { maskBrCode, maskDocument, maskEmail, maskName, maskPhone, maskPixKey, maskText, scrubBankText } from "../../src/payments/mask.js";
 
 describe("masking", () => {
   it("masks a CPF as Inter shows it and hides most of a CNPJ", () => {
@@ -29,4 +29,16 @@ describe("masking", () => {
     expect(maskText("abc")).toBe("***");
     expect(maskText("1234567")).toBe("12***67");
   });
+
+  it("masks the bank's free text: documents, contacts, the payment's own values, and what reads like a name", () => {
+    const text = scrubBankText("Conta encerrada de Maria da Silva CPF 12345678909, contato maria@example.com +5511987654321", ["chave-secreta"]);
+    for (const raw of ["Maria", "Silva", "12345678909", "maria@example.com", "987654321"]) expect(text).not.toContain(raw);
+    expect(text).toContain("Conta encerrada de M*** da S***");
+    // The bank's own terms, and single capitalised words, are left alone; known values are masked anywhere.
+    expect(scrubBankText("Chave Pix não encontrada no Banco Inter")).toBe("Chave Pix não encontrada no Banco Inter");
+    expect(scrubBankText("Saldo insuficiente")).toBe("Saldo insuficiente");
+    expect(scrubBankText("chave-secreta inválida", ["chave-secreta"])).not.toContain("chave-secreta");
+    expect(scrubBankText("Favorecido José Álvares não localizado")).toBe("Favorecido J*** Á*** não localizado");
+  });
 });
+

@@ -30,10 +30,10 @@ const budgets = (limits: Partial<typeof INTER_ENVIRONMENTS.production.limits> = 
 describe("budget gate", () => {
   it("spaces calls of one budget, across gates sharing Redis", async () => {
     const b = budgets();
-    const one = budgetGate(b, { maxWaitMs: 5_000 });
-    const other = budgetGate(b, { maxWaitMs: 5_000 });
+    const one = budgetGate(b, { maxWaitMs: 5_000, maxBankWaitMs: 300_000 });
+    const other = budgetGate(b, { maxWaitMs: 5_000, maxBankWaitMs: 300_000 });
     const waits: number[] = [];
-    const waiting = budgetGate(b, { maxWaitMs: 5_000, onWait: (_op, ms) => waits.push(ms) });
+    const waiting = budgetGate(b, { maxWaitMs: 5_000, maxBankWaitMs: 300_000, onWait: (_op, ms) => waits.push(ms) });
     const started = performance.now();
     await one.before("webhook-callbacks", 1);
     await other.before("webhook-callbacks", 1);
@@ -48,14 +48,22 @@ describe("budget gate", () => {
 
   it("a 429 holds every caller back for Retry-After; a wait beyond the bound is refused", async () => {
     const b = budgets();
-    const gate = budgetGate(b, { maxWaitMs: 1_000 });
+    const gate = budgetGate(b, { maxWaitMs: 1_000, maxBankWaitMs: 300_000 });
     await gate.rateLimited?.("webhook-callbacks", 5_000);
-    await expect(budgetGate(b, { maxWaitMs: 1_000 }).before("webhook-callbacks", 1)).rejects.toThrow(BudgetBusyError);
+    await expect(budgetGate(b, { maxWaitMs: 1_000, maxBankWaitMs: 300_000 }).before("webhook-callbacks", 1)).rejects.toThrow(BudgetBusyError);
     await expect(gate.before("webhook-callbacks", 1)).rejects.toThrow(/the fleet's callbacks budget is taken for the next 5 s/);
+  });
+
+  it("a 429 asking for a month holds the budget back only PIXOUT_MAX_BANK_WAIT_SECONDS", async () => {
+    const b = budgets();
+    await budgetGate(b, { maxWaitMs: 1_000, maxBankWaitMs: 3_000 }).rateLimited?.("webhook-callbacks", 30 * 86_400_000);
+    const wait = await b.gate("callbacks");
+    expect(wait).toBeGreaterThan(2_000);
+    expect(wait).toBeLessThanOrEqual(3_000);
   });
 
   it("refuses at once an endpoint the environment does not have", async () => {
     const b = budgets(INTER_ENVIRONMENTS.sandbox.limits);
-    await expect(budgetGate(b, { maxWaitMs: 60_000 }).before("webhook-callbacks-retry", 1)).rejects.toThrow(/this environment has no such endpoint/);
+    await expect(budgetGate(b, { maxWaitMs: 60_000, maxBankWaitMs: 300_000 }).before("webhook-callbacks-retry", 1)).rejects.toThrow(/this environment has no such endpoint/);
   });
 });

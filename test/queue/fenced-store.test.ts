@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
-import { createFencedStore } from "../../src/queue/fenced-store.js";
+import { createFencedStore, type Arrival } from "../../src/queue/fenced-store.js";
 import { createPaymentRecords, paymentRecordKey } from "../../src/queue/payment-record.js";
 
 const redis = new Redis(inject("redisUrl"));
@@ -25,39 +25,47 @@ async function job(id: string, data: unknown, token = "token-1"): Promise<void> 
 }
 const dataOf = async (id: string): Promise<unknown> => JSON.parse((await redis.hget(jobKey(id), "data")) ?? "null");
 const first = (claim: string): string => JSON.stringify({ paymentId: "x", state: { claim } });
+const NEW: Arrival = { kind: "new" };
+/** An older pixout's job: its state, kept whole, with the new claim. */
+const legacy = (state: Record<string, unknown>, id: string): Arrival => ({
+  kind: "legacy",
+  generation: typeof state["generation"] === "number" ? state["generation"] : 0,
+  ...(typeof state["codigoSolicitacao"] === "string" ? { codigoSolicitacao: state["codigoSolicitacao"] } : {}),
+  keptData: (claim) => JSON.stringify({ paymentId: id, state: { ...state, claim } }),
+});
 const pending = { outcome: "pending" as const, generation: 0, at: "2026-11-27T15:00:00.000Z" };
 
 describe("fenced store", () => {
   it("a job's first run claims its payment's record, and later runs of the job are recognised by the claim", async () => {
     const id = randomUUID();
     await job(id, { paymentId: id });
-    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, false);
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
     expect(claimed).toMatchObject({ kind: "ours", record: { outcome: "queued" } });
     const claim = claimed.kind === "ours" ? claimed.claim : "";
     expect(await dataOf(id)).toEqual({ paymentId: "x", state: { claim } });
-    expect(await store.begin(`payment-${id}`, id, "token-1", claim, first, true)).toMatchObject({ kind: "ours", claim });
+    expect(await store.begin(`payment-${id}`, id, "token-1", claim, first, NEW)).toMatchObject({ kind: "ours", claim });
     // A state whose claim is not the record's was not written for it.
-    expect(await store.begin(`payment-${id}`, id, "token-1", "another-claim", first, true)).toMatchObject({ kind: "unknown" });
+    expect(await store.begin(`payment-${id}`, id, "token-1", "another-claim", first, NEW)).toMatchObject({ kind: "unknown" });
   });
 
   it("another job of a payment whose record exists (its first job removed) is told the record, and claims nothing", async () => {
     const id = randomUUID();
     await job(id, { paymentId: id });
-    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, false);
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
     const claim = claimed.kind === "ours" ? claimed.claim : "";
     expect(await store.finish(`payment-${id}`, id, "token-1", claim, "{}", { ...pending, outcome: "paid", codigoSolicitacao: "c-1" })).toEqual({ ok: true });
     await redis.del(jobKey(id), `${jobKey(id)}:lock`);
     await job(id, { paymentId: id }, "token-2");
-    expect(await store.begin(`payment-${id}`, id, "token-2", undefined, first, false)).toMatchObject({ kind: "taken", record: { outcome: "paid", codigoSolicitacao: "c-1" } });
+    expect(await store.begin(`payment-${id}`, id, "token-2", undefined, first, NEW)).toMatchObject({ kind: "taken", record: { outcome: "paid", codigoSolicitacao: "c-1" } });
     expect(await redis.hget(paymentRecordKey(prefix, queueName, id), "claim")).toBe(claim);
   });
 
   it("writes nothing for a run that lost the lock; never marks a paid payment for another send", async () => {
     const id = randomUUID();
     await job(id, { paymentId: id });
-    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, false);
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
     const claim = claimed.kind === "ours" ? claimed.claim : "";
-    expect(await store.begin(`payment-${id}`, id, "stale", undefined, first, false)).toEqual({ kind: "lost" });
+    expect(await store.begin(`payment-${id}`, id, "stale", undefined, first, NEW)).toEqual({ kind: "lost" });
     expect(await store.beforeSend(`payment-${id}`, id, "stale", claim, 60_000, '{"x":1}', pending)).toEqual({ ok: false, why: "lost" });
     expect(await store.save(`payment-${id}`, "stale", '{"x":1}')).toEqual({ ok: false, why: "lost" });
     // The holder's send step extends the lock and marks the record.
@@ -72,16 +80,47 @@ describe("fenced store", () => {
     expect(await redis.hget(paymentRecordKey(prefix, queueName, id), "outcome")).toBe("paid");
   });
 
-  it("adopts a job of an older pixout (its state written before claims existed, its record without one)", async () => {
-    const id = randomUUID();
-    await job(id, { paymentId: id, state: { step: "poll", codigoSolicitacao: "c-9" } });
-    await records.write(id, { outcome: "pending", generation: 0, finishedAt: "2026-11-27T15:00:00.000Z" });
-    const adopted = await store.begin(`payment-${id}`, id, "token-1", undefined, first, true);
-    expect(adopted).toMatchObject({ kind: "ours", record: { outcome: "pending" } });
-    // Without a state of its own, the same record means another job had the payment.
-    const other = randomUUID();
-    await job(other, { paymentId: other });
-    await records.write(other, { outcome: "paid", generation: 0, finishedAt: "2026-11-27T15:00:00.000Z" });
-    expect(await store.begin(`payment-${other}`, other, "token-1", undefined, first, false)).toMatchObject({ kind: "taken" });
+  it("adopts an older pixout's job with its state kept, only where its record (without a claim) is its own send", async () => {
+    const at = "2026-11-27T15:00:00.000Z";
+    // In flight under that version's record, same generation and codigoSolicitacao: adopted, the state whole.
+    const a = randomUUID();
+    const inFlight = { step: "poll", generation: 1, codigoSolicitacao: "c-9", sendInFlight: 1, maybeExecuted: true };
+    await job(a, { paymentId: a, state: inFlight });
+    await records.write(a, { outcome: "pending", generation: 1, codigoSolicitacao: "c-9", finishedAt: at });
+    const adopted = await store.begin(`payment-${a}`, a, "token-1", undefined, first, legacy(inFlight, a));
+    expect(adopted).toMatchObject({ kind: "ours", adopted: "record", record: { outcome: "pending" } });
+    const claim = adopted.kind === "ours" ? adopted.claim : "";
+    expect(await dataOf(a)).toEqual({ paymentId: a, state: { ...inFlight, claim } });
+    expect(await redis.hget(paymentRecordKey(prefix, queueName, a), "claim")).toBe(claim);
+    // Waiting for its first send (that version wrote the record only right before one): adopted, state kept.
+    const b = randomUUID();
+    const waiting = { step: "submit", generation: 0, attempts: 1 };
+    await job(b, { paymentId: b, state: waiting });
+    const fresh = await store.begin(`payment-${b}`, b, "token-1", undefined, first, legacy(waiting, b));
+    expect(fresh).toMatchObject({ kind: "ours", adopted: "job", record: { outcome: "queued", generation: 0 } });
+    expect(await dataOf(b)).toMatchObject({ state: { ...waiting, claim: fresh.kind === "ours" ? fresh.claim : "" } });
+    // A record of another send, or of an ended payment, is not the job's: taken.
+    for (const record of [
+      { outcome: "pending" as const, generation: 1, codigoSolicitacao: "c-other", finishedAt: at },
+      { outcome: "pending" as const, generation: 0, codigoSolicitacao: "c-9", finishedAt: at },
+      { outcome: "paid" as const, generation: 1, codigoSolicitacao: "c-9", finishedAt: at },
+      { outcome: "needs-reconciliation" as const, generation: 1, codigoSolicitacao: "c-9", finishedAt: at },
+    ]) {
+      const c = randomUUID();
+      await job(c, { paymentId: c, state: inFlight });
+      await records.write(c, record);
+      expect(await store.begin(`payment-${c}`, c, "token-1", undefined, first, legacy(inFlight, c)), JSON.stringify(record)).toMatchObject({ kind: "taken" });
+      expect(await dataOf(c)).toEqual({ paymentId: c, state: inFlight });
+    }
+    // A state its producer wrote (a job's first run) is never adopted.
+    const d = randomUUID();
+    await job(d, { paymentId: d, state: inFlight });
+    await records.write(d, { outcome: "pending", generation: 1, codigoSolicitacao: "c-9", finishedAt: at });
+    expect(await store.begin(`payment-${d}`, d, "token-1", undefined, first, { kind: "state" })).toMatchObject({ kind: "taken" });
+    // A job removed under the run (its lock still there) is lost, and nothing is recreated.
+    const e = randomUUID();
+    await redis.set(`${jobKey(e)}:lock`, "token-1", "PX", 30_000);
+    expect(await store.begin(`payment-${e}`, e, "token-1", undefined, first, NEW)).toEqual({ kind: "lost" });
+    expect(await redis.exists(jobKey(e), paymentRecordKey(prefix, queueName, e))).toBe(0);
   });
 });

@@ -18,7 +18,9 @@ describe("Redis errors under a step", async () => {
     const id = `ro-${randomUUID().slice(0, 8)}`;
     // The fleet's status budget in Redis answers READONLY three times, as a replica would right after a failover.
     proxy.failNext(["budget", "status"], "READONLY You can't write against a read only replica.", 3);
-    const w = startWorkerProcess({ ...p.env, REDIS_URL: proxy.url, LOG_LEVEL: "warn" });
+    const w = startWorkerProcess({ ...p.env, REDIS_URL: proxy.url, LOG_LEVEL: "warn" }, ["ignore", "pipe", "pipe"]);
+    let output = "";
+    w.stdout?.on("data", (b: Buffer) => (output += b.toString()));
     cleanupAfter(() => void w.kill("SIGTERM"));
     // A producer that allows only two attempts (BullMQ's own retries of the worker's failures).
     const raw = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
@@ -26,6 +28,9 @@ describe("Redis errors under a step", async () => {
     await raw.add("payout", { paymentId: id, amount: "10.00", recipient: { type: "key", key: "fornecedor@example.com" } }, { jobId: `payment-${id}`, attempts: 2, backoff: { type: "fixed", delay: 100 } });
     const view = await p.producer.waitForResult(id, { timeoutMs: 30_000 });
     expect(view.outcome).toBe("paid");
+    // The three errors were answered (in their turn, by the server), and the worker took them as Redis's.
+    expect(proxy.stats().failed).toBe(3);
+    expect(output).toMatch(/Redis failed under a payout step/);
     // One attempt: the one that completed it (BullMQ counts it); no failure was recorded on the way.
     const job = await raw.getJob(`payment-${id}`);
     expect(job?.attemptsMade).toBe(1);

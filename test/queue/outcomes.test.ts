@@ -74,6 +74,19 @@ describe("payment outcomes", async () => {
     expect(view.failedReason).toMatch(/^the bank ended the payment CANCELADO_SEM_SALDO/);
   });
 
+  it("a final status whose error text names a person: masked in the job, its reason, its status and the logs", async () => {
+    const f = id();
+    const said = "Conta encerrada de Maria Silva CPF 12345678909, fornecedor@example.com";
+    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: f, times: 1, fault: { type: "final-status", status: "FALHA", erros: [{ codigoErro: "X9", descricaoErro: said }] } });
+    await producer.enqueue(key(f, { description: f }));
+    const view = await producer.waitForResult(f, { timeoutMs: 15_000 });
+    emulator.faults.clear();
+    expect(view).toMatchObject({ outcome: "failed", bankStatus: "FALHA" });
+    expect(view.failedReason).toMatch(/X9 Conta encerrada de M\*\*\* S\*\*\* CPF \*\*\*\.456\.789-\*\*/);
+    const everywhere = JSON.stringify(view) + p.lines.join("\n");
+    for (const raw of ["Maria Silva", "12345678909", "fornecedor@example.com"]) expect(everywhere).not.toContain(raw);
+  });
+
   it("approval: approved → paid; rejected by the approver → failed; never decided → needs-reconciliation", async () => {
     emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "aprovar", fault: { type: "approval-required" } });
     const [yes, no, never] = [id(), id(), id()];

@@ -2,19 +2,30 @@
 // callback without status queries; unknown, contradictory and failure callbacks are confirmed by one.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { bankFor } from "../helpers/bank.js";
+import { testCerts } from "../helpers/certs.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
 import { postCallback, startTestReceiver, type TestReceiver } from "../helpers/webhook.js";
 
 const STATUS = "GET /banking/v2/pix/{id}";
 
-async function withReceiver(options: Parameters<typeof startPipeline>[0] = {}, register = true): Promise<TestPipeline & { receiver: TestReceiver }> {
+async function withReceiver(
+  options: Parameters<typeof startPipeline>[0] = {},
+  register = true,
+  pins?: string[],
+): Promise<TestPipeline & { receiver: TestReceiver }> {
   const pipeline = await startPipeline({
     ...options,
     env: { PIXOUT_WEBHOOK_POLL_MS: "60000", ...options.env },
     emulator: { callbackRetryScale: 1 / 60_000, ...options.emulator },
   });
-  const receiver = await startTestReceiver({ redisUrl: pipeline.config.redisUrl, redisPrefix: pipeline.config.redisPrefix, queueName: pipeline.config.queueName });
+  const receiver = await startTestReceiver({
+    redisUrl: pipeline.config.redisUrl,
+    redisPrefix: pipeline.config.redisPrefix,
+    queueName: pipeline.config.queueName,
+    ...(pins === undefined ? {} : { clientFingerprints: pins }),
+  });
   if (register) await bankFor(pipeline.emulator).client.registerWebhook(receiver.url);
   return { ...pipeline, receiver };
 }
@@ -75,6 +86,53 @@ describe("payments with Inter's webhook", () => {
     expect(view).toMatchObject({ outcome: "paid", bankStatus: "PAGO" });
     expect(view.endToEndId).not.toBe(forged.endToEnd);
     expect(lines.join("\n")).toMatch(/amount differs.*confirming Inter's callback with a status query/);
+  });
+
+  describe("a forged success callback never pays", () => {
+    // A payment scheduled a year ahead: the bank says AGENDADO for as long as the test runs, so "paid"
+    // could only come from the callback (whose receiver stretches the status polls to a minute). The forgery is perfect in every field the job knows — the
+    // codigoSolicitacao, amount, key and an end-to-end id of this very minute.
+    async function scheduledAndForged(pipeline: TestPipeline, id: string): Promise<Record<string, unknown>> {
+      await pipeline.producer.enqueue({ ...payment(id), scheduledFor: shiftIsoDate(saoPauloToday(Date.now()), 365) });
+      let codigo: string | undefined;
+      for (let i = 0; i < 200 && codigo === undefined; i++) {
+        const v = await pipeline.producer.get(id);
+        if (typeof v?.codigoSolicitacao === "string") codigo = v.codigoSolicitacao;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(codigo).toBeDefined();
+      const minute = new Date().toISOString().replace(/[-T:]/g, "").slice(0, 12);
+      return { codigoSolicitacao: codigo, status: "EFETIVADO", valor: "12.34", chave: "fornecedor@example.com", endToEnd: `E00416968${minute}forged00001`, tipoMovimentacao: "PAGAMENTO" };
+    }
+    async function statusQueriesAfter(pipeline: TestPipeline, before: number): Promise<number> {
+      for (let i = 0; i < 80 && (pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 25));
+      return pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
+    }
+
+    it("unpinned receiver: a certificate the CA signed (pixout's own) is heard, but only wakes the status query", async () => {
+      const pipeline = await withReceiver({}, false, []);
+      const forged = await scheduledAndForged(pipeline, "wh-forged");
+      const before = pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
+      const certs = testCerts();
+      expect((await postCallback(pipeline.receiver.url, [forged], { cert: certs.clientCert, key: certs.clientKey })).status).toBe(200);
+      expect(await statusQueriesAfter(pipeline, before)).toBe(before + 1);
+      expect(await pipeline.producer.get("wh-forged")).toMatchObject({ outcome: "pending", bankStatus: "AGENDADO" });
+      expect(pipeline.lines.join("\n")).toMatch(/caller not pinned.*confirming Inter's callback with a status query/);
+      expect(pipeline.receiver.lines.join("\n")).toMatch(/a caller not pinned called the webhook/);
+    });
+
+    it("pinned receiver: refuses other certificates of the CA, and even a pinned caller cannot pay a payment due another day", async () => {
+      const pipeline = await withReceiver({}, false);
+      const forged = await scheduledAndForged(pipeline, "wh-forged-pinned");
+      const certs = testCerts();
+      expect((await postCallback(pipeline.receiver.url, [forged], { cert: certs.clientCert, key: certs.clientKey })).status).toBe(403);
+      const before = pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
+      // The pinned identity (standing for Inter's own certificate), saying EFETIVADO for a payment the bank holds for next year.
+      expect((await postCallback(pipeline.receiver.url, [forged])).status).toBe(200);
+      expect(await statusQueriesAfter(pipeline, before)).toBe(before + 1);
+      expect(await pipeline.producer.get("wh-forged-pinned")).toMatchObject({ outcome: "pending", bankStatus: "AGENDADO" });
+      expect(pipeline.lines.join("\n")).toMatch(/scheduled for a later day.*confirming Inter's callback with a status query/);
+    });
   });
 
   it("fall back to polling at the usual pace when no receiver runs", async () => {

@@ -89,7 +89,33 @@ describe("webhook receiver", () => {
     const ours = await postCallback(receiver.url, [item(randomUUID())], { cert: certs.clientCert, key: certs.clientKey });
     expect(ours.status).toBe(403);
     expect(receiver.stats().deliveries).toBe(1);
-    expect(receiver.lines.join("\n")).toMatch(/not in PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS/);
+    expect(receiver.lines.join("\n")).toMatch(/not pinned \(PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS/);
+  });
+
+  it("pins by subject too, and stores whether each callback's caller was pinned", async () => {
+    const n = names();
+    const certs = testCerts();
+    const bySubject = await startTestReceiver({ ...n, clientSubjects: ["CN=inter emulator webhooks,O=pixout development"] });
+    expect(bySubject.pinned).toBe(true);
+    const pinnedCodigo = randomUUID();
+    expect((await postCallback(bySubject.url, [{ ...item(pinnedCodigo), trusted: false }])).status).toBe(200);
+    expect((await postCallback(bySubject.url, [item(randomUUID())], { cert: certs.clientCert, key: certs.clientKey })).status).toBe(403);
+    const unpinned = await startTestReceiver({ ...n, clientFingerprints: [] });
+    expect(unpinned.pinned).toBe(false);
+    const heardCodigo = randomUUID();
+    // A body claiming trust is not believed: trust is the certificate's.
+    expect((await postCallback(unpinned.url, [{ ...item(heardCodigo), trusted: true }], { cert: certs.clientCert, key: certs.clientKey })).status).toBe(200);
+    const redis = new Redis(n.redisUrl);
+    cleanupAfter(() => {
+      redis.disconnect();
+    });
+    const store = createCallbackStore(redis, n.redisPrefix, n.queueName);
+    expect((await store.news(pinnedCodigo)).map((x) => x.trusted)).toEqual([true]);
+    expect((await store.news(heardCodigo)).map((x) => x.trusted)).toEqual([false]);
+    // Each caller is logged once with what it takes to pin it.
+    const heard = unpinned.lines.filter((l) => l.includes("a caller not pinned called the webhook"));
+    expect(heard).toHaveLength(1);
+    expect(heard[0]).toContain(new X509Certificate(certs.clientCert).fingerprint256);
   });
 
   it("takes callbacks on the registered path and on it plus /pix-pagamento or /pix, and logs each path's first use", async () => {

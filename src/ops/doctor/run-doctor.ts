@@ -14,6 +14,7 @@ import { checkQueue } from "./queue.js";
 import { checkRedis } from "./redis.js";
 import { checkSettings } from "./settings.js";
 import { checkToken } from "./token.js";
+import { checkWebhookReceiver } from "./webhook.js";
 
 export interface DoctorReport {
   /** No check is an error. */
@@ -63,6 +64,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const settings = checkSettings(env, now);
   checks.push(...settings.checks);
   checks.push(...checkCertificate(env, now, settings.certificateProblems));
+  checks.push(...checkWebhookReceiver(env, now));
 
   const queueSettings = settings.config ?? queueSettingsOf(env);
   let redis: Redis | undefined;
