@@ -49,7 +49,14 @@ export async function usersEnv(users: readonly TestUser[]): Promise<string> {
 export async function startTestDashboard(env: Environment, options: { users?: readonly TestUser[]; flags?: DashboardFlags } = {}): Promise<TestDashboard> {
   const users = options.users ?? [VIEWER, OPERATOR];
   const settings = loadDashboardSettings(
-    { ...env, PIXOUT_DASHBOARD_PORT: "0", PIXOUT_DASHBOARD_HOST: "127.0.0.1", ...(users.length > 0 ? { PIXOUT_DASHBOARD_USERS: await usersEnv(users) } : {}) },
+    {
+      // The tests are the loopback proxy: an `x-forwarded-for` header stands for a client's address.
+      PIXOUT_DASHBOARD_TRUSTED_PROXIES: "loopback",
+      ...env,
+      PIXOUT_DASHBOARD_PORT: "0",
+      PIXOUT_DASHBOARD_HOST: "127.0.0.1",
+      ...(users.length > 0 ? { PIXOUT_DASHBOARD_USERS: await usersEnv(users) } : {}),
+    },
     options.flags,
   );
   const { logger, lines } = captureLogs("debug");

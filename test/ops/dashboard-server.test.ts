@@ -68,7 +68,9 @@ describe("dashboard server", async () => {
     }
     const failures = dash.lines.filter((l) => l.includes("dashboard login failed"));
     expect(failures.some((l) => l.includes('"user":"ana.operadora"') && l.includes('"failures":1'))).toBe(true);
-    expect(failures.some((l) => l.includes('"user":"mallory"'))).toBe(true);
+    // A name that is nobody's is not logged: it may be a password typed into the name field.
+    expect(failures.some((l) => l.includes('"user":"(not a user)"'))).toBe(true);
+    expect(dash.lines.join("\n")).not.toContain("mallory");
     expect(dash.lines.join("\n")).not.toContain("not-the-password");
     // On loopback, no warning about plain HTTP.
     expect(dash.lines.some((l) => l.includes("plain HTTP"))).toBe(false);
@@ -79,8 +81,12 @@ describe("dashboard server", async () => {
     const operator = (await (await dash.get("/api/session", OPERATOR)).json()) as Record<string, string>;
     expect(viewer).toMatchObject({ user: "bruno", role: "viewer" });
     expect(operator).toMatchObject({ user: "ana.operadora", role: "operator" });
-    expect(viewer["csrfToken"]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(viewer["csrfToken"]).toMatch(/^[0-9a-z]+\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43}$/);
     expect(viewer["csrfToken"]).not.toBe(operator["csrfToken"]);
+    // A new token at each call (one leaked is good for 10 minutes at most), never cached.
+    const again = await dash.get("/api/session", VIEWER);
+    expect(again.headers.get("cache-control")).toBe("no-store");
+    expect(((await again.json()) as Record<string, string>)["csrfToken"]).not.toBe(viewer["csrfToken"]);
   });
 
   it("probes need no login: /healthz is ok, /readyz says why it is not ready without workers", async () => {
@@ -351,25 +357,73 @@ describe("dashboard under a flood of bad logins", async () => {
   const dash = await startTestDashboard(env, { users: [OPERATOR] });
 
   it("checks a few passwords at a time, tells the rest to come back (503, Retry-After: 1), samples the log, and lets a good login in afterwards", async () => {
+    // A flood from many addresses (each `x-forwarded-for` through the trusted loopback proxy), at once.
     const flood = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        const res = await dash.get("/api/session", { name: "mallory", role: "viewer", password: `guess-${String(i)}` });
+        const res = await dash.get("/api/session", { name: "mallory", role: "viewer", password: `guess-${String(i)}` }, { "x-forwarded-for": `198.18.0.${String(i + 1)}` });
         return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as { error: string } };
       }),
     );
     const busy = flood.filter((r) => r.status === 503);
     const refused = flood.filter((r) => r.status === 401);
-    expect(busy.length + refused.length).toBe(100);
+    const throttled = flood.filter((r) => r.status === 429);
+    expect(busy.length + refused.length + throttled.length).toBe(100);
     expect(busy.length).toBeGreaterThan(0);
     expect(refused.length).toBeGreaterThan(0);
     for (const r of busy) expect(r).toMatchObject({ retryAfter: "1", body: { error: "too many logins at once; try again in a second" } });
     const good = await dash.get("/api/session", OPERATOR);
     expect(good.status).toBe(200);
     // Fewer log lines than failures: one per user name per 10 s, each with its count.
-    const lines = dash.lines.filter((l) => l.includes("dashboard login failed") && l.includes('"user":"mallory"'));
+    const lines = dash.lines.filter((l) => l.includes("dashboard login failed") && l.includes('"user":"(not a user)"'));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThan(refused.length);
     expect(dash.lines.some((l) => l.includes("refused dashboard logins: too many password checks at once"))).toBe(true);
+  });
+});
+
+describe("dashboard sign-in throttle", async () => {
+  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+  cleanupAfter(async () => {
+    await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
+  });
+  const dash = await startTestDashboard(env);
+  const from = (address: string): Record<string, string> => ({ "x-forwarded-for": address });
+
+  it("an address with 10 failed sign-ins in 15 minutes is refused 429 with Retry-After, even with the right password; other addresses are not", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await dash.get("/api/session", { ...OPERATOR, password: `guess-${String(i)}` }, from("203.0.113.10"))).status);
+    expect(statuses).toEqual(Array<number>(10).fill(401));
+    const locked = await dash.get("/api/session", OPERATOR, from("203.0.113.10"));
+    expect(locked.status).toBe(429);
+    const retryAfter = Number(locked.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(((await locked.json()) as { error: string }).error).toMatch(/^too many failed sign-ins from this address; try again in \d+ s$/);
+    expect((await dash.get("/api/session", OPERATOR, from("203.0.113.11"))).status).toBe(200);
+    // One line for the lockout, whatever follows.
+    await dash.get("/api/session", OPERATOR, from("203.0.113.10"));
+    expect(dash.lines.filter((l) => l.includes("dashboard sign-ins from an address locked")).length).toBe(1);
+  });
+
+  it("a user guessed at from many addresses is locked only for addresses it never signed in from: its owner, at home, gets in", async () => {
+    const home = "198.51.100.7";
+    const viewer = { ...VIEWER };
+    expect((await dash.get("/api/session", viewer, from(home))).status).toBe(200);
+    // 12 attackers, one guess each: no address reaches its own limit, the user reaches the user's.
+    const guesses: number[] = [];
+    for (let i = 0; i < 12; i++) guesses.push((await dash.get("/api/session", { ...viewer, password: `guess-${String(i)}` }, from(`192.0.2.${String(i + 1)}`))).status);
+    expect(guesses.slice(0, 10)).toEqual(Array<number>(10).fill(401));
+    expect(guesses.slice(10)).toEqual([429, 429]);
+    expect(dash.lines.filter((l) => l.includes("dashboard sign-ins for a user locked")).length).toBe(1);
+    // The right password from a new address waits, untried — though the dashboard remembers it from the
+    // owner's sign-in: a remembered login must not answer a guesser either. From the owner's address it works.
+    const elsewhere = await dash.get("/api/session", viewer, from("203.0.113.50"));
+    expect(elsewhere.status).toBe(429);
+    expect(((await elsewhere.json()) as { error: string }).error).toMatch(/for this user from addresses it never signed in from/);
+    expect((await dash.get("/api/session", viewer, from(home))).status).toBe(200);
+    // An unknown name gets the same treatment: the answers never tell which names are users.
+    for (let i = 0; i < 10; i++) await dash.get("/api/session", { name: "mallory", role: "viewer", password: `g-${String(i)}` }, from(`192.0.2.${String(100 + i)}`));
+    expect((await dash.get("/api/session", { name: "mallory", role: "viewer", password: "g-x" }, from("192.0.2.200"))).status).toBe(429);
   });
 });
 

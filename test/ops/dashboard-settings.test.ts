@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config.js";
 import { createAuthenticator, parseBasic } from "../../src/ops/dashboard/auth.js";
-import { csrfProblem, csrfToken } from "../../src/ops/dashboard/csrf.js";
+import { CSRF_TOKEN_TTL_MS, csrfProblem, csrfToken } from "../../src/ops/dashboard/csrf.js";
 import { notificationDataView, payoutDataView } from "../../src/ops/dashboard/job-data-view.js";
 import { notLocalProblem } from "../../src/ops/dashboard/local-only.js";
 import { createLogSampler } from "../../src/ops/dashboard/log-sampler.js";
@@ -48,6 +48,9 @@ describe("dashboard settings", async () => {
     const b = loadDashboardSettings({ PIXOUT_DASHBOARD_USERS: `ana:operator:${hash}` });
     expect(a.sharedSecret).toBe(false);
     expect(a.csrfSecret.equals(b.csrfSecret)).toBe(false);
+    // No proxy is trusted unless named: the connection's address is the client's.
+    expect(a.trustedProxies).toEqual([]);
+    expect(loadDashboardSettings({ PIXOUT_DASHBOARD_USERS: `ana:operator:${hash}`, PIXOUT_DASHBOARD_TRUSTED_PROXIES: "10.0.0.0/8, ::1, loopback" }).trustedProxies).toEqual(["10.0.0.0/8", "::1", "loopback"]);
   });
 
   it("refuses to start without users, unless --no-auth on a loopback host", () => {
@@ -68,6 +71,7 @@ describe("dashboard settings", async () => {
         PIXOUT_DASHBOARD_PORT: "99999",
         PIXOUT_DASHBOARD_SECRET: "short",
         PIXOUT_DASHBOARD_ORIGIN: "https://ops.example.com/path",
+        PIXOUT_DASHBOARD_TRUSTED_PROXIES: "10.0.0.0/33,proxy.example.com",
         PIXOUT_QUEUE: "bad queue",
       }),
     );
@@ -81,6 +85,8 @@ describe("dashboard settings", async () => {
         expect.stringMatching(/^PIXOUT_DASHBOARD_PORT: /),
         expect.stringMatching(/^PIXOUT_DASHBOARD_SECRET: must be at least 32 characters/),
         expect.stringMatching(/^PIXOUT_DASHBOARD_ORIGIN: must be the public origin/),
+        expect.stringMatching(/^PIXOUT_DASHBOARD_TRUSTED_PROXIES: "10\.0\.0\.0\/33" is not an address, a CIDR/),
+        expect.stringMatching(/^PIXOUT_DASHBOARD_TRUSTED_PROXIES: "proxy\.example\.com" is not an address/),
         expect.stringMatching(/^PIXOUT_QUEUE: /),
       ]),
     );
@@ -132,8 +138,8 @@ describe("dashboard passwords", () => {
     const good = basic({ name: "ana", password: "operator-password" });
     expect(await auth.authenticate(good)).toEqual({ ok: true, principal: { user: "ana", role: "operator" } });
     expect(await auth.authenticate(good)).toEqual({ ok: true, principal: { user: "ana", role: "operator" } });
-    expect(await auth.authenticate(basic({ name: "ana", password: "wrong" }))).toEqual({ ok: false, why: "wrong", user: "ana" });
-    expect(await auth.authenticate(basic({ name: "nobody", password: "operator-password" }))).toEqual({ ok: false, why: "wrong", user: "nobody" });
+    expect(await auth.authenticate(basic({ name: "ana", password: "wrong" }))).toEqual({ ok: false, why: "wrong", user: "ana", known: true });
+    expect(await auth.authenticate(basic({ name: "nobody", password: "operator-password" }))).toEqual({ ok: false, why: "wrong", user: "nobody", known: false });
     expect(await auth.authenticate(undefined)).toEqual({ ok: false, why: "missing" });
     expect(await auth.authenticate("Bearer abc")).toEqual({ ok: false, why: "missing" });
     now = 5_000; // past the TTL: verified again (still right)
@@ -214,8 +220,10 @@ describe("login limits", () => {
 
 describe("CSRF rules", () => {
   const secret = Buffer.from("s".repeat(32));
-  const token = csrfToken(secret, "ana");
-  const ok = { method: "POST", user: "ana", ownOrigin: "http://127.0.0.1:3000", headers: { token, contentType: "application/json; charset=utf-8", origin: "http://127.0.0.1:3000", secFetchSite: "same-origin" } };
+  // The clock is an input: a token made at NOW, checked a minute later.
+  const NOW = 1_800_000_000_000;
+  const token = csrfToken(secret, "ana", NOW);
+  const ok = { method: "POST", user: "ana", now: NOW + 60_000, ownOrigin: "http://127.0.0.1:3000", headers: { token, contentType: "application/json; charset=utf-8", origin: "http://127.0.0.1:3000", secFetchSite: "same-origin" } };
 
   it("lets a same-origin JSON request with the user's token through, and safe methods always", () => {
     expect(csrfProblem(ok, secret, undefined)).toBeUndefined();
@@ -234,12 +242,26 @@ describe("CSRF rules", () => {
     const h = ok.headers;
     expect(csrfProblem({ ...ok, headers: { ...h, token: undefined } }, secret, undefined)).toMatch(/missing x-csrf-token/);
     expect(csrfProblem({ ...ok, headers: { ...h, token: "x" } }, secret, undefined)).toMatch(/wrong x-csrf-token/);
-    expect(csrfProblem({ ...ok, headers: { ...h, token: csrfToken(secret, "bruno") } }, secret, undefined)).toMatch(/wrong x-csrf-token/);
+    expect(csrfProblem({ ...ok, headers: { ...h, token: csrfToken(secret, "bruno", NOW) } }, secret, undefined)).toMatch(/wrong x-csrf-token/);
     expect(csrfProblem({ ...ok, headers: { ...h, origin: "https://evil.example" } }, secret, "https://ops.example.com")).toMatch(/another origin/);
     expect(csrfProblem({ ...ok, headers: { ...h, origin: "null" } }, secret, undefined)).toMatch(/another origin/);
     expect(csrfProblem({ ...ok, headers: { ...h, secFetchSite: "cross-site" } }, secret, undefined)).toMatch(/cross-site/);
     expect(csrfProblem({ ...ok, headers: { ...h, contentType: "application/x-www-form-urlencoded" } }, secret, undefined)).toMatch(/application\/json/);
     expect(csrfProblem({ ...ok, headers: { ...h, contentType: "text/plain" } }, secret, undefined)).toMatch(/application\/json/);
+  });
+
+  it("tokens differ at each call, expire after CSRF_TOKEN_TTL_MS, and cannot be re-dated", () => {
+    const h = ok.headers;
+    expect(csrfToken(secret, "ana", NOW)).not.toBe(token);
+    expect(csrfProblem({ ...ok, now: NOW + CSRF_TOKEN_TTL_MS }, secret, undefined)).toBeUndefined();
+    expect(csrfProblem({ ...ok, now: NOW + CSRF_TOKEN_TTL_MS + 1 }, secret, undefined)).toMatch(/expired x-csrf-token/);
+    expect(csrfProblem({ ...ok, now: NOW - 120_000 }, secret, undefined)).toMatch(/expired x-csrf-token/);
+    // The moment is signed: an old token with a new date is a wrong one.
+    const [, nonce, sig] = token.split(".");
+    const redated = `${(NOW + 60_000).toString(36)}.${nonce ?? ""}.${sig ?? ""}`;
+    expect(csrfProblem({ ...ok, headers: { ...h, token: redated } }, secret, undefined)).toMatch(/wrong x-csrf-token/);
+    // The token of the old design (an HMAC of the user alone, the same forever) is no token any more.
+    expect(csrfProblem({ ...ok, headers: { ...h, token: "x".repeat(43) } }, secret, undefined)).toMatch(/wrong x-csrf-token/);
   });
 });
 

@@ -14,6 +14,7 @@ import { retryPayment, type RetryResult } from "../../queue/retry.js";
 import { fleetReadiness } from "../fleet-health.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { createAuthenticator, type Principal } from "./auth.js";
+import { createSignInThrottle } from "./sign-in-throttle.js";
 import { csrfProblem, csrfToken, SAFE_METHODS } from "./csrf.js";
 import { jsonBody } from "./json-body.js";
 import { notLocalProblem } from "./local-only.js";
@@ -101,8 +102,10 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   const { settings, logger, redis, queue } = deps;
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
-  const authenticator = createAuthenticator(settings.users);
+  // The client's address (the sign-in throttle's key): the connection's, or behind trusted proxies the one
+  // their X-Forwarded-For names.
+  app.set("trust proxy", settings.trustedProxies.length > 0 ? settings.trustedProxies : false);
+  const authenticator = createAuthenticator(settings.users, { throttle: createSignInThrottle({ redis, keyPrefix: settings.redisPrefix }) });
   const search = createPaymentSearch({ queue, redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName });
   const redisDown = (): boolean => redis.status !== "ready";
   // A flood of bad logins (or of misdirected requests) must not become a flood of log lines.
@@ -156,7 +159,8 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       next();
       return;
     }
-    const result = await authenticator.authenticate(req.get("authorization"));
+    const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+    const result = await authenticator.authenticate(req.get("authorization"), address);
     if (result.ok) {
       res.locals["principal"] = result.principal;
       next();
@@ -169,12 +173,28 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       res.set("Retry-After", "1").status(503).json({ error: "too many logins at once; try again in a second" });
       return;
     }
-    // The same answer whether the user exists or not; the log names the user tried, never the password —
-    // one line per user name per 10 s at most, with how many failures it stands for.
+    if (result.why === "throttled") {
+      const count = sampled.take(`throttled:${result.by}`);
+      if (count !== undefined) logger.info({ refused: count, by: result.by }, "refused dashboard logins during a lockout, without checking their passwords");
+      res
+        .set("Retry-After", String(result.retryAfterSeconds))
+        .status(429)
+        .json({ error: `too many failed sign-ins ${result.by === "address" ? "from this address" : "for this user from addresses it never signed in from"}; try again in ${String(result.retryAfterSeconds)} s` });
+      return;
+    }
+    // The same answer whether the user exists or not. The log names the user tried only when it is a user
+    // (what is typed in the name field may be a password), never the password — one line per name per 10 s
+    // at most, with how many failures it stands for — and each lockout once.
     if (result.why === "wrong") {
-      const user = result.user.slice(0, 64);
+      const user = result.known ? result.user : "(not a user)";
       const failures = failedLogins.take(user);
-      if (failures !== undefined) logger.warn({ user, failures, ip: req.socket.remoteAddress, path: req.path }, "dashboard login failed");
+      if (failures !== undefined) logger.warn({ user, failures, ip: address, path: req.path }, "dashboard login failed");
+      if (result.lockout) {
+        logger.warn(
+          { ...(result.lockout.by === "address" ? { ip: address } : { user }), retryAfterSeconds: result.lockout.retryAfterSeconds },
+          result.lockout.by === "address" ? "dashboard sign-ins from an address locked after too many failures" : "dashboard sign-ins for a user locked, from addresses it never signed in from, after too many failures",
+        );
+      }
     }
     res.set("WWW-Authenticate", 'Basic realm="pixout dashboard", charset="UTF-8"').status(401).json({ error: "log in with your dashboard user name and password" });
   });
@@ -215,6 +235,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
         user: principalOf(res).user,
         headers: { token: req.get("x-csrf-token"), origin: req.get("origin"), secFetchSite: req.get("sec-fetch-site"), contentType: req.get("content-type") },
         ownOrigin: `${req.protocol}://${req.get("host") ?? ""}`,
+        now: Date.now(),
       },
       settings.csrfSecret,
       settings.origin,
@@ -255,7 +276,8 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
 
   app.get("/api/session", (_req, res) => {
     const { user, role } = principalOf(res);
-    res.json({ user, role, csrfToken: csrfToken(settings.csrfSecret, user) });
+    // A new token each time, good for CSRF_TOKEN_TTL_MS: the page asks for one right before each retry.
+    res.set("Cache-Control", "no-store").json({ user, role, csrfToken: csrfToken(settings.csrfSecret, user, Date.now()) });
   });
 
   app.get("/api/queues/counts", async (_req, res) => {

@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { decoyHash, verifyPassword } from "./password.js";
 import { BUSY, createSemaphore } from "./semaphore.js";
 import type { DashboardUser, Role } from "./settings.js";
+import type { SignInThrottle } from "./sign-in-throttle.js";
 
 export interface Principal {
   user: string;
@@ -16,13 +17,20 @@ export interface Principal {
 
 /**
  * `missing`: no (readable) Basic credentials; `wrong`: the user or password is wrong (`user` is the name
- * tried, for the log); `busy`: too many verifications at once, nothing was checked — try again shortly.
+ * tried and `known` whether it is a user's, for the log; `lockout` when this failure started one);
+ * `busy`: too many verifications at once, nothing was checked — try again shortly; `throttled`: too many
+ * failures from this address, or for this user from an address it never signed in from — nothing checked.
  */
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; why: "missing" } | { ok: false; why: "wrong"; user: string } | { ok: false; why: "busy"; user: string };
+export type AuthResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; why: "missing" }
+  | { ok: false; why: "wrong"; user: string; known: boolean; lockout?: { retryAfterSeconds: number; by: "address" | "user" } }
+  | { ok: false; why: "busy"; user: string }
+  | { ok: false; why: "throttled"; user: string; known: boolean; retryAfterSeconds: number; by: "address" | "user" };
 
 export interface Authenticator {
-  /** Checks an Authorization header. */
-  authenticate(header: string | undefined): Promise<AuthResult>;
+  /** Checks an Authorization header from a client `address`. */
+  authenticate(header: string | undefined, address?: string): Promise<AuthResult>;
   /** How many password verifications (scrypt runs) were made, and how many logins are remembered. */
   stats(): { verifications: number; remembered: number };
 }
@@ -37,6 +45,8 @@ export interface AuthenticatorOptions {
   /** Verifications waiting for a slot; more at once are answered `busy`. */
   maxWaiting?: number;
   now?: () => number;
+  /** Failed sign-ins throttled per address and per user (sign-in-throttle.ts); none: unthrottled. */
+  throttle?: SignInThrottle;
 }
 
 /** `Basic base64(user:password)` → its parts; undefined when malformed. */
@@ -72,10 +82,18 @@ export function createAuthenticator(users: readonly DashboardUser[], options: Au
   }
 
   return {
-    async authenticate(header) {
+    async authenticate(header, address) {
       const credentials = parseBasic(header);
       if (!credentials) return { ok: false, why: "missing" };
       const key = createHmac("sha256", cacheKey).update(credentials.user).update("\0").update(credentials.password).digest("base64");
+      const known = byName.has(credentials.user);
+      const throttle = options.throttle;
+      const where = address ?? "unknown";
+      // Before the remembered logins: a lookup there would tell a locked-out guesser whether a guess is right.
+      if (throttle) {
+        const refusal = await throttle.check(credentials.user, where);
+        if (refusal.refused) return { ok: false, why: "throttled", user: credentials.user, known, retryAfterSeconds: refusal.retryAfterSeconds, by: refusal.by };
+      }
       const hit = remembered.get(key);
       if (hit && hit.until > now()) return { ok: true, principal: hit.principal };
       if (hit) remembered.delete(key);
@@ -86,7 +104,11 @@ export function createAuthenticator(users: readonly DashboardUser[], options: Au
       }
       const principal = await pending;
       if (principal === BUSY) return { ok: false, why: "busy", user: credentials.user };
-      if (!principal) return { ok: false, why: "wrong", user: credentials.user };
+      if (!principal) {
+        const lockout = throttle ? await throttle.failed(credentials.user, where) : { refused: false as const };
+        return { ok: false, why: "wrong", user: credentials.user, known, ...(lockout.refused ? { lockout: { retryAfterSeconds: lockout.retryAfterSeconds, by: lockout.by } } : {}) };
+      }
+      await throttle?.succeeded(credentials.user, where);
       remembered.delete(key);
       remembered.set(key, { principal, until: now() + ttl });
       while (remembered.size > size) {

@@ -2,6 +2,7 @@
 // listens, who may log in with which role, the CSRF secret and the public origin, plus the queue's settings.
 // Every problem is reported at once (ConfigError, exit 78), each with what to do; none quotes a secret.
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 import { z } from "zod";
 import { ConfigError, loadQueueSettings, withoutEmpty, type Environment, type QueueSettings } from "../../config.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";
@@ -31,6 +32,11 @@ export interface DashboardSettings extends QueueSettings {
   sharedSecret: boolean;
   /** PIXOUT_DASHBOARD_ORIGIN as URL.origin writes it (`https://ops.example.com`), for the Origin check behind a proxy. */
   origin?: string;
+  /**
+   * PIXOUT_DASHBOARD_TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For names the client (addresses,
+   * CIDRs, or `loopback`/`linklocal`/`uniquelocal`); empty: the connection's address is the client's.
+   */
+  trustedProxies: string[];
 }
 
 /** The audit's actor when the dashboard runs without authentication. */
@@ -113,6 +119,19 @@ const schema = z.object({
       }
       return url.origin;
     }),
+  PIXOUT_DASHBOARD_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const list = (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+      for (const entry of list) {
+        const [address, bits, ...rest] = entry.split("/");
+        const max = isIP(address ?? "") === 4 ? 32 : 128;
+        const ok = ["loopback", "linklocal", "uniquelocal"].includes(entry) || (isIP(address ?? "") !== 0 && rest.length === 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max)));
+        if (!ok) ctx.addIssue({ code: "custom", message: `"${entry}" is not an address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal` });
+      }
+      return list;
+    }),
 });
 
 export interface DashboardFlags {
@@ -174,5 +193,6 @@ export function loadDashboardSettings(env: Environment, flags: DashboardFlags = 
     csrfSecret: secret === undefined ? randomBytes(32) : Buffer.from(secret, "utf8"),
     sharedSecret: secret !== undefined,
     ...(e.PIXOUT_DASHBOARD_ORIGIN === undefined ? {} : { origin: e.PIXOUT_DASHBOARD_ORIGIN }),
+    trustedProxies: e.PIXOUT_DASHBOARD_TRUSTED_PROXIES,
   };
 }
