@@ -6,7 +6,7 @@
 // so the payment is neither failed nor safe to re-key. Only an operation that executes something
 // (`send-pix`) can be ambiguous.
 import { z } from "zod";
-import { maskText, scrubBankText } from "../payments/mask.js";
+import { maskText, scrubBankText, scrubPersonalData } from "../payments/mask.js";
 
 export type InterOperation =
   | "token"
@@ -254,7 +254,9 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
   );
   const known = [...(answer.personal ?? []), ...offending];
   const scrub = (text: string | undefined): string | undefined => (text === undefined ? undefined : scrubBankText(text, known));
-  const problem = parsed && { ...parsed, title: scrub(parsed.title), detail: scrub(parsed.detail) };
+  // A problem's title is the bank's fixed wording for its status ("Acesso Negado"): shapes and known values
+  // only; its detail and violations, which may be about the payment's people, lose names too.
+  const problem = parsed && { ...parsed, title: parsed.title === undefined ? undefined : scrubPersonalData(parsed.title, known), detail: scrub(parsed.detail) };
   const violations: Violation[] = (parsed?.violacoes ?? []).map((v) => ({
     razao: scrub(v.razao) ?? "",
     ...(v.propriedade === undefined ? {} : { propriedade: v.propriedade }),
