@@ -15,6 +15,7 @@ import { registerStatusCommand } from "./commands/status.js";
 import { registerWebhookCommand } from "./commands/webhook.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { EXIT, UserError } from "./commands/exit-codes.js";
+import { guardTerminalOutput } from "./commands/terminal-guard.js";
 
 export function buildProgram(): Command {
   const program = new Command("pixout")
@@ -50,6 +51,7 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<void> {
+  guardTerminalOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,6 +1,6 @@
 // The only reader of process.env (and of ./.env when present). One zod schema, checked once at start;
 // every bad or missing setting is reported together, each with what to do (issue #2 §2).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { INTER_ENVIRONMENTS, INTER_ENVIRONMENT_NAMES, environmentOfUrl, type InterEnvironment, type PublishedLimits } from "./inter/environments.js";
@@ -18,6 +18,7 @@ import {
   type ClientTlsMaterial,
   type CredentialProblem,
 } from "./tls/client-credentials.js";
+import { readSettingFile } from "./setting-file.js";
 import { loadServerCredentials, type ServerTlsMaterial } from "./tls/server-credentials.js";
 
 export const INTER_PRODUCTION_URL = INTER_ENVIRONMENTS.production.baseUrl;
@@ -30,16 +31,32 @@ export type Environment = Record<string, string | undefined>;
 /** process.env over ./.env (a variable set in the environment wins, as with dotenv). */
 export function readEnvironment(cwd: string = process.cwd()): Environment {
   const file = `${cwd}/.env`;
-  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, "utf8")) : {};
+  if (!existsSync(file)) return { ...process.env };
+  const read = readSettingFile(file);
+  if (!read.ok) throw new ConfigError([{ setting: "./.env", message: read.message }]);
+  const fromFile = parseEnv(read.data.toString("utf8"));
   return { ...fromFile, ...process.env };
 }
 
 const optionalText = z.string().min(1).optional();
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+/**
+ * A number as a setting is written: digits, and a decimal point where a fraction makes sense. `1e3`, `0x10`,
+ * `Infinity` or `1_000` are refused rather than read as something the operator may not have meant.
+ */
+export function digits(decimal = false) {
+  return z
+    .string()
+    .trim()
+    .regex(decimal ? /^\d{1,15}(\.\d{1,6})?$/ : /^\d{1,15}$/, decimal ? "must be a number written in digits, like 2 or 0.5" : "must be a whole number written in digits, like 4")
+    .transform(Number);
+}
+const wholeNumber = () => digits().pipe(z.number().int());
+const decimalNumber = () => digits(true).pipe(z.number());
+const positiveInt = (fallback: number) => wholeNumber().pipe(z.number().positive()).default(fallback);
+const nonNegativeInt = (fallback: number) => wholeNumber().default(fallback);
 /** A per-minute budget whose default comes from INTER_ENV (resolved in budgetSettingsOf). */
-const perMinute = z.coerce.number().int().positive().optional();
-const perMinuteOrNone = z.coerce.number().int().nonnegative().optional();
+const perMinute = wholeNumber().pipe(z.number().positive()).optional();
+const perMinuteOrNone = wholeNumber().optional();
 
 const redisUrl = z
   .string()
@@ -92,26 +109,26 @@ export const envSchema = z.object({
   // The worker. Budgets default to the limits INTER_ENV's environment publishes (src/inter/environments.ts).
   PIXOUT_CONCURRENCY: positiveInt(8),
   PIXOUT_SEND_PER_MINUTE: perMinute,
-  PIXOUT_SEND_MIN_INTERVAL_MS: z.coerce.number().int().nonnegative().optional(),
+  PIXOUT_SEND_MIN_INTERVAL_MS: wholeNumber().optional(),
   PIXOUT_STATUS_PER_MINUTE: perMinute,
   PIXOUT_TOKEN_PER_MINUTE: perMinute,
   PIXOUT_WEBHOOK_PER_MINUTE: perMinute,
   PIXOUT_CALLBACKS_PER_MINUTE: perMinute,
   /** 0: the environment has no callback re-send (Inter's sandbox). */
   PIXOUT_CALLBACK_RETRY_PER_MINUTE: perMinuteOrNone,
-  PIXOUT_LIMIT_MARGIN_PERCENT: z.coerce.number().min(0).max(100).default(2),
+  PIXOUT_LIMIT_MARGIN_PERCENT: decimalNumber().pipe(z.number().max(100)).default(2),
   /** A Retry-After (from Inter, a proxy or a WAF) longer than this is cut to it: the payment asks again then. */
   PIXOUT_MAX_BANK_WAIT_SECONDS: positiveInt(300),
   PIXOUT_MAX_ATTEMPTS: positiveInt(8),
   PIXOUT_FIRST_POLL_MS: positiveInt(2000),
   PIXOUT_POLL_CAP_MS: positiveInt(60_000),
   PIXOUT_APPROVAL_POLL_MS: positiveInt(300_000),
-  PIXOUT_APPROVAL_DEADLINE_MINUTES: z.coerce.number().positive().default(1440),
-  PIXOUT_POLL_DEADLINE_MINUTES: z.coerce.number().positive().default(1440),
+  PIXOUT_APPROVAL_DEADLINE_MINUTES: decimalNumber().pipe(z.number().positive()).default(1440),
+  PIXOUT_POLL_DEADLINE_MINUTES: decimalNumber().pipe(z.number().positive()).default(1440),
   PIXOUT_SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
-  PIXOUT_LOCK_DURATION_MS: z.coerce.number().int().positive().optional(),
+  PIXOUT_LOCK_DURATION_MS: wholeNumber().pipe(z.number().positive()).optional(),
   PIXOUT_STALLED_INTERVAL_MS: positiveInt(30_000),
-  PIXOUT_RESEND_WINDOW_MINUTES: z.coerce.number().positive().default(60),
+  PIXOUT_RESEND_WINDOW_MINUTES: decimalNumber().pipe(z.number().positive()).default(60),
   PIXOUT_TRUST_BANK_IDEMPOTENCY: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
@@ -148,14 +165,12 @@ export const envSchema = z.object({
     .optional()
     .transform((v, ctx): Allowlist | undefined => {
       if (v === undefined) return undefined;
-      let text: string;
-      try {
-        text = readFileSync(v, "utf8");
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: `cannot read the allow-list file ${v}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      const file = readSettingFile(v);
+      if (!file.ok) {
+        ctx.addIssue({ code: "custom", message: `the allow-list: ${file.message}` });
         return undefined;
       }
-      const parsed = parseAllowlist(text, v);
+      const parsed = parseAllowlist(file.data.toString("utf8"), v);
       for (const message of parsed.problems) ctx.addIssue({ code: "custom", message: `${v} ${message}` });
       return parsed.allowlist;
     }),
@@ -163,7 +178,9 @@ export const envSchema = z.object({
   // Inter's pix-pagamento callbacks (src/webhook/, README "Webhooks from Inter").
   PIXOUT_WEBHOOK_POLL_MS: positiveInt(300_000),
   PIXOUT_WEBHOOK_HOST: z.string().min(1).default("0.0.0.0"),
-  PIXOUT_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).default(8443),
+  PIXOUT_WEBHOOK_PORT: wholeNumber().pipe(z.number().max(65_535)).default(8443),
+  /** Open connections one address may hold on the receiver's port (which faces the internet). */
+  PIXOUT_WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(32),
   PIXOUT_WEBHOOK_PATH: z
     .string()
     .default("/inter/pix-pagamento")
@@ -226,9 +243,9 @@ export const envSchema = z.object({
     .transform((v) => v === "true"),
   // At least a day: a producer checks a payment's record, then adds its job; a job removed in between
   // (finished and removed within moments) would let the same payment in again.
-  PIXOUT_KEEP_COMPLETED_DAYS: z.coerce.number().min(1, "must be at least 1 (day)").default(30),
-  PIXOUT_KEEP_FAILED_DAYS: z.coerce.number().min(1, "must be at least 1 (day)").default(90),
-  PIXOUT_IDEMPOTENCY_DAYS: z.coerce.number().positive().default(400),
+  PIXOUT_KEEP_COMPLETED_DAYS: decimalNumber().pipe(z.number().min(1, "must be at least 1 (day)")).default(30),
+  PIXOUT_KEEP_FAILED_DAYS: decimalNumber().pipe(z.number().min(1, "must be at least 1 (day)")).default(90),
+  PIXOUT_IDEMPOTENCY_DAYS: decimalNumber().pipe(z.number().positive()).default(400),
 });
 
 
@@ -602,6 +619,7 @@ export interface WebhookReceiverSettings extends QueueSettings {
   clientFingerprints: string[];
   /** Pinned caller subjects (`CN=…, O=…`). With neither, callbacks only wake status queries. */
   clientSubjects: string[];
+  maxConnectionsPerAddress: number;
 }
 
 export function loadWebhookReceiverSettings(env: Environment = readEnvironment(), now: Date = new Date()): WebhookReceiverSettings {
@@ -619,6 +637,7 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
       PIXOUT_WEBHOOK_CLIENT_CA_FILE: true,
       PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS: true,
       PIXOUT_WEBHOOK_CLIENT_SUBJECTS: true,
+      PIXOUT_WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS: true,
     })
     .safeParse(withoutEmpty(env));
   const problems = parsed.success ? [] : zodProblems(parsed.error);
@@ -650,5 +669,6 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
     tls,
     clientFingerprints: files.PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS,
     clientSubjects: files.PIXOUT_WEBHOOK_CLIENT_SUBJECTS,
+    maxConnectionsPerAddress: files.PIXOUT_WEBHOOK_MAX_CONNECTIONS_PER_ADDRESS,
   };
 }

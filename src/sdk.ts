@@ -22,6 +22,9 @@ export {
   DELIVERY_ID_HEADER,
   EVENT_TYPE_HEADER,
   DEFAULT_TOLERANCE_SECONDS,
+  MAX_TOLERANCE_SECONDS,
 } from "./notify/signature.js";
 export type { VerifyOptions, VerifyResult } from "./notify/signature.js";
+export { createRedeliveryFilter } from "./notify/redelivery.js";
+export type { RedeliveryFilter, RedeliveryFilterOptions } from "./notify/redelivery.js";
 export type { PaymentEvent, EventType, FinalOutcome } from "./notify/event.js";

@@ -36,6 +36,23 @@ describe("pixout queue commands", async () => {
     expect(exitCode).toBe(0);
   });
 
+  it("status prints stored text with its control characters and bidirectional marks made visible, and --json still reads back", async () => {
+    // Written straight into Redis (an older version, a producer in another language): nothing refused it.
+    const { Queue } = await import("bullmq");
+    const q = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
+    const reason = "ok\u001b]0;owned\u0007\u001b[2J\rfake line \u202Eexe.txt";
+    const state = { step: "submit", generation: 0, attempts: 1, maybeExecuted: false, polls: 0, lastError: { code: "X", message: reason, at: 1 } };
+    await q.add("payout", { paymentId: "ctl-1", amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" }, state, audit: [{ at: "2026-11-27T13:00:00.000Z", actor: "ops", action: "retry", reason, generation: 0, newKey: false }] }, { jobId: "payment-ctl-1", delay: 3_600_000 });
+    await q.close();
+    const text = await runCli(["status", "ctl-1"], { env });
+    expect(text.code).toBe(0);
+    for (const raw of ["\u001b", "\u0007", "\r", "\u202E"]) expect(text.stdout).not.toContain(raw);
+    expect(text.stdout).toContain("ok\\u001b]0;owned\\u0007\\u001b[2J\\u000dfake line \\u202eexe.txt");
+    const json = await runCli(["status", "ctl-1", "--json"], { env });
+    expect(json.stdout).not.toContain("\u202E");
+    expect((JSON.parse(json.stdout) as { lastError: { message: string } }).lastError.message).toBe(reason);
+  });
+
   it("status of an unknown payment exits 1; pay with bad input exits 2 listing the fields", async () => {
     const unknown = await runCli(["status", "no-such-payment"], { env });
     expect(unknown.code).toBe(1);
@@ -70,6 +87,38 @@ describe("pixout queue commands", async () => {
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ lines: 2, accepted: 1, duplicate: 1, invalid: [], conflicting: [] });
     expect((await runCli(["enqueue", join(dir, "missing.jsonl")], { env })).code).toBe(2);
+  });
+
+  it("enqueue refuses a key given twice, bytes that are not UTF-8, control characters and an over-long line, each at its line; nothing of them is enqueued", async () => {
+    const dir = tempDir("enqueue-strict");
+    const file = join(dir, "hostile.jsonl");
+    const recipient = '{"type":"key","key":"fornecedor@example.com"}';
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(`{"paymentId":"dup-1","amount":"1.00","amount":"999999.00","recipient":${recipient}}\n`),
+        Buffer.from(`{"paymentId":"dup-2","amount":"1.00","recipient":{"type":"key","key":"a@example.com","key":"b@example.com"}}\n`),
+        Buffer.from('{"paymentId":"latin1","amount":"1.00","description":"Pagamento '),
+        Buffer.from([0xe7, 0xe3, 0x6f]), // "ção" in Latin-1: not UTF-8
+        Buffer.from(`","recipient":${recipient}}\r\n`),
+        Buffer.from(`{"paymentId":"esc","amount":"1.00","description":"x\\u001b[2Jy","recipient":${recipient}}\n`),
+        Buffer.from(`{"paymentId":"long","amount":"1.00","description":"${"x".repeat(1_100_000)}"}\n`),
+        Buffer.from(`{"paymentId":"fine","amount":"1.00","description":"Pagamento ção","recipient":${recipient}}`),
+      ]),
+    );
+    const result = await runCli(["enqueue", file], { env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      [
+        "6 line(s): 1 accepted, 0 duplicate, 5 invalid",
+        '  line 1: the key "amount" is given twice (which one counts is not defined): give it once',
+        '  line 2: the key "recipient.key" is given twice (which one counts is not defined): give it once',
+        "  line 3: not UTF-8 text (save the file as UTF-8)",
+        "  line 4: description: must not contain control characters or bidirectional marks (U+001B at character 2)",
+        "  line 5: longer than 1 MiB: not a payment",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("worker refuses to start with a wrong configuration, listing every problem (exit 78)", async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -94,6 +95,37 @@ describe("configuration", () => {
       return "";
     })();
     expect(message).toMatch(/^pixout cannot start: 1 setting is wrong\n {2}LOG_LEVEL: must be one of/);
+  });
+
+  it("reads numbers only as written in digits: 1e3, 0x10, Infinity and 1_000 are refused, each named", () => {
+    const problems = problemsOf({ ...baseEnv, PIXOUT_CONCURRENCY: "1e3", PIXOUT_MAX_ATTEMPTS: "0x10", PIXOUT_RESEND_WINDOW_MINUTES: "Infinity", PIXOUT_SEND_PER_MINUTE: "1_000", PIXOUT_WEBHOOK_PORT: "-1" });
+    expect(problems.sort()).toEqual([
+      "PIXOUT_CONCURRENCY: must be a whole number written in digits, like 4",
+      "PIXOUT_MAX_ATTEMPTS: must be a whole number written in digits, like 4",
+      "PIXOUT_RESEND_WINDOW_MINUTES: must be a number written in digits, like 2 or 0.5",
+      "PIXOUT_SEND_PER_MINUTE: must be a whole number written in digits, like 4",
+      "PIXOUT_WEBHOOK_PORT: must be a whole number written in digits, like 4",
+    ]);
+    const { config } = loadConfig({ ...baseEnv, PIXOUT_CONCURRENCY: " 12 ", PIXOUT_RESEND_WINDOW_MINUTES: "0.5" });
+    expect(config.worker.concurrency).toBe(12);
+  });
+
+  it("takes only regular files of at most 1 MiB where a setting names a file: /dev/zero, a FIFO, a directory, a huge file are refused", () => {
+    const fifo = join(dir, "a-fifo");
+    execFileSync("mkfifo", [fifo]);
+    const huge = write("huge.crt", Buffer.alloc(1024 * 1024 + 1, 0x41));
+    const allow = write("allow.txt", Buffer.alloc(2 * 1024 * 1024, 0x0a));
+    // (A FIFO would block its open and /dev/zero never ends: either would hang this test, not fail it.)
+    const problems = problemsOf({ ...baseEnv, INTER_CERT_FILE: "/dev/zero", INTER_KEY_FILE: fifo, INTER_CA_FILE: huge, PIXOUT_RECIPIENT_ALLOWLIST: allow });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "INTER_CERT_FILE: is not a regular file (a device, a pipe or a socket): /dev/zero",
+        `INTER_KEY_FILE: is not a regular file (a device, a pipe or a socket): ${fifo}`,
+        `INTER_CA_FILE: ${huge} is larger than 1024 KiB: not the file this setting takes`,
+        `PIXOUT_RECIPIENT_ALLOWLIST: the allow-list: ${allow} is larger than 1024 KiB: not the file this setting takes`,
+      ]),
+    );
+    expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: dir })).toContain(`INTER_CERT_FILE: is a directory, not a file: ${dir}`);
   });
 
   it("treats empty values as unset", () => {

@@ -9,6 +9,7 @@ import { loadTracingSettings } from "../ops/tracing-settings.js";
 import type { FieldIssue } from "../payments/field-issues.js";
 import type { BulkItemResult, PayoutProducer } from "../queue/producer.js";
 import { EXIT, UserError } from "./exit-codes.js";
+import { writeUnguarded } from "./terminal-guard.js";
 import { dryRunFile, describeDryRun } from "./enqueue-dry-run.js";
 import { readJsonLines } from "./json-lines.js";
 import { withProducer } from "./queue-client.js";
@@ -42,7 +43,7 @@ function progress(lines: number, bytesRead: number, size: number): void {
   const width = 30;
   const ratio = Math.min(1, bytesRead / Math.max(size, 1));
   const bar = "#".repeat(Math.round(ratio * width)).padEnd(width, ".");
-  process.stderr.write(`\r[${bar}] ${String(Math.round(ratio * 100)).padStart(3)}%  ${String(lines)} line(s)`);
+  writeUnguarded(process.stderr, `\r[${bar}] ${String(Math.round(ratio * 100)).padStart(3)}%  ${String(lines)} line(s)`);
 }
 
 async function enqueueFile(producer: PayoutProducer, file: string): Promise<EnqueueSummary> {

@@ -13,9 +13,9 @@ export function nonNegativeInteger(value: string): number {
 }
 
 export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
-  return n;
+  // Digits and a decimal point only: `1e3`, `0x10` or `Infinity` are not what a person means by a number here.
+  if (!/^\d{1,15}(\.\d{1,6})?$/.test(value.trim()) || Number(value) <= 0) throw new InvalidArgumentError("must be a positive number written in digits, like 30 or 0.5");
+  return Number(value);
 }
 
 /** A decimal amount with two places ("1000.00") → centavos. */

@@ -169,6 +169,7 @@ Example (with the emulator's dev certificates):
         tls: settings.tls,
         clientFingerprints: settings.clientFingerprints,
         clientSubjects: settings.clientSubjects,
+        limits: { maxConnectionsPerAddress: settings.maxConnectionsPerAddress },
         redis,
         redisPrefix: settings.redisPrefix,
         queueName: settings.queueName,

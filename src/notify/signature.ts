@@ -9,6 +9,8 @@ export const DELIVERY_ID_HEADER = "pixout-delivery-id";
 export const EVENT_TYPE_HEADER = "pixout-event";
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
+/** The widest tolerance accepted: beyond it, a captured request could be replayed for too long. */
+export const MAX_TOLERANCE_SECONDS = 3600;
 
 const V1 = /^[0-9a-f]{64}$/;
 
@@ -26,7 +28,10 @@ export function signatureHeader(rawBody: string, secret: string, timestampSecond
 }
 
 export interface VerifyOptions {
-  /** Largest accepted distance between the signed timestamp and now, either way (default 300 s). */
+  /**
+   * Largest accepted distance between the signed timestamp and now, either way (default 300 s): a finite
+   * number of seconds above 0 and at most 3600. Anything else (NaN, Infinity, 0, a day) fails every check.
+   */
   toleranceSeconds?: number;
   /** The current time in milliseconds, like Date.now (the default). */
   now?: () => number;
@@ -46,6 +51,11 @@ export function verifySignature(
   options: VerifyOptions = {},
 ): VerifyResult {
   if (secret === "") return { ok: false, reason: "no secret to verify with" };
+  // Fails closed: a tolerance that is no number of seconds would accept any timestamp.
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  if (typeof tolerance !== "number" || !Number.isFinite(tolerance) || tolerance <= 0 || tolerance > MAX_TOLERANCE_SECONDS) {
+    return { ok: false, reason: `toleranceSeconds must be a number of seconds above 0 and at most ${String(MAX_TOLERANCE_SECONDS)} (got ${String(tolerance)})` };
+  }
   if (header === undefined || header.trim() === "") return { ok: false, reason: `missing ${SIGNATURE_HEADER} header` };
   let timestamp: string | undefined;
   const signatures: Buffer[] = [];
@@ -70,8 +80,8 @@ export function verifySignature(
   for (const candidate of signatures) matched = timingSafeEqual(candidate, expected) || matched;
   if (!matched) return { ok: false, reason: "signature does not match" };
   const seconds = Number(timestamp);
-  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const nowSeconds = (options.now ?? Date.now)() / 1000;
+  if (!Number.isFinite(nowSeconds)) return { ok: false, reason: "the clock (options.now) gave no time" };
   if (Math.abs(nowSeconds - seconds) > tolerance) {
     return { ok: false, reason: `timestamp outside the tolerance of ${String(tolerance)} s (replayed, or a clock is off)` };
   }

@@ -9,7 +9,7 @@ import { isIsoDate, saoPauloToday } from "./calendar.js";
 import { parseAmount } from "./money.js";
 import { recipientSchema } from "./recipient.js";
 import { scheduledForProblem } from "./schedule-rule.js";
-import { characterCount } from "./text.js";
+import { characterCount, freeTextProblem } from "./text.js";
 import { issuesOf, type Validated } from "./field-issues.js";
 import { destinationProblem } from "../notify/destination.js";
 
@@ -25,6 +25,34 @@ export interface PaymentRules {
    */
   today?: string;
 }
+
+/** A metadata key: free text, and never one that names an object's machinery. */
+function metadataKeyProblem(key: string): string | undefined {
+  if (key === "__proto__" || key === "constructor" || key === "prototype") return `"${key}" is not allowed as a key`;
+  return freeTextProblem(key);
+}
+
+/**
+ * `metadata`: up to 20 text values under text keys. Read from the object as given (its own keys, `__proto__`
+ * included, which a record schema would drop silently), each problem at its key.
+ */
+const metadataSchema = z.unknown().transform((raw, ctx): Record<string, string> => {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    ctx.addIssue({ code: "custom", message: "must be an object of text values" });
+    return z.NEVER;
+  }
+  const keys = Object.keys(raw);
+  if (keys.length > 20) ctx.addIssue({ code: "custom", message: "must have at most 20 entries" });
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    const value: unknown = (raw as Record<string, unknown>)[key];
+    const keyProblem = key.length === 0 || key.length > 64 ? "keys must have 1-64 characters" : metadataKeyProblem(key);
+    const valueProblem = typeof value !== "string" ? "must be text" : value.length > 512 ? "must have at most 512 characters" : freeTextProblem(value);
+    if (keyProblem !== undefined || valueProblem !== undefined) ctx.addIssue({ code: "custom", path: [key], message: keyProblem ?? valueProblem ?? "" });
+    else out[key] = value as string;
+  }
+  return out;
+});
 
 function checked(problem: (text: string) => string | undefined) {
   return (text: string, ctx: z.RefinementCtx): void => {
@@ -46,6 +74,7 @@ export function paymentSchemaFor(rules: PaymentRules = {}) {
       description: z
         .string()
         .refine((d) => characterCount(d) <= 140, "must have at most 140 characters")
+        .superRefine(checked(freeTextProblem))
         .optional(),
       recipient: recipientSchema,
       scheduledFor: z
@@ -57,17 +86,15 @@ export function paymentSchemaFor(rules: PaymentRules = {}) {
         .string()
         .regex(/^[1-9][0-9]*$/, "must be the checking account number, digits only with the check digit and no leading zeros")
         .optional(),
-      metadata: z
-        .record(z.string().min(1).max(64), z.string().max(512))
-        .refine((m) => Object.keys(m).length <= 20, "must have at most 20 entries")
-        .optional(),
+      metadata: metadataSchema.optional(),
       /**
        * Where the signed outcome event goes (README "Notifications to your services"); its origin must have a
        * secret in PIXOUT_NOTIFY_SECRETS, or it is never called.
        */
       callbackUrl: z
         .string()
-        .superRefine(checked(destinationProblem))
+        // A URL parser drops tabs and line breaks silently: refused before it sees them.
+        .superRefine(checked((url) => freeTextProblem(url) ?? destinationProblem(url)))
         .optional(),
     })
     .superRefine((payment, ctx) => {
@@ -103,7 +130,10 @@ export function paymentSchemaWithMax(maxAmountCents: number): typeof paymentSche
  * Checks a payment as a producer writes it; every problem is listed with its field. A `scheduledFor`
  * before São Paulo's date at `now` (or `rules.today`) is refused.
  */
-export function validatePayment(input: unknown, rules: PaymentRules = {}, now: number = Date.now()): Validated<Payment> {
+export function validatePayment(given: unknown, rules: PaymentRules = {}, now: number = Date.now()): Validated<Payment> {
+  // Only what the object itself holds: a field inherited through its prototype is not the producer's data
+  // (and is not what JSON.stringify would write).
+  const input = ownData(given);
   const parsed = paymentSchemaWithMax(rules.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS).safeParse(input);
   const issues = parsed.success ? [] : issuesOf(parsed.error);
   const date = typeof input === "object" && input !== null ? (input as Record<string, unknown>)["scheduledFor"] : undefined;
@@ -112,4 +142,15 @@ export function validatePayment(input: unknown, rules: PaymentRules = {}, now: n
     if (message !== undefined) issues.push({ field: "scheduledFor", message });
   }
   return parsed.success && issues.length === 0 ? { ok: true, value: parsed.data } : { ok: false, issues };
+}
+
+/** A copy of `value` made of its own enumerable properties only, all the way down (`__proto__` kept as a plain key). */
+export function ownData(value: unknown, depth = 0): unknown {
+  if (typeof value !== "object" || value === null || depth > 16) return value;
+  if (Array.isArray(value)) return value.map((v) => ownData(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(out, key, { value: ownData((value as Record<string, unknown>)[key], depth + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }

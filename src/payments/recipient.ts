@@ -6,6 +6,7 @@ import { z } from "zod";
 import { parseBrCode } from "./brcode.js";
 import { documentProblem } from "./document.js";
 import { PIX_KEY_TYPES, pixKeyIssue } from "./pix-key.js";
+import { freeTextProblem } from "./text.js";
 
 /** Inter's `tipoConta` values (inter-api.md §3.2). */
 export const ACCOUNT_TYPES = ["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"] as const;
@@ -20,7 +21,7 @@ function rule(problem: (value: string) => string | undefined) {
 }
 
 const keyRecipient = z
-  .object({
+  .strictObject({
     type: z.literal("key"),
     key: z.string().min(1, "must not be empty"),
     /** The key's type; without it the type is inferred, and a key that could be two types is refused. */
@@ -31,7 +32,7 @@ const keyRecipient = z
     if (message !== undefined) ctx.addIssue({ code: "custom", path: ["key"], message });
   });
 
-const bankRecipient = z.object({
+const bankRecipient = z.strictObject({
   type: z.literal("bank"),
   ispb: z.string().regex(/^\d{8}$/, "must be the bank's 8-digit ISPB code"),
   branch: z.string().regex(/^\d{1,10}$/, "must be the branch number, digits only"),
@@ -40,10 +41,10 @@ const bankRecipient = z.object({
   accountType: z.enum(ACCOUNT_TYPES, { error: `must be one of ${ACCOUNT_TYPES.join(", ")}` }),
   // A CNPJ may be alphanumeric since July 2026: 12 characters A–Z/0–9, then 2 check digits.
   document: z.string().superRefine(rule(documentProblem)),
-  name: z.string().trim().min(1, "must be the holder's name").max(140, "must have at most 140 characters"),
+  name: z.string().trim().min(1, "must be the holder's name").max(140, "must have at most 140 characters").superRefine(rule(freeTextProblem)),
 });
 
-const brCodeRecipient = z.object({
+const brCodeRecipient = z.strictObject({
   type: z.literal("brcode"),
   code: z
     .string()
@@ -51,6 +52,8 @@ const brCodeRecipient = z.object({
     .superRefine(
       rule((code) => {
         if (code !== code.trim()) return "must not start or end with spaces or line breaks";
+        const text = freeTextProblem(code);
+        if (text !== undefined) return text;
         const parsed = parseBrCode(code);
         return parsed.ok ? undefined : `is not a valid Pix BR Code (copia e cola): ${parsed.reason}`;
       }),

@@ -12,6 +12,7 @@ import type { Redis } from "ioredis";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
 import type { Outcome, PaymentState } from "../payments/lifecycle.js";
 import { decideRetry } from "../payments/retry-rules.js";
+import { freeTextProblem } from "../payments/text.js";
 import { readPaymentJob } from "./job-reader.js";
 import { jobIdFor } from "./names.js";
 import { DEFAULT_IDEMPOTENCY_DAYS, paymentRecordKey } from "./payment-record.js";
@@ -78,6 +79,11 @@ export async function retryPayment(queue: Queue, redis: Redis, redisPrefix: stri
   const now = options.now ?? Date.now();
   const jobId = jobIdFor(paymentId);
   if (!options.dryRun && options.reason.trim() === "") return { paymentId, status: "refused", why: "a retry needs a reason (it is audited)" };
+  // The audit is read in terminals and pages: no control characters, no bidirectional marks.
+  for (const [what, text] of [["reason", options.reason], ["actor", options.actor]] as const) {
+    const problem = freeTextProblem(text);
+    if (problem !== undefined) return { paymentId, status: "refused", why: `the ${what} ${problem}` };
+  }
   // One retry of a payment at a time: a second operator sees the first one's result.
   const lock = `${redisPrefix}:retry-lock:${paymentId}`;
   const owner = `${options.actor}:${String(now)}:${String(Math.random())}`;

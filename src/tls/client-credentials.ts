@@ -3,9 +3,10 @@
 // A .pfx is converted to PEM in memory with node-forge: Node's OpenSSL 3 refuses the RC2-40 encryption
 // that `openssl pkcs12 -export` of OpenSSL 1.x used, which is how many users made their .pfx
 // (inter-api.md §2.1: the official SDKs take .pfx + password).
+import { readSettingFile } from "../setting-file.js";
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
-import forge from "node-forge";
+import { createRequire } from "node:module";
+import type Forge from "node-forge";
 
 /** PEM material ready for a TLS client. */
 export interface ClientTlsMaterial {
@@ -51,26 +52,14 @@ const DAY_MS = 86_400_000;
 export type ReadResult = { ok: true; data: Buffer } | { ok: false; problem: CredentialProblem };
 
 export function readSecretAwareFile(setting: string, path: string, secret: boolean): ReadResult {
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) return { ok: false, problem: { setting, message: `is a directory, not a file: ${path}` } };
-    // A private key readable by other users can be copied by any process on the machine.
-    if (secret && (st.mode & 0o077) !== 0) {
-      const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
-      return {
-        ok: false,
-        problem: { setting, message: `${path} is readable by group or others (mode ${mode}); run: chmod 600 ${path}` },
-      };
-    }
-    return { ok: true, data: readFileSync(path) };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { ok: false, problem: { setting, message: `file not found: ${path}` } };
-    if (code === "EACCES") {
-      return { ok: false, problem: { setting, message: `permission denied reading ${path}; make it readable by the user running pixout` } };
-    }
-    return { ok: false, problem: { setting, message: `cannot read ${path} (${code ?? "error"})` } };
+  const file = readSettingFile(path);
+  if (!file.ok) return { ok: false, problem: { setting, message: file.message } };
+  // A private key readable by other users can be copied by any process on the machine.
+  if (secret && (file.stats.mode & 0o077) !== 0) {
+    const mode = (file.stats.mode & 0o777).toString(8).padStart(4, "0");
+    return { ok: false, problem: { setting, message: `${path} is readable by group or others (mode ${mode}); run: chmod 600 ${path}` } };
   }
+  return { ok: true, data: file.data };
 }
 
 export function summarize(cert: X509Certificate, now: Date): CertificateSummary {
@@ -111,8 +100,16 @@ export function isProblem(v: unknown): v is CredentialProblem {
   return typeof v === "object" && v !== null && "setting" in v && "message" in v;
 }
 
+// node-forge is loaded only to read a .pfx: a producer importing the SDK (which reads settings) never loads it.
+let forgeModule: typeof Forge | undefined;
+function loadForge(): typeof Forge {
+  forgeModule ??= createRequire(import.meta.url)("node-forge") as typeof Forge;
+  return forgeModule;
+}
+
 function fromPfx(path: string, data: Buffer, passphrase: string): { cert: string; key: string } | CredentialProblem {
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  const forge = loadForge();
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(data.toString("binary")), passphrase);
   } catch (err) {
@@ -122,7 +119,7 @@ function fromPfx(path: string, data: Buffer, passphrase: string): { cert: string
     }
     return { setting: "INTER_PFX_FILE", message: `not a PKCS#12 (.pfx/.p12) file: ${path}` };
   }
-  const bags = (oid: string | undefined): forge.pkcs12.Bag[] =>
+  const bags = (oid: string | undefined): Forge.pkcs12.Bag[] =>
     oid === undefined ? [] : (p12.getBags({ bagType: oid })[oid] ?? []);
   const keyBags = [...bags(forge.pki.oids["pkcs8ShroudedKeyBag"]), ...bags(forge.pki.oids["keyBag"])];
   const certBags = bags(forge.pki.oids["certBag"]);
@@ -130,7 +127,7 @@ function fromPfx(path: string, data: Buffer, passphrase: string): { cert: string
   if (!keyBag?.key) return { setting: "INTER_PFX_FILE", message: `${path} holds no private key` };
   const key = forge.pki.privateKeyToPem(keyBag.key);
   // The leaf is the certificate whose local key id matches the key's; fall back to the first one.
-  const localKeyId = (bag: forge.pkcs12.Bag): unknown => (bag.attributes as Record<string, unknown[] | undefined>)["localKeyId"]?.[0];
+  const localKeyId = (bag: Forge.pkcs12.Bag): unknown => (bag.attributes as Record<string, unknown[] | undefined>)["localKeyId"]?.[0];
   const keyId = localKeyId(keyBag);
   const leaf = certBags.find((b) => keyId !== undefined && localKeyId(b) === keyId) ?? certBags[0];
   if (!leaf?.cert) return { setting: "INTER_PFX_FILE", message: `${path} holds no certificate` };

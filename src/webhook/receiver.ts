@@ -13,10 +13,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { createLogSampler } from "../log-sampler.js";
 import type { Logger } from "../logger.js";
 import { BodyTooLargeError, readBody } from "../net/read-body.js";
 import { bullPrefix } from "../queue/names.js";
@@ -46,7 +47,22 @@ export interface ReceiverOptions {
   store: CallbackStore;
   logger: Logger;
   now?: () => number;
+  /** The port faces the internet: how long a caller may take, and how many connections one address may hold. */
+  limits?: Partial<ReceiverLimits>;
 }
+
+export interface ReceiverLimits {
+  /** The TLS handshake (a caller that connects and says nothing). */
+  handshakeTimeoutMs: number;
+  /** The request's headers, from the connection's first byte (a slowloris). */
+  headersTimeoutMs: number;
+  /** The whole request, its body included. */
+  requestTimeoutMs: number;
+  /** Open connections from one address at once; more are closed at once. */
+  maxConnectionsPerAddress: number;
+}
+
+export const DEFAULT_RECEIVER_LIMITS: ReceiverLimits = { handshakeTimeoutMs: 10_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnectionsPerAddress: 32 };
 
 export interface ReceiverStats {
   deliveries: number;
@@ -198,6 +214,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     logger.debug({ codigoSolicitacao: item.codigoSolicitacao, status: item.status, jobId, duplicate: !isNew }, "Inter callback");
   }
 
+  const limits: ReceiverLimits = { ...DEFAULT_RECEIVER_LIMITS, ...options.limits };
   const server: Server = createServer(
     {
       cert: options.tls.cert,
@@ -206,6 +223,12 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: "TLSv1.2",
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      // How often Node looks for requests past their header or request timeout (its default, 30 s, would
+      // let a slow caller hold a connection three times longer than the timeout).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 2))),
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
     },
     (req, res) => {
       handle(req).then(
@@ -220,8 +243,33 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       );
     },
   );
-  server.on("tlsClientError", (err) => {
-    logger.warn({ err: err.message }, "refused a TLS connection to the webhook receiver (no client certificate, or not from the configured CA)");
+  // Anyone on the internet can knock: refusals are counted and logged at most once a minute per kind, with
+  // how many they stand for, instead of a line each.
+  const sampled = createLogSampler({ windowMs: 60_000, now });
+  server.on("tlsClientError", (err: NodeJS.ErrnoException) => {
+    const kind = err.code ?? "TLS";
+    const count = sampled.take(`tls:${kind}`);
+    if (count !== undefined) {
+      logger.warn({ err: err.message, refused: count }, "refused TLS connections to the webhook receiver (no client certificate, not from the configured CA, or too slow)");
+    }
+  });
+  // Per address: one caller cannot take every socket.
+  const open = new Map<string, number>();
+  server.on("connection", (socket: Socket) => {
+    const address = socket.remoteAddress ?? "unknown";
+    const held = open.get(address) ?? 0;
+    if (held >= limits.maxConnectionsPerAddress) {
+      socket.destroy();
+      const count = sampled.take(`cap:${address}`);
+      if (count !== undefined) logger.warn({ address, refused: count, cap: limits.maxConnectionsPerAddress }, "closed connections to the webhook receiver beyond the per-address cap");
+      return;
+    }
+    open.set(address, held + 1);
+    socket.once("close", () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { ensureReady, receiverConnection } from "../../src/queue/redis-connection.js";
 import { Agent, request } from "undici";
 import { createCallbackStore } from "../../src/webhook/callback-store.js";
-import { startWebhookReceiver, type WebhookReceiver } from "../../src/webhook/receiver.js";
+import { startWebhookReceiver, type ReceiverLimits, type WebhookReceiver } from "../../src/webhook/receiver.js";
 import { cleanupAfter } from "./cleanup.js";
 import { testCerts } from "./certs.js";
 import { captureLogs } from "./log-capture.js";
@@ -26,6 +26,7 @@ export async function startTestReceiver(options: {
    */
   clientFingerprints?: string[];
   clientSubjects?: string[];
+  limits?: Partial<ReceiverLimits>;
   /** Default 0: a free port. */
   port?: number;
 }): Promise<TestReceiver> {
@@ -41,6 +42,7 @@ export async function startTestReceiver(options: {
     tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
     clientFingerprints: options.clientFingerprints ?? (options.clientSubjects ? [] : [callbackFingerprint()]),
     ...(options.clientSubjects ? { clientSubjects: options.clientSubjects } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
     redis,
     redisPrefix: options.redisPrefix,
     queueName: options.queueName,

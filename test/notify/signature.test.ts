@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signatureHeader, verifySignature } from "../../src/sdk.js";
+import { createRedeliveryFilter, signatureHeader, verifySignature } from "../../src/sdk.js";
 
 const secret = "whsec-test-0123456789abcdef";
 const body = JSON.stringify({ id: "d-1", type: "payment.paid", paymentId: "inv-1", amount: "10.50" });
@@ -71,4 +71,42 @@ describe("verifySignature", () => {
     expect(verifySignature(body, signatureHeader(body, secret, now), secret).ok).toBe(true);
     expect(verifySignature(body, signatureHeader(body, secret, now - 600), secret).ok).toBe(false);
   });
+
+  it("fails closed on a tolerance that is no number of seconds, or longer than an hour, and on a clock that gives no time", () => {
+    const long = signatureHeader(body, secret, t - 10 * 365 * 86_400);
+    for (const toleranceSeconds of [Number.NaN, Infinity, -Infinity, 0, -5, 3601, "300" as unknown as number]) {
+      const r = verifySignature(body, long, secret, { now: at(t), toleranceSeconds });
+      expect(r, String(toleranceSeconds)).toEqual({ ok: false, reason: expect.stringMatching(/^toleranceSeconds must be a number of seconds above 0 and at most 3600/) as unknown });
+      // Even a fresh, well-signed request: a wrong tolerance is the receiver's bug, found at its first request.
+      expect(verifySignature(body, header, secret, { now: at(t), toleranceSeconds }).ok).toBe(false);
+    }
+    expect(verifySignature(body, header, secret, { now: at(t + 3600), toleranceSeconds: 3600 }).ok).toBe(true);
+    expect(verifySignature(body, header, secret, { now: () => Number.NaN })).toEqual({ ok: false, reason: "the clock (options.now) gave no time" });
+  });
 });
+
+describe("createRedeliveryFilter", () => {
+  it("lets each delivery id through once within its window, and again after it", () => {
+    let now = 1_000;
+    const filter = createRedeliveryFilter({ windowSeconds: 60, now: () => now });
+    expect([filter.firstTime("d-1"), filter.firstTime("d-2"), filter.firstTime("d-1")]).toEqual([true, true, false]);
+    now += 59_999;
+    expect(filter.firstTime("d-2")).toBe(false);
+    now += 2;
+    expect(filter.firstTime("d-1")).toBe(true);
+    // An event whose handling failed is forgotten: its redelivery is handled.
+    filter.forget("d-1");
+    expect(filter.firstTime("d-1")).toBe(true);
+  });
+
+  it("remembers at most maxEntries ids, the oldest forgotten first, and refuses a window or size that is no number", () => {
+    const filter = createRedeliveryFilter({ maxEntries: 2, now: () => 0 });
+    for (const id of ["a", "b", "c"]) filter.firstTime(id);
+    expect(filter.size).toBe(2);
+    expect(filter.firstTime("a")).toBe(true);
+    expect(filter.firstTime("c")).toBe(false);
+    expect(() => createRedeliveryFilter({ windowSeconds: Number.NaN })).toThrow(RangeError);
+    expect(() => createRedeliveryFilter({ maxEntries: Infinity })).toThrow(RangeError);
+  });
+});
+

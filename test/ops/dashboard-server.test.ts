@@ -234,6 +234,14 @@ describe("dashboard server", async () => {
     expect(big.status).toBe(400);
     expect(await big.json()).toEqual({ error: "jobsPerPage must be a whole number from 1 to 100" });
     for (const query of ["jobsPerPage=100000", "jobsPerPage=1e3", "jobsPerPage=10&jobsPerPage=5000", "jobsPerPage=-1"]) expect(await status(query), query).toBe(400);
+    // A page number Redis would refuse as a range is refused here, plainly: no Redis error, no script SHA.
+    for (const page of ["99999999999999999999", "0", "-1", "1.5", "x"]) {
+      const res = await dash.get(`/queues/api/queues?activeQueue=${q}&status=latest&page=${page}`, VIEWER);
+      expect(res.status, page).toBe(400);
+      const text = await res.text();
+      expect(text).toBe('{"error":"page must be a whole number from 1 to 999999"}');
+    }
+    expect(await status("page=2")).toBe(200);
   });
 
   it("chooses the CSP by path segment in any case, and no answer says X-Powered-By", async () => {
@@ -307,6 +315,12 @@ describe("dashboard server", async () => {
     const unknown = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x", force: true });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/unknown field force/);
+    const search = await dash.get(`/api/payments/search?q=${encodeURIComponent("inv\u202E1")}`, OPERATOR);
+    expect([search.status, ((await search.json()) as { error: string }).error]).toEqual([400, "the search must not contain control characters or bidirectional marks (U+202E at character 4)"]);
+    expect((await dash.get(`/payments?q=${encodeURIComponent("a\u0000")}`, OPERATOR)).status).toBe(400);
+    const escape = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "ok\u001b[2J\u202Efake" });
+    expect(escape.status).toBe(400);
+    expect(((await escape.json()) as { error: string }).error).toMatch(/reason: must not contain control characters or bidirectional marks \(U\+001B at character 3\)/);
     const missing = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ paymentId: "inv-1", status: "not-found" });
@@ -318,6 +332,7 @@ describe("dashboard server", async () => {
       return [res.status, ((await res.json()) as { error: string }).error];
     };
     expect(await answer("{not json")).toEqual([400, "the request body is not valid JSON"]);
+    expect(await answer('{"reason":"first","reason":"second"}')).toEqual([400, 'the request body gives the key "reason" twice: give it once']);
     expect(await answer(JSON.stringify({ reason: "x".repeat(20_000) }))).toEqual([413, "the request body is too large (at most 16 KiB)"]);
     expect(await answer('{"reason":"x"}', { "content-type": "application/json; charset=iso-8859-1" })).toEqual([415, expect.stringMatching(/charset is not supported: send UTF-8/) as string]);
     expect(await answer('{"reason":"x"}', { "content-encoding": "gzip" })).toEqual([415, expect.stringMatching(/Content-Encoding is not supported/) as string]);

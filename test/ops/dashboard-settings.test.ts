@@ -5,7 +5,7 @@ import { createAuthenticator, parseBasic } from "../../src/ops/dashboard/auth.js
 import { CSRF_TOKEN_TTL_MS, csrfProblem, csrfToken } from "../../src/ops/dashboard/csrf.js";
 import { notificationDataView, payoutDataView } from "../../src/ops/dashboard/job-data-view.js";
 import { notLocalProblem } from "../../src/ops/dashboard/local-only.js";
-import { createLogSampler } from "../../src/ops/dashboard/log-sampler.js";
+import { createLogSampler } from "../../src/log-sampler.js";
 import { DEFAULT_SCRYPT, decoyHash, hashPassword, parsePasswordHash, verifyPassword } from "../../src/ops/dashboard/password.js";
 import { maskRecipient, scrubDeep, scrubText } from "../../src/ops/dashboard/personal-data.js";
 import { isQueueBoardPath } from "../../src/ops/dashboard/queue-board.js";

@@ -78,4 +78,28 @@ describe("payment job data", () => {
       ).sort(),
     ).toEqual(["recipient.account", "recipient.accountType", "recipient.document", "recipient.ispb", "recipient.name"]);
   });
+
+  it("refuses control characters and bidirectional marks in every free text, saying which and where", () => {
+    const bank = { type: "bank", ispb: "00416968", branch: "0001", account: "1234567", accountType: "CONTA_CORRENTE", document: "12345678909" };
+    for (const bad of ["a\u0000b", "pay\u001b[2J", "line\nbreak", "\u0085", "inv\u202Egnp.exe", "x\u2066y", "\ud800"]) {
+      const found = issues({ ...valid, description: bad, metadata: { [`k${bad}`]: "v", k: bad }, recipient: { ...bank, name: `Maria ${bad} Silva` }, callbackUrl: `https://erp.example.com/${bad}` });
+      for (const field of ["description", `metadata.k${bad}`, "metadata.k", "recipient.name", "callbackUrl"]) {
+        expect(found[field], `${field}: ${JSON.stringify(bad)}`).toMatch(/must not contain control characters or bidirectional marks \(U\+[0-9A-F]{4} at character \d+\)|is not valid Unicode/);
+      }
+    }
+    expect(issues({ ...valid, description: "Reembolso\u202E1001" })["description"]).toBe("must not contain control characters or bidirectional marks (U+202E at character 10)");
+    // Accents, emoji and other scripts are text.
+    expect(validatePayment({ ...valid, description: "Ação 🎉 日本 مرحبا", metadata: { "pedido ação": "nº 1 — ok" } }).ok).toBe(true);
+  });
+
+  it("refuses unknown fields and object machinery inside recipient and metadata, as at the top level", () => {
+    expect(issues({ ...valid, recipient: { type: "key", key: "fornecedor@example.com", amount: "999.00" } })).toHaveProperty("recipient");
+    const proto = JSON.parse('{"type":"key","key":"fornecedor@example.com","__proto__":{"key":"outra@example.com"}}') as unknown;
+    expect(issues({ ...valid, recipient: proto })).toHaveProperty("recipient");
+    for (const key of ["__proto__", "constructor", "prototype"]) {
+      const metadata = JSON.parse(`{${JSON.stringify(key)}:"x"}`) as unknown;
+      expect(issues({ ...valid, metadata })[`metadata.${key}`], key).toBe(`"${key}" is not allowed as a key`);
+    }
+  });
 });
+

@@ -98,7 +98,7 @@ describe("safety limit settings in the configuration", () => {
     for (const [name, value, message] of [
       ["PIXOUT_DAILY_LIMIT", "50000", /not an amount in reais/],
       ["PIXOUT_DAILY_LIMITS", "abc=1.00", /account=amount/],
-      ["PIXOUT_RECIPIENT_ALLOWLIST", "/nonexistent/allow.txt", /cannot read the allow-list file .*ENOENT/],
+      ["PIXOUT_RECIPIENT_ALLOWLIST", "/nonexistent/allow.txt", /the allow-list: file not found: \/nonexistent\/allow\.txt/],
       ["PIXOUT_RECIPIENT_ALLOWLIST", bad, /line 2: neither a Pix key/],
     ] as const) {
       let thrown: unknown;

@@ -35,6 +35,15 @@ describe("producer", async () => {
     expect(await producer.get("bad id")).toBeUndefined();
   });
 
+  it("reads only the payment's own fields: an amount inherited through its prototype is not the payment's", async () => {
+    const a = id();
+    const inherited = Object.assign(Object.create({ amount: "999.00" }) as Record<string, unknown>, { paymentId: a, recipient: { type: "key", key: "fornecedor@example.com" } });
+    const err = await producer.enqueue(inherited).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PaymentValidationError);
+    expect((err as PaymentValidationError).issues).toEqual([{ field: "amount", message: expect.stringMatching(/required/) as unknown }]);
+    expect(await producer.get(a)).toBeUndefined();
+  });
+
   it("enqueues in bulk, reporting each line: accepted, duplicate (also within the batch), invalid", async () => {
     const [a, b, c] = [id(), id(), id()];
     await producer.enqueue(payment(c));

@@ -20,6 +20,8 @@ describe("retry", async () => {
     expect(await producer.retry("r-paid", actor)).toMatchObject({ status: "refused", why: "a paid payment can never be retried" });
     expect(await producer.retry("r-paid", { ...actor, newAttempt: true })).toMatchObject({ status: "refused" });
     expect(await producer.retry("nope", actor)).toEqual({ paymentId: "nope", status: "not-found" });
+    // An audit reason is read in terminals and pages: control characters and bidirectional marks are refused.
+    expect(await producer.retry("r-paid", { ...actor, reason: "ok\u001b[2J" })).toMatchObject({ status: "refused", why: "the reason must not contain control characters or bidirectional marks (U+001B at character 3)" });
   });
 
   it("pays again after insufficient balance only with a new attempt, under a new key, audited", async () => {

@@ -1,6 +1,9 @@
 // The receiver Inter calls (issue #6 §1): mTLS with Inter's CA, array or object bodies, answered after
 // the callback is stored, deduplicated per payment and status.
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { Redis } from "ioredis";
 import { describe, expect, inject, it } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
@@ -116,6 +119,37 @@ describe("webhook receiver", () => {
     const heard = unpinned.lines.filter((l) => l.includes("a caller not pinned called the webhook"));
     expect(heard).toHaveLength(1);
     expect(heard[0]).toContain(new X509Certificate(certs.clientCert).fingerprint256);
+  });
+
+  it("faces the internet: TLS refusals logged as a count, slow callers cut off, one address holds at most its share of connections", async () => {
+    const receiver = await startTestReceiver({ ...names(), limits: { handshakeTimeoutMs: 500, headersTimeoutMs: 500, requestTimeoutMs: 1_000, maxConnectionsPerAddress: 4 } });
+    const { port } = new URL(receiver.url);
+    // 30 callers without a client certificate: refused, and logged once with how many.
+    for (let i = 0; i < 30; i++) await postCallback(receiver.url, [item(randomUUID())], {}).catch(() => undefined);
+    const refusals = receiver.lines.filter((l) => l.includes("refused TLS connections to the webhook receiver"));
+    expect(refusals.length).toBeLessThanOrEqual(2);
+    expect(refusals.length).toBeGreaterThan(0);
+    // A caller that connects and never finishes its handshake (or its headers) is cut off.
+    const silent = netConnect(Number(port), "127.0.0.1");
+    await once(silent, "connect");
+    await expect(Promise.race([once(silent, "close").then(() => "closed"), new Promise((r) => setTimeout(() => { r("still open"); }, 3_000))])).resolves.toBe("closed");
+    const certs = testCerts();
+    const slow = tlsConnect({ port: Number(port), host: "127.0.0.1", servername: "localhost", ca: certs.ca, cert: certs.callbackCert, key: certs.callbackKey });
+    await once(slow, "secureConnect");
+    slow.resume();
+    slow.write("POST /inter/pix-pagamento HTTP/1.1\r\nHost: localhost\r\n");
+    const answer = await Promise.race([once(slow, "end").then(() => "closed"), once(slow, "close").then(() => "closed"), new Promise((r) => setTimeout(() => { r("still open"); }, 3_000))]);
+    expect(answer).toBe("closed");
+    slow.destroy();
+    // Beyond 4 connections from one address, the next ones are closed at once.
+    const held = Array.from({ length: 6 }, () => netConnect(Number(port), "127.0.0.1"));
+    const fates = await Promise.all(held.map((c) => Promise.race([once(c, "close").then(() => "closed"), new Promise((r) => setTimeout(() => { r("open"); }, 300))])));
+    expect(fates.filter((f) => f === "closed").length).toBe(2);
+    for (const c of held) c.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    // Once they are gone, the address is welcome again.
+    expect((await postCallback(receiver.url, [item(randomUUID())])).status).toBe(200);
+    expect(receiver.lines.some((l) => l.includes("closed connections to the webhook receiver beyond the per-address cap"))).toBe(true);
   });
 
   it("takes callbacks on the registered path and on it plus /pix-pagamento or /pix, and logs each path's first use", async () => {

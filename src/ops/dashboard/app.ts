@@ -15,10 +15,11 @@ import { fleetReadiness } from "../fleet-health.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { createAuthenticator, type Principal } from "./auth.js";
 import { createSignInThrottle } from "./sign-in-throttle.js";
+import { freeTextProblem } from "../../payments/text.js";
 import { csrfProblem, csrfToken, SAFE_METHODS } from "./csrf.js";
 import { jsonBody } from "./json-body.js";
 import { notLocalProblem } from "./local-only.js";
-import { createLogSampler } from "./log-sampler.js";
+import { createLogSampler } from "../../log-sampler.js";
 import { createPaymentSearch } from "./payment-search.js";
 import { renderErrorPage, renderPaymentsPage, type QueueCounts } from "./payments-page.js";
 import { scrubText } from "./personal-data.js";
@@ -53,7 +54,15 @@ const RETRY_OUTCOME_UNKNOWN = "the retry's outcome is unknown: look at the payme
 const RETRY_BODY_LIMIT = 16 * 1024;
 
 const retryBody = z.strictObject({
-  reason: z.string({ error: "is required (it is audited)" }).trim().min(1, "is required (it is audited)").max(500, "must have at most 500 characters"),
+  reason: z
+    .string({ error: "is required (it is audited)" })
+    .trim()
+    .min(1, "is required (it is audited)")
+    .max(500, "must have at most 500 characters")
+    .superRefine((text, ctx) => {
+      const problem = freeTextProblem(text);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    }),
   newAttempt: z.boolean({ error: "must be true or false" }).optional(),
   notExecuted: z.boolean({ error: "must be true or false" }).optional(),
 });
@@ -212,6 +221,20 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       res.status(400).json({ error: `jobsPerPage must be a whole number from 1 to ${String(MAX_JOBS_PER_PAGE)}` });
       return;
     }
+    // A page beyond any queue's length (or not a number) would reach Redis as a range it refuses.
+    const page = req.query["page"];
+    if (page !== undefined && !(typeof page === "string" && /^[1-9]\d{0,5}$/.test(page))) {
+      res.status(400).json({ error: "page must be a whole number from 1 to 999999" });
+      return;
+    }
+    // bull-board answers its own failures with the error's text (Redis's words, a script's SHA): the
+    // browser gets a plain message, the log the details.
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      if (res.statusCode < 500) return json(body);
+      logger.error({ method: req.method, path: req.originalUrl, status: res.statusCode, err: scrubText(JSON.stringify(body) as string | undefined ?? "").slice(0, 300) }, "the queue board failed");
+      return json({ error: "internal error (logged by the dashboard)" });
+    };
     next();
   });
   // While Redis is away BullMQ waits for it without a deadline: answer at once instead of hanging.
@@ -262,6 +285,11 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   app.get("/payments", async (req, res) => {
     const principal = principalOf(res);
     const query = typeof req.query["q"] === "string" ? req.query["q"] : "";
+    const problem = freeTextProblem(query);
+    if (problem !== undefined) {
+      res.status(400).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts: undefined, query: "", result: { found: false, error: `the search ${problem}` } }));
+      return;
+    }
     if (redisDown()) {
       res.status(503).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts: undefined, query, result: { found: false, error: REDIS_DOWN } }));
       return;
@@ -286,6 +314,11 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
 
   app.get("/api/payments/search", async (req, res) => {
     const query = typeof req.query["q"] === "string" ? req.query["q"] : "";
+    const problem = freeTextProblem(query);
+    if (problem !== undefined) {
+      res.status(400).json({ error: `the search ${problem}` });
+      return;
+    }
     const result = await search.search(query);
     if (!result.found) {
       res.status(query.trim() === "" ? 400 : 404).json({ error: result.error });

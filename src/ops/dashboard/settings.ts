@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ConfigError, loadQueueSettings, withoutEmpty, type Environment, type QueueSettings } from "../../config.js";
+import { ConfigError, digits, loadQueueSettings, withoutEmpty, type Environment, type QueueSettings } from "../../config.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";
 import { looksLikeHash, parsePasswordHash, type PasswordHash } from "./password.js";
 
@@ -89,7 +89,9 @@ function parseUsers(text: string): { users: DashboardUser[]; problems: string[] 
 
 const schema = z.object({
   PIXOUT_DASHBOARD_HOST: z.string().min(1).default("127.0.0.1"),
-  PIXOUT_DASHBOARD_PORT: z.coerce.number({ error: "must be a port number" }).int("must be a whole number").min(0).max(65_535, "must be at most 65535").default(3000),
+  PIXOUT_DASHBOARD_PORT: digits()
+    .pipe(z.number().max(65_535, "must be at most 65535"))
+    .default(3000),
   PIXOUT_DASHBOARD_USERS: z
     .string()
     .optional()
