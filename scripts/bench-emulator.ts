@@ -40,7 +40,7 @@ async function serve(certDir: string): Promise<void> {
   const paths = devCertPaths(certDir);
   const emulator = await startEmulator({
     tls: { cert: read(paths.serverCert), key: read(paths.serverKey), ca: read(paths.caCert) },
-    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 },
+    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 },
     timing: { sentAfterMs: 0, paidAfterMs: 0 },
     logger: createLogger({ level: "warn", name: "bench" }),
   });

@@ -10,6 +10,7 @@ import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerEmulatorCommand } from "./commands/emulator.js";
 import { registerEnqueueCommand } from "./commands/enqueue.js";
 import { registerPayCommand } from "./commands/pay.js";
+import { registerReconcileCommands } from "./commands/reconcile.js";
 import { registerRetryCommand } from "./commands/retry.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerWebhookCommand } from "./commands/webhook.js";
@@ -41,6 +42,7 @@ Examples:
   registerEnqueueCommand(program);
   registerStatusCommand(program);
   registerRetryCommand(program);
+  registerReconcileCommands(program);
   registerDashboardCommand(program);
   registerDemoCommand(program);
   registerEmulatorCommand(program);

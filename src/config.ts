@@ -96,6 +96,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^[1-9][0-9]*$/, "must be the checking account number, digits only with the check digit and no leading zeros")
     .optional(),
+  /**
+   * The account header of the statement and balance calls: Inter's spec names `x-conta-corrente`, its
+   * examples send `x-inter-conta-corrente` (UNVERIFIED which it reads).
+   */
+  INTER_STATEMENT_ACCOUNT_HEADER: z.enum(["x-conta-corrente", "x-inter-conta-corrente"]).default("x-conta-corrente"),
   INTER_SCOPES: z
     .string()
     .default(DEFAULT_SCOPES)
@@ -116,6 +121,8 @@ export const envSchema = z.object({
   PIXOUT_CALLBACKS_PER_MINUTE: perMinute,
   /** 0: the environment has no callback re-send (Inter's sandbox). */
   PIXOUT_CALLBACK_RETRY_PER_MINUTE: perMinuteOrNone,
+  PIXOUT_STATEMENT_PER_MINUTE: perMinuteOrNone,
+  PIXOUT_BALANCE_PER_MINUTE: perMinuteOrNone,
   PIXOUT_LIMIT_MARGIN_PERCENT: decimalNumber().pipe(z.number().max(100)).default(2),
   /** A Retry-After (from Inter, a proxy or a WAF) longer than this is cut to it: the payment asks again then. */
   PIXOUT_MAX_BANK_WAIT_SECONDS: positiveInt(300),
@@ -133,6 +140,13 @@ export const envSchema = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
     .transform((v) => v === "true"),
+  /** The fleet reconciles with Inter's statement on its own (docs/reconciliation.md): daily and every N minutes. */
+  PIXOUT_RECONCILE: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
+  PIXOUT_RECONCILE_EVERY_MINUTES: positiveInt(60),
+  PIXOUT_RECONCILE_DAYS: wholeNumber().pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)")).default(7),
   /** The largest amount of one payment, refused above it by producers and the worker (issue #8). */
   PIXOUT_MAX_AMOUNT: z
     .string()
@@ -252,6 +266,8 @@ export const envSchema = z.object({
 export interface InterSettings {
   /** INTER_ENV: whose published limits the budgets default to. */
   environment: InterEnvironment;
+  /** INTER_STATEMENT_ACCOUNT_HEADER. */
+  statementAccountHeader: "x-conta-corrente" | "x-inter-conta-corrente";
   baseUrl: string;
   clientId: string;
   clientSecret: string;
@@ -291,6 +307,8 @@ const budgetFields = [
   ["PIXOUT_WEBHOOK_PER_MINUTE", "webhookPerMinute"],
   ["PIXOUT_CALLBACKS_PER_MINUTE", "callbacksPerMinute"],
   ["PIXOUT_CALLBACK_RETRY_PER_MINUTE", "callbackRetryPerMinute"],
+  ["PIXOUT_STATEMENT_PER_MINUTE", "statementPerMinute"],
+  ["PIXOUT_BALANCE_PER_MINUTE", "balancePerMinute"],
 ] as const satisfies readonly (readonly [keyof z.infer<typeof envSchema>, keyof PublishedLimits])[];
 
 /** The budgets in force: each setting given, else the published limit of the environment. */
@@ -345,6 +363,8 @@ export interface WorkerSettings {
   webhookPollMs: number;
   /** Daily totals per paying account and the recipients' allow-list, checked right before each send. */
   limits: SafetyLimitSettings;
+  /** The fleet's own reconciliation runs (src/queue/reconcile-scheduler.ts). */
+  reconcile: { enabled: boolean; everyMs: number; days: number };
 }
 
 export type { NotifySettings } from "./notify/settings.js";
@@ -556,6 +576,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         trustBankIdempotency: e.PIXOUT_TRUST_BANK_IDEMPOTENCY,
         resendWindowMs: Math.round(e.PIXOUT_RESEND_WINDOW_MINUTES * 60_000),
         webhookPollMs: e.PIXOUT_WEBHOOK_POLL_MS,
+        reconcile: { enabled: e.PIXOUT_RECONCILE, everyMs: e.PIXOUT_RECONCILE_EVERY_MINUTES * 60_000, days: e.PIXOUT_RECONCILE_DAYS },
         limits: {
           ...(e.PIXOUT_DAILY_LIMIT === undefined ? {} : { dailyLimitCents: e.PIXOUT_DAILY_LIMIT }),
           accountLimitsCents: e.PIXOUT_DAILY_LIMITS,
@@ -578,6 +599,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         clientSecret: e.INTER_CLIENT_SECRET,
         scopes: e.INTER_SCOPES,
         ...(e.INTER_ACCOUNT === undefined ? {} : { account: e.INTER_ACCOUNT }),
+        statementAccountHeader: e.INTER_STATEMENT_ACCOUNT_HEADER,
         tls: credentials.material,
         certificate: credentials.certificate,
         ...(e.INTER_PFX_PASSPHRASE === undefined ? {} : { pfxPassphrase: e.INTER_PFX_PASSPHRASE }),

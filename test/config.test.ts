@@ -228,6 +228,8 @@ describe("configuration", () => {
       webhookPerMinute: 10,
       callbacksPerMinute: 10,
       callbackRetryPerMinute: 5,
+      statementPerMinute: 10,
+      balancePerMinute: 10,
       marginPercent: 2,
     });
     expect(config.worker.concurrency).toBe(8);
@@ -250,6 +252,8 @@ describe("configuration", () => {
       webhookPerMinute: 10,
       callbacksPerMinute: 10,
       callbackRetryPerMinute: 0,
+      statementPerMinute: 10,
+      balancePerMinute: 10,
       marginPercent: 2,
     });
     const tuned = loadConfig({ ...baseEnv, INTER_ENV: "sandbox", INTER_BASE_URL: "https://127.0.0.1:8443/", PIXOUT_SEND_PER_MINUTE: "5", PIXOUT_CALLBACK_RETRY_PER_MINUTE: "1" }).config;

@@ -23,7 +23,7 @@ import {
   type EmulatorProcess,
 } from "./support.js";
 
-const UNLIMITED = { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 };
+const UNLIMITED = { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 };
 const BODY = pixRequestBody({ amountCents: 100, recipient: { type: "key", key: "fornecedor@example.com" } });
 
 export interface CapacityResult {

@@ -15,6 +15,7 @@ import { FINAL_OUTCOMES } from "../../src/payments/lifecycle.js";
 import { writeDevCertificates } from "../../src/tls/dev-certs.js";
 import { startTcpProxy, type TcpProxy } from "../../test/helpers/tcp-proxy.js";
 import { startFleet, type Fleet } from "./fleet.js";
+import { reconcileAfter } from "./reconcile-after.js";
 import { verdict, type Verdict } from "./verdict.js";
 
 export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "partition" | "foreign" | "hostile" | "forgetful-trusting";
@@ -195,7 +196,7 @@ async function scenario(
   const random = createRandom(options.seed * 1000 + ALL_SCENARIOS.indexOf(name));
   const emulator = await startEmulator({
     tls: { cert: infra.read("server.crt"), key: infra.read("server.key"), ca: infra.read("ca.crt") },
-    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, ...setup.limits },
+    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0, ...setup.limits },
     timing: { sentAfterMs: 30, paidAfterMs: 100 },
     faults: [...BASE_FAULTS, ...setup.faults],
     idempotency: setup.idempotency ?? true,
@@ -222,8 +223,16 @@ async function scenario(
       if (typeof returned === "function") recheck = returned as (views: Map<string, PaymentView | undefined>) => string[];
       views = await settleOrLate(producer, ids, 120_000, notes);
     }
+    // Reconciled with the bank's statement, as an operator would days later: what it resolves is judged below.
+    const recon = await reconcileAfter(emulator, workerEnv(infra, emulator, name, setup.env)).catch((err: unknown) => ({
+      notes: [],
+      wrong: [`reconciliation failed: ${err instanceof Error ? err.message : String(err)}`],
+    }));
+    notes.push(...recon.notes);
+    views = await settle(producer, ids, 30_000);
     const v = verdict(ids, views, { ledger: emulator.ledger.snapshot(), paymentsWithKey: (key) => emulator.paymentsWithKey(key) });
     if (recheck) v.wrong.push(...recheck(views));
+    v.wrong.push(...recon.wrong);
     for (const [why, n] of Object.entries(v.parkedWhy)) notes.push(`parked ×${String(n)}: ${why}`);
     const fired = emulator.ledger.snapshot().faults;
     if (Object.keys(fired).length > 0) notes.push(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k}=${String(n)}`).join(" ")}`);
@@ -478,7 +487,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
               {
                 payments: share(options.payments, 0.25),
                 kills: share(options.kills, 0.1),
-                limits: { token: 0, send: 600, sendPerSecond: 10, status: 1200, webhook: 0, callbacks: 0, callbackRetry: 0 },
+                limits: { token: 0, send: 600, sendPerSecond: 10, status: 1200, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 },
                 faults: [
                   { method: "POST", path: "/banking/v2/pix", probability: 0.02, fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 } },
                   { method: "POST", path: "/oauth/v2/token", times: 2, fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 } },

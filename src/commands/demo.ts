@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { loadConfig, loadQueueSettings, type Config } from "../config.js";
 import type { Emulator } from "../emulator/emulator.js";
 import { demoRedis } from "../demo/local-redis.js";
+import { demoReconciliation } from "../demo/reconciliation.js";
 import { APPROVAL_MARKER, demoScenario, type DemoPayment } from "../demo/scenario.js";
 import { createLogger, SecretRegistry } from "../logger.js";
 import { saoPauloToday } from "../payments/calendar.js";
@@ -90,6 +91,15 @@ async function runPayments(config: Config, emulator: Emulator, timeoutS: number,
     const limited = Object.values(ledger.rateLimited).reduce((a, b) => a + b, 0);
     say("");
     say(`Emulator saw ${requests}; token calls ${String(ledger.tokens.calls)}; 429s ${String(limited)}; executions ${String(ledger.executions.total)}; keys executed twice ${String(ledger.executions.keysExecutedMoreThanOnce)}`);
+    const recon = await demoReconciliation(config);
+    const debits = recon.accounts.reduce((n, a) => n + a.debits, 0);
+    const matched = recon.rows.filter((r) => r.kind === "matched" && r.debitIds.length > 0).length;
+    say(
+      recon.findings === 0 && recon.complete
+        ? `Reconciled with the bank's statement: ${String(debits)} Pix debits, each matched to its payment; nothing for a human (pixout reconcile)`
+        : `RECONCILIATION FOUND ${String(recon.findings)} thing(s) for a human among ${String(debits)} debits (${String(matched)} matched)`,
+    );
+    allGood &&= recon.findings === 0 && recon.complete;
     say(`${allGood ? "Every payment ended as expected" : "SOME PAYMENTS DID NOT END AS EXPECTED"} in ${elapsed().trim()}.`);
     return allGood;
   } finally {

@@ -76,7 +76,7 @@ Examples:
         host: flags.host,
         port: flags.port,
         tokenTtlSeconds: flags.tokenTtl,
-        limits: flags.limits ? { scale: flags.limitScale } : { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 },
+        limits: flags.limits ? { scale: flags.limitScale } : { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 },
         timing: { sentAfterMs: flags.sentAfterMs, paidAfterMs: flags.paidAfterMs },
         approval: { required: flags.approval, autoDecision: flags.approvalDecision, autoAfterMs: flags.approvalAfterMs },
         ...(flags.balance === undefined ? {} : { balanceCents: flags.balance }),

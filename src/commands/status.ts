@@ -14,6 +14,7 @@ export function describeView(view: PaymentView): string {
     ["endToEndId", view.endToEndId],
     ["failed reason", view.failedReason],
     ["reconciliation", view.reason],
+    ["resolved", view.resolution ? `${view.resolution.outcome} by ${view.resolution.by} at ${new Date(view.resolution.at).toISOString()}${view.resolution.debitId === undefined ? "" : ` (statement entry ${view.resolution.debitId})`}` : null],
     ["x-id-idempotente", view.idempotencyKey],
     ["generation", view.generation],
     ["waiting for", view.waitingFor ? `${view.waitingFor.why} until ${view.waitingFor.until}` : null],

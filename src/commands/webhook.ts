@@ -3,84 +3,21 @@
 // fleet's budgets in Redis, shared with the workers, so an operator's command never pushes the
 // integration over Inter's limits.
 import { once } from "node:events";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
-import { loadConfig, loadWebhookReceiverSettings, type Config } from "../config.js";
-import { createBank } from "../inter/bank.js";
+import { loadWebhookReceiverSettings, type Config } from "../config.js";
 import type { CallOptions, InterClient } from "../inter/client.js";
-import { createLogger, SecretRegistry } from "../logger.js";
-import { budgetGate } from "../queue/bank-gate.js";
-import { createBudgets, type Budgets } from "../queue/budgets.js";
-import { ensureReady, producerConnection, receiverConnection, RedisUnavailableError, safeRedisUrl } from "../queue/redis-connection.js";
+import { createLogger } from "../logger.js";
+import { ensureReady, receiverConnection, RedisUnavailableError, safeRedisUrl } from "../queue/redis-connection.js";
 import { createCallbackStore } from "../webhook/callback-store.js";
 import { startWebhookReceiver } from "../webhook/receiver.js";
+import { withBankSession } from "./bank-session.js";
 import { deliveryRows, describeRows, failedUnreadable, neverDelivered, type DeliveryRow } from "./callback-report.js";
 import { EXIT, UserError } from "./exit-codes.js";
 import { MOMENT_FORMS, parseMoment } from "./moments.js";
 import { nonNegativeInteger } from "./options.js";
 
-/** How long one call waits for the fleet's budget before the command gives up. */
-const MAX_BUDGET_WAIT_MS = 120_000;
-/**
- * How long a command waits for the fleet's token budget: less than the token lock it holds meanwhile
- * (connect + answer timeouts + 5 s, 45 s by default), so that the workers never find it expired.
- */
-const MAX_TOKEN_WAIT_MS = 30_000;
 /** Pages of the callbacks listing read at most (50 deliveries each, 10 calls a minute). */
 const MAX_PAGES = 100;
-
-/**
- * The fleet's token budget (5 a minute at Inter), waited for rather than refused: an operator's command
- * that needs a token of its own scope may find a worker's token call or another command's just made.
- * Resolves 0 once a token call may go, or the remaining wait after MAX_BUDGET_WAIT_MS (the call then fails).
- */
-async function waitForToken(budgets: Budgets): Promise<number> {
-  let waited = 0;
-  for (;;) {
-    const wait = await budgets.tryTake("token");
-    if (wait <= 0 || waited + wait > MAX_TOKEN_WAIT_MS) return wait;
-    if (wait >= 1_000) process.stderr.write(`waiting ${String(Math.ceil(wait / 1000))} s for the fleet's token budget (PIXOUT_TOKEN_PER_MINUTE)…\n`);
-    await sleep(wait + 1);
-    waited += wait + 1;
-  }
-}
-
-async function withClient<T>(fn: (client: InterClient, config: Config) => Promise<T>): Promise<T> {
-  const { config, warnings } = loadConfig();
-  const secrets = new SecretRegistry();
-  const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel, name: "pixout-webhook", secrets });
-  for (const warning of warnings) logger.warn(warning);
-  const redis = producerConnection(config.redisUrl);
-  try {
-    await ensureReady(redis, config.redisUrl);
-  } catch (err) {
-    redis.disconnect();
-    if (err instanceof RedisUnavailableError) throw new UserError(`${err.message} (the webhook commands take their calls from the fleet's budgets there)`);
-    throw err;
-  }
-  const budgets = createBudgets(redis, config.inter, config.worker.budgets);
-  const bank = createBank({
-    settings: config.inter,
-    logger,
-    secrets,
-    redis,
-    redisPrefix: config.redisPrefix,
-    tokenBudget: () => waitForToken(budgets),
-    gate: budgetGate(budgets, {
-      maxWaitMs: MAX_BUDGET_WAIT_MS,
-      maxBankWaitMs: config.inter.maxBankWaitMs,
-      onWait(operation, ms) {
-        if (ms >= 1_000) process.stderr.write(`waiting ${String(Math.ceil(ms / 1000))} s for the fleet's budget of ${operation} (Inter's limit)…\n`);
-      },
-    }),
-  });
-  try {
-    return await fn(bank.client, config);
-  } finally {
-    await bank.close();
-    await redis.quit().catch(() => undefined);
-  }
-}
 
 function accountOption(flags: { account?: string }): CallOptions | undefined {
   if (flags.account === undefined) return undefined;
@@ -103,6 +40,11 @@ function windowOf(flags: { since: string; until?: string }, now: number): [numbe
  * Every delivery Inter records in the window, page after page (each page one call of the budget). Stops at
  * the last page, an empty one, or a page that repeats the one before (a bank that ignores `pagina`).
  */
+/** The webhook commands' bank client (bank-session.ts). */
+function withClient<T>(fn: (client: InterClient, config: Config) => Promise<T>): Promise<T> {
+  return withBankSession("pixout-webhook", (s) => fn(s.client, s.config));
+}
+
 async function readDeliveries(client: InterClient, from: number, to: number, call: CallOptions | undefined): Promise<{ rows: DeliveryRow[]; complete: boolean }> {
   const rows: DeliveryRow[] = [];
   let previous = "";

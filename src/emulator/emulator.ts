@@ -2,7 +2,7 @@
 // tests, the CLI (`pixout emulator`), the demo and benchmarks use. Behaviour follows Inter's published API
 // (docs/reference/inter-api.md); every choice where Inter's behaviour is UNVERIFIED is marked where it is
 // made and listed in docs/emulator.md.
-import { randomInt } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { createLogger, type Logger } from "../logger.js";
 import { createAuthenticator } from "./auth.js";
 import { createCallbackEndpoints } from "./callback-endpoints.js";
@@ -13,14 +13,21 @@ import { DEV_INTEGRATION, type Integration } from "./integration.js";
 import { createInterDates } from "./inter-dates.js";
 import { Ledger, type LedgerSnapshot } from "./ledger.js";
 import { registerAdminRoutes } from "./admin.js";
-import { PaymentBook, type PaymentRecord } from "./payment-book.js";
+import { newEndToEndId } from "./end-to-end.js";
+import { PaymentBook, PaymentNotFoundError, TransitionError, type PaymentRecord } from "./payment-book.js";
 import { finalStep, type Timing } from "./payment-state.js";
 import { callbackItem, paymentView, type EmulatedPaymentView } from "./payment-views.js";
 import { createSendEndpoint, createStatusEndpoint } from "./pix-endpoints.js";
+import { pixKeyType } from "./pix-key.js";
 import { createRandom } from "./prng.js";
 import { INTER_PRODUCTION_LIMITS, INTER_SANDBOX_LIMITS, RateLimits, type EmulatorLimits } from "./rate-limits.js";
+import { recipientFor } from "./recipient.js";
 import { Router } from "./router.js";
 import { EmulatorServer } from "./server.js";
+import { BALANCE_PATH, createStatementEndpoints, STATEMENT_PATH } from "./statement-endpoints.js";
+import { StatementScrolls } from "./statement-scrolls.js";
+import { statementEntryView, type EmulatedStatementEntry } from "./statement-views.js";
+import { paymentDebit, Statement } from "./statement.js";
 import { createTokenEndpoint } from "./token-endpoint.js";
 import { IssuedTokens } from "./tokens.js";
 import { WakeTimer } from "./wake-timer.js";
@@ -32,10 +39,24 @@ export { parseFaultRule, FaultSpecError } from "./fault-spec.js";
 export type { Fault, FaultRule } from "./faults.js";
 export type { LedgerSnapshot } from "./ledger.js";
 export type { EmulatedPaymentView } from "./payment-views.js";
+export type { EmulatedStatementEntry } from "./statement-views.js";
+export { InsufficientBalanceError } from "./payment-book.js";
 export type { EmulatorLimits } from "./rate-limits.js";
 export { INTER_PRODUCTION_LIMITS, INTER_SANDBOX_LIMITS } from "./rate-limits.js";
 
 export type EmulatorTiming = Timing;
+
+/** A Pix debit made outside pixout (as in Inter's internet banking): `Emulator.addOutOfBandDebit`. */
+export interface OutOfBandDebit {
+  /** Positive integer of centavos. */
+  amountCents: number;
+  /** The recipient's Pix key (any valid format); default a random EVP key. */
+  key?: string;
+  /** The debit's instant (epoch ms, the emulator's clock), not after now; default now. */
+  at?: number;
+  /** One of the integration's accounts; default its first. */
+  account?: string;
+}
 
 export interface EmulatorOptions {
   /** Default "127.0.0.1". */
@@ -106,6 +127,19 @@ export interface Emulator {
   expire(codigo: string): void;
   runScheduled(codigo: string): void;
   setBalance(cents: number): void;
+  /** The statement of one account (every account's when omitted), oldest first, as the bank keeps it now. */
+  statement(account?: string): EmulatedStatementEntry[];
+  /**
+   * Fault knob: a Pix debit pixout did not make (new codigoSolicitacao and endToEnd), debiting the balance.
+   * Throws RangeError for a bad input, InsufficientBalanceError when the balance does not cover it.
+   */
+  addOutOfBandDebit(debit: OutOfBandDebit): EmulatedStatementEntry;
+  /**
+   * Fault knob: the bank debits an executed payment a second time, now (new idTransacao, same
+   * codigoSolicitacao and endToEndId). Throws PaymentNotFoundError, TransitionError when the payment
+   * was not debited, InsufficientBalanceError when the balance does not cover it.
+   */
+  duplicateDebit(codigoSolicitacao: string): EmulatedStatementEntry;
   /** Every issued token becomes invalid: the next API call gets 401. */
   revokeTokens(): void;
   /** Resolves when no callback delivery is in flight (scheduled retries are not waited for). */
@@ -161,10 +195,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const limits = new RateLimits({ ...(sandbox ? INTER_SANDBOX_LIMITS : INTER_PRODUCTION_LIMITS), ...options.limits });
   const faults = new FaultEngine(createRandom(seed), (options.faults ?? []).map(validateFaultRule));
   const dates = createInterDates();
+  const statement = new Statement();
   const book = new PaymentBook({
     timing,
     approval: { autoDecision: options.approval?.autoDecision ?? "none", autoAfterMs: options.approval?.autoAfterMs ?? 1000 },
     balanceCents: options.balanceCents ?? DEFAULT_BALANCE_CENTS,
+    onDebit: (record, at) => { statement.append(paymentDebit(record, at, "payment")); },
   });
   const registry = new WebhookRegistry();
   const dispatcher = new CallbackDispatcher({
@@ -215,6 +251,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     rearm();
   }
 
+  const statementEndpoints = createStatementEndpoints({
+    authenticate,
+    limits,
+    ledger,
+    statement,
+    scrolls: new StatementScrolls(),
+    balanceCents: () => book.balanceCents,
+    dates,
+  });
   const router = new Router();
   const webhooks = createWebhookEndpoints({ authenticate, limits, ledger, registry, dates, onRegistered: settle });
   const callbacks = createCallbackEndpoints({ authenticate, limits, ledger, dispatcher, registry, book, dates });
@@ -241,7 +286,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     .add("PUT", WEBHOOK_ROUTE, webhooks.put)
     .add("GET", WEBHOOK_ROUTE, webhooks.get)
     .add("DELETE", WEBHOOK_ROUTE, webhooks.delete)
-    .add("GET", `${WEBHOOK_ROUTE}/callbacks`, callbacks.list);
+    .add("GET", `${WEBHOOK_ROUTE}/callbacks`, callbacks.list)
+    .add("GET", STATEMENT_PATH, statementEndpoints.statement)
+    .add("GET", BALANCE_PATH, statementEndpoints.balance);
   // Production only: the sandbox publishes no callback re-send (the router answers 404).
   if (!sandbox) router.add("POST", `${WEBHOOK_ROUTE}/callbacks/retry`, callbacks.retry);
 
@@ -277,8 +324,55 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     runScheduled: (codigo) => { act((now) => book.runScheduled(codigo, now)); },
     setBalance: (cents) => {
       // Executions due before this instant use the old balance.
-      settle(clock());
+      const now = clock();
+      settle(now);
+      const before = book.balanceCents;
       book.setBalance(cents);
+      // Not a movement, but past days' balances must not move with it.
+      statement.adjust(now, cents - before);
+    },
+    statement: (account) => {
+      settle(clock());
+      return statement.entries(account).map((e) => statementEntryView(e, dates));
+    },
+    addOutOfBandDebit: (debit) => {
+      const now = clock();
+      settle(now);
+      const { amountCents } = debit;
+      if (!Number.isSafeInteger(amountCents) || amountCents <= 0) throw new RangeError("amountCents must be a positive integer of centavos");
+      const at = debit.at ?? now;
+      if (!Number.isFinite(at) || at > now) throw new RangeError("at must be an instant (epoch ms) not after the emulator's now");
+      const account = debit.account ?? integration.accounts[0] ?? "";
+      if (!integration.accounts.includes(account)) throw new RangeError(`account ${account} is not one of the integration's`);
+      const chave = debit.key ?? randomUUID();
+      const keyType = pixKeyType(chave);
+      if (keyType === undefined) throw new RangeError("key is not a valid Pix key");
+      book.withdraw(amountCents);
+      const entry = statement.append({
+        account,
+        at,
+        origin: "out-of-band",
+        tipoOperacao: "D",
+        tipoTransacao: "PIX",
+        amountCents,
+        pix: {
+          codigoSolicitacao: randomUUID(),
+          endToEndId: newEndToEndId(at),
+          recipient: recipientFor({ tipo: "CHAVE", chave, keyType }),
+          payee: chave,
+          origemMovimentacao: "INTERNET_BANKING",
+        },
+      });
+      return statementEntryView(entry, dates);
+    },
+    duplicateDebit: (codigo) => {
+      const now = clock();
+      settle(now);
+      const record = book.get(codigo);
+      if (!record) throw new PaymentNotFoundError(`no payment ${codigo}`);
+      if (!record.debited) throw new TransitionError("cannot duplicate the debit: the payment was not debited");
+      book.withdraw(record.request.amountCents);
+      return statementEntryView(statement.append(paymentDebit(record, now, "duplicate")), dates);
     },
     revokeTokens: () => { tokens.revokeAll(); },
     callbacksIdle: () => dispatcher.idle(),

@@ -13,7 +13,7 @@ export interface Integration {
 export const DEV_INTEGRATION: Readonly<Integration> = Object.freeze({
   clientId: "pixout-dev-client",
   clientSecret: "pixout-dev-secret-not-for-production",
-  scopes: ["pagamento-pix.read", "pagamento-pix.write", "webhook-banking.read", "webhook-banking.write"],
+  scopes: ["pagamento-pix.read", "pagamento-pix.write", "webhook-banking.read", "webhook-banking.write", "extrato.read"],
   accounts: ["12345678"],
 });
 
@@ -23,4 +23,6 @@ export const SCOPES = {
   pixRead: "pagamento-pix.read",
   webhookWrite: "webhook-banking.write",
   webhookRead: "webhook-banking.read",
+  /** Statement and balance. */
+  statementRead: "extrato.read",
 } as const;

@@ -12,6 +12,8 @@ export interface InterDates {
   today(epochMs: number): string;
   /** `2023-09-30T17:34:00.527` (dataHoraSolicitacao, historico). */
   dateTime(epochMs: number): string;
+  /** `2023-09-30 17:34:00.527`: a space instead of the `T` (statement `dataInclusao`). */
+  spacedDateTime(epochMs: number): string;
   /** `2023-09-30T17:34:00.663000` (dataHoraMovimento). */
   dateTimeMicros(epochMs: number): string;
   /** `2023-09-30T17:34:00.527-03:00` (webhook criacao, callback dispatch dates). */
@@ -23,6 +25,7 @@ export function createInterDates(): InterDates {
   return {
     today: (ms) => saoPauloToday(ms, offsetOf),
     dateTime: (ms) => formatInterDateTime(ms, "millis", offsetOf),
+    spacedDateTime: (ms) => formatInterDateTime(ms, "millis", offsetOf).replace("T", " "),
     dateTimeMicros: (ms) => formatInterDateTime(ms, "micros", offsetOf),
     offsetDateTime: (ms) => formatOffsetDateTime(ms, offsetOf),
   };

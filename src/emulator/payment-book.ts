@@ -2,10 +2,11 @@
 // No I/O and no timers: the emulator calls advance(now) before it reads anything (every request, the
 // ledger, the wake timer), and advance resolves due decisions strictly in time order — so the balance
 // is checked at each payment's own execution instant, whatever order requests arrive in.
-import { randomBytes, randomUUID } from "node:crypto";
-import { formatE2eTimestamp, saoPauloStartOfDay } from "../payments/calendar.js";
+import { randomUUID } from "node:crypto";
+import { saoPauloStartOfDay } from "../payments/calendar.js";
 import type { PaymentFigures } from "./ledger.js";
 import { Agenda } from "./agenda.js";
+import { newEndToEndId } from "./end-to-end.js";
 import {
   approve,
   createState,
@@ -25,9 +26,6 @@ import {
 import { defaultErrors, toPixError, type ForcedFinalStatus, type PixError, type PixErrorInput } from "./pix-status.js";
 import { recipientFor, type Recipient } from "./recipient.js";
 import type { PixRequest } from "./validation.js";
-
-/** Inter's ISPB, the prefix of the end-to-end ids of payments it sends (§5.1 example). */
-const INTER_ISPB = "00416968";
 
 export type TipoRetorno = "PROCESSADO" | "APROVACAO" | "AGENDADO";
 
@@ -74,6 +72,11 @@ export interface BookSettings {
   timing: Timing;
   approval: ApprovalPolicy;
   balanceCents: number;
+  /**
+   * Told of every execution that debits the account, at the execution instant (the statement records
+   * it there). Called while the book advances, in time order; the record already has its endToEnd.
+   */
+  onDebit?: (record: PaymentRecord, at: number) => void;
 }
 
 type AgendaEntry = { kind: "due"; record: PaymentRecord; version: number } | { kind: "final"; record: PaymentRecord };
@@ -82,13 +85,9 @@ export class PaymentNotFoundError extends Error {
   override readonly name = "PaymentNotFoundError";
 }
 
-const E2E_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/** `E` + ISPB + yyyyMMddHHmm (UTC) + 11 alphanumerics: 32 characters, Bacen's end-to-end id layout. */
-function newEndToEndId(at: number): string {
-  let suffix = "";
-  for (const b of randomBytes(11)) suffix += E2E_ALPHABET[b % E2E_ALPHABET.length] ?? "x";
-  return `E${INTER_ISPB}${formatE2eTimestamp(at)}${suffix}`;
+/** A debit outside the payments' own executions (an operator's knob) that the balance cannot cover. */
+export class InsufficientBalanceError extends Error {
+  override readonly name = "InsufficientBalanceError";
 }
 
 export class PaymentBook {
@@ -108,6 +107,22 @@ export class PaymentBook {
   setBalance(cents: number): void {
     if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError("balance must be a non-negative integer of centavos");
     this.#balance = cents;
+  }
+
+  /** The balance now, in centavos (the caller advances the book first). */
+  get balanceCents(): number {
+    return this.#balance;
+  }
+
+  /**
+   * Takes `cents` from the balance for a debit that is not a payment's execution (an out-of-band Pix or
+   * a duplicated debit, statement.ts). Not counted in `debitedCents`, which sums executed payments.
+   * Like an execution it never takes the balance below zero: InsufficientBalanceError instead.
+   */
+  withdraw(cents: number): void {
+    if (!Number.isSafeInteger(cents) || cents <= 0) throw new RangeError("a debit must be a positive integer of centavos");
+    if (cents > this.#balance) throw new InsufficientBalanceError(`the balance (${String(this.#balance)} centavos) does not cover ${String(cents)} centavos`);
+    this.#balance -= cents;
   }
 
   get(codigo: string): PaymentRecord | undefined {
@@ -163,7 +178,8 @@ export class PaymentBook {
       }
       const { record } = entry;
       if (entry.version !== record.version || dueAt(record.state) !== next.at) continue; // stale
-      this.#transition(record, resolveDue(record.state, this.#settings.timing, () => this.#decide(record)));
+      const at = next.at;
+      this.#transition(record, resolveDue(record.state, this.#settings.timing, () => this.#decide(record, at)));
     }
     return finals;
   }
@@ -209,13 +225,18 @@ export class PaymentBook {
     return this.advance(now);
   }
 
-  #decide(record: PaymentRecord): ExecutionOutcome {
+  /** The execution due at `at` (ENVIADO's instant): a forced outcome, no balance, or the debit. */
+  #decide(record: PaymentRecord, at: number): ExecutionOutcome {
     if (record.forced) return { kind: "forced", status: record.forced.status };
     const amount = record.request.amountCents;
     if (amount > this.#balance) return { kind: "no-balance" };
     this.#balance -= amount;
     this.#debited += amount;
     record.debited = true;
+    // The end-to-end id exists from the send on; #transition would give the same instant's id a moment
+    // later, but the statement entry written now carries it.
+    record.endToEnd ??= newEndToEndId(at);
+    this.#settings.onDebit?.(record, at);
     return { kind: "pay" };
   }
 

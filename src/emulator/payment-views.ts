@@ -22,7 +22,7 @@ export function postResponse(r: PaymentRecord): Record<string, string> {
  * A CPF is masked as Inter shows it (`***.456.789-**`, §4). ASSUMPTION (UNVERIFIED): a CNPJ (company
  * registration, public data) is shown in full; the spec only gives a CPF example.
  */
-function shownDocument(cpfCnpj: string): string {
+export function shownDocument(cpfCnpj: string): string {
   return cpfCnpj.length === 11 ? maskDocument(cpfCnpj) : cpfCnpj;
 }
 

@@ -19,6 +19,10 @@ export interface EmulatorLimits {
   webhook: number;
   callbacks: number;
   callbackRetry: number;
+  /** GET /banking/v2/extrato/completo. */
+  statement: number;
+  /** GET /banking/v2/saldo. */
+  balance: number;
   /** Multiplies every limit (benchmarks run "10× Inter"). */
   scale: number;
 }
@@ -31,10 +35,16 @@ export const INTER_PRODUCTION_LIMITS: Readonly<EmulatorLimits> = {
   webhook: 10,
   callbacks: 10,
   callbackRetry: 5,
+  // Inter publishes 10 a minute for each of the statement and balance endpoints, in both environments.
+  statement: 10,
+  balance: 10,
   scale: 1,
 };
 
-/** The sandbox publishes 10 sends and 10 status queries a minute; it has no callback re-send at all. */
+/**
+ * The sandbox publishes 10 sends and 10 status queries a minute; it has no callback re-send at all. Its
+ * statement and balance limits are production's (10 a minute each).
+ */
 export const INTER_SANDBOX_LIMITS: Readonly<EmulatorLimits> = {
   ...INTER_PRODUCTION_LIMITS,
   send: 10,
@@ -43,7 +53,17 @@ export const INTER_SANDBOX_LIMITS: Readonly<EmulatorLimits> = {
   callbackRetry: 0,
 };
 
-export type LimitBucket = "token" | "send" | "status" | "webhookPut" | "webhookGet" | "webhookDelete" | "callbacks" | "callbackRetry";
+export type LimitBucket =
+  | "token"
+  | "send"
+  | "status"
+  | "webhookPut"
+  | "webhookGet"
+  | "webhookDelete"
+  | "callbacks"
+  | "callbackRetry"
+  | "statement"
+  | "balance";
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -106,6 +126,8 @@ export class RateLimits {
       webhookDelete: perMinute(limits.webhook),
       callbacks: perMinute(limits.callbacks),
       callbackRetry: perMinute(limits.callbackRetry),
+      statement: perMinute(limits.statement),
+      balance: perMinute(limits.balance),
     };
   }
 

@@ -73,6 +73,7 @@ export function createBank(options: BankOptions): Bank {
     http,
     tokens,
     logger,
+    statementAccountHeader: settings.statementAccountHeader,
     ...(settings.account === undefined ? {} : { account: settings.account }),
     ...(options.gate ? { gate: options.gate } : {}),
   });

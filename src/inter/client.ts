@@ -16,6 +16,7 @@ import { centsFromBankNumber, centsFromBankString } from "../payments/money.js";
 import { InterNotFoundError, badResponse, errorFromAnswer, type InterOperation } from "./errors.js";
 import type { InterHttp, InterRequest, InterResponse } from "./http.js";
 import { IDEMPOTENCY_KEY, personalValues, pixRequestBody, type PixOrder } from "./pix-request.js";
+import { balanceAnswer, balanceOf, statementAnswer, statementPageOf, statementQueryString, type Balance, type StatementPage, type StatementQuery } from "./statement.js";
 import { callbackPageAnswer, callbackRetryAnswer, getPixAnswer, sendPixAnswer, webhookAnswer, type PixErrorDetail } from "./schemas.js";
 import type { TokenBroker } from "./token-broker.js";
 
@@ -25,6 +26,7 @@ export const OPERATION_SCOPES = {
   read: ["pagamento-pix.read"],
   webhookWrite: ["webhook-banking.write"],
   webhookRead: ["webhook-banking.read"],
+  statement: ["extrato.read"],
 } as const;
 
 export interface SentPix {
@@ -126,6 +128,10 @@ export interface InterClient {
   listCallbacks(query: CallbackQuery, options?: CallOptions): Promise<CallbackPage>;
   /** Asks Inter to deliver again the callbacks of up to 50 payments; resolves with the ids it found (undefined: it did not say). */
   retryCallbacks(codigos: readonly string[], options?: CallOptions): Promise<string[] | undefined>;
+  /** One page of the enriched statement (src/inter/statement.ts). */
+  getStatementPage(query: StatementQuery, options?: CallOptions): Promise<StatementPage>;
+  /** The account's balance (today's, or at the end of `date`). */
+  getBalance(date?: string, options?: CallOptions): Promise<Balance>;
   /**
    * Has a token ready for the operation (from the cache, or fetched now). The worker calls it before its
    * rate-limit gate, so a token fetch never sits between the gate and the call it spaces. Errors are
@@ -141,6 +147,11 @@ export interface InterClientOptions {
   /** Default `x-conta-corrente` (INTER_ACCOUNT). */
   account?: string;
   gate?: CallGate;
+  /**
+   * The account header of the statement and balance calls: Inter defines `x-conta-corrente`, its own
+   * examples write `x-inter-conta-corrente` (UNVERIFIED which one it reads): INTER_STATEMENT_ACCOUNT_HEADER.
+   */
+  statementAccountHeader?: "x-conta-corrente" | "x-inter-conta-corrente";
 }
 
 function parseJson<T>(operation: InterOperation, answer: InterResponse, schema: { parse(v: unknown): T }): T {
@@ -164,6 +175,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
   ): Promise<InterResponse> {
     const provider = tokens.providerFor(scopes);
     const account = callOptions?.account ?? options.account;
+    const accountHeader = req.operation === "statement" || req.operation === "balance" ? (options.statementAccountHeader ?? "x-conta-corrente") : "x-conta-corrente";
     for (let attempt = 1; ; attempt++) {
       const token = await provider.get();
       await options.gate?.before(req.operation, attempt);
@@ -175,7 +187,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
         headers: {
           ...req.headers,
           authorization: `Bearer ${token}`,
-          ...(account === undefined ? {} : { "x-conta-corrente": account }),
+          ...(account === undefined ? {} : { [accountHeader]: account }),
         },
       });
       if (answer.status === 401 && attempt === 1 && (await provider.invalidate(token))) {
@@ -346,6 +358,26 @@ export function createInterClient(options: InterClientOptions): InterClient {
       );
       // An empty 2xx accepted the ids without saying which it found.
       return answer.body.trim() === "" ? undefined : (parseJson("webhook-callbacks-retry", answer, callbackRetryAnswer).foundIds ?? undefined);
+    },
+
+    async getStatementPage(query, callOptions) {
+      const answer = await call(
+        { operation: "statement", method: "GET", path: `/banking/v2/extrato/completo?${statementQueryString(query)}` },
+        OPERATION_SCOPES.statement,
+        "200",
+        callOptions,
+      );
+      return statementPageOf(parseJson("statement", answer, statementAnswer), query.scroll !== undefined);
+    },
+
+    async getBalance(date, callOptions) {
+      const answer = await call(
+        { operation: "balance", method: "GET", path: `/banking/v2/saldo${date === undefined ? "" : `?dataSaldo=${encodeURIComponent(date)}`}` },
+        OPERATION_SCOPES.statement,
+        "200",
+        callOptions,
+      );
+      return balanceOf(parseJson("balance", answer, balanceAnswer));
     },
   };
 }

@@ -17,6 +17,10 @@ export interface PublishedLimits {
   callbacksPerMinute: number;
   /** POST …/webhooks/pix-pagamento/callbacks/retry: production only. */
   callbackRetryPerMinute: number;
+  /** GET /banking/v2/extrato/completo (reconciliation). */
+  statementPerMinute: number;
+  /** GET /banking/v2/saldo. */
+  balancePerMinute: number;
 }
 
 export const INTER_ENVIRONMENTS: Readonly<Record<InterEnvironment, { baseUrl: string; limits: Readonly<PublishedLimits> }>> = {
@@ -30,6 +34,8 @@ export const INTER_ENVIRONMENTS: Readonly<Record<InterEnvironment, { baseUrl: st
       webhookPerMinute: 10,
       callbacksPerMinute: 10,
       callbackRetryPerMinute: 5,
+      statementPerMinute: 10,
+      balancePerMinute: 10,
     },
   },
   sandbox: {
@@ -44,6 +50,8 @@ export const INTER_ENVIRONMENTS: Readonly<Record<InterEnvironment, { baseUrl: st
       webhookPerMinute: 10,
       callbacksPerMinute: 10,
       callbackRetryPerMinute: 0,
+      statementPerMinute: 10,
+      balancePerMinute: 10,
     },
   },
 };

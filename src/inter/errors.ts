@@ -16,7 +16,9 @@ export type InterOperation =
   | "webhook-get"
   | "webhook-delete"
   | "webhook-callbacks"
-  | "webhook-callbacks-retry";
+  | "webhook-callbacks-retry"
+  | "statement"
+  | "balance";
 
 export type InterErrorCode =
   | "INTER_REJECTED" // 400/422: the bank refused the content; final
@@ -239,6 +241,8 @@ const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, strin
     "webhook-get": "the integration lacks scope webhook-banking.read",
     "webhook-callbacks": "the integration lacks scope webhook-banking.read",
     "webhook-callbacks-retry": "the integration lacks scope webhook-banking.write",
+    statement: "the integration lacks scope extrato.read (tick it on the integration's page in Inter's Internet Banking), or INTER_ACCOUNT names an account it cannot use",
+    balance: "the integration lacks scope extrato.read, or INTER_ACCOUNT names an account it cannot use",
   },
 };
 

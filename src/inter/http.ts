@@ -89,6 +89,8 @@ const SPAN_OPERATION: Record<InterOperation, string> = {
   "webhook-delete": "webhook-delete",
   "webhook-callbacks": "webhook-callbacks",
   "webhook-callbacks-retry": "webhook-callbacks-retry",
+  statement: "statement",
+  balance: "balance",
 };
 
 /**

@@ -83,6 +83,27 @@ export interface PaymentState {
   /** Set when the payment finished, with why. */
   outcome?: "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
   reason?: string;
+  /**
+   * A parked payment resolved against the bank's statement (by reconciliation or an operator): its
+   * outcome from then on. The parked state above is kept as it was, as history.
+   */
+  resolution?: Resolved;
+}
+
+/** How a parked payment was resolved (src/queue/resolve.ts). */
+export interface Resolved {
+  outcome: "paid" | "failed";
+  /** Epoch ms. */
+  at: number;
+  /** `reconciliation` or the operator's name. */
+  by: string;
+  reason: string;
+  /** The statement entry that proves it paid (its idTransacao), when one does. */
+  debitId?: string;
+  codigoSolicitacao?: string;
+  endToEndId?: string;
+  /** São Paulo date of the debit. */
+  date?: string;
 }
 
 const historySchema = z.array(z.object({ status: z.string(), at: z.string().optional() }));

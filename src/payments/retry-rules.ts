@@ -43,17 +43,19 @@ export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecisi
   if (choice.newAttempt && choice.notExecuted) return { allowed: false, why: "--new-attempt and --not-executed do not go together" };
 
   // Definitive: the bank itself ended the payment we know, and no other send of it is in doubt.
+  // Or the bank's statement proved a parked payment was not executed (src/queue/resolve.ts).
   const definitive =
-    outcome === "failed" &&
-    facts.bankStatus !== null &&
-    classifyStatus(facts.bankStatus) === "failure" &&
-    typeof s.codigoSolicitacao === "string" &&
-    s.sendInFlight === undefined;
+    (outcome === "failed" && s.resolution?.outcome === "failed") ||
+    (outcome === "failed" &&
+      facts.bankStatus !== null &&
+      classifyStatus(facts.bankStatus) === "failure" &&
+      typeof s.codigoSolicitacao === "string" &&
+      s.sendInFlight === undefined);
   if (definitive) {
     if (!choice.newAttempt) {
       return {
         allowed: false,
-        why: `the bank ended it ${facts.bankStatus ?? ""}: a retry with the same key would get the same answer; retry with --new-attempt to pay it again under a new key`,
+        why: `${s.resolution?.outcome === "failed" ? "it was resolved as not executed" : `the bank ended it ${facts.bankStatus ?? ""}`}: a retry with the same key would get the same answer; retry with --new-attempt to pay it again under a new key`,
       };
     }
     return { allowed: true, newKey: true, generation: generation + 1, state: initialState(generation + 1) };

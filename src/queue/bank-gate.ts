@@ -15,6 +15,8 @@ export const OPERATION_BUDGET: Readonly<Record<Exclude<InterOperation, "token">,
   "webhook-delete": "webhookDelete",
   "webhook-callbacks": "callbacks",
   "webhook-callbacks-retry": "callbackRetry",
+  statement: "statement",
+  balance: "balance",
 };
 
 /** The fleet's budget stayed taken longer than the caller would wait. */

@@ -22,7 +22,7 @@ import type { BudgetSettings } from "../config.js";
 import { integrationKeyPrefix, type Integration } from "../inter/integration-keys.js";
 
 /** The worker's budgets (send, status, token) and the operator commands' (the webhook's and its callbacks'). */
-export type BudgetName = "send" | "status" | "token" | "webhookPut" | "webhookGet" | "webhookDelete" | "callbacks" | "callbackRetry";
+export type BudgetName = "send" | "status" | "token" | "webhookPut" | "webhookGet" | "webhookDelete" | "callbacks" | "callbackRetry" | "statement" | "balance";
 
 export type Reservation = { reserved: true; waitMs: number } | { reserved: false; waitMs: number };
 
@@ -103,6 +103,8 @@ export function budgetIntervals(settings: BudgetSettings): Record<BudgetName, nu
     webhookDelete: every(settings.webhookPerMinute),
     callbacks: every(settings.callbacksPerMinute),
     callbackRetry: every(settings.callbackRetryPerMinute),
+    statement: every(settings.statementPerMinute),
+    balance: every(settings.balancePerMinute),
   };
 }
 

@@ -22,3 +22,8 @@ export function jobIdFor(paymentId: string): string {
 export function notificationQueueName(payoutQueueName: string): string {
   return `${payoutQueueName}-notifications`;
 }
+
+/** The queue of a payout queue's scheduled reconciliation runs (src/queue/reconcile-scheduler.ts). */
+export function reconcileQueueName(payoutQueueName: string): string {
+  return `${payoutQueueName}-reconcile`;
+}

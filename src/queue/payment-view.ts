@@ -2,7 +2,7 @@
 // (state, data, return value, failure). Pure.
 import { classifyStatus } from "../payments/bank-status.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
-import { FINAL_OUTCOMES, hasBankEvidence, type HistoryEntry, type Outcome, type PaymentState } from "../payments/lifecycle.js";
+import { FINAL_OUTCOMES, hasBankEvidence, type HistoryEntry, type Outcome, type PaymentState, type Resolved } from "../payments/lifecycle.js";
 
 /** The job's result when it completes (`returnvalue`). */
 export interface PaymentResult {
@@ -34,8 +34,10 @@ export interface PaymentView {
   codigoSolicitacao: string | null;
   endToEndId: string | null;
   failedReason: string | null;
-  /** Why the payment was parked for reconciliation. */
+  /** Why the payment was parked for reconciliation (or, resolved, why it was resolved so). */
   reason: string | null;
+  /** How a parked payment was resolved against the bank's statement, if it was. */
+  resolution: Resolved | null;
   idempotencyKey: string | null;
   generation: number;
   attempts: number;
@@ -72,6 +74,9 @@ function text(value: unknown): string | undefined {
 }
 
 function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentResult | undefined): Outcome {
+  // A parked payment resolved against the bank's statement: the resolution is its outcome.
+  const resolved = state.resolution?.outcome;
+  if ((job.state === "completed" || job.state === "failed") && (resolved === "paid" || resolved === "failed")) return resolved;
   if (job.state === "completed") return result?.outcome ?? "paid";
   if (job.state === "failed") {
     // "Failed" never means "maybe paid": with evidence that the bank may have the payment, only a final
@@ -94,6 +99,7 @@ export function paymentView(job: JobFacts): PaymentView {
   const generation = typeof state.generation === "number" ? state.generation : 0;
   const amount = text(data["amount"]);
   const outcome = outcomeOf(job, state, result);
+  const resolution = state.resolution?.outcome === outcome ? state.resolution : undefined;
   // Parked by BullMQ's own failure (not by a decision of ours): say what BullMQ said, and why it matters.
   const bullFailure = job.state === "failed" && outcome === "needs-reconciliation" && state.outcome !== "needs-reconciliation";
   return {
@@ -103,10 +109,11 @@ export function paymentView(job: JobFacts): PaymentView {
     jobState: job.state,
     ...(amount === undefined ? {} : { amount }),
     bankStatus: result?.bankStatus ?? state.bankStatus ?? null,
-    codigoSolicitacao: result?.codigoSolicitacao ?? state.codigoSolicitacao ?? null,
-    endToEndId: result?.endToEndId ?? state.endToEndId ?? null,
-    failedReason: job.state === "failed" ? (state.reason ?? job.failedReason ?? null) : null,
-    reason:
+    codigoSolicitacao: result?.codigoSolicitacao ?? state.codigoSolicitacao ?? resolution?.codigoSolicitacao ?? null,
+    endToEndId: result?.endToEndId ?? state.endToEndId ?? resolution?.endToEndId ?? null,
+    failedReason: job.state === "failed" ? (resolution?.reason ?? state.reason ?? job.failedReason ?? null) : null,
+    resolution: resolution ?? null,
+    reason: resolution !== undefined ? resolution.reason : 
       result?.reason ??
       (bullFailure
         ? `the job failed in the worker (${job.failedReason ?? "no reason"}) after a send may have executed`

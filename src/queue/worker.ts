@@ -17,12 +17,14 @@ import { createNotifier, type Notifier } from "../notify/notifier.js";
 import { createCallbackStore, type CallbackStore, type ReceiverHealth } from "../webhook/callback-store.js";
 import { createBudgets, type Budgets } from "./budgets.js";
 import { createSafetyLimits } from "./daily-limits.js";
-import { bullPrefix } from "./names.js";
+import { budgetGate } from "./bank-gate.js";
+import { bullPrefix, reconcileQueueName } from "./names.js";
 import { createPaymentIndex, type PaymentIndex } from "./payment-index.js";
 import { createPaymentRecords } from "./payment-record.js";
 import { paymentView, type PaymentResult } from "./payment-view.js";
 import { createPayoutProcessor } from "./processor.js";
 import { createFencedStore } from "./fenced-store.js";
+import { startReconcileScheduler } from "./reconcile-scheduler.js";
 import { fenceConnection, safeRedisUrl, workerConnection } from "./redis-connection.js";
 
 export interface PayoutWorker {
@@ -149,6 +151,38 @@ export async function announceBullFailure(job: Job, notifier: Notifier, logger: 
   } catch (err) {
     logger.error({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not announce a payout job that failed in the worker");
   }
+}
+
+/**
+ * PIXOUT_RECONCILE=true: the fleet's scheduled reconciliation, with a bank client of its own whose calls take
+ * the fleet's budgets. false: the schedulers are removed (a fleet that turned it off stops every run).
+ */
+function startFleetReconciliation(config: Config, redis: Redis, budgets: Budgets, notifier: Notifier, logger: Logger, secrets: SecretRegistry): { close(): Promise<void> } {
+  if (!config.worker.reconcile.enabled) {
+    const queue = new Queue(reconcileQueueName(config.queueName), { connection: redis, prefix: bullPrefix(config.redisPrefix) });
+    queue.on("error", () => undefined);
+    const removed = Promise.all([queue.removeJobScheduler("daily"), queue.removeJobScheduler("frequent")]).catch(() => undefined);
+    return { close: async () => { await removed; await queue.close(); } };
+  }
+  const bank = createBank({
+    settings: config.inter,
+    logger,
+    secrets,
+    redis,
+    redisPrefix: config.redisPrefix,
+    tokenBudget: () => budgets.tryTake("token"),
+    gate: budgetGate(budgets, { maxWaitMs: 120_000, maxBankWaitMs: config.inter.maxBankWaitMs }),
+  });
+  const started = startReconcileScheduler({ config, redis, client: bank.client, notifier, logger }).catch((err: unknown) => {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not schedule the fleet's reconciliation (PIXOUT_RECONCILE); run pixout reconcile yourself");
+    return undefined;
+  });
+  return {
+    async close() {
+      await (await started)?.close();
+      await bank.close();
+    },
+  };
 }
 
 /** The number of payments waiting (wait, delayed, prioritized), asked of Redis at most every 5 s. */
@@ -286,6 +320,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     },
   });
   const readiness = createWorkerReadiness({ redis, certificateValidTo: config.inter.certificate.validTo, worker: taking });
+  const reconciliation = startFleetReconciliation(config, redis, budgets, notifier, logger, secrets);
   let stopped: Promise<boolean> | undefined;
 
   return {
@@ -310,7 +345,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     const unlisted = heartbeat.stop().catch(() => undefined);
     // BullMQ's close() cannot be hurried once started (a later close(true) returns the same promise):
     // the time limit is ours.
-    const graceful = Promise.all([worker.close(), notifications?.close()]);
+    const graceful = Promise.all([worker.close(), notifications?.close(), reconciliation.close()]);
     // The time limits are unref'd: they bound a wait, they must not keep a process whose work is done alive.
     const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs, false, { ref: false })]);
     if (!done) {

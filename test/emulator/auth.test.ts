@@ -51,9 +51,9 @@ describe("token endpoint", async () => {
     expect(wrongSecret.status).toBe(400);
     expect(body(wrongSecret)).toEqual({ type: "about:blank", title: "Requisição inválida.", status: "400", detail: "client_id ou client_secret inválido.", timestamp: matching(TIMESTAMP) });
     expect((await tokenCall({ ...creds, client_id: "someone" })).status).toBe(400);
-    const extraScope = await tokenCall({ ...creds, scope: "pagamento-pix.write extrato.read" });
+    const extraScope = await tokenCall({ ...creds, scope: "pagamento-pix.write boleto-cobranca.write" });
     expect(extraScope.status).toBe(TOKEN_ERROR_STATUS.unregisteredScope);
-    expect(body(extraScope)["detail"]).toContain("extrato.read");
+    expect(body(extraScope)["detail"]).toContain("boleto-cobranca.write");
     expect(emulator.ledger.snapshot().tokens.issued).toBe(1);
   });
 });

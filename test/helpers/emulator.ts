@@ -30,4 +30,4 @@ export async function startTestEmulator(options: Omit<EmulatorOptions, "tls"> = 
 }
 
 /** Inter's production limits lifted, for tests that are not about limits. */
-export const NO_LIMITS = { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0 };
+export const NO_LIMITS = { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 };

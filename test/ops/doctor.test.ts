@@ -87,10 +87,13 @@ describe("pixout doctor", async () => {
       "bank.connection": "ok",
       "bank.token": "ok",
       "bank.scopes": "ok",
+      // Reconciliation's scope is not asked for by default: said, not failed.
+      "bank.statement-scope": "warning",
     });
+    expect(find(first, "bank.statement-scope").fix).toMatch(/tick the statement scope \(extrato.read\)/);
     expect(find(first, "queue").detail).toMatch(/^waiting 1, active 0, delayed 0, completed 0, failed 0$/);
     expect(find(first, "settings.environment").detail).toBe(
-      "INTER_ENV=production; fleet budgets a minute: send 60 (≥ 1000 ms apart), status 20, token 5, webhook 10 each, callbacks 10, callback re-send 5; 2 % margin",
+      "INTER_ENV=production; fleet budgets a minute: send 60 (≥ 1000 ms apart), status 20, token 5, webhook 10 each, callbacks 10, callback re-send 5, statement 10, balance 10; 2 % margin",
     );
     expect(find(first, "bank.connection").detail).toMatch(/answered over TLS, our client certificate offered \(HTTP 404/);
     expect(find(first, "bank.token").detail).toMatch(/^obtained a new token for pagamento-pix.write pagamento-pix.read \(one token call\), shared with the fleet/);
@@ -223,7 +226,7 @@ describe("pixout doctor", async () => {
   it("shows the sandbox's budgets, and warns when INTER_BASE_URL is the other environment's", () => {
     const sandbox = checkSettings(envFor(emulator, { INTER_ENV: "sandbox" }), new Date());
     expect(sandbox.checks.find((c) => c.id === "settings.environment")?.detail).toBe(
-      "INTER_ENV=sandbox; fleet budgets a minute: send 10 (≥ 1000 ms apart), status 10, token 5, webhook 10 each, callbacks 10, callback re-send none; 2 % margin",
+      "INTER_ENV=sandbox; fleet budgets a minute: send 10 (≥ 1000 ms apart), status 10, token 5, webhook 10 each, callbacks 10, callback re-send none, statement 10, balance 10; 2 % margin",
     );
     expect(sandbox.checks.find((c) => c.id === "settings.environment-url")).toBeUndefined();
     const crossed = checkSettings(envFor(emulator, { INTER_ENV: "production", INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" }), new Date());

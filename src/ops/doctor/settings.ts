@@ -27,7 +27,7 @@ export function describeBudgets(b: BudgetSettings): string {
   const n = (perMinute: number): string => (perMinute > 0 ? String(perMinute) : "none");
   return (
     `send ${n(b.sendPerMinute)}${b.sendMinIntervalMs > 0 ? ` (≥ ${String(b.sendMinIntervalMs)} ms apart)` : ""}, status ${n(b.statusPerMinute)}, ` +
-    `token ${n(b.tokenPerMinute)}, webhook ${n(b.webhookPerMinute)} each, callbacks ${n(b.callbacksPerMinute)}, callback re-send ${n(b.callbackRetryPerMinute)}; ` +
+    `token ${n(b.tokenPerMinute)}, webhook ${n(b.webhookPerMinute)} each, callbacks ${n(b.callbacksPerMinute)}, callback re-send ${n(b.callbackRetryPerMinute)}, statement ${n(b.statementPerMinute)}, balance ${n(b.balancePerMinute)}; ` +
     `${String(b.marginPercent)} % margin`
   );
 }

@@ -69,6 +69,22 @@ function scopesCheck(token: StoredToken, requested: readonly string[]): Check {
   return ok("bank.scopes", "granted scopes", `granted every scope asked for: ${[...granted].join(" ")}`);
 }
 
+/**
+ * Reconciliation reads the statement (scope extrato.read). It is not among the default scopes, since a
+ * token call asking for a scope the integration lacks is refused: said here, not failed.
+ */
+function statementScopeCheck(token: StoredToken, requested: readonly string[]): Check {
+  const granted = new Set(token.scope.split(/\s+/).filter(Boolean));
+  const [scope] = OPERATION_SCOPES.statement;
+  if (granted.has(scope) || requested.includes(scope)) return ok("bank.statement-scope", "statement scope", `${scope} asked for: pixout reconcile can read the statement`);
+  return warning(
+    "bank.statement-scope",
+    "statement scope",
+    `${scope} is not in INTER_SCOPES: pixout reconcile asks for its own token with it, which the bank refuses if the integration lacks the scope`,
+    `tick the statement scope (${scope}) for the integration in Inter's Internet Banking, then run pixout reconcile (docs/reconciliation.md)`,
+  );
+}
+
 export interface TokenCheckOptions {
   config: Config;
   http: InterHttp;
@@ -113,7 +129,7 @@ export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
     const where = fresh
       ? `obtained a new token for ${scope} (one token call), ${redis ? "shared with the fleet through Redis" : "not shared: Redis is unreachable"}`
       : `reused the fleet's token for ${scope} from Redis (no token call; a reused token does not prove INTER_CLIENT_SECRET: --new-token does)`;
-    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes)];
+    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes), statementScopeCheck(token, inter.scopes)];
   } catch (err) {
     if (!(err instanceof InterError)) throw err;
     const detail = describeError(err);

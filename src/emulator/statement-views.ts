@@ -1,0 +1,74 @@
+// How a statement entry is shown: as Inter's `TransacaoCompleta` (GET /banking/v2/extrato/completo) and as
+// the emulator's own inspection view (tests, chaos suite, admin route). Pure.
+import { formatCents } from "../payments/money.js";
+import type { InterDates } from "./inter-dates.js";
+import { shownDocument } from "./payment-views.js";
+import type { StatementEntry, StatementOrigin } from "./statement.js";
+
+/**
+ * `TransacaoCompleta` with `DetalhePix`. Inter's schema requires no field; what the emulator does not
+ * know of the recipient (bank data of a key payment) is left out. ASSUMPTIONS (UNVERIFIED):
+ * `dataInclusao` is São Paulo wall time `YYYY-MM-DD HH:mm:ss.SSS` (the format sibling shapes of the spec
+ * use), `dataTransacao` the São Paulo date; titles and `descricao` are our wording; `cpfCnpjRecebedor` is
+ * masked as the status query masks a CPF.
+ */
+export function transacaoCompleta(e: StatementEntry, dates: InterDates): Record<string, unknown> {
+  const { pix } = e;
+  const r = pix.recipient;
+  const detalhes: Record<string, string> = {
+    tipoDetalhe: "DetalhePix",
+    codigoSolicitacao: pix.codigoSolicitacao,
+    endToEndId: pix.endToEndId,
+    txId: pix.txId ?? "",
+  };
+  if (r.chave !== undefined) detalhes["chavePixRecebedor"] = r.chave;
+  detalhes["nomeRecebedor"] = r.nome;
+  detalhes["cpfCnpjRecebedor"] = shownDocument(r.cpfCnpj);
+  if (r.codAgencia !== undefined) detalhes["agenciaRecebedor"] = r.codAgencia;
+  if (r.nroConta !== undefined) detalhes["contaBancariaRecebedor"] = r.nroConta;
+  detalhes["nomeEmpresaRecebedor"] = "";
+  detalhes["origemMovimentacao"] = pix.origemMovimentacao;
+  if (pix.descricaoPix !== undefined) detalhes["descricaoPix"] = pix.descricaoPix;
+  const sent = e.tipoOperacao === "D";
+  return {
+    idTransacao: e.idTransacao,
+    dataInclusao: dates.spacedDateTime(e.at),
+    dataTransacao: dates.today(e.at),
+    tipoTransacao: e.tipoTransacao,
+    tipoOperacao: e.tipoOperacao,
+    valor: formatCents(e.amountCents), // a string, as the spec types it (the send takes a number)
+    titulo: sent ? "Pix enviado" : "Pix recebido",
+    descricao: `${sent ? "PIX ENVIADO" : "PIX RECEBIDO"} - ${pix.payee}`,
+    numeroDocumento: e.numeroDocumento,
+    detalhes,
+  };
+}
+
+/** One statement entry for the emulator's operator: the facts, and the entry as Inter lists it. */
+export interface EmulatedStatementEntry {
+  idTransacao: string;
+  account: string;
+  origin: StatementOrigin;
+  tipoOperacao: "D" | "C";
+  amountCents: number;
+  /** Instant of the movement, ISO 8601 UTC. */
+  at: string;
+  codigoSolicitacao: string;
+  endToEndId: string;
+  /** Exactly as GET /banking/v2/extrato/completo lists it. */
+  transacao: Record<string, unknown>;
+}
+
+export function statementEntryView(e: StatementEntry, dates: InterDates): EmulatedStatementEntry {
+  return {
+    idTransacao: e.idTransacao,
+    account: e.account,
+    origin: e.origin,
+    tipoOperacao: e.tipoOperacao,
+    amountCents: e.amountCents,
+    at: new Date(e.at).toISOString(),
+    codigoSolicitacao: e.pix.codigoSolicitacao,
+    endToEndId: e.pix.endToEndId,
+    transacao: transacaoCompleta(e, dates),
+  };
+}

@@ -1,0 +1,97 @@
+// The payments a reconciliation compares with the bank's statement, read from the queue's jobs (every
+// state; jobs retention removed are found through their records instead, reconcile-run.ts). Only payments
+// that may have reached the bank count: a payment that never sent anything has nothing to reconcile.
+import type { Job, Queue } from "bullmq";
+import { bankDate } from "../inter/statement.js";
+import { hasBankEvidence, type PaymentState } from "../payments/lifecycle.js";
+import { parseAmount } from "../payments/money.js";
+import type { ReconPayment } from "../payments/reconciliation.js";
+import { openPayoutFields, type DataProtection } from "./job-data.js";
+import { paymentView } from "./payment-view.js";
+
+// Jobs still on their way first: one that finishes while the pages are read is then met again, finished,
+// rather than missed between two states.
+const STATES = ["active", "waiting", "delayed", "prioritized", "waiting-children", "completed", "failed"] as const;
+const PAGE = 500;
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function centsOf(amount: unknown): number | undefined {
+  if (typeof amount !== "string") return undefined;
+  try {
+    return parseAmount(amount);
+  } catch {
+    return undefined;
+  }
+}
+
+function latest(...values: (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  return known.length === 0 ? undefined : Math.max(...known);
+}
+
+/**
+ * One job as a payment to reconcile, or undefined when it cannot have reached the bank. `defaultAccount`:
+ * INTER_ACCOUNT, the account of payments that name none. `dateOf`: São Paulo's date of an instant.
+ */
+export function reconPaymentOf(job: Job, jobState: string, protection: DataProtection, defaultAccount: string, dateOf: (ms: number) => string): ReconPayment | undefined {
+  if (!job.id?.startsWith("payment-")) return undefined;
+  const view = paymentView({ id: job.id, state: jobState, data: job.data, returnvalue: job.returnvalue, failedReason: job.failedReason, timestamp: job.timestamp, finishedOn: job.finishedOn });
+  const data = objectOf(job.data);
+  const state = objectOf(data["state"]) as Partial<PaymentState>;
+  if (view.outcome !== "paid" && !hasBankEvidence(state) && view.codigoSolicitacao === null) return undefined;
+  const amountCents = centsOf(data["amount"]);
+  if (amountCents === undefined) return undefined;
+  const recipient = objectOf(openPayoutFields(data, state, protection).fields["recipient"]);
+  const key = recipient["type"] === "key" && typeof recipient["key"] === "string" ? recipient["key"] : undefined;
+  const account = typeof data["account"] === "string" ? data["account"] : defaultAccount;
+  const paidDate = view.outcome === "paid" ? (bankDate(view.result?.paidAt ?? state.paidAt) ?? view.resolution?.date ?? (job.finishedOn === undefined ? undefined : dateOf(job.finishedOn))) : undefined;
+  const scheduled = typeof state.paymentDate === "string" ? state.paymentDate : undefined;
+  return {
+    paymentId: view.paymentId,
+    outcome: view.outcome,
+    account,
+    amountCents,
+    ...(view.codigoSolicitacao === null ? {} : { codigoSolicitacao: view.codigoSolicitacao }),
+    ...(view.endToEndId === null ? {} : { endToEndId: view.endToEndId }),
+    ...(key === undefined ? {} : { key }),
+    ...(state.firstSendAt === undefined ? {} : { firstSendAt: state.firstSendAt }),
+    // As late as anything we know of: a wider window only makes a lost answer's debit harder to pin (never wrong).
+    ...(latest(state.firstSendAt, state.sendInFlight, state.submittedAt, state.progressSince, job.finishedOn) === undefined
+      ? {}
+      : { lastActivityAt: latest(state.firstSendAt, state.sendInFlight, state.submittedAt, state.progressSince, job.finishedOn) }),
+    ...(paidDate === undefined ? {} : { paidDate }),
+    ...(view.bankStatus === null ? {} : { bankStatus: view.bankStatus }),
+    ...(scheduled === undefined ? {} : { scheduledFor: scheduled }),
+    ...(view.resolution?.debitId === undefined ? {} : { debitId: view.resolution.debitId }),
+  };
+}
+
+export interface ReconPayments {
+  payments: ReconPayment[];
+  /** Each payment's job data as read (JSON): a resolution applies only to the job exactly as it was analysed. */
+  snapshots: Map<string, string>;
+}
+
+/** Every payment of the queue that may have reached the bank, page by page. */
+export async function readReconPayments(queue: Queue, protection: DataProtection, defaultAccount: string, dateOf: (ms: number) => string): Promise<ReconPayments> {
+  const out = new Map<string, ReconPayment>();
+  const snapshots = new Map<string, string>();
+  for (const jobState of STATES) {
+    for (let start = 0; ; start += PAGE) {
+      const jobs = await queue.getJobs([jobState], start, start + PAGE - 1, true);
+      for (const job of jobs) {
+        const p = reconPaymentOf(job, jobState, protection, defaultAccount, dateOf);
+        // A job seen twice (it moved between pages) counts once, as last read.
+        if (p !== undefined) {
+          out.set(p.paymentId, p);
+          snapshots.set(p.paymentId, JSON.stringify(job.data));
+        }
+      }
+      if (jobs.length < PAGE) break;
+    }
+  }
+  return { payments: [...out.values()], snapshots };
+}

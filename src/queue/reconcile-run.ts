@@ -1,0 +1,184 @@
+// One reconciliation run (docs/reconciliation.md): the queue's payments against the bank's statement over
+// a window of São Paulo days, with a fresh status query of every parked payment the bank knows, the rules of
+// src/payments/reconciliation.ts, and — with `apply` — the parked payments the statement proves resolved.
+// Every bank call goes through the client's gate (the fleet's budgets). The report is kept in Redis.
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { CallOptions, InterClient } from "../inter/client.js";
+import { readStatementDebits } from "../inter/statement-reader.js";
+import type { Notifier } from "../notify/notifier.js";
+import { compareIsoDates, isIsoDate, saoPauloToday, shiftIsoDate } from "../payments/calendar.js";
+import { reconcile, summarize, type LedgerDebit, type ReconPayment, type Row, type RowKind } from "../payments/reconciliation.js";
+import type { DataProtection } from "./job-data.js";
+import { bullPrefix } from "./names.js";
+import { findPayment } from "./payment-index.js";
+import { readReconPayments } from "./recon-payments.js";
+import { resolvePayment, type ResolveResult } from "./resolve.js";
+
+/** Inter's longest statement period. */
+export const MAX_WINDOW_DAYS = 90;
+/** Reports are kept this long. */
+export const REPORT_TTL_DAYS = 90;
+const REPORTS_KEPT = 200;
+
+export interface ReconcileRunOptions {
+  queue: Queue;
+  redis: Redis;
+  redisPrefix: string;
+  client: InterClient;
+  protection: DataProtection;
+  /** INTER_ACCOUNT: the account of payments that name none ("" when the integration has one account). */
+  defaultAccount: string;
+  /** Only this paying account. */
+  account?: string;
+  /** São Paulo days; default the last 7 days up to today. */
+  window?: { from?: string; to?: string };
+  now: number;
+  /** Resolve the parked payments the statement proves paid or not executed. */
+  apply: boolean;
+  /** Who applies (the audit's actor). */
+  actor?: string;
+  notifier?: Pick<Notifier, "notifyOutcome">;
+  recordTtlDays?: number;
+}
+
+export interface AccountRead {
+  account: string;
+  complete: boolean;
+  debits: number;
+  skipped: number;
+  unreadable: number;
+}
+
+export interface ReconcileReport {
+  window: { from: string; to: string };
+  today: string;
+  startedAt: string;
+  finishedAt: string;
+  accounts: AccountRead[];
+  /** False when a statement could not be read to its end: nothing was concluded from missing debits, nothing applied. */
+  complete: boolean;
+  payments: number;
+  rows: Row[];
+  byKind: Partial<Record<RowKind, number>>;
+  findings: number;
+  applied: ResolveResult[];
+}
+
+/** A run's report, with the debits it read (not kept in Redis: a statement can hold 10,000s). */
+export interface ReconcileRun extends ReconcileReport {
+  debits: LedgerDebit[];
+}
+
+export class ReconcileWindowError extends Error {
+  override readonly name = "ReconcileWindowError";
+}
+
+/** The window checked: dates, in order, not after today, at most 90 days. */
+export function reconcileWindow(window: { from?: string; to?: string }, today: string): { from: string; to: string } {
+  const to = window.to ?? today;
+  const from = window.from ?? shiftIsoDate(to, -6);
+  for (const [name, d] of [["since", from], ["until", to]] as const) if (!isIsoDate(d)) throw new ReconcileWindowError(`--${name}: not a date (YYYY-MM-DD): ${d}`);
+  if (compareIsoDates(to, today) > 0) throw new ReconcileWindowError(`--until is after today (${today} in São Paulo)`);
+  if (compareIsoDates(from, to) > 0) throw new ReconcileWindowError("--since is after --until");
+  if (compareIsoDates(shiftIsoDate(from, MAX_WINDOW_DAYS), to) < 0) throw new ReconcileWindowError(`the window is longer than Inter's ${String(MAX_WINDOW_DAYS)} days`);
+  return { from, to };
+}
+
+export function reportsKey(redisPrefix: string, queueName: string): string {
+  return `${bullPrefix(redisPrefix)}:reconciliation:${queueName}`;
+}
+
+/** The most recent reports, newest first. */
+export async function recentReports(redis: Redis, redisPrefix: string, queueName: string, count = 20): Promise<ReconcileReport[]> {
+  const raw = await redis.lrange(reportsKey(redisPrefix, queueName), 0, count - 1);
+  return raw.map((r) => JSON.parse(r) as ReconcileReport);
+}
+
+function callFor(account: string): CallOptions | undefined {
+  return account === "" ? undefined : { account };
+}
+
+/** Parked payments the bank knows get their status asked again: an ended payment is provably not executed. */
+async function refreshParked(client: InterClient, payments: ReconPayment[], inWindow: (p: ReconPayment) => boolean): Promise<void> {
+  for (const p of payments) {
+    if (p.outcome !== "needs-reconciliation" || p.codigoSolicitacao === undefined || !inWindow(p)) continue;
+    try {
+      p.bankStatus = (await client.getPix(p.codigoSolicitacao, callFor(p.account))).status;
+    } catch {
+      // The status stays as last known: the rules then only resolve it by a debit.
+    }
+  }
+}
+
+/** Debits no gathered payment names, looked up in the index of pixout's bank identifiers (removed jobs). */
+async function retiredOf(o: ReconcileRunOptions, debits: readonly LedgerDebit[], payments: readonly ReconPayment[]): Promise<Map<string, string>> {
+  const known = new Set(payments.flatMap((p) => [p.codigoSolicitacao?.toLowerCase(), p.endToEndId]).filter((v): v is string => v !== undefined));
+  const retired = new Map<string, string>();
+  for (const d of debits) {
+    const codigo = d.codigoSolicitacao?.toLowerCase();
+    if (codigo === undefined || known.has(codigo) || (d.endToEndId !== undefined && known.has(d.endToEndId))) continue;
+    const id = (await findPayment(o.redis, o.redisPrefix, o.queue.name, "codigoSolicitacao", codigo)) ?? (await findPayment(o.redis, o.redisPrefix, o.queue.name, "codigoSolicitacao", d.codigoSolicitacao ?? ""));
+    if (id !== undefined) retired.set(codigo, id);
+  }
+  return retired;
+}
+
+export async function runReconciliation(o: ReconcileRunOptions): Promise<ReconcileRun> {
+  const startedAt = new Date(o.now).toISOString();
+  const today = saoPauloToday(o.now);
+  const window = reconcileWindow(o.window ?? {}, today);
+  const dateOf = (ms: number): string => saoPauloToday(ms);
+  const { payments: all, snapshots } = await readReconPayments(o.queue, o.protection, o.defaultAccount, dateOf);
+  const payments = o.account === undefined ? all : all.filter((p) => p.account === o.account);
+  const startOf = (p: ReconPayment): string | undefined => (p.firstSendAt === undefined ? p.paidDate : dateOf(p.firstSendAt));
+  const inWindow = (p: ReconPayment): boolean => {
+    const s = startOf(p);
+    return s !== undefined && s >= window.from && s <= window.to;
+  };
+  await refreshParked(o.client, payments, inWindow);
+
+  const accounts = o.account !== undefined ? [o.account] : [...new Set([o.defaultAccount, ...payments.filter(inWindow).map((p) => p.account)])];
+  const reads: AccountRead[] = [];
+  const debits: LedgerDebit[] = [];
+  for (const account of accounts) {
+    const read = await readStatementDebits(o.client, account, window.from, window.to, callFor(account));
+    reads.push({ account, complete: read.complete, debits: read.debits.length, skipped: read.skipped, unreadable: read.unreadable });
+    debits.push(...read.debits);
+  }
+  const complete = reads.every((r) => r.complete);
+  const rows = reconcile({ debits, payments, today, window, retired: await retiredOf(o, debits, payments) }, dateOf)
+    // A statement read only in part proves no debit missing.
+    .map((r): Row => (complete || (r.kind !== "paid-without-debit" && r.kind !== "parked-not-executed") ? r : { ...r, kind: r.kind === "paid-without-debit" ? "awaiting-debit" : "parked-waiting", detail: `${r.detail} (not concluded: the statement was not read to its end)` }));
+
+  const applied: ResolveResult[] = [];
+  if (o.apply && complete) {
+    for (const row of rows) {
+      const res = row.resolution;
+      if (res === undefined || row.paymentId === undefined) continue;
+      const snapshot = snapshots.get(row.paymentId);
+      try {
+        applied.push(
+          await resolvePayment(o.queue, o.redis, o.redisPrefix, row.paymentId, {
+            outcome: res.outcome,
+            actor: o.actor ?? "reconciliation",
+            reason: `reconciliation ${window.from}..${window.to}: ${row.detail}`,
+            evidence: res.outcome === "paid" ? { debitId: res.debitId, ...(res.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: res.codigoSolicitacao }), ...(res.endToEndId === undefined ? {} : { endToEndId: res.endToEndId }), ...(res.date === undefined ? {} : { date: res.date }) } : {},
+            now: o.now,
+            ...(snapshot === undefined ? {} : { expectedData: snapshot }),
+            ...(o.notifier === undefined ? {} : { notifier: o.notifier }),
+            ...(o.recordTtlDays === undefined ? {} : { recordTtlDays: o.recordTtlDays }),
+          }),
+        );
+      } catch (err) {
+        // One payment's failure (Redis) is its own: the others are still resolved, the report still kept.
+        applied.push({ paymentId: row.paymentId, status: "refused", why: `error: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+  }
+  const { byKind, findings } = summarize(rows);
+  const report: ReconcileReport = { window, today, startedAt, finishedAt: new Date().toISOString(), accounts: reads, complete, payments: payments.length, rows, byKind, findings, applied };
+  const key = reportsKey(o.redisPrefix, o.queue.name);
+  await o.redis.multi().lpush(key, JSON.stringify(report)).ltrim(key, 0, REPORTS_KEPT - 1).expire(key, REPORT_TTL_DAYS * 86_400).exec();
+  return { ...report, debits };
+}

@@ -1,0 +1,92 @@
+// The fleet's own reconciliation (PIXOUT_RECONCILE=true, docs/reconciliation.md): BullMQ job schedulers on
+// `<queue>-reconcile` — daily at 01:15 São Paulo and every PIXOUT_RECONCILE_EVERY_MINUTES — each run taken by
+// one worker of the fleet (a scheduler is one Redis entry, however many workers upsert it), over the last
+// PIXOUT_RECONCILE_DAYS days, resolving what the statement proves. Its bank calls take the fleet's budgets.
+import { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import type { InterClient } from "../inter/client.js";
+import type { Logger } from "../logger.js";
+import type { Notifier } from "../notify/notifier.js";
+import { saoPauloToday, shiftIsoDate } from "../payments/calendar.js";
+import { bullPrefix, reconcileQueueName } from "./names.js";
+import { runReconciliation, type ReconcileReport } from "./reconcile-run.js";
+
+/** Daily at 01:15 in São Paulo: the previous day is over, and the bank's night processing with it. */
+export const DAILY_PATTERN = "15 1 * * *";
+export const SAO_PAULO_TZ = "America/Sao_Paulo";
+
+export interface ReconcileSchedulerOptions {
+  config: Config;
+  redis: Redis;
+  /** A client whose calls pass the fleet's budgets (a gate). */
+  client: InterClient;
+  notifier: Pick<Notifier, "notifyOutcome">;
+  logger: Logger;
+  /** The clock of each run; default Date.now. */
+  now?: () => number;
+  /** Told of each finished run (metrics, tests). */
+  onReport?: (report: ReconcileReport) => void;
+}
+
+export interface ReconcileScheduler {
+  queue: Queue;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export async function startReconcileScheduler(options: ReconcileSchedulerOptions): Promise<ReconcileScheduler> {
+  const { config, redis, logger } = options;
+  const settings = config.worker.reconcile;
+  const name = reconcileQueueName(config.queueName);
+  const prefix = bullPrefix(config.redisPrefix);
+  const queue = new Queue(name, { connection: redis, prefix });
+  queue.on("error", () => undefined);
+  const keep = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
+  await queue.upsertJobScheduler("daily", { pattern: DAILY_PATTERN, tz: SAO_PAULO_TZ }, { name: "daily", opts: keep });
+  await queue.upsertJobScheduler("frequent", { every: settings.everyMs }, { name: "frequent", opts: keep });
+  const payouts = new Queue(config.queueName, { connection: redis, prefix });
+  payouts.on("error", () => undefined);
+  const worker = new Worker(
+    name,
+    async (job) => {
+      const now = (options.now ?? Date.now)();
+      const today = saoPauloToday(now);
+      const report = await runReconciliation({
+        queue: payouts,
+        redis,
+        redisPrefix: config.redisPrefix,
+        client: options.client,
+        protection: { keyring: config.data.dataKeys, requireEncryption: false },
+        defaultAccount: config.inter.account ?? "",
+        window: { from: shiftIsoDate(today, -(settings.days - 1)), to: today },
+        now,
+        apply: true,
+        actor: `reconciliation (${job.name})`,
+        notifier: options.notifier,
+        recordTtlDays: config.data.idempotencyDays,
+      });
+      const log = { run: job.name, window: report.window, byKind: report.byKind, findings: report.findings, complete: report.complete, resolved: report.applied.filter((a) => a.status === "resolved").length };
+      if (report.findings > 0 || !report.complete) logger.error(log, "reconciliation found what needs a human (pixout reconcile shows it; docs/reconciliation.md)");
+      else logger.info(log, "reconciliation clean");
+      options.onReport?.(report);
+      return { findings: report.findings, complete: report.complete };
+    },
+    { connection: redis, prefix, concurrency: 1, autorun: true },
+  );
+  worker.on("failed", (job, err) => {
+    logger.error({ run: job?.name, err: err.message }, "reconciliation run failed; the next one tries again");
+  });
+  worker.on("error", (err) => {
+    logger.warn({ err: err.message }, "reconciliation worker error");
+  });
+  return {
+    queue,
+    worker,
+    async close() {
+      await worker.close();
+      await payouts.close();
+      await queue.close();
+    },
+  };
+}
