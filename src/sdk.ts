@@ -28,3 +28,4 @@ export type { VerifyOptions, VerifyResult } from "./notify/signature.js";
 export { createRedeliveryFilter } from "./notify/redelivery.js";
 export type { RedeliveryFilter, RedeliveryFilterOptions } from "./notify/redelivery.js";
 export type { PaymentEvent, EventType, FinalOutcome } from "./notify/event.js";
+export type { FindingEvent } from "./notify/finding-event.js";

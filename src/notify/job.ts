@@ -2,6 +2,7 @@
 // byte-for-byte the same on every attempt) and the record of each attempt.
 import { z } from "zod";
 import { EVENT_TYPES, type PaymentEvent } from "./event.js";
+import { FINDING_EVENT_TYPE, type FindingEvent } from "./finding-event.js";
 
 /** Attempts kept in the job's data; older ones drop off (the job's log keeps NOTIFY_KEEP_LOGS lines). */
 export const MAX_RECORDED_ATTEMPTS = 50;
@@ -25,7 +26,8 @@ export interface AttemptRecord {
 
 export interface NotificationJobData {
   url: string;
-  event: PaymentEvent;
+  /** A payment's outcome, or a reconciliation's finding. */
+  event: PaymentEvent | FindingEvent;
   attempts: AttemptRecord[];
 }
 
@@ -33,9 +35,23 @@ const nullableText = z.string().nullable();
 const outcomes = Object.keys(EVENT_TYPES) as [keyof typeof EVENT_TYPES, ...(keyof typeof EVENT_TYPES)[]];
 const types = Object.values(EVENT_TYPES) as [PaymentEvent["type"], ...PaymentEvent["type"][]];
 
+const findingEventSchema = z.object({
+  id: z.string().min(1),
+  type: z.literal(FINDING_EVENT_TYPE),
+  kind: z.string(),
+  paymentId: nullableText,
+  debitIds: z.array(z.string()),
+  candidateIds: z.array(z.string()),
+  amount: nullableText,
+  detail: z.string(),
+  window: z.object({ from: z.string(), to: z.string() }),
+  occurredAt: z.string(),
+  createdAt: z.string(),
+});
+
 export const notificationJobSchema = z.object({
   url: z.string().min(1),
-  event: z.object({
+  event: z.union([findingEventSchema, z.object({
     id: z.string().min(1),
     type: z.enum(types),
     paymentId: z.string(),
@@ -49,7 +65,7 @@ export const notificationJobSchema = z.object({
     reason: nullableText,
     occurredAt: z.string(),
     createdAt: z.string(),
-  }),
+  })]),
   attempts: z
     .array(
       z.object({

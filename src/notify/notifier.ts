@@ -8,7 +8,8 @@ import type { Logger, SecretRegistry } from "../logger.js";
 import { bullPrefix, notificationQueueName } from "../queue/names.js";
 import { ensureReady, producerConnection } from "../queue/redis-connection.js";
 import { destinationProblem, originOf } from "./destination.js";
-import { paymentEvent, type OutcomeFacts } from "./event.js";
+import { paymentEvent, type OutcomeFacts, type PaymentEvent } from "./event.js";
+import type { FindingEvent } from "./finding-event.js";
 import { KEEP_DELIVERED_SECONDS, KEEP_FAILED_SECONDS, NOTIFY_KEEP_LOGS, type NotificationJobData } from "./job.js";
 import { NOTIFY_BACKOFF_TYPE } from "./retry-schedule.js";
 import type { NotifySettings } from "./settings.js";
@@ -40,6 +41,8 @@ export interface Notifier {
    * (no destination, or one without a secret: logged at error); rejects when Redis does not take the job.
    */
   notifyOutcome(facts: OutcomeFacts, callbackUrl: string | undefined): Promise<NotifyResult>;
+  /** Queues a reconciliation's finding for PIXOUT_NOTIFY_URL (the same finding again is the same event). */
+  notifyFinding(event: FindingEvent): Promise<NotifyResult>;
   close(): Promise<void>;
 }
 
@@ -63,44 +66,58 @@ export function createNotifier(options: NotifierOptions): Notifier {
     return connecting;
   };
 
+  /** Where an event may go, or why nothing is queued (logged). */
+  function destinationOf(destination: string | undefined, log: Record<string, unknown>, missing: string): { url: string; origin: string } | { queued: false; why: string } {
+    if (destination === undefined) {
+      logger.debug(log, "no notification destination");
+      return { queued: false, why: `no destination: ${missing}` };
+    }
+    const problem = destinationProblem(destination);
+    if (problem !== undefined) {
+      const why = `the notification destination ${problem}`;
+      logger.error(log, `${why}; no notification sent`);
+      return { queued: false, why };
+    }
+    const origin = originOf(destination);
+    if (!settings.secrets.has(origin)) {
+      // Refused rather than sent unsigned: this also keeps a payment's data from making the worker call
+      // any URL it likes (an internal service, a cloud metadata endpoint).
+      const why = `no secret for ${origin} in PIXOUT_NOTIFY_SECRETS`;
+      logger.error({ ...log, origin, setting: "PIXOUT_NOTIFY_SECRETS" }, `${why}: the notification is not sent; add "${origin}=<secret>" to PIXOUT_NOTIFY_SECRETS`);
+      return { queued: false, why };
+    }
+    return { url: destination, origin };
+  }
+
+  async function queueEvent(event: PaymentEvent | FindingEvent, destination: string, origin: string, log: Record<string, unknown>): Promise<NotifyResult> {
+    await ready();
+    await queue.add(
+      event.type,
+      { url: destination, event, attempts: [] },
+      {
+        jobId: event.id,
+        attempts: settings.maxAttempts,
+        backoff: { type: NOTIFY_BACKOFF_TYPE, delay: settings.backoffMs },
+        removeOnComplete: { age: KEEP_DELIVERED_SECONDS },
+        removeOnFail: { age: KEEP_FAILED_SECONDS },
+        keepLogs: NOTIFY_KEEP_LOGS,
+      },
+    );
+    logger.info({ ...log, deliveryId: event.id, origin, queue: name }, "notification queued");
+    return { queued: true, deliveryId: event.id };
+  }
+
   return {
     async notifyOutcome(facts, callbackUrl) {
-      const destination = callbackUrl ?? settings.url;
       const log = { paymentId: facts.paymentId, outcome: facts.outcome };
-      if (destination === undefined) {
-        logger.debug(log, "no notification destination for this payment");
-        return { queued: false, why: "no destination: the payment has no callbackUrl and PIXOUT_NOTIFY_URL is not set" };
-      }
-      const problem = destinationProblem(destination);
-      if (problem !== undefined) {
-        const why = `the notification destination ${problem}`;
-        logger.error(log, `${why}; no notification sent`);
-        return { queued: false, why };
-      }
-      const origin = originOf(destination);
-      if (!settings.secrets.has(origin)) {
-        // Refused rather than sent unsigned: this also keeps a payment's data from making the worker call
-        // any URL it likes (an internal service, a cloud metadata endpoint).
-        const why = `no secret for ${origin} in PIXOUT_NOTIFY_SECRETS`;
-        logger.error({ ...log, origin, setting: "PIXOUT_NOTIFY_SECRETS" }, `${why}: the notification is not sent; add "${origin}=<secret>" to PIXOUT_NOTIFY_SECRETS`);
-        return { queued: false, why };
-      }
-      const event = paymentEvent(facts, now());
-      await ready();
-      await queue.add(
-        event.type,
-        { url: destination, event, attempts: [] },
-        {
-          jobId: event.id,
-          attempts: settings.maxAttempts,
-          backoff: { type: NOTIFY_BACKOFF_TYPE, delay: settings.backoffMs },
-          removeOnComplete: { age: KEEP_DELIVERED_SECONDS },
-          removeOnFail: { age: KEEP_FAILED_SECONDS },
-          keepLogs: NOTIFY_KEEP_LOGS,
-        },
-      );
-      logger.info({ ...log, deliveryId: event.id, origin, queue: name }, "notification queued");
-      return { queued: true, deliveryId: event.id };
+      const to = destinationOf(callbackUrl ?? settings.url, log, "the payment has no callbackUrl and PIXOUT_NOTIFY_URL is not set");
+      return "why" in to ? to : queueEvent(paymentEvent(facts, now()), to.url, to.origin, log);
+    },
+
+    async notifyFinding(event) {
+      const log = { paymentId: event.paymentId, finding: event.kind };
+      const to = destinationOf(settings.url, log, "PIXOUT_NOTIFY_URL is not set");
+      return "why" in to ? to : queueEvent(event, to.url, to.origin, log);
     },
 
     async close() {

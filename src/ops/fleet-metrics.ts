@@ -15,9 +15,14 @@
 //                                                   a growing value means no worker is taking them
 //   pixout_workers_alive{queue}                     payout worker processes with a recent heartbeat
 //   pixout_fleet_certificate_days_left{queue}       least days of validity among live workers' certificates
+//   pixout_reconciliation_findings{queue,kind}      rows needing a human in the latest reconciliation run
+//   pixout_reconciliation_last_clean_run_age_seconds{queue}  since the latest complete run without findings
+//                                                   (absent when no run was clean in 90 days)
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Gauge, Registry } from "prom-client";
+import { FINDING_KINDS, type RowKind } from "../payments/reconciliation.js";
+import { reconciliationStatus } from "../queue/reconcile-run.js";
 import { daysLeft, liveWorkers, redisNow } from "./worker-heartbeat.js";
 
 const STATES = ["wait", "prioritized", "active", "delayed", "completed", "failed", "waiting-children"] as const;
@@ -28,6 +33,9 @@ interface Snapshot {
   overdue: { queue: string; seconds: number }[];
   workers: number;
   certificateDays: number | undefined;
+  /** The latest reconciliation's findings by kind (undefined: no run kept), and the age of the last clean run. */
+  findings: Partial<Record<RowKind, number>> | undefined;
+  lastCleanAgeSeconds: number | undefined;
 }
 
 /** Jobs read per round trip, and at most per scrape, looking for the oldest job never started. */
@@ -90,7 +98,16 @@ export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queue
       }
       const workers = await liveWorkers(o.redis, o.redisPrefix, o.queueName);
       const earliest = workers.map((w) => w.certificateValidTo).sort()[0];
-      return { counts, oldestWaiting, overdue, workers: workers.length, certificateDays: earliest === undefined ? undefined : daysLeft(earliest, now) };
+      const { latest, lastCleanAt } = await reconciliationStatus(o.redis, o.redisPrefix, o.queueName);
+      return {
+        counts,
+        oldestWaiting,
+        overdue,
+        workers: workers.length,
+        certificateDays: earliest === undefined ? undefined : daysLeft(earliest, now),
+        findings: latest === undefined ? undefined : Object.fromEntries(Object.entries(latest.byKind).filter(([k]) => FINDING_KINDS.has(k as RowKind))),
+        lastCleanAgeSeconds: lastCleanAt === undefined ? undefined : Math.max(0, (now - lastCleanAt) / 1000),
+      };
     })();
     pending = { at: Date.now(), snapshot: read };
     read.catch(() => {
@@ -144,6 +161,29 @@ export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queue
       this.reset();
       const days = (await snapshot()).certificateDays;
       if (days !== undefined) this.set({ queue: o.queueName }, days);
+    },
+  });
+  new Gauge({
+    name: "pixout_reconciliation_findings",
+    help: "Rows needing a human in the latest reconciliation with Inter's statement, by kind (docs/reconciliation.md)",
+    labelNames: ["queue", "kind"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const findings = (await snapshot()).findings;
+      if (findings === undefined) return;
+      for (const kind of FINDING_KINDS) this.set({ queue: o.queueName, kind }, findings[kind] ?? 0);
+    },
+  });
+  new Gauge({
+    name: "pixout_reconciliation_last_clean_run_age_seconds",
+    help: "Seconds since the latest complete reconciliation run without findings (absent when none was in 90 days)",
+    labelNames: ["queue"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const age = (await snapshot()).lastCleanAgeSeconds;
+      if (age !== undefined) this.set({ queue: o.queueName }, age);
     },
   });
   return registry;

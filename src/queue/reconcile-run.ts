@@ -6,9 +6,10 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { CallOptions, InterClient } from "../inter/client.js";
 import { readStatementDebits } from "../inter/statement-reader.js";
+import { findingEvent } from "../notify/finding-event.js";
 import type { Notifier } from "../notify/notifier.js";
 import { compareIsoDates, isIsoDate, saoPauloToday, shiftIsoDate } from "../payments/calendar.js";
-import { reconcile, summarize, type LedgerDebit, type ReconPayment, type Row, type RowKind } from "../payments/reconciliation.js";
+import { FINDING_KINDS, reconcile, summarize, type LedgerDebit, type ReconPayment, type Row, type RowKind } from "../payments/reconciliation.js";
 import type { DataProtection } from "./job-data.js";
 import { bullPrefix } from "./names.js";
 import { findPayment } from "./payment-index.js";
@@ -38,7 +39,8 @@ export interface ReconcileRunOptions {
   apply: boolean;
   /** Who applies (the audit's actor). */
   actor?: string;
-  notifier?: Pick<Notifier, "notifyOutcome">;
+  /** Resolutions' outcomes and the findings (`reconciliation.finding`) are announced through it. */
+  notifier?: Pick<Notifier, "notifyOutcome" | "notifyFinding">;
   recordTtlDays?: number;
 }
 
@@ -59,9 +61,15 @@ export interface ReconcileReport {
   /** False when a statement could not be read to its end: nothing was concluded from missing debits, nothing applied. */
   complete: boolean;
   payments: number;
+  /**
+   * Every row of the run; as kept in Redis (recentReports), only those not plainly in order (not
+   * `matched`, not `awaiting-debit`).
+   */
   rows: Row[];
   byKind: Partial<Record<RowKind, number>>;
   findings: number;
+  /** Findings queued as `reconciliation.finding` events (one already queued in the last 7 days is not sent again). */
+  announced: number;
   applied: ResolveResult[];
 }
 
@@ -87,6 +95,18 @@ export function reconcileWindow(window: { from?: string; to?: string }, today: s
 
 export function reportsKey(redisPrefix: string, queueName: string): string {
   return `${bullPrefix(redisPrefix)}:reconciliation:${queueName}`;
+}
+
+/** When the latest complete run without findings finished (ISO 8601). */
+export function lastCleanKey(redisPrefix: string, queueName: string): string {
+  return `${reportsKey(redisPrefix, queueName)}:last-clean`;
+}
+
+/** The latest report, and when the latest clean run finished (epoch ms): what the metrics read. */
+export async function reconciliationStatus(redis: Redis, redisPrefix: string, queueName: string): Promise<{ latest?: ReconcileReport; lastCleanAt?: number }> {
+  const [latest, clean] = await Promise.all([redis.lindex(reportsKey(redisPrefix, queueName), 0), redis.get(lastCleanKey(redisPrefix, queueName))]);
+  const at = clean === null ? Number.NaN : Date.parse(clean);
+  return { ...(latest === null ? {} : { latest: JSON.parse(latest) as ReconcileReport }), ...(Number.isFinite(at) ? { lastCleanAt: at } : {}) };
 }
 
 /** The most recent reports, newest first. */
@@ -177,8 +197,26 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
     }
   }
   const { byKind, findings } = summarize(rows);
-  const report: ReconcileReport = { window, today, startedAt, finishedAt: new Date().toISOString(), accounts: reads, complete, payments: payments.length, rows, byKind, findings, applied };
+  const finishedAt = new Date().toISOString();
+  let announced = 0;
+  if (o.notifier !== undefined) {
+    for (const row of rows) {
+      if (!FINDING_KINDS.has(row.kind)) continue;
+      try {
+        const sent = await o.notifier.notifyFinding(findingEvent(row, window, finishedAt));
+        if (sent.queued) announced += 1;
+      } catch {
+        // Redis refused the event: the finding is still in the report and the metrics.
+      }
+    }
+  }
+  const report: ReconcileReport = { window, today, startedAt, finishedAt, accounts: reads, complete, payments: payments.length, rows, byKind, findings, announced, applied };
   const key = reportsKey(o.redisPrefix, o.queue.name);
-  await o.redis.multi().lpush(key, JSON.stringify(report)).ltrim(key, 0, REPORTS_KEPT - 1).expire(key, REPORT_TTL_DAYS * 86_400).exec();
+  // Kept: the counts and the rows that are not plainly in order (a week of payments would otherwise be
+  // kept 200 times over); the full rows are the command's output (--json, --csv).
+  const kept: ReconcileReport = { ...report, rows: rows.filter((r) => r.kind !== "matched" && r.kind !== "awaiting-debit") };
+  const write = o.redis.multi().lpush(key, JSON.stringify(kept)).ltrim(key, 0, REPORTS_KEPT - 1).expire(key, REPORT_TTL_DAYS * 86_400);
+  if (complete && findings === 0) write.set(lastCleanKey(o.redisPrefix, o.queue.name), report.finishedAt, "EX", REPORT_TTL_DAYS * 86_400);
+  await write.exec();
   return { ...report, debits };
 }

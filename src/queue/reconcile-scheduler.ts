@@ -21,7 +21,7 @@ export interface ReconcileSchedulerOptions {
   redis: Redis;
   /** A client whose calls pass the fleet's budgets (a gate). */
   client: InterClient;
-  notifier: Pick<Notifier, "notifyOutcome">;
+  notifier: Pick<Notifier, "notifyOutcome" | "notifyFinding">;
   logger: Logger;
   /** The clock of each run; default Date.now. */
   now?: () => number;

@@ -142,6 +142,17 @@ describe("pixout doctor", async () => {
     expect(report.ok).toBe(false);
   });
 
+  it("with PIXOUT_RECONCILE=true, a statement scope not asked for is an error; asked for and granted, it is proved", async () => {
+    const own = await startTestEmulator({ limits: NO_LIMITS });
+    const env = envFor(own, { PIXOUT_RECONCILE: "true", PIXOUT_TOKEN_PER_MINUTE: "6000" });
+    const off = await runDoctor({ env });
+    expect(find(off, "bank.statement-scope")).toMatchObject({ status: "error", fix: expect.stringMatching(/add it to INTER_SCOPES/) as unknown });
+    expect(off.ok).toBe(false);
+    const on = await runDoctor({ env: { ...env, INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read" }, newToken: true });
+    expect(find(on, "bank.scopes").status).toBe("ok");
+    expect(find(on, "bank.statement-scope").status).toBe("ok");
+  });
+
   it("finds an expired certificate, and warns when Inter's renewal window is open", async () => {
     const expired = issueCertificate({ commonName: "expired", clientAuth: true, issuer: ca, notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) });
     const report = await runDoctor({

@@ -12,9 +12,11 @@ import { bullPrefix, reconcileQueueName } from "../../src/queue/names.js";
 import { createPaymentRecords } from "../../src/queue/payment-record.js";
 import { recentReports, runReconciliation, type ReconcileReport } from "../../src/queue/reconcile-run.js";
 import { auditStreamKey } from "../../src/queue/retry.js";
+import { createFleetMetrics } from "../../src/ops/fleet-metrics.js";
 import { bankFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
+import { sample } from "../helpers/prometheus.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { startReceiver } from "../notify/support.js";
@@ -71,8 +73,21 @@ describe("reconciliation with the bank's statement", () => {
     expect(found.findings).toBe(2);
     expect(kindOf(found, "rc-b")).toBe("duplicate-debit");
     expect(found.rows.filter((r) => r.kind === "debit-without-payment")).toEqual([expect.objectContaining({ debitIds: [outside.idTransacao], amountCents: 77_00 })]);
-    // Reports are kept, newest first.
-    expect((await recentReports(p.redis, p.config.redisPrefix, p.config.queueName, 2)).map((r) => r.findings)).toEqual([2, 0]);
+    // Reports are kept, newest first (without the rows plainly in order).
+    const kept = await recentReports(p.redis, p.config.redisPrefix, p.config.queueName, 2);
+    expect(kept.map((r) => [r.findings, r.rows.length])).toEqual([
+      [2, 2],
+      [0, 0],
+    ]);
+    // The dashboard's /metrics: the latest run's findings by kind, and how long since the last clean run.
+    const text = await createFleetMetrics({ redis: p.redis, redisPrefix: p.config.redisPrefix, queueName: p.config.queueName, queues: [] }).metrics();
+    const q = { queue: p.config.queueName };
+    expect(sample(text, "pixout_reconciliation_findings", { ...q, kind: "debit-without-payment" })).toBe(1);
+    expect(sample(text, "pixout_reconciliation_findings", { ...q, kind: "duplicate-debit" })).toBe(1);
+    expect(sample(text, "pixout_reconciliation_findings", { ...q, kind: "paid-without-debit" })).toBe(0);
+    const age = sample(text, "pixout_reconciliation_last_clean_run_age_seconds", q) ?? -1;
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(60);
   });
 
   it("resolves a parked payment whose send's answer was lost by the one debit that fits it: paid, recorded, audited, announced, never sent again", async () => {
@@ -113,6 +128,16 @@ describe("reconciliation with the bank's statement", () => {
     expect((await p.producer.waitForResult("rc-lost", { timeoutMs: 15_000 })).outcome).toBe("paid");
     expect(p.emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0).toBe(sends);
     expect(p.emulator.statement()).toHaveLength(1);
+
+    // A finding goes upstream as a signed `reconciliation.finding`, once however many runs meet it.
+    const outside = p.emulator.addOutOfBandDebit({ amountCents: 9_99 });
+    const findingRuns = [await harness(p).run(), await harness(p).run()];
+    expect(findingRuns.map((r) => r.findings)).toEqual([1, 1]);
+    const findings = (): { id: string; kind: string; debitIds: string[]; amount: string }[] =>
+      receiver.requests.filter((r) => r.answer === 200 && r.verified.ok).map((r) => JSON.parse(r.body) as { id: string; type: string; kind: string; debitIds: string[]; amount: string }).filter((e) => e.type === "reconciliation.finding");
+    for (let i = 0; i < 100 && findings().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(findings()).toEqual([expect.objectContaining({ kind: "debit-without-payment", debitIds: [outside.idTransacao], amount: "9.99" })]);
   });
 
   it("resolves a parked payment the bank never executed as failed only once no debit can come, then pays it once under a new key", async () => {

@@ -73,10 +73,19 @@ function scopesCheck(token: StoredToken, requested: readonly string[]): Check {
  * Reconciliation reads the statement (scope extrato.read). It is not among the default scopes, since a
  * token call asking for a scope the integration lacks is refused: said here, not failed.
  */
-function statementScopeCheck(token: StoredToken, requested: readonly string[]): Check {
+function statementScopeCheck(token: StoredToken, requested: readonly string[], reconcileOn: boolean): Check {
   const granted = new Set(token.scope.split(/\s+/).filter(Boolean));
   const [scope] = OPERATION_SCOPES.statement;
   if (granted.has(scope) || requested.includes(scope)) return ok("bank.statement-scope", "statement scope", `${scope} asked for: pixout reconcile can read the statement`);
+  if (reconcileOn) {
+    // The fleet reconciles on its own: the grant must be proved, by asking for it with the token above.
+    return failure(
+      "bank.statement-scope",
+      "statement scope",
+      `PIXOUT_RECONCILE=true, but ${scope} is not in INTER_SCOPES: the fleet's reconciliation cannot be shown to work`,
+      `tick the statement scope (${scope}) for the integration in Inter's Internet Banking and add it to INTER_SCOPES (or set PIXOUT_RECONCILE=false)`,
+    );
+  }
   return warning(
     "bank.statement-scope",
     "statement scope",
@@ -129,7 +138,7 @@ export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
     const where = fresh
       ? `obtained a new token for ${scope} (one token call), ${redis ? "shared with the fleet through Redis" : "not shared: Redis is unreachable"}`
       : `reused the fleet's token for ${scope} from Redis (no token call; a reused token does not prove INTER_CLIENT_SECRET: --new-token does)`;
-    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes), statementScopeCheck(token, inter.scopes)];
+    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes), statementScopeCheck(token, inter.scopes, config.worker.reconcile.enabled)];
   } catch (err) {
     if (!(err instanceof InterError)) throw err;
     const detail = describeError(err);
