@@ -29,6 +29,12 @@ export const OPERATION_SCOPES = {
   statement: ["extrato.read"],
 } as const;
 
+/**
+ * A statement page holds up to 10,000 entries of about a KiB each (Inter's maximum page): far above the few
+ * KiB of every other answer, whose cap stays.
+ */
+const STATEMENT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
 export interface SentPix {
   /** PROCESSADO, APROVACAO or AGENDADO (any other string is kept as is); absent when the bank left it out. */
   tipoRetorno?: string;
@@ -362,7 +368,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
 
     async getStatementPage(query, callOptions) {
       const answer = await call(
-        { operation: "statement", method: "GET", path: `/banking/v2/extrato/completo?${statementQueryString(query)}` },
+        { operation: "statement", method: "GET", path: `/banking/v2/extrato/completo?${statementQueryString(query)}`, maxBodyBytes: STATEMENT_MAX_BODY_BYTES },
         OPERATION_SCOPES.statement,
         "200",
         callOptions,

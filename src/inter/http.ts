@@ -33,6 +33,8 @@ export interface InterRequest {
    */
   sendBy?: number;
   method: "GET" | "POST" | "PUT" | "DELETE";
+  /** This answer may be larger than InterHttpOptions.maxBodyBytes (a statement page of 10,000 entries). */
+  maxBodyBytes?: number;
   /** Path below the base URL, e.g. `/banking/v2/pix`. */
   path: string;
   headers?: Record<string, string>;
@@ -220,14 +222,14 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
     }
     let text: string | undefined;
     try {
-      text = await readCapped(answer.body, maxBodyBytes);
+      text = await readCapped(answer.body, req.maxBodyBytes ?? maxBodyBytes);
     } catch (cause) {
       const error = errorFromTransport(req.operation, options.tlsFailureOf?.(cause) ?? cause);
       observe({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
       throw error;
     }
     if (text === undefined) {
-      const error = badResponse(req.operation, `body larger than ${String(maxBodyBytes)} bytes`, undefined, answer.statusCode);
+      const error = badResponse(req.operation, `body larger than ${String(req.maxBodyBytes ?? maxBodyBytes)} bytes`, undefined, answer.statusCode);
       observe({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
       throw error;
     }

@@ -201,6 +201,19 @@ describe("reconciliation with the bank's statement", () => {
   });
 });
 
+describe("a large statement", () => {
+  it("is read to its end: pages of many MiB, and scroll paging past 10,000 entries", async () => {
+    const p = await startPipeline({ emulator: { balanceCents: 100_000_00 } });
+    for (let i = 0; i < 10_001; i++) p.emulator.addOutOfBandDebit({ amountCents: 1 });
+    const report = await harness(p).run();
+    expect(report.complete).toBe(true);
+    expect(report.accounts).toEqual([expect.objectContaining({ debits: 10_001, unreadable: 0 })]);
+    expect(report.byKind).toEqual({ "debit-without-payment": 10_001 });
+    // One classic page (10,000 entries) told there were more, then a scroll of two pages.
+    expect(p.emulator.ledger.snapshot().requests["GET /banking/v2/extrato/completo"]).toEqual({ total: 3, byStatus: { "200": 3 } });
+  });
+});
+
 describe("the fleet's own reconciliation (PIXOUT_RECONCILE)", () => {
   it("schedules one daily run at 01:15 São Paulo and a frequent one, fleet-wide, and a run resolves what the statement proves", async () => {
     const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false", PIXOUT_RECONCILE: "true", PIXOUT_RECONCILE_EVERY_MINUTES: "60" } });
