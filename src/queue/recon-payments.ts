@@ -71,18 +71,38 @@ export function reconPaymentOf(job: Job, jobState: string, protection: DataProte
 
 export interface ReconPayments {
   payments: ReconPayment[];
+  /**
+   * Jobs this fleet never ran as the payment (no claim on its record: another job of the same paymentId,
+   * refused as its duplicate, whose data — the amount too — may not be what was paid), by the
+   * codigoSolicitacao their record gave them: a debit naming it is that payment's, as for a removed job.
+   */
+  references: Map<string, string>;
   /** Each payment's job data as read (JSON): a resolution applies only to the job exactly as it was analysed. */
   snapshots: Map<string, string>;
+}
+
+/** A finished job whose state holds no claim: written by the duplicate rule, not by a run that sent it. */
+function referenceOf(job: Job): { paymentId: string; codigo?: string } | undefined {
+  const state = objectOf(objectOf(job.data)["state"]);
+  if (state["claim"] !== undefined || state["outcome"] === undefined || !job.id?.startsWith("payment-")) return undefined;
+  const codigo = typeof state["codigoSolicitacao"] === "string" ? state["codigoSolicitacao"] : undefined;
+  return { paymentId: job.id.slice("payment-".length), ...(codigo === undefined ? {} : { codigo }) };
 }
 
 /** Every payment of the queue that may have reached the bank, page by page. */
 export async function readReconPayments(queue: Queue, protection: DataProtection, defaultAccount: string, dateOf: (ms: number) => string): Promise<ReconPayments> {
   const out = new Map<string, ReconPayment>();
   const snapshots = new Map<string, string>();
+  const references = new Map<string, string>();
   for (const jobState of STATES) {
     for (let start = 0; ; start += PAGE) {
       const jobs = await queue.getJobs([jobState], start, start + PAGE - 1, true);
       for (const job of jobs) {
+        const reference = referenceOf(job);
+        if (reference !== undefined) {
+          if (reference.codigo !== undefined) references.set(reference.codigo.toLowerCase(), reference.paymentId);
+          continue;
+        }
         const p = reconPaymentOf(job, jobState, protection, defaultAccount, dateOf);
         // A job seen twice (it moved between pages) counts once, as last read.
         if (p !== undefined) {
@@ -93,5 +113,5 @@ export async function readReconPayments(queue: Queue, protection: DataProtection
       if (jobs.length < PAGE) break;
     }
   }
-  return { payments: [...out.values()], snapshots };
+  return { payments: [...out.values()], snapshots, references };
 }

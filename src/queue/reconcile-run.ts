@@ -132,12 +132,12 @@ async function refreshParked(client: InterClient, payments: ReconPayment[], inWi
 }
 
 /** Debits no gathered payment names, looked up in the index of pixout's bank identifiers (removed jobs). */
-async function retiredOf(o: ReconcileRunOptions, debits: readonly LedgerDebit[], payments: readonly ReconPayment[]): Promise<Map<string, string>> {
+async function retiredOf(o: ReconcileRunOptions, debits: readonly LedgerDebit[], payments: readonly ReconPayment[], references: ReadonlyMap<string, string>): Promise<Map<string, string>> {
   const known = new Set(payments.flatMap((p) => [p.codigoSolicitacao?.toLowerCase(), p.endToEndId]).filter((v): v is string => v !== undefined));
-  const retired = new Map<string, string>();
+  const retired = new Map<string, string>(references);
   for (const d of debits) {
     const codigo = d.codigoSolicitacao?.toLowerCase();
-    if (codigo === undefined || known.has(codigo) || (d.endToEndId !== undefined && known.has(d.endToEndId))) continue;
+    if (codigo === undefined || known.has(codigo) || retired.has(codigo) || (d.endToEndId !== undefined && known.has(d.endToEndId))) continue;
     const id = (await findPayment(o.redis, o.redisPrefix, o.queue.name, "codigoSolicitacao", codigo)) ?? (await findPayment(o.redis, o.redisPrefix, o.queue.name, "codigoSolicitacao", d.codigoSolicitacao ?? ""));
     if (id !== undefined) retired.set(codigo, id);
   }
@@ -149,7 +149,7 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
   const today = saoPauloToday(o.now);
   const window = reconcileWindow(o.window ?? {}, today);
   const dateOf = (ms: number): string => saoPauloToday(ms);
-  const { payments: all, snapshots } = await readReconPayments(o.queue, o.protection, o.defaultAccount, dateOf);
+  const { payments: all, snapshots, references } = await readReconPayments(o.queue, o.protection, o.defaultAccount, dateOf);
   const payments = o.account === undefined ? all : all.filter((p) => p.account === o.account);
   const startOf = (p: ReconPayment): string | undefined => (p.firstSendAt === undefined ? p.paidDate : dateOf(p.firstSendAt));
   const inWindow = (p: ReconPayment): boolean => {
@@ -167,7 +167,7 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
     debits.push(...read.debits);
   }
   const complete = reads.every((r) => r.complete);
-  const rows = reconcile({ debits, payments, today, window, retired: await retiredOf(o, debits, payments) }, dateOf)
+  const rows = reconcile({ debits, payments, today, window, retired: await retiredOf(o, debits, payments, references) }, dateOf)
     // A statement read only in part proves no debit missing.
     .map((r): Row => (complete || (r.kind !== "paid-without-debit" && r.kind !== "parked-not-executed") ? r : { ...r, kind: r.kind === "paid-without-debit" ? "awaiting-debit" : "parked-waiting", detail: `${r.detail} (not concluded: the statement was not read to its end)` }));
 

@@ -17,6 +17,7 @@ import { bankFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
 import { sample } from "../helpers/prometheus.js";
+import { startTestDashboard, VIEWER } from "../helpers/dashboard.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { startReceiver } from "../notify/support.js";
@@ -88,6 +89,17 @@ describe("reconciliation with the bank's statement", () => {
     const age = sample(text, "pixout_reconciliation_last_clean_run_age_seconds", q) ?? -1;
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(60);
+
+    // The dashboard's page: the runs, and the latest one's findings linked to their payments (viewers see it).
+    const dash = await startTestDashboard(p.env, { users: [VIEWER] });
+    const page = await dash.get("/reconciliation", VIEWER);
+    expect(page.status).toBe(200);
+    const htmlText = await page.text();
+    expect(htmlText).toContain('data-testid="row-duplicate-debit"');
+    expect(htmlText).toContain(`<a href="/payments?q=rc-b">rc-b</a>`);
+    expect(htmlText).toContain(outside.idTransacao);
+    expect(htmlText).toMatch(/data-testid="run-state-0">findings</);
+    expect(htmlText).toMatch(/data-testid="run-state-1">clean</);
   });
 
   it("resolves a parked payment whose send's answer was lost by the one debit that fits it: paid, recorded, audited, announced, never sent again", async () => {

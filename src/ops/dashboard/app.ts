@@ -23,6 +23,8 @@ import { createLogSampler } from "../../log-sampler.js";
 import { createPaymentSearch } from "./payment-search.js";
 import { renderErrorPage, renderPaymentsPage, type QueueCounts } from "./payments-page.js";
 import { scrubText } from "./personal-data.js";
+import { renderReconciliationPage } from "./reconciliation-page.js";
+import { recentReports } from "../../queue/reconcile-run.js";
 import { createQueueBoard, isQueueBoardPath, MAX_JOBS_PER_PAGE, QUEUE_BOARD_PATH, READ_ONLY_MESSAGE } from "./queue-board.js";
 import { NO_AUTH_ACTOR, type DashboardSettings } from "./settings.js";
 
@@ -296,6 +298,15 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     }
     const [counts, result] = await Promise.all([queueCounts(queue), query.trim() === "" ? Promise.resolve(undefined) : search.search(query)]);
     res.status(result && !result.found ? 404 : 200).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts, query, result }));
+  });
+
+  app.get("/reconciliation", async (_req, res) => {
+    const principal = principalOf(res);
+    if (redisDown()) {
+      res.status(503).type("html").send(renderReconciliationPage(principal, undefined));
+      return;
+    }
+    res.type("html").send(renderReconciliationPage(principal, await recentReports(redis, settings.redisPrefix, settings.queueName, 20)));
   });
 
   app.get("/metrics", async (_req, res) => {

@@ -45,7 +45,7 @@ export function page(title: string, principal: Principal, body: Html): string {
 <body>
 <header>
 <strong class="brand">pixout</strong>
-<nav><a href="/payments">Payments</a> <a href="/queues">Queues</a> <a href="/metrics">Metrics</a></nav>
+<nav><a href="/payments">Payments</a> <a href="/reconciliation">Reconciliation</a> <a href="/queues">Queues</a> <a href="/metrics">Metrics</a></nav>
 <span class="session" data-testid="session" data-role="${principal.role}">${principal.user} · ${principal.role}</span>
 </header>
 <main>
