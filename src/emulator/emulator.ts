@@ -56,6 +56,12 @@ export interface OutOfBandDebit {
   at?: number;
   /** One of the integration's accounts; default its first. */
   account?: string;
+  /**
+   * A bank bug: the debit names this codigoSolicitacao (and end-to-end id) — e.g. a payment's with another
+   * amount, or one the bank ended. Default: new ones, as a Pix made in internet banking has.
+   */
+  codigoSolicitacao?: string;
+  endToEndId?: string;
 }
 
 export interface EmulatorOptions {
@@ -356,8 +362,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         tipoTransacao: "PIX",
         amountCents,
         pix: {
-          codigoSolicitacao: randomUUID(),
-          endToEndId: newEndToEndId(at),
+          codigoSolicitacao: debit.codigoSolicitacao ?? randomUUID(),
+          endToEndId: debit.endToEndId ?? newEndToEndId(at),
           recipient: recipientFor({ tipo: "CHAVE", chave, keyType }),
           payee: chave,
           origemMovimentacao: "INTERNET_BANKING",

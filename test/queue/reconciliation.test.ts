@@ -213,6 +213,50 @@ describe("reconciliation with the bank's statement", () => {
   });
 });
 
+describe("what the bank did that pixout did not ask for", () => {
+  it("finds a debit of a payment the bank ended, and two lost answers it cannot tell apart", async () => {
+    const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } });
+    const { run } = harness(p);
+    // Ended by the bank for balance (nothing debited), then debited all the same: failed-with-debit.
+    await p.producer.enqueue(payment("rc-broke", "50.00"));
+    const broke = await p.producer.waitForResult("rc-broke", { timeoutMs: 15_000 });
+    expect(broke).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO" });
+    p.emulator.setBalance(1_000_00);
+    p.emulator.addOutOfBandDebit({ amountCents: 50_00, key: "fornecedor@example.com", codigoSolicitacao: broke.codigoSolicitacao ?? "" });
+    // Two payments of the same amount to the same key whose answers were both lost: one debit each, and
+    // either debit fits either payment — parked-ambiguous, never guessed.
+    for (const id of ["rc-twin-1", "rc-twin-2"]) p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 1, fault: { type: "reset-after" } });
+    await p.producer.enqueue(payment("rc-twin-1", "7.00", "gemeos@example.com"));
+    await p.producer.enqueue(payment("rc-twin-2", "7.00", "gemeos@example.com"));
+    for (const id of ["rc-twin-1", "rc-twin-2"]) expect((await p.producer.waitForResult(id, { timeoutMs: 15_000 })).outcome).toBe("needs-reconciliation");
+
+    const report = await run({ apply: true });
+    expect(kindOf(report, "rc-broke")).toBe("failed-with-debit");
+    const twins = report.rows.filter((r) => r.paymentId?.startsWith("rc-twin"));
+    expect(twins.map((r) => [r.kind, r.candidateIds?.length])).toEqual([
+      ["parked-ambiguous", 2],
+      ["parked-ambiguous", 2],
+    ]);
+    expect(report.applied).toEqual([]);
+    expect(report.findings).toBe(3);
+  });
+
+  it("finds a payment debited with another amount than it was sent for", async () => {
+    const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } });
+    const { run } = harness(p);
+    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "rc-short", times: 1, fault: { type: "final-status", status: "FALHA" } });
+    await p.producer.enqueue(payment("rc-short", "20.00"));
+    const failed = await p.producer.waitForResult("rc-short", { timeoutMs: 15_000 });
+    expect(failed).toMatchObject({ outcome: "failed", bankStatus: "FALHA" });
+    p.emulator.addOutOfBandDebit({ amountCents: 2_00, codigoSolicitacao: failed.codigoSolicitacao ?? "" });
+    expect(report(await run())).toEqual([["rc-short", "amount-mismatch", "debited 200 centavos, the payment is 2000"]]);
+  });
+});
+
+function report(r: ReconcileReport): [string | undefined, string, string][] {
+  return r.rows.filter((row) => row.kind !== "matched").map((row) => [row.paymentId, row.kind, row.detail]);
+}
+
 describe("a large statement", () => {
   it("is read to its end: pages of many MiB, and scroll paging past 10,000 entries", async () => {
     const p = await startPipeline({ emulator: { balanceCents: 100_000_00 } });
