@@ -8,7 +8,9 @@ import { createNotifier, type Notifier } from "../notify/notifier.js";
 import { saoPauloToday, shiftIsoDate } from "../payments/calendar.js";
 import { formatCents } from "../payments/money.js";
 import { FINDING_KINDS, type Row } from "../payments/reconciliation.js";
-import { bullPrefix, jobIdFor } from "../queue/names.js";
+import { loadQueueSettings } from "../config.js";
+import { bullPrefix, jobIdFor, reconcileQueueName } from "../queue/names.js";
+import { ensureReady, producerConnection } from "../queue/redis-connection.js";
 import { ReconcileWindowError, runReconciliation, type ReconcileReport } from "../queue/reconcile-run.js";
 import { resolvePayment, type ResolveResult } from "../queue/resolve.js";
 import { withBankSession, type BankSession } from "./bank-session.js";
@@ -23,6 +25,24 @@ interface ReconcileFlags {
   json?: boolean;
   csv?: string;
   actor?: string;
+  unschedule?: boolean;
+}
+
+/** `--unschedule`: the fleet's reconciliation schedulers removed (Redis only, no bank). */
+async function unschedule(): Promise<void> {
+  const settings = loadQueueSettings();
+  const redis = producerConnection(settings.redisUrl);
+  const queue = new Queue(reconcileQueueName(settings.queueName), { connection: redis, prefix: bullPrefix(settings.redisPrefix) });
+  queue.on("error", () => undefined);
+  try {
+    await ensureReady(redis, settings.redisUrl);
+    const removed = await Promise.all(["daily", "frequent"].map((id) => queue.removeJobScheduler(id)));
+    await queue.drain();
+    process.stdout.write(`removed ${String(removed.filter(Boolean).length)} reconciliation scheduler(s) of queue ${settings.queueName}; workers with PIXOUT_RECONCILE=true add them again when they start\n`);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
 }
 
 const CSV_COLUMNS = ["kind", "finding", "paymentId", "amount", "debitIds", "candidateIds", "resolution", "detail"] as const;
@@ -115,6 +135,7 @@ export function registerReconcileCommands(program: Command): void {
     .option("--actor <name>", "who applies (kept in the audit; default: reconciliation by <this machine's user>)")
     .option("--json", "print the report as one JSON object")
     .option("--csv <file>", "also write every row to this CSV file")
+    .option("--unschedule", "remove the fleet's scheduled runs (PIXOUT_RECONCILE), then exit")
     .addHelpText(
       "after",
       `
@@ -131,6 +152,10 @@ Examples:
   pixout reconcile --since 2026-11-27 --until 2026-11-30 --apply --csv recon.csv`,
     )
     .action(async (flags: ReconcileFlags) => {
+      if (flags.unschedule === true) {
+        await unschedule();
+        return;
+      }
       const account = digits("--account", flags.account);
       if (flags.date !== undefined && (flags.since !== undefined || flags.until !== undefined)) throw new UserError("--date, or --since/--until, not both", EXIT.usage);
       const from = flags.date ?? flags.since;
@@ -229,6 +254,7 @@ async function statementContradiction(session: BankSession, queue: Queue, paymen
     window: { from: from > today ? today : from < shiftIsoDate(today, -90) ? shiftIsoDate(today, -90) : from, to: today },
     now,
     apply: false,
+    keep: "none",
   });
   if (!report.complete) return "the statement could not be read to its end: nothing can be concluded from it now — try again later, or --without-statement";
   const row = report.rows.find((r) => r.paymentId === paymentId);

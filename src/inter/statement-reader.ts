@@ -3,6 +3,7 @@
 // 10,000 entries, scroll paging beyond (Inter: one scroll per account, gone after 6 idle minutes). Stops on
 // the last page, an empty page, or a page that repeats the previous one (a bank that ignores `pagina`);
 // says when it stopped before the end, so that nothing is concluded from a partial statement.
+import { createHash } from "node:crypto";
 import { saoPauloStartOfDay } from "../payments/calendar.js";
 import type { LedgerDebit } from "../payments/reconciliation.js";
 import type { CallOptions, InterClient } from "./client.js";
@@ -36,12 +37,12 @@ function instantOf(localTime: string | undefined): number | undefined {
  * A Pix debit, as far as the entry tells: an entry saying it is a credit or another kind of transaction
  * is skipped; one that says nothing of either is kept (we asked for debits), since the bank may omit any field.
  */
-export function debitOf(entry: StatementEntry, account: string, index: number): LedgerDebit | undefined {
+export function debitOf(entry: StatementEntry, account: string, standIn: string): LedgerDebit | undefined {
   if (entry.operation !== undefined && entry.operation !== "D") return undefined;
   if (entry.type !== undefined && !entry.type.includes("PIX") && entry.codigoSolicitacao === undefined && entry.endToEndId === undefined) return undefined;
   const at = entry.instant ?? instantOf(entry.localTime);
   return {
-    id: entry.id ?? `#${account}:${String(index)}`,
+    id: entry.id ?? standIn,
     account,
     ...(entry.date === undefined ? {} : { date: entry.date }),
     ...(at === undefined ? {} : { at }),
@@ -54,15 +55,22 @@ export function debitOf(entry: StatementEntry, account: string, index: number): 
 
 export async function readStatementDebits(client: InterClient, account: string, from: string, to: string, call?: CallOptions): Promise<StatementRead> {
   const out: StatementRead = { debits: [], complete: false, skipped: 0, unreadable: 0 };
-  let index = 0;
+  // An entry without idTransacao gets one from what it says (and how many identical ones came before), so
+  // that the same entry keeps its id from run to run — a finding's event id is made of it.
+  const seen = new Map<string, number>();
+  const standInFor = (e: StatementEntry): string => {
+    const digest = createHash("sha256").update(JSON.stringify([e.date, e.localTime, e.instant, e.amountCents, e.codigoSolicitacao, e.endToEndId, e.key, e.operation, e.type])).digest("hex").slice(0, 16);
+    const n = (seen.get(digest) ?? 0) + 1;
+    seen.set(digest, n);
+    return `#${account}:${digest}:${String(n)}`;
+  };
   const take = (entries: readonly StatementEntry[]): void => {
     for (const e of entries) {
-      index += 1;
       if (!e.readable) {
         out.unreadable += 1;
         continue;
       }
-      const d = debitOf(e, account, index);
+      const d = debitOf(e, account, standInFor(e));
       if (d === undefined) out.skipped += 1;
       else out.debits.push(d);
     }

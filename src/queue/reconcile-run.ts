@@ -42,7 +42,24 @@ export interface ReconcileRunOptions {
   /** Resolutions' outcomes and the findings (`reconciliation.finding`) are announced through it. */
   notifier?: Pick<Notifier, "notifyOutcome" | "notifyFinding">;
   recordTtlDays?: number;
+  /**
+   * Checked between steps (before each status query, each account's statement, each resolution — never
+   * between a resolution and its announcement): true stops the run (ReconcileAbortedError), nothing more written.
+   */
+  aborted?: () => boolean;
+  /**
+   * How the run is kept: `full` (every account: the report, and what the metrics read), `partial` (one
+   * account: the report only), `none` (a check, e.g. `pixout resolve`'s). Default: `partial` with `account`, else `full`.
+   */
+  keep?: "full" | "partial" | "none";
 }
+
+export class ReconcileAbortedError extends Error {
+  override readonly name = "ReconcileAbortedError";
+}
+
+/** Rows kept per report in Redis at most (the rest counted): the metrics read the latest one at each scrape. */
+const ROWS_KEPT = 1_000;
 
 export interface AccountRead {
   account: string;
@@ -54,6 +71,8 @@ export interface AccountRead {
 
 export interface ReconcileReport {
   window: { from: string; to: string };
+  /** A run of one paying account only (not the fleet's view). */
+  account?: string;
   today: string;
   startedAt: string;
   finishedAt: string;
@@ -68,8 +87,10 @@ export interface ReconcileReport {
   rows: Row[];
   byKind: Partial<Record<RowKind, number>>;
   findings: number;
-  /** Findings queued as `reconciliation.finding` events (one already queued in the last 7 days is not sent again). */
+  /** Findings handed to the notifications queue as `reconciliation.finding` events (one already queued in the last 7 days is not sent twice). */
   announced: number;
+  /** Rows left out of the report kept in Redis (it keeps at most 1,000 rows not plainly in order). */
+  rowsNotKept?: number;
   applied: ResolveResult[];
 }
 
@@ -102,9 +123,14 @@ export function lastCleanKey(redisPrefix: string, queueName: string): string {
   return `${reportsKey(redisPrefix, queueName)}:last-clean`;
 }
 
-/** The latest report, and when the latest clean run finished (epoch ms): what the metrics read. */
+/** The latest full run's report (every account): what the metrics read. */
+export function latestFullKey(redisPrefix: string, queueName: string): string {
+  return `${reportsKey(redisPrefix, queueName)}:latest-full`;
+}
+
+/** The latest full run's report, and when the latest clean full run finished (epoch ms): what the metrics read. */
 export async function reconciliationStatus(redis: Redis, redisPrefix: string, queueName: string): Promise<{ latest?: ReconcileReport; lastCleanAt?: number }> {
-  const [latest, clean] = await Promise.all([redis.lindex(reportsKey(redisPrefix, queueName), 0), redis.get(lastCleanKey(redisPrefix, queueName))]);
+  const [latest, clean] = await Promise.all([redis.get(latestFullKey(redisPrefix, queueName)), redis.get(lastCleanKey(redisPrefix, queueName))]);
   const at = clean === null ? Number.NaN : Date.parse(clean);
   return { ...(latest === null ? {} : { latest: JSON.parse(latest) as ReconcileReport }), ...(Number.isFinite(at) ? { lastCleanAt: at } : {}) };
 }
@@ -120,9 +146,10 @@ function callFor(account: string): CallOptions | undefined {
 }
 
 /** Parked payments the bank knows get their status asked again: an ended payment is provably not executed. */
-async function refreshParked(client: InterClient, payments: ReconPayment[], inWindow: (p: ReconPayment) => boolean): Promise<void> {
+async function refreshParked(client: InterClient, payments: ReconPayment[], inWindow: (p: ReconPayment) => boolean, stop: () => void): Promise<void> {
   for (const p of payments) {
     if (p.outcome !== "needs-reconciliation" || p.codigoSolicitacao === undefined || !inWindow(p)) continue;
+    stop();
     try {
       p.bankStatus = (await client.getPix(p.codigoSolicitacao, callFor(p.account))).status;
     } catch {
@@ -156,12 +183,16 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
     const s = startOf(p);
     return s !== undefined && s >= window.from && s <= window.to;
   };
-  await refreshParked(o.client, payments, inWindow);
+  const stop = (): void => {
+    if (o.aborted?.() === true) throw new ReconcileAbortedError("the reconciliation was stopped (the process is shutting down); the next run does it again");
+  };
+  await refreshParked(o.client, payments, inWindow, stop);
 
   const accounts = o.account !== undefined ? [o.account] : [...new Set([o.defaultAccount, ...payments.filter(inWindow).map((p) => p.account)])];
   const reads: AccountRead[] = [];
   const debits: LedgerDebit[] = [];
   for (const account of accounts) {
+    stop();
     const read = await readStatementDebits(o.client, account, window.from, window.to, callFor(account));
     reads.push({ account, complete: read.complete, debits: read.debits.length, skipped: read.skipped, unreadable: read.unreadable });
     debits.push(...read.debits);
@@ -176,6 +207,7 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
     for (const row of rows) {
       const res = row.resolution;
       if (res === undefined || row.paymentId === undefined) continue;
+      stop();
       const snapshot = snapshots.get(row.paymentId);
       try {
         applied.push(
@@ -210,13 +242,21 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
       }
     }
   }
-  const report: ReconcileReport = { window, today, startedAt, finishedAt, accounts: reads, complete, payments: payments.length, rows, byKind, findings, announced, applied };
-  const key = reportsKey(o.redisPrefix, o.queue.name);
-  // Kept: the counts and the rows that are not plainly in order (a week of payments would otherwise be
-  // kept 200 times over); the full rows are the command's output (--json, --csv).
-  const kept: ReconcileReport = { ...report, rows: rows.filter((r) => r.kind !== "matched" && r.kind !== "awaiting-debit") };
-  const write = o.redis.multi().lpush(key, JSON.stringify(kept)).ltrim(key, 0, REPORTS_KEPT - 1).expire(key, REPORT_TTL_DAYS * 86_400);
-  if (complete && findings === 0) write.set(lastCleanKey(o.redisPrefix, o.queue.name), report.finishedAt, "EX", REPORT_TTL_DAYS * 86_400);
-  await write.exec();
+  const report: ReconcileReport = { window, ...(o.account === undefined ? {} : { account: o.account }), today, startedAt, finishedAt, accounts: reads, complete, payments: payments.length, rows, byKind, findings, announced, applied };
+  const keep = o.keep ?? (o.account === undefined ? "full" : "partial");
+  if (keep !== "none") {
+    const key = reportsKey(o.redisPrefix, o.queue.name);
+    // Kept: the counts and the rows that are not plainly in order (a week of payments would otherwise be
+    // kept 200 times over), at most ROWS_KEPT; the full rows are the command's output (--json, --csv).
+    const notInOrder = rows.filter((r) => r.kind !== "matched" && r.kind !== "awaiting-debit");
+    const kept: ReconcileReport = { ...report, rows: notInOrder.slice(0, ROWS_KEPT), ...(notInOrder.length > ROWS_KEPT ? { rowsNotKept: notInOrder.length - ROWS_KEPT } : {}) };
+    const ttl = REPORT_TTL_DAYS * 86_400;
+    const write = o.redis.multi().lpush(key, JSON.stringify(kept)).ltrim(key, 0, REPORTS_KEPT - 1).expire(key, ttl);
+    if (keep === "full") {
+      write.set(latestFullKey(o.redisPrefix, o.queue.name), JSON.stringify(kept), "EX", ttl);
+      if (complete && findings === 0) write.set(lastCleanKey(o.redisPrefix, o.queue.name), report.finishedAt, "EX", ttl);
+    }
+    await write.exec();
+  }
   return { ...report, debits };
 }

@@ -18,7 +18,7 @@ import { createCallbackStore, type CallbackStore, type ReceiverHealth } from "..
 import { createBudgets, type Budgets } from "./budgets.js";
 import { createSafetyLimits } from "./daily-limits.js";
 import { budgetGate } from "./bank-gate.js";
-import { bullPrefix, reconcileQueueName } from "./names.js";
+import { bullPrefix } from "./names.js";
 import { createPaymentIndex, type PaymentIndex } from "./payment-index.js";
 import { createPaymentRecords } from "./payment-record.js";
 import { paymentView, type PaymentResult } from "./payment-view.js";
@@ -155,15 +155,12 @@ export async function announceBullFailure(job: Job, notifier: Notifier, logger: 
 
 /**
  * PIXOUT_RECONCILE=true: the fleet's scheduled reconciliation, with a bank client of its own whose calls take
- * the fleet's budgets. false: the schedulers are removed (a fleet that turned it off stops every run).
+ * the fleet's budgets.
  */
 function startFleetReconciliation(config: Config, redis: Redis, budgets: Budgets, notifier: Notifier, logger: Logger, secrets: SecretRegistry): { close(): Promise<void> } {
-  if (!config.worker.reconcile.enabled) {
-    const queue = new Queue(reconcileQueueName(config.queueName), { connection: redis, prefix: bullPrefix(config.redisPrefix) });
-    queue.on("error", () => undefined);
-    const removed = Promise.all([queue.removeJobScheduler("daily"), queue.removeJobScheduler("frequent")]).catch(() => undefined);
-    return { close: async () => { await removed; await queue.close(); } };
-  }
+  // Off here leaves the fleet's schedulers alone (other workers may have it on): `pixout reconcile --unschedule`
+  // removes them.
+  if (!config.worker.reconcile.enabled) return { close: () => Promise.resolve() };
   const bank = createBank({
     settings: config.inter,
     logger,

@@ -13,7 +13,7 @@ describe("statement entries", () => {
   it("reads São Paulo wall time as São Paulo's and a zoned time as an instant; a date alone as a day", () => {
     const local = readStatementEntry({ dataInclusao: "2026-11-24 23:58:01.500", valor: "1.00" });
     expect(local).toMatchObject({ date: "2026-11-24", localTime: "2026-11-24 23:58:01.500", amountCents: 100 });
-    expect(debitOf(local, "1", 1)?.at).toBe(Date.UTC(2026, 10, 25, 2, 58, 1, 500));
+    expect(debitOf(local, "1", "#")?.at).toBe(Date.UTC(2026, 10, 25, 2, 58, 1, 500));
     // 02:30 UTC on the 25th is still the 24th in São Paulo.
     const zoned = readStatementEntry({ dataInclusao: "2026-11-25T02:30:00Z" });
     expect(zoned).toMatchObject({ date: "2026-11-24", instant: Date.UTC(2026, 10, 25, 2, 30) });
@@ -24,11 +24,11 @@ describe("statement entries", () => {
   });
 
   it("keeps a debit that says nothing of its kind, skips one that says it is a credit or a fee", () => {
-    expect(debitOf(readStatementEntry({ valor: "1.00" }), "1", 7)).toEqual({ id: "#1:7", account: "1", amountCents: 100 });
-    expect(debitOf(readStatementEntry({ tipoOperacao: "C", valor: "1.00" }), "1", 1)).toBeUndefined();
-    expect(debitOf(readStatementEntry({ tipoOperacao: "D", tipoTransacao: "TARIFA", valor: "1.00" }), "1", 1)).toBeUndefined();
+    expect(debitOf(readStatementEntry({ valor: "1.00" }), "1", "#1:x:1")).toEqual({ id: "#1:x:1", account: "1", amountCents: 100 });
+    expect(debitOf(readStatementEntry({ tipoOperacao: "C", valor: "1.00" }), "1", "#")).toBeUndefined();
+    expect(debitOf(readStatementEntry({ tipoOperacao: "D", tipoTransacao: "TARIFA", valor: "1.00" }), "1", "#")).toBeUndefined();
     const pix = readStatementEntry({ idTransacao: "t1", tipoOperacao: "d", tipoTransacao: "pix", detalhes: { codigoSolicitacao: "ABC", endToEndId: " E1 ", chavePixRecebedor: "a@b.c" } });
-    expect(debitOf(pix, "1", 1)).toEqual({ id: "t1", account: "1", codigoSolicitacao: "abc", endToEndId: "E1", key: "a@b.c" });
+    expect(debitOf(pix, "1", "#")).toEqual({ id: "t1", account: "1", codigoSolicitacao: "abc", endToEndId: "E1", key: "a@b.c" });
   });
 
   it("a scroll page that says there is more without an id, or a page without `ultimaPagina`, is not taken for the end", () => {

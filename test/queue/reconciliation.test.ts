@@ -40,7 +40,7 @@ function harness(p: TestPipeline) {
   cleanupAfter(() => notifier.close());
   return {
     queue,
-    run: (options: { apply?: boolean; now?: number; window?: { from?: string; to?: string } } = {}): Promise<ReconcileReport> =>
+    run: (options: { apply?: boolean; now?: number; window?: { from?: string; to?: string }; account?: string } = {}): Promise<ReconcileReport> =>
       runReconciliation({
         queue,
         redis: p.redis,
@@ -52,6 +52,7 @@ function harness(p: TestPipeline) {
         apply: options.apply === true,
         notifier,
         ...(options.window === undefined ? {} : { window: options.window }),
+        ...(options.account === undefined ? {} : { account: options.account }),
       }),
   };
 }
@@ -89,6 +90,11 @@ describe("reconciliation with the bank's statement", () => {
     const age = sample(text, "pixout_reconciliation_last_clean_run_age_seconds", q) ?? -1;
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(60);
+    // A run of one account (its payments' debits found through the index of pixout's bank identifiers, the
+    // out-of-band one a finding) is kept, but the metrics stay the latest full run's.
+    expect((await run({ account: "12345678" })).byKind).toEqual({ matched: 4, "debit-without-payment": 1 });
+    const after = await createFleetMetrics({ redis: p.redis, redisPrefix: p.config.redisPrefix, queueName: p.config.queueName, queues: [] }).metrics();
+    expect(sample(after, "pixout_reconciliation_findings", { ...q, kind: "duplicate-debit" })).toBe(1);
 
     // The dashboard's page: the runs, and the latest one's findings linked to their payments (viewers see it).
     const dash = await startTestDashboard(p.env, { users: [VIEWER] });
@@ -99,7 +105,8 @@ describe("reconciliation with the bank's statement", () => {
     expect(htmlText).toContain(`<a href="/payments?q=rc-b">rc-b</a>`);
     expect(htmlText).toContain(outside.idTransacao);
     expect(htmlText).toMatch(/data-testid="run-state-0">findings</);
-    expect(htmlText).toMatch(/data-testid="run-state-1">clean</);
+    expect(htmlText).toMatch(/data-testid="run-state-2">clean</);
+    expect(htmlText).toContain("(account 12345678)");
   });
 
   it("resolves a parked payment whose send's answer was lost by the one debit that fits it: paid, recorded, audited, announced, never sent again", async () => {

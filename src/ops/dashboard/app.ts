@@ -24,7 +24,7 @@ import { createPaymentSearch } from "./payment-search.js";
 import { renderErrorPage, renderPaymentsPage, type QueueCounts } from "./payments-page.js";
 import { scrubText } from "./personal-data.js";
 import { renderReconciliationPage } from "./reconciliation-page.js";
-import { recentReports } from "../../queue/reconcile-run.js";
+import { reconciliationStatus, recentReports } from "../../queue/reconcile-run.js";
 import { createQueueBoard, isQueueBoardPath, MAX_JOBS_PER_PAGE, QUEUE_BOARD_PATH, READ_ONLY_MESSAGE } from "./queue-board.js";
 import { NO_AUTH_ACTOR, type DashboardSettings } from "./settings.js";
 
@@ -306,7 +306,8 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       res.status(503).type("html").send(renderReconciliationPage(principal, undefined));
       return;
     }
-    res.type("html").send(renderReconciliationPage(principal, await recentReports(redis, settings.redisPrefix, settings.queueName, 20)));
+    const [recent, status] = await Promise.all([recentReports(redis, settings.redisPrefix, settings.queueName, 20), reconciliationStatus(redis, settings.redisPrefix, settings.queueName)]);
+    res.type("html").send(renderReconciliationPage(principal, recent, status.latest));
   });
 
   app.get("/metrics", async (_req, res) => {

@@ -14,7 +14,7 @@ function runRow(r: ReconcileReport, i: number): Html {
     .join(", ");
   const resolved = r.applied.filter((a) => a.status === "resolved").length;
   const state = !r.complete ? "incomplete" : r.findings > 0 ? "findings" : "clean";
-  return html`<tr data-testid="run-${String(i)}" class="run-${state}"><td>${r.finishedAt}</td><td>${r.window.from} .. ${r.window.to}</td><td data-testid="run-state-${String(i)}">${state}</td><td>${r.findings}</td><td>${resolved}</td><td>${kinds || "nothing to reconcile"}</td></tr>`;
+  return html`<tr data-testid="run-${String(i)}" class="run-${state}"><td>${r.finishedAt}</td><td>${r.window.from} .. ${r.window.to}${r.account === undefined ? "" : ` (account ${r.account})`}</td><td data-testid="run-state-${String(i)}">${state}</td><td>${r.findings}</td><td>${resolved}</td><td>${kinds || "nothing to reconcile"}</td></tr>`;
 }
 
 function rowsOf(report: ReconcileReport): Html {
@@ -28,20 +28,24 @@ function rowsOf(report: ReconcileReport): Html {
   )}</tbody></table>`;
 }
 
-export function renderReconciliationPage(principal: Principal, reports: readonly ReconcileReport[] | undefined): string {
+/** `latest`: the latest run over every account; `reports`: the recent runs, newest first. */
+export function renderReconciliationPage(principal: Principal, reports: readonly ReconcileReport[] | undefined, latest?: ReconcileReport): string {
   if (reports === undefined) {
     return page("Reconciliation", principal, html`<h2>Reconciliation</h2><p class="error" data-testid="reconciliation-unavailable">Unavailable: Redis does not answer.</p>`);
   }
-  const [latest] = reports;
   const body =
     latest === undefined
-      ? html`<p class="note" data-testid="no-runs">No reconciliation has run: set PIXOUT_RECONCILE=true on the workers, or run <code>pixout reconcile</code> (docs/reconciliation.md).</p>`
-      : html`<h3>Latest run: ${latest.window.from} .. ${latest.window.to}</h3>
+      ? html`<p class="note" data-testid="no-runs">No reconciliation of every account has run: set PIXOUT_RECONCILE=true on the workers, or run <code>pixout reconcile</code> (docs/reconciliation.md).</p>`
+      : html`<h3>Latest run of every account: ${latest.window.from} .. ${latest.window.to}</h3>
 ${latest.complete ? html`` : html`<p class="error" data-testid="latest-incomplete">The statement was not read to its end: nothing was concluded from a missing debit.</p>`}
 ${rowsOf(latest)}
 <p class="note">To resolve a parked payment by hand: <code>pixout resolve ID (--paid --end-to-end E… | --not-executed) --reason "…"</code> — refused where the statement does not agree.</p>
 <h3>Recent runs</h3>
-<table class="list" data-testid="runs"><thead><tr><th>finished</th><th>days</th><th>state</th><th>findings</th><th>resolved</th><th>rows</th></tr></thead><tbody>${reports.map(runRow)}</tbody></table>`;
+${runsTable(reports)}`;
   return page("Reconciliation", principal, html`<h2>Reconciliation with Inter's statement</h2>
-${body}`);
+${body}${latest === undefined && reports.length > 0 ? runsTable(reports) : html``}`);
+}
+
+function runsTable(reports: readonly ReconcileReport[]): Html {
+  return html`<table class="list" data-testid="runs"><thead><tr><th>finished</th><th>days</th><th>state</th><th>findings</th><th>resolved</th><th>rows</th></tr></thead><tbody>${reports.map(runRow)}</tbody></table>`;
 }
