@@ -79,8 +79,9 @@ export interface ReconcileInput {
   /** Around a send's window, how far a debit's moment may be (bank clocks, the time a Pix takes). Default 10 min. */
   slackMs?: number;
   /**
-   * Payments of pixout no longer in the queue (retention removed their jobs), by the codigoSolicitacao their
-   * long-lived record keeps: a debit of one is pixout's, not unknown.
+   * The paymentId pixout's index of bank identifiers (or a payment's record) gives a debit's codigoSolicitacao:
+   * a payment no longer in the queue (retention removed its job), or one in `payments` whose state never
+   * learned that codigo (its send was answered to a run that then lost its lock) — its debit all the same.
    */
   retired?: ReadonlyMap<string, string>;
   /**
@@ -145,7 +146,9 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
   const byCodigo = new Map<string, ReconPayment>();
   const byE2e = new Map<string, ReconPayment>();
   const byDebitId = new Map<string, ReconPayment>();
+  const byId = new Map<string, ReconPayment>();
   for (const p of input.payments) {
+    byId.set(p.paymentId, p);
     if (p.codigoSolicitacao !== undefined) byCodigo.set(p.codigoSolicitacao.toLowerCase(), p);
     if (p.endToEndId !== undefined) byE2e.set(p.endToEndId, p);
     if (p.debitId !== undefined) byDebitId.set(p.debitId, p);
@@ -162,8 +165,15 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
       debitsOf.set(p.paymentId, [...(debitsOf.get(p.paymentId) ?? []), d]);
       continue;
     }
-    // A payment of pixout whose job retention removed: its debit, never a candidate for another payment.
+    // The index of pixout's bank identifiers names the payment: one whose job is here (a send answered to a
+    // run whose state write was then refused — its lock lost — so only the index learned the codigo) takes
+    // the debit as its own; one whose job retention removed is matched as such. Never a candidate for another.
     const retired = d.codigoSolicitacao === undefined ? undefined : input.retired?.get(d.codigoSolicitacao.toLowerCase());
+    const indexed = retired === undefined ? undefined : byId.get(retired);
+    if (indexed !== undefined) {
+      debitsOf.set(indexed.paymentId, [...(debitsOf.get(indexed.paymentId) ?? []), d]);
+      continue;
+    }
     if (retired !== undefined) {
       if (d.date === undefined || (d.date >= window.from && d.date <= window.to)) {
         retiredRows.push({ kind: "matched", paymentId: retired, debitIds: [d.id], ...(d.amountCents === undefined ? {} : { amountCents: d.amountCents }), detail: "a payment of pixout whose job retention removed (its record names this codigoSolicitacao)" });

@@ -189,4 +189,11 @@ describe("reconciliation rules", () => {
     const resolved = pay("res", { codigoSolicitacao: undefined, endToEndId: undefined, debitId: "anon" });
     expect(reconcile({ debits: [debit("anon")], payments: [resolved], today: NOW_LATER }, dateOf)).toEqual([expect.objectContaining({ paymentId: "res", kind: "matched", debitIds: ["anon"] })]);
   });
+
+  it("a debit the index names for a parked payment is that payment's, though its state never learned the codigo", () => {
+    // The send was answered to a run whose state write was refused (its lock lost): only the index has the codigo.
+    const lost = pay("lost", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined, key: undefined });
+    const rows = reconcile({ debits: [debit("d", { codigoSolicitacao: "c-from-index", at: SENT + 3_600_000 })], payments: [lost], today: NOW_LATER, retired: new Map([["c-from-index", "lost"]]) }, dateOf);
+    expect(rows).toEqual([expect.objectContaining({ paymentId: "lost", kind: "parked-resolved", debitIds: ["d"], resolution: expect.objectContaining({ outcome: "paid", codigoSolicitacao: "c-from-index" }) as unknown })]);
+  });
 });

@@ -40,10 +40,13 @@ describe("budgets", () => {
       webhookDelete: 6120,
       callbacks: 6120,
       callbackRetry: 12_240,
+      // Statement and balance: 10 a minute each, in both environments.
+      statement: 6120,
+      balance: 6120,
     });
     // The sandbox: 10 sends and 10 status queries a minute, and no callback re-send at all.
     const sandbox = budgetIntervals({ ...INTER_ENVIRONMENTS.sandbox.limits, marginPercent: 2 });
-    expect(sandbox).toMatchObject({ send: 6120, status: 6120, token: 12_240, callbacks: 6120, callbackRetry: Infinity });
+    expect(sandbox).toMatchObject({ send: 6120, status: 6120, token: 12_240, callbacks: 6120, callbackRetry: Infinity, statement: 6120, balance: 6120 });
     expect(budgetIntervals({ ...INTER, sendPerMinute: 30 }).send).toBe(2040);
     expect(budgetIntervals({ ...INTER, marginPercent: 0, sendMinIntervalMs: 0, sendPerMinute: 600 }).send).toBe(100);
   });
