@@ -49,6 +49,7 @@ export function reconPaymentOf(job: Job, jobState: string, protection: DataProte
   const account = typeof data["account"] === "string" ? data["account"] : defaultAccount;
   const paidDate = view.outcome === "paid" ? (bankDate(view.result?.paidAt ?? state.paidAt) ?? view.resolution?.date ?? (job.finishedOn === undefined ? undefined : dateOf(job.finishedOn))) : undefined;
   const scheduled = typeof state.paymentDate === "string" ? state.paymentDate : undefined;
+  const firstSendAt = state.firstSendAt ?? (view.outcome !== "paid" && hasBankEvidence(state) ? job.timestamp : undefined);
   return {
     paymentId: view.paymentId,
     outcome: view.outcome,
@@ -57,7 +58,9 @@ export function reconPaymentOf(job: Job, jobState: string, protection: DataProte
     ...(view.codigoSolicitacao === null ? {} : { codigoSolicitacao: view.codigoSolicitacao }),
     ...(view.endToEndId === null ? {} : { endToEndId: view.endToEndId }),
     ...(key === undefined ? {} : { key }),
-    ...(state.firstSendAt === undefined ? {} : { firstSendAt: state.firstSendAt }),
+    // A payment that may be at the bank without the moment of its first send (an older state): its enqueue
+    // bounds it from below, so that its debit is still looked for — never a missing window taken as "no debit".
+    ...(firstSendAt === undefined ? {} : { firstSendAt }),
     // As late as anything we know of: a wider window only makes a lost answer's debit harder to pin (never wrong).
     ...(latest(state.firstSendAt, state.sendInFlight, state.submittedAt, state.progressSince, job.finishedOn) === undefined
       ? {}
