@@ -197,12 +197,16 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     if (d.at !== undefined) return d.at >= first - slack && (d.at <= last + slack || (p.scheduledFor !== undefined && dateOf(d.at) <= p.scheduledFor));
     return d.date !== undefined && d.date >= dateOf(first - slack) && d.date <= lastDay;
   };
-  /** Whether a debit that says too little (no amount, no moment) could still be `p`'s: it then proves nothing either way. */
+  /**
+   * Whether a debit no payment claims could still be `p`'s, however little it says (no amount, no moment,
+   * another codigoSolicitacao — a resend the bank did not recognise would have one): it then proves nothing
+   * either way, and `p` is not called unexecuted while it is there.
+   */
   const mayBePayment = (p: ReconPayment, d: LedgerDebit): boolean => {
     if (d.account !== p.account || (d.amountCents !== undefined && d.amountCents !== p.amountCents)) return false;
-    if (d.codigoSolicitacao !== undefined && p.codigoSolicitacao !== undefined) return false;
     if (d.amountCents === undefined || (d.at === undefined && d.date === undefined)) return true;
-    return fitsPayment(p, { ...d, amountCents: p.amountCents });
+    const { codigoSolicitacao: _other, ...unnamed } = d;
+    return fitsPayment(p, { ...unnamed, amountCents: p.amountCents });
   };
 
   // Candidates: debits no payment names, that fit a parked payment — or another payment still without its

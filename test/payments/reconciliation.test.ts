@@ -196,4 +196,14 @@ describe("reconciliation rules", () => {
     const rows = reconcile({ debits: [debit("d", { codigoSolicitacao: "c-from-index", at: SENT + 3_600_000 })], payments: [lost], today: NOW_LATER, retired: new Map([["c-from-index", "lost"]]) }, dateOf);
     expect(rows).toEqual([expect.objectContaining({ paymentId: "lost", kind: "parked-resolved", debitIds: ["d"], resolution: expect.objectContaining({ outcome: "paid", codigoSolicitacao: "c-from-index" }) as unknown })]);
   });
+
+  it("never calls a payment the bank ended unexecuted while an unknown debit of its amount, key and moment is there", () => {
+    // Its send got codigo c-ended, which the bank ended; another debit, named by a codigo nobody knows, could be
+    // an earlier send of it the bank did not recognise as the same: nothing is concluded.
+    const ended = pay("ended", { outcome: "needs-reconciliation", paidDate: undefined, codigoSolicitacao: "c-ended", endToEndId: undefined, bankStatus: "CANCELADO_SEM_SALDO" });
+    const rows = reconcile({ debits: [debit("d", { codigoSolicitacao: "c-unknown" })], payments: [ended], today: NOW_LATER }, dateOf);
+    expect(rowOf(rows, "ended")).toMatchObject({ kind: "parked-waiting", candidateIds: ["d"] });
+    expect(rows.filter((r) => r.kind === "debit-without-payment")).toHaveLength(1);
+    expect(rowOf(reconcile({ debits: [], payments: [ended], today: NOW_LATER }, dateOf), "ended")?.kind).toBe("parked-not-executed");
+  });
 });
