@@ -204,9 +204,13 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
    */
   const mayBePayment = (p: ReconPayment, d: LedgerDebit): boolean => {
     if (d.account !== p.account || (d.amountCents !== undefined && d.amountCents !== p.amountCents)) return false;
-    if (d.amountCents === undefined || (d.at === undefined && d.date === undefined)) return true;
-    const { codigoSolicitacao: _other, ...unnamed } = d;
-    return fitsPayment(p, { ...unnamed, amountCents: p.amountCents });
+    if (d.key !== undefined && p.key !== undefined && !sameKey(d.key, p.key)) return false;
+    if (d.amountCents === undefined) return true;
+    // Any moment from its first send on: a payment approved in the internet banking, or processed late, is
+    // debited hours or days after its send.
+    if (p.firstSendAt === undefined) return true;
+    if (d.at !== undefined) return d.at >= p.firstSendAt - slack;
+    return d.date === undefined || d.date >= dateOf(p.firstSendAt - slack);
   };
 
   // Candidates: debits no payment names, that fit a parked payment — or another payment still without its

@@ -206,4 +206,10 @@ describe("reconciliation rules", () => {
     expect(rows.filter((r) => r.kind === "debit-without-payment")).toHaveLength(1);
     expect(rowOf(reconcile({ debits: [], payments: [ended], today: NOW_LATER }, dateOf), "ended")?.kind).toBe("parked-not-executed");
   });
+
+  it("a debit of the payment's amount and key long after its send (approved later in the internet banking) keeps it from being called unexecuted", () => {
+    const lost = pay("lost", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined });
+    const rows = reconcile({ debits: [debit("late", { at: SENT + 2 * 86_400_000, date: "2026-11-26" })], payments: [lost], today: "2026-12-01" }, dateOf);
+    expect(rowOf(rows, "lost")).toMatchObject({ kind: "parked-waiting", candidateIds: ["late"] });
+  });
 });
