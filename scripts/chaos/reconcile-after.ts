@@ -16,7 +16,7 @@ import { producerConnection } from "../../src/queue/redis-connection.js";
 
 const DAY = 86_400_000;
 
-export async function reconcileAfter(emulator: Emulator, env: Record<string, string>): Promise<{ notes: string[]; wrong: string[] }> {
+export async function reconcileAfter(emulator: Emulator, env: Record<string, string>): Promise<{ notes: string[]; wrong: string[]; resolved: number }> {
   const { config } = loadConfig(env);
   const injected = [emulator.addOutOfBandDebit({ amountCents: 1_23 }), emulator.addOutOfBandDebit({ amountCents: 4_56 })].map((e) => e.idTransacao);
   const redis = producerConnection(config.redisUrl);
@@ -53,6 +53,7 @@ export async function reconcileAfter(emulator: Emulator, env: Record<string, str
         `reconciliation: ${String(report.rows.length)} rows, resolved paid=${String(resolved("paid"))} failed=${String(resolved("failed"))}${refused > 0 ? ` refused=${String(refused)}` : ""}, still parked=${String(still)}, out-of-band debits found ${String(injected.length - missed.length)}/${String(injected.length)}`,
       ],
       wrong,
+      resolved: resolved("paid") + resolved("failed"),
     };
   } finally {
     await bank.close();

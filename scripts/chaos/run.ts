@@ -43,6 +43,8 @@ export interface ScenarioResult extends Verdict {
   seconds: number;
   /** Scenario-specific figures, e.g. duplicates reported by the producer. */
   notes: string[];
+  /** Parked payments the closing reconciliation resolved (paid or not executed); `parked` counts those left. */
+  resolved: number;
 }
 
 const REJECT_MARK = "[chaos-rejected]";
@@ -226,6 +228,7 @@ async function scenario(
     // Reconciled with the bank's statement, as an operator would days later: what it resolves is judged below.
     const recon = await reconcileAfter(emulator, workerEnv(infra, emulator, name, setup.env)).catch((err: unknown) => ({
       notes: [],
+      resolved: 0,
       wrong: [`reconciliation failed: ${err instanceof Error ? err.message : String(err)}`],
     }));
     notes.push(...recon.notes);
@@ -251,6 +254,7 @@ async function scenario(
       redisRestarts: chaos.redisRestarts,
       seconds: Math.round((Date.now() - started) / 1000),
       notes,
+      resolved: recon.resolved,
     };
   } finally {
     await producer.close();
