@@ -34,7 +34,7 @@ describe("chaos (short configuration)", () => {
     // A bank that forgets its keys: with the workers told not to trust them, nothing is paid twice and
     // the doubtful sends are parked; left trusting (the default), the same bank pays some twice — and the
     // checker sees it.
-    // The closing reconciliation (a week on, with the statement) then resolves what it can prove.
+    // The closing reconciliation (two weeks on, with the statement) then resolves what it can prove.
     expect((by["forgetful"]?.parked ?? 0) + (by["forgetful"]?.resolved ?? 0)).toBeGreaterThan(0);
     for (const r of results) expect(note(r.name), r.name).toMatch(/out-of-band debits found 2\/2/);
     // Frozen Redis links, foreign producers and a hostile bank: the same invariants held (checked above),

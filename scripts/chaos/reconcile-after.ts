@@ -1,5 +1,5 @@
 // The chaos suite's last word on a scenario: a reconciliation with the emulator's statement, applied, as
-// an operator would run it days later (the clock is moved a week on, so that no debit can still come).
+// an operator would run it days later (the clock is moved two weeks on, so that no debit can still come).
 // Two Pix debits made outside pixout are injected first: the reconciliation must find exactly those, and
 // nothing else a human would have to look at. What it resolves is then checked by the verdict like any
 // other outcome (a payment resolved paid must be paid once at the bank; one resolved failed, not at all).
@@ -31,7 +31,7 @@ export async function reconcileAfter(emulator: Emulator, env: Record<string, str
       client: bank.client,
       protection: NO_PROTECTION,
       defaultAccount: "",
-      now: Date.now() + 7 * DAY,
+      now: Date.now() + 14 * DAY,
       window: { from: saoPauloToday(Date.now()) },
       apply: true,
     });

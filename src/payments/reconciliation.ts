@@ -90,6 +90,12 @@ export interface ReconcileInput {
    * could fall after `to` is never reported without one. Default: every day up to `today`.
    */
   window?: { from: string; to: string };
+  /**
+   * Business days without a debit before a parked payment the bank never named (its send's answer was lost)
+   * is called unexecuted. Default 5: it may be awaiting approval in the internet banking (Inter's approval
+   * deadline is not published). A payment the bank named waits 2, and needs the bank's final status.
+   */
+  unnamedSettleBusinessDays?: number;
 }
 
 const FINAL_FAILURES: ReadonlySet<Outcome> = new Set<Outcome>(["failed", "rejected", "blocked"]);
@@ -142,7 +148,18 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
    * Stricter, before resolving a parked payment as NOT executed (which lets it be paid again): one more
    * business day, for a bank holiday this module does not know of.
    */
-  const surelyNoDebit = (end: string | undefined): boolean => end !== undefined && noDebitCanCome(nextBusinessDay(end));
+  const surelyNoDebit = (end: string | undefined, days: number): boolean => {
+    if (end === undefined || window.to < input.today) return false; // the statement read must reach today
+    let last = end;
+    for (let i = 1; i < days; i++) last = nextBusinessDay(last);
+    return noDebitCanCome(last);
+  };
+  /**
+   * Business days after its last send (or scheduled day) before a parked payment is called unexecuted: 2 when
+   * the bank named it (its final status is asked for too), more when it never did — such a payment may sit
+   * awaiting approval in the internet banking, where pixout cannot ask about it.
+   */
+  const settleDays = (p: ReconPayment): number => (p.codigoSolicitacao === undefined ? (input.unnamedSettleBusinessDays ?? 5) : 2);
   const byCodigo = new Map<string, ReconPayment>();
   const byE2e = new Map<string, ReconPayment>();
   const byDebitId = new Map<string, ReconPayment>();
@@ -270,10 +287,10 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
       } else {
         const bankSaysFailed = p.codigoSolicitacao === undefined || (p.bankStatus !== undefined && classifyStatus(p.bankStatus) === "failure");
         const unsure = unclaimed.filter((d) => mayBePayment(p, d)).map((d) => d.id);
-        const proved = surelyNoDebit(end) && bankSaysFailed && unsure.length === 0;
+        const proved = surelyNoDebit(end, settleDays(p)) && bankSaysFailed && unsure.length === 0;
         rows.push(
           proved
-            ? { ...base, kind: "parked-not-executed", debitIds: [], detail: `no debit by two business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`, resolution: { outcome: "failed" } }
+            ? { ...base, kind: "parked-not-executed", debitIds: [], detail: `no debit by ${String(settleDays(p))} business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`, resolution: { outcome: "failed" } }
             : {
                 ...base,
                 kind: "parked-waiting",
@@ -282,9 +299,9 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
                 detail:
                   unsure.length > 0
                     ? `${String(unsure.length)} debit(s) say too little to rule it out`
-                    : surelyNoDebit(end)
+                    : surelyNoDebit(end, settleDays(p))
                       ? `no debit, but the bank's status is ${p.bankStatus ?? "unknown"}: not provably unexecuted`
-                      : "no debit yet; it may still come (until two business days after)",
+                      : `no debit yet; it may still come (until ${String(settleDays(p))} business days after)`,
               },
         );
       }

@@ -122,12 +122,17 @@ describe("reconciliation rules", () => {
     const unsure = pay("unsure", { outcome: "needs-reconciliation", paidDate: undefined, bankStatus: "ENVIADO" });
     const early = reconcile({ debits: [], payments: [lost, known, unsure], today: NOW_NEXT_DAY }, dateOf);
     expect(early.map((r) => r.kind)).toEqual(["parked-waiting", "parked-waiting", "parked-waiting"]);
+    // The bank named "known" and ended it: two business days. "lost" it never named (it may await approval in
+    // the internet banking, where pixout cannot ask): five.
     const later = reconcile({ debits: [], payments: [lost, known, unsure], today: NOW_LATER }, dateOf);
     expect(later.map((r) => [r.paymentId, r.kind, r.resolution?.outcome])).toEqual([
-      ["lost", "parked-not-executed", "failed"],
+      ["lost", "parked-waiting", undefined],
       ["known", "parked-not-executed", "failed"],
       ["unsure", "parked-waiting", undefined],
     ]);
+    expect(rowOf(reconcile({ debits: [], payments: [lost], today: "2026-12-02" }, dateOf), "lost")).toMatchObject({ kind: "parked-not-executed", resolution: { outcome: "failed" } });
+    // Never from a statement that stops before today: a debit of the days after it was not read.
+    expect(rowOf(reconcile({ debits: [], payments: [lost], today: "2026-12-09", window: { from: "2026-11-20", to: "2026-12-08" } }, dateOf), "lost")?.kind).toBe("parked-waiting");
   });
 
   it("a debit of a payment whose job retention removed is pixout's, by its record", () => {
@@ -153,9 +158,9 @@ describe("reconciliation rules", () => {
   it("a parked payment scheduled for a later day is not 'not executed' before that day has settled", () => {
     const scheduled = pay("sched", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined, scheduledFor: "2026-11-30" });
     expect(rowOf(reconcile({ debits: [], payments: [scheduled], today: NOW_LATER }, dateOf), "sched")?.kind).toBe("parked-waiting");
-    // Not executed only two business days after its day (a bank holiday this module does not know of).
-    expect(rowOf(reconcile({ debits: [], payments: [scheduled], today: "2026-12-02" }, dateOf), "sched")?.kind).toBe("parked-waiting");
-    expect(rowOf(reconcile({ debits: [], payments: [scheduled], today: "2026-12-03" }, dateOf), "sched")?.kind).toBe("parked-not-executed");
+    // Not executed only five business days after its day (the bank never named it).
+    expect(rowOf(reconcile({ debits: [], payments: [scheduled], today: "2026-12-07" }, dateOf), "sched")?.kind).toBe("parked-waiting");
+    expect(rowOf(reconcile({ debits: [], payments: [scheduled], today: "2026-12-08" }, dateOf), "sched")?.kind).toBe("parked-not-executed");
     // Its debit on its day resolves it paid.
     const onItsDay = reconcile({ debits: [debit("d", { date: "2026-11-30", at: Date.UTC(2026, 10, 30, 3, 5) })], payments: [scheduled], today: "2026-12-03" }, dateOf);
     expect(onItsDay.map((r) => r.kind)).toEqual(["parked-resolved"]);

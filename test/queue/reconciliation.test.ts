@@ -169,8 +169,8 @@ describe("reconciliation with the bank's statement", () => {
     const early = await run({ apply: true });
     expect(kindOf(early, "rc-never")).toBe("parked-waiting");
     expect(early.applied).toEqual([]);
-    // A week on (the clock is an input), with the statement of those days read: not executed.
-    const later = await run({ apply: true, now: Date.now() + 7 * DAY, window: { from: saoPauloToday(Date.now()) } });
+    // Two weeks on (the clock is an input), with the statement of those days read: not executed.
+    const later = await run({ apply: true, now: Date.now() + 14 * DAY, window: { from: saoPauloToday(Date.now()) } });
     expect(kindOf(later, "rc-never")).toBe("parked-not-executed");
     expect(later.applied).toEqual([expect.objectContaining({ paymentId: "rc-never", status: "resolved", outcome: "failed" })]);
     const failed = await p.producer.get("rc-never");
