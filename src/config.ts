@@ -146,7 +146,7 @@ export const envSchema = z.object({
     .default("false")
     .transform((v) => v === "true"),
   PIXOUT_RECONCILE_EVERY_MINUTES: positiveInt(60),
-  PIXOUT_RECONCILE_DAYS: wholeNumber().pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)")).default(7),
+  PIXOUT_RECONCILE_DAYS: wholeNumber().pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)")).default(14),
   /** The largest amount of one payment, refused above it by producers and the worker (issue #8). */
   PIXOUT_MAX_AMOUNT: z
     .string()

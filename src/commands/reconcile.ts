@@ -128,7 +128,7 @@ export function registerReconcileCommands(program: Command): void {
     .command("reconcile")
     .description("Check the queue's payments against Inter's statement (extrato), and resolve parked payments it proves")
     .option("--date <date>", "one São Paulo day (YYYY-MM-DD)")
-    .option("--since <date>", "first São Paulo day (YYYY-MM-DD); default 6 days before --until")
+    .option("--since <date>", "first São Paulo day (YYYY-MM-DD); default 13 days before --until")
     .option("--until <date>", "last São Paulo day (YYYY-MM-DD); default today")
     .option("--account <number>", "only this paying account (default: every account of the queue's payments)")
     .option("--apply", "resolve the parked payments the statement proves paid or not executed (audited, announced)")
@@ -147,7 +147,7 @@ parked-ambiguous, failed-with-debit. Nothing is resolved without --apply, and no
 Exit code 0 when clean, 1 when a finding needs a human or the statement could not be read to its end.
 
 Examples:
-  pixout reconcile                             # the last 7 days, report only
+  pixout reconcile                             # the last 14 days, report only
   pixout reconcile --date 2026-11-27           # one day
   pixout reconcile --since 2026-11-27 --until 2026-11-30 --apply --csv recon.csv`,
     )

@@ -46,6 +46,13 @@ export interface ReconPayment {
   scheduledFor?: string;
   /** The statement entry an earlier resolution named as its debit (it may carry no codigo or end-to-end id). */
   debitId?: string;
+  /**
+   * Resolved paid by a reconciliation (not by its own send's answer): the debit it took stays a possible
+   * debit of the other parked payments, which are never called unexecuted while it is there.
+   */
+  resolvedFromStatement?: boolean;
+  /** Epoch ms it was enqueued: no send of it, in any generation, is earlier. */
+  enqueuedAt?: number;
 }
 
 export type FindingKind = "paid-without-debit" | "debit-without-payment" | "duplicate-debit" | "amount-mismatch" | "parked-ambiguous" | "failed-with-debit";
@@ -120,9 +127,17 @@ function latest(...dates: (string | undefined)[]): string | undefined {
   return out;
 }
 
-function sameKey(a: string, b: string): boolean {
-  const norm = (k: string): string => (k.includes("@") ? k.trim().toLowerCase() : k.trim().replace(/[.\-/()\s]/g, ""));
-  return norm(a) === norm(b);
+/** A key as written anywhere: e-mail lower case; others without punctuation, a phone without +55. */
+function normalKey(k: string): string {
+  if (k.includes("@")) return k.trim().toLowerCase();
+  const bare = k.trim().replace(/[.\-/()\s+]/g, "");
+  return /^55\d{10,11}$/.test(bare) ? bare.slice(2) : bare.toLowerCase();
+}
+
+/** Whether two keys are known to differ (a masked key, `***.456.789-**`, is not known). */
+function keysDiffer(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || a.includes("*") || b.includes("*")) return false;
+  return normalKey(a) !== normalKey(b);
 }
 
 function isoDateOf(epochMs: number | undefined, dateOf: (ms: number) => string): string | undefined {
@@ -168,7 +183,7 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     byId.set(p.paymentId, p);
     if (p.codigoSolicitacao !== undefined) byCodigo.set(p.codigoSolicitacao.toLowerCase(), p);
     if (p.endToEndId !== undefined) byE2e.set(p.endToEndId, p);
-    if (p.debitId !== undefined) byDebitId.set(p.debitId, p);
+    if (p.debitId !== undefined) byDebitId.set(`${p.account}|${p.debitId}`, p);
   }
   const debitsOf = new Map<string, LedgerDebit[]>();
   const unclaimed: LedgerDebit[] = [];
@@ -177,7 +192,7 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     const p =
       (d.codigoSolicitacao === undefined ? undefined : byCodigo.get(d.codigoSolicitacao.toLowerCase())) ??
       (d.endToEndId === undefined ? undefined : byE2e.get(d.endToEndId)) ??
-      byDebitId.get(d.id);
+      byDebitId.get(`${d.account}|${d.id}`);
     if (p !== undefined) {
       debitsOf.set(p.paymentId, [...(debitsOf.get(p.paymentId) ?? []), d]);
       continue;
@@ -203,7 +218,8 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
   /** Whether a debit no payment names could be `p`'s: same account and amount, its key, and its moment. */
   const fitsPayment = (p: ReconPayment, d: LedgerDebit): boolean => {
     if (d.account !== p.account || d.amountCents !== p.amountCents) return false;
-    if (d.key !== undefined && p.key !== undefined && !sameKey(d.key, p.key)) return false;
+    // A payment by key is only proved by a debit naming that key (one naming none may be anybody's Pix).
+    if (p.key !== undefined && (d.key === undefined || d.key.includes("*") || keysDiffer(d.key, p.key))) return false;
     // A debit another send of ours named (its codigo) is that send's, never this one's.
     if (d.codigoSolicitacao !== undefined && p.codigoSolicitacao !== undefined) return false;
     const first = p.firstSendAt;
@@ -221,14 +237,19 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
    */
   const mayBePayment = (p: ReconPayment, d: LedgerDebit): boolean => {
     if (d.account !== p.account || (d.amountCents !== undefined && d.amountCents !== p.amountCents)) return false;
-    if (d.key !== undefined && p.key !== undefined && !sameKey(d.key, p.key)) return false;
     if (d.amountCents === undefined) return true;
-    // Any moment from its first send on: a payment approved in the internet banking, or processed late, is
-    // debited hours or days after its send.
-    if (p.firstSendAt === undefined) return true;
-    if (d.at !== undefined) return d.at >= p.firstSendAt - slack;
-    return d.date === undefined || d.date >= dateOf(p.firstSendAt - slack);
+    // Keys are not compared here: the statement may write one differently. Any moment from its enqueue
+    // on: a payment approved in the internet banking, or processed late, is debited hours or days after its
+    // send, and an earlier send (before an operator's retry) may be the one that executed.
+    const since = p.enqueuedAt ?? p.firstSendAt;
+    if (since === undefined) return true;
+    if (d.at !== undefined) return d.at >= since - slack;
+    return d.date === undefined || d.date >= dateOf(since - slack);
   };
+  /** Debits taken by a reconciliation's earlier resolution: never proof that another payment was not executed. */
+  const takenByResolution = input.payments.filter((p) => p.resolvedFromStatement === true).flatMap((p) => debitsOf.get(p.paymentId) ?? []);
+  /** The parked payments still without a debit: each competes for any debit that may be its own. */
+  const parkedOpen = input.payments.filter((p) => p.outcome === "needs-reconciliation" && !debitsOf.has(p.paymentId));
 
   // Candidates: debits no payment names, that fit a parked payment — or another payment still without its
   // debit (paid, or on its way), which then competes for them: a debit is taken only when it fits one alone.
@@ -280,30 +301,33 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     if (p.outcome === "needs-reconciliation") {
       const candidates = candidatesOf.get(p.paymentId) ?? [];
       const [only] = candidates;
-      if (candidates.length === 1 && only !== undefined && candidacies.get(only.id) === 1) {
+      // Taken only when no other parked payment still without its debit may own it either (however little
+      // the debit says): otherwise resolving this one could leave the true owner to be called unexecuted.
+      const contested = only !== undefined && parkedOpen.some((o) => o.paymentId !== p.paymentId && mayBePayment(o, only));
+      if (candidates.length === 1 && only !== undefined && candidacies.get(only.id) === 1 && !contested) {
         rows.push({ ...base, kind: "parked-resolved", debitIds: [only.id], detail: "one debit of the statement fits it (account, amount, recipient, moment): paid", resolution: paidBy(only) });
       } else if (candidates.length > 0) {
-        rows.push({ ...base, kind: "parked-ambiguous", debitIds: [], candidateIds: candidates.map((d) => d.id), detail: `${String(candidates.length)} debit(s) fit it, and it cannot be told which (or another payment fits them too)` });
+        rows.push({ ...base, kind: "parked-ambiguous", debitIds: [], candidateIds: candidates.map((d) => d.id), detail: `${String(candidates.length)} debit(s) fit it, and it cannot be told which (or another payment may own them)` });
       } else {
         const bankSaysFailed = p.codigoSolicitacao === undefined || (p.bankStatus !== undefined && classifyStatus(p.bankStatus) === "failure");
-        const unsure = unclaimed.filter((d) => mayBePayment(p, d)).map((d) => d.id);
-        const proved = surelyNoDebit(end, settleDays(p)) && bankSaysFailed && unsure.length === 0;
-        rows.push(
-          proved
-            ? { ...base, kind: "parked-not-executed", debitIds: [], detail: `no debit by ${String(settleDays(p))} business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`, resolution: { outcome: "failed" } }
-            : {
-                ...base,
-                kind: "parked-waiting",
-                debitIds: [],
-                ...(unsure.length === 0 ? {} : { candidateIds: unsure }),
-                detail:
-                  unsure.length > 0
-                    ? `${String(unsure.length)} debit(s) say too little to rule it out`
-                    : surelyNoDebit(end, settleDays(p))
-                      ? `no debit, but the bank's status is ${p.bankStatus ?? "unknown"}: not provably unexecuted`
-                      : `no debit yet; it may still come (until ${String(settleDays(p))} business days after)`,
-              },
-        );
+        const unsure = [...unclaimed, ...takenByResolution].filter((d) => mayBePayment(p, d)).map((d) => d.id);
+        const settledNow = surelyNoDebit(end, settleDays(p));
+        if (settledNow && bankSaysFailed && unsure.length === 0) {
+          rows.push({ ...base, kind: "parked-not-executed", debitIds: [], detail: `no debit by ${String(settleDays(p))} business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`, resolution: { outcome: "failed" } });
+        } else if (settledNow && unsure.length > 0) {
+          // Settled, and only debits that prove nothing either way: a human compares them.
+          rows.push({ ...base, kind: "parked-ambiguous", debitIds: [], candidateIds: unsure, detail: `${String(unsure.length)} debit(s) of its account and amount could be its own and say too little to tell` });
+        } else {
+          rows.push({
+            ...base,
+            kind: "parked-waiting",
+            debitIds: [],
+            ...(unsure.length === 0 ? {} : { candidateIds: unsure }),
+            detail: settledNow
+              ? `no debit, but the bank's status is ${p.bankStatus ?? "unknown"}: not provably unexecuted`
+              : `no debit yet; it may still come (until ${String(settleDays(p))} business days after)`,
+          });
+        }
       }
       continue;
     }

@@ -69,6 +69,8 @@ export function reconPaymentOf(job: Job, jobState: string, protection: DataProte
     ...(view.bankStatus === null ? {} : { bankStatus: view.bankStatus }),
     ...(scheduled === undefined ? {} : { scheduledFor: scheduled }),
     ...(view.resolution?.debitId === undefined ? {} : { debitId: view.resolution.debitId }),
+    ...(view.resolution?.outcome === "paid" ? { resolvedFromStatement: true } : {}),
+    enqueuedAt: job.timestamp,
   };
 }
 

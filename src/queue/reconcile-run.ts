@@ -16,6 +16,11 @@ import { findPayment } from "./payment-index.js";
 import { readReconPayments } from "./recon-payments.js";
 import { resolvePayment, type ResolveResult } from "./resolve.js";
 
+/**
+ * Days a run covers by default: long enough that a payment whose send's answer was lost can be proved not
+ * executed (5 business days without a debit) while its first send is still inside the window.
+ */
+export const DEFAULT_WINDOW_DAYS = 14;
 /** Inter's longest statement period. */
 export const MAX_WINDOW_DAYS = 90;
 /** Reports are kept this long. */
@@ -32,7 +37,7 @@ export interface ReconcileRunOptions {
   defaultAccount: string;
   /** Only this paying account. */
   account?: string;
-  /** São Paulo days; default the last 7 days up to today. */
+  /** São Paulo days; default the last 14 days up to today. */
   window?: { from?: string; to?: string };
   now: number;
   /** Resolve the parked payments the statement proves paid or not executed. */
@@ -106,7 +111,7 @@ export class ReconcileWindowError extends Error {
 /** The window checked: dates, in order, not after today, at most 90 days. */
 export function reconcileWindow(window: { from?: string; to?: string }, today: string): { from: string; to: string } {
   const to = window.to ?? today;
-  const from = window.from ?? shiftIsoDate(to, -6);
+  const from = window.from ?? shiftIsoDate(to, -(DEFAULT_WINDOW_DAYS - 1));
   for (const [name, d] of [["since", from], ["until", to]] as const) if (!isIsoDate(d)) throw new ReconcileWindowError(`--${name}: not a date (YYYY-MM-DD): ${d}`);
   if (compareIsoDates(to, today) > 0) throw new ReconcileWindowError(`--until is after today (${today} in São Paulo)`);
   if (compareIsoDates(from, to) > 0) throw new ReconcileWindowError("--since is after --until");

@@ -22,7 +22,7 @@ const pay = (id: string, extra: Partial<ReconPayment> = {}): ReconPayment => ({
   paidDate: "2026-11-24",
   ...extra,
 });
-const debit = (id: string, extra: Partial<LedgerDebit> = {}): LedgerDebit => ({ id, account: "12345678", date: "2026-11-24", at: SENT + 1_000, amountCents: 1050, ...extra });
+const debit = (id: string, extra: Partial<LedgerDebit> = {}): LedgerDebit => ({ id, account: "12345678", date: "2026-11-24", at: SENT + 1_000, amountCents: 1050, key: "fornecedor@example.com", ...extra });
 
 function rowOf(rows: Row[], paymentId: string): Row | undefined {
   return rows.find((r) => r.paymentId === paymentId);
@@ -207,7 +207,9 @@ describe("reconciliation rules", () => {
     // an earlier send of it the bank did not recognise as the same: nothing is concluded.
     const ended = pay("ended", { outcome: "needs-reconciliation", paidDate: undefined, codigoSolicitacao: "c-ended", endToEndId: undefined, bankStatus: "CANCELADO_SEM_SALDO" });
     const rows = reconcile({ debits: [debit("d", { codigoSolicitacao: "c-unknown" })], payments: [ended], today: NOW_LATER }, dateOf);
-    expect(rowOf(rows, "ended")).toMatchObject({ kind: "parked-waiting", candidateIds: ["d"] });
+    // Settled, and that debit proves nothing either way: a human compares (a finding), nothing resolved.
+    expect(rowOf(rows, "ended")).toMatchObject({ kind: "parked-ambiguous", candidateIds: ["d"] });
+    expect(rowOf(rows, "ended")?.resolution).toBeUndefined();
     expect(rows.filter((r) => r.kind === "debit-without-payment")).toHaveLength(1);
     expect(rowOf(reconcile({ debits: [], payments: [ended], today: NOW_LATER }, dateOf), "ended")?.kind).toBe("parked-not-executed");
   });
@@ -216,5 +218,38 @@ describe("reconciliation rules", () => {
     const lost = pay("lost", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined });
     const rows = reconcile({ debits: [debit("late", { at: SENT + 2 * 86_400_000, date: "2026-11-26" })], payments: [lost], today: "2026-12-01" }, dateOf);
     expect(rowOf(rows, "lost")).toMatchObject({ kind: "parked-waiting", candidateIds: ["late"] });
+  });
+
+  it("never takes a debit another parked payment may own, nor one that names no key for a payment by key", () => {
+    const lost = (id: string, at: number, extra: Partial<ReconPayment> = {}): ReconPayment =>
+      pay(id, { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined, firstSendAt: at, lastActivityAt: at + 20 * 60_000, enqueuedAt: at - 1_000, ...extra });
+    // Q sent a day before P; the one debit fits P's moment, but may be Q's (approved late): neither is resolved.
+    const q = lost("q", SENT - 86_400_000);
+    const p = lost("p", SENT);
+    const contested = reconcile({ debits: [debit("d", { at: SENT + 5 * 60_000 })], payments: [q, p], today: "2026-12-10" }, dateOf);
+    expect(contested.map((r) => [r.paymentId, r.kind])).toEqual([
+      ["q", "parked-ambiguous"],
+      ["p", "parked-ambiguous"],
+    ]);
+    // Once P was resolved from the statement, its debit still keeps Q from being called unexecuted.
+    const resolvedP: ReconPayment = { ...p, outcome: "paid", debitId: "d", paidDate: "2026-11-24", resolvedFromStatement: true };
+    expect(rowOf(reconcile({ debits: [debit("d", { at: SENT + 5 * 60_000 })], payments: [q, resolvedP], today: "2026-12-10" }, dateOf), "q")?.kind).toBe("parked-ambiguous");
+    // A debit naming no key is anybody's Pix: it does not prove a payment by key.
+    const noKey = reconcile({ debits: [debit("anon", { key: undefined })], payments: [lost("k", SENT)], today: NOW_NEXT_DAY }, dateOf);
+    expect(rowOf(noKey, "k")).toMatchObject({ kind: "parked-waiting", candidateIds: ["anon"] });
+  });
+
+  it("reads a key as the statement may write it: a phone with or without +55, a masked document proves nothing", () => {
+    const phone = pay("ph", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined, key: "+5511987654321" });
+    expect(rowOf(reconcile({ debits: [debit("d", { key: "5511987654321" })], payments: [phone], today: NOW_NEXT_DAY }, dateOf), "ph")?.kind).toBe("parked-resolved");
+    expect(rowOf(reconcile({ debits: [debit("d", { key: "11987654321" })], payments: [phone], today: NOW_NEXT_DAY }, dateOf), "ph")?.kind).toBe("parked-resolved");
+    const cpf = pay("cpf", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined, key: "12345678909" });
+    expect(rowOf(reconcile({ debits: [debit("d", { key: "***.456.789-**" })], payments: [cpf], today: NOW_NEXT_DAY }, dateOf), "cpf")?.kind).toBe("parked-waiting");
+  });
+
+  it("an earlier resolution's statement entry is matched on its own account only", () => {
+    const w = pay("w", { account: "222", codigoSolicitacao: undefined, endToEndId: undefined, debitId: "42" });
+    const rows = reconcile({ debits: [debit("42", { account: "12345678" })], payments: [w], today: NOW_LATER }, dateOf);
+    expect(rows.map((r) => r.kind).sort()).toEqual(["debit-without-payment", "paid-without-debit"]);
   });
 });
