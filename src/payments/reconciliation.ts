@@ -103,6 +103,13 @@ export interface ReconcileInput {
    * deadline is not published). A payment the bank named waits 2, and needs the bank's final status.
    */
   unnamedSettleBusinessDays?: number;
+  /**
+   * Accounts whose statement is known to be theirs (it lists a debit of a payment of that account, by its
+   * codigoSolicitacao). Which account header Inter reads is UNVERIFIED: if it ignored ours, another account's
+   * statement would come back, and a payment could be called unexecuted for lack of a debit it never
+   * listed. When given, no payment of another account is called unexecuted. "" (no header) is always known.
+   */
+  accountsProved?: ReadonlySet<string>;
 }
 
 const FINAL_FAILURES: ReadonlySet<Outcome> = new Set<Outcome>(["failed", "rejected", "blocked"]);
@@ -311,7 +318,8 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
       } else {
         const bankSaysFailed = p.codigoSolicitacao === undefined || (p.bankStatus !== undefined && classifyStatus(p.bankStatus) === "failure");
         const unsure = [...unclaimed, ...takenByResolution].filter((d) => mayBePayment(p, d)).map((d) => d.id);
-        const settledNow = surelyNoDebit(end, settleDays(p));
+        const accountKnown = p.account === "" || input.accountsProved === undefined || input.accountsProved.has(p.account);
+        const settledNow = surelyNoDebit(end, settleDays(p)) && accountKnown;
         if (settledNow && bankSaysFailed && unsure.length === 0) {
           rows.push({ ...base, kind: "parked-not-executed", debitIds: [], detail: `no debit by ${String(settleDays(p))} business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`, resolution: { outcome: "failed" } });
         } else if (settledNow && unsure.length > 0) {
@@ -323,9 +331,11 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
             kind: "parked-waiting",
             debitIds: [],
             ...(unsure.length === 0 ? {} : { candidateIds: unsure }),
-            detail: settledNow
-              ? `no debit, but the bank's status is ${p.bankStatus ?? "unknown"}: not provably unexecuted`
-              : `no debit yet; it may still come (until ${String(settleDays(p))} business days after)`,
+            detail: !accountKnown
+              ? `no debit, but the statement read for account ${p.account} lists no payment of it yet: it is not known to be that account's`
+              : settledNow
+                ? `no debit, but the bank's status is ${p.bankStatus ?? "unknown"}: not provably unexecuted`
+                : `no debit yet; it may still come (until ${String(settleDays(p))} business days after)`,
           });
         }
       }

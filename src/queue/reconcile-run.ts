@@ -203,7 +203,10 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
     debits.push(...read.debits);
   }
   const complete = reads.every((r) => r.complete);
-  const rows = reconcile({ debits, payments, today, window, retired: await retiredOf(o, debits, payments, references) }, dateOf)
+  // An account's statement is known to be its own once it lists a payment of that account by its codigo.
+  const codigoAccount = new Map(payments.filter((p) => p.codigoSolicitacao !== undefined).map((p) => [p.codigoSolicitacao?.toLowerCase() ?? "", p.account]));
+  const accountsProved = new Set(debits.filter((d) => d.codigoSolicitacao !== undefined && codigoAccount.get(d.codigoSolicitacao.toLowerCase()) === d.account).map((d) => d.account));
+  const rows = reconcile({ debits, payments, today, window, accountsProved, retired: await retiredOf(o, debits, payments, references) }, dateOf)
     // A statement read only in part proves no debit missing.
     .map((r): Row => (complete || (r.kind !== "paid-without-debit" && r.kind !== "parked-not-executed") ? r : { ...r, kind: r.kind === "paid-without-debit" ? "awaiting-debit" : "parked-waiting", detail: `${r.detail} (not concluded: the statement was not read to its end)` }));
 

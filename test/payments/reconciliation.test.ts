@@ -252,4 +252,11 @@ describe("reconciliation rules", () => {
     const rows = reconcile({ debits: [debit("42", { account: "12345678" })], payments: [w], today: NOW_LATER }, dateOf);
     expect(rows.map((r) => r.kind).sort()).toEqual(["debit-without-payment", "paid-without-debit"]);
   });
+
+  it("never calls a payment unexecuted from a statement not yet known to be its account's", () => {
+    const lost = pay("lost", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined });
+    const unknown = reconcile({ debits: [], payments: [lost], today: "2026-12-10", accountsProved: new Set() }, dateOf);
+    expect(rowOf(unknown, "lost")).toMatchObject({ kind: "parked-waiting", detail: expect.stringMatching(/not known to be that account's/) as unknown });
+    expect(rowOf(reconcile({ debits: [], payments: [lost], today: "2026-12-10", accountsProved: new Set(["12345678"]) }, dateOf), "lost")?.kind).toBe("parked-not-executed");
+  });
 });
