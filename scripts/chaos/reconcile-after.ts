@@ -9,9 +9,8 @@ import type { Emulator } from "../../src/emulator/emulator.js";
 import { createBank } from "../../src/inter/bank.js";
 import { createLogger, SecretRegistry } from "../../src/logger.js";
 import { saoPauloToday } from "../../src/payments/calendar.js";
-import { NO_PROTECTION } from "../../src/queue/job-data.js";
 import { bullPrefix } from "../../src/queue/names.js";
-import { runReconciliation } from "../../src/queue/reconcile-run.js";
+import { runReconciliation, runSettings } from "../../src/queue/reconcile-run.js";
 import { producerConnection } from "../../src/queue/redis-connection.js";
 
 const DAY = 86_400_000;
@@ -25,12 +24,7 @@ export async function reconcileAfter(emulator: Emulator, env: Record<string, str
   const bank = createBank({ settings: config.inter, logger: createLogger({ level: "silent" }), secrets: new SecretRegistry() });
   try {
     const report = await runReconciliation({
-      queue,
-      redis,
-      redisPrefix: config.redisPrefix,
-      client: bank.client,
-      protection: NO_PROTECTION,
-      defaultAccount: "",
+      ...runSettings(config, queue, redis, bank.client),
       now: Date.now() + 14 * DAY,
       window: { from: saoPauloToday(Date.now()) },
       apply: true,

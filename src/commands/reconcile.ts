@@ -11,7 +11,7 @@ import { FINDING_KINDS, type Row } from "../payments/reconciliation.js";
 import { loadQueueSettings } from "../config.js";
 import { bullPrefix, jobIdFor, reconcileQueueName } from "../queue/names.js";
 import { ensureReady, producerConnection } from "../queue/redis-connection.js";
-import { ReconcileWindowError, runReconciliation, type ReconcileReport } from "../queue/reconcile-run.js";
+import { DEFAULT_WINDOW_DAYS, ReconcileWindowError, runReconciliation, runSettings, type ReconcileReport } from "../queue/reconcile-run.js";
 import { resolvePayment, type ResolveResult } from "../queue/resolve.js";
 import { withBankSession, type BankSession } from "./bank-session.js";
 import { EXIT, UserError } from "./exit-codes.js";
@@ -164,19 +164,13 @@ Examples:
         const { config } = session;
         try {
           return await runReconciliation({
-            queue,
-            redis: session.redis,
-            redisPrefix: config.redisPrefix,
-            client: session.client,
-            protection: { keyring: config.data.dataKeys, requireEncryption: false },
-            defaultAccount: config.inter.account ?? "",
+            ...runSettings(config, queue, session.redis, session.client),
             ...(account === undefined ? {} : { account }),
             window: { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) },
             now: Date.now(),
             apply: flags.apply === true,
             actor: flags.actor ?? `reconciliation by ${userInfo().username}`,
             notifier,
-            recordTtlDays: config.data.idempotencyDays,
           });
         } catch (err) {
           if (err instanceof ReconcileWindowError) throw new UserError(err.message, EXIT.usage);
@@ -242,15 +236,10 @@ async function statementContradiction(session: BankSession, queue: Queue, paymen
   const now = Date.now();
   const today = saoPauloToday(now);
   const job = await queue.getJob(jobIdFor(paymentId));
-  const state = (job?.data as { state?: { firstSendAt?: number } } | undefined)?.state;
-  const from = state?.firstSendAt === undefined ? shiftIsoDate(today, -6) : saoPauloToday(state.firstSendAt);
+  // From its enqueue: no send of it, in any generation, is earlier.
+  const from = job === undefined ? shiftIsoDate(today, -(DEFAULT_WINDOW_DAYS - 1)) : saoPauloToday(job.timestamp);
   const report = await runReconciliation({
-    queue,
-    redis: session.redis,
-    redisPrefix: config.redisPrefix,
-    client: session.client,
-    protection: { keyring: config.data.dataKeys, requireEncryption: false },
-    defaultAccount: config.inter.account ?? "",
+    ...runSettings(config, queue, session.redis, session.client),
     window: { from: from > today ? today : from < shiftIsoDate(today, -90) ? shiftIsoDate(today, -90) : from, to: today },
     now,
     apply: false,

@@ -5,7 +5,7 @@ import type { Config } from "../config.js";
 import { createBank } from "../inter/bank.js";
 import { createLogger, SecretRegistry } from "../logger.js";
 import { bullPrefix } from "../queue/names.js";
-import { runReconciliation, type ReconcileReport } from "../queue/reconcile-run.js";
+import { runReconciliation, runSettings, type ReconcileReport } from "../queue/reconcile-run.js";
 import { producerConnection } from "../queue/redis-connection.js";
 
 export async function demoReconciliation(config: Config): Promise<ReconcileReport> {
@@ -15,12 +15,7 @@ export async function demoReconciliation(config: Config): Promise<ReconcileRepor
   const bank = createBank({ settings: config.inter, logger: createLogger({ level: "silent" }), secrets: new SecretRegistry() });
   try {
     return await runReconciliation({
-      queue,
-      redis,
-      redisPrefix: config.redisPrefix,
-      client: bank.client,
-      protection: { keyring: config.data.dataKeys, requireEncryption: false },
-      defaultAccount: config.inter.account ?? "",
+      ...runSettings(config, queue, redis, bank.client),
       now: Date.now(),
       apply: false,
     });

@@ -3,6 +3,7 @@
 // src/payments/reconciliation.ts, and — with `apply` — the parked payments the statement proves resolved.
 // Every bank call goes through the client's gate (the fleet's budgets). The report is kept in Redis.
 import type { Queue } from "bullmq";
+import type { Config } from "../config.js";
 import type { Redis } from "ioredis";
 import type { CallOptions, InterClient } from "../inter/client.js";
 import { readStatementDebits } from "../inter/statement-reader.js";
@@ -57,6 +58,19 @@ export interface ReconcileRunOptions {
    * account: the report only), `none` (a check, e.g. `pixout resolve`'s). Default: `partial` with `account`, else `full`.
    */
   keep?: "full" | "partial" | "none";
+}
+
+/** The options every run of a fleet takes from its configuration: the queue, Redis, the bank, the data keys. */
+export function runSettings(config: Config, queue: Queue, redis: Redis, client: InterClient): Pick<ReconcileRunOptions, "queue" | "redis" | "redisPrefix" | "client" | "protection" | "defaultAccount" | "recordTtlDays"> {
+  return {
+    queue,
+    redis,
+    redisPrefix: config.redisPrefix,
+    client,
+    protection: { keyring: config.data.dataKeys, requireEncryption: false },
+    defaultAccount: config.inter.account ?? "",
+    recordTtlDays: config.data.idempotencyDays,
+  };
 }
 
 export class ReconcileAbortedError extends Error {

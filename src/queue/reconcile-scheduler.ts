@@ -11,7 +11,7 @@ import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/notifier.js";
 import { saoPauloToday, shiftIsoDate } from "../payments/calendar.js";
 import { bullPrefix, reconcileQueueName } from "./names.js";
-import { runReconciliation, type ReconcileReport } from "./reconcile-run.js";
+import { runReconciliation, runSettings, type ReconcileReport } from "./reconcile-run.js";
 
 /** Daily at 01:15 in São Paulo: the previous day is over, and the bank's night processing with it. */
 export const DAILY_PATTERN = "15 1 * * *";
@@ -70,18 +70,12 @@ export async function startReconcileScheduler(options: ReconcileSchedulerOptions
       const now = (options.now ?? Date.now)();
       const today = saoPauloToday(now);
       const report = await runReconciliation({
-        queue: payouts,
-        redis,
-        redisPrefix: config.redisPrefix,
-        client: options.client,
-        protection: { keyring: config.data.dataKeys, requireEncryption: false },
-        defaultAccount: config.inter.account ?? "",
+        ...runSettings(config, payouts, redis, options.client),
         window: { from: shiftIsoDate(today, -(settings.days - 1)), to: today },
         now,
         apply: true,
         actor: `reconciliation (${jobName})`,
         notifier: options.notifier,
-        recordTtlDays: config.data.idempotencyDays,
         aborted: () => closing,
         keep: "full",
       });

@@ -1,5 +1,6 @@
 // Inter's statement as pixout reads it: no field required, amounts as text or numbers, dates in three
-// shapes, times with or without a zone; nothing the bank may omit refused, nothing guessed.
+// shapes, times with or without a zone; nothing the bank may omit refused, nothing guessed. No clock is read
+// here: every date is data, parsed as the bank writes it.
 import { describe, expect, it } from "vitest";
 import { debitOf } from "../../src/inter/statement-reader.js";
 import { centsOfBankAmount, readStatementEntry, statementAnswer, statementPageOf } from "../../src/inter/statement.js";

@@ -59,6 +59,16 @@ function harness(p: TestPipeline) {
 
 const kindOf = (report: ReconcileReport, paymentId: string): string | undefined => report.rows.find((r) => r.paymentId === paymentId)?.kind;
 
+/** The statement's first debit, once the bank executed the payment (its execution may come after the lost answer). */
+async function executedDebit(p: TestPipeline): Promise<ReturnType<TestPipeline["emulator"]["statement"]>[number]> {
+  for (let i = 0; i < 100; i++) {
+    const [first] = p.emulator.statement();
+    if (first !== undefined) return first;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the emulator executed nothing within 5 s");
+}
+
 describe("reconciliation with the bank's statement", () => {
   it("matches every paid payment to its debit, and finds a debit made outside pixout and a debit made twice", async () => {
     const p = await startPipeline({ emulator: { balanceCents: 1_000_00 } });
@@ -121,17 +131,17 @@ describe("reconciliation with the bank's statement", () => {
     await p.producer.enqueue(payment("rc-lost", "12.34"));
     const parked = await p.producer.waitForResult("rc-lost", { timeoutMs: 15_000 });
     expect(parked).toMatchObject({ outcome: "needs-reconciliation", codigoSolicitacao: null });
-    const [debit] = p.emulator.statement();
+    const debit = await executedDebit(p);
 
     const report = await run();
-    expect(report.rows.find((r) => r.paymentId === "rc-lost")).toMatchObject({ kind: "parked-resolved", debitIds: [debit?.idTransacao] });
+    expect(report.rows.find((r) => r.paymentId === "rc-lost")).toMatchObject({ kind: "parked-resolved", debitIds: [debit.idTransacao] });
     expect((await p.producer.get("rc-lost"))?.outcome).toBe("needs-reconciliation"); // a report changes nothing
 
     const applied = await harness(p).run({ apply: true });
     expect(applied.applied).toEqual([expect.objectContaining({ paymentId: "rc-lost", status: "resolved", outcome: "paid" })]);
     const view = await p.producer.get("rc-lost");
-    expect(view).toMatchObject({ outcome: "paid", endToEndId: debit?.endToEndId, resolution: { outcome: "paid", by: "reconciliation", debitId: debit?.idTransacao } });
-    expect((await createPaymentRecords(p.redis, p.config.redisPrefix, p.config.queueName).read(["rc-lost"]))[0]).toMatchObject({ outcome: "paid", codigoSolicitacao: debit?.codigoSolicitacao });
+    expect(view).toMatchObject({ outcome: "paid", endToEndId: debit.endToEndId, resolution: { outcome: "paid", by: "reconciliation", debitId: debit.idTransacao } });
+    expect((await createPaymentRecords(p.redis, p.config.redisPrefix, p.config.queueName).read(["rc-lost"]))[0]).toMatchObject({ outcome: "paid", codigoSolicitacao: debit.codigoSolicitacao });
     const audit = (await p.redis.xrange(auditStreamKey(p.config.redisPrefix), "-", "+")).filter(([, f]) => f[1] === "rc-lost");
     expect(audit.map(([, f]) => JSON.parse(f[3] ?? "{}") as Record<string, unknown>)).toEqual([expect.objectContaining({ action: "resolve", outcome: "paid", previousOutcome: "needs-reconciliation" })]);
     for (let i = 0; i < 100 && !receiver.requests.some((r) => r.answer === 200 && r.body.includes('"payment.paid"')); i++) await new Promise((r) => setTimeout(r, 50));
@@ -190,7 +200,7 @@ describe("reconciliation with the bank's statement", () => {
     p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "rc-cli", times: 1, fault: { type: "reset-after" } });
     await p.producer.enqueue(payment("rc-cli", "5.55"));
     expect((await p.producer.waitForResult("rc-cli", { timeoutMs: 15_000 })).outcome).toBe("needs-reconciliation");
-    const [debit] = p.emulator.statement();
+    const debit = await executedDebit(p);
 
     const notExecuted = await runCli(["resolve", "rc-cli", "--not-executed", "--reason", "not in the statement"], { env });
     expect(notExecuted.stdout).toMatch(/not resolved: the statement does not prove it was not executed \(parked-resolved/);
@@ -212,10 +222,10 @@ describe("reconciliation with the bank's statement", () => {
       const { readFile } = await import("node:fs/promises");
       expect((await readFile(csv, "utf8")).split("\n")[0]).toBe("kind,finding,paymentId,amount,debitIds,candidateIds,resolution,detail");
     }
-    const right = await runCli(["resolve", "rc-cli", "--paid", "--end-to-end", debit?.endToEndId ?? "", "--reason", "seen in the statement", "--actor", "bruno", "--json"], { env });
-    expect(right.code).toBe(0);
+    const right = await runCli(["resolve", "rc-cli", "--paid", "--end-to-end", debit.endToEndId, "--reason", "seen in the statement", "--actor", "bruno", "--json"], { env });
+    expect(right.code, right.stdout + right.stderr).toBe(0);
     expect(JSON.parse(right.stdout)).toMatchObject({ status: "resolved", outcome: "paid" });
-    expect((await p.producer.get("rc-cli"))?.resolution).toMatchObject({ by: "bruno", endToEndId: debit?.endToEndId });
+    expect((await p.producer.get("rc-cli"))?.resolution).toMatchObject({ by: "bruno", endToEndId: debit.endToEndId });
     expect((await runCli(["reconcile", "--until", "2999-01-01"], { env })).code).toBe(2);
   });
 });
