@@ -314,5 +314,10 @@ describe("the fleet's own reconciliation (PIXOUT_RECONCILE)", () => {
     }
     expect(view).toMatchObject({ outcome: "paid", resolution: { by: "reconciliation (frequent)" } });
     expect((await recentReports(p.redis, p.config.redisPrefix, p.config.queueName, 1))[0]).toMatchObject({ complete: true, applied: [expect.objectContaining({ paymentId: "rc-fleet", status: "resolved" })] });
+    // `pixout reconcile --unschedule` stops the fleet's runs (a worker with PIXOUT_RECONCILE=false leaves them).
+    const off = await runCli(["reconcile", "--unschedule"], { env: { ...p.env, LOG_LEVEL: "warn" } });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toMatch(/removed 2 reconciliation scheduler\(s\)/);
+    expect(await runs.getJobSchedulers()).toEqual([]);
   });
 });
