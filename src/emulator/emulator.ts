@@ -146,6 +146,11 @@ export interface Emulator {
    * was not debited, InsufficientBalanceError when the balance does not cover it.
    */
   duplicateDebit(codigoSolicitacao: string): EmulatedStatementEntry;
+  /**
+   * Fault knob: the statement omits the debit of this payment (the money still moved: the balance stays
+   * debited). Returns how many entries it hid; throws PaymentNotFoundError for an unknown payment.
+   */
+  hideDebit(codigoSolicitacao: string): number;
   /** Every issued token becomes invalid: the next API call gets 401. */
   revokeTokens(): void;
   /** Resolves when no callback delivery is in flight (scheduled retries are not waited for). */
@@ -379,6 +384,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!record.debited) throw new TransitionError("cannot duplicate the debit: the payment was not debited");
       book.withdraw(record.request.amountCents);
       return statementEntryView(statement.append(paymentDebit(record, now, "duplicate")), dates);
+    },
+    hideDebit: (codigo) => {
+      settle(clock());
+      if (!book.get(codigo)) throw new PaymentNotFoundError(`no payment ${codigo}`);
+      return statement.remove(codigo);
     },
     revokeTokens: () => { tokens.revokeAll(); },
     callbacksIdle: () => dispatcher.idle(),

@@ -113,6 +113,15 @@ export class Statement {
     return entry;
   }
 
+  /** Removes the entries naming this codigoSolicitacao (a fault knob: the bank omits a debit); how many. */
+  remove(codigoSolicitacao: string): number {
+    const gone = (e: StatementEntry): boolean => e.pix.codigoSolicitacao.toLowerCase() === codigoSolicitacao.toLowerCase();
+    const removed = this.#all.filter(gone).length;
+    this.#all.splice(0, this.#all.length, ...this.#all.filter((e) => !gone(e)));
+    for (const [account, list] of this.#byAccount) this.#byAccount.set(account, list.filter((e) => !gone(e)));
+    return removed;
+  }
+
   /** One account's entries (every account's when omitted), oldest first. */
   entries(account?: string): readonly StatementEntry[] {
     return account === undefined ? this.#all : (this.#byAccount.get(account) ?? []);

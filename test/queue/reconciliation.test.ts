@@ -258,6 +258,20 @@ describe("what the bank did that pixout did not ask for", () => {
     expect(report.findings).toBe(3);
   });
 
+  it("finds a payment pixout saw paid whose debit the statement never shows, once the next business day has passed", async () => {
+    const p = await startPipeline({ emulator: { balanceCents: 1_000_00 } });
+    const { run } = harness(p);
+    await p.producer.enqueue(payment("rc-ghost", "4.44"));
+    const paid = await p.producer.waitForResult("rc-ghost", { timeoutMs: 15_000 });
+    expect(paid.outcome).toBe("paid");
+    await executedDebit(p);
+    expect(p.emulator.hideDebit(paid.codigoSolicitacao ?? "")).toBe(1);
+    expect(kindOf(await run(), "rc-ghost")).toBe("awaiting-debit"); // today: it may still come
+    const later = await run({ now: Date.now() + 5 * DAY, window: { from: saoPauloToday(Date.now()) } });
+    expect(kindOf(later, "rc-ghost")).toBe("paid-without-debit");
+    expect(later.findings).toBe(1);
+  });
+
   it("finds a payment debited with another amount than it was sent for", async () => {
     const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } });
     const { run } = harness(p);
