@@ -1,4 +1,4 @@
-// `npm run chaos`: the chaos suite (issue #4 §4). Prints one line per scenario and a total; exit 1 if any
+// `npm run chaos`: the chaos suite. Prints one line per scenario and a total; exit 1 if any
 // payment was executed twice, lost, or given an outcome the bank's ledger contradicts.
 //
 //   npm run chaos                         # full: 2,000 payments and 200 SIGKILLs in the kills scenario

@@ -1,5 +1,5 @@
 // The only reader of process.env (and of ./.env when present). One zod schema, checked once at start;
-// every bad or missing setting is reported together, each with what to do (issue #2 §2).
+// every bad or missing setting is reported together, each with what to do.
 import { existsSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
@@ -147,7 +147,7 @@ export const envSchema = z.object({
     .transform((v) => v === "true"),
   PIXOUT_RECONCILE_EVERY_MINUTES: positiveInt(60),
   PIXOUT_RECONCILE_DAYS: wholeNumber().pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)")).default(14),
-  /** The largest amount of one payment, refused above it by producers and the worker (issue #8). */
+  /** The largest amount of one payment, refused above it by producers and the worker. */
   PIXOUT_MAX_AMOUNT: z
     .string()
     .default(formatCents(DEFAULT_MAX_AMOUNT_CENTS))
@@ -156,7 +156,7 @@ export const envSchema = z.object({
       if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
     })
     .transform((v) => parseAmount(v)),
-  // Fleet-wide safety limits (issue #8 §2, README "Safety limits"): unset = none.
+  // Fleet-wide safety limits (README "Safety limits"): unset = none.
   PIXOUT_DAILY_LIMIT: z
     .string()
     .optional()

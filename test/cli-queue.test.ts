@@ -10,6 +10,9 @@ import { FAST_WORKER, startPipeline } from "./helpers/pipeline.js";
 import { tempDir } from "./helpers/temp-dir.js";
 import { startWorkerProcess as startWorker } from "./helpers/worker-process.js";
 
+/** A fixed moment for data that only has to look real (an audit entry, a record): never compared with the clock. */
+const FIXED_AT = new Date(Date.UTC(2026, 10, 27, 13)).toISOString();
+
 const startWorkerProcess = (env: Environment): ChildProcess => startWorker(env);
 
 describe("pixout queue commands", async () => {
@@ -42,7 +45,7 @@ describe("pixout queue commands", async () => {
     const q = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
     const reason = "ok\u001b]0;owned\u0007\u001b[2J\rfake line \u202Eexe.txt";
     const state = { step: "submit", generation: 0, attempts: 1, maybeExecuted: false, polls: 0, lastError: { code: "X", message: reason, at: 1 } };
-    await q.add("payout", { paymentId: "ctl-1", amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" }, state, audit: [{ at: "2026-11-27T13:00:00.000Z", actor: "ops", action: "retry", reason, generation: 0, newKey: false }] }, { jobId: "payment-ctl-1", delay: 3_600_000 });
+    await q.add("payout", { paymentId: "ctl-1", amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" }, state, audit: [{ at: FIXED_AT, actor: "ops", action: "retry", reason, generation: 0, newKey: false }] }, { jobId: "payment-ctl-1", delay: 3_600_000 });
     await q.close();
     const text = await runCli(["status", "ctl-1"], { env });
     expect(text.code).toBe(0);

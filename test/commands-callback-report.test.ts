@@ -2,6 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { deliveryRows, describeRows, failedUnreadable, neverDelivered } from "../src/commands/callback-report.js";
 
+/** A fixed moment for a delivery record that only has to look real: never compared with the clock. */
+const FIXED_AT = new Date(Date.UTC(2026, 10, 27, 13)).toISOString().slice(0, 19);
+
 const item = (codigo: string, extra: Record<string, unknown> = {}) => ({
   codigoSolicitacao: codigo,
   status: "EFETIVADO",
@@ -17,7 +20,7 @@ describe("callback report", () => {
       {
         webhookUrl: "https://ops:pa55@hooks.example.com/pix?token=s3cret",
         attempt: 1,
-        sentAt: "2026-11-27T10:00:00",
+        sentAt: FIXED_AT,
         delivered: false,
         httpStatus: 500,
         error: "falha ao entregar para Maria da Silva (52998224725)",

@@ -1,5 +1,5 @@
-// The emulator in a process of its own for `npm run bench` (issue #7: it and the worker must not share an
-// event loop). Options come as JSON in argv[2]; prints `READY <url>` once listening; SIGTERM stops it.
+// The emulator in a process of its own for `npm run bench` (sharing the worker's event loop, it would slow the
+// worker it measures). Options come as JSON in argv[2]; prints `READY <url>` once listening; SIGTERM stops it.
 import { readFileSync } from "node:fs";
 import { startEmulator, type EmulatorOptions } from "../../src/emulator/emulator.js";
 import { createLogger } from "../../src/logger.js";

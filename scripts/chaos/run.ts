@@ -1,4 +1,4 @@
-// The chaos suite (issue #4 §4): scenarios against a private Redis with AOF, the emulator and real
+// The chaos suite: scenarios against a private Redis with AOF, the emulator and real
 // `pixout worker` processes, checked against the emulator's ledger — the ground truth of what the "bank"
 // executed. Used by scripts/chaos.ts (`npm run chaos`) and, in a short configuration, by the tests.
 import { mkdirSync, readFileSync } from "node:fs";

@@ -13,6 +13,8 @@ import { createRedisTokenStore, tokenKey } from "./token-store.js";
 
 export interface Bank {
   client: InterClient;
+  /** A client on the same connections and tokens whose every call passes `gate` first (calls made outside a job). */
+  gated(gate: CallGate): InterClient;
   close(): Promise<void>;
 }
 
@@ -69,16 +71,19 @@ export function createBank(options: BankOptions): Bank {
         }
       : {}),
   });
-  const client = createInterClient({
-    http,
-    tokens,
-    logger,
-    statementAccountHeader: settings.statementAccountHeader,
-    ...(settings.account === undefined ? {} : { account: settings.account }),
-    ...(options.gate ? { gate: options.gate } : {}),
-  });
+  const clientWith = (gate: CallGate | undefined): InterClient =>
+    createInterClient({
+      http,
+      tokens,
+      logger,
+      statementAccountHeader: settings.statementAccountHeader,
+      ...(settings.account === undefined ? {} : { account: settings.account }),
+      ...(gate ? { gate } : {}),
+    });
+  const client = clientWith(options.gate);
   return {
     client,
+    gated: (gate) => clientWith(gate),
     async close() {
       tokens.close();
       await agent.close();

@@ -1,4 +1,4 @@
-// The fleet-wide token cache in Redis (issue #2 §3). Inter allows 5 token calls a minute per integration
+// The fleet-wide token cache in Redis. Inter allows 5 token calls a minute per integration
 // and asks that a token be reused for its hour (inter-api.md §2.2), so every worker process on every
 // machine shares one token per scope set, and only the holder of a short lock may ask for a new one.
 import { createHash } from "node:crypto";

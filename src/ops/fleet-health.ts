@@ -1,4 +1,4 @@
-// Readiness of the fleet as the dashboard sees it (issue #5 §1 /readyz): Redis answers, at least one payout
+// Readiness of the fleet as the dashboard sees it (/readyz): Redis answers, at least one payout
 // worker's heartbeat is recent, and the workers' Inter certificate is valid for at least 7 more days. A
 // worker's own /readyz (src/ops/metrics/) checks itself; this one answers "can payments flow at all?".
 // The whole answer is bounded by one deadline: a probe that hangs is worse than one that says "not ready".

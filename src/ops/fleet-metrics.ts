@@ -1,4 +1,4 @@
-// Fleet-wide metrics for the dashboard's /metrics (issue #5 §1), read from Redis at each scrape: what no
+// Fleet-wide metrics for the dashboard's /metrics, read from Redis at each scrape: what no
 // single worker process knows. Per-process metrics (bank call latency, token requests, rate-limit waits,
 // payments by outcome) are on each worker's own port (src/ops/metrics/); see README "Metrics".
 //   pixout_queue_jobs{queue,state}                  jobs per BullMQ state

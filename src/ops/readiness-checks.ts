@@ -1,4 +1,4 @@
-// The pieces both readiness answers are made of (issue #5 §1): a worker's own /readyz
+// The pieces both readiness answers are made of: a worker's own /readyz
 // (worker-readiness.ts) and the dashboard's fleet /readyz (fleet-health.ts). One Redis check and one
 // certificate rule, so that the two endpoints agree on what "Redis answers" and "enough days left" mean.
 import { daysLeft } from "./worker-heartbeat.js";

@@ -1,4 +1,4 @@
-// Worker heartbeats (issue #5 §1): each payout worker process says every HEARTBEAT_MS that it runs, with
+// Worker heartbeats: each payout worker process says every HEARTBEAT_MS that it runs, with
 // what readiness needs to know of it (its certificate's expiry). The dashboard's /readyz and /metrics
 // read them; nothing here decides anything about payments. Times are Redis's clock (TIME), so machines
 // with skewed clocks agree on what "recent" means.

@@ -1,4 +1,4 @@
-// Whether this worker process should count as ready (its /readyz, issue #5 §1): its Redis answers, its
+// Whether this worker process should count as ready (its /readyz): its Redis answers, its
 // Inter certificate has a week left, and it is taking jobs. A failing check names itself and says what to
 // do, so that the orchestrator's event and the operator's curl tell the same story. The Redis and
 // certificate checks are the fleet's too (readiness-checks.ts).

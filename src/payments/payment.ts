@@ -1,6 +1,6 @@
 // A payout as producers write it into the queue: plain, versioned JSON that any BullMQ client in any
 // language can produce (README "Job data"). Field names are a public interface; change them only with
-// a new `version`. Every rule names its field (issue #8): amounts (amount-rule.ts), recipients
+// a new `version`. Every rule names its field: amounts (amount-rule.ts), recipients
 // (recipient.ts), `scheduledFor` (schedule-rule.ts), and a BR Code's own amount against the payment's.
 import { z } from "zod";
 import { DEFAULT_MAX_AMOUNT_CENTS, amountProblem } from "./amount-rule.js";

@@ -1,4 +1,4 @@
-// Encryption at rest of a payment's recipient (issue #8 §3): AES-256-GCM with the paymentId as additional
+// Encryption at rest of a payment's recipient: AES-256-GCM with the paymentId as additional
 // authenticated data, so that an encrypted recipient cannot be moved to another payment, and a key id
 // (`kid`) with every value, so that keys can rotate: new writes use one key, every listed key decrypts.
 // Pure: keys are passed in (src/config.ts reads them from PIXOUT_DATA_KEYS).

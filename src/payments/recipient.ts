@@ -1,5 +1,5 @@
 // Who receives a Pix: by Pix key, by bank account data, or by a BR Code ("copia e cola"). Field names are
-// part of the job-data contract (README). Every rule names its field (issue #8): Pix keys in the DICT's
+// part of the job-data contract (README). Every rule names its field: Pix keys in the DICT's
 // formats (pix-key.ts), the holder's CPF/CNPJ with valid check digits (document.ts), BR Codes parsed and
 // their CRC checked (brcode.ts).
 import { z } from "zod";

@@ -1,4 +1,4 @@
-// When an operator may retry a payment, and with which bank key (issue #4 §2). Pure.
+// When an operator may retry a payment, and with which bank key. Pure.
 //
 // - A paid payment is never retried.
 // - A payment still on its way (queued, pending) is not retried: it is already being handled.

@@ -1,4 +1,4 @@
-// Fleet-wide safety limits (issue #8 §2), the pure part: the settings, the allow-list of recipients and
+// Fleet-wide safety limits, the pure part: the settings, the allow-list of recipients and
 // which daily bucket a payment counts in. The daily counter itself is Redis (src/queue/daily-limits.ts).
 //
 // Allow-list file (PIXOUT_RECIPIENT_ALLOWLIST): one recipient per line; blank lines and `#` comments are

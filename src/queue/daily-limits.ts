@@ -1,4 +1,4 @@
-// Fleet-wide safety limits enforced by every worker right before a send (issue #8 §2): the allow-list of
+// Fleet-wide safety limits enforced by every worker right before a send: the allow-list of
 // recipients (pure, src/payments/safety-limits.ts) and the daily total per paying account, counted in
 // Redis so that the whole fleet shares it.
 //

@@ -1,4 +1,4 @@
-// The payout job's data as stored in Redis vs. the payment the worker works with (issue #8 §3): when a
+// The payout job's data as stored in Redis vs. the payment the worker works with: when a
 // data key is configured, the SDK and the CLI write the recipient encrypted (src/payments/
 // recipient-crypto.ts); the worker decrypts it in memory only and writes the stored form back unchanged.
 // Pure, apart from the random IV of a new encryption.

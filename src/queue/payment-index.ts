@@ -1,4 +1,4 @@
-// Where the dashboard's search finds a payment by the bank's identifiers (issue #5 §1): codigoSolicitacao
+// Where the dashboard's search finds a payment by the bank's identifiers: codigoSolicitacao
 // (known once a send is answered) and endToEndId (known when the payment is final) → paymentId. One
 // string key per identifier, with a TTL longer than the job's retention (a lookup of a removed job says
 // "no job"), under the queue's hash tag (Redis Cluster: the queue's slot). No personal data: the bank's

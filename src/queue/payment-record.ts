@@ -1,4 +1,4 @@
-// The long-lived idempotency record of a finished payment (issue #8 §3): paymentId → outcome, generation,
+// The long-lived idempotency record of a finished payment: paymentId → outcome, generation,
 // codigoSolicitacao, a digest of its data. Jobs are removed after PIXOUT_KEEP_COMPLETED_DAYS /
 // PIXOUT_KEEP_FAILED_DAYS; the record stays PIXOUT_IDEMPOTENCY_DAYS, so that a payment enqueued again after
 // its job is gone is still refused as a duplicate, with its outcome. One Redis hash per payment, with a TTL,

@@ -51,7 +51,7 @@ export interface RetryOptions {
   recordTtlDays?: number;
 }
 
-/** The stream of every retry, per prefix: it survives job removal (issue #4 §2). */
+/** The stream of every retry, per prefix: it survives job removal. */
 export function auditStreamKey(redisPrefix: string): string {
   return `${redisPrefix}:audit`;
 }

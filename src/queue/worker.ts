@@ -157,27 +157,19 @@ export async function announceBullFailure(job: Job, notifier: Notifier, logger: 
  * PIXOUT_RECONCILE=true: the fleet's scheduled reconciliation, with a bank client of its own whose calls take
  * the fleet's budgets.
  */
-function startFleetReconciliation(config: Config, redis: Redis, budgets: Budgets, notifier: Notifier, logger: Logger, secrets: SecretRegistry): { close(): Promise<void> } {
+function startFleetReconciliation(config: Config, redis: Redis, budgets: Budgets, bank: Bank, notifier: Notifier, logger: Logger): { close(): Promise<void> } {
   // Off here leaves the fleet's schedulers alone (other workers may have it on): `pixout reconcile --unschedule`
   // removes them.
   if (!config.worker.reconcile.enabled) return { close: () => Promise.resolve() };
-  const bank = createBank({
-    settings: config.inter,
-    logger,
-    secrets,
-    redis,
-    redisPrefix: config.redisPrefix,
-    tokenBudget: () => budgets.tryTake("token"),
-    gate: budgetGate(budgets, { maxWaitMs: 120_000, maxBankWaitMs: config.inter.maxBankWaitMs }),
-  });
-  const started = startReconcileScheduler({ config, redis, client: bank.client, notifier, logger }).catch((err: unknown) => {
+  // The worker's own connections and tokens; every call through the fleet's budgets (outside a job).
+  const client = bank.gated(budgetGate(budgets, { maxWaitMs: 120_000, maxBankWaitMs: config.inter.maxBankWaitMs }));
+  const started = startReconcileScheduler({ config, redis, client, notifier, logger }).catch((err: unknown) => {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not schedule the fleet's reconciliation (PIXOUT_RECONCILE); run pixout reconcile yourself");
     return undefined;
   });
   return {
     async close() {
       await (await started)?.close();
-      await bank.close();
     },
   };
 }
@@ -317,7 +309,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     },
   });
   const readiness = createWorkerReadiness({ redis, certificateValidTo: config.inter.certificate.validTo, worker: taking });
-  const reconciliation = startFleetReconciliation(config, redis, budgets, notifier, logger, secrets);
+  const reconciliation = startFleetReconciliation(config, redis, budgets, bank, notifier, logger);
   let stopped: Promise<boolean> | undefined;
 
   return {

@@ -1,5 +1,5 @@
 // Loads and checks the company's Inter certificate before anything talks to the bank. Every problem is
-// reported with the setting that caused it and what to do, never as a stack trace (issue #2 §2).
+// reported with the setting that caused it and what to do, never as a stack trace.
 // A .pfx is converted to PEM in memory with node-forge: Node's OpenSSL 3 refuses the RC2-40 encryption
 // that `openssl pkcs12 -export` of OpenSSL 1.x used, which is how many users made their .pfx
 // (inter-api.md §2.1: the official SDKs take .pfx + password).

@@ -1,4 +1,4 @@
-// Inter's callbacks as the receiver hands them to the payment jobs, in Redis (issue #6 §1):
+// Inter's callbacks as the receiver hands them to the payment jobs, in Redis:
 //   {prefix}:QUEUE:inter-callbacks:CODIGO   hash: callback status → the item as Inter sent it (JSON)
 //   {prefix}:QUEUE:by-codigo:CODIGO         the payment job's id, written by the worker after the send
 //   {prefix}:QUEUE:webhook-receivers        sorted set: each running receiver, scored by when its heartbeat expires

@@ -12,6 +12,9 @@ import { cleanupAfter } from "../helpers/cleanup.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
 import { basic, OPERATOR, startTestDashboard, VIEWER, type TestDashboard } from "../helpers/dashboard.js";
 
+/** A fixed moment for data that only has to look real (an audit entry, a record): never compared with the clock. */
+const FIXED_AT = new Date(Date.UTC(2026, 10, 27, 13)).toISOString();
+
 const PII = ["Marisa", "Quintanilha", "52998224725", "529.982.247-25", "7654321", "s3cret", "token="];
 /** A payout job as a producer with a data key writes it, and personal data wherever a producer could put it. */
 const PII_PAYOUT = {
@@ -22,12 +25,12 @@ const PII_PAYOUT = {
   callbackUrl: "https://erp.example.com/pix?token=s3cret",
   recipient: { encrypted: "v1", kid: "k2", iv: "aXY", tag: "dGFn", data: "ZGF0YQ" },
   state: { step: "poll", generation: 0, attempts: 1, maybeExecuted: true, polls: 2, lastError: { code: "INTER_UNAVAILABLE", message: "recebedor 52998224725", at: 1 } },
-  audit: [{ at: "2026-11-27T13:00:00.000Z", actor: "ana.operadora", action: "retry", reason: "falei com o fornecedor", generation: 0, newKey: false }],
+  audit: [{ at: FIXED_AT, actor: "ana.operadora", action: "retry", reason: "falei com o fornecedor", generation: 0, newKey: false }],
 };
 const PII_NOTIFICATION = {
   url: "https://hooks.example.com/pix?token=s3cret",
   event: { id: "e1", type: "payment.failed", paymentId: "pii", outcome: "failed", generation: 0, reason: "recebedor 52998224725", amount: "12.34" },
-  attempts: [{ attempt: 1, at: "2026-11-27T13:00:00.000Z", durationMs: 5, error: "timeout at https://hooks.example.com/pix?token=s3cret", delivered: false }],
+  attempts: [{ attempt: 1, at: FIXED_AT, durationMs: 5, error: "timeout at https://hooks.example.com/pix?token=s3cret", delivered: false }],
 };
 
 function expectNoPii(text: string, what: string): void {

@@ -7,6 +7,9 @@ import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { createFencedStore, type Arrival } from "../../src/queue/fenced-store.js";
 import { createPaymentRecords, paymentRecordKey } from "../../src/queue/payment-record.js";
 
+/** A fixed moment for data that only has to look real (an audit entry, a record): never compared with the clock. */
+const FIXED_AT = new Date(Date.UTC(2026, 10, 27, 13)).toISOString();
+
 const redis = new Redis(inject("redisUrl"));
 const prefix = `pixout-test-${randomUUID().slice(0, 8)}`;
 const queueName = "fenced";
@@ -33,7 +36,7 @@ const legacy = (state: Record<string, unknown>, id: string): Arrival => ({
   ...(typeof state["codigoSolicitacao"] === "string" ? { codigoSolicitacao: state["codigoSolicitacao"] } : {}),
   keptData: (claim) => JSON.stringify({ paymentId: id, state: { ...state, claim } }),
 });
-const pending = { outcome: "pending" as const, generation: 0, at: "2026-11-27T15:00:00.000Z" };
+const pending = { outcome: "pending" as const, generation: 0, at: FIXED_AT };
 
 describe("fenced store", () => {
   it("a job's first run claims its payment's record, and later runs of the job are recognised by the claim", async () => {
@@ -81,7 +84,7 @@ describe("fenced store", () => {
   });
 
   it("adopts an older pixout's job with its state kept, only where its record (without a claim) is its own send", async () => {
-    const at = "2026-11-27T15:00:00.000Z";
+    const at = FIXED_AT;
     // In flight under that version's record, same generation and codigoSolicitacao: adopted, the state whole.
     const a = randomUUID();
     const inFlight = { step: "poll", generation: 1, codigoSolicitacao: "c-9", sendInFlight: 1, maybeExecuted: true };

@@ -1,4 +1,4 @@
-// The dashboard's Express app (issue #5 §1): health probes without login; everything else behind HTTP
+// The dashboard's Express app: health probes without login; everything else behind HTTP
 // Basic (or, with --no-auth on loopback, everyone an operator — for requests addressed to this machine
 // only); CSRF checks on every state-changing request; the read-only queue board; the payment search page
 // and its JSON; audited retries through retryPayment (src/queue/retry.ts), the same safe path as

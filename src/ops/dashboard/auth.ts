@@ -1,4 +1,4 @@
-// HTTP Basic authentication of the dashboard (issue #5 §1). The browser prompts and resends the
+// HTTP Basic authentication of the dashboard. The browser prompts and resends the
 // credentials itself; scripts and Prometheus use basic_auth. scrypt per request would burn a CPU core
 // (bull-board polls several endpoints every few seconds), so a successful verification is remembered for a
 // few minutes, keyed by an HMAC of the credentials under a per-process key (the cache holds no password,

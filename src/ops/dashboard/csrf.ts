@@ -1,4 +1,4 @@
-// CSRF protection of the dashboard's state-changing requests (issue #5 §1).
+// CSRF protection of the dashboard's state-changing requests.
 //
 // Why it is needed with HTTP Basic: once a user has logged in, the browser attaches the Basic credentials
 // to every request to the dashboard's origin — including requests that another site's page makes (a form

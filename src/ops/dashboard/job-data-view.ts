@@ -1,4 +1,4 @@
-// What the dashboard shows of a job's data (issue #5 review): an allow-list, field by field. Shape-based
+// What the dashboard shows of a job's data: an allow-list, field by field. Shape-based
 // scrubbing cannot recognise a name or a 7-digit account in a description, in metadata (values or keys) or
 // next to an encrypted recipient (whose values are unknown here), so nothing is shown unless it is known to
 // be safe:

@@ -1,4 +1,4 @@
-// Which requests a --no-auth dashboard answers (issue #5 review). Without authentication, the only
+// Which requests a --no-auth dashboard answers. Without authentication, the only
 // protection is that nothing but this machine's own browser and scripts can talk to it — and a web page
 // whose host name its owner points at 127.0.0.1 (DNS rebinding) is, for the browser, of the same origin as
 // the dashboard: it could read /api/session (the CSRF token) and post a retry. Such a request carries the

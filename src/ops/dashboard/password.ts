@@ -1,4 +1,4 @@
-// Dashboard passwords (issue #5 §1): scrypt from node:crypto with a random salt, stored as one
+// Dashboard passwords: scrypt from node:crypto with a random salt, stored as one
 // self-describing string `scrypt.N.r.p.<salt>.<hash>` (salt and hash in base64url), made by
 // `pixout dashboard hash-password`. Dots rather than the usual `$`: shells, docker compose and many .env
 // loaders expand `$…` inside values, which would silently corrupt a hash pasted into PIXOUT_DASHBOARD_USERS.

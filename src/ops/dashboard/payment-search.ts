@@ -1,4 +1,4 @@
-// The dashboard's payment search (issue #5 §1): a query that is a valid paymentId is tried as one first,
+// The dashboard's payment search: a query that is a valid paymentId is tried as one first,
 // then as a bank identifier through the payment index the worker fills (src/queue/payment-index.ts). The
 // payment shown is the same view `pixout status` prints (src/queue/payment-view.ts) through the dashboard's
 // rules (job-data-view.ts): the recipient masked, free texts scrubbed, audit entries allow-listed (the

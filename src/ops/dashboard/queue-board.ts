@@ -1,4 +1,4 @@
-// bull-board at /queues (issue #5 §1), read-only for everyone: its own retry, clean, remove and promote
+// bull-board at /queues, read-only for everyone: its own retry, clean, remove and promote
 // buttons would move payment jobs around retryPayment (src/queue/retry.ts) — no retry rules, no audit, a
 // possible second payment — so every queue is in readOnlyMode, a `before` hook refuses any write that
 // reaches it, and the server refuses non-GET requests under /queues before bull-board sees them

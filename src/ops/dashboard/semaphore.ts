@@ -1,4 +1,4 @@
-// A bound on concurrent work with a bounded queue (issue #5 review): every login that misses the cache runs
+// A bound on concurrent work with a bounded queue: every login that misses the cache runs
 // a full scrypt (32 MiB, ~100 ms) on libuv's small thread pool, which file and DNS work share. A flood of bad
 // logins must neither queue without limit nor take the pool: a few run, a few wait, the rest are told to
 // come back (BUSY) at once.

@@ -1,4 +1,4 @@
-// Starts the dashboard (issue #5 §1): its Redis connection and queues, the metrics registry, the HTTP server.
+// Starts the dashboard: its Redis connection and queues, the metrics registry, the HTTP server.
 // Redis may be away at start: the dashboard still starts (/healthz answers, /readyz says 503 and why) and
 // serves pages once Redis is back — an orchestrator should not restart-loop it over a Redis outage.
 import { createServer, type Server } from "node:http";

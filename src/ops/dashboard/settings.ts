@@ -1,4 +1,4 @@
-// `pixout dashboard` settings (issue #5 §1), from an Environment (callers pass readEnvironment()): where it
+// `pixout dashboard` settings, from an Environment (callers pass readEnvironment()): where it
 // listens, who may log in with which role, the CSRF secret and the public origin, plus the queue's settings.
 // Every problem is reported at once (ConfigError, exit 78), each with what to do; none quotes a secret.
 import { randomBytes } from "node:crypto";

@@ -1,4 +1,4 @@
-// The Prometheus metrics of one payout worker process (issue #5 §1), scraped from its own port
+// The Prometheus metrics of one payout worker process, scraped from its own port
 // (metrics-server.ts). Each process keeps its own counters and Prometheus sums them across targets: a
 // worker that dies takes its counters with it without making a fleet-wide sum go backwards (rate() and
 // increase() handle a target's reset), and no bank call costs a Redis write. Fleet-wide facts (queue
