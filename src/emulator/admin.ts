@@ -7,11 +7,14 @@
 //   DELETE /_emulator/faults                       remove every rule
 //   GET    /_emulator/payments/{codigo}            inspection view of one payment
 //   POST   /_emulator/payments/{codigo}/approve|reject|expire|run
-//   POST   /_emulator/balance                      {"balanceCents": 100000}
+//   GET    /_emulator/balance                      every account's balance and overdraft limit
+//   POST   /_emulator/balance                      {"balanceCents": 100000, "account"?: "…"} (admin-balance.ts)
+//   POST   /_emulator/balance/top-up               {"amountCents": 5000, "account"?: "…"}
 //   POST   /_emulator/reset-ledger                 zero the ledger counters
 //   POST   /_emulator/revoke-tokens                every issued token becomes invalid
 import type { Handler, RequestContext } from "./context.js";
 import { header } from "./context.js";
+import { registerBalanceRoutes } from "./admin-balance.js";
 import { FaultSpecError, toFaultRule } from "./fault-spec.js";
 import type { Emulator } from "./emulator.js";
 import type { FaultRule } from "./faults.js";
@@ -22,7 +25,7 @@ import type { Router } from "./router.js";
 /** What the admin routes drive: the emulator's own control surface. */
 export type AdminControls = Pick<
   Emulator,
-  "ledger" | "faults" | "payment" | "approve" | "reject" | "expire" | "runScheduled" | "setBalance" | "revokeTokens"
+  "ledger" | "faults" | "payment" | "approve" | "reject" | "expire" | "runScheduled" | "setBalance" | "topUp" | "balance" | "revokeTokens"
 >;
 
 function error(status: number, message: string): Reply {
@@ -53,7 +56,8 @@ function parseRules(ctx: RequestContext): FaultRule[] {
   });
 }
 
-export function registerAdminRoutes(router: Router, admin: AdminControls): void {
+/** `accounts`: the integration's, first the default one of the balance routes. */
+export function registerAdminRoutes(router: Router, admin: AdminControls, accounts: readonly string[]): void {
   const action =
     (act: (codigo: string) => void): Handler =>
     (ctx) => {
@@ -98,21 +102,9 @@ export function registerAdminRoutes(router: Router, admin: AdminControls): void 
     .add("POST", "/_emulator/payments/{codigo}/reject", action((c) => { admin.reject(c); }), true)
     .add("POST", "/_emulator/payments/{codigo}/expire", action((c) => { admin.expire(c); }), true)
     .add("POST", "/_emulator/payments/{codigo}/run", action((c) => { admin.runScheduled(c); }), true)
-    .add("POST", "/_emulator/balance", (ctx) => {
-      let cents: unknown;
-      try {
-        cents = (JSON.parse(ctx.body) as { balanceCents?: unknown }).balanceCents;
-      } catch {
-        cents = undefined;
-      }
-      if (typeof cents !== "number" || !Number.isSafeInteger(cents) || cents < 0) {
-        return error(400, 'body must be {"balanceCents": <non-negative integer>}');
-      }
-      admin.setBalance(cents);
-      return json(200, { balanceCents: cents });
-    }, true)
     .add("POST", "/_emulator/revoke-tokens", () => {
       admin.revokeTokens();
       return empty(204);
     }, true);
+  registerBalanceRoutes(router, admin, accounts);
 }

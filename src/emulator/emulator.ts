@@ -5,6 +5,8 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { createLogger, type Logger } from "../logger.js";
 import { createAuthenticator } from "./auth.js";
+import { createBalanceControls } from "./balance-controls.js";
+import { Balances, type AccountBalance } from "./balances.js";
 import { createCallbackEndpoints } from "./callback-endpoints.js";
 import { CALLBACK_RETRY_OFFSETS_MS, CallbackDispatcher } from "./callbacks.js";
 import { FaultEngine, type FaultRule } from "./faults.js";
@@ -40,7 +42,7 @@ export type { Fault, FaultRule } from "./faults.js";
 export type { LedgerSnapshot } from "./ledger.js";
 export type { EmulatedPaymentView } from "./payment-views.js";
 export type { EmulatedStatementEntry } from "./statement-views.js";
-export { InsufficientBalanceError } from "./payment-book.js";
+export { InsufficientBalanceError, type AccountBalance } from "./balances.js";
 export type { EmulatorLimits } from "./rate-limits.js";
 export { INTER_PRODUCTION_LIMITS, INTER_SANDBOX_LIMITS } from "./rate-limits.js";
 
@@ -94,8 +96,18 @@ export interface EmulatorOptions {
   /** How fast payments move; 0 everywhere = settle instantly. */
   timing?: Partial<EmulatorTiming>;
   approval?: { required?: boolean; autoDecision?: "approve" | "reject" | "none"; autoAfterMs?: number };
-  /** Account balance in centavos; default R$ 1 000 000 000,00. */
+  /** Every account's starting balance in centavos; default R$ 1 000 000 000,00. */
   balanceCents?: number;
+  /**
+   * Starting balances of some of the integration's accounts (account → centavos), overriding
+   * `balanceCents`; an account that is not the integration's is a RangeError.
+   */
+  balances?: Record<string, number>;
+  /**
+   * Overdraft limit in centavos: every account's, or some accounts' (account → centavos; the others get
+   * 0). Default 0. An execution passes while its amount is at most the balance plus the limit.
+   */
+  limitCents?: number | Record<string, number>;
   /** Default true; false = the bank forgets x-id-idempotente. */
   idempotency?: boolean;
   /**
@@ -132,23 +144,39 @@ export interface Emulator {
   reject(codigo: string): void;
   expire(codigo: string): void;
   runScheduled(codigo: string): void;
-  setBalance(cents: number): void;
+  /**
+   * Sets an account's balance (default: the integration's first account), a non-negative integer of
+   * centavos. Not a movement: the statement lists nothing, past days' balances stay. Executions due
+   * before now use the old balance. RangeError for a bad amount or an account not the integration's.
+   */
+  setBalance(cents: number, account?: string): void;
+  /**
+   * Adds `cents` (a positive integer) to an account's balance (default: the integration's first
+   * account), now, as a credit of its statement (a Pix received); returns the new balance. Executions
+   * due before now use the old balance. RangeError for a bad amount or an account not the integration's.
+   */
+  topUp(cents: number, account?: string): number;
+  /** An account's balance and overdraft limit now (default: the integration's first account). */
+  balance(account?: string): AccountBalance;
   /** The statement of one account (every account's when omitted), oldest first, as the bank keeps it now. */
   statement(account?: string): EmulatedStatementEntry[];
   /**
-   * Fault knob: a Pix debit pixout did not make (new codigoSolicitacao and endToEnd), debiting the balance.
-   * Throws RangeError for a bad input, InsufficientBalanceError when the balance does not cover it.
+   * Fault knob: a Pix debit pixout did not make (new codigoSolicitacao and endToEnd), debiting its
+   * account's balance. Throws RangeError for a bad input, InsufficientBalanceError when that balance
+   * (with the account's overdraft limit) does not cover it.
    */
   addOutOfBandDebit(debit: OutOfBandDebit): EmulatedStatementEntry;
   /**
    * Fault knob: the bank debits an executed payment a second time, now (new idTransacao, same
-   * codigoSolicitacao and endToEndId). Throws PaymentNotFoundError, TransitionError when the payment
-   * was not debited, InsufficientBalanceError when the balance does not cover it.
+   * codigoSolicitacao and endToEndId), from the payment's account. Throws PaymentNotFoundError,
+   * TransitionError when the payment was not debited, InsufficientBalanceError when that account's
+   * balance (with its overdraft limit) does not cover it.
    */
   duplicateDebit(codigoSolicitacao: string): EmulatedStatementEntry;
   /**
    * Fault knob: the statement omits the debit of this payment (the money still moved: the balance stays
-   * debited). Returns how many entries it hid; throws PaymentNotFoundError for an unknown payment.
+   * debited, and past days' balances stay what they were). Returns how many entries it hid; throws
+   * PaymentNotFoundError for an unknown payment.
    */
   hideDebit(codigoSolicitacao: string): number;
   /** Every issued token becomes invalid: the next API call gets 401. */
@@ -207,10 +235,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const faults = new FaultEngine(createRandom(seed), (options.faults ?? []).map(validateFaultRule));
   const dates = createInterDates();
   const statement = new Statement();
+  const balances = new Balances(integration.accounts, {
+    balanceCents: options.balanceCents ?? DEFAULT_BALANCE_CENTS,
+    balances: options.balances,
+    limitCents: options.limitCents,
+  });
   const book = new PaymentBook({
     timing,
     approval: { autoDecision: options.approval?.autoDecision ?? "none", autoAfterMs: options.approval?.autoAfterMs ?? 1000 },
-    balanceCents: options.balanceCents ?? DEFAULT_BALANCE_CENTS,
+    balances,
     onDebit: (record, at) => { statement.append(paymentDebit(record, at, "payment")); },
   });
   const registry = new WebhookRegistry();
@@ -268,7 +301,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     ledger,
     statement,
     scrolls: new StatementScrolls(),
-    balanceCents: () => book.balanceCents,
+    balanceOf: (account) => balances.of(account),
     dates,
   });
   const router = new Router();
@@ -333,15 +366,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     reject: (codigo) => { act((now) => book.reject(codigo, now)); },
     expire: (codigo) => { act((now) => book.expire(codigo, now)); },
     runScheduled: (codigo) => { act((now) => book.runScheduled(codigo, now)); },
-    setBalance: (cents) => {
-      // Executions due before this instant use the old balance.
-      const now = clock();
-      settle(now);
-      const before = book.balanceCents;
-      book.setBalance(cents);
-      // Not a movement, but past days' balances must not move with it.
-      statement.adjust(now, cents - before);
-    },
+    ...createBalanceControls({ balances, statement, settle, clock }),
     statement: (account) => {
       settle(clock());
       return statement.entries(account).map((e) => statementEntryView(e, dates));
@@ -358,7 +383,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const chave = debit.key ?? randomUUID();
       const keyType = pixKeyType(chave);
       if (keyType === undefined) throw new RangeError("key is not a valid Pix key");
-      book.withdraw(amountCents);
+      balances.debit(account, amountCents);
       const entry = statement.append({
         account,
         at,
@@ -382,7 +407,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const record = book.get(codigo);
       if (!record) throw new PaymentNotFoundError(`no payment ${codigo}`);
       if (!record.debited) throw new TransitionError("cannot duplicate the debit: the payment was not debited");
-      book.withdraw(record.request.amountCents);
+      balances.debit(record.account, record.request.amountCents);
       return statementEntryView(statement.append(paymentDebit(record, now, "duplicate")), dates);
     },
     hideDebit: (codigo) => {
@@ -398,7 +423,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
   };
 
-  registerAdminRoutes(router, emulator);
+  registerAdminRoutes(router, emulator, integration.accounts);
 
   const server = await EmulatorServer.listen(
     { host, port: options.port ?? 0, tls: { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } },

@@ -29,7 +29,10 @@ export interface LedgerSnapshot {
   payments: {
     total: number;
     byStatus: Record<string, number>;
+    /** Every account's balance added up (each account has its own: `balances`); negative only with overdraft in use. */
     balanceCents: number;
+    /** Each of the integration's accounts → its balance now, in centavos. */
+    balances: Record<string, number>;
     /** Sum debited by executed payments. */
     debitedCents: number;
   };

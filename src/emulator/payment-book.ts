@@ -1,11 +1,13 @@
-// Every emulated payment of one emulator, the account balance, and an agenda of what is due when.
-// No I/O and no timers: the emulator calls advance(now) before it reads anything (every request, the
-// ledger, the wake timer), and advance resolves due decisions strictly in time order — so the balance
-// is checked at each payment's own execution instant, whatever order requests arrive in.
+// Every emulated payment of one emulator, and an agenda of what is due when. Each execution is checked
+// against and debited from its own account's balance (balances.ts). No I/O and no timers: the emulator
+// calls advance(now) before it reads anything (every request, the ledger, the wake timer), and advance
+// resolves due decisions strictly in time order — so a balance is checked at each payment's own
+// execution instant, whatever order requests arrive in.
 import { randomUUID } from "node:crypto";
 import { saoPauloStartOfDay } from "../payments/calendar.js";
 import type { PaymentFigures } from "./ledger.js";
 import { Agenda } from "./agenda.js";
+import type { Balances } from "./balances.js";
 import { newEndToEndId } from "./end-to-end.js";
 import {
   approve,
@@ -71,9 +73,10 @@ export interface CreatePaymentInput {
 export interface BookSettings {
   timing: Timing;
   approval: ApprovalPolicy;
-  balanceCents: number;
+  /** Every account's money; shared with the emulator's knobs, which set, top up and debit it too. */
+  balances: Balances;
   /**
-   * Told of every execution that debits the account, at the execution instant (the statement records
+   * Told of every execution that debits its account, at the execution instant (the statement records
    * it there). Called while the book advances, in time order; the record already has its endToEnd.
    */
   onDebit?: (record: PaymentRecord, at: number) => void;
@@ -85,44 +88,17 @@ export class PaymentNotFoundError extends Error {
   override readonly name = "PaymentNotFoundError";
 }
 
-/** A debit outside the payments' own executions (an operator's knob) that the balance cannot cover. */
-export class InsufficientBalanceError extends Error {
-  override readonly name = "InsufficientBalanceError";
-}
-
 export class PaymentBook {
   readonly #payments = new Map<string, PaymentRecord>();
   /** Codes of the payments created under each idempotency key (one, while the bank remembers keys). */
   readonly #byKey = new Map<string, string[]>();
   readonly #agenda = new Agenda<AgendaEntry>();
   readonly #settings: BookSettings;
-  #balance: number;
+  /** Sum debited by executed payments (not by the operator's out-of-band or duplicated debits). */
   #debited = 0;
 
   constructor(settings: BookSettings) {
     this.#settings = settings;
-    this.#balance = settings.balanceCents;
-  }
-
-  setBalance(cents: number): void {
-    if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError("balance must be a non-negative integer of centavos");
-    this.#balance = cents;
-  }
-
-  /** The balance now, in centavos (the caller advances the book first). */
-  get balanceCents(): number {
-    return this.#balance;
-  }
-
-  /**
-   * Takes `cents` from the balance for a debit that is not a payment's execution (an out-of-band Pix or
-   * a duplicated debit, statement.ts). Not counted in `debitedCents`, which sums executed payments.
-   * Like an execution it never takes the balance below zero: InsufficientBalanceError instead.
-   */
-  withdraw(cents: number): void {
-    if (!Number.isSafeInteger(cents) || cents <= 0) throw new RangeError("a debit must be a positive integer of centavos");
-    if (cents > this.#balance) throw new InsufficientBalanceError(`the balance (${String(this.#balance)} centavos) does not cover ${String(cents)} centavos`);
-    this.#balance -= cents;
   }
 
   get(codigo: string): PaymentRecord | undefined {
@@ -211,7 +187,8 @@ export class PaymentBook {
       const status = statusAt(record.state, now);
       byStatus[status] = (byStatus[status] ?? 0) + 1;
     }
-    return { total: this.#payments.size, byStatus, balanceCents: this.#balance, debitedCents: this.#debited };
+    const { balances } = this.#settings;
+    return { total: this.#payments.size, byStatus, balanceCents: balances.total(), balances: balances.byAccount(), debitedCents: this.#debited };
   }
 
   /**
@@ -225,12 +202,13 @@ export class PaymentBook {
     return this.advance(now);
   }
 
-  /** The execution due at `at` (ENVIADO's instant): a forced outcome, no balance, or the debit. */
+  /** The execution due at `at` (ENVIADO's instant): a forced outcome, no balance in its account, or the debit. */
   #decide(record: PaymentRecord, at: number): ExecutionOutcome {
     if (record.forced) return { kind: "forced", status: record.forced.status };
     const amount = record.request.amountCents;
-    if (amount > this.#balance) return { kind: "no-balance" };
-    this.#balance -= amount;
+    const { balances } = this.#settings;
+    if (!balances.covers(record.account, amount)) return { kind: "no-balance" };
+    balances.debit(record.account, amount);
     this.#debited += amount;
     record.debited = true;
     // The end-to-end id exists from the send on; #transition would give the same instant's id a moment

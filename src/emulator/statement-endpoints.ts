@@ -5,6 +5,7 @@
 import { compareIsoDates, isIsoDate, saoPauloStartOfDay, shiftIsoDate } from "../payments/calendar.js";
 import { formatCents } from "../payments/money.js";
 import { gate, type Authenticate } from "./auth.js";
+import type { AccountBalance } from "./balances.js";
 import { header, type Handler, type RequestContext } from "./context.js";
 import { SCOPES } from "./integration.js";
 import type { InterDates } from "./inter-dates.js";
@@ -31,8 +32,8 @@ export interface StatementEndpointDeps {
   ledger: Ledger;
   statement: Statement;
   scrolls: StatementScrolls;
-  /** The balance now, in centavos (the payment book's, brought up to the request's instant). */
-  balanceCents: () => number;
+  /** The account's balance and overdraft limit now, in centavos (brought up to the request's instant). */
+  balanceOf: (account: string) => AccountBalance;
   dates: InterDates;
 }
 
@@ -185,16 +186,19 @@ export function createStatementEndpoints(deps: StatementEndpointDeps): { stateme
       if (asked !== undefined && compareIsoDates(asked, today) > 0) q.fail("dataSaldo", "dataSaldo não pode ser uma data futura", asked);
       if (q.violacoes.length > 0) return badRequest(ctx.now, q.violacoes);
       const date = asked ?? today;
-      // Today: the balance now. A past day: its closing balance, today's with every later change undone.
-      // ASSUMPTION (UNVERIFIED): one balance for all the integration's accounts (the emulator has one).
-      let cents = deps.balanceCents();
-      if (date !== today) cents -= deps.statement.changeSince(saoPauloStartOfDay(shiftIsoDate(date, 1)));
+      // The authenticated account's own balance: each account has one. Today: the balance now. A past day:
+      // its closing balance, today's with every later change of this account undone.
+      const { balanceCents, limitCents } = deps.balanceOf(auth.account);
+      let cents = balanceCents;
+      if (date !== today) cents -= deps.statement.changeSince(auth.account, saoPauloStartOfDay(shiftIsoDate(date, 1)));
       return json(200, {
+        // ASSUMPTION (UNVERIFIED): `disponivel` is the balance itself, negative while the overdraft limit is in
+        // use, and `limite` the account's whole limit (not what is left of it). Nothing is ever blocked here.
         disponivel: reais(cents),
         bloqueadoCheque: 0,
         bloqueadoJudicialmente: 0,
         bloqueadoAdministrativo: 0,
-        limite: 0,
+        limite: reais(limitCents),
         dataReferencia: `${date.slice(8, 10)}/${date.slice(5, 7)}/${date.slice(0, 4)}`,
       });
     },

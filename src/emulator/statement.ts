@@ -1,19 +1,23 @@
 // The account statement ("extrato") the emulator keeps, per account: one entry for every movement of
 // money, as Inter's GET /banking/v2/extrato/completo lists them (inter-api.md, "Statement and balance").
-// Entries come from the payment book's executions that debit the account (including payments whose
+// Debits come from the payment book's executions that debit the account (including payments whose
 // HTTP answer a fault lost) and from the operator's fault knobs: a Pix sent outside pixout (internet
-// banking) and a bank bug that debits one payment twice. Pure bookkeeping: no I/O, no clock of its own.
+// banking) and a bank bug that debits one payment twice. Credits come from the operator's top-ups (money
+// put into the account, as a Pix received). Pure bookkeeping: no I/O, no clock of its own.
 //
-// The balance itself stays in the payment book; the statement also notes the balance changes that are
-// no movement (the operator's setBalance), so that the balance at the end of a past day can be computed
-// back from today's.
+// The balances themselves stay in balances.ts; the statement also notes, per account, the balance changes
+// that are no listed movement (the operator's setBalance, a debit the hideDebit knob took off the list),
+// so that an account's balance at the end of a past day can be computed back from today's.
 import { randomUUID } from "node:crypto";
 import type { PaymentRecord } from "./payment-book.js";
 import type { Recipient } from "./recipient.js";
 import type { Destinatario } from "./validation.js";
 
-/** Where an entry came from: a payment's execution, a Pix made outside pixout, or a duplicated debit. */
-export type StatementOrigin = "payment" | "out-of-band" | "duplicate";
+/**
+ * Where an entry came from: a payment's execution, a Pix made outside pixout, a duplicated debit (all
+ * debits), or the operator's top-up (a credit).
+ */
+export type StatementOrigin = "payment" | "out-of-band" | "duplicate" | "top-up";
 
 /** What a Pix debit's `detalhes` (DetalhePix) are made of. */
 export interface PixDebit {
@@ -33,21 +37,43 @@ export interface PixDebit {
   origemMovimentacao: "API" | "INTERNET_BANKING";
 }
 
-export interface StatementEntry {
+/**
+ * What a top-up's `detalhes` are made of: a Pix received from the account holder's account at another
+ * bank. ASSUMPTION (UNVERIFIED): that is how the money arrives, and its DetalhePix names the payer
+ * (`nomePagador`) as the debit's names the recipient.
+ */
+export interface PixCredit {
+  endToEndId: string;
+  payer: string;
+}
+
+interface EntryFacts {
   readonly idTransacao: string;
   readonly account: string;
-  /** Instant of the movement (epoch ms on the emulator's clock): a payment's execution (ENVIADO). */
+  /** Instant of the movement (epoch ms on the emulator's clock): a payment's execution (ENVIADO), a top-up's call. */
   readonly at: number;
-  readonly origin: StatementOrigin;
-  /** `D` debit, `C` credit (the emulator only debits so far). */
-  readonly tipoOperacao: "D" | "C";
   readonly tipoTransacao: "PIX";
+  /** Positive: `tipoOperacao` says which way it went. */
   readonly amountCents: number;
   readonly numeroDocumento: string;
+}
+
+export interface DebitEntry extends EntryFacts {
+  readonly origin: "payment" | "out-of-band" | "duplicate";
+  readonly tipoOperacao: "D";
   readonly pix: PixDebit;
 }
 
-export type NewEntry = Omit<StatementEntry, "idTransacao" | "numeroDocumento">;
+export interface CreditEntry extends EntryFacts {
+  readonly origin: "top-up";
+  readonly tipoOperacao: "C";
+  readonly credit: PixCredit;
+}
+
+export type StatementEntry = DebitEntry | CreditEntry;
+
+type Numbered = "idTransacao" | "numeroDocumento";
+export type NewEntry = Omit<DebitEntry, Numbered> | Omit<CreditEntry, Numbered>;
 
 /** The name a Pix's `destinatario` gives its recipient, as the statement's `descricao` repeats it. */
 export function payeeOf(destinatario: Destinatario): string {
@@ -62,7 +88,7 @@ export function payeeOf(destinatario: Destinatario): string {
 }
 
 /** The debit of an executed payment at `at` (its execution, or later for a duplicate). */
-export function paymentDebit(record: PaymentRecord, at: number, origin: "payment" | "duplicate"): NewEntry {
+export function paymentDebit(record: PaymentRecord, at: number, origin: "payment" | "duplicate"): Omit<DebitEntry, Numbered> {
   const dest = record.request.destinatario;
   const pix: PixDebit = {
     codigoSolicitacao: record.codigoSolicitacao,
@@ -76,6 +102,19 @@ export function paymentDebit(record: PaymentRecord, at: number, origin: "payment
   // "***" is the BR Code's way of saying "no reference label".
   if (dest.tipo === "PIX_COPIA_E_COLA" && dest.brCode.txid !== undefined && dest.brCode.txid !== "***") pix.txId = dest.brCode.txid;
   return { account: record.account, at, origin, tipoOperacao: "D", tipoTransacao: "PIX", amountCents: record.request.amountCents, pix };
+}
+
+/** The payer a top-up names: our wording, the account holder moving money in from another bank. */
+const TOP_UP_PAYER = "APORTE DO TITULAR (EMULADOR)";
+
+/** The credit of an operator's top-up of `account` at `at`. */
+export function topUpCredit(account: string, at: number, amountCents: number, endToEndId: string): Omit<CreditEntry, Numbered> {
+  return { account, at, origin: "top-up", tipoOperacao: "C", tipoTransacao: "PIX", amountCents, credit: { endToEndId, payer: TOP_UP_PAYER } };
+}
+
+/** The codigoSolicitacao an entry names: a debit's; a credit names none of ours. */
+export function codigoOf(entry: StatementEntry): string | undefined {
+  return entry.tipoOperacao === "D" ? entry.pix.codigoSolicitacao : undefined;
 }
 
 /** Signed effect of an entry on the balance. */
@@ -93,9 +132,9 @@ function insertByTime<T extends { at: number }>(list: T[], item: T): void {
 export class Statement {
   /** Per account, oldest first. */
   readonly #byAccount = new Map<string, StatementEntry[]>();
-  /** Balance changes that are not movements (setBalance), for the balance of past days. */
-  readonly #adjustments: { at: number; cents: number }[] = [];
-  /** Every entry of every account, oldest first (the operator's view, and past balances). */
+  /** Per account, balance changes that are no listed movement, for the balance of past days. */
+  readonly #adjustments = new Map<string, { at: number; cents: number }[]>();
+  /** Every entry of every account, oldest first (the operator's view). */
   readonly #all: StatementEntry[] = [];
   #documents = 0;
 
@@ -113,13 +152,17 @@ export class Statement {
     return entry;
   }
 
-  /** Removes the entries naming this codigoSolicitacao (a fault knob: the bank omits a debit); how many. */
+  /**
+   * Removes the entries naming this codigoSolicitacao (a fault knob: the bank omits a debit); how many.
+   * The money still moved, so each becomes an adjustment: past days' balances stay what they were.
+   */
   remove(codigoSolicitacao: string): number {
-    const gone = (e: StatementEntry): boolean => e.pix.codigoSolicitacao.toLowerCase() === codigoSolicitacao.toLowerCase();
-    const removed = this.#all.filter(gone).length;
+    const gone = (e: StatementEntry): boolean => codigoOf(e)?.toLowerCase() === codigoSolicitacao.toLowerCase();
+    const removed = this.#all.filter(gone);
+    for (const e of removed) this.adjust(e.account, e.at, delta(e));
     this.#all.splice(0, this.#all.length, ...this.#all.filter((e) => !gone(e)));
     for (const [account, list] of this.#byAccount) this.#byAccount.set(account, list.filter((e) => !gone(e)));
-    return removed;
+    return removed.length;
   }
 
   /** One account's entries (every account's when omitted), oldest first. */
@@ -127,20 +170,26 @@ export class Statement {
     return account === undefined ? this.#all : (this.#byAccount.get(account) ?? []);
   }
 
-  /** A change of the balance at `at` that is no movement (the operator set the balance). */
-  adjust(at: number, cents: number): void {
-    if (cents !== 0) insertByTime(this.#adjustments, { at, cents });
+  /** A change of the account's balance at `at` that is no listed movement (the operator set the balance). */
+  adjust(account: string, at: number, cents: number): void {
+    if (cents === 0) return;
+    let list = this.#adjustments.get(account);
+    if (!list) {
+      list = [];
+      this.#adjustments.set(account, list);
+    }
+    insertByTime(list, { at, cents });
   }
 
   /**
-   * How much the balance changed from `instant` on (movements and adjustments at or after it): the
-   * balance just before `instant` is today's minus this. The emulator has one balance for all its
-   * accounts, so every account's movements count.
+   * How much the account's balance changed from `instant` on (its movements and adjustments at or after
+   * it): its balance just before `instant` is today's minus this. Each account has its own balance, so
+   * only its own changes count.
    */
-  changeSince(instant: number): number {
+  changeSince(account: string, instant: number): number {
     let change = 0;
-    for (const e of this.#all) if (e.at >= instant) change += delta(e);
-    for (const a of this.#adjustments) if (a.at >= instant) change += a.cents;
+    for (const e of this.entries(account)) if (e.at >= instant) change += delta(e);
+    for (const a of this.#adjustments.get(account) ?? []) if (a.at >= instant) change += a.cents;
     return change;
   }
 }

@@ -34,7 +34,7 @@ describe("ledger", () => {
       replays: 1,
       conflicts: 1,
     });
-    expect(snap.payments).toEqual({ total: 2, byStatus: { PAGO: 1, CANCELADO_SEM_SALDO: 1 }, balanceCents: 300, debitedCents: 200 });
+    expect(snap.payments).toEqual({ total: 2, byStatus: { PAGO: 1, CANCELADO_SEM_SALDO: 1 }, balanceCents: 300, balances: { "12345678": 300 }, debitedCents: 200 });
     expect(snap.tls.handshakes.full + snap.tls.handshakes.resumed).toBe(snap.tls.connections);
     expect(snap.tls.connections).toBeGreaterThanOrEqual(1);
     expect(snap.callbacks).toEqual({ attempts: 0, delivered: 0, failed: 0, exhausted: 0 });
