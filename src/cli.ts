@@ -2,6 +2,8 @@
 // a meaningful exit code (no stack traces for expected problems).
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config.js";
+import { registerApprovalsCommand } from "./commands/approvals.js";
+import { registerBalanceCommands } from "./commands/balance.js";
 import { registerCertsCommand } from "./commands/certs.js";
 import { registerCompletionCommand } from "./commands/completion.js";
 import { registerDashboardCommand } from "./commands/dashboard.js";
@@ -43,6 +45,8 @@ Examples:
   registerStatusCommand(program);
   registerRetryCommand(program);
   registerReconcileCommands(program);
+  registerBalanceCommands(program);
+  registerApprovalsCommand(program);
   registerDashboardCommand(program);
   registerDemoCommand(program);
   registerEmulatorCommand(program);

@@ -1,5 +1,6 @@
 // The only reader of process.env (and of ./.env when present). One zod schema, checked once at start;
 // every bad or missing setting is reported together, each with what to do.
+import type { BalanceHoldPolicy } from "./payments/balance-hold.js";
 import { existsSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
@@ -147,6 +148,20 @@ export const envSchema = z.object({
     .transform((v) => v === "true"),
   PIXOUT_RECONCILE_EVERY_MINUTES: positiveInt(60),
   PIXOUT_RECONCILE_DAYS: wholeNumber().pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)")).default(14),
+  /** An account short of money: hold its payments until the balance allows (docs/balance.md), or fail each one. */
+  PIXOUT_ON_INSUFFICIENT_BALANCE: z.enum(["hold", "fail"], { error: "must be hold or fail" }).default("hold"),
+  PIXOUT_MAX_HOLD_MINUTES: decimalNumber().pipe(z.number().positive()).optional(),
+  PIXOUT_BALANCE_CHECK_SECONDS: decimalNumber().pipe(z.number().positive()).default(30),
+  PIXOUT_BALANCE_CHECK_MAX_SECONDS: decimalNumber().pipe(z.number().positive()).default(300),
+  PIXOUT_BALANCE_COUNT_LIMIT: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
+  PIXOUT_BALANCE_GUARD: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
+  PIXOUT_BALANCE_GUARD_SECONDS: decimalNumber().pipe(z.number().positive()).default(60),
   /** The largest amount of one payment, refused above it by producers and the worker. */
   PIXOUT_MAX_AMOUNT: z
     .string()
@@ -365,6 +380,8 @@ export interface WorkerSettings {
   limits: SafetyLimitSettings;
   /** The fleet's own reconciliation runs (src/queue/reconcile-scheduler.ts). */
   reconcile: { enabled: boolean; everyMs: number; days: number };
+  /** Insufficient balance (docs/balance.md): the hold's rules, and the balance guard (off: `guardMaxAgeMs` unset). */
+  balance: { policy: BalanceHoldPolicy; guardMaxAgeMs?: number };
 }
 
 export type { NotifySettings } from "./notify/settings.js";
@@ -577,6 +594,15 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         resendWindowMs: Math.round(e.PIXOUT_RESEND_WINDOW_MINUTES * 60_000),
         webhookPollMs: e.PIXOUT_WEBHOOK_POLL_MS,
         reconcile: { enabled: e.PIXOUT_RECONCILE, everyMs: e.PIXOUT_RECONCILE_EVERY_MINUTES * 60_000, days: e.PIXOUT_RECONCILE_DAYS },
+        balance: {
+          policy: {
+            onInsufficientBalance: e.PIXOUT_ON_INSUFFICIENT_BALANCE,
+            ...(e.PIXOUT_MAX_HOLD_MINUTES === undefined ? {} : { maxHoldMs: Math.round(e.PIXOUT_MAX_HOLD_MINUTES * 60_000) }),
+            check: { baseMs: Math.round(e.PIXOUT_BALANCE_CHECK_SECONDS * 1000), capMs: Math.round(Math.max(e.PIXOUT_BALANCE_CHECK_SECONDS, e.PIXOUT_BALANCE_CHECK_MAX_SECONDS) * 1000) },
+            countLimit: e.PIXOUT_BALANCE_COUNT_LIMIT,
+          },
+          ...(e.PIXOUT_BALANCE_GUARD ? { guardMaxAgeMs: Math.round(e.PIXOUT_BALANCE_GUARD_SECONDS * 1000) } : {}),
+        },
         limits: {
           ...(e.PIXOUT_DAILY_LIMIT === undefined ? {} : { dailyLimitCents: e.PIXOUT_DAILY_LIMIT }),
           accountLimitsCents: e.PIXOUT_DAILY_LIMITS,
@@ -622,6 +648,30 @@ export function loadQueueSettings(env: Environment = readEnvironment()): QueueSe
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
   const e = parsed.data;
   return { redisUrl: e.REDIS_URL, redisPrefix: e.PIXOUT_REDIS_PREFIX, queueName: e.PIXOUT_QUEUE, logLevel: e.LOG_LEVEL };
+}
+
+/** Where upstream events go (PIXOUT_NOTIFY_*), for commands without bank credentials (`pixout resume`). */
+export function loadNotifySettings(env: Environment = readEnvironment()): NotifySettings {
+  const parsed = envSchema
+    .pick({
+      PIXOUT_NOTIFY_URL: true,
+      PIXOUT_NOTIFY_SECRETS: true,
+      PIXOUT_NOTIFY_MAX_ATTEMPTS: true,
+      PIXOUT_NOTIFY_BACKOFF_MS: true,
+      PIXOUT_NOTIFY_TIMEOUT_MS: true,
+      PIXOUT_NOTIFY_CONCURRENCY: true,
+    })
+    .safeParse(withoutEmpty(env));
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+  const e = parsed.data;
+  return {
+    ...(e.PIXOUT_NOTIFY_URL === undefined ? {} : { url: e.PIXOUT_NOTIFY_URL }),
+    secrets: e.PIXOUT_NOTIFY_SECRETS,
+    maxAttempts: e.PIXOUT_NOTIFY_MAX_ATTEMPTS,
+    backoffMs: e.PIXOUT_NOTIFY_BACKOFF_MS,
+    timeoutMs: e.PIXOUT_NOTIFY_TIMEOUT_MS,
+    concurrency: e.PIXOUT_NOTIFY_CONCURRENCY,
+  };
 }
 
 /** The payment rules that settings change (PIXOUT_MAX_AMOUNT), for producers without bank credentials. */

@@ -12,14 +12,15 @@ import { startRedisServer, type RedisServer } from "../../src/demo/redis-server.
 import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer.js";
 import type { PaymentView } from "../../src/queue/payment-view.js";
 import { FINAL_OUTCOMES } from "../../src/payments/lifecycle.js";
+import { parseAmount } from "../../src/payments/money.js";
 import { writeDevCertificates } from "../../src/tls/dev-certs.js";
 import { startTcpProxy, type TcpProxy } from "../../test/helpers/tcp-proxy.js";
 import { startFleet, type Fleet } from "./fleet.js";
 import { reconcileAfter } from "./reconcile-after.js";
 import { verdict, type Verdict } from "./verdict.js";
 
-export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "partition" | "foreign" | "hostile" | "forgetful-trusting";
-export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "partition", "foreign", "hostile", "forgetful-trusting"];
+export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "partition" | "foreign" | "hostile" | "balance" | "forgetful-trusting";
+export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "partition", "foreign", "hostile", "balance", "forgetful-trusting"];
 /** Scenarios that show a risk rather than check an invariant: left out of the totals and the exit code. */
 export const DEMONSTRATIONS: ReadonlySet<ScenarioName> = new Set(["forgetful-trusting"]);
 
@@ -189,8 +190,10 @@ async function scenario(
     limits?: Partial<EmulatorLimits>;
     /** Each worker reaches Redis through a TCP proxy of its own that the scenario can freeze. */
     proxies?: boolean;
+    /** The paying account's balance at the start (default: the emulator's, far above the payments). */
+    balanceCents?: number;
   },
-  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[]; queue: string; proxies: TcpProxy[] }) => Promise<{ redisRestarts: number }>,
+  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[]; queue: string; proxies: TcpProxy[]; emulator: Emulator }) => Promise<{ redisRestarts: number }>,
   /** After the payments settled; what it returns checks the views once they settle again (its findings are wrong). */
   after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[]; queue: string }) => Promise<unknown>,
 ): Promise<ScenarioResult> {
@@ -202,6 +205,7 @@ async function scenario(
     timing: { sentAfterMs: 30, paidAfterMs: 100 },
     faults: [...BASE_FAULTS, ...setup.faults],
     idempotency: setup.idempotency ?? true,
+    ...(setup.balanceCents === undefined ? {} : { balanceCents: setup.balanceCents }),
     seed: options.seed,
     logger: createLogger({ level: "silent" }),
   });
@@ -216,7 +220,7 @@ async function scenario(
     const windowMs = Math.max(5_000, setup.kills * 800);
     const [ids, chaos] = await Promise.all([
       enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes),
-      during({ fleet, windowMs, random, notes, queue: `chaos-${name}`, proxies }),
+      during({ fleet, windowMs, random, notes, queue: `chaos-${name}`, proxies, emulator }),
     ]);
     let views = await settleOrLate(producer, ids, 180_000, notes);
     let recheck: ((views: Map<string, PaymentView | undefined>) => string[]) | undefined;
@@ -514,6 +518,43 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
             ),
           );
           break;
+        case "balance": {
+          // The paying account holds a quarter of what the payments need, with workers killed meanwhile: the
+          // fleet holds the account instead of failing payments, resumes after each top-up (three, the last one
+          // covering everything), sends each refused payment again under its next key, and pays each once.
+          const payments = share(options.payments, 0.5);
+          const need = paymentsFor(name, payments).reduce((sum, p) => sum + parseAmount(String(p["amount"])), 0);
+          const quarter = Math.ceil(need / 4);
+          await run(
+            scenario(
+              name,
+              infra,
+              options,
+              {
+                payments,
+                kills: share(options.kills, 0.25),
+                faults: [SLOW_SENDS],
+                balanceCents: quarter,
+                env: { INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read", PIXOUT_BALANCE_CHECK_SECONDS: "0.5", PIXOUT_BALANCE_CHECK_MAX_SECONDS: "2" },
+              },
+              async ({ fleet, windowMs, random, emulator, notes }) => {
+                const killing = killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
+                for (const cents of [quarter, quarter, 2 * quarter]) {
+                  await sleep(windowMs / 3);
+                  emulator.topUp(cents);
+                }
+                await killing;
+                notes.push(`sends the bank refused for balance=${String(emulator.ledger.snapshot().payments.byStatus["CANCELADO_SEM_SALDO"] ?? 0)}`);
+                return { redisRestarts: 0 };
+              },
+              () =>
+                Promise.resolve((views: Map<string, PaymentView | undefined>): string[] =>
+                  [...views].filter(([, v]) => v?.outcome === "failed" && v.bankStatus === "CANCELADO_SEM_SALDO").map(([id]) => `${id}: failed for balance, but the account was topped up to cover every payment`),
+                ),
+            ),
+          );
+          break;
+        }
         case "forgetful":
         case "forgetful-trusting":
           // The emulator forgets idempotency keys. "forgetful": the workers are told not to trust them

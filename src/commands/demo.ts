@@ -7,8 +7,10 @@ import type { Command } from "commander";
 import { loadConfig, loadQueueSettings, type Config } from "../config.js";
 import type { Emulator } from "../emulator/emulator.js";
 import { demoRedis } from "../demo/local-redis.js";
+import { demoBalanceHold, PAYROLL_ACCOUNT, PAYROLL_BALANCE_CENTS } from "../demo/balance-hold.js";
 import { demoReconciliation } from "../demo/reconciliation.js";
-import { APPROVAL_MARKER, demoScenario, type DemoPayment } from "../demo/scenario.js";
+import { APPROVAL_MARKER, BANK_FAILURE_MARKER, demoScenario, type DemoPayment } from "../demo/scenario.js";
+import { DEV_INTEGRATION } from "../emulator/integration.js";
 import { createLogger, SecretRegistry } from "../logger.js";
 import { saoPauloToday } from "../payments/calendar.js";
 import { FINAL_OUTCOMES } from "../payments/lifecycle.js";
@@ -84,6 +86,7 @@ async function runPayments(config: Config, emulator: Emulator, timeoutS: number,
       const got = r?.status === "invalid" ? "refused" : v ? `${v.outcome}${v.bankStatus ? ` ${v.bankStatus}` : ""}` : "not found";
       say(`${idOf(s).padEnd(8)} ${s.label.padEnd(30)} ${String(s.payment["amount"]).padStart(10)}  ${expected.padEnd(27)} ${got.padEnd(27)} ${ok ? "yes" : "NO"}`);
     }
+    allGood &&= await demoBalanceHold(config, emulator, producer, say, elapsed, timeoutS * 1000);
     const ledger = emulator.ledger.snapshot();
     const requests = Object.entries(ledger.requests)
       .map(([route, c]) => `${route}: ${String(c.total)}`)
@@ -142,9 +145,15 @@ Example:
         const { emulator, clientEnv } = await startDevEmulator(flags.certs, {
           limits: { scale: SCALE },
           timing: { sentAfterMs: 200, paidAfterMs: 800 },
+          // The main account, and a payroll account short of money (the demo's second part).
+          integration: { ...DEV_INTEGRATION, accounts: [...DEV_INTEGRATION.accounts, PAYROLL_ACCOUNT] },
           balanceCents: 50_000_00,
+          balances: { [PAYROLL_ACCOUNT]: PAYROLL_BALANCE_CENTS },
           approval: { autoDecision: "approve", autoAfterMs: 1_500 },
-          faults: [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: APPROVAL_MARKER, fault: { type: "approval-required" } }],
+          faults: [
+            { method: "POST", path: "/banking/v2/pix", bodyIncludes: APPROVAL_MARKER, fault: { type: "approval-required" } },
+            { method: "POST", path: "/banking/v2/pix", bodyIncludes: BANK_FAILURE_MARKER, fault: { type: "final-status", status: "FALHA" } },
+          ],
           seed: 1,
         });
         try {
@@ -153,6 +162,11 @@ Example:
             ...clientEnv,
             REDIS_URL: redis.url,
             LOG_LEVEL: "error",
+            INTER_ACCOUNT: DEV_INTEGRATION.accounts[0],
+            INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read",
+            PIXOUT_BALANCE_PER_MINUTE: String(10 * SCALE),
+            PIXOUT_BALANCE_CHECK_SECONDS: "1",
+            PIXOUT_BALANCE_CHECK_MAX_SECONDS: "2",
             PIXOUT_QUEUE: "pix-payouts-demo",
             PIXOUT_REDIS_PREFIX: `pixout-demo-${randomUUID().slice(0, 8)}`,
             PIXOUT_SEND_PER_MINUTE: String(60 * SCALE),

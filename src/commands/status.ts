@@ -17,6 +17,8 @@ export function describeView(view: PaymentView): string {
     ["resolved", view.resolution ? `${view.resolution.outcome} by ${view.resolution.by} at ${new Date(view.resolution.at).toISOString()}${view.resolution.debitId === undefined ? "" : ` (statement entry ${view.resolution.debitId})`}` : null],
     ["x-id-idempotente", view.idempotencyKey],
     ["generation", view.generation],
+    ["held", view.held ? `insufficient balance since ${view.held.since} (account ${view.held.account}; sent again when its balance allows, or pixout resume --account ${view.held.account})` : null],
+    ...view.endedForBalance.map((e, i): [string, string] => [i === 0 ? "ended for balance" : "", `generation ${String(e.generation)} ${e.bankStatus} at ${e.at}${e.codigoSolicitacao === null ? "" : ` (codigoSolicitacao ${e.codigoSolicitacao})`}`]),
     ["waiting for", view.waitingFor ? `${view.waitingFor.why} until ${view.waitingFor.until}` : null],
     ["last error", view.lastError ? `${view.lastError.code} at ${view.lastError.at}: ${view.lastError.message}` : null],
     ["job", `${view.jobId} (${view.jobState})`],

@@ -12,6 +12,8 @@ export interface DemoPayment {
 
 /** The description that makes the emulator ask for approval (an emulator fault rule matches it). */
 export const APPROVAL_MARKER = "[aprovar]";
+/** The description that makes the emulator end the payment FALHA (an emulator fault rule matches it). */
+export const BANK_FAILURE_MARKER = "[falhar]";
 
 /** A CPF key names its type: 11 digits alone could also be a phone number written without +55. */
 const cpfKey = (cpf: string) => ({ key: cpf, keyType: "CPF" });
@@ -69,9 +71,9 @@ export function demoScenario(tomorrow: string): DemoPayment[] {
       label: "rejected by bank validation",
     },
     {
-      payment: { paymentId: "demo-14", amount: "75000.00", recipient: { type: "key", key: "imobiliaria@example.com" } },
-      expected: { outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO" },
-      label: "insufficient balance",
+      payment: { paymentId: "demo-14", amount: "750.00", recipient: { type: "key", key: "imobiliaria@example.com" }, description: `Aluguel ${BANK_FAILURE_MARKER}` },
+      expected: { outcome: "failed", bankStatus: "FALHA" },
+      label: "failed at the bank",
     },
     {
       payment: { paymentId: "demo-15", amount: "60.00", recipient: { type: "key", key: "aluguel@example.com" }, scheduledFor: tomorrow },

@@ -79,7 +79,7 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Not
     const data: NotificationJobData = { ...job.data, attempts: parsed.data.attempts };
     const origin = originOf(data.url);
     const attempt = job.attemptsMade + 1;
-    const log = { deliveryId: data.event.id, paymentId: data.event.paymentId, type: data.event.type, origin, attempt };
+    const log = { deliveryId: data.event.id, paymentId: "paymentId" in data.event ? data.event.paymentId : undefined, type: data.event.type, origin, attempt };
     const at = new Date().toISOString();
     const started = Date.now();
 

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { EVENT_TYPES, type PaymentEvent } from "./event.js";
 import { FINDING_EVENT_TYPE, type FindingEvent } from "./finding-event.js";
+import { ACCOUNT_EVENT_TYPES, type AccountEvent } from "./account-event.js";
 
 /** Attempts kept in the job's data; older ones drop off (the job's log keeps NOTIFY_KEEP_LOGS lines). */
 export const MAX_RECORDED_ATTEMPTS = 50;
@@ -26,8 +27,8 @@ export interface AttemptRecord {
 
 export interface NotificationJobData {
   url: string;
-  /** A payment's outcome, or a reconciliation's finding. */
-  event: PaymentEvent | FindingEvent;
+  /** A payment's outcome, a reconciliation's finding, or an account's hold or resume. */
+  event: PaymentEvent | FindingEvent | AccountEvent;
   attempts: AttemptRecord[];
 }
 
@@ -49,9 +50,23 @@ const findingEventSchema = z.object({
   createdAt: z.string(),
 });
 
+const accountEventSchema = z.object({
+  id: z.string().min(1),
+  type: z.enum([ACCOUNT_EVENT_TYPES.held, ACCOUNT_EVENT_TYPES.resumed]),
+  account: z.string(),
+  holdId: z.string(),
+  since: z.string(),
+  reason: z.string(),
+  by: z.string(),
+  amount: nullableText,
+  heldPayments: z.number().nullable(),
+  occurredAt: z.string(),
+  createdAt: z.string(),
+});
+
 export const notificationJobSchema = z.object({
   url: z.string().min(1),
-  event: z.union([findingEventSchema, z.object({
+  event: z.union([findingEventSchema, accountEventSchema, z.object({
     id: z.string().min(1),
     type: z.enum(types),
     paymentId: z.string(),

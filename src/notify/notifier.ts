@@ -10,6 +10,7 @@ import { ensureReady, producerConnection } from "../queue/redis-connection.js";
 import { destinationProblem, originOf } from "./destination.js";
 import { paymentEvent, type OutcomeFacts, type PaymentEvent } from "./event.js";
 import type { FindingEvent } from "./finding-event.js";
+import type { AccountEvent } from "./account-event.js";
 import { KEEP_DELIVERED_SECONDS, KEEP_FAILED_SECONDS, NOTIFY_KEEP_LOGS, type NotificationJobData } from "./job.js";
 import { NOTIFY_BACKOFF_TYPE } from "./retry-schedule.js";
 import type { NotifySettings } from "./settings.js";
@@ -43,6 +44,8 @@ export interface Notifier {
   notifyOutcome(facts: OutcomeFacts, callbackUrl: string | undefined): Promise<NotifyResult>;
   /** Queues a reconciliation's finding for PIXOUT_NOTIFY_URL (the same finding again is the same event). */
   notifyFinding(event: FindingEvent): Promise<NotifyResult>;
+  /** Queues an account's hold or resume for PIXOUT_NOTIFY_URL (the same hold again is the same event). */
+  notifyAccount(event: AccountEvent): Promise<NotifyResult>;
   close(): Promise<void>;
 }
 
@@ -89,7 +92,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     return { url: destination, origin };
   }
 
-  async function queueEvent(event: PaymentEvent | FindingEvent, destination: string, origin: string, log: Record<string, unknown>): Promise<NotifyResult> {
+  async function queueEvent(event: PaymentEvent | FindingEvent | AccountEvent, destination: string, origin: string, log: Record<string, unknown>): Promise<NotifyResult> {
     await ready();
     await queue.add(
       event.type,
@@ -116,6 +119,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
     async notifyFinding(event) {
       const log = { paymentId: event.paymentId, finding: event.kind };
+      const to = destinationOf(settings.url, log, "PIXOUT_NOTIFY_URL is not set");
+      return "why" in to ? to : queueEvent(event, to.url, to.origin, log);
+    },
+
+    async notifyAccount(event) {
+      const log = { account: event.account, event: event.type };
       const to = destinationOf(settings.url, log, "PIXOUT_NOTIFY_URL is not set");
       return "why" in to ? to : queueEvent(event, to.url, to.origin, log);
     },

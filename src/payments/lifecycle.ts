@@ -84,6 +84,13 @@ export interface PaymentState {
   outcome?: "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
   reason?: string;
   /**
+   * Waiting for its paying account's balance (src/payments/balance-hold.ts): the account, since when, and
+   * the id of the fleet's hold it joined (a different current id means that hold was lifted).
+   */
+  held?: { account: string; since: number; id?: string };
+  /** Earlier generations the bank ended for insufficient balance (kept as history, newest last). */
+  endedForBalance?: { generation: number; codigoSolicitacao?: string; bankStatus: string; at: number }[];
+  /**
    * A parked payment resolved against the bank's statement (by reconciliation or an operator): its
    * outcome from then on. The parked state above is kept as it was, as history.
    */

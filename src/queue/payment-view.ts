@@ -48,6 +48,10 @@ export interface PaymentView {
   lastError: { code: string; message: string; at: string } | null;
   /** Why a payment not yet final waits now, and until when (a budget slot, a backoff, an approval…). */
   waitingFor: { why: string; until: string } | null;
+  /** Waiting for its paying account's balance (docs/balance.md): which account, since when (ISO 8601). */
+  held: { account: string; since: string } | null;
+  /** Earlier generations the bank ended for insufficient balance. */
+  endedForBalance: { generation: number; codigoSolicitacao: string | null; bankStatus: string; at: string }[];
   history: HistoryEntry[];
   enqueuedAt: string;
   finishedAt: string | null;
@@ -129,6 +133,13 @@ export function paymentView(job: JobFacts): PaymentView {
       !FINAL_OUTCOMES.has(outcome) && state.waitingFor !== undefined && typeof state.waitingFor.until === "number"
         ? { why: typeof state.waitingFor.why === "string" ? state.waitingFor.why : "", until: new Date(state.waitingFor.until).toISOString() }
         : null,
+    held:
+      !FINAL_OUTCOMES.has(outcome) && typeof state.held?.account === "string" && typeof state.held.since === "number"
+        ? { account: state.held.account, since: new Date(state.held.since).toISOString() }
+        : null,
+    endedForBalance: Array.isArray(state.endedForBalance)
+      ? state.endedForBalance.map((e) => ({ generation: e.generation, codigoSolicitacao: e.codigoSolicitacao ?? null, bankStatus: e.bankStatus, at: new Date(e.at).toISOString() }))
+      : [],
     polls: typeof state.polls === "number" ? state.polls : 0,
     history: result?.history ?? state.history ?? [],
     enqueuedAt: new Date(job.timestamp).toISOString(),

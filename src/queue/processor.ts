@@ -48,6 +48,12 @@ import { personalValues } from "../inter/pix-request.js";
 import { pixOrderFor, scheduledDateFor } from "../payments/pix-order.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { CallbackStore, ReceiverHealth } from "../webhook/callback-store.js";
+import { DEFAULT_HOLD_POLICY, HELD_WHY, heldAfterBalanceFailure, heldTooLong, heldWait, holdExpired, mayHoldAfterFailure, nextCheckDelay, type BalanceHoldPolicy } from "../payments/balance-hold.js";
+import { formatCents } from "../payments/money.js";
+import type { AccountEventFacts } from "../notify/account-event.js";
+import type { AccountHolds } from "./account-holds.js";
+import type { Approvals } from "./approvals.js";
+import type { BalanceGuard } from "./balance-guard.js";
 import type { Budgets } from "./budgets.js";
 import type { SafetyLimits } from "./daily-limits.js";
 import type { Arrival, FencedResult, FencedStore, RecordWrite } from "./fenced-store.js";
@@ -119,12 +125,30 @@ export interface ProcessorOptions {
   logger: Logger;
   /** The worker's lockDuration: the lock is extended for this long in the step that marks a send in flight. */
   lockDurationMs?: number;
+  /** Insufficient balance held fleet-wide instead of failing each payment (docs/balance.md); none: they fail. */
+  balance?: BalanceOptions;
+  /** Payments awaiting approval in the internet banking, listed for people (best effort). */
+  approvals?: Pick<Approvals, "awaiting" | "done">;
   policy?: LifecyclePolicy;
   now?: () => number;
   random?: () => number;
 }
 
 export type PayoutJob = Job<unknown, PaymentResult>;
+
+export interface BalanceOptions {
+  holds: AccountHolds;
+  policy?: BalanceHoldPolicy;
+  /** PIXOUT_BALANCE_GUARD: the estimate, and how to read an account's balance (centavos to pay with). */
+  guard?: { store: BalanceGuard; read: (account: string) => Promise<number> };
+  /** Tells upstream that an account was held (best effort, after the hold is written). */
+  onHeld?: (facts: AccountEventFacts) => Promise<unknown>;
+}
+
+/** A held payment looks again at least this often (a resume that could not wake it, a maximum hold). */
+export const HELD_RECHECK_MS = 10 * 60_000;
+/** The account key of a payment that names no account, with no INTER_ACCOUNT: the integration's only one. */
+export const DEFAULT_ACCOUNT_KEY = "default";
 
 /** A reserved slot this late (or later) is given up for a new reservation; see takeSlot. */
 const STALE_SLOT_MS = 2_000;
@@ -290,6 +314,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     await run.job.moveToDelayed(now() + delay, run.token);
     logger.debug({ paymentId: run.payment.paymentId, step: state.step, why, delayMs: delay }, "payout waits");
     await wakeIfNewsArrived(run.job, state);
+    if (why === HELD_WHY) await wakeIfHoldLifted(run.job, state);
     throw new DelayedError();
   }
 
@@ -327,6 +352,146 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
   }
 
+  const holdPolicy = options.balance?.policy ?? DEFAULT_HOLD_POLICY;
+  const accountOf = (payment: Payment): string => payment.account ?? options.defaultAccount ?? DEFAULT_ACCOUNT_KEY;
+  const guardMember = (paymentId: string, generation: number): string => `${paymentId}:${String(generation)}`;
+
+  /** Around the money path, not on it: a failure is logged and changes nothing of the payment. */
+  async function quietly(what: string, paymentId: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      logger.warn({ paymentId, err: err instanceof Error ? err.message : String(err) }, `could not ${what}; the payment goes on`);
+    }
+  }
+
+  /** A hold this payment created: said in the log and, if configured, to upstream (account.held). */
+  async function heldNow(account: string, paymentId: string, id: string, reason: string, source: "bank" | "guard", cents: number): Promise<void> {
+    logger.warn({ account, paymentId, reason }, "paying account held: no payment from it is sent until its balance covers the oldest waiting one (or pixout resume)");
+    const onHeld = options.balance?.onHeld;
+    if (onHeld) {
+      await quietly("announce the account's hold", paymentId, () =>
+        onHeld({ kind: "held", account, holdId: id, since: now(), reason, by: source, amountCents: cents, heldPayments: 1, occurredAt: now() }),
+      );
+    }
+  }
+
+  /**
+   * Before a send of a payment that cannot have executed: a held account makes it wait with the others; a
+   * hold that lasted too long ends it failed; with the balance guard, it sends only what the estimate covers.
+   */
+  async function balanceGate(run: Run, given: PaymentState): Promise<{ decision: Decision } | { state: PaymentState }> {
+    const b = options.balance;
+    if (!b || given.maybeExecuted) return { state: given };
+    const { payment } = run;
+    const account = accountOf(payment);
+    const cents = parseAmount(payment.amount);
+    const tooLong = holdExpired(given.held, now(), holdPolicy);
+    if (tooLong !== undefined) {
+      await quietly("take the payment off the account's hold list", payment.paymentId, () => b.holds.leave(account, payment.paymentId));
+      return { decision: heldTooLong(given, tooLong) };
+    }
+    const joined = await b.holds.check(account, payment.paymentId, cents, now());
+    if (joined.held) {
+      // A reservation it made before the hold (it then waited for its send slot) would keep the money from the others.
+      if (b.guard) await b.guard.store.release(account, guardMember(payment.paymentId, given.generation), "unspent", now());
+      return { decision: heldWait(given, { account, id: joined.id }, now(), holdPolicy, HELD_RECHECK_MS) };
+    }
+    let state = given;
+    if (given.held !== undefined) {
+      await b.holds.leave(account, payment.paymentId);
+      state = { ...given, held: undefined };
+    }
+    if (!b.guard) return { state };
+    const guard = b.guard;
+    const member = guardMember(payment.paymentId, state.generation);
+    let r = await guard.store.reserve(account, member, cents, now());
+    if (r.kind === "stale") {
+      if (!(await guard.store.takeRead(account, 10_000))) {
+        return { decision: { kind: "wait", delayMs: 1_000 + random() * 1_000, state, why: "balance guard: another worker reads the balance" } };
+      }
+      const askedAt = now();
+      let spendable: number;
+      try {
+        spendable = await guard.read(account);
+      } catch (err) {
+        // The guard avoids a refusal; it must not stop payments: a send the bank refuses for balance holds the account anyway.
+        logger.error(
+          { account, paymentId: payment.paymentId, err: err instanceof Error ? err.message : String(err) },
+          "the balance guard cannot read the account's balance (is extrato.read in INTER_SCOPES?): sending without it",
+        );
+        return { state };
+      }
+      await guard.store.refresh(account, spendable, askedAt);
+      r = await guard.store.reserve(account, member, cents, now());
+    }
+    if (r.kind === "ok") return { state };
+    if (r.kind === "stale") return { decision: { kind: "wait", delayMs: 1_000 + random() * 1_000, state, why: "balance guard: reading the balance" } };
+    const reason = `the balance guard estimates ${formatCents(Math.max(0, r.estimateCents))} left to pay with, ${payment.amount} needed (PIXOUT_BALANCE_GUARD)`;
+    const hold = await b.holds.hold(account, payment.paymentId, cents, now(), { reason, source: "guard", firstCheckAt: now() + nextCheckDelay(0, holdPolicy, random()) });
+    if (hold.created) await heldNow(account, payment.paymentId, hold.id, reason, "guard", cents);
+    return { decision: heldWait(state, { account, id: hold.id }, now(), holdPolicy, HELD_RECHECK_MS) };
+  }
+
+  /**
+   * The bank ended the payment for insufficient balance: with PIXOUT_ON_INSUFFICIENT_BALANCE=hold it does not
+   * fail — the account is held, and the payment waits under its next generation (the ended one's daily-limit
+   * and guard reservations given back: nothing was debited).
+   */
+  async function holdIfShort(run: Run, decision: Decision): Promise<Decision> {
+    const b = options.balance;
+    if (!b || decision.kind !== "fail" || !mayHoldAfterFailure(decision.state, holdPolicy)) return decision;
+    const { payment } = run;
+    const ended = decision.state;
+    const account = accountOf(payment);
+    const cents = parseAmount(payment.amount);
+    const limited = { payment, generation: ended.generation, firstSendAt: ended.firstSendAt ?? now(), maybeExecuted: false };
+    if (options.limits) await quietly("give back the ended send's daily-limit reservation", payment.paymentId, () => options.limits?.release(limited) ?? Promise.resolve());
+    if (b.guard) await quietly("give back the ended send's balance reservation", payment.paymentId, () => b.guard?.store.release(account, guardMember(payment.paymentId, ended.generation), "unspent", now()) ?? Promise.resolve());
+    const reason = `the bank ended a payment ${ended.bankStatus ?? ""} (insufficient balance)`;
+    const hold = await b.holds.hold(account, payment.paymentId, cents, now(), { reason, source: "bank", firstCheckAt: now() + nextCheckDelay(0, holdPolicy, random()) });
+    if (hold.created) await heldNow(account, payment.paymentId, hold.id, reason, "bank", cents);
+    logger.info({ paymentId: payment.paymentId, account, codigoSolicitacao: ended.codigoSolicitacao, generation: ended.generation + 1 }, "payout held for the account's balance; it will be sent under its next bank key");
+    return heldWait(heldAfterBalanceFailure(ended, account, now()), { account, id: hold.id }, now(), holdPolicy, HELD_RECHECK_MS);
+  }
+
+  /** A held payment that joined a hold lifted before it slept (the resume could not wake it) wakes itself. */
+  async function wakeIfHoldLifted(job: PayoutJob, state: PaymentState): Promise<void> {
+    const b = options.balance;
+    const held = state.held;
+    if (!b || held === undefined) return;
+    try {
+      if ((await b.holds.currentId(held.account)) !== held.id) await job.promote();
+    } catch (err) {
+      logger.debug({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "could not wake a held payout; it looks again later");
+    }
+  }
+
+  /** The list of payments awaiting approval: joined while the bank says so, left when it no longer does. */
+  async function trackApproval(run: Run, state: PaymentState, final: boolean): Promise<void> {
+    const approvals = options.approvals;
+    if (!approvals) return;
+    const { payment } = run;
+    const since = state.approvalSince;
+    if (!final && since !== undefined) {
+      const account = payment.account ?? options.defaultAccount;
+      await quietly("list the payment as awaiting approval", payment.paymentId, () =>
+        approvals.awaiting({
+          paymentId: payment.paymentId,
+          amountCents: parseAmount(payment.amount),
+          since,
+          deadline: since + policy.approvalDeadlineMs,
+          ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
+          ...(account === undefined ? {} : { account }),
+        }),
+      );
+      return;
+    }
+    if (asRecord(asRecord(run.job.data)["state"])["approvalSince"] !== undefined) {
+      await quietly("take the payment off the approvals list", payment.paymentId, () => approvals.done(payment.paymentId));
+    }
+  }
+
   function recordOf(run: Run, state: PaymentState, outcome: Outcome): RecordWrite {
     return {
       outcome,
@@ -342,22 +507,30 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   }
 
   /** The end of a run: the state and the record's outcome (one fenced step), the event, the result. */
-  async function conclude(run: Run, given: Decision): Promise<PaymentResult> {
+  async function conclude(run: Run, first: Decision): Promise<PaymentResult> {
+    const given = await holdIfShort(run, first);
     const cb = options.callbacks;
     const decision = cb && given.kind === "wait" && (await cb.receiver()).flowing ? spacedForCallbacks(given, cb.pollMs) : given;
     if (decision.kind === "wait") {
       if (decision.why === "configuration") {
         logger.error({ paymentId: run.payment.paymentId, error: decision.state.lastError?.message }, "payouts wait for a configuration fix (see the error); no attempt is used");
       }
+      await trackApproval(run, decision.state, false);
       return wait(run, decision.state, decision.delayMs, decision.why);
     }
     const state: PaymentState = { ...decision.state, waitingFor: undefined };
+    await trackApproval(run, state, true);
     const { payment } = run;
     indexIds(payment.paymentId, { codigoSolicitacao: state.codigoSolicitacao, endToEndId: state.endToEndId });
     countOutcome(run, decision.state.outcome, state.generation);
     const data = dataOf(storedForm(payment, run.stored), state, run.audit);
     fenced(await store.finish(run.job.id ?? "", payment.paymentId, run.token, run.claim, JSON.stringify(data), recordOf(run, state, decision.state.outcome)), run.job, "the outcome");
     run.job.data = data;
+    const guard = options.balance?.guard;
+    if (guard) {
+      const spent = decision.state.outcome === "paid" || decision.state.outcome === "needs-reconciliation";
+      await quietly("end the payment's balance reservation", payment.paymentId, () => guard.store.release(accountOf(payment), guardMember(payment.paymentId, state.generation), spent ? "spent" : "unspent", now()));
+    }
     const final = { ...state, outcome: decision.state.outcome };
     await announce(run.job, run.audit, outcomeFacts(payment.paymentId, payment.amount, final), payment.callbackUrl);
     const log = { paymentId: payment.paymentId, outcome: final.outcome, bankStatus: state.bankStatus, codigoSolicitacao: state.codigoSolicitacao };
@@ -579,9 +752,12 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   }
 
   /** The send step. */
-  async function submit(run: Run, state: PaymentState): Promise<Decision> {
-    const parked = beforeSend(state, now(), policy);
+  async function submit(run: Run, given: PaymentState): Promise<Decision> {
+    const parked = beforeSend(given, now(), policy);
     if (parked) return parked;
+    const gated = await balanceGate(run, given);
+    if ("decision" in gated) return gated.decision;
+    const { state } = gated;
     const slot = await reserveSlot("send", state, false);
     if (!slot.go) return wait(run, slot.state, slot.delayMs, slot.why);
     const { payment } = run;

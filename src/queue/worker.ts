@@ -8,6 +8,7 @@ import { createBank, type Bank } from "../inter/bank.js";
 import type { CallObserver } from "../inter/http.js";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { DEFAULT_POLICY, type LifecyclePolicy, type Outcome } from "../payments/lifecycle.js";
+import { spendableCents } from "../payments/balance-hold.js";
 import { combineObservers, createWorkerMetrics, type WorkerMetrics } from "../ops/metrics/worker-metrics.js";
 import { startWorkerHeartbeat, type WorkerHeartbeat } from "../ops/worker-heartbeat.js";
 import type { Readiness } from "../ops/readiness-checks.js";
@@ -15,6 +16,11 @@ import { createWorkerReadiness } from "../ops/worker-readiness.js";
 import { startNotificationWorker, type NotificationWorker } from "../notify/delivery-worker.js";
 import { createNotifier, type Notifier } from "../notify/notifier.js";
 import { createCallbackStore, type CallbackStore, type ReceiverHealth } from "../webhook/callback-store.js";
+import { accountEvent } from "../notify/account-event.js";
+import { createAccountHolds } from "./account-holds.js";
+import { createApprovals } from "./approvals.js";
+import { createBalanceGuard } from "./balance-guard.js";
+import { startBalanceWatcher } from "./balance-watcher.js";
 import { createBudgets, type Budgets } from "./budgets.js";
 import { createSafetyLimits } from "./daily-limits.js";
 import { budgetGate } from "./bank-gate.js";
@@ -22,7 +28,7 @@ import { bullPrefix } from "./names.js";
 import { createPaymentIndex, type PaymentIndex } from "./payment-index.js";
 import { createPaymentRecords } from "./payment-record.js";
 import { paymentView, type PaymentResult } from "./payment-view.js";
-import { createPayoutProcessor } from "./processor.js";
+import { DEFAULT_ACCOUNT_KEY, createPayoutProcessor } from "./processor.js";
 import { createFencedStore } from "./fenced-store.js";
 import { startReconcileScheduler } from "./reconcile-scheduler.js";
 import { fenceConnection, safeRedisUrl, workerConnection } from "./redis-connection.js";
@@ -218,7 +224,33 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const records = createPaymentRecords(redis, config.redisPrefix, config.queueName, config.data.idempotencyDays);
   // Without a secret no event can be queued (the notifier refuses unsigned destinations): no delivery worker.
   const notifications = config.notify.secrets.size > 0 ? startNotificationWorker(notifySettings) : undefined;
+  // Insufficient balance (docs/balance.md): holds on the fail-fast connection (they are read before each send).
+  const balanceSettings = config.worker.balance;
+  const holds = createAccountHolds(fence, config.redisPrefix, config.queueName);
+  const guard = balanceSettings.guardMaxAgeMs === undefined ? undefined : createBalanceGuard(fence, config.redisPrefix, config.queueName, balanceSettings.guardMaxAgeMs);
+  // Balance reads outside the send/status budgets: through the fleet's `balance` budget (10 a minute).
+  const balanceClient = bank.gated(budgetGate(budgets, { maxWaitMs: 10_000, maxBankWaitMs: config.inter.maxBankWaitMs }));
+  const readBalance = (account: string): ReturnType<typeof balanceClient.getBalance> => balanceClient.getBalance(undefined, account === DEFAULT_ACCOUNT_KEY ? {} : { account });
+  const announceAccount = (facts: Parameters<typeof accountEvent>[0]): Promise<unknown> => notifier.notifyAccount(accountEvent(facts));
   const processor = createPayoutProcessor({
+    balance: {
+      holds,
+      policy: balanceSettings.policy,
+      onHeld: announceAccount,
+      ...(guard === undefined
+        ? {}
+        : {
+            guard: {
+              store: guard,
+              read: async (account) => {
+                const figures = spendableCents(await readBalance(account), balanceSettings.policy);
+                if (figures === undefined) throw new Error("the bank's balance answer has no disponivel");
+                return figures;
+              },
+            },
+          }),
+    },
+    approvals: createApprovals(redis, config.redisPrefix, config.queueName),
     client: bank.client,
     budgets,
     limits: createSafetyLimits(redis, config.redisPrefix, config.worker.limits, config.inter.account),
@@ -310,6 +342,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   });
   const readiness = createWorkerReadiness({ redis, certificateValidTo: config.inter.certificate.validTo, worker: taking });
   const reconciliation = startFleetReconciliation(config, redis, budgets, bank, notifier, logger);
+  const watcher = startBalanceWatcher({ holds, queue: counts, policy: balanceSettings.policy, read: readBalance, ...(guard === undefined ? {} : { guard }), onResumed: announceAccount, logger });
   let stopped: Promise<boolean> | undefined;
 
   return {
@@ -334,7 +367,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     const unlisted = heartbeat.stop().catch(() => undefined);
     // BullMQ's close() cannot be hurried once started (a later close(true) returns the same promise):
     // the time limit is ours.
-    const graceful = Promise.all([worker.close(), notifications?.close(), reconciliation.close()]);
+    const graceful = Promise.all([worker.close(), notifications?.close(), reconciliation.close(), watcher.close()]);
     // The time limits are unref'd: they bound a wait, they must not keep a process whose work is done alive.
     const done = await Promise.race([graceful.then(() => true), sleep(config.worker.shutdownTimeoutMs, false, { ref: false })]);
     if (!done) {

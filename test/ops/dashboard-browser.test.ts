@@ -2,8 +2,8 @@
 // with executablePath — no browser download): a viewer sees the queue and finds a payment but cannot retry;
 // an operator retries a failed payment and sees it paid. Screenshots go to test-output/dashboard/.
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard, type TestUser } from "../helpers/dashboard.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
 
@@ -31,6 +31,12 @@ describe("dashboard in a browser", () => {
   afterAll(async () => {
     await browser?.close();
   });
+  /** Each test's pages are closed after it: a page left open (the queue board polls) would log errors once its dashboard is gone. */
+  const contexts: BrowserContext[] = [];
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    consoleErrors.length = 0;
+  });
 
   /** Console errors of every page (a CSP violation, a script error): the dashboard must have none of its own. */
   const consoleErrors: string[] = [];
@@ -41,6 +47,7 @@ describe("dashboard in a browser", () => {
   async function login(user: TestUser): Promise<Page> {
     if (!browser) throw new Error("Chromium did not start");
     const context = await browser.newContext({ httpCredentials: { username: user.name, password: user.password }, viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
     const page = await context.newPage();
     page.on("pageerror", (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
     page.on("console", (message) => {
@@ -57,7 +64,7 @@ describe("dashboard in a browser", () => {
   }
 
   it("a viewer sees the queue and a payment but cannot retry; an operator retries a failed payment and sees it paid", async () => {
-    p = await startPipeline({ emulator: { balanceCents: 100_000 } });
+    p = await startPipeline({ emulator: { balanceCents: 100_000 }, env: { PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" } });
     dashboard = await startTestDashboard(p.env);
     await p.producer.enqueue(payment("web-paid", "10.50"));
     await p.producer.enqueue(payment("web-broke", "2000.00"));
@@ -123,6 +130,42 @@ describe("dashboard in a browser", () => {
     const paid = await p.producer.get("web-broke");
     expect(paid?.idempotencyKey).not.toBe(failed.idempotencyKey);
     expect([byKey[failed.idempotencyKey ?? ""], byKey[paid?.idempotencyKey ?? ""]]).toEqual([1, 1]);
+    expect(ownErrors()).toEqual([]);
+  });
+
+  it("shows a held account's banner, and an operator resumes it with the button: the held payments are paid", async () => {
+    p = await startPipeline({
+      emulator: { balanceCents: 10_00 },
+      // The workers would resume it by themselves in 10 minutes: the button must be what lifts it.
+      env: { INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read", PIXOUT_BALANCE_CHECK_SECONDS: "600" },
+    });
+    dashboard = await startTestDashboard(p.env);
+    for (const id of ["web-h1", "web-h2", "web-h3"]) await p.producer.enqueue(payment(id, "10.00"));
+    const viewer = await login(VIEWER);
+    await expect
+      .poll(async () => {
+        await viewer.goto(`${dashboard.url}/payments`);
+        return viewer.getByTestId("held-account-default").count();
+      }, { timeout: 15_000 })
+      .toBe(1);
+    await expect.poll(async () => {
+      await viewer.goto(`${dashboard.url}/payments`);
+      return viewer.getByTestId("held-account-default").textContent();
+    }, { timeout: 15_000 }).toContain("2 payments");
+    expect(await viewer.getByTestId("resume-form-default").count()).toBe(0);
+    await viewer.screenshot({ path: `${OUTPUT}/viewer-held-account.png`, fullPage: true });
+
+    p.emulator.topUp(20_00);
+    const operator = await login(OPERATOR);
+    await operator.goto(`${dashboard.url}/payments`);
+    await operator.getByTestId("resume-reason-default").fill("topped up (browser test)");
+    await operator.getByTestId("resume-submit-default").click();
+    await expect.poll(async () => operator.getByTestId("resume-result-default").getAttribute("data-status")).toBe("resumed");
+    const all = await Promise.all(["web-h1", "web-h2", "web-h3"].map((id) => p.producer.waitForResult(id, { timeoutMs: 15_000 })));
+    expect(all.map((v) => v.outcome)).toEqual(["paid", "paid", "paid"]);
+    await operator.goto(`${dashboard.url}/payments`);
+    expect(await operator.getByTestId("held-account-default").count()).toBe(0);
+    await operator.screenshot({ path: `${OUTPUT}/operator-resumed-account.png`, fullPage: true });
     expect(ownErrors()).toEqual([]);
   });
 });

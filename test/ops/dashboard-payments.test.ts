@@ -28,7 +28,7 @@ interface SearchAnswer {
 const EMAIL_OPERATOR: TestUser = { name: "ana@empresa.com", role: "operator", password: "email-operator-password" };
 
 describe("dashboard with payments", async () => {
-  const p = await startPipeline({ emulator: { balanceCents: 100_000 } });
+  const p = await startPipeline({ emulator: { balanceCents: 100_000 }, env: { PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" } });
   const { producer, emulator } = p;
   const dash: TestDashboard = await startTestDashboard(p.env, { users: [VIEWER, OPERATOR, EMAIL_OPERATOR] });
 

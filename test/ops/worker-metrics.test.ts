@@ -41,7 +41,7 @@ const payment = (paymentId: string, amount = "10.50") => ({ paymentId, amount, r
 
 describe("worker metrics over HTTP", async () => {
   // A send budget of 600/min spaces sends ~100 ms apart: of three payments queued together, two wait.
-  const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_SEND_PER_MINUTE: "600" } });
+  const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_SEND_PER_MINUTE: "600", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" } });
   const server = await serve(p.worker);
 
   it("counts payments by outcome, bank calls by operation and status, token requests, budget waits and certificate days", async () => {

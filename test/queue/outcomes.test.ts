@@ -26,7 +26,7 @@ const id = (): string => `t-${randomUUID().slice(0, 12)}`;
 describe("payment outcomes", async () => {
   const p = await startPipeline({
     emulator: { balanceCents: 100_000_00, approval: { autoDecision: "none" } },
-    env: { PIXOUT_APPROVAL_POLL_MS: "100", PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.05" },
+    env: { PIXOUT_APPROVAL_POLL_MS: "100", PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.05", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" },
   });
   const { producer, emulator } = p;
 

@@ -12,7 +12,7 @@ import { captureLogs } from "../helpers/log-capture.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 describe("payment index", async () => {
-  const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_KEEP_COMPLETED_DAYS: "10", PIXOUT_KEEP_FAILED_DAYS: "20", PIXOUT_IDEMPOTENCY_DAYS: "30" } });
+  const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_ON_INSUFFICIENT_BALANCE: "fail", PIXOUT_KEEP_COMPLETED_DAYS: "10", PIXOUT_KEEP_FAILED_DAYS: "20", PIXOUT_IDEMPOTENCY_DAYS: "30" } });
   const index = createPaymentIndex(p.redis, p.config.redisPrefix, p.config.queueName, 20);
   const key = (kind: "codigoSolicitacao" | "endToEndId", value: string): string => paymentIndexKey(p.config.redisPrefix, p.config.queueName, kind, value);
 

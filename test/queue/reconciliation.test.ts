@@ -232,7 +232,7 @@ describe("reconciliation with the bank's statement", () => {
 
 describe("what the bank did that pixout did not ask for", () => {
   it("finds a debit of a payment the bank ended, and two lost answers it cannot tell apart", async () => {
-    const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } });
+    const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" } });
     const { run } = harness(p);
     // Ended by the bank for balance (nothing debited), then debited all the same: failed-with-debit.
     await p.producer.enqueue(payment("rc-broke", "50.00"));

@@ -9,7 +9,7 @@ const payment = (paymentId: string, amount = "10.50") => ({ paymentId, amount, r
 describe("retry", async () => {
   const p = await startPipeline({
     emulator: { balanceCents: 100_000, approval: { autoDecision: "none" } },
-    env: { PIXOUT_APPROVAL_POLL_MS: "100", PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.02" },
+    env: { PIXOUT_APPROVAL_POLL_MS: "100", PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.02", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" },
   });
   const { producer, emulator } = p;
   const actor = { actor: "ana.operadora", reason: "test" };

@@ -70,27 +70,36 @@ function scopesCheck(token: StoredToken, requested: readonly string[]): Check {
 }
 
 /**
- * Reconciliation reads the statement (scope extrato.read). It is not among the default scopes, since a
- * token call asking for a scope the integration lacks is refused: said here, not failed.
+ * Reconciliation reads the statement, and an account held for insufficient balance is resumed (and the
+ * balance guard estimates) from the balance: both scope extrato.read. It is not among the default scopes,
+ * since a token call asking for a scope the integration lacks is refused: said here, failed only when a
+ * setting that relies on it is on.
  */
-function statementScopeCheck(token: StoredToken, requested: readonly string[], reconcileOn: boolean): Check {
+function statementScopeCheck(token: StoredToken, requested: readonly string[], config: Config): Check {
   const granted = new Set(token.scope.split(/\s+/).filter(Boolean));
   const [scope] = OPERATION_SCOPES.statement;
-  if (granted.has(scope) || requested.includes(scope)) return ok("bank.statement-scope", "statement scope", `${scope} asked for: pixout reconcile can read the statement`);
-  if (reconcileOn) {
-    // The fleet reconciles on its own: the grant must be proved, by asking for it with the token above.
+  if (granted.has(scope) || requested.includes(scope)) {
+    return ok("bank.statement-scope", "statement scope", `${scope} asked for: pixout reconcile can read the statement, and held accounts resume when their balance allows`);
+  }
+  const relying = [
+    ...(config.worker.reconcile.enabled ? ["PIXOUT_RECONCILE=true"] : []),
+    ...(config.worker.balance.guardMaxAgeMs !== undefined ? ["PIXOUT_BALANCE_GUARD=true"] : []),
+  ];
+  if (relying.length > 0) {
+    // The fleet relies on it: the grant must be proved, by asking for it with the token above.
     return failure(
       "bank.statement-scope",
       "statement scope",
-      `PIXOUT_RECONCILE=true, but ${scope} is not in INTER_SCOPES: the fleet's reconciliation cannot be shown to work`,
-      `tick the statement scope (${scope}) for the integration in Inter's Internet Banking and add it to INTER_SCOPES (or set PIXOUT_RECONCILE=false)`,
+      `${relying.join(" and ")}, but ${scope} is not in INTER_SCOPES: the fleet's ${relying.length === 2 ? "reconciliation and balance guard" : config.worker.reconcile.enabled ? "reconciliation" : "balance guard"} cannot be shown to work`,
+      `tick the statement scope (${scope}) for the integration in Inter's Internet Banking and add it to INTER_SCOPES (or turn ${relying.map((r) => r.replace("=true", "=false")).join(" and ")})`,
     );
   }
+  const hold = config.worker.balance.policy.onInsufficientBalance === "hold" ? "; an account held for insufficient balance resumes only by pixout resume" : "";
   return warning(
     "bank.statement-scope",
     "statement scope",
-    `${scope} is not in INTER_SCOPES: pixout reconcile asks for its own token with it, which the bank refuses if the integration lacks the scope`,
-    `tick the statement scope (${scope}) for the integration in Inter's Internet Banking, then run pixout reconcile (docs/reconciliation.md)`,
+    `${scope} is not in INTER_SCOPES: pixout reconcile asks for its own token with it, which the bank refuses if the integration lacks the scope${hold}`,
+    `tick the statement scope (${scope}) for the integration in Inter's Internet Banking and add it to INTER_SCOPES (docs/reconciliation.md, docs/balance.md)`,
   );
 }
 
@@ -138,7 +147,7 @@ export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
     const where = fresh
       ? `obtained a new token for ${scope} (one token call), ${redis ? "shared with the fleet through Redis" : "not shared: Redis is unreachable"}`
       : `reused the fleet's token for ${scope} from Redis (no token call; a reused token does not prove INTER_CLIENT_SECRET: --new-token does)`;
-    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes), statementScopeCheck(token, inter.scopes, config.worker.reconcile.enabled)];
+    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes), statementScopeCheck(token, inter.scopes, config)];
   } catch (err) {
     if (!(err instanceof InterError)) throw err;
     const detail = describeError(err);
