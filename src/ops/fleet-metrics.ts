@@ -18,10 +18,18 @@
 //   pixout_reconciliation_findings{queue,kind}      rows needing a human in the latest reconciliation run
 //   pixout_reconciliation_last_clean_run_age_seconds{queue}  since the latest complete run without findings
 //                                                   (absent when no run was clean in 90 days)
+//   pixout_account_held{queue,account}              1 for each paying account held for insufficient balance
+//                                                   (no series for an account not held: alert on its presence)
+//   pixout_held_payments{queue}                     payments waiting for an account's balance, and their
+//   pixout_held_amount_centavos{queue}              total (centavos: an integer, never a float of reais)
+//   pixout_approvals_waiting{queue}                 payments awaiting approval in Inter's internet banking,
+//   pixout_approvals_waiting_amount_centavos{queue} and their total
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Gauge, Registry } from "prom-client";
 import { FINDING_KINDS, type RowKind } from "../payments/reconciliation.js";
+import { createAccountHolds } from "../queue/account-holds.js";
+import { createApprovals } from "../queue/approvals.js";
 import { reconciliationStatus } from "../queue/reconcile-run.js";
 import { daysLeft, liveWorkers, redisNow } from "./worker-heartbeat.js";
 
@@ -36,6 +44,9 @@ interface Snapshot {
   /** The latest reconciliation's findings by kind (undefined: no run kept), and the age of the last clean run. */
   findings: Partial<Record<RowKind, number>> | undefined;
   lastCleanAgeSeconds: number | undefined;
+  /** The held accounts, with the payments waiting on each; the payments awaiting approval. */
+  held: { account: string; payments: number; cents: number }[];
+  approvals: { count: number; cents: number };
 }
 
 /** Jobs read per round trip, and at most per scrape, looking for the oldest job never started. */
@@ -81,6 +92,8 @@ async function overdueSeconds(queue: Queue, redis: Redis, now: number): Promise<
 
 export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queueName: string; queues: Queue[] }): Registry {
   const registry = new Registry();
+  const holds = createAccountHolds(o.redis, o.redisPrefix, o.queueName);
+  const approvals = createApprovals(o.redis, o.redisPrefix, o.queueName);
   // One read of Redis per scrape, shared by every gauge's collect().
   let pending: { at: number; snapshot: Promise<Snapshot> } | undefined;
   const snapshot = (): Promise<Snapshot> => {
@@ -99,6 +112,7 @@ export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queue
       const workers = await liveWorkers(o.redis, o.redisPrefix, o.queueName);
       const earliest = workers.map((w) => w.certificateValidTo).sort()[0];
       const { latest, lastCleanAt } = await reconciliationStatus(o.redis, o.redisPrefix, o.queueName);
+      const [held, approvalTotals] = await Promise.all([holds.list(), approvals.totals()]);
       return {
         counts,
         oldestWaiting,
@@ -107,6 +121,8 @@ export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queue
         certificateDays: earliest === undefined ? undefined : daysLeft(earliest, now),
         findings: latest === undefined ? undefined : Object.fromEntries(Object.entries(latest.byKind).filter(([k]) => FINDING_KINDS.has(k as RowKind))),
         lastCleanAgeSeconds: lastCleanAt === undefined ? undefined : Math.max(0, (now - lastCleanAt) / 1000),
+        held: held.map((h) => ({ account: h.account, payments: h.heldPayments, cents: h.heldCents })),
+        approvals: approvalTotals,
       };
     })();
     pending = { at: Date.now(), snapshot: read };
@@ -184,6 +200,53 @@ export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queue
       this.reset();
       const age = (await snapshot()).lastCleanAgeSeconds;
       if (age !== undefined) this.set({ queue: o.queueName }, age);
+    },
+  });
+  new Gauge({
+    name: "pixout_account_held",
+    help: "1 for each paying account the fleet holds for insufficient balance: nothing from it is sent until its balance covers the oldest held payment or an operator resumes it (docs/balance.md)",
+    labelNames: ["queue", "account"],
+    registers: [registry],
+    async collect() {
+      // A resumed account's series goes: only held accounts have one.
+      this.reset();
+      for (const h of (await snapshot()).held) this.set({ queue: o.queueName, account: h.account }, 1);
+    },
+  });
+  new Gauge({
+    name: "pixout_held_payments",
+    help: "Payments waiting for their paying account's balance (held accounts)",
+    labelNames: ["queue"],
+    registers: [registry],
+    async collect() {
+      this.set({ queue: o.queueName }, (await snapshot()).held.reduce((sum, h) => sum + h.payments, 0));
+    },
+  });
+  new Gauge({
+    name: "pixout_held_amount_centavos",
+    help: "Total amount of the payments waiting for their paying account's balance, in centavos",
+    labelNames: ["queue"],
+    registers: [registry],
+    async collect() {
+      this.set({ queue: o.queueName }, (await snapshot()).held.reduce((sum, h) => sum + h.cents, 0));
+    },
+  });
+  new Gauge({
+    name: "pixout_approvals_waiting",
+    help: "Payments awaiting approval in Inter's internet banking (AGUARDANDO_APROVACAO): past their deadline pixout parks them",
+    labelNames: ["queue"],
+    registers: [registry],
+    async collect() {
+      this.set({ queue: o.queueName }, (await snapshot()).approvals.count);
+    },
+  });
+  new Gauge({
+    name: "pixout_approvals_waiting_amount_centavos",
+    help: "Total amount of the payments awaiting approval in Inter's internet banking, in centavos",
+    labelNames: ["queue"],
+    registers: [registry],
+    async collect() {
+      this.set({ queue: o.queueName }, (await snapshot()).approvals.cents);
     },
   });
   return registry;

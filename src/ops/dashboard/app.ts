@@ -2,18 +2,23 @@
 // Basic (or, with --no-auth on loopback, everyone an operator — for requests addressed to this machine
 // only); CSRF checks on every state-changing request; the read-only queue board; the payment search page
 // and its JSON; audited retries through retryPayment (src/queue/retry.ts), the same safe path as
-// `pixout retry`; /metrics.
+// `pixout retry`; the accounts held for insufficient balance and the payments awaiting approval, with an
+// operator's resume (balance-routes.ts); /metrics.
 import type { Queue } from "bullmq";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { z } from "zod";
 import type { Logger } from "../../logger.js";
+import type { Notifier } from "../../notify/notifier.js";
 import { PAYMENT_ID } from "../../payments/payment.js";
 import { retryPayment, type RetryResult } from "../../queue/retry.js";
 import { fleetReadiness } from "../fleet-health.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
+import { auditedReason, bodyProblems } from "./audited-reason.js";
 import { createAuthenticator, type Principal } from "./auth.js";
+import { createBalanceReader, unreadFacts } from "./balance-facts.js";
+import { balanceRoutes } from "./balance-routes.js";
 import { createSignInThrottle } from "./sign-in-throttle.js";
 import { freeTextProblem } from "../../payments/text.js";
 import { csrfProblem, csrfToken, SAFE_METHODS } from "./csrf.js";
@@ -44,6 +49,8 @@ export interface DashboardDeps {
   retry: { redis: Redis; queue: Queue };
   /** What /metrics serves. */
   metrics: Registry;
+  /** Announces an operator's resume of a held account (account.resumed); undefined: PIXOUT_NOTIFY_* are invalid. */
+  notifier?: Pick<Notifier, "notifyAccount">;
 }
 
 const OUR_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -56,15 +63,7 @@ const RETRY_OUTCOME_UNKNOWN = "the retry's outcome is unknown: look at the payme
 const RETRY_BODY_LIMIT = 16 * 1024;
 
 const retryBody = z.strictObject({
-  reason: z
-    .string({ error: "is required (it is audited)" })
-    .trim()
-    .min(1, "is required (it is audited)")
-    .max(500, "must have at most 500 characters")
-    .superRefine((text, ctx) => {
-      const problem = freeTextProblem(text);
-      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-    }),
+  reason: auditedReason,
   newAttempt: z.boolean({ error: "must be true or false" }).optional(),
   notExecuted: z.boolean({ error: "must be true or false" }).optional(),
 });
@@ -119,6 +118,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   const authenticator = createAuthenticator(settings.users, { throttle: createSignInThrottle({ redis, keyPrefix: settings.redisPrefix }) });
   const search = createPaymentSearch({ queue, redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName });
   const redisDown = (): boolean => redis.status !== "ready";
+  const balance = createBalanceReader({ redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, logger });
   // A flood of bad logins (or of misdirected requests) must not become a flood of log lines.
   const failedLogins = createLogSampler({ windowMs: 10_000 });
   const sampled = createLogSampler({ windowMs: 10_000 });
@@ -240,7 +240,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     next();
   });
   // While Redis is away BullMQ waits for it without a deadline: answer at once instead of hanging.
-  app.use(["/api/queues", "/api/payments", `${QUEUE_BOARD_PATH}/api`, "/metrics"], (_req, res, next) => {
+  app.use(["/api/queues", "/api/payments", "/api/accounts", "/api/approvals", `${QUEUE_BOARD_PATH}/api`, "/metrics"], (_req, res, next) => {
     if (!redisDown()) {
       next();
       return;
@@ -293,21 +293,21 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       return;
     }
     if (redisDown()) {
-      res.status(503).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts: undefined, query, result: { found: false, error: REDIS_DOWN } }));
+      res.status(503).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts: undefined, query, result: { found: false, error: REDIS_DOWN }, balance: unreadFacts(Date.now()) }));
       return;
     }
-    const [counts, result] = await Promise.all([queueCounts(queue), query.trim() === "" ? Promise.resolve(undefined) : search.search(query)]);
-    res.status(result && !result.found ? 404 : 200).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts, query, result }));
+    const [counts, result, facts] = await Promise.all([queueCounts(queue), query.trim() === "" ? Promise.resolve(undefined) : search.search(query), balance.read()]);
+    res.status(result && !result.found ? 404 : 200).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts, query, result, balance: facts }));
   });
 
   app.get("/reconciliation", async (_req, res) => {
     const principal = principalOf(res);
     if (redisDown()) {
-      res.status(503).type("html").send(renderReconciliationPage(principal, undefined));
+      res.status(503).type("html").send(renderReconciliationPage(principal, undefined, undefined, unreadFacts(Date.now())));
       return;
     }
-    const [recent, status] = await Promise.all([recentReports(redis, settings.redisPrefix, settings.queueName, 20), reconciliationStatus(redis, settings.redisPrefix, settings.queueName)]);
-    res.type("html").send(renderReconciliationPage(principal, recent, status.latest));
+    const [recent, status, facts] = await Promise.all([recentReports(redis, settings.redisPrefix, settings.queueName, 20), reconciliationStatus(redis, settings.redisPrefix, settings.queueName), balance.read()]);
+    res.type("html").send(renderReconciliationPage(principal, recent, status.latest, facts));
   });
 
   app.get("/metrics", async (_req, res) => {
@@ -359,7 +359,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       const paymentId = paymentIdOf(req);
       const body = retryBody.safeParse(req.body);
       if (!body.success) {
-        const problems = body.error.issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.code === "unrecognized_keys" ? `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message}`);
+        const problems = bodyProblems(body.error);
         res.status(400).json({ error: `the retry request is invalid: ${problems.join("; ")}`, problems });
         return;
       }
@@ -387,6 +387,18 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       logger.info({ actor: principal.user, paymentId, status: result.status, newAttempt: newAttempt === true, notExecuted: notExecuted === true }, "dashboard retry");
       res.status(retryHttpStatus(result)).json(result);
     },
+  );
+
+  app.use(
+    balanceRoutes({
+      redisPrefix: settings.redisPrefix,
+      queueName: settings.queueName,
+      logger,
+      reader: balance,
+      resume: deps.retry,
+      notifier: deps.notifier,
+      redisDown: REDIS_DOWN,
+    }),
   );
 
   app.use((req, res) => {

@@ -1,20 +1,38 @@
-// The dashboard's only script and stylesheet, served from the app (no CDN: the CSP allows 'self' only).
-// The script sends the retry form as JSON with the CSRF token from GET /api/session and shows the server's
-// answer as text (never as HTML).
+// The dashboard's only script and stylesheet, served from the app (no CDN: the CSP allows 'self' only, and
+// no inline script). The script sends the retry form and each held account's "Resume now" form as JSON
+// with the CSRF token from GET /api/session and shows the server's answer as text (never as HTML).
 
 export const DASHBOARD_JS = `"use strict";
 (function () {
-  var form = document.getElementById("retry-form");
-  if (!form) return;
-  var out = document.getElementById("retry-result");
-  var button = form.querySelector("button[type=submit]");
-
-  function say(text, status) {
+  function say(out, text, status) {
     out.textContent = text;
     out.setAttribute("data-status", status);
   }
 
-  function describe(httpStatus, answer) {
+  // A state-changing request: JSON, with a fresh CSRF token from GET /api/session (a token is good for 10
+  // minutes only: one per action, taken right before it). Resolves to { status, answer }.
+  function post(path, body) {
+    return fetch("/api/session", { credentials: "same-origin", headers: { accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("session: HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (session) {
+        return fetch(path, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": session.csrfToken },
+          body: JSON.stringify(body)
+        });
+      })
+      .then(function (r) {
+        return r.json().then(function (answer) {
+          return { status: r.status, answer: answer };
+        });
+      });
+  }
+
+  function describeRetry(httpStatus, answer) {
     if (answer && answer.status === "retried") {
       return "Retried (was " + answer.previousOutcome + ") with " + (answer.newKey ? "a NEW" : "the same") +
         " bank key " + answer.idempotencyKey + ", generation " + answer.generation + ". Refresh to follow it.";
@@ -27,44 +45,65 @@ export const DASHBOARD_JS = `"use strict";
     return "Not retried (HTTP " + httpStatus + "): " + error;
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var reason = form.elements.namedItem("reason").value;
-    if (reason.trim() === "") {
-      say("A retry needs a reason (it is audited).", "invalid");
-      return;
+  function describeResume(httpStatus, answer) {
+    if (httpStatus === 200 && answer && answer.resumed) {
+      return "Resumed: " + answer.waiting + " held payment(s) are sent again (" + answer.woken +
+        " woken now, the rest at their next look). Reload to see the account's state.";
     }
-    button.disabled = true;
-    say("Retrying…", "pending");
-    fetch("/api/session", { credentials: "same-origin", headers: { accept: "application/json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error("session: HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (session) {
-        var body = {
-          reason: reason,
-          newAttempt: form.elements.namedItem("newAttempt").checked,
-          notExecuted: form.elements.namedItem("notExecuted").checked
-        };
-        return fetch("/api/payments/" + encodeURIComponent(form.getAttribute("data-payment-id")) + "/retry", {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": session.csrfToken },
-          body: JSON.stringify(body)
+    var error = answer && answer.error ? answer.error : "unexpected answer";
+    // As for a retry: a 5xx may come after the hold was lifted.
+    if (httpStatus >= 500) return "HTTP " + httpStatus + ": " + error;
+    return "Not resumed (HTTP " + httpStatus + "): " + error;
+  }
+
+  // A form with a reason: checked here first (the server checks again), sent by post(), the answer shown
+  // as text (never as HTML: it may quote what was typed).
+  function wire(form, missingReason, pending, send) {
+    var out = form.querySelector("output");
+    var button = form.querySelector("button[type=submit]");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var reason = form.elements.namedItem("reason").value;
+      if (reason.trim() === "") {
+        say(out, missingReason, "invalid");
+        return;
+      }
+      button.disabled = true;
+      say(out, pending, "pending");
+      send(reason)
+        .then(function (shown) {
+          say(out, shown.text, shown.status);
+        })
+        .catch(function (err) {
+          say(out, "The dashboard did not answer: " + err.message, "error");
+        })
+        .finally(function () {
+          button.disabled = false;
         });
-      })
-      .then(function (r) {
-        return r.json().then(function (answer) {
-          say(describe(r.status, answer), (answer && answer.status) || "error");
-        });
-      })
-      .catch(function (err) {
-        say("The dashboard did not answer: " + err.message, "error");
-      })
-      .finally(function () {
-        button.disabled = false;
+    });
+  }
+
+  var retry = document.getElementById("retry-form");
+  if (retry) {
+    wire(retry, "A retry needs a reason (it is audited).", "Retrying…", function (reason) {
+      var body = {
+        reason: reason,
+        newAttempt: retry.elements.namedItem("newAttempt").checked,
+        notExecuted: retry.elements.namedItem("notExecuted").checked
+      };
+      return post("/api/payments/" + encodeURIComponent(retry.getAttribute("data-payment-id")) + "/retry", body).then(function (r) {
+        return { text: describeRetry(r.status, r.answer), status: (r.answer && r.answer.status) || "error" };
       });
+    });
+  }
+
+  var resumes = document.querySelectorAll("form.resume-form");
+  Array.prototype.forEach.call(resumes, function (form) {
+    wire(form, "A resume needs a reason (it is logged and sent upstream).", "Resuming…", function (reason) {
+      return post("/api/accounts/" + encodeURIComponent(form.getAttribute("data-account")) + "/resume", { reason: reason }).then(function (r) {
+        return { text: describeResume(r.status, r.answer), status: r.status === 200 && r.answer && r.answer.resumed ? "resumed" : "error" };
+      });
+    });
   });
 })();
 `;
@@ -101,6 +140,15 @@ table { border-collapse: collapse; background: var(--card); }
 .hint, .note { color: var(--muted); font-size: .9rem; margin: .15rem 0 .3rem; }
 .error { color: var(--bad); }
 output { display: block; margin-top: .8rem; white-space: pre-wrap; }
-output[data-status=retried] { color: var(--accent); }
+output[data-status=retried], output[data-status=resumed] { color: var(--accent); }
+.alerts { margin-bottom: 1rem; }
+.banner { margin: .6rem 0; padding: .7rem 1rem; border: 2px solid var(--bad); border-left-width: 8px; border-radius: 6px; background: var(--card); }
+.banner p { margin: .2rem 0; }
+.banner strong { color: var(--bad); }
+.resume-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .5rem; }
+.resume-form label { flex-basis: 100%; color: var(--muted); font-size: .9rem; }
+.resume-form input[name=reason] { flex: 1 1 20rem; padding: .4rem; font: inherit; }
+.resume-form output { flex-basis: 100%; margin-top: .2rem; }
+td.deadline-near { color: var(--bad); font-weight: bold; }
 output[data-status=refused], output[data-status=error], output[data-status=invalid] { color: var(--bad); }
 `;

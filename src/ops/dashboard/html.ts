@@ -31,7 +31,11 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
   return new Html(out);
 }
 
-export function page(title: string, principal: Principal, body: Html): string {
+/**
+ * A whole page. `alerts` come first in <main>, above the page's own content: what an operator must see on
+ * whichever page they are (an account held for insufficient balance).
+ */
+export function page(title: string, principal: Principal, body: Html, alerts: Html = html``): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -49,6 +53,7 @@ export function page(title: string, principal: Principal, body: Html): string {
 <span class="session" data-testid="session" data-role="${principal.role}">${principal.user} · ${principal.role}</span>
 </header>
 <main>
+${alerts.text === "" ? html`` : html`<div class="alerts" data-testid="alerts">${alerts}</div>`}
 ${body}
 </main>
 </body>

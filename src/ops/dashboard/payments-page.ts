@@ -1,7 +1,10 @@
-// The /payments page: the payout queue's counts, one search box, and the payment found — its outcome,
-// identifiers, bank status history and audit — with a retry form for operators. Server-rendered; element
-// ids and data-testid attributes are for people's bookmarks and the browser test.
+// The /payments page: the accounts held for insufficient balance (a banner each), the payout queue's counts,
+// the payments awaiting approval, one search box, and the payment found — its outcome, identifiers, bank
+// status history and audit — with a retry form for operators. Server-rendered; element ids and data-testid
+// attributes are for people's bookmarks and the browser test.
 import type { Principal } from "./auth.js";
+import type { BalanceFacts } from "./balance-facts.js";
+import { approvalsSection, heldAccountBanners } from "./balance-section.js";
 import { html, page, type Html } from "./html.js";
 import type { MaskedRecipient } from "./personal-data.js";
 import type { DashboardPayment, SearchResult } from "./payment-search.js";
@@ -16,6 +19,8 @@ export interface PaymentsPageInput {
   counts: QueueCounts | undefined;
   query: string;
   result: SearchResult | undefined;
+  /** The holds and approvals (each may say it could not be read); undefined: not shown (a bad request). */
+  balance?: BalanceFacts;
 }
 
 export function describeRecipient(r: MaskedRecipient | null): string {
@@ -132,12 +137,15 @@ export function renderPaymentsPage(input: PaymentsPageInput): string {
       : result.found
         ? paymentSection(result.matchedBy, result.payment, input.principal)
         : html`<p class="error" id="search-error" data-testid="search-error">${result.error}</p>`;
+  const { balance } = input;
   return page(
     "Payments",
     input.principal,
     html`${countsSection(input.queueName, input.counts)}
+${balance === undefined ? html`` : approvalsSection(balance)}
 ${searchForm(input.query)}
 ${found}`,
+    balance === undefined ? undefined : heldAccountBanners(balance, input.principal),
   );
 }
 

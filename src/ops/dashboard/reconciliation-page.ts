@@ -6,6 +6,8 @@ import { formatCents } from "../../payments/money.js";
 import { FINDING_KINDS } from "../../payments/reconciliation.js";
 import type { ReconcileReport } from "../../queue/reconcile-run.js";
 import type { Principal } from "./auth.js";
+import type { BalanceFacts } from "./balance-facts.js";
+import { heldAccountBanners } from "./balance-section.js";
 import { html, page, type Html } from "./html.js";
 
 function runRow(r: ReconcileReport, i: number): Html {
@@ -28,10 +30,14 @@ function rowsOf(report: ReconcileReport): Html {
   )}</tbody></table>`;
 }
 
-/** `latest`: the latest run over every account; `reports`: the recent runs, newest first. */
-export function renderReconciliationPage(principal: Principal, reports: readonly ReconcileReport[] | undefined, latest?: ReconcileReport): string {
+/**
+ * `latest`: the latest run over every account; `reports`: the recent runs, newest first; `balance`: for the
+ * banners of the held accounts, which every page shows (nothing from them is paid while they are held).
+ */
+export function renderReconciliationPage(principal: Principal, reports: readonly ReconcileReport[] | undefined, latest?: ReconcileReport, balance?: BalanceFacts): string {
+  const alerts = balance === undefined ? undefined : heldAccountBanners(balance, principal);
   if (reports === undefined) {
-    return page("Reconciliation", principal, html`<h2>Reconciliation</h2><p class="error" data-testid="reconciliation-unavailable">Unavailable: Redis does not answer.</p>`);
+    return page("Reconciliation", principal, html`<h2>Reconciliation</h2><p class="error" data-testid="reconciliation-unavailable">Unavailable: Redis does not answer.</p>`, alerts);
   }
   const body =
     latest === undefined
@@ -42,8 +48,13 @@ ${rowsOf(latest)}
 <p class="note">To resolve a parked payment by hand: <code>pixout resolve ID (--paid --end-to-end E… | --not-executed) --reason "…"</code> — refused where the statement does not agree.</p>
 <h3>Recent runs</h3>
 ${runsTable(reports)}`;
-  return page("Reconciliation", principal, html`<h2>Reconciliation with Inter's statement</h2>
-${body}${latest === undefined && reports.length > 0 ? runsTable(reports) : html``}`);
+  return page(
+    "Reconciliation",
+    principal,
+    html`<h2>Reconciliation with Inter's statement</h2>
+${body}${latest === undefined && reports.length > 0 ? runsTable(reports) : html``}`,
+    alerts,
+  );
 }
 
 function runsTable(reports: readonly ReconcileReport[]): Html {

@@ -1,4 +1,5 @@
-// Starts the dashboard: its Redis connection and queues, the metrics registry, the HTTP server.
+// Starts the dashboard: its Redis connection and queues, the notifier of resumes, the metrics registry, the
+// HTTP server.
 // Redis may be away at start: the dashboard still starts (/healthz answers, /readyz says 503 and why) and
 // serves pages once Redis is back — an orchestrator should not restart-loop it over a Redis outage.
 import { createServer, type Server } from "node:http";
@@ -7,6 +8,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Logger } from "../../logger.js";
+import { createNotifier } from "../../notify/notifier.js";
 import { bullPrefix, notificationQueueName } from "../../queue/names.js";
 import { ensureReady, producerConnection, RedisUnavailableError, safeRedisUrl } from "../../queue/redis-connection.js";
 import { createFleetMetrics } from "../fleet-metrics.js";
@@ -68,9 +70,12 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   const retryRedis = producerConnection(settings.redisUrl);
   const retryQueue = new Queue(settings.queueName, { connection: retryRedis, prefix });
   for (const q of [queue, notifications, retryQueue]) q.on("error", () => undefined); // reported by the connection's handler
+  // A resume's event is queued on the retries' connection for the same reason as the resume itself: a
+  // timeout after the hold was lifted must not lose its announcement.
+  const notifier = settings.notify === undefined ? undefined : createNotifier({ connection: retryRedis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, settings: settings.notify, logger });
   const closeRedis = async (): Promise<void> => {
     closing = true;
-    await Promise.all([queue.close(), notifications.close(), retryQueue.close()]).catch(() => undefined);
+    await Promise.all([queue.close(), notifications.close(), retryQueue.close(), notifier?.close()]).catch(() => undefined);
     await Promise.all(
       [redis, retryRedis].map((r) =>
         r.quit().catch(() => {
@@ -92,7 +97,7 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   collectDefaultMetrics({ register: own });
   const metrics = Registry.merge([fleet, own]);
 
-  const app = createDashboardApp({ settings, logger, redis, queue, notifications, retry: { redis: retryRedis, queue: retryQueue }, metrics });
+  const app = createDashboardApp({ settings, logger, redis, queue, notifications, retry: { redis: retryRedis, queue: retryQueue }, metrics, ...(notifier === undefined ? {} : { notifier }) });
   const server = createServer(app);
   let address: AddressInfo;
   try {
@@ -120,6 +125,9 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
       { users: unusual },
       `these users' password hashes use scrypt parameters other than the default (N=${String(DEFAULT_SCRYPT.N)}, r=${String(DEFAULT_SCRYPT.r)}, p=${String(DEFAULT_SCRYPT.p)}): how long a login takes tells them apart from unknown users; make their hashes again with \`pixout dashboard hash-password\``,
     );
+  }
+  if (settings.notifyProblem !== undefined) {
+    logger.warn({ problem: settings.notifyProblem }, "the PIXOUT_NOTIFY_* settings are invalid: an operator's resume of a held account is not announced upstream (account.resumed) until they are fixed");
   }
   if (!settings.sharedSecret) logger.info("PIXOUT_DASHBOARD_SECRET is unset: CSRF tokens are signed with a random key of this process; several dashboard replicas behind one address need the same secret");
   logger.info({ url, queue: settings.queueName, users: settings.users.length, redis: safeRedisUrl(settings.redisUrl) }, "dashboard listening");

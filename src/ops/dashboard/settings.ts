@@ -1,10 +1,12 @@
 // `pixout dashboard` settings, from an Environment (callers pass readEnvironment()): where it
-// listens, who may log in with which role, the CSRF secret and the public origin, plus the queue's settings.
-// Every problem is reported at once (ConfigError, exit 78), each with what to do; none quotes a secret.
+// listens, who may log in with which role, the CSRF secret and the public origin, plus the queue's settings
+// and where an operator's resume of a held account is announced (PIXOUT_NOTIFY_*). Every problem is
+// reported at once (ConfigError, exit 78), each with what to do; none quotes a secret.
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ConfigError, digits, loadQueueSettings, withoutEmpty, type Environment, type QueueSettings } from "../../config.js";
+import { ConfigError, digits, loadNotifySettings, loadQueueSettings, withoutEmpty, type Environment, type QueueSettings } from "../../config.js";
+import type { NotifySettings } from "../../notify/settings.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";
 import { looksLikeHash, parsePasswordHash, type PasswordHash } from "./password.js";
 
@@ -37,6 +39,13 @@ export interface DashboardSettings extends QueueSettings {
    * CIDRs, or `loopback`/`linklocal`/`uniquelocal`); empty: the connection's address is the client's.
    */
   trustedProxies: string[];
+  /**
+   * PIXOUT_NOTIFY_*: where the account.resumed event of a resume from the dashboard goes. Invalid ones do
+   * not stop the dashboard (it announces nothing else, and its pages matter more): `notifyProblem` says
+   * what is wrong, and the start warns.
+   */
+  notify?: NotifySettings;
+  notifyProblem?: string;
 }
 
 /** The audit's actor when the dashboard runs without authentication. */
@@ -185,6 +194,13 @@ export function loadDashboardSettings(env: Environment, flags: DashboardFlags = 
   }
   if (problems.length > 0 || !e || !queue) throw new ConfigError(problems);
   const secret = e.PIXOUT_DASHBOARD_SECRET;
+  let notify: { notify: NotifySettings } | { notifyProblem: string };
+  try {
+    notify = { notify: loadNotifySettings(env) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    notify = { notifyProblem: err.problems.map((p) => `${p.setting}: ${p.message}`).join("; ") };
+  }
   return {
     ...queue,
     host,
@@ -196,5 +212,6 @@ export function loadDashboardSettings(env: Environment, flags: DashboardFlags = 
     sharedSecret: secret !== undefined,
     ...(e.PIXOUT_DASHBOARD_ORIGIN === undefined ? {} : { origin: e.PIXOUT_DASHBOARD_ORIGIN }),
     trustedProxies: e.PIXOUT_DASHBOARD_TRUSTED_PROXIES,
+    ...notify,
   };
 }
