@@ -64,14 +64,17 @@ export function heldAfterBalanceFailure(state: PaymentState, account: string, no
 
 /**
  * Whether a payment may be moved to its next generation on the bank's word: the bank ended the payment it
- * named (a codigoSolicitacao), and no other send of this generation is in doubt (none in flight).
+ * named (a codigoSolicitacao), and no other send of this generation is in doubt — none in flight, and the
+ * codigo did not come from a resend after a send that may have executed (a bank that forgot the key could
+ * have made two payments, one of them paid). Such a payment fails as the bank said, for a human to decide.
  */
 export function mayHoldAfterFailure(state: PaymentState, policy: BalanceHoldPolicy): boolean {
   return (
     policy.onInsufficientBalance === "hold" &&
     endedForBalance(state.bankStatus, state.bankErrors) &&
     state.codigoSolicitacao !== undefined &&
-    state.sendInFlight === undefined
+    state.sendInFlight === undefined &&
+    state.sentAfterDoubt !== true
   );
 }
 

@@ -64,6 +64,12 @@ export interface PaymentState {
    * picked up again, it means a worker died with the send in flight — it may have executed.
    */
   sendInFlight?: number;
+  /**
+   * This generation's codigoSolicitacao came from a resend after a send that may have executed: only the
+   * bank's idempotency says the two are one payment, so the bank ending this one proves nothing about the
+   * other (never moved to a new key on the bank's word alone; see src/payments/balance-hold.ts).
+   */
+  sentAfterDoubt?: boolean;
   /** `dataPagamento` of the first send (or null for none), reused by every resend so the body never changes. */
   paymentDate?: string | null;
   /** Since when the payment has been waiting for a configuration fix. */
@@ -390,6 +396,7 @@ export function afterSend(
       attempts: 0,
       maybeExecuted: true,
       codigoSolicitacao: result.sent.codigoSolicitacao,
+      ...(state.maybeExecuted ? { sentAfterDoubt: true } : {}),
       ...(result.sent.tipoRetorno === undefined ? {} : { tipoRetorno: result.sent.tipoRetorno }),
       submittedAt: now,
       progressSince: now,

@@ -43,6 +43,8 @@ describe("insufficient balance", () => {
     expect(mayHoldAfterFailure(ended(), DEFAULT_HOLD_POLICY)).toBe(true);
     expect(mayHoldAfterFailure(ended({ codigoSolicitacao: undefined }), DEFAULT_HOLD_POLICY)).toBe(false);
     expect(mayHoldAfterFailure(ended({ sendInFlight: NOW }), DEFAULT_HOLD_POLICY)).toBe(false);
+    // The codigo came from a resend after a send that may have executed: the bank ending it proves nothing about the other.
+    expect(mayHoldAfterFailure(ended({ sentAfterDoubt: true }), DEFAULT_HOLD_POLICY)).toBe(false);
     expect(mayHoldAfterFailure(ended({ bankStatus: "REPROVADO" }), DEFAULT_HOLD_POLICY)).toBe(false);
     expect(mayHoldAfterFailure(ended(), { ...DEFAULT_HOLD_POLICY, onInsufficientBalance: "fail" })).toBe(false);
   });

@@ -159,6 +159,18 @@ describe("an account short of money", () => {
     expect(await h.holds.list()).toEqual([]);
   });
 
+  it("never moves to a new key a payment whose refused codigo came from a resend after a lost answer: it fails as the bank said", async () => {
+    // The first send executes but its answer is lost; the resend under the same key gets the bank's payment back
+    // (idempotency), which the bank ends for balance. Only the bank's idempotency says they are one payment.
+    const p = await startPipeline({ emulator: { balanceCents: 5_00, faults: [{ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-after" } }] }, env: BALANCE_ENV });
+    const h = harness(p);
+    await p.producer.enqueue(payment("bd-1"));
+    const view = await p.producer.waitForResult("bd-1", { timeoutMs: 15_000 });
+    expect(view).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO", generation: 0 });
+    expect(await h.holds.list()).toEqual([]);
+    expect(p.emulator.ledger.snapshot().executions.replays).toBeGreaterThanOrEqual(1);
+  });
+
   it("ends a payment held longer than PIXOUT_MAX_HOLD_MINUTES failed, saying why", async () => {
     const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600", PIXOUT_MAX_HOLD_MINUTES: "0.02" } });
     const h = harness(p);
