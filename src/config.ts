@@ -55,6 +55,12 @@ const wholeNumber = () => digits().pipe(z.number().int());
 const decimalNumber = () => digits(true).pipe(z.number());
 const positiveInt = (fallback: number) => wholeNumber().pipe(z.number().positive()).default(fallback);
 const nonNegativeInt = (fallback: number) => wholeNumber().default(fallback);
+/** A "true" / "false" setting, as a boolean. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true");
 /** A per-minute budget whose default comes from INTER_ENV (resolved in budgetSettingsOf). */
 const perMinute = wholeNumber().pipe(z.number().positive()).optional();
 const perMinuteOrNone = wholeNumber().optional();
@@ -137,15 +143,9 @@ export const envSchema = z.object({
   PIXOUT_LOCK_DURATION_MS: wholeNumber().pipe(z.number().positive()).optional(),
   PIXOUT_STALLED_INTERVAL_MS: positiveInt(30_000),
   PIXOUT_RESEND_WINDOW_MINUTES: decimalNumber().pipe(z.number().positive()).default(60),
-  PIXOUT_TRUST_BANK_IDEMPOTENCY: z
-    .enum(["true", "false"], { error: "must be true or false" })
-    .default("true")
-    .transform((v) => v === "true"),
+  PIXOUT_TRUST_BANK_IDEMPOTENCY: flag(true),
   /** The fleet reconciles with Inter's statement on its own (docs/reconciliation.md): daily and every N minutes. */
-  PIXOUT_RECONCILE: z
-    .enum(["true", "false"], { error: "must be true or false" })
-    .default("false")
-    .transform((v) => v === "true"),
+  PIXOUT_RECONCILE: flag(false),
   PIXOUT_RECONCILE_EVERY_MINUTES: positiveInt(60),
   PIXOUT_RECONCILE_DAYS: wholeNumber().pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)")).default(14),
   /** An account short of money: hold its payments until the balance allows (docs/balance.md), or fail each one. */
@@ -153,14 +153,8 @@ export const envSchema = z.object({
   PIXOUT_MAX_HOLD_MINUTES: decimalNumber().pipe(z.number().positive()).optional(),
   PIXOUT_BALANCE_CHECK_SECONDS: decimalNumber().pipe(z.number().positive()).default(30),
   PIXOUT_BALANCE_CHECK_MAX_SECONDS: decimalNumber().pipe(z.number().positive()).default(300),
-  PIXOUT_BALANCE_COUNT_LIMIT: z
-    .enum(["true", "false"], { error: "must be true or false" })
-    .default("false")
-    .transform((v) => v === "true"),
-  PIXOUT_BALANCE_GUARD: z
-    .enum(["true", "false"], { error: "must be true or false" })
-    .default("false")
-    .transform((v) => v === "true"),
+  PIXOUT_BALANCE_COUNT_LIMIT: flag(false),
+  PIXOUT_BALANCE_GUARD: flag(false),
   PIXOUT_BALANCE_GUARD_SECONDS: decimalNumber().pipe(z.number().positive()).default(60),
   /** The largest amount of one payment, refused above it by producers and the worker. */
   PIXOUT_MAX_AMOUNT: z
@@ -266,10 +260,7 @@ export const envSchema = z.object({
       return parsed.keys;
     }),
   PIXOUT_DATA_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be the id of a key in PIXOUT_DATA_KEYS").optional(),
-  PIXOUT_REQUIRE_ENCRYPTION: z
-    .enum(["true", "false"], { error: "must be true or false" })
-    .default("false")
-    .transform((v) => v === "true"),
+  PIXOUT_REQUIRE_ENCRYPTION: flag(false),
   // At least a day: a producer checks a payment's record, then adds its job; a job removed in between
   // (finished and removed within moments) would let the same payment in again.
   PIXOUT_KEEP_COMPLETED_DAYS: decimalNumber().pipe(z.number().min(1, "must be at least 1 (day)")).default(30),

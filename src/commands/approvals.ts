@@ -3,28 +3,8 @@
 // in time.
 import type { Command } from "commander";
 import { formatCents } from "../payments/money.js";
-import { createApprovals, type AwaitingApproval } from "../queue/approvals.js";
+import { approvalRow, createApprovals } from "../queue/approvals.js";
 import { withQueueRedis } from "./queue-redis.js";
-
-export interface ApprovalRow {
-  paymentId: string;
-  amount: string;
-  since: string;
-  deadline: string;
-  codigoSolicitacao: string | null;
-  account: string | null;
-}
-
-export function approvalRow(a: AwaitingApproval): ApprovalRow {
-  return {
-    paymentId: a.paymentId,
-    amount: formatCents(a.amountCents),
-    since: new Date(a.since).toISOString(),
-    deadline: new Date(a.deadline).toISOString(),
-    codigoSolicitacao: a.codigoSolicitacao ?? null,
-    account: a.account ?? null,
-  };
-}
 
 export function registerApprovalsCommand(program: Command): void {
   program

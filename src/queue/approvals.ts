@@ -4,6 +4,7 @@
 // it when the payment moves on or ends; best effort — a lost write only makes the list stale until the
 // payment's next poll. Identifiers and amounts only. Under the queue's hash tag.
 import type { Redis } from "ioredis";
+import { formatCents } from "../payments/money.js";
 import { bullPrefix } from "./names.js";
 
 export interface AwaitingApproval {
@@ -77,5 +78,26 @@ export function createApprovals(redis: Redis, redisPrefix: string, queueName: st
       }
       return { count, cents };
     },
+  };
+}
+
+/** An entry as `pixout approvals --json` and the dashboard's GET /api/approvals show it. */
+export interface ApprovalRow {
+  paymentId: string;
+  amount: string;
+  since: string;
+  deadline: string;
+  codigoSolicitacao: string | null;
+  account: string | null;
+}
+
+export function approvalRow(a: AwaitingApproval): ApprovalRow {
+  return {
+    paymentId: a.paymentId,
+    amount: formatCents(a.amountCents),
+    since: new Date(a.since).toISOString(),
+    deadline: new Date(a.deadline).toISOString(),
+    codigoSolicitacao: a.codigoSolicitacao ?? null,
+    account: a.account ?? null,
   };
 }

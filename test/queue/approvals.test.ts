@@ -4,16 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createApprovals } from "../../src/queue/approvals.js";
 import { runCli } from "../helpers/cli.js";
 import { startPipeline } from "../helpers/pipeline.js";
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from "../helpers/until.js";
 
 describe("payments awaiting approval", () => {
   it("are listed with amount, since and deadline until the approver decides", async () => {

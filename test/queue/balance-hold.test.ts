@@ -12,6 +12,7 @@ import { paymentView, type PaymentView } from "../../src/queue/payment-view.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
+import { until } from "../helpers/until.js";
 import { startReceiver } from "../notify/support.js";
 
 const SECRET = "whsec-test-0123456789abcdef";
@@ -31,16 +32,6 @@ const payment = (paymentId: string, amount = "10.00", extra: Record<string, unkn
   description: paymentId,
   ...extra,
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function harness(p: TestPipeline) {
   const queue = new Queue(p.config.queueName, { connection: p.redis, prefix: bullPrefix(p.config.redisPrefix) });

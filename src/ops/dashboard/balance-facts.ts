@@ -77,14 +77,3 @@ export function heldAccountJson(h: AccountHold): Record<string, string | number 
   };
 }
 
-/** A payment awaiting approval as GET /api/approvals answers it (the fields of `pixout approvals --json`). */
-export function approvalJson(a: AwaitingApproval): Record<string, string | null> {
-  return {
-    paymentId: a.paymentId,
-    amount: formatCents(a.amountCents),
-    since: new Date(a.since).toISOString(),
-    deadline: new Date(a.deadline).toISOString(),
-    codigoSolicitacao: a.codigoSolicitacao ?? null,
-    account: a.account ?? null,
-  };
-}

@@ -15,7 +15,8 @@ import { DEFAULT_ACCOUNT_KEY } from "../../queue/processor.js";
 import { resumeAccount, type ResumeResult } from "../../queue/resume-account.js";
 import { auditedReason, bodyProblems } from "./audited-reason.js";
 import type { Principal } from "./auth.js";
-import { approvalJson, heldAccountJson, type BalanceReader } from "./balance-facts.js";
+import { approvalRow } from "../../queue/approvals.js";
+import { heldAccountJson, type BalanceReader } from "./balance-facts.js";
 import { jsonBody } from "./json-body.js";
 import { scrubText } from "./personal-data.js";
 
@@ -63,7 +64,7 @@ export function balanceRoutes(deps: BalanceRoutesDeps): express.Router {
 
   router.get("/api/approvals", async (_req, res) => {
     const [entries, totals] = await Promise.all([reader.approvals.list(), reader.approvals.totals()]);
-    res.json({ queue: deps.queueName, count: totals.count, amount: formatCents(totals.cents), payments: entries.map(approvalJson) });
+    res.json({ queue: deps.queueName, count: totals.count, amount: formatCents(totals.cents), payments: entries.map(approvalRow) });
   });
 
   router.post(
