@@ -547,10 +547,15 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                 notes.push(`sends the bank refused for balance=${String(emulator.ledger.snapshot().payments.byStatus["CANCELADO_SEM_SALDO"] ?? 0)}`);
                 return { redisRestarts: 0 };
               },
-              () =>
-                Promise.resolve((views: Map<string, PaymentView | undefined>): string[] =>
-                  [...views].filter(([, v]) => v?.outcome === "failed" && v.bankStatus === "CANCELADO_SEM_SALDO").map(([id]) => `${id}: failed for balance, but the account was topped up to cover every payment`),
-                ),
+              // A payment the bank refused for balance fails only when the rules say why it could not be held (a
+              // send of its key in doubt — a worker killed mid-send): anything else is wrong.
+              ({ notes }) =>
+                Promise.resolve((views: Map<string, PaymentView | undefined>): string[] => {
+                  const failed = [...views].filter(([, v]) => v?.outcome === "failed" && v.bankStatus === "CANCELADO_SEM_SALDO");
+                  const unheld = failed.filter(([, v]) => /not held (for the balance|again)/.test(v?.failedReason ?? v?.reason ?? ""));
+                  notes.push(`refused for balance and not held (a send in doubt)=${String(unheld.length)}`);
+                  return failed.filter((f) => !unheld.includes(f)).map(([id, v]) => `${id}: failed for balance without a reason not to hold it (${v?.failedReason ?? ""})`);
+                }),
             ),
           );
           break;

@@ -55,6 +55,7 @@ export function heldAfterBalanceFailure(state: PaymentState, account: string, no
     ...next,
     ...(state.claim === undefined ? {} : { claim: state.claim }),
     held: { account, since: state.held?.since ?? now },
+    firstHeldAt: state.firstHeldAt ?? state.held?.since ?? now,
     endedForBalance: [
       ...(state.endedForBalance ?? []),
       { generation: state.generation, ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }), bankStatus: state.bankStatus ?? "", at: now },
@@ -73,17 +74,36 @@ export function mayHoldAfterFailure(state: PaymentState, policy: BalanceHoldPoli
     policy.onInsufficientBalance === "hold" &&
     endedForBalance(state.bankStatus, state.bankErrors) &&
     state.codigoSolicitacao !== undefined &&
-    state.sendInFlight === undefined &&
-    state.sentAfterDoubt !== true
+    notHeldWhy(state, policy) === undefined
   );
 }
 
+/** Generations the bank may end for balance before a payment fails instead of being held again. */
+export const MAX_BALANCE_GENERATIONS = 5;
+
+/**
+ * Why a payment the bank ended for insufficient balance is not held (it fails as the bank said), or
+ * undefined when it is held or the failure is not about the balance.
+ */
+export function notHeldWhy(state: PaymentState, policy: BalanceHoldPolicy): string | undefined {
+  if (policy.onInsufficientBalance !== "hold" || !endedForBalance(state.bankStatus, state.bankErrors)) return undefined;
+  if ((state.endedForBalance?.length ?? 0) >= MAX_BALANCE_GENERATIONS - 1) {
+    return `not held again: the bank ended ${String(MAX_BALANCE_GENERATIONS)} of its sends for insufficient balance (is the account blocked?)`;
+  }
+  if (state.answeredWithoutDoubt !== true || state.sendInFlight !== undefined) {
+    return "not held for the balance: an earlier send of this key may have executed — reconcile it with the statement before retry --new-attempt";
+  }
+  return undefined;
+}
+
 /** A held payment's hold has lasted longer than the policy allows: it ends failed, with this reason. */
-export function holdExpired(held: Held | undefined, now: number, policy: BalanceHoldPolicy): string | undefined {
+export function holdExpired(state: Pick<PaymentState, "held" | "firstHeldAt">, now: number, policy: BalanceHoldPolicy): string | undefined {
+  const held = state.held;
   if (held === undefined || policy.maxHoldMs === undefined) return undefined;
-  if (now - held.since < policy.maxHoldMs) return undefined;
-  const minutes = Math.round((now - held.since) / 60_000);
-  return `account ${held.account} had insufficient balance for ${String(minutes)} min (PIXOUT_MAX_HOLD_MINUTES): nothing was paid; top up and retry with --new-attempt`;
+  const since = state.firstHeldAt ?? held.since;
+  if (now - since < policy.maxHoldMs) return undefined;
+  const minutes = Math.round((now - since) / 60_000);
+  return `account ${held.account} had insufficient balance for ${String(minutes)} min (PIXOUT_MAX_HOLD_MINUTES): nothing of its current bank key was sent; top up, then pixout retry it (same key)`;
 }
 
 /** What the bank's balance answer says, in centavos. */
@@ -106,8 +126,9 @@ export function nextCheckDelay(checks: number, policy: BalanceHoldPolicy, random
 /** A held payment's wait, until the hold is lifted (the resume wakes it) or `recheckMs` at most. */
 export function heldWait(state: PaymentState, held: { account: string; id: string }, now: number, policy: BalanceHoldPolicy, recheckMs: number): Decision {
   const since = state.held?.since ?? now;
-  const left = policy.maxHoldMs === undefined ? recheckMs : Math.max(1, since + policy.maxHoldMs - now);
-  return { kind: "wait", delayMs: Math.min(recheckMs, left), state: { ...state, held: { account: held.account, since, id: held.id } }, why: HELD_WHY };
+  const first = state.firstHeldAt ?? since;
+  const left = policy.maxHoldMs === undefined ? recheckMs : Math.max(1, first + policy.maxHoldMs - now);
+  return { kind: "wait", delayMs: Math.min(recheckMs, left), state: { ...state, held: { account: held.account, since, id: held.id }, firstHeldAt: first }, why: HELD_WHY };
 }
 
 /** The hold lasted too long: the payment ends failed (nothing of this generation was sent). */

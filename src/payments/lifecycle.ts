@@ -65,11 +65,12 @@ export interface PaymentState {
    */
   sendInFlight?: number;
   /**
-   * This generation's codigoSolicitacao came from a resend after a send that may have executed: only the
-   * bank's idempotency says the two are one payment, so the bank ending this one proves nothing about the
-   * other (never moved to a new key on the bank's word alone; see src/payments/balance-hold.ts).
+   * This generation's codigoSolicitacao answered its first send, with no earlier send of the key in doubt:
+   * the bank ending that payment proves the key paid nothing. Absent (a resend after a send that may have
+   * executed, or a state older than this field), only the bank's idempotency would say so, and the payment
+   * is never moved to a new key on the bank's word alone (src/payments/balance-hold.ts).
    */
-  sentAfterDoubt?: boolean;
+  answeredWithoutDoubt?: boolean;
   /** `dataPagamento` of the first send (or null for none), reused by every resend so the body never changes. */
   paymentDate?: string | null;
   /** Since when the payment has been waiting for a configuration fix. */
@@ -94,6 +95,8 @@ export interface PaymentState {
    * the id of the fleet's hold it joined (a different current id means that hold was lifted).
    */
   held?: { account: string; since: number; id?: string };
+  /** When it first waited for its account's balance (kept across resumes and generations: the maximum hold counts from it). */
+  firstHeldAt?: number;
   /** Earlier generations the bank ended for insufficient balance (kept as history, newest last). */
   endedForBalance?: { generation: number; codigoSolicitacao?: string; bankStatus: string; at: number }[];
   /**
@@ -396,7 +399,7 @@ export function afterSend(
       attempts: 0,
       maybeExecuted: true,
       codigoSolicitacao: result.sent.codigoSolicitacao,
-      ...(state.maybeExecuted ? { sentAfterDoubt: true } : {}),
+      ...(state.maybeExecuted ? {} : { answeredWithoutDoubt: true }),
       ...(result.sent.tipoRetorno === undefined ? {} : { tipoRetorno: result.sent.tipoRetorno }),
       submittedAt: now,
       progressSince: now,

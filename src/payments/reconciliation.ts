@@ -92,6 +92,12 @@ export interface ReconcileInput {
    */
   retired?: ReadonlyMap<string, string>;
   /**
+   * codigoSolicitacao → paymentId of sends the bank ended for insufficient balance, whose payment then moved
+   * to its next bank key (src/payments/balance-hold.ts): a debit naming one means the bank took money for a
+   * payment it said it cancelled — and the payment's next key may have paid it again. Always a finding.
+   */
+  ended?: ReadonlyMap<string, string>;
+  /**
    * The São Paulo days of the statement that was read (`to` not after `today`). A payment is reported
    * when its first send falls in it; a debit no payment claims, when it does. A payment whose debit
    * could fall after `to` is never reported without one. Default: every day up to `today`.
@@ -207,6 +213,17 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     // The index of pixout's bank identifiers names the payment: one whose job is here (a send answered to a
     // run whose state write was then refused — its lock lost — so only the index learned the codigo) takes
     // the debit as its own; one whose job retention removed is matched as such. Never a candidate for another.
+    const endedOf = d.codigoSolicitacao === undefined ? undefined : input.ended?.get(d.codigoSolicitacao.toLowerCase());
+    if (endedOf !== undefined) {
+      retiredRows.push({
+        kind: "failed-with-debit",
+        paymentId: endedOf,
+        debitIds: [d.id],
+        ...(d.amountCents === undefined ? {} : { amountCents: d.amountCents }),
+        detail: "the bank ended this send for insufficient balance, then debited it; the payment was sent again under its next key: it may be paid twice",
+      });
+      continue;
+    }
     const retired = d.codigoSolicitacao === undefined ? undefined : input.retired?.get(d.codigoSolicitacao.toLowerCase());
     const indexed = retired === undefined ? undefined : byId.get(retired);
     if (indexed !== undefined) {

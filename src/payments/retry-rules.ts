@@ -85,6 +85,8 @@ export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecisi
     ...(evidence && s.paymentDate !== undefined ? { paymentDate: s.paymentDate } : {}),
     ...(evidence && s.firstSendAt !== undefined ? { firstSendAt: s.firstSendAt } : {}),
     ...(s.tipoRetorno === undefined ? {} : { tipoRetorno: s.tipoRetorno }),
+    // Followed again under the same key: whether its codigo answered a send without doubt stays true.
+    ...(known && s.answeredWithoutDoubt === true ? { answeredWithoutDoubt: true } : {}),
   };
   return { allowed: true, newKey: false, generation, state };
 }

@@ -33,16 +33,22 @@ export interface AccountHold {
   oldestCents?: number;
 }
 
-export type Joined = { held: false } | { held: true; id: string; created: boolean };
+export type Joined = { held: false } | { held: true; id: string; created: boolean } | { lost: true };
+
+/** The run that asks: only a run that still holds its job's lock may join or make a hold (a stale run writes nothing). */
+export interface HoldFence {
+  jobId: string;
+  token: string;
+}
 
 export interface AccountHolds {
   /**
    * Before a send: if the account is held, the payment joins the hold (idempotent) and must wait; else
    * nothing is written.
    */
-  check(account: string, paymentId: string, cents: number, now: number): Promise<Joined>;
+  check(account: string, paymentId: string, cents: number, now: number, fence: HoldFence): Promise<Joined>;
   /** Holds the account (unless already held) and adds the payment to it. `created`: this call made the hold. */
-  hold(account: string, paymentId: string, cents: number, now: number, why: { reason: string; source: "bank" | "guard"; firstCheckAt: number }): Promise<Joined & { held: true }>;
+  hold(account: string, paymentId: string, cents: number, now: number, why: { reason: string; source: "bank" | "guard"; firstCheckAt: number }, fence: HoldFence): Promise<Joined>;
   /** A payment that stops waiting (it is sent, or ends) leaves the list; the hold stays. */
   leave(account: string, paymentId: string): Promise<void>;
   /**
@@ -62,9 +68,10 @@ export interface AccountHolds {
   checked(account: string, id: string, result: { at: number; nextCheckAt: number; spendableCents?: number; error?: string }): Promise<void>;
 }
 
-// KEYS: hold hash, held zset, amounts hash, accounts set. ARGV: mode ('check' | 'hold'), paymentId, cents,
-// now, new id, reason, source, first check at, account.
+// KEYS: hold hash, held zset, amounts hash, accounts set, the job's lock. ARGV: mode ('check' | 'hold'),
+// paymentId, cents, now, new id, reason, source, first check at, account, the run's lock token.
 const JOIN = `
+if redis.call('GET', KEYS[5]) ~= ARGV[10] then return {-1} end
 local created = 0
 if redis.call('EXISTS', KEYS[1]) == 0 then
   if ARGV[1] == 'check' then return {0} end
@@ -104,6 +111,11 @@ export function accountHoldKeys(redisPrefix: string, queueName: string, account:
   return { hold: `${base}:hold:${account}`, held: `${base}:held:${account}`, amounts: `${base}:held-amounts:${account}`, accounts: `${base}:held-accounts` };
 }
 
+/** BullMQ's lock key of a job of the queue (the same slot as the holds: the queue's hash tag). */
+function lockKey(redisPrefix: string, queueName: string, jobId: string): string {
+  return `${bullPrefix(redisPrefix)}:${queueName}:${jobId}:lock`;
+}
+
 function fields(flat: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!Array.isArray(flat)) return out;
@@ -119,14 +131,14 @@ function num(value: string | undefined): number | undefined {
 
 export function createAccountHolds(redis: Redis, redisPrefix: string, queueName: string): AccountHolds {
   if (!("pixoutHoldJoin" in redis)) {
-    redis.defineCommand("pixoutHoldJoin", { numberOfKeys: 4, lua: JOIN });
+    redis.defineCommand("pixoutHoldJoin", { numberOfKeys: 5, lua: JOIN });
     redis.defineCommand("pixoutHoldResume", { numberOfKeys: 4, lua: RESUME });
     redis.defineCommand("pixoutHoldChecked", { numberOfKeys: 1, lua: CHECKED });
   }
   const r = redis as unknown as { pixoutHoldJoin: Script; pixoutHoldResume: Script; pixoutHoldChecked: Script };
   const keys = (account: string): ReturnType<typeof accountHoldKeys> => accountHoldKeys(redisPrefix, queueName, account);
 
-  async function join(mode: "check" | "hold", account: string, paymentId: string, cents: number, now: number, why?: { reason: string; source: string; firstCheckAt: number }): Promise<Joined> {
+  async function join(mode: "check" | "hold", account: string, paymentId: string, cents: number, now: number, fence: HoldFence, why?: { reason: string; source: string; firstCheckAt: number }): Promise<Joined> {
     const k = keys(account);
     const answer = (await r.pixoutHoldJoin.call(
       redis,
@@ -134,6 +146,7 @@ export function createAccountHolds(redis: Redis, redisPrefix: string, queueName:
       k.held,
       k.amounts,
       k.accounts,
+      lockKey(redisPrefix, queueName, fence.jobId),
       mode,
       paymentId,
       String(cents),
@@ -143,7 +156,9 @@ export function createAccountHolds(redis: Redis, redisPrefix: string, queueName:
       why?.source ?? "",
       String(why?.firstCheckAt ?? now),
       account,
+      fence.token,
     )) as [number, string?, number?];
+    if (answer[0] === -1) return { lost: true };
     if (answer[0] !== 1) return { held: false };
     return { held: true, id: answer[1] ?? "", created: answer[2] === 1 };
   }
@@ -163,8 +178,8 @@ export function createAccountHolds(redis: Redis, redisPrefix: string, queueName:
   }
 
   return {
-    check: (account, paymentId, cents, now) => join("check", account, paymentId, cents, now),
-    hold: async (account, paymentId, cents, now, why) => (await join("hold", account, paymentId, cents, now, why)) as Joined & { held: true },
+    check: (account, paymentId, cents, now, fence) => join("check", account, paymentId, cents, now, fence),
+    hold: (account, paymentId, cents, now, why, fence) => join("hold", account, paymentId, cents, now, fence, why),
     async leave(account, paymentId) {
       const k = keys(account);
       await redis.multi().zrem(k.held, paymentId).hdel(k.amounts, paymentId).exec();

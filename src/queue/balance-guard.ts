@@ -23,6 +23,8 @@ export type Reservation =
 
 export interface BalanceGuard {
   reserve(account: string, member: string, cents: number, now: number): Promise<Reservation>;
+  /** Whether this send (payment and generation) holds a reservation. */
+  has(account: string, member: string): Promise<boolean>;
   /** Ends a reservation: `spent` (paid, or maybe paid) counts until the next reading; `unspent` gives it back. */
   release(account: string, member: string, how: "spent" | "unspent", now: number): Promise<void>;
   /** A balance read that was asked at `askedAt`: the new base of the estimate. */
@@ -111,6 +113,9 @@ export function createBalanceGuard(redis: Redis, redisPrefix: string, queueName:
       if (answer[0] === "ok") return { kind: "ok" };
       if (answer[0] === "stale") return { kind: "stale" };
       return { kind: "short", estimateCents: Number(answer[1]) };
+    },
+    async has(account, member) {
+      return (await redis.hexists(balanceGuardKeys(redisPrefix, queueName, account).reserved, member)) === 1;
     },
     async release(account, member, how, now) {
       await r.pixoutGuardRelease.call(redis, ...keys(account), member, how, String(now));

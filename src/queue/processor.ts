@@ -48,10 +48,10 @@ import { personalValues } from "../inter/pix-request.js";
 import { pixOrderFor, scheduledDateFor } from "../payments/pix-order.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { CallbackStore, ReceiverHealth } from "../webhook/callback-store.js";
-import { DEFAULT_HOLD_POLICY, HELD_WHY, heldAfterBalanceFailure, heldTooLong, heldWait, holdExpired, mayHoldAfterFailure, nextCheckDelay, type BalanceHoldPolicy } from "../payments/balance-hold.js";
+import { DEFAULT_HOLD_POLICY, HELD_WHY, heldAfterBalanceFailure, heldTooLong, heldWait, holdExpired, mayHoldAfterFailure, nextCheckDelay, notHeldWhy, type BalanceHoldPolicy } from "../payments/balance-hold.js";
 import { formatCents } from "../payments/money.js";
 import type { AccountEventFacts } from "../notify/account-event.js";
-import type { AccountHolds } from "./account-holds.js";
+import type { AccountHolds, Joined } from "./account-holds.js";
 import type { Approvals } from "./approvals.js";
 import type { BalanceGuard } from "./balance-guard.js";
 import type { Budgets } from "./budgets.js";
@@ -376,9 +376,17 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
   }
 
+  /** Joins (or makes) an account's hold as this run, fenced by its lock: a stale run stops, writing nothing. */
+  function joinedOrLost(run: Run, joined: Joined): Exclude<Joined, { lost: true }> {
+    if ("lost" in joined) throw new LostJobError(`this worker no longer holds job ${run.job.id ?? "?"} (its lock expired or another worker took it): not held, nothing sent`);
+    return joined;
+  }
+
   /**
    * Before a send of a payment that cannot have executed: a held account makes it wait with the others; a
-   * hold that lasted too long ends it failed; with the balance guard, it sends only what the estimate covers.
+   * hold that lasted too long ends it failed; with the balance guard, it sends only what the estimate covers
+   * — and a payment whose amount the guard already reserved goes on even when the account is held since
+   * (the money it counts on was set aside for it; stopping it would give the money back to be fought over).
    */
   async function balanceGate(run: Run, given: PaymentState): Promise<{ decision: Decision } | { state: PaymentState }> {
     const b = options.balance;
@@ -386,25 +394,25 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const { payment } = run;
     const account = accountOf(payment);
     const cents = parseAmount(payment.amount);
-    const tooLong = holdExpired(given.held, now(), holdPolicy);
+    const fence = { jobId: run.job.id ?? "", token: run.token };
+    const tooLong = holdExpired(given, now(), holdPolicy);
     if (tooLong !== undefined) {
-      await quietly("take the payment off the account's hold list", payment.paymentId, () => b.holds.leave(account, payment.paymentId));
+      await quietly("take the payment off the account's hold list", payment.paymentId, () => b.holds.leave(given.held?.account ?? account, payment.paymentId));
       return { decision: heldTooLong(given, tooLong) };
     }
-    const joined = await b.holds.check(account, payment.paymentId, cents, now());
-    if (joined.held) {
-      // A reservation it made before the hold (it then waited for its send slot) would keep the money from the others.
-      if (b.guard) await b.guard.store.release(account, guardMember(payment.paymentId, given.generation), "unspent", now());
-      return { decision: heldWait(given, { account, id: joined.id }, now(), holdPolicy, HELD_RECHECK_MS) };
+    const member = guardMember(payment.paymentId, given.generation);
+    const reserved = b.guard !== undefined && (await b.guard.store.has(account, member));
+    if (!reserved) {
+      const joined = joinedOrLost(run, await b.holds.check(account, payment.paymentId, cents, now(), fence));
+      if (joined.held) return { decision: heldWait(given, { account, id: joined.id }, now(), holdPolicy, HELD_RECHECK_MS) };
     }
     let state = given;
     if (given.held !== undefined) {
-      await b.holds.leave(account, payment.paymentId);
+      await b.holds.leave(given.held.account, payment.paymentId);
       state = { ...given, held: undefined };
     }
-    if (!b.guard) return { state };
+    if (!b.guard || reserved) return { state };
     const guard = b.guard;
-    const member = guardMember(payment.paymentId, state.generation);
     let r = await guard.store.reserve(account, member, cents, now());
     if (r.kind === "stale") {
       if (!(await guard.store.takeRead(account, 10_000))) {
@@ -428,7 +436,8 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     if (r.kind === "ok") return { state };
     if (r.kind === "stale") return { decision: { kind: "wait", delayMs: 1_000 + random() * 1_000, state, why: "balance guard: reading the balance" } };
     const reason = `the balance guard estimates ${formatCents(Math.max(0, r.estimateCents))} left to pay with, ${payment.amount} needed (PIXOUT_BALANCE_GUARD)`;
-    const hold = await b.holds.hold(account, payment.paymentId, cents, now(), { reason, source: "guard", firstCheckAt: now() + nextCheckDelay(0, holdPolicy, random()) });
+    const hold = joinedOrLost(run, await b.holds.hold(account, payment.paymentId, cents, now(), { reason, source: "guard", firstCheckAt: now() + nextCheckDelay(0, holdPolicy, random()) }, fence));
+    if (!hold.held) throw new Error("an account hold was not written");
     if (hold.created) await heldNow(account, payment.paymentId, hold.id, reason, "guard", cents);
     return { decision: heldWait(state, { account, id: hold.id }, now(), holdPolicy, HELD_RECHECK_MS) };
   }
@@ -436,20 +445,26 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   /**
    * The bank ended the payment for insufficient balance: with PIXOUT_ON_INSUFFICIENT_BALANCE=hold it does not
    * fail — the account is held, and the payment waits under its next generation (the ended one's daily-limit
-   * and guard reservations given back: nothing was debited).
+   * and guard reservations given back: nothing was debited). One the rules do not hold fails, saying why.
    */
   async function holdIfShort(run: Run, decision: Decision): Promise<Decision> {
     const b = options.balance;
-    if (!b || decision.kind !== "fail" || !mayHoldAfterFailure(decision.state, holdPolicy)) return decision;
+    if (!b || decision.kind !== "fail") return decision;
+    if (!mayHoldAfterFailure(decision.state, holdPolicy)) {
+      const why = notHeldWhy(decision.state, holdPolicy);
+      return why === undefined ? decision : { kind: "fail", state: { ...decision.state, reason: `${decision.state.reason}; ${why}` } };
+    }
     const { payment } = run;
     const ended = decision.state;
     const account = accountOf(payment);
     const cents = parseAmount(payment.amount);
+    const reason = `the bank ended a payment ${ended.bankStatus ?? ""} (insufficient balance)`;
+    // The hold first, fenced by the job's lock: a run that lost its job gives nothing back and holds nothing.
+    const hold = joinedOrLost(run, await b.holds.hold(account, payment.paymentId, cents, now(), { reason, source: "bank", firstCheckAt: now() + nextCheckDelay(0, holdPolicy, random()) }, { jobId: run.job.id ?? "", token: run.token }));
+    if (!hold.held) throw new Error("an account hold was not written");
     const limited = { payment, generation: ended.generation, firstSendAt: ended.firstSendAt ?? now(), maybeExecuted: false };
     if (options.limits) await quietly("give back the ended send's daily-limit reservation", payment.paymentId, () => options.limits?.release(limited) ?? Promise.resolve());
     if (b.guard) await quietly("give back the ended send's balance reservation", payment.paymentId, () => b.guard?.store.release(account, guardMember(payment.paymentId, ended.generation), "unspent", now()) ?? Promise.resolve());
-    const reason = `the bank ended a payment ${ended.bankStatus ?? ""} (insufficient balance)`;
-    const hold = await b.holds.hold(account, payment.paymentId, cents, now(), { reason, source: "bank", firstCheckAt: now() + nextCheckDelay(0, holdPolicy, random()) });
     if (hold.created) await heldNow(account, payment.paymentId, hold.id, reason, "bank", cents);
     logger.info({ paymentId: payment.paymentId, account, codigoSolicitacao: ended.codigoSolicitacao, generation: ended.generation + 1 }, "payout held for the account's balance; it will be sent under its next bank key");
     return heldWait(heldAfterBalanceFailure(ended, account, now()), { account, id: hold.id }, now(), holdPolicy, HELD_RECHECK_MS);

@@ -84,6 +84,15 @@ export interface ReconPayments {
   references: Map<string, string>;
   /** Each payment's job data as read (JSON): a resolution applies only to the job exactly as it was analysed. */
   snapshots: Map<string, string>;
+  /** codigoSolicitacao → paymentId of earlier sends the bank ended for insufficient balance (state.endedForBalance). */
+  ended: Map<string, string>;
+}
+
+/** The codigos of a job's earlier sends the bank ended for insufficient balance. */
+function endedCodigos(job: Job): string[] {
+  const list = objectOf(objectOf(job.data)["state"])["endedForBalance"];
+  if (!Array.isArray(list)) return [];
+  return list.map((e) => objectOf(e)["codigoSolicitacao"]).filter((c): c is string => typeof c === "string" && c !== "");
 }
 
 /** A finished job whose state holds no claim: written by the duplicate rule, not by a run that sent it. */
@@ -99,10 +108,12 @@ export async function readReconPayments(queue: Queue, protection: DataProtection
   const out = new Map<string, ReconPayment>();
   const snapshots = new Map<string, string>();
   const references = new Map<string, string>();
+  const ended = new Map<string, string>();
   for (const jobState of STATES) {
     for (let start = 0; ; start += PAGE) {
       const jobs = await queue.getJobs([jobState], start, start + PAGE - 1, true);
       for (const job of jobs) {
+        if (job.id?.startsWith("payment-")) for (const codigo of endedCodigos(job)) ended.set(codigo.toLowerCase(), job.id.slice("payment-".length));
         const reference = referenceOf(job);
         if (reference !== undefined) {
           if (reference.codigo !== undefined) references.set(reference.codigo.toLowerCase(), reference.paymentId);
@@ -118,5 +129,5 @@ export async function readReconPayments(queue: Queue, protection: DataProtection
       if (jobs.length < PAGE) break;
     }
   }
-  return { payments: [...out.values()], snapshots, references };
+  return { payments: [...out.values()], snapshots, references, ended };
 }

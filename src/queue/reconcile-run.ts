@@ -195,7 +195,7 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
   const today = saoPauloToday(o.now);
   const window = reconcileWindow(o.window ?? {}, today);
   const dateOf = (ms: number): string => saoPauloToday(ms);
-  const { payments: all, snapshots, references } = await readReconPayments(o.queue, o.protection, o.defaultAccount, dateOf);
+  const { payments: all, snapshots, references, ended } = await readReconPayments(o.queue, o.protection, o.defaultAccount, dateOf);
   const payments = o.account === undefined ? all : all.filter((p) => p.account === o.account);
   const startOf = (p: ReconPayment): string | undefined => (p.firstSendAt === undefined ? p.paidDate : dateOf(p.firstSendAt));
   const inWindow = (p: ReconPayment): boolean => {
@@ -220,7 +220,7 @@ export async function runReconciliation(o: ReconcileRunOptions): Promise<Reconci
   // An account's statement is known to be its own once it lists a payment of that account by its codigo.
   const codigoAccount = new Map(payments.filter((p) => p.codigoSolicitacao !== undefined).map((p) => [p.codigoSolicitacao?.toLowerCase() ?? "", p.account]));
   const accountsProved = new Set(debits.filter((d) => d.codigoSolicitacao !== undefined && codigoAccount.get(d.codigoSolicitacao.toLowerCase()) === d.account).map((d) => d.account));
-  const rows = reconcile({ debits, payments, today, window, accountsProved, retired: await retiredOf(o, debits, payments, references) }, dateOf)
+  const rows = reconcile({ debits, payments, today, window, accountsProved, ended, retired: await retiredOf(o, debits, payments, references) }, dateOf)
     // A statement read only in part proves no debit missing.
     .map((r): Row => (complete || (r.kind !== "paid-without-debit" && r.kind !== "parked-not-executed") ? r : { ...r, kind: r.kind === "paid-without-debit" ? "awaiting-debit" : "parked-waiting", detail: `${r.detail} (not concluded: the statement was not read to its end)` }));
 

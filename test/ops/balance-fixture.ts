@@ -7,7 +7,7 @@ import { inject } from "vitest";
 import { createAccountHolds, type AccountHolds } from "../../src/queue/account-holds.js";
 import { createApprovals, type Approvals } from "../../src/queue/approvals.js";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
-import { bullPrefix, notificationQueueName } from "../../src/queue/names.js";
+import { bullPrefix, jobIdFor, notificationQueueName } from "../../src/queue/names.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { startTestDashboard, type TestDashboard } from "../helpers/dashboard.js";
 
@@ -16,6 +16,8 @@ export interface BalanceDashboard {
   dash: TestDashboard;
   redis: Redis;
   holds: AccountHolds;
+  /** Holds `account` as a worker's run of the payment's job would (under that job's lock): the hold's id. */
+  hold(account: string, paymentId: string, cents: number, at: number, why: Parameters<AccountHolds["hold"]>[4]): Promise<{ id: string }>;
   approvals: Approvals;
   payouts: Queue;
   notifications: Queue;
@@ -36,11 +38,19 @@ export async function startBalanceDashboard(extraEnv: Record<string, string> = {
     if (redisUrl === inject("redisUrl")) await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
   const dash = await startTestDashboard({ ...env, ...extraEnv });
+  const holds = createAccountHolds(redis, env.PIXOUT_REDIS_PREFIX, env.PIXOUT_QUEUE);
   return {
     env,
     dash,
     redis,
-    holds: createAccountHolds(redis, env.PIXOUT_REDIS_PREFIX, env.PIXOUT_QUEUE),
+    holds,
+    async hold(account, paymentId, cents, at, why) {
+      const fence = { jobId: jobIdFor(paymentId), token: randomUUID() };
+      await redis.set(`${prefix}:${env.PIXOUT_QUEUE}:${fence.jobId}:lock`, fence.token, "PX", 60_000);
+      const joined = await holds.hold(account, paymentId, cents, at, why, fence);
+      if (!("held" in joined) || !joined.held) throw new Error("the hold was not written");
+      return { id: joined.id };
+    },
     approvals: createApprovals(redis, env.PIXOUT_REDIS_PREFIX, env.PIXOUT_QUEUE),
     payouts,
     notifications,

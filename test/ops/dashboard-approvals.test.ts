@@ -90,7 +90,7 @@ describe("dashboard: payments awaiting approval", () => {
   it("a page still renders when the approvals cannot be read, and says so; the holds are still shown", async () => {
     const b = await startBalanceDashboard();
     await b.redis.set(approvalKeys(b.env.PIXOUT_REDIS_PREFIX, b.env.PIXOUT_QUEUE).since, "not a sorted set");
-    await b.holds.hold("12345678", "h-1", 100, Date.now(), { reason: "sem saldo", source: "bank", firstCheckAt: Date.now() + 60_000 });
+    await b.hold("12345678", "h-1", 100, Date.now(), { reason: "sem saldo", source: "bank", firstCheckAt: Date.now() + 60_000 });
     const { status, html } = await pageOf(b.dash, "/payments", VIEWER);
     expect(status).toBe(200);
     expect(html).toContain('data-testid="approvals-unavailable"');

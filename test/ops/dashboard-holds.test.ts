@@ -22,8 +22,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 async function holdAccount(b: BalanceDashboard): Promise<{ since: number; checkAt: number; nextCheckAt: number }> {
   const since = Date.now() - 600_000;
   const why = { reason: `CANCELADO_SEM_SALDO (aviso enviado a ${PII.email})`, source: "bank" as const, firstCheckAt: since + 60_000 };
-  const first = await b.holds.hold(ACCOUNT, "h-old", 1050, since, why);
-  await b.holds.hold(ACCOUNT, "h-new", 2000, since + 1_000, why);
+  const first = await b.hold(ACCOUNT, "h-old", 1050, since, why);
+  await b.hold(ACCOUNT, "h-new", 2000, since + 1_000, why);
   const checkAt = since + 120_000;
   const nextCheckAt = checkAt + 300_000;
   await b.holds.checked(ACCOUNT, first.id, { at: checkAt, nextCheckAt, spendableCents: 500 });
@@ -42,7 +42,7 @@ describe("dashboard: accounts held for insufficient balance", () => {
     expect(none.html).not.toContain("held-account-");
     expect(none.html).not.toContain('data-testid="alerts"');
     const t = await holdAccount(b);
-    await b.holds.hold("default", "h-default", 700, t.since, { reason: "saldo estimado insuficiente", source: "guard", firstCheckAt: t.nextCheckAt });
+    await b.hold("default", "h-default", 700, t.since, { reason: "saldo estimado insuficiente", source: "guard", firstCheckAt: t.nextCheckAt });
 
     const { status, html } = await pageOf(b.dash, "/payments", VIEWER);
     expect(status).toBe(200);
@@ -143,7 +143,7 @@ describe("dashboard: accounts held for insufficient balance", () => {
 
   it("resumes the integration's only account by its literal name", async () => {
     const b = await startBalanceDashboard();
-    await b.holds.hold("default", "d-1", 100, Date.now(), { reason: "sem saldo", source: "bank", firstCheckAt: Date.now() + 60_000 });
+    await b.hold("default", "d-1", 100, Date.now(), { reason: "sem saldo", source: "bank", firstCheckAt: Date.now() + 60_000 });
     expect(await resume(b, "default", { reason: "topped up" })).toEqual({ status: 200, body: { resumed: true, waiting: 1, woken: 0 } });
     expect(await b.holds.read("default")).toBeUndefined();
   });
@@ -190,7 +190,7 @@ describe("dashboard: accounts held for insufficient balance", () => {
     expect(before).toContain(`pixout_held_payments{queue="${q}"} 0`);
     expect(before).toContain(`pixout_held_amount_centavos{queue="${q}"} 0`);
     await holdAccount(b);
-    await b.holds.hold("87654321", "h-other", 999, Date.now(), { reason: "sem saldo", source: "bank", firstCheckAt: Date.now() + 60_000 });
+    await b.hold("87654321", "h-other", 999, Date.now(), { reason: "sem saldo", source: "bank", firstCheckAt: Date.now() + 60_000 });
     // A scrape reuses a read of the last second: poll.
     await expect.poll(metrics, { timeout: 5_000 }).toContain(`pixout_held_payments{queue="${q}"} 3`);
     const held = await metrics();

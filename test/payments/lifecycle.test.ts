@@ -27,10 +27,10 @@ describe("after a send", () => {
   it("moves to polling when the bank accepts", () => {
     const d = afterSend(initialState(), { ok: true, sent: { codigoSolicitacao: "c-1", tipoRetorno: "PROCESSADO" } }, NOW, 0.5);
     expect(d).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.firstPollMs, state: { step: "poll", codigoSolicitacao: "c-1", maybeExecuted: true, attempts: 0 } });
-    expect(d.state.sentAfterDoubt).toBeUndefined();
-    // Accepted on a resend after a send that may have executed: said so (only the bank's idempotency makes them one).
+    expect(d.state.answeredWithoutDoubt).toBe(true);
+    // Accepted on a resend after a send that may have executed: not said (only the bank's idempotency makes them one).
     const resent = afterSend({ ...initialState(), maybeExecuted: true }, { ok: true, sent: { codigoSolicitacao: "c-1" } }, NOW, 0.5);
-    expect(resent.state.sentAfterDoubt).toBe(true);
+    expect(resent.state.answeredWithoutDoubt).toBeUndefined();
   });
 
   it("rejects for good on a 400/422 when nothing was sent before", () => {

@@ -40,6 +40,27 @@ describe("reconciliation rules", () => {
     expect(summarize(rows)).toEqual({ byKind: { matched: 3 }, findings: 0 });
   });
 
+  it("finds a debit of a send the bank ended for insufficient balance, even under another payment's index entry or after the payment was paid under its next key", () => {
+    // Payment h was refused for balance under key 0 (codigo c-h0), then paid under key 1 (c-h1); the bank then shows
+    // debits for both. The first is the bank's contradiction — and maybe a double payment —, never a matched payment.
+    const h = pay("h", { codigoSolicitacao: "c-h1" });
+    const rows = reconcile(
+      {
+        debits: [debit("d-h1", { codigoSolicitacao: "c-h1" }), debit("d-h0", { codigoSolicitacao: "C-H0" })],
+        payments: [h],
+        today: NOW_LATER,
+        ended: new Map([["c-h0", "h"]]),
+        retired: new Map([["c-h0", "h"]]),
+      },
+      dateOf,
+    );
+    expect(rows.filter((r) => r.paymentId === "h").map((r) => [r.kind, r.debitIds])).toEqual([
+      ["matched", ["d-h1"]],
+      ["failed-with-debit", ["d-h0"]],
+    ]);
+    expect(summarize(rows).findings).toBe(1);
+  });
+
   it("finds every kind of disagreement, each in one row", () => {
     const rows = reconcile(
       {

@@ -32,6 +32,15 @@ describe("retry rules", () => {
     }
   });
 
+  it("keeps, on a same-key retry, whether the payment's codigo answered a send without doubt (a new key on the bank's word depends on it)", () => {
+    const parked = { generation: 0, codigoSolicitacao: "c-1", maybeExecuted: true, step: "poll" as const };
+    const clean = decideRetry(facts("needs-reconciliation", "EM_PROCESSAMENTO", { ...parked, answeredWithoutDoubt: true }), { newAttempt: false, notExecuted: false, now: NOW });
+    expect(clean).toMatchObject({ allowed: true, state: { codigoSolicitacao: "c-1", answeredWithoutDoubt: true } });
+    const doubtful = decideRetry(facts("needs-reconciliation", "EM_PROCESSAMENTO", parked), { newAttempt: false, notExecuted: false, now: NOW });
+    expect(doubtful).toMatchObject({ allowed: true, state: { codigoSolicitacao: "c-1" } });
+    expect(doubtful.allowed ? doubtful.state.answeredWithoutDoubt : "refused").toBeUndefined();
+  });
+
   it("retries anything else with the same key, keeping what the bank may have", () => {
     expect(decideRetry(facts("failed", null, { generation: 1, lastError: { code: "INTER_AUTH", message: "x", at: 1 } }), { newAttempt: false, notExecuted: false, now: NOW })).toEqual({
       allowed: true,

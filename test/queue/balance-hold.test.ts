@@ -9,6 +9,9 @@ import type { AccountEvent } from "../../src/notify/account-event.js";
 import { createAccountHolds, type AccountHold } from "../../src/queue/account-holds.js";
 import { bullPrefix } from "../../src/queue/names.js";
 import { paymentView, type PaymentView } from "../../src/queue/payment-view.js";
+import { NO_PROTECTION } from "../../src/queue/job-data.js";
+import { runReconciliation } from "../../src/queue/reconcile-run.js";
+import { bankFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
@@ -139,6 +142,29 @@ describe("an account short of money", () => {
     expect(all.every((v) => v.generation === 0)).toBe(true);
   });
 
+  it("with the balance guard at a real send pace, the payments it reserved for go out while the others wait", async () => {
+    // Sends half a second apart: the payments the guard covered wait for their send slot while the first one
+    // it could not cover holds the account. They must go out all the same (their money is set aside).
+    const p = await startPipeline({
+      emulator: { balanceCents: 50_00 },
+      env: { ...BALANCE_ENV, PIXOUT_BALANCE_GUARD: "true", PIXOUT_BALANCE_GUARD_SECONDS: "30", PIXOUT_SEND_PER_MINUTE: "120", PIXOUT_SEND_MIN_INTERVAL_MS: "500" },
+    });
+    const h = harness(p);
+    const list = ids("bp", 10);
+    await p.producer.enqueueMany(list.map((id) => payment(id)));
+    await until("5 paid and 5 held", async () => {
+      const held = await h.holds.read("default");
+      const t = await h.tally(list);
+      return held?.heldPayments === 5 && t["paid"] === 5 ? true : undefined;
+    });
+    expect(h.cancelled()).toBe(0);
+    p.emulator.topUp(50_00);
+    const all = await Promise.all(list.map((id) => p.producer.waitForResult(id, { timeoutMs: 20_000 })));
+    expect(all.map((v) => v.outcome)).toEqual(list.map(() => "paid"));
+    expect(h.cancelled()).toBe(0);
+    expect(p.emulator.ledger.snapshot().executions.total).toBe(10);
+  });
+
   it("fails each payment as the bank said with PIXOUT_ON_INSUFFICIENT_BALANCE=fail", async () => {
     const p = await startPipeline({ emulator: { balanceCents: 30_00 }, env: { ...BALANCE_ENV, PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" } });
     const h = harness(p);
@@ -158,8 +184,24 @@ describe("an account short of money", () => {
     await p.producer.enqueue(payment("bd-1"));
     const view = await p.producer.waitForResult("bd-1", { timeoutMs: 15_000 });
     expect(view).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO", generation: 0 });
+    expect((await h.views(["bd-1"]))[0]?.failedReason).toMatch(/not held for the balance: an earlier send of this key may have executed/);
     expect(await h.holds.list()).toEqual([]);
     expect(p.emulator.ledger.snapshot().executions.replays).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reports a debit of a send the bank ended for balance (a bank that took the money anyway) as a finding", async () => {
+    const p = await startPipeline({ emulator: { balanceCents: 5_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" } });
+    const h = harness(p);
+    await p.producer.enqueue(payment("bx-1"));
+    await until("bx-1 held", async () => ((await h.holds.read("default"))?.heldPayments === 1 ? true : undefined));
+    const ended = (await h.views(["bx-1"]))[0]?.endedForBalance[0]?.codigoSolicitacao ?? "";
+    expect(ended).not.toBe("");
+    p.emulator.topUp(100_00);
+    p.emulator.addOutOfBandDebit({ amountCents: 10_00, codigoSolicitacao: ended });
+    const bank = bankFor(p.emulator);
+    const report = await runReconciliation({ queue: h.queue, redis: p.redis, redisPrefix: p.config.redisPrefix, client: bank.client, protection: NO_PROTECTION, defaultAccount: "", now: Date.now(), apply: false });
+    expect(report.rows.filter((r) => r.paymentId === "bx-1").map((r) => r.kind)).toEqual(["failed-with-debit"]);
+    expect(report.findings).toBe(1);
   });
 
   it("ends a payment held longer than PIXOUT_MAX_HOLD_MINUTES failed, saying why", async () => {
