@@ -79,7 +79,7 @@ export function mayHoldAfterFailure(state: PaymentState, policy: BalanceHoldPoli
 }
 
 /** Generations the bank may end for balance before a payment fails instead of being held again. */
-export const MAX_BALANCE_GENERATIONS = 5;
+export const MAX_BALANCE_GENERATIONS = 10;
 
 /**
  * Why a payment the bank ended for insufficient balance is not held (it fails as the bank said), or

@@ -95,7 +95,10 @@ export interface PaymentState {
    * the id of the fleet's hold it joined (a different current id means that hold was lifted).
    */
   held?: { account: string; since: number; id?: string };
-  /** When it first waited for its account's balance (kept across resumes and generations: the maximum hold counts from it). */
+  /**
+   * When it began to wait for its account's balance, kept across resumes and a new generation until a send
+   * of it is accepted: the maximum hold counts from it.
+   */
   firstHeldAt?: number;
   /** Earlier generations the bank ended for insufficient balance (kept as history, newest last). */
   endedForBalance?: { generation: number; codigoSolicitacao?: string; bankStatus: string; at: number }[];
@@ -400,6 +403,8 @@ export function afterSend(
       maybeExecuted: true,
       codigoSolicitacao: result.sent.codigoSolicitacao,
       ...(state.maybeExecuted ? {} : { answeredWithoutDoubt: true }),
+      // Sent: a later hold is a new wait (the maximum hold counts from it).
+      firstHeldAt: undefined,
       ...(result.sent.tipoRetorno === undefined ? {} : { tipoRetorno: result.sent.tipoRetorno }),
       submittedAt: now,
       progressSince: now,

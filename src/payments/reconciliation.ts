@@ -201,6 +201,8 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
   const debitsOf = new Map<string, LedgerDebit[]>();
   const unclaimed: LedgerDebit[] = [];
   const retiredRows: Row[] = [];
+  /** Payments with a debit of a send the bank ended for balance: never called unexecuted (their money left). */
+  const endedDebited = new Set<string>();
   for (const d of input.debits) {
     const p =
       (d.codigoSolicitacao === undefined ? undefined : byCodigo.get(d.codigoSolicitacao.toLowerCase())) ??
@@ -213,8 +215,12 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     // The index of pixout's bank identifiers names the payment: one whose job is here (a send answered to a
     // run whose state write was then refused — its lock lost — so only the index learned the codigo) takes
     // the debit as its own; one whose job retention removed is matched as such. Never a candidate for another.
-    const endedOf = d.codigoSolicitacao === undefined ? undefined : input.ended?.get(d.codigoSolicitacao.toLowerCase());
-    if (endedOf !== undefined) {
+    // Only when pixout's own index of bank identifiers names the same payment: a job's state alone (which a
+    // producer could have written) never takes a debit from the others.
+    const codigoKey = d.codigoSolicitacao?.toLowerCase();
+    const endedOf = codigoKey === undefined ? undefined : input.ended?.get(codigoKey);
+    if (endedOf !== undefined && input.retired?.get(codigoKey ?? "") === endedOf) {
+      endedDebited.add(endedOf);
       retiredRows.push({
         kind: "failed-with-debit",
         paymentId: endedOf,
@@ -337,7 +343,9 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
         const unsure = [...unclaimed, ...takenByResolution].filter((d) => mayBePayment(p, d)).map((d) => d.id);
         const accountKnown = p.account === "" || input.accountsProved === undefined || input.accountsProved.has(p.account);
         const settledNow = surelyNoDebit(end, settleDays(p)) && accountKnown;
-        if (settledNow && bankSaysFailed && unsure.length === 0) {
+        if (endedDebited.has(p.paymentId)) {
+          rows.push({ ...base, kind: "parked-ambiguous", debitIds: [], detail: "the bank debited a send of it that it had ended for insufficient balance: never called unexecuted; a human compares the statement" });
+        } else if (settledNow && bankSaysFailed && unsure.length === 0) {
           rows.push({ ...base, kind: "parked-not-executed", debitIds: [], detail: `no debit by ${String(settleDays(p))} business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`, resolution: { outcome: "failed" } });
         } else if (settledNow && unsure.length > 0) {
           // Settled, and only debits that prove nothing either way: a human compares them.

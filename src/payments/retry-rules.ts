@@ -34,6 +34,14 @@ export type RetryDecision =
   | { allowed: true; newKey: boolean; generation: number; state: PaymentState }
   | { allowed: false; why: string };
 
+/**
+ * What a retry keeps of the state it replaces: the sends the bank ended for insufficient balance under
+ * earlier keys (the reconciliation finds a debit of one; the generations' cap counts them).
+ */
+function keptHistory(s: Partial<PaymentState>): Partial<PaymentState> {
+  return Array.isArray(s.endedForBalance) && s.endedForBalance.length > 0 ? { endedForBalance: s.endedForBalance } : {};
+}
+
 export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecision {
   const s = facts.state;
   const generation = typeof s.generation === "number" ? s.generation : 0;
@@ -58,7 +66,7 @@ export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecisi
         why: `${s.resolution?.outcome === "failed" ? "it was resolved as not executed" : `the bank ended it ${facts.bankStatus ?? ""}`}: a retry with the same key would get the same answer; retry with --new-attempt to pay it again under a new key`,
       };
     }
-    return { allowed: true, newKey: true, generation: generation + 1, state: initialState(generation + 1) };
+    return { allowed: true, newKey: true, generation: generation + 1, state: { ...initialState(generation + 1), ...keptHistory(s) } };
   }
   if (choice.newAttempt) {
     return {
@@ -85,6 +93,7 @@ export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecisi
     ...(evidence && s.paymentDate !== undefined ? { paymentDate: s.paymentDate } : {}),
     ...(evidence && s.firstSendAt !== undefined ? { firstSendAt: s.firstSendAt } : {}),
     ...(s.tipoRetorno === undefined ? {} : { tipoRetorno: s.tipoRetorno }),
+    ...keptHistory(s),
     // Followed again under the same key: whether its codigo answered a send without doubt stays true.
     ...(known && s.answeredWithoutDoubt === true ? { answeredWithoutDoubt: true } : {}),
   };

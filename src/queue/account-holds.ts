@@ -33,7 +33,7 @@ export interface AccountHold {
   oldestCents?: number;
 }
 
-export type Joined = { held: false } | { held: true; id: string; created: boolean } | { lost: true };
+export type Joined = { held: false } | { held: true; id: string; created: boolean; source: "bank" | "guard" } | { lost: true };
 
 /** The run that asks: only a run that still holds its job's lock may join or make a hold (a stale run writes nothing). */
 export interface HoldFence {
@@ -81,7 +81,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-return {1, redis.call('HGET', KEYS[1], 'id'), created}`;
+return {1, redis.call('HGET', KEYS[1], 'id'), created, redis.call('HGET', KEYS[1], 'source')}`;
 
 // KEYS: hold hash, held zset, amounts hash, accounts set. ARGV: expected id ('' = any), account.
 const RESUME = `
@@ -157,10 +157,10 @@ export function createAccountHolds(redis: Redis, redisPrefix: string, queueName:
       String(why?.firstCheckAt ?? now),
       account,
       fence.token,
-    )) as [number, string?, number?];
+    )) as [number, string?, number?, string?];
     if (answer[0] === -1) return { lost: true };
     if (answer[0] !== 1) return { held: false };
-    return { held: true, id: answer[1] ?? "", created: answer[2] === 1 };
+    return { held: true, id: answer[1] ?? "", created: answer[2] === 1, source: answer[3] === "guard" ? "guard" : "bank" };
   }
 
   async function read(account: string): Promise<AccountHold | undefined> {

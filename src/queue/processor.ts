@@ -385,8 +385,9 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
   /**
    * Before a send of a payment that cannot have executed: a held account makes it wait with the others; a
    * hold that lasted too long ends it failed; with the balance guard, it sends only what the estimate covers
-   * — and a payment whose amount the guard already reserved goes on even when the account is held since
-   * (the money it counts on was set aside for it; stopping it would give the money back to be fought over).
+   * — and a payment whose amount the guard already reserved goes on when the guard itself held the account
+   * since (the money it counts on was set aside for it; stopping it would give the money back to be fought
+   * over). A hold the bank's refusal made proves the estimate wrong: then the reservation is given back.
    */
   async function balanceGate(run: Run, given: PaymentState): Promise<{ decision: Decision } | { state: PaymentState }> {
     const b = options.balance;
@@ -402,9 +403,13 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     const member = guardMember(payment.paymentId, given.generation);
     const reserved = b.guard !== undefined && (await b.guard.store.has(account, member));
-    if (!reserved) {
-      const joined = joinedOrLost(run, await b.holds.check(account, payment.paymentId, cents, now(), fence));
-      if (joined.held) return { decision: heldWait(given, { account, id: joined.id }, now(), holdPolicy, HELD_RECHECK_MS) };
+    const joined = joinedOrLost(run, await b.holds.check(account, payment.paymentId, cents, now(), fence));
+    if (joined.held && reserved && joined.source === "guard") {
+      // Its money is set aside: it goes on, off the list it was just put on.
+      await b.holds.leave(account, payment.paymentId);
+    } else if (joined.held) {
+      if (reserved) await b.guard?.store.release(account, member, "unspent", now());
+      return { decision: heldWait(given, { account, id: joined.id }, now(), holdPolicy, HELD_RECHECK_MS) };
     }
     let state = given;
     if (given.held !== undefined) {

@@ -90,7 +90,10 @@ export interface ReconPayments {
 
 /** The codigos of a job's earlier sends the bank ended for insufficient balance. */
 function endedCodigos(job: Job): string[] {
-  const list = objectOf(objectOf(job.data)["state"])["endedForBalance"];
+  const state = objectOf(objectOf(job.data)["state"]);
+  // Only a state a run of this fleet wrote (it holds a claim); the reconciliation also asks pixout's index.
+  if (typeof state["claim"] !== "string") return [];
+  const list = state["endedForBalance"];
   if (!Array.isArray(list)) return [];
   return list.map((e) => objectOf(e)["codigoSolicitacao"]).filter((c): c is string => typeof c === "string" && c !== "");
 }

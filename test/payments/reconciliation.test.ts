@@ -61,6 +61,19 @@ describe("reconciliation rules", () => {
     expect(summarize(rows).findings).toBe(1);
   });
 
+  it("never calls unexecuted a parked payment whose ended send the bank debited; never takes a debit on a job's word alone", () => {
+    // P's key 0 (c-p0) was ended for balance, then debited anyway; key 1's answer was lost and P is parked, unnamed.
+    const p = pay("p", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined });
+    const ended = new Map([["c-p0", "p"]]);
+    const rows = reconcile({ debits: [debit("d-p0", { codigoSolicitacao: "c-p0", date: "2026-11-23" })], payments: [p], today: NOW_LATER, ended, retired: ended }, dateOf);
+    expect(rows.filter((r) => r.paymentId === "p").map((r) => r.kind).sort()).toEqual(["failed-with-debit", "parked-ambiguous"]);
+    // A state naming another payment's ended codigo (a producer's, say), which pixout's index does not confirm,
+    // takes nothing: the debit stays the payment's the index names.
+    const q = pay("q", { outcome: "needs-reconciliation", codigoSolicitacao: undefined, endToEndId: undefined, paidDate: undefined });
+    const forged = reconcile({ debits: [debit("d-q", { codigoSolicitacao: "c-q" })], payments: [q], today: NOW_LATER, ended: new Map([["c-q", "x"]]), retired: new Map([["c-q", "q"]]) }, dateOf);
+    expect(forged.map((r) => [r.kind, r.paymentId, r.debitIds])).toEqual([["parked-resolved", "q", ["d-q"]]]);
+  });
+
   it("finds every kind of disagreement, each in one row", () => {
     const rows = reconcile(
       {

@@ -32,6 +32,14 @@ describe("retry rules", () => {
     }
   });
 
+  it("keeps the sends the bank ended for balance under earlier keys, whatever the retry", () => {
+    const history = [{ generation: 0, codigoSolicitacao: "c-0", bankStatus: "CANCELADO_SEM_SALDO", at: NOW }];
+    const maxHold = decideRetry(facts("failed", null, { generation: 1, endedForBalance: history }), { newAttempt: false, notExecuted: false, now: NOW });
+    expect(maxHold).toMatchObject({ allowed: true, newKey: false, state: { generation: 1, endedForBalance: history } });
+    const ended = decideRetry(facts("failed", "REPROVADO", { generation: 1, codigoSolicitacao: "c-1", endedForBalance: history }), { newAttempt: true, notExecuted: false, now: NOW });
+    expect(ended).toMatchObject({ allowed: true, newKey: true, state: { generation: 2, endedForBalance: history } });
+  });
+
   it("keeps, on a same-key retry, whether the payment's codigo answered a send without doubt (a new key on the bank's word depends on it)", () => {
     const parked = { generation: 0, codigoSolicitacao: "c-1", maybeExecuted: true, step: "poll" as const };
     const clean = decideRetry(facts("needs-reconciliation", "EM_PROCESSAMENTO", { ...parked, answeredWithoutDoubt: true }), { newAttempt: false, notExecuted: false, now: NOW });

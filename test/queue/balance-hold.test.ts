@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
 import type { AccountEvent } from "../../src/notify/account-event.js";
 import { createAccountHolds, type AccountHold } from "../../src/queue/account-holds.js";
+import { createBalanceGuard } from "../../src/queue/balance-guard.js";
 import { bullPrefix } from "../../src/queue/names.js";
 import { paymentView, type PaymentView } from "../../src/queue/payment-view.js";
 import { NO_PROTECTION } from "../../src/queue/job-data.js";
@@ -163,6 +164,28 @@ describe("an account short of money", () => {
     expect(all.map((v) => v.outcome)).toEqual(list.map(() => "paid"));
     expect(h.cancelled()).toBe(0);
     expect(p.emulator.ledger.snapshot().executions.total).toBe(10);
+  });
+
+  it("with the balance guard, a refusal by the bank (money left outside pixout) stops the payments it had reserved for", async () => {
+    const p = await startPipeline({
+      emulator: { balanceCents: 100_00 },
+      env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600", PIXOUT_BALANCE_GUARD: "true", PIXOUT_BALANCE_GUARD_SECONDS: "600", PIXOUT_SEND_PER_MINUTE: "120", PIXOUT_SEND_MIN_INTERVAL_MS: "500" },
+    });
+    const h = harness(p);
+    const guard = createBalanceGuard(p.redis, p.config.redisPrefix, p.config.queueName, 600_000);
+    const list = ids("bo", 10);
+    await p.producer.enqueueMany(list.map((id) => payment(id)));
+    // Every payment reserved its amount against the R$ 100.00 read; then R$ 50.00 leaves in the internet banking.
+    await until("all ten reserved", async () => ((await guard.estimate("default"))?.cents === 0 ? true : undefined));
+    p.emulator.addOutOfBandDebit({ amountCents: 50_00 });
+    await until("5 paid and 5 held", async () => {
+      const held = await h.holds.read("default");
+      const t = await h.tally(list);
+      return held?.heldPayments === 5 && t["paid"] === 5 ? true : undefined;
+    });
+    // One refusal held the account; the payments reserved for it waited instead of being refused one by one.
+    expect(h.cancelled()).toBe(1);
+    expect((await h.holds.read("default"))?.source).toBe("bank");
   });
 
   it("fails each payment as the bank said with PIXOUT_ON_INSUFFICIENT_BALANCE=fail", async () => {
