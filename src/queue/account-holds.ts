@@ -4,9 +4,11 @@
 // operator resumes it). Every key is under the queue's hash tag: one Redis Cluster slot.
 //
 // A payment joins a hold in the same Lua step that finds it (no resume can fall between the check and the
-// join), and a resume removes the hold and the list of its payments in one step, then wakes them. A payment
-// that joined as the hold was being lifted (it was not delayed yet when the resume woke the others) finds
-// the hold gone or replaced right after it sleeps, and wakes itself (see the processor's wait).
+// join), noting which hold it joined. A resume removes the hold in one step, wakes the payments listed, and
+// only then takes them off the list: a process that dies in between (a worker killed mid-resume) leaves them
+// listed under no hold, and the next balance check of any worker finishes waking them (`stragglers`). A
+// payment that joined as the hold was being lifted (it was not delayed yet when the resume woke the others)
+// finds the hold gone or replaced right after it sleeps, and wakes itself (see the processor's wait).
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { bullPrefix } from "./names.js";
@@ -53,9 +55,14 @@ export interface AccountHolds {
   leave(account: string, paymentId: string): Promise<void>;
   /**
    * Lifts the hold (only the hold `id` when given: a check that read the balance of an earlier hold lifts
-   * nothing). Returns the payments that were waiting, or undefined when there was nothing to lift.
+   * nothing). Returns the payments that were waiting — still listed until `woken` —, or undefined when there
+   * was nothing to lift.
    */
   resume(account: string, id?: string): Promise<{ hold: AccountHold; paymentIds: string[] } | undefined>;
+  /** After a resume woke them: takes off the list the payments that did not join a newer hold since. */
+  woken(account: string, paymentIds: readonly string[]): Promise<void>;
+  /** Payments listed under no hold (a resume that did not finish waking them), per account. */
+  stragglers(): Promise<{ account: string; paymentIds: string[] }[]>;
   /** The current hold's id, if the account is held. */
   currentId(account: string): Promise<string | undefined>;
   /** Every held account, with its payments' figures. */
@@ -68,8 +75,9 @@ export interface AccountHolds {
   checked(account: string, id: string, result: { at: number; nextCheckAt: number; spendableCents?: number; error?: string }): Promise<void>;
 }
 
-// KEYS: hold hash, held zset, amounts hash, accounts set, the job's lock. ARGV: mode ('check' | 'hold'),
-// paymentId, cents, now, new id, reason, source, first check at, account, the run's lock token.
+// KEYS: hold hash, held zset, amounts hash, accounts set, the job's lock, joined hash (paymentId → hold id).
+// ARGV: mode ('check' | 'hold'), paymentId, cents, now, new id, reason, source, first check at, account, the
+// run's lock token.
 const JOIN = `
 if redis.call('GET', KEYS[5]) ~= ARGV[10] then return {-1} end
 local created = 0
@@ -79,23 +87,38 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SADD', KEYS[4], ARGV[9])
   created = 1
 end
+local id = redis.call('HGET', KEYS[1], 'id')
 redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-return {1, redis.call('HGET', KEYS[1], 'id'), created, redis.call('HGET', KEYS[1], 'source')}`;
+redis.call('HSET', KEYS[6], ARGV[2], id)
+return {1, id, created, redis.call('HGET', KEYS[1], 'source')}`;
 
-// KEYS: hold hash, held zset, amounts hash, accounts set. ARGV: expected id ('' = any), account.
+// KEYS: hold hash, held zset. ARGV: expected id ('' = any). The list stays until `woken`.
 const RESUME = `
 local id = redis.call('HGET', KEYS[1], 'id')
-if not id then
-  redis.call('SREM', KEYS[4], ARGV[2])
-  return {}
-end
+if not id then return {} end
 if ARGV[1] ~= '' and id ~= ARGV[1] then return {} end
 local hold = redis.call('HGETALL', KEYS[1])
-local members = redis.call('ZRANGE', KEYS[2], 0, -1)
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-redis.call('SREM', KEYS[4], ARGV[2])
-return {hold, members}`;
+redis.call('DEL', KEYS[1])
+return {hold, redis.call('ZRANGE', KEYS[2], 0, -1)}`;
+
+// KEYS: hold hash, held zset, amounts hash, accounts set, joined hash. ARGV: account, then paymentIds. A
+// payment that joined the current hold (a newer one) stays listed under it.
+const WOKEN = `
+local current = redis.call('HGET', KEYS[1], 'id')
+for i = 2, #ARGV do
+  local m = ARGV[i]
+  if (not current) or redis.call('HGET', KEYS[5], m) ~= current then
+    redis.call('ZREM', KEYS[2], m)
+    redis.call('HDEL', KEYS[3], m)
+    redis.call('HDEL', KEYS[5], m)
+  end
+end
+if (not current) and redis.call('ZCARD', KEYS[2]) == 0 then
+  redis.call('SREM', KEYS[4], ARGV[1])
+  redis.call('DEL', KEYS[3], KEYS[5])
+end
+return 1`;
 
 // KEYS: hold hash. ARGV: id, then field/value pairs.
 const CHECKED = `
@@ -106,9 +129,15 @@ return 1`;
 
 type Script = (...args: string[]) => Promise<unknown>;
 
-export function accountHoldKeys(redisPrefix: string, queueName: string, account: string): { hold: string; held: string; amounts: string; accounts: string } {
+export function accountHoldKeys(redisPrefix: string, queueName: string, account: string): { hold: string; held: string; amounts: string; accounts: string; joined: string } {
   const base = `${bullPrefix(redisPrefix)}:${queueName}`;
-  return { hold: `${base}:hold:${account}`, held: `${base}:held:${account}`, amounts: `${base}:held-amounts:${account}`, accounts: `${base}:held-accounts` };
+  return {
+    hold: `${base}:hold:${account}`,
+    held: `${base}:held:${account}`,
+    amounts: `${base}:held-amounts:${account}`,
+    accounts: `${base}:held-accounts`,
+    joined: `${base}:held-joined:${account}`,
+  };
 }
 
 /** BullMQ's lock key of a job of the queue (the same slot as the holds: the queue's hash tag). */
@@ -131,11 +160,12 @@ function num(value: string | undefined): number | undefined {
 
 export function createAccountHolds(redis: Redis, redisPrefix: string, queueName: string): AccountHolds {
   if (!("pixoutHoldJoin" in redis)) {
-    redis.defineCommand("pixoutHoldJoin", { numberOfKeys: 5, lua: JOIN });
-    redis.defineCommand("pixoutHoldResume", { numberOfKeys: 4, lua: RESUME });
+    redis.defineCommand("pixoutHoldJoin", { numberOfKeys: 6, lua: JOIN });
+    redis.defineCommand("pixoutHoldResume", { numberOfKeys: 2, lua: RESUME });
+    redis.defineCommand("pixoutHoldWoken", { numberOfKeys: 5, lua: WOKEN });
     redis.defineCommand("pixoutHoldChecked", { numberOfKeys: 1, lua: CHECKED });
   }
-  const r = redis as unknown as { pixoutHoldJoin: Script; pixoutHoldResume: Script; pixoutHoldChecked: Script };
+  const r = redis as unknown as { pixoutHoldJoin: Script; pixoutHoldResume: Script; pixoutHoldWoken: Script; pixoutHoldChecked: Script };
   const keys = (account: string): ReturnType<typeof accountHoldKeys> => accountHoldKeys(redisPrefix, queueName, account);
 
   async function join(mode: "check" | "hold", account: string, paymentId: string, cents: number, now: number, fence: HoldFence, why?: { reason: string; source: string; firstCheckAt: number }): Promise<Joined> {
@@ -147,6 +177,7 @@ export function createAccountHolds(redis: Redis, redisPrefix: string, queueName:
       k.amounts,
       k.accounts,
       lockKey(redisPrefix, queueName, fence.jobId),
+      k.joined,
       mode,
       paymentId,
       String(cents),
@@ -182,14 +213,31 @@ export function createAccountHolds(redis: Redis, redisPrefix: string, queueName:
     hold: (account, paymentId, cents, now, why, fence) => join("hold", account, paymentId, cents, now, fence, why),
     async leave(account, paymentId) {
       const k = keys(account);
-      await redis.multi().zrem(k.held, paymentId).hdel(k.amounts, paymentId).exec();
+      await redis.multi().zrem(k.held, paymentId).hdel(k.amounts, paymentId).hdel(k.joined, paymentId).exec();
     },
     async resume(account, id) {
       const k = keys(account);
-      const answer = (await r.pixoutHoldResume.call(redis, k.hold, k.held, k.amounts, k.accounts, id ?? "", account)) as unknown[];
+      const answer = (await r.pixoutHoldResume.call(redis, k.hold, k.held, id ?? "")) as unknown[];
       if (answer.length === 0) return undefined;
       const paymentIds = (answer[1] as string[] | undefined) ?? [];
       return { hold: holdOf(account, fields(answer[0]), paymentIds.length, 0, undefined), paymentIds };
+    },
+    async woken(account, paymentIds) {
+      const k = keys(account);
+      // In slices: one script call must not hold Redis for long, however many payments waited.
+      for (let i = 0; i === 0 || i < paymentIds.length; i += 500) {
+        await r.pixoutHoldWoken.call(redis, k.hold, k.held, k.amounts, k.accounts, k.joined, account, ...paymentIds.slice(i, i + 500));
+      }
+    },
+    async stragglers() {
+      const accounts = (await redis.smembers(accountHoldKeys(redisPrefix, queueName, "").accounts)).sort();
+      const out: { account: string; paymentIds: string[] }[] = [];
+      for (const account of accounts) {
+        const k = keys(account);
+        if ((await redis.exists(k.hold)) === 1) continue;
+        out.push({ account, paymentIds: await redis.zrange(k.held, 0, -1) });
+      }
+      return out;
     },
     async currentId(account) {
       return (await redis.hget(keys(account).hold, "id")) ?? undefined;

@@ -10,7 +10,7 @@ import { nextCheckDelay, spendableCents, type BalanceFigures, type BalanceHoldPo
 import { formatCents } from "../payments/money.js";
 import type { AccountHold, AccountHolds } from "./account-holds.js";
 import type { BalanceGuard } from "./balance-guard.js";
-import { resumeAccount } from "./resume-account.js";
+import { resumeAccount, wakeStragglers } from "./resume-account.js";
 
 export interface BalanceWatcherOptions {
   holds: AccountHolds;
@@ -78,6 +78,7 @@ export function startBalanceWatcher(o: BalanceWatcherOptions): BalanceWatcher {
 
   async function tick(): Promise<void> {
     try {
+      await wakeStragglers(o.holds, o.queue, o.logger);
       for (const hold of await o.holds.list()) {
         if (closed) return;
         if (hold.nextCheckAt > now()) continue;

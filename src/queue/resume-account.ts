@@ -27,12 +27,10 @@ export interface ResumeOptions {
   logger?: Logger;
 }
 
-export async function resumeAccount(holds: AccountHolds, queue: Queue, account: string, options: ResumeOptions): Promise<ResumeResult> {
-  const before = await holds.read(account);
-  const lifted = await holds.resume(account, options.id);
-  if (!lifted) return { resumed: false, waiting: 0, woken: 0 };
+/** Moves each payment's job from the delayed set to run now; returns how many were delayed and woken. */
+async function wake(queue: Queue, paymentIds: readonly string[]): Promise<number> {
   let woken = 0;
-  for (const paymentId of lifted.paymentIds) {
+  for (const paymentId of paymentIds) {
     try {
       const job = await Job.fromId(queue, jobIdFor(paymentId));
       if (job && (await job.isDelayed())) {
@@ -43,6 +41,30 @@ export async function resumeAccount(holds: AccountHolds, queue: Queue, account: 
       // Not delayed any more (running, or just moved): it finds the hold gone by itself.
     }
   }
+  return woken;
+}
+
+/**
+ * Payments a resume lifted but did not finish waking (its process died in between): woken now. Every
+ * worker's balance check runs this, so a dead resumer delays them by one check, not by their own recheck.
+ */
+export async function wakeStragglers(holds: AccountHolds, queue: Queue, logger?: Logger): Promise<number> {
+  let woken = 0;
+  for (const s of await holds.stragglers()) {
+    woken += await wake(queue, s.paymentIds);
+    await holds.woken(s.account, s.paymentIds);
+    if (s.paymentIds.length > 0) logger?.info({ account: s.account, waiting: s.paymentIds.length }, "woke the payments of a resumed account that an earlier resume did not finish waking");
+  }
+  return woken;
+}
+
+export async function resumeAccount(holds: AccountHolds, queue: Queue, account: string, options: ResumeOptions): Promise<ResumeResult> {
+  const before = await holds.read(account);
+  const lifted = await holds.resume(account, options.id);
+  if (!lifted) return { resumed: false, waiting: 0, woken: 0 };
+  const woken = await wake(queue, lifted.paymentIds);
+  // Off the list only once woken: a resumer that dies before this leaves them for wakeStragglers.
+  await holds.woken(account, lifted.paymentIds);
   const now = options.now ?? Date.now();
   const hold = { ...lifted.hold, heldPayments: lifted.paymentIds.length, heldCents: before?.heldCents ?? 0 };
   options.logger?.info({ account, by: options.by, reason: options.reason, waiting: lifted.paymentIds.length, woken }, "paying account resumed: its held payments are sent again");

@@ -54,10 +54,31 @@ describe("account holds", () => {
     expect(lifted?.paymentIds).toEqual(["p1"]);
     expect(await holds.read("1")).toBeUndefined();
     expect(await holds.list()).toEqual([]);
+    await holds.woken("1", ["p1"]);
+    expect(await holds.stragglers()).toEqual([]);
     // A new hold has a new id: a check that read the balance for the old one cannot lift it.
     const again = await holds.hold("1", "p2", 10_00, T + 100_000, WHY, await run("p2"));
     expect("held" in again && again.held && again.id !== id).toBe(true);
     expect(await holds.resume("1", id)).toBeUndefined();
     expect(await holds.resume("1")).toMatchObject({ paymentIds: ["p2"] });
+  });
+
+  it("keeps the payments of a resume that did not finish waking them listed, for any worker to wake", async () => {
+    const { holds, run } = setup();
+    const first = await holds.hold("1", "p1", 10_00, T, WHY, await run("p1"));
+    await holds.check("1", "p2", 10_00, T + 1, await run("p2"));
+    const lifted = await holds.resume("1", "held" in first && first.held ? first.id : "");
+    expect(lifted?.paymentIds).toEqual(["p1", "p2"]);
+    // The resumer died before waking them: they are still listed, under no hold.
+    expect(await holds.stragglers()).toEqual([{ account: "1", paymentIds: ["p1", "p2"] }]);
+    // Meanwhile p2 woke by itself and joined a newer hold: waking the stragglers leaves it on that hold's list.
+    const newer = await holds.hold("1", "p2", 10_00, T + 2, WHY, await run("p2"));
+    expect(await holds.stragglers()).toEqual([]);
+    await holds.woken("1", ["p1", "p2"]);
+    expect(await holds.read("1")).toMatchObject({ id: "held" in newer && newer.held ? newer.id : "?", heldPayments: 1, heldCents: 10_00 });
+    expect(await holds.resume("1")).toMatchObject({ paymentIds: ["p2"] });
+    await holds.woken("1", ["p2"]);
+    expect(await holds.stragglers()).toEqual([]);
+    expect(await holds.list()).toEqual([]);
   });
 });

@@ -266,6 +266,20 @@ describe("an account short of money", () => {
     expect((await runCli(["resume", "--account", "12-34", "--reason", "x"], { env: p.env })).code).toBe(2);
   });
 
+  it("wakes the payments of a resume whose process died before waking them (any worker's next tick)", async () => {
+    const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" } });
+    const h = harness(p);
+    const list = ids("bw", 3);
+    await p.producer.enqueueMany(list.map((id) => payment(id)));
+    await until("2 held", async () => ((await h.holds.read("default"))?.heldPayments === 2 ? true : undefined));
+    p.emulator.topUp(20_00);
+    // A resumer killed right after lifting the hold: nothing woke the payments (they would sleep 10 minutes).
+    expect((await h.holds.resume("default"))?.paymentIds).toHaveLength(2);
+    const all = await Promise.all(list.map((id) => p.producer.waitForResult(id, { timeoutMs: 10_000 })));
+    expect(all.map((v) => v.outcome)).toEqual(["paid", "paid", "paid"]);
+    expect(await h.holds.stragglers()).toEqual([]);
+  });
+
   it("holds only the account short of money: another paying account goes on", async () => {
     const p = await startPipeline({
       emulator: { integration: { ...DEV_INTEGRATION, accounts: ["111111", "222222"] }, balances: { "111111": 0, "222222": 100_00 } },
