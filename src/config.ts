@@ -601,14 +601,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         },
       },
       data: dataSettingsOf(e),
-      notify: {
-        ...(e.PIXOUT_NOTIFY_URL === undefined ? {} : { url: e.PIXOUT_NOTIFY_URL }),
-        secrets: e.PIXOUT_NOTIFY_SECRETS,
-        maxAttempts: e.PIXOUT_NOTIFY_MAX_ATTEMPTS,
-        backoffMs: e.PIXOUT_NOTIFY_BACKOFF_MS,
-        timeoutMs: e.PIXOUT_NOTIFY_TIMEOUT_MS,
-        concurrency: e.PIXOUT_NOTIFY_CONCURRENCY,
-      },
+      notify: notifySettingsOf(e),
       inter: {
         environment,
         baseUrl,
@@ -654,7 +647,15 @@ export function loadNotifySettings(env: Environment = readEnvironment()): Notify
     })
     .safeParse(withoutEmpty(env));
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
-  const e = parsed.data;
+  return notifySettingsOf(parsed.data);
+}
+
+type NotifyFields = Pick<
+  z.infer<typeof envSchema>,
+  "PIXOUT_NOTIFY_URL" | "PIXOUT_NOTIFY_SECRETS" | "PIXOUT_NOTIFY_MAX_ATTEMPTS" | "PIXOUT_NOTIFY_BACKOFF_MS" | "PIXOUT_NOTIFY_TIMEOUT_MS" | "PIXOUT_NOTIFY_CONCURRENCY"
+>;
+
+function notifySettingsOf(e: NotifyFields): NotifySettings {
   return {
     ...(e.PIXOUT_NOTIFY_URL === undefined ? {} : { url: e.PIXOUT_NOTIFY_URL }),
     secrets: e.PIXOUT_NOTIFY_SECRETS,
