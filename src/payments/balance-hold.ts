@@ -37,13 +37,6 @@ export function endedForBalance(bankStatus: string | undefined, errors: readonly
   return (errors ?? []).some((e) => /SALDO_INSUFICIENTE/i.test(e.codigoErro ?? "") || /SALDO_INSUFICIENTE/i.test(e.codigoErroComplementar ?? ""));
 }
 
-/** Where a held payment's account hold comes from, and since when it waits. */
-export interface Held {
-  account: string;
-  /** Epoch ms: when this payment began to wait for the account's balance. */
-  since: number;
-}
-
 /**
  * The state of a payment the bank ended for insufficient balance, held: the next generation, never sent
  * (the bank ended the payment it named under the old key, so a new key cannot pay it twice — the same rule
