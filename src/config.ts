@@ -19,6 +19,7 @@ import {
   type ClientTlsMaterial,
   type CredentialProblem,
 } from "./tls/client-credentials.js";
+import { redisFields, redisSettingsOf, type RedisSettings } from "./redis/settings.js";
 import { readSettingFile } from "./setting-file.js";
 import { loadServerCredentials, type ServerTlsMaterial } from "./tls/server-credentials.js";
 
@@ -65,15 +66,10 @@ const flag = (fallback: boolean) =>
 const perMinute = wholeNumber().pipe(z.number().positive()).optional();
 const perMinuteOrNone = wholeNumber().optional();
 
-const redisUrl = z
-  .string()
-  .default("redis://127.0.0.1:6379")
-  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379");
-
 const logLevel = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info");
 
 export const envSchema = z.object({
-  REDIS_URL: redisUrl,
+  ...redisFields.shape,
   LOG_LEVEL: logLevel,
   PIXOUT_QUEUE: z
     .string()
@@ -267,6 +263,9 @@ export const envSchema = z.object({
   PIXOUT_KEEP_FAILED_DAYS: decimalNumber().pipe(z.number().min(1, "must be at least 1 (day)")).default(90),
   PIXOUT_IDEMPOTENCY_DAYS: decimalNumber().pipe(z.number().positive()).default(400),
 });
+/** Every Redis setting, for the loaders that pick theirs. */
+const REDIS_PICK = Object.fromEntries(Object.keys(redisFields.shape).map((k) => [k, true])) as { [K in keyof typeof redisFields.shape]: true };
+
 
 
 export interface InterSettings {
@@ -293,7 +292,8 @@ export interface InterSettings {
 
 /** Where the payout queue lives: all a producer (SDK, `pixout enqueue`, `pixout status`) needs. */
 export interface QueueSettings {
-  redisUrl: string;
+  /** Where Redis is (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES) and the replicas a write waits for. */
+  redis: RedisSettings;
   redisPrefix: string;
   queueName: string;
   logLevel: LogLevel;
@@ -536,6 +536,9 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
   problems.push(...notifyDestinationProblems(input));
   problems.push(...dataProblems(input));
   problems.push(...dailyLimitProblems(input));
+  const redisParsed = redisFields.safeParse(input);
+  const redisChecked = redisParsed.success ? redisSettingsOf(redisParsed.data) : { problems: [] };
+  problems.push(...redisChecked.problems);
   // The certificate files are checked even when other settings are wrong, so one run shows every problem.
   const files = certificateFields.parse(input);
   let credentials: ReturnType<typeof loadClientCredentials> | undefined;
@@ -554,7 +557,8 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
     );
     problems.push(...credentials.problems);
   }
-  if (!parsed.success || problems.length > 0 || !credentials?.material || !credentials.certificate) {
+  const redis = redisChecked.settings;
+  if (!parsed.success || problems.length > 0 || !credentials?.material || !credentials.certificate || !redis) {
     throw new ConfigError(problems);
   }
   const e = parsed.data;
@@ -564,7 +568,7 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
   const budgets = budgetSettingsOf(e, environment);
   return {
     config: {
-      redisUrl: e.REDIS_URL,
+      redis,
       redisPrefix: e.PIXOUT_REDIS_PREFIX,
       queueName: e.PIXOUT_QUEUE,
       logLevel: e.LOG_LEVEL,
@@ -627,11 +631,13 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
 /** Settings for commands that never talk to the bank (enqueue, status, emulator): the queue's only. */
 export function loadQueueSettings(env: Environment = readEnvironment()): QueueSettings {
   const parsed = envSchema
-    .pick({ LOG_LEVEL: true, REDIS_URL: true, PIXOUT_QUEUE: true, PIXOUT_REDIS_PREFIX: true })
+    .pick({ LOG_LEVEL: true, PIXOUT_QUEUE: true, PIXOUT_REDIS_PREFIX: true, ...REDIS_PICK })
     .safeParse(withoutEmpty(env));
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
   const e = parsed.data;
-  return { redisUrl: e.REDIS_URL, redisPrefix: e.PIXOUT_REDIS_PREFIX, queueName: e.PIXOUT_QUEUE, logLevel: e.LOG_LEVEL };
+  const { settings: redis, problems } = redisSettingsOf(e);
+  if (!redis) throw new ConfigError(problems);
+  return { redis, redisPrefix: e.PIXOUT_REDIS_PREFIX, queueName: e.PIXOUT_QUEUE, logLevel: e.LOG_LEVEL };
 }
 
 /** Where upstream events go (PIXOUT_NOTIFY_*), for commands without bank credentials (`pixout resume`). */
@@ -690,7 +696,7 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
   const parsed = envSchema
     .pick({
       LOG_LEVEL: true,
-      REDIS_URL: true,
+      ...REDIS_PICK,
       PIXOUT_QUEUE: true,
       PIXOUT_REDIS_PREFIX: true,
       PIXOUT_WEBHOOK_HOST: true,
@@ -712,6 +718,9 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
     PIXOUT_WEBHOOK_CLIENT_CA_FILE: "is required: Inter's CA (ca.crt from the webhook certificate download), which callers must chain to",
   } as const;
   if (files) for (const [name, message] of Object.entries(required)) if (files[name as keyof typeof required] === undefined) problems.push({ setting: name, message });
+  const checked = files ? redisSettingsOf(files) : { problems: [] };
+  problems.push(...checked.problems);
+  const redis = checked.settings;
   let tls: ServerTlsMaterial | undefined;
   if (files?.PIXOUT_WEBHOOK_CERT_FILE !== undefined && files.PIXOUT_WEBHOOK_KEY_FILE !== undefined && files.PIXOUT_WEBHOOK_CLIENT_CA_FILE !== undefined) {
     const loaded = loadServerCredentials(
@@ -721,9 +730,9 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
     problems.push(...loaded.problems);
     tls = loaded.material;
   }
-  if (!files || !tls || problems.length > 0) throw new ConfigError(problems);
+  if (!files || !tls || !redis || problems.length > 0) throw new ConfigError(problems);
   return {
-    redisUrl: files.REDIS_URL,
+    redis,
     redisPrefix: files.PIXOUT_REDIS_PREFIX,
     queueName: files.PIXOUT_QUEUE,
     logLevel: files.LOG_LEVEL,

@@ -4,7 +4,7 @@ export { createPayoutProducer, PaymentValidationError, WaitTimeoutError, PAYOUT_
 export type { PayoutProducer, ProducerOptions, EnqueueResult, BulkItemResult } from "./queue/producer.js";
 export type { PaymentView, PaymentResult } from "./queue/payment-view.js";
 export { jobIdFor, bullPrefix, PAYOUT_JOB_NAME } from "./queue/names.js";
-export { RedisUnavailableError } from "./queue/redis-connection.js";
+export { RedisUnavailableError } from "./redis/connections.js";
 export { validatePayment, paymentSchema, PAYMENT_DATA_VERSION } from "./payments/payment.js";
 export type { Payment } from "./payments/payment.js";
 export type { Outcome } from "./payments/lifecycle.js";

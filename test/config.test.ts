@@ -47,7 +47,7 @@ describe("configuration", () => {
   it("loads a valid cert + key configuration with documented defaults", () => {
     const { config, warnings } = loadConfig(baseEnv);
     expect(warnings).toEqual([]);
-    expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(config.redis.target).toEqual({ kind: "single", url: "redis://127.0.0.1:6379" });
     expect(config.queueName).toBe("pix-payouts");
     expect(config.inter.baseUrl).toBe("https://cdpj.partners.bancointer.com.br");
     expect(config.inter.scopes).toEqual(["pagamento-pix.write", "pagamento-pix.read"]);
@@ -209,7 +209,7 @@ describe("configuration", () => {
   it("loads the queue's settings without bank credentials", () => {
     expect(loadQueueSettings({ LOG_LEVEL: "debug", PIXOUT_QUEUE: "payouts-b" })).toEqual({
       logLevel: "debug",
-      redisUrl: "redis://127.0.0.1:6379",
+      redis: { target: { kind: "single", url: "redis://127.0.0.1:6379" }, waitReplicas: 0, waitTimeoutMs: 2_000 },
       redisPrefix: "pixout",
       queueName: "payouts-b",
     });

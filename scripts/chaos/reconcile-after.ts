@@ -11,14 +11,14 @@ import { createLogger, SecretRegistry } from "../../src/logger.js";
 import { saoPauloToday } from "../../src/payments/calendar.js";
 import { bullPrefix } from "../../src/queue/names.js";
 import { runReconciliation, runSettings } from "../../src/queue/reconcile-run.js";
-import { producerConnection } from "../../src/queue/redis-connection.js";
+import { producerConnection } from "../../src/redis/connections.js";
 
 const DAY = 86_400_000;
 
 export async function reconcileAfter(emulator: Emulator, env: Record<string, string>): Promise<{ notes: string[]; wrong: string[]; resolved: number }> {
   const { config } = loadConfig(env);
   const injected = [emulator.addOutOfBandDebit({ amountCents: 1_23 }), emulator.addOutOfBandDebit({ amountCents: 4_56 })].map((e) => e.idTransacao);
-  const redis = producerConnection(config.redisUrl);
+  const redis = producerConnection(config.redis.target);
   const queue = new Queue(config.queueName, { connection: redis, prefix: bullPrefix(config.redisPrefix) });
   queue.on("error", () => undefined);
   const bank = createBank({ settings: config.inter, logger: createLogger({ level: "silent" }), secrets: new SecretRegistry() });

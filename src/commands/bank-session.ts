@@ -2,14 +2,14 @@
 // every call takes its token and its slot from the fleet's budgets in Redis, shared with the workers, so
 // an operator's command never pushes the integration over Inter's limits.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { loadConfig, type Config } from "../config.js";
 import { createBank } from "../inter/bank.js";
 import type { InterClient } from "../inter/client.js";
 import { createLogger, SecretRegistry, type Logger } from "../logger.js";
 import { budgetGate } from "../queue/bank-gate.js";
 import { createBudgets, type Budgets } from "../queue/budgets.js";
-import { ensureReady, producerConnection, RedisUnavailableError } from "../queue/redis-connection.js";
+import { ensureReady, producerConnection, RedisUnavailableError } from "../redis/connections.js";
 import { UserError } from "./exit-codes.js";
 
 /** How long one call waits for the fleet's budget before the command gives up. */
@@ -39,7 +39,7 @@ async function waitForToken(budgets: Budgets): Promise<number> {
 export interface BankSession {
   client: InterClient;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
 }
 
@@ -49,9 +49,9 @@ export async function withBankSession<T>(name: string, fn: (session: BankSession
   const secrets = new SecretRegistry();
   const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel, name, secrets });
   for (const warning of warnings) logger.warn(warning);
-  const redis = producerConnection(config.redisUrl);
+  const redis = producerConnection(config.redis.target);
   try {
-    await ensureReady(redis, config.redisUrl);
+    await ensureReady(redis, config.redis.target);
   } catch (err) {
     redis.disconnect();
     if (err instanceof RedisUnavailableError) throw new UserError(`${err.message} (bank calls take their slots from the fleet's budgets there)`);

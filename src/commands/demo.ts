@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
-import { loadConfig, loadQueueSettings, type Config } from "../config.js";
+import { loadConfig, loadQueueSettings, readEnvironment, type Config } from "../config.js";
 import type { Emulator } from "../emulator/emulator.js";
 import { demoRedis } from "../demo/local-redis.js";
 import { demoBalanceHold, PAYROLL_ACCOUNT, PAYROLL_BALANCE_CENTS } from "../demo/balance-hold.js";
@@ -17,7 +17,6 @@ import { FINAL_OUTCOMES } from "../payments/lifecycle.js";
 import { removeIntegrationKeys, removeQueueKeys } from "../queue/cleanup.js";
 import type { PaymentView } from "../queue/payment-view.js";
 import { createPayoutProducer, producerOptionsFor, type BulkItemResult } from "../queue/producer.js";
-import { safeRedisUrl } from "../queue/redis-connection.js";
 import { startPayoutWorker } from "../queue/worker.js";
 import { DEFAULT_DEV_CERT_DIR } from "./certs.js";
 import { startDevEmulator } from "./dev-emulator.js";
@@ -108,9 +107,9 @@ async function runPayments(config: Config, emulator: Emulator, timeoutS: number,
   } finally {
     await producer.close();
     await worker.close();
-    await removeQueueKeys(config.redisUrl, config.redisPrefix);
+    await removeQueueKeys(config.redis.target, config.redisPrefix);
     // The emulator's integration is the demo's alone: its budgets and token go too.
-    await removeIntegrationKeys(config.redisUrl, config.inter);
+    await removeIntegrationKeys(config.redis.target, config.inter);
   }
 }
 
@@ -138,10 +137,11 @@ Example:
         const tenths = Math.round((performance.now() - t0) / 100);
         return `${String(Math.trunc(tenths / 10))}.${String(tenths % 10)}s`.padStart(6);
       };
-      const redis = await demoRedis(loadQueueSettings().redisUrl);
+      const userEnv = readEnvironment();
+      const redis = await demoRedis(loadQueueSettings(userEnv).redis.target, userEnv);
       let allGood = false;
       try {
-        say(redis.private ? `Started a private Redis at ${redis.url} (nothing answered at REDIS_URL)` : `Redis at ${safeRedisUrl(redis.url)}`);
+        say(redis.private ? `Started a private Redis at ${redis.where} (nothing answered at REDIS_URL)` : `Redis at ${redis.where}`);
         const { emulator, clientEnv } = await startDevEmulator(flags.certs, {
           limits: { scale: SCALE },
           timing: { sentAfterMs: 200, paidAfterMs: 800 },
@@ -160,7 +160,7 @@ Example:
           say(`Inter emulator at ${emulator.url} (mTLS; Inter's limits ×${String(SCALE)})`);
           const { config } = loadConfig({
             ...clientEnv,
-            REDIS_URL: redis.url,
+            ...redis.env,
             LOG_LEVEL: "error",
             INTER_ACCOUNT: DEV_INTEGRATION.accounts[0],
             INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read",

@@ -2,7 +2,7 @@
 import type { Telemetry } from "bullmq";
 import { loadDataSettings, loadPaymentRules, loadQueueSettings } from "../config.js";
 import { createPayoutProducer, producerOptionsFor, type PayoutProducer } from "../queue/producer.js";
-import { RedisUnavailableError } from "../queue/redis-connection.js";
+import { RedisUnavailableError } from "../redis/connections.js";
 import { UserError } from "./exit-codes.js";
 
 /** `telemetry`: BullMQ's, when the command traces its enqueues (src/ops/tracing.ts). */

@@ -10,7 +10,7 @@ import { formatCents } from "../payments/money.js";
 import { FINDING_KINDS, type Row } from "../payments/reconciliation.js";
 import { loadQueueSettings } from "../config.js";
 import { bullPrefix, jobIdFor, reconcileQueueName } from "../queue/names.js";
-import { ensureReady, producerConnection } from "../queue/redis-connection.js";
+import { ensureReady, producerConnection } from "../redis/connections.js";
 import { DEFAULT_WINDOW_DAYS, ReconcileWindowError, runReconciliation, runSettings, type ReconcileReport } from "../queue/reconcile-run.js";
 import { resolvePayment, type ResolveResult } from "../queue/resolve.js";
 import { withBankSession, type BankSession } from "./bank-session.js";
@@ -31,11 +31,11 @@ interface ReconcileFlags {
 /** `--unschedule`: the fleet's reconciliation schedulers removed (Redis only, no bank). */
 async function unschedule(): Promise<void> {
   const settings = loadQueueSettings();
-  const redis = producerConnection(settings.redisUrl);
+  const redis = producerConnection(settings.redis.target);
   const queue = new Queue(reconcileQueueName(settings.queueName), { connection: redis, prefix: bullPrefix(settings.redisPrefix) });
   queue.on("error", () => undefined);
   try {
-    await ensureReady(redis, settings.redisUrl);
+    await ensureReady(redis, settings.redis.target);
     const removed = await Promise.all(["daily", "frequent"].map((id) => queue.removeJobScheduler(id)));
     await queue.drain();
     process.stdout.write(`removed ${String(removed.filter(Boolean).length)} reconciliation scheduler(s) of queue ${settings.queueName}; workers with PIXOUT_RECONCILE=true add them again when they start\n`);

@@ -3,10 +3,10 @@
 import { userInfo } from "node:os";
 import { Queue } from "bullmq";
 import type { Command } from "commander";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { loadQueueSettings } from "../config.js";
 import { bullPrefix } from "../queue/names.js";
-import { ensureReady, producerConnection } from "../queue/redis-connection.js";
+import { ensureReady, producerConnection } from "../redis/connections.js";
 import { retryPayment, type RetryResult } from "../queue/retry.js";
 import { EXIT, UserError } from "./exit-codes.js";
 
@@ -59,7 +59,7 @@ Rules: a paid payment is never retried; one still in progress is left alone. A r
 key (x-id-idempotente), so the bank answers with the payment it may already have; only a payment the bank
 ended for good can be paid again, under a new key, with --new-attempt. A parked payment whose send may have
 executed is resent only if the workers trust the bank's idempotency, unless you reconciled it and say
---not-executed. Every retry is audited on the job and in the Redis stream <prefix>:audit.
+--not-executed. Every retry is audited on the job and in the Redis stream {prefix}:audit.
 
 Examples:
   pixout retry inv-1001 --reason "certificate renewed"
@@ -75,7 +75,7 @@ Examples:
       }
       const since = flags.since === undefined ? 0 : parseSince(flags.since);
       const settings = loadQueueSettings();
-      const redis: Redis = producerConnection(settings.redisUrl);
+      const redis: RedisClient = producerConnection(settings.redis.target);
       const queue = new Queue(settings.queueName, { connection: redis, prefix: bullPrefix(settings.redisPrefix) });
       queue.on("error", () => undefined);
       const options = {
@@ -91,7 +91,7 @@ Examples:
         process.stdout.write(`${flags.json === true ? JSON.stringify(r) : describe(r, options.dryRun)}\n`);
       };
       try {
-        await ensureReady(redis, settings.redisUrl);
+        await ensureReady(redis, settings.redis.target);
         if (paymentId !== undefined) {
           print(await retryPayment(queue, redis, settings.redisPrefix, paymentId, options));
         } else {

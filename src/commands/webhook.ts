@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { loadWebhookReceiverSettings, type Config } from "../config.js";
 import type { CallOptions, InterClient } from "../inter/client.js";
 import { createLogger } from "../logger.js";
-import { ensureReady, receiverConnection, RedisUnavailableError, safeRedisUrl } from "../queue/redis-connection.js";
+import { describeRedis, ensureReady, receiverConnection, RedisUnavailableError } from "../redis/connections.js";
 import { createCallbackStore } from "../webhook/callback-store.js";
 import { startWebhookReceiver } from "../webhook/receiver.js";
 import { withBankSession } from "./bank-session.js";
@@ -96,11 +96,11 @@ Example (with the emulator's dev certificates):
     .action(async (flags: { host?: string; port?: number }) => {
       const settings = loadWebhookReceiverSettings();
       const logger = createLogger({ level: settings.logLevel, name: "pixout-webhook" });
-      const redis = receiverConnection(settings.redisUrl);
-      redis.on("error", (err) => {
-        logger.warn({ err: err.message, redis: safeRedisUrl(settings.redisUrl) }, "Redis connection problem; callbacks are answered 503 until it is back");
+      const redis = receiverConnection(settings.redis.target);
+      redis.on("error", (err: Error) => {
+        logger.warn({ err: err.message, redis: describeRedis(settings.redis.target) }, "Redis connection problem; callbacks are answered 503 until it is back");
       });
-      await ensureReady(redis, settings.redisUrl).catch((err: unknown) => {
+      await ensureReady(redis, settings.redis.target).catch((err: unknown) => {
         redis.disconnect();
         throw err instanceof RedisUnavailableError ? new UserError(err.message) : err;
       });
@@ -124,7 +124,7 @@ Example (with the emulator's dev certificates):
         if (code === "EACCES") throw new UserError(`not allowed to listen on port ${String(flags.port ?? settings.port)}; use a port above 1023 behind a port forward`);
         throw err;
       });
-      logger.info({ url: receiver.url, queue: settings.queueName, redis: safeRedisUrl(settings.redisUrl), pinned: receiver.pinned }, "webhook receiver listening for Inter's callbacks");
+      logger.info({ url: receiver.url, queue: settings.queueName, redis: describeRedis(settings.redis.target), pinned: receiver.pinned }, "webhook receiver listening for Inter's callbacks");
       if (receiver.pinned) {
         logger.info({ fingerprints: settings.clientFingerprints.length, subjects: settings.clientSubjects.length }, "callers are pinned: their callbacks finish payments when every field agrees");
       } else {

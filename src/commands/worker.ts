@@ -8,7 +8,7 @@ import { loadWorkerSettings } from "../ops/metrics/settings.js";
 import { startTracing } from "../ops/tracing.js";
 import { safeEndpoint } from "../ops/tracing-settings.js";
 import { budgetIntervals } from "../queue/budgets.js";
-import { safeRedisUrl } from "../queue/redis-connection.js";
+import { describeRedis } from "../redis/connections.js";
 import { startPayoutWorker } from "../queue/worker.js";
 import { EXIT } from "./exit-codes.js";
 import { positiveInteger } from "./options.js";
@@ -60,7 +60,7 @@ Example:
       logger.info(
         {
           queue: config.queueName,
-          redis: safeRedisUrl(config.redisUrl),
+          redis: describeRedis(config.redis.target),
           bank: config.inter.baseUrl,
           concurrency: flags.concurrency ?? config.worker.concurrency,
           spacingMs: { sends: intervals.send, statusQueries: intervals.status, tokenCalls: intervals.token },

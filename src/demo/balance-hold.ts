@@ -8,7 +8,7 @@ import type { Emulator } from "../emulator/emulator.js";
 import { formatCents } from "../payments/money.js";
 import { createAccountHolds } from "../queue/account-holds.js";
 import type { PayoutProducer } from "../queue/producer.js";
-import { ensureReady, producerConnection } from "../queue/redis-connection.js";
+import { ensureReady, producerConnection } from "../redis/connections.js";
 
 /** The demo's payroll account, and what it holds before the top-up. */
 export const PAYROLL_ACCOUNT = "87654321";
@@ -20,7 +20,7 @@ type Say = (line: string) => void;
 
 export async function demoBalanceHold(config: Config, emulator: Emulator, producer: PayoutProducer, say: Say, elapsed: () => string, timeoutMs: number): Promise<boolean> {
   const ids = Array.from({ length: PAYMENTS }, (_, i) => `payroll-${String(i + 1).padStart(2, "0")}`);
-  const redis = producerConnection(config.redisUrl);
+  const redis = producerConnection(config.redis.target);
   const holds = createAccountHolds(redis, config.redisPrefix, config.queueName);
   const deadline = Date.now() + timeoutMs;
   const outcomes = async (): Promise<Record<string, number>> => {
@@ -32,7 +32,7 @@ export async function demoBalanceHold(config: Config, emulator: Emulator, produc
     return out;
   };
   try {
-    await ensureReady(redis, config.redisUrl);
+    await ensureReady(redis, config.redis.target);
     say("");
     say(`Payroll: ${String(PAYMENTS)} payments of R$ 10.00 from account ${PAYROLL_ACCOUNT}, which holds R$ ${formatCents(PAYROLL_BALANCE_CENTS)}`);
     await producer.enqueueMany(ids.map((id) => ({ paymentId: id, amount: "10.00", account: PAYROLL_ACCOUNT, recipient: { type: "key", key: `${id}@example.com` }, description: "Folha de pagamento" })));

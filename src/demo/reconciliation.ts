@@ -6,10 +6,10 @@ import { createBank } from "../inter/bank.js";
 import { createLogger, SecretRegistry } from "../logger.js";
 import { bullPrefix } from "../queue/names.js";
 import { runReconciliation, runSettings, type ReconcileReport } from "../queue/reconcile-run.js";
-import { producerConnection } from "../queue/redis-connection.js";
+import { producerConnection } from "../redis/connections.js";
 
 export async function demoReconciliation(config: Config): Promise<ReconcileReport> {
-  const redis = producerConnection(config.redisUrl);
+  const redis = producerConnection(config.redis.target);
   const queue = new Queue(config.queueName, { connection: redis, prefix: bullPrefix(config.redisPrefix) });
   queue.on("error", () => undefined);
   const bank = createBank({ settings: config.inter, logger: createLogger({ level: "silent" }), secrets: new SecretRegistry() });

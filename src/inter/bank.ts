@@ -1,7 +1,7 @@
 // Composition of the bank side from settings: mTLS agent → HTTP exchange → token broker (fleet cache in
 // Redis when a connection is given) → client. One agent per process keeps TLS sessions warm, so a
 // payment costs no handshake after warm-up.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { InterSettings } from "../config.js";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { createInterClient, type CallGate, type InterClient } from "./client.js";
@@ -23,7 +23,7 @@ export interface BankOptions {
   logger: Logger;
   secrets: SecretRegistry;
   /** Shares tokens with every process using the same Redis; without it, tokens are per process. */
-  redis?: Redis;
+  redis?: RedisClient;
   redisPrefix?: string;
   observer?: CallObserver;
   /** A gated request left the socket this long after its gate (see InterHttpOptions.onSent). */

@@ -2,7 +2,7 @@
 // and asks that a token be reused for its hour (inter-api.md §2.2), so every worker process on every
 // machine shares one token per scope set, and only the holder of a short lock may ask for a new one.
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { InterErrorCode } from "./errors.js";
 import { integrationKeyPrefix, type Integration } from "./integration-keys.js";
 
@@ -83,7 +83,7 @@ function asCooldown(value: unknown): TokenCooldown | undefined {
 }
 
 /** `clientSecret` only feeds a hash that names the credentials' own cooldown key. */
-export function createRedisTokenStore(redis: Redis, key: string, clientSecret: string): TokenStore {
+export function createRedisTokenStore(redis: RedisClient, key: string, clientSecret: string): TokenStore {
   const lockKey = `${key}:lock`;
   const cooldownKeys: Record<CooldownScope, string> = {
     integration: `${key}:cooldown`,

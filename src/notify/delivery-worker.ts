@@ -6,11 +6,10 @@
 // job's data (the last MAX_RECORDED_ATTEMPTS) and its log. Redirects are not followed (undici's request
 // never does): a 3xx is a failed attempt, and a destination cannot send the worker somewhere else.
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import { Agent, request } from "undici";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { bullPrefix, notificationQueueName } from "../queue/names.js";
-import { safeRedisUrl, workerConnection } from "../queue/redis-connection.js";
+import { describeRedis, isRedisClient, workerConnection, type RedisConnectionInput } from "../redis/connections.js";
 import { PIXOUT_VERSION } from "../version.js";
 import { originOf } from "./destination.js";
 import { MAX_RECORDED_ATTEMPTS, notificationJobSchema, type AttemptRecord, type NotificationJobData } from "./job.js";
@@ -19,8 +18,8 @@ import type { NotifySettings } from "./settings.js";
 import { DELIVERY_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from "./signature.js";
 
 export interface NotificationWorkerOptions {
-  /** A redis:// URL (the worker then owns its connection), or an ioredis connection with maxRetriesPerRequest null. */
-  connection: string | Redis;
+  /** Where Redis is (the worker then owns its connection), or an ioredis connection with maxRetriesPerRequest null. */
+  connection: RedisConnectionInput;
   redisPrefix: string;
   /** The payout queue's name; the worker takes jobs from `<queueName>-notifications`. */
   queueName: string;
@@ -55,11 +54,12 @@ function describeError(err: unknown): string {
 export function startNotificationWorker(options: NotificationWorkerOptions): NotificationWorker {
   const { settings, logger } = options;
   for (const secret of settings.secrets.values()) options.secrets.add(secret);
-  const ownsConnection = typeof options.connection === "string";
-  const redis = typeof options.connection === "string" ? workerConnection(options.connection) : options.connection;
-  if (typeof options.connection === "string") {
-    const where = safeRedisUrl(options.connection);
-    redis.on("error", (err) => {
+  const given = options.connection;
+  const ownsConnection = !isRedisClient(given);
+  const redis = isRedisClient(given) ? given : workerConnection(given);
+  if (!isRedisClient(given)) {
+    const where = describeRedis(given);
+    redis.on("error", (err: Error) => {
       logger.warn({ err: err.message, redis: where }, "Redis connection problem; the notification worker waits for it");
     });
   }

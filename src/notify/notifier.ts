@@ -3,10 +3,10 @@
 // crash in between re-runs the final step, which makes the same event (same delivery id = job id) and
 // BullMQ ignores the second add. Delivery itself is the notification worker's (delivery-worker.ts).
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { bullPrefix, notificationQueueName } from "../queue/names.js";
-import { ensureReady, producerConnection } from "../queue/redis-connection.js";
+import { ensureReady, isRedisClient, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
+import type { RedisTargetInput } from "../redis/target.js";
 import { destinationProblem, originOf } from "./destination.js";
 import { paymentEvent, type OutcomeFacts, type PaymentEvent } from "./event.js";
 import type { FindingEvent } from "./finding-event.js";
@@ -16,8 +16,8 @@ import { NOTIFY_BACKOFF_TYPE } from "./retry-schedule.js";
 import type { NotifySettings } from "./settings.js";
 
 export interface NotifierOptions {
-  /** A redis:// URL (the notifier then owns a fail-fast connection), or an ioredis connection of yours. */
-  connection: string | Redis;
+  /** Where Redis is (the notifier then owns a fail-fast connection), or an ioredis connection of yours. */
+  connection: RedisConnectionInput;
   redisPrefix: string;
   /** The payout queue's name; notifications go to `<queueName>-notifications`. */
   queueName: string;
@@ -52,9 +52,10 @@ export interface Notifier {
 export function createNotifier(options: NotifierOptions): Notifier {
   const { settings, logger } = options;
   for (const secret of settings.secrets.values()) options.secrets?.add(secret);
-  const ownsConnection = typeof options.connection === "string";
-  const redis = typeof options.connection === "string" ? producerConnection(options.connection) : options.connection;
-  const url = typeof options.connection === "string" ? options.connection : "the given connection";
+  const given = options.connection;
+  const ownsConnection = !isRedisClient(given);
+  const redis = isRedisClient(given) ? given : producerConnection(given);
+  const url: RedisTargetInput = isRedisClient(given) ? "the given connection" : given;
   const name = notificationQueueName(options.queueName);
   const queue = new Queue<NotificationJobData>(name, { connection: redis, prefix: bullPrefix(options.redisPrefix) });
   queue.on("error", () => undefined); // surfaced by the failing add

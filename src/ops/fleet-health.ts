@@ -2,7 +2,7 @@
 // worker's heartbeat is recent, and the workers' Inter certificate is valid for at least 7 more days. A
 // worker's own /readyz (src/ops/metrics/) checks itself; this one answers "can payments flow at all?".
 // The whole answer is bounded by one deadline: a probe that hangs is worse than one that says "not ready".
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { certificateCheck, pingRedis, REDIS_PING_TIMEOUT_MS, TIMED_OUT, withDeadline, type Check, type Readiness } from "./readiness-checks.js";
 import { HEARTBEAT_TTL_MS, liveWorkers, type WorkerBeat } from "./worker-heartbeat.js";
 
@@ -14,7 +14,7 @@ function unknownAfter(redis: Check, why: string): Readiness {
   return { ready: false, checks: [redis, { name: "workers", ok: false, detail: unknown }, { name: "certificate", ok: false, detail: unknown }] };
 }
 
-export async function fleetReadiness(o: { redis: Redis; redisPrefix: string; queueName: string; now?: number; deadlineMs?: number }): Promise<Readiness> {
+export async function fleetReadiness(o: { redis: RedisClient; redisPrefix: string; queueName: string; now?: number; deadlineMs?: number }): Promise<Readiness> {
   const deadlineMs = o.deadlineMs ?? FLEET_READINESS_DEADLINE_MS;
   const started = Date.now();
   const redis = await pingRedis(o.redis, Math.min(REDIS_PING_TIMEOUT_MS, deadlineMs));

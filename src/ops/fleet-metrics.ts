@@ -25,7 +25,7 @@
 //   pixout_approvals_waiting{queue}                 payments awaiting approval in Inter's internet banking,
 //   pixout_approvals_waiting_amount_centavos{queue} and their total
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { Gauge, Registry } from "prom-client";
 import { FINDING_KINDS, type RowKind } from "../payments/reconciliation.js";
 import { createAccountHolds } from "../queue/account-holds.js";
@@ -58,7 +58,7 @@ const WAIT_SCAN = { batch: 50, limit: 1_000 };
  * tail, so the list runs from the newest arrival to the oldest: the first never-started job from the tail
  * is the one waiting longest. Steps of payments in progress, promoted from delayed, sit in between.
  */
-export async function oldestWaitingSeconds(queue: Pick<Queue, "toKey">, redis: Redis, now: number, scan = WAIT_SCAN): Promise<number> {
+export async function oldestWaitingSeconds(queue: Pick<Queue, "toKey">, redis: RedisClient, now: number, scan = WAIT_SCAN): Promise<number> {
   const wait = queue.toKey("wait");
   for (let read = 0; read < scan.limit; ) {
     const count = Math.min(scan.batch, scan.limit - read);
@@ -82,7 +82,7 @@ export async function oldestWaitingSeconds(queue: Pick<Queue, "toKey">, redis: R
 }
 
 /** Delayed scores are the due time × 0x1000 plus a counter (bullmq's getDelayedScore.lua). */
-async function overdueSeconds(queue: Queue, redis: Redis, now: number): Promise<number> {
+async function overdueSeconds(queue: Queue, redis: RedisClient, now: number): Promise<number> {
   const first = await redis.zrange(queue.toKey("delayed"), 0, 0, "WITHSCORES");
   const score = first[1];
   if (score === undefined) return 0;
@@ -90,7 +90,7 @@ async function overdueSeconds(queue: Queue, redis: Redis, now: number): Promise<
   return Math.max(0, (now - due) / 1000);
 }
 
-export function createFleetMetrics(o: { redis: Redis; redisPrefix: string; queueName: string; queues: Queue[] }): Registry {
+export function createFleetMetrics(o: { redis: RedisClient; redisPrefix: string; queueName: string; queues: Queue[] }): Registry {
   const registry = new Registry();
   const holds = createAccountHolds(o.redis, o.redisPrefix, o.queueName);
   const approvals = createApprovals(o.redis, o.redisPrefix, o.queueName);

@@ -7,7 +7,7 @@
 // Both under the queue's hash tag (Redis Cluster: one slot). Why not BullMQ's queue.getWorkers(): it
 // uses CLIENT LIST, which managed Redis services often disable, and carries no certificate facts.
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { bullPrefix } from "../queue/names.js";
 
 export const HEARTBEAT_MS = 10_000;
@@ -41,13 +41,13 @@ function keys(redisPrefix: string, queueName: string): { set: string; beat: (ins
 }
 
 /** Redis's clock (TIME) in ms: the one clock every machine of the fleet reads alike. */
-export async function redisNow(redis: Pick<Redis, "time">): Promise<number> {
+export async function redisNow(redis: Pick<RedisClient, "time">): Promise<number> {
   const [seconds, micros] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 export interface HeartbeatOptions {
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   queueName: string;
   concurrency: number;
@@ -110,7 +110,7 @@ export function startWorkerHeartbeat(options: HeartbeatOptions): WorkerHeartbeat
 }
 
 /** The workers whose heartbeat is recent, oldest start first. */
-export async function liveWorkers(redis: Redis, redisPrefix: string, queueName: string): Promise<WorkerBeat[]> {
+export async function liveWorkers(redis: RedisClient, redisPrefix: string, queueName: string): Promise<WorkerBeat[]> {
   const k = keys(redisPrefix, queueName);
   const now = await redisNow(redis);
   const instances = await redis.zrangebyscore(k.set, now, "+inf");

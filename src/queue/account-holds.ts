@@ -10,7 +10,7 @@
 // payment that joined as the hold was being lifted (it was not delayed yet when the resume woke the others)
 // finds the hold gone or replaced right after it sleeps, and wakes itself (see the processor's wait).
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { bullPrefix } from "./names.js";
 
 export interface AccountHold {
@@ -158,7 +158,7 @@ function num(value: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function createAccountHolds(redis: Redis, redisPrefix: string, queueName: string): AccountHolds {
+export function createAccountHolds(redis: RedisClient, redisPrefix: string, queueName: string): AccountHolds {
   if (!("pixoutHoldJoin" in redis)) {
     redis.defineCommand("pixoutHoldJoin", { numberOfKeys: 6, lua: JOIN });
     redis.defineCommand("pixoutHoldResume", { numberOfKeys: 2, lua: RESUME });

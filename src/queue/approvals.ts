@@ -3,7 +3,7 @@
 // waiting). The worker writes an entry when a status query finds a payment awaiting approval and removes
 // it when the payment moves on or ends; best effort — a lost write only makes the list stale until the
 // payment's next poll. Identifiers and amounts only. Under the queue's hash tag.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { formatCents } from "../payments/money.js";
 import { bullPrefix } from "./names.js";
 
@@ -50,7 +50,7 @@ function parse(paymentId: string, text: string | null): AwaitingApproval | undef
   }
 }
 
-export function createApprovals(redis: Redis, redisPrefix: string, queueName: string): Approvals {
+export function createApprovals(redis: RedisClient, redisPrefix: string, queueName: string): Approvals {
   const k = approvalKeys(redisPrefix, queueName);
   return {
     async awaiting(entry) {

@@ -10,7 +10,7 @@
 // send the bank ended unpaid gives its reservation back at once. A reservation is made (idempotently, per
 // payment and generation) before the send's budget slot, so many workers cannot all spend the same money.
 // A payment parked for reconciliation may have been paid: it counts as paid from its end on.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { bullPrefix } from "./names.js";
 
 export type Reservation =
@@ -95,7 +95,7 @@ export function balanceGuardKeys(redisPrefix: string, queueName: string, account
   return { reading: `${base}:reading:${account}`, reserved: `${base}:reserved:${account}`, spent: `${base}:spent:${account}`, readLock: `${base}:read-lock:${account}` };
 }
 
-export function createBalanceGuard(redis: Redis, redisPrefix: string, queueName: string, maxAgeMs: number): BalanceGuard {
+export function createBalanceGuard(redis: RedisClient, redisPrefix: string, queueName: string, maxAgeMs: number): BalanceGuard {
   if (!("pixoutGuardReserve" in redis)) {
     redis.defineCommand("pixoutGuardReserve", { numberOfKeys: 3, lua: RESERVE });
     redis.defineCommand("pixoutGuardRelease", { numberOfKeys: 3, lua: RELEASE });

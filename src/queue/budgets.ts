@@ -17,7 +17,7 @@
 // starts, while one payment job makes sends and status queries under two different budgets;
 // rate-limiter-flexible answers "yes, or retry in N ms", so a waiting backlog would retry all at once
 // each time a window frees. A reservation needs the schedule itself, which is these lines of Lua.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { BudgetSettings } from "../config.js";
 import { integrationKeyPrefix, type Integration } from "../inter/integration-keys.js";
 
@@ -117,7 +117,7 @@ type ScheduleCommand = (schedule: string, last: string, penalty: string, mode: s
  * The budgets of one Inter integration (base URL and client id): keyed by it alone, so that every process
  * and deployment on the integration shares Inter's limits, and two integrations sharing a Redis do not.
  */
-export function createBudgets(redis: Redis, integration: Integration, settings: BudgetSettings, horizonMs = RESERVATION_HORIZON_MS): Budgets {
+export function createBudgets(redis: RedisClient, integration: Integration, settings: BudgetSettings, horizonMs = RESERVATION_HORIZON_MS): Budgets {
   const intervals = budgetIntervals(settings);
   const keyPrefix = `${integrationKeyPrefix(integration)}:budget`;
   if (!("pixoutBudget" in redis)) redis.defineCommand("pixoutBudget", { numberOfKeys: 3, lua: SCHEDULE });

@@ -10,7 +10,7 @@
 //   (HDEL + DECRBY, once). An ambiguous send keeps it: it may have executed.
 // The day is the one of the generation's first send (state.firstSendAt), so a resend after midnight finds
 // its reservation on the day it was made.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { saoPauloToday } from "../payments/calendar.js";
 import { formatCents, parseAmount } from "../payments/money.js";
 import type { Payment } from "../payments/payment.js";
@@ -71,12 +71,12 @@ export function dailyLimitKeys(prefix: string, bucket: string, day: string): Dai
 }
 
 /** Reads a bucket's total of a day, in centavos (for operators and tests). */
-export async function dailyTotal(redis: Redis, prefix: string, bucket: string, day: string): Promise<number> {
+export async function dailyTotal(redis: RedisClient, prefix: string, bucket: string, day: string): Promise<number> {
   return Number((await redis.get(dailyLimitKeys(prefix, bucket, day).total)) ?? "0");
 }
 
 /** `defaultAccount`: INTER_ACCOUNT, the bucket of payments without `account`. */
-export function createSafetyLimits(redis: Redis, prefix: string, settings: SafetyLimitSettings, defaultAccount?: string): SafetyLimits {
+export function createSafetyLimits(redis: RedisClient, prefix: string, settings: SafetyLimitSettings, defaultAccount?: string): SafetyLimits {
   if (!("pixoutDailyLimit" in redis)) redis.defineCommand("pixoutDailyLimit", { numberOfKeys: 2, lua: DAILY });
   const command = (redis as unknown as { pixoutDailyLimit: DailyCommand }).pixoutDailyLimit.bind(redis);
   const counting = hasDailyLimits(settings);

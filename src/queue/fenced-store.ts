@@ -15,7 +15,8 @@
 // - `final`: the outcome, with the state, when the run ends.
 // The record, the job and its lock share the queue's hash tag: one Redis Cluster slot.
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
+import { confirmReplicas, NO_REPLICA_WAIT, type ReplicaWait } from "../redis/replicas.js";
 import type { Outcome } from "../payments/lifecycle.js";
 import { bullPrefix } from "./names.js";
 import { paymentRecordKey, type PaymentRecord } from "./payment-record.js";
@@ -152,12 +153,14 @@ function recordFields(r: RecordWrite): string[] {
  * stop the run rather than wait for a link that may come back after the lock expired.
  */
 export function createFencedStore(
-  redis: Redis,
+  redis: RedisClient,
   redisPrefix: string,
   queueName: string,
   readRecord: (paymentId: string) => Promise<PaymentRecord | undefined>,
   ttlDays: number,
   now: () => number = Date.now,
+  /** PIXOUT_REDIS_WAIT_REPLICAS: every write counts only once the replicas confirmed it (src/redis/replicas.ts). */
+  replicas: ReplicaWait = NO_REPLICA_WAIT,
 ): FencedStore {
   if (!("pixoutBegin" in redis)) {
     redis.defineCommand("pixoutBegin", { numberOfKeys: 3, lua: BEGIN });
@@ -172,7 +175,11 @@ export function createFencedStore(
   async function fencedWrite(mode: "save" | "send" | "final", jobId: string, paymentId: string, token: string, claim: string, data: string, lockMs: number, fields: string[]): Promise<FencedResult> {
     const key = jobKey(jobId);
     const answer = await write(`${key}:lock`, key, `${queueKey}:stalled`, paymentRecordKey(redisPrefix, queueName, paymentId), token, mode, data, claim, String(lockMs), jobId, ttl, ...fields);
-    if (answer === "ok") return { ok: true };
+    if (answer === "ok") {
+      // Not confirmed by the replicas: an infrastructure error (the step stops; with "send", nothing is sent).
+      await confirmReplicas(redis, key, replicas);
+      return { ok: true };
+    }
     if (answer === "lost") return { ok: false, why: "lost" };
     const record = await readRecord(paymentId).catch(() => undefined);
     return { ok: false, why: answer === "paid" ? "paid" : "foreign", ...(record === undefined ? {} : { record }) };
@@ -197,6 +204,7 @@ export function createFencedStore(
         ...legacy,
       );
       if (kind === "lost") return { kind: "lost" };
+      await confirmReplicas(redis, key, replicas);
       const record = await readRecord(paymentId);
       if (kind === "ours") {
         return { kind: "ours", claim: held ?? claim, ...(record === undefined ? {} : { record }), ...(adopted === "record" || adopted === "job" ? { adopted } : {}) };

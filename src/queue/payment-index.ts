@@ -3,7 +3,7 @@
 // string key per identifier, with a TTL longer than the job's retention (a lookup of a removed job says
 // "no job"), under the queue's hash tag (Redis Cluster: the queue's slot). No personal data: the bank's
 // identifiers and our paymentId only. Written by the worker; a failed write only makes search miss.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { bullPrefix } from "./names.js";
 
 export type BankIdentifier = "codigoSolicitacao" | "endToEndId";
@@ -20,13 +20,13 @@ export function paymentIndexKey(redisPrefix: string, queueName: string, kind: Ba
 }
 
 /** The paymentId behind a bank identifier, if one was recorded and has not expired: for readers (the dashboard). */
-export async function findPayment(redis: Redis, redisPrefix: string, queueName: string, kind: BankIdentifier, value: string): Promise<string | undefined> {
+export async function findPayment(redis: RedisClient, redisPrefix: string, queueName: string, kind: BankIdentifier, value: string): Promise<string | undefined> {
   if (value === "") return undefined;
   return (await redis.get(paymentIndexKey(redisPrefix, queueName, kind, value))) ?? undefined;
 }
 
 /** The index as the worker writes it; `ttlDays` only matters to remember() (readers can use findPayment). */
-export function createPaymentIndex(redis: Redis, redisPrefix: string, queueName: string, ttlDays: number): PaymentIndex {
+export function createPaymentIndex(redis: RedisClient, redisPrefix: string, queueName: string, ttlDays: number): PaymentIndex {
   const ttlSeconds = Math.max(1, Math.round(ttlDays * 86_400));
   return {
     async remember(paymentId, ids) {

@@ -3,7 +3,7 @@
 // PIXOUT_KEEP_FAILED_DAYS; the record stays PIXOUT_IDEMPOTENCY_DAYS, so that a payment enqueued again after
 // its job is gone is still refused as a duplicate, with its outcome. One Redis hash per payment, with a TTL,
 // under the queue's hash tag (Redis Cluster: the queue's slot). No personal data.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { Outcome } from "../payments/lifecycle.js";
 import { bullPrefix } from "./names.js";
 
@@ -31,7 +31,7 @@ export function paymentRecordKey(redisPrefix: string, queueName: string, payment
   return `${bullPrefix(redisPrefix)}:payment-record:${queueName}:${paymentId}`;
 }
 
-export function createPaymentRecords(redis: Redis, redisPrefix: string, queueName: string, ttlDays: number = DEFAULT_IDEMPOTENCY_DAYS): PaymentRecords {
+export function createPaymentRecords(redis: RedisClient, redisPrefix: string, queueName: string, ttlDays: number = DEFAULT_IDEMPOTENCY_DAYS): PaymentRecords {
   const key = (paymentId: string): string => paymentRecordKey(redisPrefix, queueName, paymentId);
   return {
     async write(paymentId, record) {

@@ -66,7 +66,7 @@ const isFinalOutcome = (outcome: unknown): outcome is FinalOutcome => FINAL_OUTC
 import type { BankIdentifier, PaymentIndex } from "./payment-index.js";
 import type { PaymentRecord } from "./payment-record.js";
 import type { PaymentResult } from "./payment-view.js";
-import { isRedisError } from "./redis-errors.js";
+import { classifyRedisError, isRedisError } from "../redis/errors.js";
 
 /** Inter's callbacks, as the webhook receiver stores them. */
 export interface CallbackOptions {
@@ -96,6 +96,8 @@ export interface PayoutMetrics {
 
 export interface ProcessorOptions {
   client: InterClient;
+  /** Told of every Redis error met under a step (the worker's health watch: it stops taking jobs until Redis is fit). */
+  onRedisError?: (err: unknown) => void;
   /** The job's and the record's fenced writes (src/queue/fenced-store.ts). */
   store: FencedStore;
   callbacks?: CallbackOptions;
@@ -220,6 +222,13 @@ function errorFacts(err: unknown): ErrorFacts {
   // Not the bank client's error: a bug or an infrastructure failure of ours in the middle of a call that
   // may have gone out. Treat it as the worst case: ambiguous, and worth another try.
   return { code: "PIXOUT_INTERNAL", message: err instanceof Error ? err.message : String(err), retryable: true, ambiguous: true };
+}
+
+/** The Redis error behind `err` — itself, or the cause of a bank error raised over it (the token cache) — if any. */
+function redisErrorIn(err: unknown): Error | undefined {
+  if (isRedisError(err)) return err as Error;
+  const cause = err instanceof InterError ? (err as { cause?: unknown }).cause : undefined;
+  return isRedisError(cause) ? (cause as Error) : undefined;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
@@ -830,8 +839,13 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
     } catch (err) {
       if (err instanceof SendNotMadeError || err instanceof RequestNotSentError) return notSent(err);
-      // Ours (a token store, the gate) before the exchange left; the bank's own answers are InterErrors.
-      if (!exchange.released && !(err instanceof InterError)) return notSent(err);
+      // Ours (a token store, the gate) before the exchange left; the bank's own answers are InterErrors — a
+      // Redis failure under the token call is wrapped in one, and is ours too.
+      if (!exchange.released && (!(err instanceof InterError) || redisErrorIn(err) !== undefined)) {
+        const redisFailure = redisErrorIn(err);
+        if (redisFailure !== undefined) options.onRedisError?.(redisFailure);
+        return notSent(err);
+      }
       const facts = errorFacts(err);
       if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await penalize("send", facts);
       const decision = afterSend(base, { ok: false, error: facts }, now(), random(), policy);
@@ -910,6 +924,9 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       status = await client.getPix(codigo, call);
     } catch (err) {
       if (err instanceof SendNotMadeError) return wait(run, slot.state, err.delayMs, err.message);
+      // Redis failed under the call (the fleet's token cache): the infrastructure's, not the payment's.
+      const redisFailure = redisErrorIn(err);
+      if (redisFailure !== undefined) throw redisFailure;
       const facts = errorFacts(err);
       if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await penalize("status", facts);
       return afterPoll(state, { ok: false, error: facts }, now(), random(), policy, scheduledAt);
@@ -1039,14 +1056,13 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       // Redis failing under a step is the infrastructure's problem, not the payment's: the step runs again
       // later, without spending one of the job's BullMQ attempts (if Redis lets the job move at all).
       if (!isRedisError(err) || err instanceof DelayedError) throw err;
+      options.onRedisError?.(err);
       const delay = Math.round(1_000 + random() * 4_000);
       const message = (err as Error).message;
-      if (/^(NOPERM|NOAUTH|WRONGPASS)/.test(message)) {
+      const problem = classifyRedisError(err);
+      if (problem.setting) {
         // Not a blip: a setting. Payments wait (no attempt is spent) until Redis lets pixout in.
-        logger.error(
-          { jobId: job.id, err: message, delayMs: delay },
-          "Redis refuses pixout's commands: give REDIS_URL's user every command on the keys of PIXOUT_REDIS_PREFIX and of pixout:integration:* (README \"Redis\"); payments wait meanwhile",
-        );
+        logger.error({ jobId: job.id, err: message, delayMs: delay }, `${problem.message}; payments wait meanwhile`);
       } else {
         logger.warn({ jobId: job.id, err: message, delayMs: delay }, "Redis failed under a payout step; the step runs again later");
       }

@@ -4,7 +4,6 @@
 // down rather than buffering in memory.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, type Telemetry } from "bullmq";
-import type { Redis } from "ioredis";
 import type { DataSettings, QueueSettings } from "../config.js";
 import { describeIssues, type FieldIssue } from "../payments/field-issues.js";
 import { FINAL_OUTCOMES, type Outcome } from "../payments/lifecycle.js";
@@ -15,7 +14,9 @@ import { paymentDigest, plainFingerprint, sealPayment } from "./job-data.js";
 import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
 import type { PaymentView } from "./payment-view.js";
 import { createPaymentRecords, DEFAULT_IDEMPOTENCY_DAYS, DEFAULT_KEEP_COMPLETED_DAYS, DEFAULT_KEEP_FAILED_DAYS, type PaymentRecord } from "./payment-record.js";
-import { ensureReady, producerConnection } from "./redis-connection.js";
+import { ensureReady, isRedisClient, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
+import { confirmReplicas, NO_REPLICA_WAIT, type ReplicaWait } from "../redis/replicas.js";
+import type { RedisTargetInput } from "../redis/target.js";
 import { readPaymentJob } from "./job-reader.js";
 import { retryPayment, type RetryOptions, type RetryResult } from "./retry.js";
 
@@ -63,8 +64,11 @@ export interface PayoutProducer {
 }
 
 export interface ProducerOptions {
-  /** A redis:// URL, or an ioredis connection of yours (then with `enableOfflineQueue: false`). */
-  connection: string | Redis;
+  /**
+   * A redis:// URL, a description of a Sentinel set or cluster (`{ kind: "sentinel", sentinels, name }`,
+   * `{ kind: "cluster", nodes }`), or an ioredis `Redis` or `Cluster` of yours (then with `enableOfflineQueue: false`).
+   */
+  connection: RedisConnectionInput;
   queueName?: string;
   redisPrefix?: string;
   /**
@@ -83,18 +87,24 @@ export interface ProducerOptions {
    * bank calls join its trace (README "Tracing"). None: no spans, exactly as without it.
    */
   telemetry?: Telemetry;
+  /**
+   * PIXOUT_REDIS_WAIT_REPLICAS: an enqueue is acknowledged only once this many replicas confirmed it (WAIT), so
+   * that a failover cannot forget a payment the caller was told about (docs/redis.md). Default: none.
+   */
+  replicas?: ReplicaWait;
 }
 
 /** A producer as the settings describe it (the CLI's and the demo's; the SDK's users pass their own). */
 export function producerOptionsFor(settings: QueueSettings & { data: Pick<DataSettings, "dataKeys" | "keepCompletedDays" | "keepFailedDays">; maxAmountCents: number }): ProducerOptions {
   return {
-    connection: settings.redisUrl,
+    connection: settings.redis.target,
     queueName: settings.queueName,
     redisPrefix: settings.redisPrefix,
     dataKeys: settings.data.dataKeys,
     keepCompletedDays: settings.data.keepCompletedDays,
     keepFailedDays: settings.data.keepFailedDays,
     maxAmountCents: settings.maxAmountCents,
+    replicas: { count: settings.redis.waitReplicas, timeoutMs: settings.redis.waitTimeoutMs },
   };
 }
 
@@ -117,9 +127,10 @@ const BULK_CHUNK = 500;
 
 
 export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
-  const url = typeof options.connection === "string" ? options.connection : "the given connection";
-  const redis = typeof options.connection === "string" ? producerConnection(options.connection) : options.connection;
-  const ownsConnection = typeof options.connection === "string";
+  const given = options.connection;
+  const ownsConnection = !isRedisClient(given);
+  const redis = isRedisClient(given) ? given : producerConnection(given);
+  const where: RedisTargetInput = isRedisClient(given) ? "the given connection" : given;
   const queue = new Queue(options.queueName ?? "pix-payouts", {
     connection: redis,
     prefix: bullPrefix(options.redisPrefix ?? "pixout"),
@@ -129,6 +140,8 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
   const keyring = options.dataKeys ?? NO_DATA_KEYS;
   const rules = options.maxAmountCents === undefined ? {} : { maxAmountCents: options.maxAmountCents };
   const jobOptions = payoutJobOptions(options.keepCompletedDays, options.keepFailedDays);
+  const replicas = options.replicas ?? NO_REPLICA_WAIT;
+  const queueKey = `${bullPrefix(options.redisPrefix ?? "pixout")}:${options.queueName ?? "pix-payouts"}`;
   // The producer only reads records (the worker writes them), so their lifetime does not matter here.
   const records = createPaymentRecords(redis, options.redisPrefix ?? "pixout", options.queueName ?? "pix-payouts", DEFAULT_IDEMPOTENCY_DAYS);
 
@@ -147,6 +160,8 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
         await queue.addBulk(
           fresh.map((p) => ({ name: PAYOUT_JOB_NAME, data: sealPayment(p, keyring), opts: { ...jobOptions, jobId: jobIdFor(p.paymentId), timestamp } })),
         );
+        // Not acknowledged until the replicas have it: a throw here tells the caller to enqueue again (a no-op if it landed).
+        await confirmReplicas(redis, queueKey, replicas);
       }
       // BullMQ keeps the first job of an id and ignores later adds: read back which ones are ours.
       const stored = await Promise.all(chunk.map((p) => queue.getJob(jobIdFor(p.paymentId))));
@@ -174,7 +189,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
   }
 
   async function get(paymentId: string): Promise<PaymentView | undefined> {
-    await ensureReady(redis, url);
+    await ensureReady(redis, where);
     return (await readPaymentJob(queue, jobIdFor(paymentId)))?.view;
   }
 
@@ -184,7 +199,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     async enqueue(input) {
       const v = validatePayment(input, rules);
       if (!v.ok) throw new PaymentValidationError(v.issues);
-      await ensureReady(redis, url);
+      await ensureReady(redis, where);
       const [result] = await addAll([prepare(v.value)]);
       if (!result) throw new Error("unreachable: no result for the payment");
       return result;
@@ -211,7 +226,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
         valid.push({ index, payment: prepare(v.value) });
       });
       if (valid.length > 0) {
-        await ensureReady(redis, url);
+        await ensureReady(redis, where);
         const added = await addAll(valid.map((v) => v.payment));
         added.forEach((result, k) => {
           const index = valid[k]?.index ?? -1;
@@ -233,7 +248,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     },
 
     async retry(paymentId, retryOptions) {
-      await ensureReady(redis, url);
+      await ensureReady(redis, where);
       return retryPayment(queue, redis, options.redisPrefix ?? "pixout", paymentId, retryOptions);
     },
 

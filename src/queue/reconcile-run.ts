@@ -4,7 +4,7 @@
 // Every bank call goes through the client's gate (the fleet's budgets). The report is kept in Redis.
 import type { Queue } from "bullmq";
 import type { Config } from "../config.js";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { CallOptions, InterClient } from "../inter/client.js";
 import { readStatementDebits } from "../inter/statement-reader.js";
 import { findingEvent } from "../notify/finding-event.js";
@@ -30,7 +30,7 @@ const REPORTS_KEPT = 200;
 
 export interface ReconcileRunOptions {
   queue: Queue;
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   client: InterClient;
   protection: DataProtection;
@@ -61,7 +61,7 @@ export interface ReconcileRunOptions {
 }
 
 /** The options every run of a fleet takes from its configuration: the queue, Redis, the bank, the data keys. */
-export function runSettings(config: Config, queue: Queue, redis: Redis, client: InterClient): Pick<ReconcileRunOptions, "queue" | "redis" | "redisPrefix" | "client" | "protection" | "defaultAccount" | "recordTtlDays"> {
+export function runSettings(config: Config, queue: Queue, redis: RedisClient, client: InterClient): Pick<ReconcileRunOptions, "queue" | "redis" | "redisPrefix" | "client" | "protection" | "defaultAccount" | "recordTtlDays"> {
   return {
     queue,
     redis,
@@ -148,14 +148,14 @@ export function latestFullKey(redisPrefix: string, queueName: string): string {
 }
 
 /** The latest full run's report, and when the latest clean full run finished (epoch ms): what the metrics read. */
-export async function reconciliationStatus(redis: Redis, redisPrefix: string, queueName: string): Promise<{ latest?: ReconcileReport; lastCleanAt?: number }> {
+export async function reconciliationStatus(redis: RedisClient, redisPrefix: string, queueName: string): Promise<{ latest?: ReconcileReport; lastCleanAt?: number }> {
   const [latest, clean] = await Promise.all([redis.get(latestFullKey(redisPrefix, queueName)), redis.get(lastCleanKey(redisPrefix, queueName))]);
   const at = clean === null ? Number.NaN : Date.parse(clean);
   return { ...(latest === null ? {} : { latest: JSON.parse(latest) as ReconcileReport }), ...(Number.isFinite(at) ? { lastCleanAt: at } : {}) };
 }
 
 /** The most recent reports, newest first. */
-export async function recentReports(redis: Redis, redisPrefix: string, queueName: string, count = 20): Promise<ReconcileReport[]> {
+export async function recentReports(redis: RedisClient, redisPrefix: string, queueName: string, count = 20): Promise<ReconcileReport[]> {
   const raw = await redis.lrange(reportsKey(redisPrefix, queueName), 0, count - 1);
   return raw.map((r) => JSON.parse(r) as ReconcileReport);
 }

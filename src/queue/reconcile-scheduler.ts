@@ -4,7 +4,7 @@
 // PIXOUT_RECONCILE_DAYS days, resolving what the statement proves. Its bank calls take the fleet's budgets.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { Config } from "../config.js";
 import type { InterClient } from "../inter/client.js";
 import type { Logger } from "../logger.js";
@@ -21,7 +21,7 @@ const CLOSE_WAIT_MS = 5_000;
 
 export interface ReconcileSchedulerOptions {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   /** A client whose calls pass the fleet's budgets (a gate). */
   client: InterClient;
   notifier: Pick<Notifier, "notifyOutcome" | "notifyFinding">;

@@ -10,7 +10,7 @@
 // `pixout status` shows them).
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { Notifier } from "../notify/notifier.js";
 import { endToEndMoment } from "../payments/callback-news.js";
 import type { Outcome, PaymentState, Resolved } from "../payments/lifecycle.js";
@@ -18,7 +18,7 @@ import { freeTextProblem } from "../payments/text.js";
 import { readPaymentJob } from "./job-reader.js";
 import { jobIdFor } from "./names.js";
 import { DEFAULT_IDEMPOTENCY_DAYS, paymentRecordKey } from "./payment-record.js";
-import { auditStreamKey } from "./retry.js";
+import { auditStreamKey, changeLockKey } from "./retry.js";
 
 export interface ResolveRequest {
   outcome: "paid" | "failed";
@@ -63,7 +63,7 @@ function objectOf(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-export async function resolvePayment(queue: Queue, redis: Redis, redisPrefix: string, paymentId: string, request: ResolveRequest): Promise<ResolveResult> {
+export async function resolvePayment(queue: Queue, redis: RedisClient, redisPrefix: string, paymentId: string, request: ResolveRequest): Promise<ResolveResult> {
   const now = request.now ?? Date.now();
   if (request.reason.trim() === "") return { paymentId, status: "refused", why: "a resolution needs a reason (it is audited)" };
   for (const [what, text] of [["reason", request.reason], ["actor", request.actor]] as const) {
@@ -78,7 +78,7 @@ export async function resolvePayment(queue: Queue, redis: Redis, redisPrefix: st
 
   const jobId = jobIdFor(paymentId);
   // One change of a payment at a time: the retries' lock (src/queue/retry.ts).
-  const lock = `${redisPrefix}:retry-lock:${paymentId}`;
+  const lock = changeLockKey(redisPrefix, paymentId);
   const owner = `${request.actor}:${String(now)}:${randomUUID()}`;
   if ((await redis.set(lock, owner, "PX", 30_000, "NX")) !== "OK") return { paymentId, status: "refused", why: "a retry or resolution of this payment is under way" };
   try {
@@ -92,7 +92,7 @@ const DELETE_IF_OWNER = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-async function resolveLocked(queue: Queue, redis: Redis, redisPrefix: string, paymentId: string, jobId: string, request: ResolveRequest, now: number): Promise<ResolveResult> {
+async function resolveLocked(queue: Queue, redis: RedisClient, redisPrefix: string, paymentId: string, jobId: string, request: ResolveRequest, now: number): Promise<ResolveResult> {
   const e2e = request.evidence?.endToEndId;
   const snapshot = await readPaymentJob(queue, jobId);
   if (!snapshot) return { paymentId, status: "not-found" };

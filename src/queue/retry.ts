@@ -8,13 +8,13 @@
 // first), the data is put back the same way and the stream records that the retry was aborted.
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
 import type { Outcome, PaymentState } from "../payments/lifecycle.js";
 import { decideRetry } from "../payments/retry-rules.js";
 import { freeTextProblem } from "../payments/text.js";
 import { readPaymentJob } from "./job-reader.js";
-import { jobIdFor } from "./names.js";
+import { bullPrefix, jobIdFor } from "./names.js";
 import { DEFAULT_IDEMPOTENCY_DAYS, paymentRecordKey } from "./payment-record.js";
 
 export interface AuditEntry {
@@ -51,9 +51,17 @@ export interface RetryOptions {
   recordTtlDays?: number;
 }
 
-/** The stream of every retry, per prefix: it survives job removal. */
+/**
+ * The stream of every retry, per prefix: it survives job removal. Under the prefix's hash tag, like the job
+ * and the record it is written with in one script (one cluster slot).
+ */
 export function auditStreamKey(redisPrefix: string): string {
-  return `${redisPrefix}:audit`;
+  return `${bullPrefix(redisPrefix)}:audit`;
+}
+
+/** One change of a payment at a time (a retry, a resolution): its lock, in the prefix's slot. */
+export function changeLockKey(redisPrefix: string, paymentId: string): string {
+  return `${bullPrefix(redisPrefix)}:retry-lock:${paymentId}`;
 }
 
 // KEYS: job hash, audit stream, the payment's record. ARGV: expected data, new data, paymentId, audit entry,
@@ -75,7 +83,7 @@ const DELETE_IF_OWNER = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-export async function retryPayment(queue: Queue, redis: Redis, redisPrefix: string, paymentId: string, options: RetryOptions): Promise<RetryResult> {
+export async function retryPayment(queue: Queue, redis: RedisClient, redisPrefix: string, paymentId: string, options: RetryOptions): Promise<RetryResult> {
   const now = options.now ?? Date.now();
   const jobId = jobIdFor(paymentId);
   if (!options.dryRun && options.reason.trim() === "") return { paymentId, status: "refused", why: "a retry needs a reason (it is audited)" };
@@ -85,7 +93,7 @@ export async function retryPayment(queue: Queue, redis: Redis, redisPrefix: stri
     if (problem !== undefined) return { paymentId, status: "refused", why: `the ${what} ${problem}` };
   }
   // One retry of a payment at a time: a second operator sees the first one's result.
-  const lock = `${redisPrefix}:retry-lock:${paymentId}`;
+  const lock = changeLockKey(redisPrefix, paymentId);
   const owner = `${options.actor}:${String(now)}:${String(Math.random())}`;
   if (!options.dryRun && (await redis.set(lock, owner, "PX", 30_000, "NX")) !== "OK") {
     return { paymentId, status: "refused", why: "another retry of this payment is under way" };

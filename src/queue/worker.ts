@@ -2,7 +2,7 @@
 // configuration. Many of these run at once, on many machines, against one Redis (DESIGN.md §6).
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, Worker, type Job, type Telemetry } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { Config } from "../config.js";
 import { createBank, type Bank } from "../inter/bank.js";
 import type { CallObserver } from "../inter/http.js";
@@ -31,7 +31,10 @@ import { paymentView, type PaymentResult } from "./payment-view.js";
 import { DEFAULT_ACCOUNT_KEY, createPayoutProcessor } from "./processor.js";
 import { createFencedStore } from "./fenced-store.js";
 import { startReconcileScheduler } from "./reconcile-scheduler.js";
-import { fenceConnection, safeRedisUrl, workerConnection } from "./redis-connection.js";
+import { describeRedis, ensureReady, fenceConnection, workerConnection } from "../redis/connections.js";
+import { confirmReplicas } from "../redis/replicas.js";
+import { redisSettingName } from "../redis/target.js";
+import { watchRedisHealth } from "./redis-health.js";
 
 export interface PayoutWorker {
   worker: Worker<unknown, PaymentResult>;
@@ -163,7 +166,7 @@ export async function announceBullFailure(job: Job, notifier: Notifier, logger: 
  * PIXOUT_RECONCILE=true: the fleet's scheduled reconciliation, with a bank client of its own whose calls take
  * the fleet's budgets.
  */
-function startFleetReconciliation(config: Config, redis: Redis, budgets: Budgets, bank: Bank, notifier: Notifier, logger: Logger): { close(): Promise<void> } {
+function startFleetReconciliation(config: Config, redis: RedisClient, budgets: Budgets, bank: Bank, notifier: Notifier, logger: Logger): { close(): Promise<void> } {
   // Off here leaves the fleet's schedulers alone (other workers may have it on): `pixout reconcile --unschedule`
   // removes them.
   if (!config.worker.reconcile.enabled) return { close: () => Promise.resolve() };
@@ -193,12 +196,13 @@ function backlogCache(queue: Queue): () => Promise<number> {
 
 export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const { config, logger, secrets } = options;
-  const redis: Redis = workerConnection(config.redisUrl);
-  redis.on("error", (err) => {
-    logger.warn({ err: err.message, redis: safeRedisUrl(config.redisUrl) }, "Redis connection problem; the worker waits for it");
+  const redis: RedisClient = workerConnection(config.redis.target);
+  redis.on("error", (err: Error) => {
+    logger.warn({ err: err.message, redis: describeRedis(config.redis.target) }, "Redis connection problem; the worker waits for it");
   });
+  const replicas = { count: config.redis.waitReplicas, timeoutMs: config.redis.waitTimeoutMs };
   // Fenced writes and the budgets fail fast (src/queue/redis-connection.ts fenceConnection).
-  const fence = fenceConnection(config.redisUrl);
+  const fence = fenceConnection(config.redis.target);
   fence.on("error", () => undefined); // the worker connection's handler says it
   const budgets = createBudgets(fence, config.inter, config.worker.budgets);
   const metrics = createWorkerMetrics({ certificateValidTo: config.inter.certificate.validTo, processMetrics: options.processMetrics === true, logger });
@@ -232,7 +236,33 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const balanceClient = bank.gated(budgetGate(budgets, { maxWaitMs: 10_000, maxBankWaitMs: config.inter.maxBankWaitMs }));
   const readBalance = (account: string): ReturnType<typeof balanceClient.getBalance> => balanceClient.getBalance(undefined, account === DEFAULT_ACCOUNT_KEY ? {} : { account });
   const announceAccount = (facts: Parameters<typeof accountEvent>[0]): Promise<unknown> => notifier.notifyAccount(accountEvent(facts));
+  // Redis unfit for payments (a replica, a cluster slot moved, credentials, replicas that do not confirm):
+  // this worker stops taking jobs until a probe passes, and its readiness says why.
+  const probeKey = `${bullPrefix(config.redisPrefix)}:${config.queueName}:health-probe`;
+  let pausedForRedis = false;
+  const health = watchRedisHealth({
+    setting: redisSettingName(config.redis.target),
+    logger,
+    probe: async () => {
+      // Connected, and (one node) a master that is neither a cluster node nor a Sentinel.
+      await ensureReady(fence, config.redis.target);
+      await fence.set(probeKey, String(Date.now()), "PX", 60_000);
+      await confirmReplicas(fence, probeKey, replicas);
+    },
+    onChange: (state) => {
+      if (!state.healthy && !worker.isPaused()) {
+        pausedForRedis = true;
+        void worker.pause(true).catch(() => undefined);
+      } else if (state.healthy && pausedForRedis) {
+        pausedForRedis = false;
+        if (!closing) void worker.resume();
+      }
+    },
+  });
   const processor = createPayoutProcessor({
+    onRedisError: (err) => {
+      health.report(err);
+    },
     balance: {
       holds,
       policy: balanceSettings.policy,
@@ -269,6 +299,8 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
       config.queueName,
       async (paymentId) => (await records.read([paymentId]))[0],
       config.data.idempotencyDays,
+      Date.now,
+      replicas,
     ),
     metrics,
     // Outlives the job it points at: a job is removed this long after it ends.
@@ -294,6 +326,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     autorun: true,
   });
   worker.on("error", (err) => {
+    health.report(err);
     logger.error({ err: err.message }, "payout worker error");
   });
   worker.on("stalled", (jobId) => {
@@ -316,14 +349,18 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   });
   let closing = false;
   /** Whether this process takes jobs: what its heartbeat vouches for and its /readyz reports. */
-  const taking = (): { running: boolean; detail: string } =>
-    closing
+  const taking = (): { running: boolean; detail: string } => {
+    const fit = health.state();
+    return closing
       ? { running: false, detail: "closing: takes no new jobs" }
-      : worker.isPaused()
+      : !fit.healthy
+        ? { running: false, detail: `takes no jobs while Redis is unfit: ${fit.problem.message}` }
+        : worker.isPaused()
         ? { running: false, detail: "paused: takes no new jobs" }
         : worker.isRunning()
           ? { running: true, detail: "taking jobs" }
           : { running: false, detail: "the BullMQ worker is not running" };
+  };
   let beatWarnedAt = 0;
   const heartbeat = startWorkerHeartbeat({
     redis,
@@ -362,6 +399,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
 
   async function stop(): Promise<boolean> {
     closing = true;
+    health.close();
     // A closing worker takes no new jobs: it leaves the fleet's list at once. Its entry would expire by
     // itself, so the removal is not waited for long (Redis may be what is failing).
     const unlisted = heartbeat.stop().catch(() => undefined);

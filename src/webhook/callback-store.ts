@@ -6,7 +6,7 @@
 // One field per distinct status is how callbacks are deduplicated: Inter's retries and re-sends of the
 // same news change nothing, while two different statuses for one payment stay visible as a contradiction.
 // The keys share the queue's hash tag, so on Redis Cluster the receiver's MULTI is single-slot.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import type { CallbackNews } from "../payments/callback-news.js";
 import { bullPrefix } from "../queue/names.js";
 
@@ -49,7 +49,7 @@ export interface CallbackStore {
   health(): Promise<ReceiverHealth>;
 }
 
-export function createCallbackStore(redis: Redis, redisPrefix: string, queueName: string): CallbackStore {
+export function createCallbackStore(redis: RedisClient, redisPrefix: string, queueName: string): CallbackStore {
   const base = `${bullPrefix(redisPrefix)}:${queueName}`;
   const newsKey = (codigo: string): string => `${base}:inter-callbacks:${codigo}`;
   const linkKey = (codigo: string): string => `${base}:by-codigo:${codigo}`;

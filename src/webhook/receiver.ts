@@ -16,7 +16,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connections.js";
 import { createLogSampler } from "../log-sampler.js";
 import type { Logger } from "../logger.js";
 import { BodyTooLargeError, readBody } from "../net/read-body.js";
@@ -41,7 +41,7 @@ export interface ReceiverOptions {
   clientFingerprints?: readonly string[];
   /** Subjects (`CN=…, O=…`, as the receiver logs them) pinned instead of, or beside, fingerprints. */
   clientSubjects?: readonly string[];
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   queueName: string;
   store: CallbackStore;

@@ -1,9 +1,9 @@
 // The whole pipeline for a test: the emulator, a real worker (BullMQ, bank client, budgets) and the
 // producer SDK, on the shared Redis with a queue and key prefix of the test's own.
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
+import { adminConnection, type RedisClient } from "../../src/redis/connections.js";
 import { cleanupAfter } from "./cleanup.js";
 import { loadConfig, type Config, type Environment } from "../../src/config.js";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/emulator.js";
@@ -31,8 +31,8 @@ export interface TestPipeline {
   producer: PayoutProducer;
   worker: PayoutWorker;
   lines: string[];
-  /** A Redis connection for the test's own checks. */
-  redis: Redis;
+  /** A Redis connection for the test's own checks (a `Cluster` on a cluster). */
+  redis: RedisClient;
 }
 
 export async function startPipeline(
@@ -52,13 +52,20 @@ export async function startPipeline(
   const worker = startPayoutWorker({ config, logger, secrets });
   if (options.worker === false) await worker.worker.pause();
   const producer = createPayoutProducer(producerOptionsFor(config));
-  const redis = new Redis(config.redisUrl);
+  const redis = adminConnection(config.redis.target);
   cleanupAfter(async () => {
     await producer.close();
     await worker.close();
     redis.disconnect();
     // Remove the test's keys from the shared Redis.
-    await removeQueueKeys(config.redisUrl, config.redisPrefix);
+    await removeQueueKeys(config.redis.target, config.redisPrefix);
   });
   return { emulator, config, env, producer, worker, lines, redis };
+}
+
+/** The URL of a one-node configuration (the shared Redis's), for tests that reach it by address. */
+export function redisUrlOf(config: Pick<Config, "redis">): string {
+  const target = config.redis.target;
+  if (target.kind !== "single") throw new Error(`this test needs one Redis node, not a ${target.kind}`);
+  return target.url;
 }

@@ -2,8 +2,8 @@
 // certificates: its server certificate is the emulator's (localhost), and it requires client
 // certificates from the dev CA, which signed the emulator's callback identity.
 import { X509Certificate } from "node:crypto";
-import type { Redis } from "ioredis";
-import { ensureReady, receiverConnection } from "../../src/queue/redis-connection.js";
+import type { RedisClient } from "../../src/redis/connections.js";
+import { ensureReady, receiverConnection } from "../../src/redis/connections.js";
 import { Agent, request } from "undici";
 import { createCallbackStore } from "../../src/webhook/callback-store.js";
 import { startWebhookReceiver, type ReceiverLimits, type WebhookReceiver } from "../../src/webhook/receiver.js";
@@ -19,7 +19,7 @@ export async function startTestReceiver(options: {
   redisUrl: string;
   redisPrefix: string;
   queueName: string;
-  redis?: Redis;
+  redis?: RedisClient;
   /**
    * Pinned callers. Default: the emulator's callback identity, as an operator pins Inter's certificate;
    * `[]` runs the receiver unpinned (any certificate of the CA, callbacks only wake status queries).

@@ -21,7 +21,7 @@ import { testCerts } from "../helpers/certs.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
 import { captureLogs } from "../helpers/log-capture.js";
-import { FAST_WORKER, startPipeline } from "../helpers/pipeline.js";
+import { FAST_WORKER, startPipeline, redisUrlOf } from "../helpers/pipeline.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
 import { sample } from "../helpers/prometheus.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -254,7 +254,7 @@ describe("metrics never change a payment", () => {
     cleanupAfter(async () => {
       await producer.close();
       await worker.close();
-      await removeQueueKeys(config.redisUrl, config.redisPrefix);
+      await removeQueueKeys(redisUrlOf(config), config.redisPrefix);
     });
     const server = await serve(worker);
 

@@ -3,7 +3,7 @@
 // removed after their age while a payment's idempotency record keeps refusing a re-enqueue.
 import { randomBytes, randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import { masters, type RedisClient } from "../../src/redis/connections.js";
 import { describe, expect, it } from "vitest";
 import { loadDataSettings } from "../../src/config.js";
 import { decryptRecipient, encryptRecipient, parseDataKeys, type DataKeyring } from "../../src/payments/recipient-crypto.js";
@@ -37,9 +37,10 @@ const ring = (writeKid: string | undefined, entries: Record<string, string>): Da
 });
 
 /** Every value stored under a prefix, whatever its type, as text. */
-async function dumpKeys(redis: Redis, patterns: string[]): Promise<string> {
+async function dumpKeys(client: RedisClient, patterns: string[]): Promise<string> {
   const out: string[] = [];
   for (const pattern of patterns) {
+    for (const redis of masters(client))
     for (const key of await redis.keys(pattern)) {
       const type = await redis.type(key);
       if (type === "string") out.push(String(await redis.get(key)));

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Environment } from "../../src/config.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
-import { startPipeline } from "../helpers/pipeline.js";
+import { startPipeline, redisUrlOf } from "../helpers/pipeline.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { startWorkerProcess } from "../helpers/worker-process.js";
 
@@ -19,7 +19,7 @@ describe("fencing", async () => {
     env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false", PIXOUT_RESEND_WINDOW_MINUTES: "0.05", PIXOUT_LOCK_DURATION_MS: "2000", PIXOUT_STALLED_INTERVAL_MS: "500" },
   });
   const env: Environment = { ...p.env, LOG_LEVEL: "warn" };
-  const redisPort = Number(new URL(p.config.redisUrl).port || 6379);
+  const redisPort = Number(new URL(redisUrlOf(p.config)).port || 6379);
 
   it("a worker frozen after its lock step sends nothing when its link comes back; the other worker's outcome stands", async () => {
     const id = `fence-${randomUUID().slice(0, 8)}`;

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { cleanupAfter } from "../helpers/cleanup.js";
-import { startPipeline } from "../helpers/pipeline.js";
+import { startPipeline, redisUrlOf } from "../helpers/pipeline.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { startWorkerProcess } from "../helpers/worker-process.js";
 
@@ -13,7 +13,7 @@ describe("Redis errors under a step", async () => {
   const p = await startPipeline({ worker: false });
 
   it("three READONLY answers while a payment is followed do not use up its two BullMQ attempts: it is paid", async () => {
-    const proxy = await startTcpProxy(Number(new URL(p.config.redisUrl).port || 6379));
+    const proxy = await startTcpProxy(Number(new URL(redisUrlOf(p.config)).port || 6379));
     cleanupAfter(() => proxy.close());
     const id = `ro-${randomUUID().slice(0, 8)}`;
     // The fleet's status budget in Redis answers READONLY three times, as a replica would right after a failover.

@@ -8,7 +8,7 @@ import { createNotifier } from "../../src/notify/notifier.js";
 import { announceBullFailure } from "../../src/queue/worker.js";
 import { captureLogs } from "../helpers/log-capture.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
-import { startPipeline } from "../helpers/pipeline.js";
+import { startPipeline, redisUrlOf } from "../helpers/pipeline.js";
 import { startReceiver } from "../notify/support.js";
 
 const SECRET = "whsec-test-0123456789abcdef";
@@ -30,7 +30,7 @@ describe("outcome notifications from the worker", () => {
     await producer.enqueue({ paymentId: "n-paid", amount: "10.00", recipient: key, callbackUrl: receiver.url });
     await producer.enqueue({ paymentId: "n-failed", amount: "11.00", recipient: key, description: "will-fail" });
     // A foreign producer's job with data the worker refuses.
-    const raw = new Queue(config.queueName, { connection: { url: config.redisUrl }, prefix: `{${config.redisPrefix}}` });
+    const raw = new Queue(config.queueName, { connection: { url: redisUrlOf(config) }, prefix: `{${config.redisPrefix}}` });
     await raw.add("payout", { paymentId: "n-bad", amount: "12.5", recipient: key }, { jobId: "payment-n-bad" });
     await raw.close();
     for (const id of ["n-paid", "n-failed", "n-bad"]) await producer.waitForResult(id, { timeoutMs: 15_000 });
@@ -63,7 +63,7 @@ describe("a payout job BullMQ itself failed", () => {
       worker: false,
       env: { PIXOUT_NOTIFY_URL: receiver.url, PIXOUT_NOTIFY_SECRETS: `${receiver.origin}=${SECRET}`, PIXOUT_NOTIFY_BACKOFF_MS: "50" },
     });
-    const connection = { url: config.redisUrl };
+    const connection = { url: redisUrlOf(config) };
     const prefix = `{${config.redisPrefix}}`;
     const queue = new Queue(config.queueName, { connection, prefix });
     // A job whose worker died in the middle of its send, failed by BullMQ (here: a plain error, no attempt left).
@@ -75,7 +75,7 @@ describe("a payout job BullMQ itself failed", () => {
     const job = await queue.getJob("payment-n-stalled");
     expect(job).toBeDefined();
     const { logger, secrets } = captureLogs();
-    const options = { connection: config.redisUrl, redisPrefix: config.redisPrefix, queueName: config.queueName, settings: config.notify, logger, secrets };
+    const options = { connection: redisUrlOf(config), redisPrefix: config.redisPrefix, queueName: config.queueName, settings: config.notify, logger, secrets };
     const notifier = createNotifier(options);
     const delivery = startNotificationWorker(options);
     cleanupAfter(async () => {

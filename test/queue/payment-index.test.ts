@@ -9,7 +9,7 @@ import { createPayoutProducer, producerOptionsFor } from "../../src/queue/produc
 import { startPayoutWorker } from "../../src/queue/worker.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { captureLogs } from "../helpers/log-capture.js";
-import { startPipeline } from "../helpers/pipeline.js";
+import { startPipeline, redisUrlOf } from "../helpers/pipeline.js";
 
 describe("payment index", async () => {
   const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_ON_INSUFFICIENT_BALANCE: "fail", PIXOUT_KEEP_COMPLETED_DAYS: "10", PIXOUT_KEEP_FAILED_DAYS: "20", PIXOUT_IDEMPOTENCY_DAYS: "30" } });
@@ -65,7 +65,7 @@ describe("payment index", async () => {
     ["throws synchronously (right after the bank answered the send)", "throws"],
   ] as const)("an index that %s changes nothing of the payment: paid once, logged, not found by search", async (_, how) => {
     // A client that was disconnected: every write is refused at once ("Connection is closed").
-    const broken = new Redis(p.config.redisUrl, { lazyConnect: true });
+    const broken = new Redis(redisUrlOf(p.config), { lazyConnect: true });
     broken.disconnect();
     // A queue of its own (same prefix, removed with the pipeline's keys): only this worker takes the job.
     const { config } = loadConfig({ ...p.env, PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}` });

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { createPayoutProducer, PaymentValidationError } from "../../src/queue/producer.js";
-import { RedisUnavailableError } from "../../src/queue/redis-connection.js";
+import { RedisUnavailableError } from "../../src/redis/connections.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 const id = (): string => `t-${randomUUID().slice(0, 12)}`;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { bankFor } from "../helpers/bank.js";
 import { testCerts } from "../helpers/certs.js";
-import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
+import { startPipeline, type TestPipeline, redisUrlOf } from "../helpers/pipeline.js";
 import { postCallback, startTestReceiver, type TestReceiver } from "../helpers/webhook.js";
 
 const STATUS = "GET /banking/v2/pix/{id}";
@@ -21,7 +21,7 @@ async function withReceiver(
     emulator: { callbackRetryScale: 1 / 60_000, ...options.emulator },
   });
   const receiver = await startTestReceiver({
-    redisUrl: pipeline.config.redisUrl,
+    redisUrl: redisUrlOf(pipeline.config),
     redisPrefix: pipeline.config.redisPrefix,
     queueName: pipeline.config.queueName,
     ...(pins === undefined ? {} : { clientFingerprints: pins }),

@@ -7,7 +7,7 @@ import { connect as tlsConnect } from "node:tls";
 import { Redis } from "ioredis";
 import { describe, expect, inject, it } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
-import { receiverConnection } from "../../src/queue/redis-connection.js";
+import { receiverConnection } from "../../src/redis/connections.js";
 import { startRedisServer } from "../../src/demo/redis-server.js";
 import { generateDevCertificateSet } from "../../src/tls/dev-certs.js";
 import { createCallbackStore } from "../../src/webhook/callback-store.js";

@@ -6,12 +6,13 @@
 // operator's resume (balance-routes.ts); /metrics.
 import type { Queue } from "bullmq";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import type { Registry } from "prom-client";
 import { z } from "zod";
 import type { Logger } from "../../logger.js";
 import type { Notifier } from "../../notify/notifier.js";
 import { PAYMENT_ID } from "../../payments/payment.js";
+import { bullPrefix } from "../../queue/names.js";
 import { retryPayment, type RetryResult } from "../../queue/retry.js";
 import { fleetReadiness } from "../fleet-health.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
@@ -37,7 +38,7 @@ export interface DashboardDeps {
   settings: DashboardSettings;
   logger: Logger;
   /** Fails fast while Redis is away (pages answer 503 at once): reads, the payment index, readiness. */
-  redis: Redis;
+  redis: RedisClient;
   /** The payout queue, on `redis`. */
   queue: Queue;
   /** Its notifications queue, on `redis` (shown on the board). */
@@ -46,7 +47,7 @@ export interface DashboardDeps {
    * Retries run on a connection without a command timeout (as `pixout retry` does): a timeout after
    * retryPayment's Lua step ran would leave the job's data changed and audited but the job not moved.
    */
-  retry: { redis: Redis; queue: Queue };
+  retry: { redis: RedisClient; queue: Queue };
   /** What /metrics serves. */
   metrics: Registry;
   /** Announces an operator's resume of a held account (account.resumed); undefined: PIXOUT_NOTIFY_* are invalid. */
@@ -115,7 +116,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   // The client's address (the sign-in throttle's key): the connection's, or behind trusted proxies the one
   // their X-Forwarded-For names.
   app.set("trust proxy", settings.trustedProxies.length > 0 ? settings.trustedProxies : false);
-  const authenticator = createAuthenticator(settings.users, { throttle: createSignInThrottle({ redis, keyPrefix: settings.redisPrefix }) });
+  const authenticator = createAuthenticator(settings.users, { throttle: createSignInThrottle({ redis, keyPrefix: bullPrefix(settings.redisPrefix) }) });
   const search = createPaymentSearch({ queue, redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName });
   const redisDown = (): boolean => redis.status !== "ready";
   const balance = createBalanceReader({ redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, logger });

@@ -2,7 +2,7 @@
 // internet banking (docs/balance.md): read from Redis for each page and API call, the same facts as
 // `pixout balance` and `pixout approvals`. A read never throws: a page about payments must still render
 // when these keys cannot be read, and then says so.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import type { Logger } from "../../logger.js";
 import { formatCents } from "../../payments/money.js";
 import { createAccountHolds, type AccountHold, type AccountHolds } from "../../queue/account-holds.js";
@@ -34,7 +34,7 @@ export function unreadFacts(now: number): BalanceFacts {
   return { holds: { ok: false }, approvals: { ok: false }, now };
 }
 
-export function createBalanceReader(o: { redis: Redis; redisPrefix: string; queueName: string; logger: Logger }): BalanceReader {
+export function createBalanceReader(o: { redis: RedisClient; redisPrefix: string; queueName: string; logger: Logger }): BalanceReader {
   const holds = createAccountHolds(o.redis, o.redisPrefix, o.queueName);
   const approvals = createApprovals(o.redis, o.redisPrefix, o.queueName);
   const failed = (what: string) => (err: unknown) => {

@@ -4,7 +4,7 @@
 // when the dashboard has a notifier. Mounted after the login and the CSRF checks.
 import type { Queue } from "bullmq";
 import express, { type Request, type Response } from "express";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import { z } from "zod";
 import type { Logger } from "../../logger.js";
 import { accountEvent } from "../../notify/account-event.js";
@@ -37,7 +37,7 @@ export interface BalanceRoutesDeps {
    * Resumes on the retries' connection, without a command timeout: a timeout after the hold was lifted in
    * Redis would answer "unknown" for a resume that happened, with its payments not woken yet.
    */
-  resume: { redis: Redis; queue: Queue };
+  resume: { redis: RedisClient; queue: Queue };
   /** Undefined when the PIXOUT_NOTIFY_* settings are invalid (the start warned): a resume is then not announced. */
   notifier: Pick<Notifier, "notifyAccount"> | undefined;
   /** The answer while Redis is away. */

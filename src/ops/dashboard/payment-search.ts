@@ -4,7 +4,7 @@
 // rules (job-data-view.ts): the recipient masked, free texts scrubbed, audit entries allow-listed (the
 // actor, an operator's name, as is).
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import { PAYMENT_ID } from "../../payments/payment.js";
 import { readPaymentJob } from "../../queue/job-reader.js";
 import { jobIdFor } from "../../queue/names.js";
@@ -51,7 +51,7 @@ export interface PaymentSearch {
   search(query: string): Promise<SearchResult>;
 }
 
-export function createPaymentSearch(o: { queue: Queue; redis: Redis; redisPrefix: string; queueName: string }): PaymentSearch {
+export function createPaymentSearch(o: { queue: Queue; redis: RedisClient; redisPrefix: string; queueName: string }): PaymentSearch {
   // The TTL only matters for writes (the worker's); the search reads.
   const index = createPaymentIndex(o.redis, o.redisPrefix, o.queueName, 1);
 

@@ -5,12 +5,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Logger } from "../../logger.js";
 import { createNotifier } from "../../notify/notifier.js";
 import { bullPrefix, notificationQueueName } from "../../queue/names.js";
-import { ensureReady, producerConnection, RedisUnavailableError, safeRedisUrl } from "../../queue/redis-connection.js";
+import { dashboardConnection, describeRedis, ensureReady, producerConnection, RedisUnavailableError } from "../../redis/connections.js";
 import { createFleetMetrics } from "../fleet-metrics.js";
 import { createDashboardApp } from "./app.js";
 import { DEFAULT_SCRYPT, hasDefaultParams } from "./password.js";
@@ -22,13 +21,6 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-/**
- * Pages and API calls fail within seconds while Redis is away (no offline queue), instead of hanging.
- * Not for retries: see the retry connection below.
- */
-function dashboardConnection(url: string): Redis {
-  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5_000, connectionName: "pixout-dashboard" });
-}
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -41,13 +33,13 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 }
 
 export async function startDashboard(settings: DashboardSettings, logger: Logger): Promise<RunningDashboard> {
-  const redis = dashboardConnection(settings.redisUrl);
+  const redis = dashboardConnection(settings.redis.target);
   let redisAway = false;
   let closing = false;
   const away = (why: string): void => {
     if (redisAway || closing) return; // once per outage, not once per reconnection attempt
     redisAway = true;
-    logger.warn({ err: why, redis: safeRedisUrl(settings.redisUrl) }, "Redis connection problem; pages answer 503 until it is back");
+    logger.warn({ err: why, redis: describeRedis(settings.redis.target) }, "Redis connection problem; pages answer 503 until it is back");
   };
   redis.on("error", (err: Error) => {
     away(err.message);
@@ -58,7 +50,7 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   redis.on("ready", () => {
     if (!redisAway) return;
     redisAway = false;
-    logger.info({ redis: safeRedisUrl(settings.redisUrl) }, "Redis is back");
+    logger.info({ redis: describeRedis(settings.redis.target) }, "Redis is back");
   });
   const prefix = bullPrefix(settings.redisPrefix);
   const queue = new Queue(settings.queueName, { connection: redis, prefix });
@@ -67,7 +59,7 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   // middle one a Lua step that changes the job's data and audits; a timeout after it ran (a slow Redis, not a
   // dead one) would leave the job audited as retried but not moved. Without a timeout the answer comes
   // when Redis has done the work; a lost connection still fails at once (no offline queue).
-  const retryRedis = producerConnection(settings.redisUrl);
+  const retryRedis = producerConnection(settings.redis.target);
   const retryQueue = new Queue(settings.queueName, { connection: retryRedis, prefix });
   for (const q of [queue, notifications, retryQueue]) q.on("error", () => undefined); // reported by the connection's handler
   // A resume's event is queued on the retries' connection for the same reason as the resume itself: a
@@ -86,10 +78,10 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   };
 
   try {
-    await Promise.all([ensureReady(redis, settings.redisUrl), ensureReady(retryRedis, settings.redisUrl)]);
+    await Promise.all([ensureReady(redis, settings.redis.target), ensureReady(retryRedis, settings.redis.target)]);
   } catch (err) {
     if (!(err instanceof RedisUnavailableError)) throw err;
-    logger.warn({ redis: safeRedisUrl(settings.redisUrl) }, `${err.message}; the dashboard starts anyway and /readyz answers 503 until Redis is back`);
+    logger.warn({ redis: describeRedis(settings.redis.target) }, `${err.message}; the dashboard starts anyway and /readyz answers 503 until Redis is back`);
   }
 
   const fleet = createFleetMetrics({ redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, queues: [queue, notifications] });
@@ -130,7 +122,7 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
     logger.warn({ problem: settings.notifyProblem }, "the PIXOUT_NOTIFY_* settings are invalid: an operator's resume of a held account is not announced upstream (account.resumed) until they are fixed");
   }
   if (!settings.sharedSecret) logger.info("PIXOUT_DASHBOARD_SECRET is unset: CSRF tokens are signed with a random key of this process; several dashboard replicas behind one address need the same secret");
-  logger.info({ url, queue: settings.queueName, users: settings.users.length, redis: safeRedisUrl(settings.redisUrl) }, "dashboard listening");
+  logger.info({ url, queue: settings.queueName, users: settings.users.length, redis: describeRedis(settings.redis.target) }, "dashboard listening");
 
   return {
     url,

@@ -6,11 +6,11 @@
 // someone guessing from elsewhere. Checked before the authenticator's remembered logins, which would
 // otherwise answer a locked-out guesser's right guess.
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 
 export interface SignInThrottleOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Keys go under `${keyPrefix}:…` (the dashboard's Redis prefix). */
   keyPrefix: string;
   /** Failed sign-ins allowed per address, and per user from unknown addresses, within `windowSeconds`. */

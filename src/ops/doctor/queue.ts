@@ -1,13 +1,13 @@
 // Doctor: the payout queue's job counts, read from Redis (BullMQ reads only; nothing is written).
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import type { QueueSettings } from "../../config.js";
 import { bullPrefix } from "../../queue/names.js";
 import { failure, ok, warning, type Check } from "./check.js";
 
 const STATES = ["waiting", "prioritized", "active", "delayed", "waiting-children", "completed", "failed"] as const;
 
-export async function checkQueue(redis: Redis, settings: Pick<QueueSettings, "queueName" | "redisPrefix">): Promise<Check> {
+export async function checkQueue(redis: RedisClient, settings: Pick<QueueSettings, "queueName" | "redisPrefix">): Promise<Check> {
   // skipMetasUpdate: a Queue otherwise writes its meta hash; doctor only reads.
   const queue = new Queue(settings.queueName, { connection: redis, prefix: bullPrefix(settings.redisPrefix), skipMetasUpdate: true });
   queue.on("error", () => undefined); // reported through the failing call

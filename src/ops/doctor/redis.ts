@@ -1,16 +1,15 @@
-// Doctor: Redis reachable and configured as a database, not a cache (DESIGN.md §2.2): an accepted payment
-// lives only in Redis until a worker takes it, so `maxmemory-policy` must be `noeviction` (any other policy
-// may delete queued payments under memory pressure) and persistence must be on (AOF, or at least RDB
-// snapshots). Managed Redis often refuses CONFIG: then INFO is read instead, and what neither shows is a
-// warning "could not check".
+// Doctor: Redis reachable, of the kind the settings say (one node, a Sentinel set, a cluster), and configured
+// as a database, not a cache (docs/redis.md): an accepted payment lives only in Redis until a worker takes it,
+// so `maxmemory-policy` must be `noeviction` (any other policy may delete queued payments under memory
+// pressure) and persistence must be on (AOF, or at least RDB snapshots) — on every master of a cluster.
+// Managed Redis often refuses CONFIG: then INFO is read instead, and what neither shows is a warning "could
+// not check".
 import type { Redis } from "ioredis";
-import { RedisUnavailableError, ensureReady, producerConnection, safeRedisUrl } from "../../queue/redis-connection.js";
+import type { RedisClient } from "../../redis/connections.js";
+import { describeRedis, ensureReady, infoField, isCluster, masters, producerConnection, RedisUnavailableError, singleNodeProblem } from "../../redis/connections.js";
+import type { RedisSettings } from "../../redis/settings.js";
+import { redisSettingName, type RedisTarget } from "../../redis/target.js";
 import { failure, ok, skipped, warning, type Check } from "./check.js";
-
-/** `field:value` lines of an INFO section. */
-function infoField(info: string, field: string): string | undefined {
-  return new RegExp(`^${field}:(.*)$`, "m").exec(info)?.[1]?.trim();
-}
 
 async function configGet(redis: Redis, name: string): Promise<string | undefined> {
   const answer = (await redis.call("CONFIG", "GET", name)) as string[];
@@ -66,34 +65,94 @@ async function persistenceCheck(redis: Redis): Promise<Check> {
 
 export interface RedisFindings {
   /** An open connection when Redis answered (the caller disconnects it). */
-  redis?: Redis;
+  redis?: RedisClient;
   checks: Check[];
 }
 
-export async function checkRedis(redisUrl: string, timeoutMs = 5_000): Promise<RedisFindings> {
-  const where = safeRedisUrl(redisUrl);
-  const redis = producerConnection(redisUrl);
+const nodeName = (node: Redis): string => `${node.options.host ?? "?"}:${String(node.options.port ?? "?")}`;
+
+/**
+ * One check over every master: ok when each is; otherwise the worst status, each master's finding named.
+ * With one master, that master's check as is.
+ */
+async function everyMaster(nodes: Redis[], check: (node: Redis) => Promise<Check>): Promise<Check> {
+  const found = await Promise.all(nodes.map(async (node) => ({ node, check: await check(node) })));
+  const first = found[0]?.check;
+  if (!first || found.length === 1) return first ?? skipped("redis", "redis", "no master answered");
+  const worst = found.find((f) => f.check.status === "error") ?? found.find((f) => f.check.status === "warning");
+  if (!worst) return { ...first, detail: `every master (${String(found.length)}): ${first.detail}` };
+  const detail = found.map((f) => `${nodeName(f.node)}: ${f.check.detail}`).join("; ");
+  return { ...worst.check, detail };
+}
+
+/** The replicas each master has, and whether PIXOUT_REDIS_WAIT_REPLICAS can be met. */
+async function replicationCheck(nodes: Redis[], target: RedisTarget, waitReplicas: number): Promise<Check> {
+  const id = "redis.replication";
+  const title = "redis replication";
+  const counts = await Promise.all(nodes.map(async (node) => Number(infoField(await node.info("replication").catch(() => ""), "connected_slaves") ?? "0")));
+  const fewest = Math.min(...counts);
+  const described = nodes.length === 1 ? `${String(fewest)} connected replica(s)` : `connected replicas per master: ${nodes.map((n, i) => `${nodeName(n)}=${String(counts[i] ?? 0)}`).join(", ")}`;
+  if (waitReplicas > fewest) {
+    return failure(id, title, `PIXOUT_REDIS_WAIT_REPLICAS=${String(waitReplicas)} but ${described}: every enqueue and every send would wait in vain and fail`, `add replicas, or lower PIXOUT_REDIS_WAIT_REPLICAS to ${String(fewest)}`);
+  }
+  if (target.kind === "sentinel" && fewest === 0) {
+    return warning(id, title, `${described}: Sentinel has no replica to promote if the master fails`, "run at least one replica (replicaof <master> <port>) watched by the sentinels");
+  }
+  if (target.kind === "cluster" && fewest === 0) {
+    return warning(id, title, `${described}: a master that fails takes its slots (and the queues in them) down until it is back`, "give each master a replica (redis-cli --cluster add-node … --cluster-slave)");
+  }
+  const waits = waitReplicas > 0 ? `; enqueues and state writes before a send wait for ${String(waitReplicas)}` : target.kind === "single" ? "" : "; PIXOUT_REDIS_WAIT_REPLICAS is 0: a failover may forget the last writes (docs/redis.md)";
+  return ok(id, title, `${described}${waits}`);
+}
+
+/** What answers, said plainly: one node, the master a Sentinel set names, or a cluster and its masters. */
+async function connectionCheck(redis: RedisClient, target: RedisTarget): Promise<Check> {
+  const where = describeRedis(target);
+  const nodes = masters(redis);
+  const version = infoField((await nodes[0]?.info("server").catch(() => "")) ?? "", "redis_version") ?? "(version unknown)";
+  if (isCluster(redis)) {
+    const state = infoField(await redis.cluster("INFO").catch(() => ""), "cluster_state");
+    if (state !== "ok") return failure("redis.connection", "redis", `the cluster at ${where} says cluster_state:${state ?? "?"}: some slots are not served`, "fix the cluster (redis-cli --cluster check <node>) until it says ok");
+    return ok("redis.connection", "redis", `Redis ${version}: a cluster of ${String(nodes.length)} masters (${nodes.map(nodeName).join(", ")}) answers via ${where}`);
+  }
+  if (target.kind === "sentinel") {
+    const role = infoField(await redis.info("replication").catch(() => ""), "role");
+    return ok("redis.connection", "redis", `Redis ${version}: the master ${nodeName(redis)} (role ${role ?? "?"}) answers for ${where}`);
+  }
+  return ok("redis.connection", "redis", `Redis ${version} answers at ${where}`);
+}
+
+export async function checkRedis(settings: RedisSettings | RedisTarget, timeoutMs = 5_000): Promise<RedisFindings> {
+  const target = "target" in settings ? settings.target : settings;
+  const waitReplicas = "target" in settings ? settings.waitReplicas : 0;
+  const where = describeRedis(target);
+  const redis = producerConnection(target);
   try {
-    await ensureReady(redis, redisUrl, timeoutMs);
+    await ensureReady(redis, target, timeoutMs);
   } catch (err) {
+    // A node that answers but is not what the settings say (a cluster node at REDIS_URL…): the fix is a setting.
+    const misconfigured = !isCluster(redis) && redis.status === "ready" && target.kind === "single" ? await singleNodeProblem(redis).catch(() => undefined) : undefined;
     redis.disconnect();
-    const detail = err instanceof RedisUnavailableError ? `Redis does not answer at ${where}` : `Redis at ${where}: ${reason(err)}`;
+    const detail = misconfigured !== undefined ? `Redis at ${where} ${misconfigured}` : err instanceof RedisUnavailableError ? `Redis does not answer at ${where}` : `Redis at ${where}: ${reason(err)}`;
+    const fix = misconfigured !== undefined ? misconfigured.replace(/^[^:]*: /, "") : `start Redis, or set ${redisSettingName(target)} to where it runs`;
     const why = "needs Redis (see above)";
     return {
       checks: [
-        failure("redis.connection", "redis", detail, "start Redis, or set REDIS_URL to where it runs"),
+        failure("redis.connection", "redis", detail, fix),
         skipped("redis.eviction", "redis eviction policy", why),
         skipped("redis.persistence", "redis persistence", why),
+        skipped("redis.replication", "redis replication", why),
       ],
     };
   }
-  const version = infoField(await redis.info("server").catch(() => ""), "redis_version");
+  const nodes = masters(redis);
   return {
     redis,
     checks: [
-      ok("redis.connection", "redis", `Redis ${version ?? "(version unknown)"} answers at ${where}`),
-      await evictionCheck(redis),
-      await persistenceCheck(redis),
+      await connectionCheck(redis, target),
+      await everyMaster(nodes, evictionCheck),
+      await everyMaster(nodes, persistenceCheck),
+      await replicationCheck(nodes, target, waitReplicas),
     ],
   };
 }

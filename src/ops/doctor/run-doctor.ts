@@ -1,7 +1,7 @@
 // `pixout doctor`: every check, in the order an operator fixes things — settings, certificate, Redis and the
 // queue, the bank over mTLS, a token and its scopes. A check that cannot run because an earlier one failed
 // is `skipped`; nothing stops at the first problem. No secret is ever part of the report.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import { ConfigError, loadQueueSettings, readEnvironment, type Environment, type QueueSettings } from "../../config.js";
 import { createInterHttp } from "../../inter/http.js";
 import { createInterAgent } from "../../inter/tls-agent.js";
@@ -67,10 +67,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   checks.push(...checkWebhookReceiver(env, now));
 
   const queueSettings = settings.config ?? queueSettingsOf(env);
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   try {
     if (queueSettings) {
-      const found = await checkRedis(queueSettings.redisUrl, options.redisTimeoutMs);
+      const found = await checkRedis(queueSettings.redis, options.redisTimeoutMs);
       redis = found.redis;
       checks.push(...found.checks);
       checks.push(redis ? await checkQueue(redis, queueSettings) : skipped("queue", `queue ${queueSettings.queueName}`, "needs Redis (see above)"));

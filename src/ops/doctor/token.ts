@@ -2,7 +2,7 @@
 // those asked for. It goes through the worker's own token provider and fleet cache in Redis: a token the
 // fleet already holds is reused (no call), otherwise one token call is made — under the fleet's token
 // budget and cooldowns — and the new token is shared with the workers.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connections.js";
 import type { Config } from "../../config.js";
 import { OPERATION_SCOPES } from "../../inter/client.js";
 import { InterError } from "../../inter/errors.js";
@@ -107,7 +107,7 @@ export interface TokenCheckOptions {
   config: Config;
   http: InterHttp;
   /** The fleet's Redis; without it the token is neither reused nor shared. */
-  redis?: Redis;
+  redis?: RedisClient;
   logger: Logger;
   secrets: SecretRegistry;
   /** Ask the bank for a new token even when the fleet holds one: only a token call proves the client secret. */
