@@ -27,6 +27,9 @@ the bank's ledger: exit 1 if any payment was executed twice, lost, or given an o
   --payments N    payments of the kills scenario; the others take a share (default 2000)
   --kills N       SIGKILLs in the kills scenario (default 200)
   --scenarios     comma-separated, of: ${ALL_SCENARIOS.join(", ")}
+                  (failover: a Sentinel set of its own, its master SIGKILLed twice under load; cluster: a
+                  3-master cluster with a replica each, the queue's master SIGKILLed twice; both with AOF
+                  and PIXOUT_REDIS_WAIT_REPLICAS=1, and their Redis logs kept in the work folder)
   --seed N        the faults' and kills' random seed (default 1)
   --keep          keep the work folder (worker logs, Redis AOF) even when all went well
 `);

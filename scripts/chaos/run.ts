@@ -1,10 +1,12 @@
 // The chaos suite: scenarios against a private Redis with AOF, the emulator and real
 // `pixout worker` processes, checked against the emulator's ledger — the ground truth of what the "bank"
 // executed. Used by scripts/chaos.ts (`npm run chaos`) and, in a short configuration, by the tests.
-import { mkdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
+import calculateSlot from "cluster-key-slot";
+import { Redis } from "ioredis";
 import { DEV_INTEGRATION, startEmulator, type Emulator, type EmulatorLimits, type FaultRule } from "../../src/emulator/emulator.js";
 import { createRandom } from "../../src/emulator/prng.js";
 import { createLogger } from "../../src/logger.js";
@@ -13,14 +15,17 @@ import { createPayoutProducer, type PayoutProducer } from "../../src/queue/produ
 import type { PaymentView } from "../../src/queue/payment-view.js";
 import { FINAL_OUTCOMES } from "../../src/payments/lifecycle.js";
 import { parseAmount } from "../../src/payments/money.js";
+import type { RedisTargetInput } from "../../src/redis/target.js";
 import { writeDevCertificates } from "../../src/tls/dev-certs.js";
+import { startRedisCluster, startRedisSentinelSet, type Endpoint } from "../../test/helpers/redis-topology.js";
 import { startTcpProxy, type TcpProxy } from "../../test/helpers/tcp-proxy.js";
 import { startFleet, type Fleet } from "./fleet.js";
 import { reconcileAfter } from "./reconcile-after.js";
 import { verdict, type Verdict } from "./verdict.js";
 
-export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "partition" | "foreign" | "hostile" | "balance" | "forgetful-trusting";
-export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "partition", "foreign", "hostile", "balance", "forgetful-trusting"];
+export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "partition" | "foreign" | "hostile" | "balance" | "failover" | "cluster" | "forgetful-trusting";
+/** The new ones go last: a scenario's random draws are seeded by its place here. */
+export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "partition", "foreign", "hostile", "balance", "forgetful-trusting", "failover", "cluster"];
 /** Scenarios that show a risk rather than check an invariant: left out of the totals and the exit code. */
 export const DEMONSTRATIONS: ReadonlySet<ScenarioName> = new Set(["forgetful-trusting"]);
 
@@ -91,6 +96,33 @@ const BANK_FAULTS: FaultRule[] = [
   { method: "GET", path: "/banking/v2/pix/*", probability: 0.05, fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" } },
 ];
 
+/** Redis as the product runs it: AOF, fsync every second, no eviction (DESIGN.md §2.2). */
+const DURABLE_REDIS = ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"];
+
+/** Another Redis than the suite's own one-node server: a Sentinel set or a cluster of the scenario's own. */
+interface ScenarioRedis {
+  /** The fleet's (and the closing reconciliation's) settings for it, in place of REDIS_URL. */
+  env: Record<string, string>;
+  /** The producer's connection to it. */
+  target: RedisTargetInput;
+}
+
+/** A stretch of a scenario when Redis failed over: the enqueues refused in it are counted in a note. */
+interface Outage {
+  label: string;
+  from: number;
+  to: number;
+  /** What happened, for the note. */
+  detail: string;
+}
+
+/** One enqueue call of enqueueAll: acknowledged, or refused (and why). */
+interface EnqueueEvent {
+  at: number;
+  ok: boolean;
+  why?: string;
+}
+
 interface Infra {
   redis: RedisServer;
   certDir: string;
@@ -102,12 +134,12 @@ async function startInfra(workDir: string): Promise<Infra> {
   await writeDevCertificates(certDir);
   const aofDir = join(workDir, "redis");
   mkdirSync(aofDir, { recursive: true });
-  // Redis as the product runs it: AOF, fsync every second, no eviction (DESIGN.md §2.2).
-  const redis = await startRedisServer(["--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction", "--dir", aofDir]);
+  const redis = await startRedisServer([...DURABLE_REDIS, "--dir", aofDir]);
   return { redis, certDir, read: (file) => readFileSync(join(certDir, file), "utf8") };
 }
 
-function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record<string, string> = {}): Record<string, string> {
+/** `redis`: the settings of another Redis than the suite's own (REDIS_URL is then left out). */
+function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record<string, string> = {}, redis?: Record<string, string>): Record<string, string> {
   return {
     INTER_BASE_URL: emulator.url,
     INTER_CLIENT_ID: DEV_INTEGRATION.clientId,
@@ -117,7 +149,7 @@ function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record
     INTER_CA_FILE: join(infra.certDir, "ca.crt"),
     INTER_CONNECT_TIMEOUT_MS: "1000",
     INTER_REQUEST_TIMEOUT_MS: "1500",
-    REDIS_URL: infra.redis.url,
+    ...(redis ?? { REDIS_URL: infra.redis.url }),
     PIXOUT_QUEUE: `chaos-${name}`,
     PIXOUT_REDIS_PREFIX: `chaos-${name}`,
     PIXOUT_CONCURRENCY: "16",
@@ -136,7 +168,7 @@ function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record
 }
 
 /** Enqueues everything, retrying while Redis is away; returns the ids whose enqueue was acknowledged. */
-async function enqueueAll(producer: PayoutProducer, payments: Record<string, unknown>[], spreadMs: number, notes: string[]): Promise<string[]> {
+async function enqueueAll(producer: PayoutProducer, payments: Record<string, unknown>[], spreadMs: number, notes: string[], events: EnqueueEvent[] = []): Promise<string[]> {
   const acknowledged: string[] = [];
   const batch = 20;
   const pause = payments.length > batch ? spreadMs / Math.ceil(payments.length / batch) : 0;
@@ -147,9 +179,11 @@ async function enqueueAll(producer: PayoutProducer, payments: Record<string, unk
       try {
         const results = await producer.enqueueMany(chunk);
         for (const r of results) if (r.status === "accepted" || (r.status === "duplicate" && r.sameData)) acknowledged.push(r.paymentId);
+        events.push({ at: Date.now(), ok: true });
         break;
-      } catch {
+      } catch (err) {
         refusedWhileDown++; // not acknowledged: the producer said so at once, and tries again
+        events.push({ at: Date.now(), ok: false, why: err instanceof Error ? err.name : typeof err });
         await sleep(200);
       }
     }
@@ -192,8 +226,20 @@ async function scenario(
     proxies?: boolean;
     /** The paying account's balance at the start (default: the emulator's, far above the payments). */
     balanceCents?: number;
+    /** A Redis of the scenario's own (a Sentinel set, a cluster) for the fleet and the producer, instead of the suite's. */
+    redis?: ScenarioRedis;
+    /** The chaos window, over which the payments are enqueued (default: 800 ms a kill, at least 5 s). */
+    windowMs?: number;
   },
-  during: (ctx: { fleet: Fleet; windowMs: number; random: () => number; notes: string[]; queue: string; proxies: TcpProxy[]; emulator: Emulator }) => Promise<{ redisRestarts: number }>,
+  during: (ctx: {
+    fleet: Fleet;
+    windowMs: number;
+    random: () => number;
+    notes: string[];
+    queue: string;
+    proxies: TcpProxy[];
+    emulator: Emulator;
+  }) => Promise<{ redisRestarts: number; outages?: Outage[]; wrong?: string[] }>,
   /** After the payments settled; what it returns checks the views once they settle again (its findings are wrong). */
   after?: (ctx: { producer: PayoutProducer; ids: string[]; notes: string[]; queue: string }) => Promise<unknown>,
 ): Promise<ScenarioResult> {
@@ -209,19 +255,29 @@ async function scenario(
     seed: options.seed,
     logger: createLogger({ level: "silent" }),
   });
+  if (setup.proxies === true && setup.redis !== undefined) throw new Error(`${name}: the Redis proxies reach the suite's own Redis only`);
   const proxies = setup.proxies === true ? await Promise.all([0, 1].map(() => startTcpProxy(Number(new URL(infra.redis.url).port)))) : [];
-  const fleet = startFleet(2, workerEnv(infra, emulator, name, setup.env), join(options.workDir, `workers-${name}.log`), (slot): Record<string, string> => {
+  const fleet = startFleet(2, workerEnv(infra, emulator, name, setup.env, setup.redis?.env), join(options.workDir, `workers-${name}.log`), (slot): Record<string, string> => {
     const proxy = proxies[slot];
     return proxy ? { REDIS_URL: proxy.url } : {};
   });
-  const producer = createPayoutProducer({ connection: infra.redis.url, queueName: `chaos-${name}`, redisPrefix: `chaos-${name}` });
+  // Acknowledged only once as many replicas as the fleet waits for have it (PIXOUT_REDIS_WAIT_REPLICAS).
+  const replicas = Number(setup.redis?.env["PIXOUT_REDIS_WAIT_REPLICAS"] ?? "0");
+  const producer = createPayoutProducer({
+    connection: setup.redis?.target ?? infra.redis.url,
+    queueName: `chaos-${name}`,
+    redisPrefix: `chaos-${name}`,
+    ...(replicas > 0 ? { replicas: { count: replicas, timeoutMs: Number(setup.redis?.env["PIXOUT_REDIS_WAIT_TIMEOUT_MS"] ?? "2000") } } : {}),
+  });
   const notes: string[] = [];
   try {
-    const windowMs = Math.max(5_000, setup.kills * 800);
+    const windowMs = setup.windowMs ?? Math.max(5_000, setup.kills * 800);
+    const events: EnqueueEvent[] = [];
     const [ids, chaos] = await Promise.all([
-      enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes),
+      enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes, events),
       during({ fleet, windowMs, random, notes, queue: `chaos-${name}`, proxies, emulator }),
     ]);
+    for (const o of chaos.outages ?? []) notes.push(describeOutage(o, events));
     let views = await settleOrLate(producer, ids, 180_000, notes);
     let recheck: ((views: Map<string, PaymentView | undefined>) => string[]) | undefined;
     if (after) {
@@ -230,7 +286,7 @@ async function scenario(
       views = await settleOrLate(producer, ids, 120_000, notes);
     }
     // Reconciled with the bank's statement, as an operator would days later: what it resolves is judged below.
-    const recon = await reconcileAfter(emulator, workerEnv(infra, emulator, name, setup.env)).catch((err: unknown) => ({
+    const recon = await reconcileAfter(emulator, workerEnv(infra, emulator, name, setup.env, setup.redis?.env)).catch((err: unknown) => ({
       notes: [],
       resolved: 0,
       wrong: [`reconciliation failed: ${err instanceof Error ? err.message : String(err)}`],
@@ -239,7 +295,7 @@ async function scenario(
     views = await settle(producer, ids, 30_000);
     const v = verdict(ids, views, { ledger: emulator.ledger.snapshot(), paymentsWithKey: (key) => emulator.paymentsWithKey(key) });
     if (recheck) v.wrong.push(...recheck(views));
-    v.wrong.push(...recon.wrong);
+    v.wrong.push(...recon.wrong, ...(chaos.wrong ?? []));
     for (const [why, n] of Object.entries(v.parkedWhy)) notes.push(`parked ×${String(n)}: ${why}`);
     const fired = emulator.ledger.snapshot().faults;
     if (Object.keys(fired).length > 0) notes.push(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k}=${String(n)}`).join(" ")}`);
@@ -290,6 +346,54 @@ async function killOver(fleet: Fleet, count: number, windowMs: number, random: (
     await sleep((windowMs / count) * (0.5 + random()));
     // A worker that just restarted is left to boot and take work first (up to 1.5 s).
     await fleet.kill(signal, random(), 1_500);
+  }
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/** An outage's note: what happened, and the enqueues refused from its start to its end. */
+function describeOutage(o: Outage, events: EnqueueEvent[]): string {
+  const refused = events.filter((e) => !e.ok && e.at >= o.from && e.at <= o.to);
+  const why = new Map<string, number>();
+  for (const e of refused) why.set(e.why ?? "?", (why.get(e.why ?? "?") ?? 0) + 1);
+  const kinds = why.size > 0 ? ` (${[...why].map(([k, n]) => `${k}×${String(n)}`).join(", ")})` : "";
+  // With refusals, the producer was trying again every 200 ms: its first success after the kill is when writes counted again.
+  const back = refused.length > 0 ? events.find((e) => e.ok && e.at >= o.from) : undefined;
+  return `${o.label}: ${o.detail}; enqueues refused meanwhile=${String(refused.length)}${kinds}${back ? `, first acknowledged again after ${seconds(back.at - o.from)} s` : ""}`;
+}
+
+/** Polls `probe` every 100 ms until it returns a value; throws after `timeoutMs`. */
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** ROLE of one node, on a short-lived plain connection (undefined when it does not answer). */
+async function roleOf(node: Endpoint): Promise<unknown[] | undefined> {
+  const redis = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000, commandTimeout: 1_000 });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    const role = await redis.call("ROLE");
+    return Array.isArray(role) ? role : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Keeps the topology's logs (its folder is removed when it stops) in the work folder, next to the workers'. */
+function keepLogs(from: string, workDir: string, name: string): void {
+  try {
+    cpSync(from, join(workDir, `redis-${name}`), { recursive: true, filter: (src) => !src.includes("appendonlydir") && !src.endsWith(".rdb") });
+  } catch {
+    // only for a post-mortem
   }
 }
 
@@ -559,6 +663,146 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                 }),
             ),
           );
+          break;
+        }
+        case "failover": {
+          // A Sentinel set (a master, a replica, three sentinels; AOF on the data nodes) and every write
+          // waiting for the replica (PIXOUT_REDIS_WAIT_REPLICAS=1). Twice under load, the master is SIGKILLed:
+          // the sentinels promote the replica, the old master is restarted once they have (with what its AOF
+          // kept) and made a replica of the new one; workers are SIGKILLed meanwhile. Until it is a replica
+          // again, no write can count: enqueues are refused (and made again), steps wait.
+          const set = await startRedisSentinelSet({ replicas: 1, sentinels: 3, masterName: "chaos-failover", serverArgs: DURABLE_REDIS });
+          const kills = share(options.kills, 0.25);
+          try {
+            await run(
+              scenario(
+                name,
+                infra,
+                options,
+                {
+                  payments: share(options.payments, 0.25),
+                  kills,
+                  faults: [SLOW_SENDS],
+                  windowMs: Math.max(40_000, kills * 800),
+                  redis: {
+                    env: { REDIS_SENTINELS: set.sentinelsSetting, REDIS_SENTINEL_NAME: set.masterName, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
+                    target: { kind: "sentinel", sentinels: set.sentinels, name: set.masterName },
+                  },
+                },
+                async ({ fleet, windowMs, random }) => {
+                  const started = Date.now();
+                  const killing = killOver(fleet, kills, windowMs, random, "SIGKILL");
+                  const outages: Outage[] = [];
+                  const wrong: string[] = [];
+                  let restarts = 0;
+                  try {
+                    let earliest = 0;
+                    for (const [i, at] of [0.2, 0.6].entries()) {
+                      // Sentinels start no second failover of a master within 2 × failover-timeout (10 s) of the first.
+                      await sleep(Math.max(started + windowMs * at, earliest) - Date.now());
+                      const from = Date.now();
+                      const old = await set.killMaster();
+                      restarts++;
+                      const promoted = await set.waitForFailover(old);
+                      const failedOver = Date.now();
+                      await set.restartServer(old.port);
+                      await waitFor(`${String(old.port)} to be a replica of ${String(promoted.port)} again`, 60_000, async () => {
+                        const role = await roleOf(old);
+                        return role?.[0] === "slave" && Number(role[2]) === promoted.port && role[3] === "connected" ? true : undefined;
+                      });
+                      const rejoined = Date.now();
+                      earliest = Math.max(rejoined, from + 12_000);
+                      outages.push({
+                        label: `failover ${String(i + 1)}`,
+                        from,
+                        // A refusal is seen up to a WAIT's timeout (2 s) after the replica is back.
+                        to: rejoined + 2_500,
+                        detail:
+                          `master :${String(old.port)} SIGKILLed at +${seconds(from - started)} s, :${String(promoted.port)} promoted after ${seconds(failedOver - from)} s, ` +
+                          `the old master restarted and a replica again after ${seconds(rejoined - from)} s`,
+                      });
+                    }
+                  } catch (err) {
+                    wrong.push(`the failovers did not go through: ${err instanceof Error ? err.message : String(err)}`);
+                  }
+                  await killing;
+                  return { redisRestarts: restarts, outages, wrong };
+                },
+              ),
+            );
+          } finally {
+            keepLogs(set.dir, options.workDir, name);
+            await set.stop();
+          }
+          break;
+        }
+        case "cluster": {
+          // A 3-master cluster, a replica each (AOF on every node), every write waiting for a replica. Workers
+          // are SIGKILLed over the window and, twice, the master of the queue's slot (all of a queue's keys
+          // share one hash tag): its replica takes the slot over, the old master is restarted (with what its
+          // AOF kept) and rejoins as the new master's replica.
+          const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1, serverArgs: DURABLE_REDIS });
+          const kills = share(options.kills, 0.25);
+          const slot = calculateSlot(`chaos-${name}`); // the tag of {chaos-cluster}:…
+          try {
+            await run(
+              scenario(
+                name,
+                infra,
+                options,
+                {
+                  payments: share(options.payments, 0.25),
+                  kills,
+                  faults: [SLOW_SENDS],
+                  windowMs: Math.max(40_000, kills * 800),
+                  redis: {
+                    env: { REDIS_CLUSTER_NODES: cluster.nodesSetting, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
+                    target: { kind: "cluster", nodes: cluster.nodes },
+                  },
+                },
+                async ({ fleet, windowMs, random }) => {
+                  const started = Date.now();
+                  const killing = killOver(fleet, kills, windowMs, random, "SIGKILL");
+                  const outages: Outage[] = [];
+                  const wrong: string[] = [];
+                  let restarts = 0;
+                  try {
+                    let earliest = 0;
+                    for (const [i, at] of [0.2, 0.6].entries()) {
+                      await sleep(Math.max(started + windowMs * at, earliest) - Date.now());
+                      const old = await cluster.ownerOfSlot(slot);
+                      const from = Date.now();
+                      await cluster.killNode(old.port);
+                      restarts++;
+                      const promoted = await waitFor(`a replica to take slot ${String(slot)} over from ${String(old.port)}`, 60_000, async () => {
+                        const owner = await cluster.ownerOfSlot(slot);
+                        return owner.port === old.port ? undefined : owner;
+                      });
+                      const failedOver = Date.now();
+                      await cluster.restartNode(old.port); // resolves once the cluster is healthy again
+                      const rejoined = Date.now();
+                      earliest = rejoined + 2_000;
+                      outages.push({
+                        label: `failover ${String(i + 1)}`,
+                        from,
+                        to: rejoined + 2_500,
+                        detail:
+                          `master :${String(old.port)} of slot ${String(slot)} SIGKILLed at +${seconds(from - started)} s, :${String(promoted.port)} took it over after ${seconds(failedOver - from)} s, ` +
+                          `the old master restarted and the cluster healthy again after ${seconds(rejoined - from)} s`,
+                      });
+                    }
+                  } catch (err) {
+                    wrong.push(`the failovers did not go through: ${err instanceof Error ? err.message : String(err)}`);
+                  }
+                  await killing;
+                  return { redisRestarts: restarts, outages, wrong };
+                },
+              ),
+            );
+          } finally {
+            keepLogs(cluster.dir, options.workDir, name);
+            await cluster.stop();
+          }
           break;
         }
         case "forgetful":

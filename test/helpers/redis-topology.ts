@@ -29,7 +29,7 @@ export interface RedisClusterSet {
   killNode(port: number): Promise<void>;
   /**
    * Starts a killed node again on its ports with its nodes-<port>.conf (same node id; its data is gone:
-   * no persistence). Resolves when it answers and, if no node is down, when the whole cluster is healthy
+   * no persistence — unless serverArgs turned AOF on, then it loads what its AOF kept). Resolves when it answers and, if no node is down, when the whole cluster is healthy
    * again (state ok, all slots served, every replica linked).
    */
   restartNode(port: number): Promise<void>;
@@ -57,6 +57,13 @@ export interface RedisSentinelSet {
    * tried again after 2 × failoverTimeoutMs).
    */
   waitForFailover(old: Endpoint, timeoutMs?: number): Promise<Endpoint>;
+  /**
+   * Starts a killed data node again on its port, with its first arguments (the first master comes back
+   * as a master — with what its AOF kept, if serverArgs turned AOF on — until the sentinels, after a
+   * failover, make it a replica of the new master; restart it only once waitForFailover resolved).
+   * Resolves when it answers.
+   */
+  restartServer(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -351,6 +358,17 @@ const setting = (eps: Endpoint[]): string => eps.map((e) => `${e.host}:${e.port}
 /** Data nodes: no persistence, and replicas synced at once (Redis 7's diskless sync otherwise waits 5 s). */
 const DATA_NODE_ARGS = ["--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0"];
 
+/**
+ * A data node's arguments after the defaults: its own file names in the shared folder (the RDB a replica
+ * receives, the AOF if `serverArgs` turn it on), then the caller's `serverArgs`, which win over both.
+ */
+const dataNodeArgs = (port: number, serverArgs: readonly string[] = []): string[] => [
+  ...DATA_NODE_ARGS,
+  "--dbfilename", `dump-${port}.rdb`,
+  "--appenddirname", `appendonlydir-${port}`,
+  ...serverArgs,
+];
+
 // ---------------------------------------------------------------------------------------------------
 // Cluster
 
@@ -427,7 +445,12 @@ async function clusterProblem(procs: RedisProcess[], masters: number): Promise<s
   return undefined;
 }
 
-export async function startRedisCluster(options: { masters?: number; replicasPerMaster?: number } = {}): Promise<RedisClusterSet> {
+/**
+ * `serverArgs`: more redis-server arguments for every node, after the defaults (no persistence), e.g.
+ * `["--appendonly", "yes", "--appendfsync", "everysec"]` — each node has its own AOF folder, which
+ * restartNode then loads.
+ */
+export async function startRedisCluster(options: { masters?: number; replicasPerMaster?: number; serverArgs?: string[] } = {}): Promise<RedisClusterSet> {
   const masterCount = options.masters ?? 3;
   const replicasPerMaster = options.replicasPerMaster ?? 0;
   if (!Number.isInteger(masterCount) || masterCount < 1) throw new Error("masters must be a whole number ≥ 1");
@@ -443,7 +466,7 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
         const log = join(dir, `node-${port}.log`);
         const argv = [
           "--port", String(port), "--bind", HOST, "--dir", dir, "--logfile", log,
-          ...DATA_NODE_ARGS,
+          ...dataNodeArgs(port, options.serverArgs),
           "--cluster-enabled", "yes",
           "--cluster-config-file", join(dir, `nodes-${port}.conf`),
           "--cluster-node-timeout", String(NODE_TIMEOUT_MS),
@@ -543,8 +566,9 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
 // ---------------------------------------------------------------------------------------------------
 // Sentinel
 
+/** `serverArgs`: more redis-server arguments for the data nodes (not the sentinels), as for startRedisCluster. */
 export async function startRedisSentinelSet(
-  options: { replicas?: number; sentinels?: number; masterName?: string; downAfterMs?: number; failoverTimeoutMs?: number } = {},
+  options: { replicas?: number; sentinels?: number; masterName?: string; downAfterMs?: number; failoverTimeoutMs?: number; serverArgs?: string[] } = {},
 ): Promise<RedisSentinelSet> {
   const replicaCount = options.replicas ?? 1;
   const sentinelCount = options.sentinels ?? 3;
@@ -562,7 +586,7 @@ export async function startRedisSentinelSet(
     const dataNode = (replicaOf?: number) => (ports: number[]): RedisProcess => {
       const port = ports[0] ?? 0;
       const log = join(dir, `redis-${port}.log`);
-      const argv = ["--port", String(port), "--bind", HOST, "--dir", dir, "--logfile", log, ...DATA_NODE_ARGS];
+      const argv = ["--port", String(port), "--bind", HOST, "--dir", dir, "--logfile", log, ...dataNodeArgs(port, options.serverArgs)];
       if (replicaOf !== undefined) argv.push("--replicaof", HOST, String(replicaOf));
       return new RedisProcess(port, argv, log);
     };
@@ -667,6 +691,11 @@ export async function startRedisSentinelSet(
           if (!Array.isArray(role) || role[0] !== "master") return notYet(`${candidate.port} answers ROLE ${Array.isArray(role) ? String(role[0]) : String(role)}`);
           return candidate;
         });
+      },
+      async restartServer(port) {
+        const proc = data.find((p) => p.port === port);
+        if (!proc) throw new Error(`no data node of this set on port ${port}`);
+        await proc.launch();
       },
       stop: () => stopAll(everything(), dir),
     };

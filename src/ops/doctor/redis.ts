@@ -69,7 +69,11 @@ export interface RedisFindings {
   checks: Check[];
 }
 
-const nodeName = (node: Redis): string => `${node.options.host ?? "?"}:${String(node.options.port ?? "?")}`;
+/** Where a node's connection goes (with Sentinel, the master it was told of, not the options' default host). */
+const nodeName = (node: Redis): string => {
+  const socket = node.stream as { remoteAddress?: string; remotePort?: number } | undefined;
+  return socket?.remoteAddress !== undefined ? `${socket.remoteAddress}:${String(socket.remotePort ?? "?")}` : `${node.options.host ?? "?"}:${String(node.options.port ?? "?")}`;
+};
 
 /**
  * One check over every master: ok when each is; otherwise the worst status, each master's finding named.
