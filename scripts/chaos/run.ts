@@ -168,9 +168,8 @@ function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record
 }
 
 /** Enqueues everything, retrying while Redis is away; returns the ids whose enqueue was acknowledged. */
-async function enqueueAll(producer: PayoutProducer, payments: Record<string, unknown>[], spreadMs: number, notes: string[], events: EnqueueEvent[] = []): Promise<string[]> {
+async function enqueueAll(producer: PayoutProducer, payments: Record<string, unknown>[], spreadMs: number, notes: string[], events: EnqueueEvent[] = [], batch = 20): Promise<string[]> {
   const acknowledged: string[] = [];
-  const batch = 20;
   const pause = payments.length > batch ? spreadMs / Math.ceil(payments.length / batch) : 0;
   let refusedWhileDown = 0;
   for (let i = 0; i < payments.length; i += batch) {
@@ -183,7 +182,7 @@ async function enqueueAll(producer: PayoutProducer, payments: Record<string, unk
         break;
       } catch (err) {
         refusedWhileDown++; // not acknowledged: the producer said so at once, and tries again
-        events.push({ at: Date.now(), ok: false, why: err instanceof Error ? err.name : typeof err });
+        events.push({ at: Date.now(), ok: false, why: err instanceof Error ? (err.name === "Error" ? err.message.slice(0, 60) : err.name) : typeof err });
         await sleep(200);
       }
     }
@@ -230,6 +229,8 @@ async function scenario(
     redis?: ScenarioRedis;
     /** The chaos window, over which the payments are enqueued (default: 800 ms a kill, at least 5 s). */
     windowMs?: number;
+    /** Payments a call of enqueueMany (default 20): smaller, the enqueues come closer together. */
+    enqueueBatch?: number;
   },
   during: (ctx: {
     fleet: Fleet;
@@ -274,7 +275,7 @@ async function scenario(
     const windowMs = setup.windowMs ?? Math.max(5_000, setup.kills * 800);
     const events: EnqueueEvent[] = [];
     const [ids, chaos] = await Promise.all([
-      enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes, events),
+      enqueueAll(producer, paymentsFor(name, setup.payments), windowMs * 0.8, notes, events, setup.enqueueBatch),
       during({ fleet, windowMs, random, notes, queue: `chaos-${name}`, proxies, emulator }),
     ]);
     for (const o of chaos.outages ?? []) notes.push(describeOutage(o, events));
@@ -684,6 +685,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                   kills,
                   faults: [SLOW_SENDS],
                   windowMs: Math.max(40_000, kills * 800),
+                  enqueueBatch: 4, // an enqueue every second or so, so that some meet each failover
                   redis: {
                     env: { REDIS_SENTINELS: set.sentinelsSetting, REDIS_SENTINEL_NAME: set.masterName, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
                     target: { kind: "sentinel", sentinels: set.sentinels, name: set.masterName },
@@ -755,6 +757,7 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                   kills,
                   faults: [SLOW_SENDS],
                   windowMs: Math.max(40_000, kills * 800),
+                  enqueueBatch: 4, // an enqueue every second or so, so that some meet each failover
                   redis: {
                     env: { REDIS_CLUSTER_NODES: cluster.nodesSetting, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
                     target: { kind: "cluster", nodes: cluster.nodes },

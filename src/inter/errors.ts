@@ -142,7 +142,22 @@ export class InterRateLimitedError extends InterError {
 }
 /** 5xx, timeouts, resets and unreadable answers: worth another try; ambiguous for a send. */
 export class InterUnavailableError extends InterError {
-  override readonly name = "InterUnavailableError";
+  override readonly name: string = "InterUnavailableError";
+}
+
+/**
+ * The fleet's token cache (Redis) failed under a call: nothing was asked of the bank. `storeError` is the
+ * cache's own error, kept whole (the `cause` is only a summary) so that a worker can tell Redis's failure
+ * from the bank's (src/queue/processor.ts).
+ */
+export class TokenCacheError extends InterUnavailableError {
+  override readonly name: string = "TokenCacheError";
+  constructor(
+    init: InterErrorInit,
+    readonly storeError: unknown,
+  ) {
+    super(init);
+  }
 }
 export class InterTlsError extends InterError {
   override readonly name = "InterTlsError";

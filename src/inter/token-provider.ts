@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Logger, SecretRegistry } from "../logger.js";
-import { InterError, InterRateLimitedError, InterUnavailableError, badResponse, errorFromAnswer, interError } from "./errors.js";
+import { InterError, InterRateLimitedError, InterUnavailableError, TokenCacheError, badResponse, errorFromAnswer, interError } from "./errors.js";
 import type { InterHttp } from "./http.js";
 import type { CooldownScope, StoredToken, TokenCooldown, TokenStore } from "./token-store.js";
 
@@ -227,13 +227,14 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     } catch (err) {
       if (err instanceof InterError) throw err;
       // Redis failed under the shared cache: our own error, and nothing was asked of the bank.
-      throw new InterUnavailableError({
+      const init = {
         code: "INTER_CONNECTION",
         operation: "token",
         retryable: true,
         cause: err,
         message: `token: the shared token cache in Redis is unreachable (${err instanceof Error ? err.message : String(err)})`,
-      });
+      } as const;
+      throw new TokenCacheError(init, err);
     }
     cached = token;
     replacingRefused = false;

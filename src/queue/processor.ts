@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { CallOptions, InterClient, PixStatus, SentPix } from "../inter/client.js";
-import { InterError, InterRateLimitedError } from "../inter/errors.js";
+import { InterError, InterRateLimitedError, TokenCacheError } from "../inter/errors.js";
 import { RequestNotSentError } from "../inter/on-socket.js";
 import type { Logger } from "../logger.js";
 import { isKnownStatus } from "../payments/bank-status.js";
@@ -224,11 +224,17 @@ function errorFacts(err: unknown): ErrorFacts {
   return { code: "PIXOUT_INTERNAL", message: err instanceof Error ? err.message : String(err), retryable: true, ambiguous: true };
 }
 
-/** The Redis error behind `err` — itself, or the cause of a bank error raised over it (the token cache) — if any. */
+/**
+ * The Redis error behind `err` — itself, or the cause (or its cause) of an error raised over it: the bank
+ * client's, when the fleet's token cache failed under a call — if any.
+ */
 function redisErrorIn(err: unknown): Error | undefined {
-  if (isRedisError(err)) return err as Error;
-  const cause = err instanceof InterError ? (err as { cause?: unknown }).cause : undefined;
-  return isRedisError(cause) ? (cause as Error) : undefined;
+  let at: unknown = err;
+  for (let depth = 0; depth < 4 && at instanceof Error; depth++) {
+    if (isRedisError(at)) return at;
+    at = at instanceof TokenCacheError ? at.storeError : (at as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
@@ -838,14 +844,13 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     try {
       sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
     } catch (err) {
+      // Redis failed under the call (the fleet's token cache): told to the worker's health watch.
+      const redisFailure = exchange.released ? undefined : redisErrorIn(err);
+      if (redisFailure !== undefined) options.onRedisError?.(redisFailure);
       if (err instanceof SendNotMadeError || err instanceof RequestNotSentError) return notSent(err);
       // Ours (a token store, the gate) before the exchange left; the bank's own answers are InterErrors — a
       // Redis failure under the token call is wrapped in one, and is ours too.
-      if (!exchange.released && (!(err instanceof InterError) || redisErrorIn(err) !== undefined)) {
-        const redisFailure = redisErrorIn(err);
-        if (redisFailure !== undefined) options.onRedisError?.(redisFailure);
-        return notSent(err);
-      }
+      if (!exchange.released && (!(err instanceof InterError) || redisFailure !== undefined)) return notSent(err);
       const facts = errorFacts(err);
       if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await penalize("send", facts);
       const decision = afterSend(base, { ok: false, error: facts }, now(), random(), policy);

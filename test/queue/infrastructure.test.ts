@@ -36,4 +36,23 @@ describe("Redis errors under a step", async () => {
     expect(job?.attemptsMade).toBe(1);
     expect(job?.stacktrace).toEqual([]);
   }, 40_000);
+
+  it("a Redis error under the fleet's token cache (MOVED from a cluster node) spends none of the payment's bank attempts: it is paid", async () => {
+    const proxy = await startTcpProxy(Number(new URL(redisUrlOf(p.config)).port || 6379));
+    cleanupAfter(() => proxy.close());
+    const id = `moved-${randomUUID().slice(0, 8)}`;
+    // The token cache's reads answer MOVED three times, as a single-node client meets a cluster node that does
+    // not own the integration's slot. Before, each was filed as the bank's INTER_CONNECTION and counted.
+    proxy.failNext([":token:"], "MOVED 6052 127.0.0.1:7101", 3);
+    const w = startWorkerProcess({ ...p.env, REDIS_URL: proxy.url, LOG_LEVEL: "warn", PIXOUT_MAX_ATTEMPTS: "1" }, ["ignore", "pipe", "pipe"]);
+    let output = "";
+    w.stdout?.on("data", (b: Buffer) => (output += b.toString()));
+    cleanupAfter(() => void w.kill("SIGTERM"));
+    await p.producer.enqueue({ paymentId: id, amount: "10.00", recipient: { type: "key", key: "fornecedor@example.com" } });
+    const view = await p.producer.waitForResult(id, { timeoutMs: 30_000 });
+    expect(proxy.stats().failed).toBe(3);
+    expect(view).toMatchObject({ outcome: "paid", attempts: 0 }); // one bank attempt allowed: one counted would have failed it
+    expect(output).toMatch(/Redis answered MOVED: it is a cluster node — set REDIS_CLUSTER_NODES/);
+    expect(p.emulator.paymentsWithKey(view.idempotencyKey ?? "")).toHaveLength(1);
+  }, 40_000);
 });
