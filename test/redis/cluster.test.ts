@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runDoctor } from "../../src/ops/doctor/run-doctor.js";
 import { auditStreamKey } from "../../src/queue/retry.js";
 import { integrationTag } from "../../src/inter/integration-keys.js";
+import { createPayoutProducer } from "../../src/queue/producer.js";
 import { receiverConnection } from "../../src/redis/connections.js";
 import { bankFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
@@ -123,5 +124,30 @@ describe("pixout on a Redis Cluster", async () => {
     expect(pay.stderr).toMatch(/is a cluster node: set REDIS_CLUSTER_NODES=host:port/);
     const several = await runCli(["pay", "--id", "x", "--amount", "1.00", "--key", "fornecedor@example.com"], { env: { ...env, REDIS_URL: `redis://127.0.0.1:${String(first.port)},redis://127.0.0.1:1` } });
     expect(several.stderr).toMatch(/REDIS_URL: several nodes are a cluster: set REDIS_CLUSTER_NODES/);
+  }, 30_000);
+
+  it("a worker given one node of the cluster as REDIS_URL takes no job and says what to set; an ioredis Cluster of the user's own enqueues", async () => {
+    const first = cluster.masters[0];
+    if (!first) throw new Error("no master");
+    const p = await startPipeline({ env: { REDIS_URL: `redis://127.0.0.1:${String(first.port)}` } });
+    const unfit = await until("the worker's readiness naming the cluster", async () => {
+      const r = await p.worker.readiness();
+      return r.checks.find((c) => c.name === "worker" && !c.ok && /is a cluster node/.test(c.detail));
+    });
+    expect(unfit.detail).toMatch(/set REDIS_CLUSTER_NODES=host:port,… \(and unset REDIS_URL\)/);
+    // The SDK takes the user's own Cluster connection (its type once refused it).
+    const own = new Cluster(cluster.masters, { enableOfflineQueue: false });
+    cleanupAfter(() => {
+      own.disconnect();
+    });
+    await new Promise((resolve) => own.once("ready", resolve));
+    const producer = createPayoutProducer({ connection: own, queueName: p.config.queueName, redisPrefix: p.config.redisPrefix });
+    cleanupAfter(() => producer.close());
+    const id = `cl-own-${randomUUID().slice(0, 8)}`;
+    expect((await producer.enqueue(payment(id))).status).toBe("accepted");
+    // Waiting, not failed: the worker blames Redis's setting, never the payment.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await producer.get(id))?.outcome).toBe("queued");
+    expect(p.emulator.ledger.snapshot().executions.total).toBe(0);
   }, 30_000);
 });
