@@ -4,7 +4,7 @@
 // wait for it forever, fenced writes never resend what may have landed.
 import { once } from "node:events";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
-import { RedisSetupError, RedisUnavailableError } from "./errors.js";
+import { classifyRedisError, RedisSetupError, RedisUnavailableError } from "./errors.js";
 import { describeRedis, redisSettingName, redisTarget, safeRedisUrl, type RedisTarget, type RedisTargetInput } from "./target.js";
 
 export { RedisUnavailableError } from "./errors.js";
@@ -40,9 +40,15 @@ export function connect(input: RedisTargetInput, role: RoleOptions): RedisClient
   const common = { ...role, ...authOf(target.auth), ...(tls === undefined ? {} : { tls }) };
   let client: RedisClient;
   switch (target.kind) {
-    case "single":
-      client = new Redis(target.url, common);
+    case "single": {
+      // REDIS_USERNAME / REDIS_PASSWORD win over the URL's own credentials (ioredis would let the URL's win).
+      const url = new URL(target.url);
+      if (target.auth?.username !== undefined) url.username = encodeURIComponent(target.auth.username);
+      if (target.auth?.password !== undefined) url.password = encodeURIComponent(target.auth.password);
+      const { username: _u, password: _p, ...rest } = common;
+      client = new Redis(url.toString(), rest);
       break;
+    }
     case "sentinel": {
       const sentinelTls = tlsOf(target.sentinelTls);
       client = new Redis({
@@ -149,6 +155,12 @@ export async function ensureReady(redis: RedisClient, target: RedisTargetInput, 
   if (redis.status !== "ready") {
     if (redis.status === "wait") redis.connect().catch(() => undefined);
     const signal = AbortSignal.timeout(timeoutMs);
+    // What Redis answered while connecting: a refusal of the credentials is not "does not answer".
+    let refused: Error | undefined;
+    const onError = (err: Error): void => {
+      if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(err.message)) refused = err;
+    };
+    redis.on("error", onError);
     try {
       await Promise.race([
         once(redis, "ready", { signal }),
@@ -157,7 +169,10 @@ export async function ensureReady(redis: RedisClient, target: RedisTargetInput, 
         }),
       ]);
     } catch {
+      if (refused !== undefined) throw new RedisSetupError(`Redis at ${where} ${classifyRedisError(refused, redisSettingName(target)).message.replace(/^Redis /, "")}`);
       throw new RedisUnavailableError(`Redis does not answer at ${where}; start it, or set ${redisSettingName(target)}`);
+    } finally {
+      redis.off("error", onError);
     }
   }
   const t: RedisTarget = redisTarget(target);

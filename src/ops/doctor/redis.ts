@@ -6,7 +6,8 @@
 // not check".
 import type { Redis } from "ioredis";
 import type { RedisClient } from "../../redis/connections.js";
-import { describeRedis, ensureReady, infoField, isCluster, masters, producerConnection, RedisUnavailableError, singleNodeProblem } from "../../redis/connections.js";
+import { describeRedis, ensureReady, infoField, isCluster, masters, producerConnection, RedisUnavailableError } from "../../redis/connections.js";
+import { RedisSetupError } from "../../redis/errors.js";
 import type { RedisSettings } from "../../redis/settings.js";
 import { redisSettingName, type RedisTarget } from "../../redis/target.js";
 import { failure, ok, skipped, warning, type Check } from "./check.js";
@@ -134,11 +135,12 @@ export async function checkRedis(settings: RedisSettings | RedisTarget, timeoutM
   try {
     await ensureReady(redis, target, timeoutMs);
   } catch (err) {
-    // A node that answers but is not what the settings say (a cluster node at REDIS_URL…): the fix is a setting.
-    const misconfigured = !isCluster(redis) && redis.status === "ready" && target.kind === "single" ? await singleNodeProblem(redis).catch(() => undefined) : undefined;
     redis.disconnect();
-    const detail = misconfigured !== undefined ? `Redis at ${where} ${misconfigured}` : err instanceof RedisUnavailableError ? `Redis does not answer at ${where}` : `Redis at ${where}: ${reason(err)}`;
-    const fix = misconfigured !== undefined ? misconfigured.replace(/^[^:]*: /, "") : `start Redis, or set ${redisSettingName(target)} to where it runs`;
+    // A node that answers but is not what the settings say (a cluster node at REDIS_URL, a replica), or that
+    // refuses the credentials: the fix is a setting, said after the colon.
+    const setup = err instanceof RedisSetupError ? err.message : undefined;
+    const detail = setup ?? (err instanceof RedisUnavailableError ? `Redis does not answer at ${where}` : `Redis at ${where}: ${reason(err)}`);
+    const fix = setup !== undefined ? setup.slice(setup.indexOf(": ") + 2) : `start Redis, or set ${redisSettingName(target)} to where it runs`;
     const why = "needs Redis (see above)";
     return {
       checks: [
