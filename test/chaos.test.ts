@@ -44,6 +44,11 @@ describe("chaos (short configuration)", () => {
     expect(note("hostile")).toMatch(/429s from the bank's own limits=0(;|$)/);
     for (const fault of ["rate-limit", "unauthorized-empty"]) expect(note("hostile")).toMatch(new RegExp(`${fault}=[1-9]`));
     expect(by["forgetful-trusting"]?.duplicates).toBeGreaterThan(0);
+    // Redis itself failing over under load: the Sentinel master killed twice and the replica promoted, the
+    // cluster's master of the queue's slot killed twice and its replica taking over — with every write waiting
+    // for a replica (PIXOUT_REDIS_WAIT_REPLICAS=1). The same invariants held (checked above).
+    expect(note("failover")).toMatch(/failover 1: master :\d+ SIGKILLed at .*promoted after .*failover 2: master :\d+ SIGKILLed at .*promoted after/);
+    expect(note("cluster")).toMatch(/failover 1: master :\d+ of slot \d+ SIGKILLed at .*took it over after .*failover 2: master :\d+ of slot \d+ SIGKILLed at .*took it over after/);
     rmSync(workDir, { recursive: true, force: true });
   }, 600_000);
 });

@@ -279,6 +279,10 @@ async function scenario(
       during({ fleet, windowMs, random, notes, queue: `chaos-${name}`, proxies, emulator }),
     ]);
     for (const o of chaos.outages ?? []) notes.push(describeOutage(o, events));
+    if (chaos.outages !== undefined) {
+      const outside = events.filter((e) => !e.ok && !(chaos.outages ?? []).some((o) => e.at >= o.from && e.at <= o.to));
+      if (outside.length > 0) notes.push(`enqueues refused outside the failovers=${String(outside.length)}${refusalKinds(outside)} (first at +${seconds((outside[0]?.at ?? started) - started)} s)`);
+    }
     let views = await settleOrLate(producer, ids, 180_000, notes);
     let recheck: ((views: Map<string, PaymentView | undefined>) => string[]) | undefined;
     if (after) {
@@ -352,12 +356,17 @@ async function killOver(fleet: Fleet, count: number, windowMs: number, random: (
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
+/** " (why×n, …)" of refused enqueues. */
+function refusalKinds(refused: EnqueueEvent[]): string {
+  const why = new Map<string, number>();
+  for (const e of refused) why.set(e.why ?? "?", (why.get(e.why ?? "?") ?? 0) + 1);
+  return why.size > 0 ? ` (${[...why].map(([k, n]) => `${k}×${String(n)}`).join(", ")})` : "";
+}
+
 /** An outage's note: what happened, and the enqueues refused from its start to its end. */
 function describeOutage(o: Outage, events: EnqueueEvent[]): string {
   const refused = events.filter((e) => !e.ok && e.at >= o.from && e.at <= o.to);
-  const why = new Map<string, number>();
-  for (const e of refused) why.set(e.why ?? "?", (why.get(e.why ?? "?") ?? 0) + 1);
-  const kinds = why.size > 0 ? ` (${[...why].map(([k, n]) => `${k}×${String(n)}`).join(", ")})` : "";
+  const kinds = refusalKinds(refused);
   // With refusals, the producer was trying again every 200 ms: its first success after the kill is when writes counted again.
   const back = refused.length > 0 ? events.find((e) => e.ok && e.at >= o.from) : undefined;
   return `${o.label}: ${o.detail}; enqueues refused meanwhile=${String(refused.length)}${kinds}${back ? `, first acknowledged again after ${seconds(back.at - o.from)} s` : ""}`;
