@@ -4,7 +4,8 @@ export { createPayoutProducer, PaymentValidationError, WaitTimeoutError, PAYOUT_
 export type { PayoutProducer, ProducerOptions, EnqueueResult, BulkItemResult } from "./queue/producer.js";
 export type { PaymentView, PaymentResult } from "./queue/payment-view.js";
 export { jobIdFor, bullPrefix, PAYOUT_JOB_NAME } from "./queue/names.js";
-export { RedisUnavailableError } from "./redis/connections.js";
+export { RedisUnavailableError, RedisNotReplicatedError, RedisSetupError } from "./redis/errors.js";
+export type { RedisTarget, RedisAddress, RedisAuth, RedisTls } from "./redis/target.js";
 export { validatePayment, paymentSchema, PAYMENT_DATA_VERSION } from "./payments/payment.js";
 export type { Payment } from "./payments/payment.js";
 export type { Outcome } from "./payments/lifecycle.js";

@@ -209,7 +209,7 @@ describe("configuration", () => {
   it("loads the queue's settings without bank credentials", () => {
     expect(loadQueueSettings({ LOG_LEVEL: "debug", PIXOUT_QUEUE: "payouts-b" })).toEqual({
       logLevel: "debug",
-      redis: { target: { kind: "single", url: "redis://127.0.0.1:6379" }, waitReplicas: 0, waitTimeoutMs: 2_000 },
+      redis: { target: { kind: "single", url: "redis://127.0.0.1:6379" }, waitReplicas: 0, waitTimeoutMs: 1_000 },
       redisPrefix: "pixout",
       queueName: "payouts-b",
     });

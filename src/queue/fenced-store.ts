@@ -176,8 +176,10 @@ export function createFencedStore(
     const key = jobKey(jobId);
     const answer = await write(`${key}:lock`, key, `${queueKey}:stalled`, paymentRecordKey(redisPrefix, queueName, paymentId), token, mode, data, claim, String(lockMs), jobId, ttl, ...fields);
     if (answer === "ok") {
-      // Not confirmed by the replicas: an infrastructure error (the step stops; with "send", nothing is sent).
-      await confirmReplicas(redis, key, replicas);
+      // The send-in-flight mark carries the whole state the send is made from, and the final write the outcome:
+      // those count only once the replicas have them (a throw: nothing is sent; the processor clears the mark).
+      // A plain save is not waited for: lost in a failover, its step is simply done again.
+      if (mode !== "save") await confirmReplicas(redis, key, replicas);
       return { ok: true };
     }
     if (answer === "lost") return { ok: false, why: "lost" };

@@ -66,7 +66,7 @@ const isFinalOutcome = (outcome: unknown): outcome is FinalOutcome => FINAL_OUTC
 import type { BankIdentifier, PaymentIndex } from "./payment-index.js";
 import type { PaymentRecord } from "./payment-record.js";
 import type { PaymentResult } from "./payment-view.js";
-import { classifyRedisError, isRedisError } from "../redis/errors.js";
+import { classifyRedisError, isRedisError, RedisNotReplicatedError } from "../redis/errors.js";
 
 /** Inter's callbacks, as the webhook receiver stores them. */
 export interface CallbackOptions {
@@ -98,6 +98,8 @@ export interface ProcessorOptions {
   client: InterClient;
   /** Told of every Redis error met under a step (the worker's health watch: it stops taking jobs until Redis is fit). */
   onRedisError?: (err: unknown) => void;
+  /** The setting that points at Redis (REDIS_URL, REDIS_SENTINELS…), for the fixes Redis errors are logged with. */
+  redisSetting?: string;
   /** The job's and the record's fenced writes (src/queue/fenced-store.ts). */
   store: FencedStore;
   callbacks?: CallbackOptions;
@@ -810,7 +812,17 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     const lockStepAt = performance.now();
     const marked: PaymentState = { ...base, sendInFlight: now() };
     const data = dataOf(storedForm(payment, run.stored), marked, run.audit);
-    const step = await store.beforeSend(run.job.id ?? "", payment.paymentId, run.token, run.claim, lockMs, JSON.stringify(data), recordOf(run, marked, "pending"));
+    const unmark = async (why: string, delayMs: number): Promise<never> => wait(run, { ...base, slot: slot.state.slot }, delayMs, why);
+    let step: FencedResult;
+    try {
+      step = await store.beforeSend(run.job.id ?? "", payment.paymentId, run.token, run.claim, lockMs, JSON.stringify(data), recordOf(run, marked, "pending"));
+    } catch (err) {
+      if (!(err instanceof RedisNotReplicatedError)) throw err;
+      // The mark is on the master, not confirmed by the replicas: nothing is sent, and the mark is cleared (a
+      // plain save), so that the next run does not take this payment for one whose send may be out.
+      options.onRedisError?.(err);
+      return unmark(`nothing was sent: ${err.message}`, 1_000 + random() * 4_000);
+    }
     if (!step.ok && step.why === "paid") {
       // The payment's record says paid (a job re-run outside pixout's rules after it was paid): never again.
       const codigo = step.record?.codigoSolicitacao ?? state.codigoSolicitacao;
@@ -821,7 +833,6 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     }
     fenced(step, run.job, "the send-in-flight mark");
     run.job.data = data;
-    const unmark = async (why: string, delayMs: number): Promise<never> => wait(run, { ...base, slot: slot.state.slot }, delayMs, why);
     // Until an exchange is let go to the bank, nothing can have reached it: a failure clears the mark (a
     // first exchange answered 401 was refused, so a failure before the second leaves also sent nothing).
     const exchange = { released: false };
@@ -844,13 +855,16 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
     try {
       sent = await client.sendPix(order, bankIdempotencyKey(payment.paymentId, state.generation), call);
     } catch (err) {
+      // The fleet's token cache failing is always before an exchange: the first, or the second after a 401 (a
+      // refusal: nothing ran). Either way nothing of this call reached the bank.
+      const beforeExchange = !exchange.released || err instanceof TokenCacheError;
       // Redis failed under the call (the fleet's token cache): told to the worker's health watch.
-      const redisFailure = exchange.released ? undefined : redisErrorIn(err);
+      const redisFailure = beforeExchange ? redisErrorIn(err) : undefined;
       if (redisFailure !== undefined) options.onRedisError?.(redisFailure);
       if (err instanceof SendNotMadeError || err instanceof RequestNotSentError) return notSent(err);
       // Ours (a token store, the gate) before the exchange left; the bank's own answers are InterErrors — a
       // Redis failure under the token call is wrapped in one, and is ours too.
-      if (!exchange.released && (!(err instanceof InterError) || redisFailure !== undefined)) return notSent(err);
+      if (beforeExchange && (!(err instanceof InterError) || redisFailure !== undefined)) return notSent(err);
       const facts = errorFacts(err);
       if (facts.code === "INTER_RATE_LIMITED" && facts.operation !== "token") await penalize("send", facts);
       const decision = afterSend(base, { ok: false, error: facts }, now(), random(), policy);
@@ -1064,7 +1078,7 @@ export function createPayoutProcessor(options: ProcessorOptions): (job: PayoutJo
       options.onRedisError?.(err);
       const delay = Math.round(1_000 + random() * 4_000);
       const message = (err as Error).message;
-      const problem = classifyRedisError(err);
+      const problem = classifyRedisError(err, options.redisSetting);
       if (problem.setting) {
         // Not a blip: a setting. Payments wait (no attempt is spent) until Redis lets pixout in.
         logger.error({ jobId: job.id, err: message, delayMs: delay }, `${problem.message}; payments wait meanwhile`);

@@ -15,6 +15,7 @@ import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
 import type { PaymentView } from "./payment-view.js";
 import { createPaymentRecords, DEFAULT_IDEMPOTENCY_DAYS, DEFAULT_KEEP_COMPLETED_DAYS, DEFAULT_KEEP_FAILED_DAYS, type PaymentRecord } from "./payment-record.js";
 import { ensureReady, isRedisClient, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
+import { RedisNotReplicatedError } from "../redis/errors.js";
 import { confirmReplicas, NO_REPLICA_WAIT, type ReplicaWait } from "../redis/replicas.js";
 import type { RedisTargetInput } from "../redis/target.js";
 import { readPaymentJob } from "./job-reader.js";
@@ -160,8 +161,14 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
         await queue.addBulk(
           fresh.map((p) => ({ name: PAYOUT_JOB_NAME, data: sealPayment(p, keyring), opts: { ...jobOptions, jobId: jobIdFor(p.paymentId), timestamp } })),
         );
-        // Not acknowledged until the replicas have it: a throw here tells the caller to enqueue again (a no-op if it landed).
-        await confirmReplicas(redis, queueKey, replicas);
+        // Not acknowledged until the replicas have it. Unconfirmed, the payments are on the master all the same:
+        // the caller must not pay them another way, but enqueue them again (then `duplicate`, `sameData: true`).
+        await confirmReplicas(redis, queueKey, replicas).catch((err: unknown) => {
+          if (!(err instanceof RedisNotReplicatedError)) throw err;
+          throw new RedisNotReplicatedError(
+            `enqueue not confirmed: ${err.message}. The payment may be queued and will then be paid: enqueue it again with the same paymentId (a duplicate with sameData true is success) and never pay it another way`,
+          );
+        });
       }
       // BullMQ keeps the first job of an id and ignores later adds: read back which ones are ours.
       const stored = await Promise.all(chunk.map((p) => queue.getJob(jobIdFor(p.paymentId))));

@@ -34,20 +34,33 @@ export function watchRedisHealth(options: RedisHealthOptions): RedisHealth {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let probing = false;
+  // A problem the probe does not meet (a refused command on keys it does not write, a bug's CROSSSLOT) comes
+  // back as soon as the worker takes jobs again: each relapse within a minute doubles the probe period (up to
+  // a minute), and is logged only at first and then every tenth time.
+  let recoveredAt = Number.NEGATIVE_INFINITY;
+  let relapses = 0;
+  const unhealthyEveryMs = (): number => Math.min(60_000, (options.unhealthyEveryMs ?? 1_000) * 2 ** Math.min(relapses, 16));
 
   const set = (next: RedisHealthState): void => {
     const changed = next.healthy !== current.healthy || (!next.healthy && !current.healthy && next.problem.kind !== current.problem.kind);
+    if (!next.healthy && current.healthy) relapses = now() - recoveredAt < 60_000 ? relapses + 1 : 0;
+    if (next.healthy && !current.healthy) recoveredAt = now();
     current = next;
     if (!changed) return;
-    if (next.healthy) options.logger.info("Redis takes pixout's writes again: taking jobs again");
-    else options.logger.error({ redisProblem: next.problem.kind }, `${next.problem.message} — this worker takes no jobs until Redis is fit (payments wait, none is failed for it)`);
+    const quiet = relapses > 2 && relapses % 10 !== 0;
+    if (next.healthy) {
+      if (!quiet) options.logger.info("Redis takes pixout's writes again: taking jobs again");
+    } else if (!quiet) {
+      const again = relapses > 0 ? ` (again: ${String(relapses)} time(s) within a minute of taking jobs; probing every ${String(Math.round(unhealthyEveryMs() / 1000))} s)` : "";
+      options.logger.error({ redisProblem: next.problem.kind }, `${next.problem.message} — this worker takes no jobs until Redis is fit (payments wait, none is failed for it)${again}`);
+    }
     options.onChange(next);
   };
 
   const schedule = (): void => {
     if (closed) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void tick(), current.healthy ? (options.healthyEveryMs ?? 5_000) : (options.unhealthyEveryMs ?? 1_000));
+    timer = setTimeout(() => void tick().catch(() => undefined), current.healthy ? (options.healthyEveryMs ?? 5_000) : unhealthyEveryMs());
     timer.unref();
   };
 
@@ -66,7 +79,7 @@ export function watchRedisHealth(options: RedisHealthOptions): RedisHealth {
   }
 
   // The first probe at once: a worker pointed at the wrong kind of node should not take a job first.
-  timer = setTimeout(() => void tick(), 0);
+  timer = setTimeout(() => void tick().catch(() => undefined), 0);
   timer.unref();
   return {
     report(err) {

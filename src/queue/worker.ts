@@ -34,7 +34,7 @@ import { startReconcileScheduler } from "./reconcile-scheduler.js";
 import { describeRedis, ensureReady, fenceConnection, workerConnection } from "../redis/connections.js";
 import { confirmReplicas } from "../redis/replicas.js";
 import { redisSettingName } from "../redis/target.js";
-import { watchRedisHealth } from "./redis-health.js";
+import { watchRedisHealth, type RedisHealth } from "./redis-health.js";
 
 export interface PayoutWorker {
   worker: Worker<unknown, PaymentResult>;
@@ -236,33 +236,13 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const balanceClient = bank.gated(budgetGate(budgets, { maxWaitMs: 10_000, maxBankWaitMs: config.inter.maxBankWaitMs }));
   const readBalance = (account: string): ReturnType<typeof balanceClient.getBalance> => balanceClient.getBalance(undefined, account === DEFAULT_ACCOUNT_KEY ? {} : { account });
   const announceAccount = (facts: Parameters<typeof accountEvent>[0]): Promise<unknown> => notifier.notifyAccount(accountEvent(facts));
-  // Redis unfit for payments (a replica, a cluster slot moved, credentials, replicas that do not confirm):
-  // this worker stops taking jobs until a probe passes, and its readiness says why.
-  const probeKey = `${bullPrefix(config.redisPrefix)}:${config.queueName}:health-probe`;
-  let pausedForRedis = false;
-  const health = watchRedisHealth({
-    setting: redisSettingName(config.redis.target),
-    logger,
-    probe: async () => {
-      // Connected, and (one node) a master that is neither a cluster node nor a Sentinel.
-      await ensureReady(fence, config.redis.target);
-      await fence.set(probeKey, String(Date.now()), "PX", 60_000);
-      await confirmReplicas(fence, probeKey, replicas);
-    },
-    onChange: (state) => {
-      if (!state.healthy && !worker.isPaused()) {
-        pausedForRedis = true;
-        void worker.pause(true).catch(() => undefined);
-      } else if (state.healthy && pausedForRedis) {
-        pausedForRedis = false;
-        if (!closing) void worker.resume();
-      }
-    },
-  });
+  // Redis's fitness for payments, watched once the BullMQ worker exists (below); errors of a step are told to it.
+  const watch: { health?: RedisHealth } = {};
   const processor = createPayoutProcessor({
     onRedisError: (err) => {
-      health.report(err);
+      watch.health?.report(err);
     },
+    redisSetting: redisSettingName(config.redis.target),
     balance: {
       holds,
       policy: balanceSettings.policy,
@@ -325,6 +305,31 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     removeOnFail: { age: Math.round(config.data.keepFailedDays * 86_400) },
     autorun: true,
   });
+  // Redis unfit for payments (a replica, a cluster slot moved, credentials, replicas that do not confirm):
+  // this worker stops taking jobs until a probe passes, and its readiness says why.
+  const probeKey = `${bullPrefix(config.redisPrefix)}:${config.queueName}:health-probe`;
+  let pausedForRedis = false;
+  let closing = false;
+  const health = watchRedisHealth({
+    setting: redisSettingName(config.redis.target),
+    logger,
+    probe: async () => {
+      // Connected, and (one node) a master that is neither a cluster node nor a Sentinel.
+      await ensureReady(fence, config.redis.target);
+      await fence.set(probeKey, String(Date.now()), "PX", 60_000);
+      await confirmReplicas(fence, probeKey, replicas);
+    },
+    onChange: (state) => {
+      if (!state.healthy && !worker.isPaused()) {
+        pausedForRedis = true;
+        void worker.pause(true).catch(() => undefined);
+      } else if (state.healthy && pausedForRedis) {
+        pausedForRedis = false;
+        if (!closing) void worker.resume();
+      }
+    },
+  });
+  watch.health = health;
   worker.on("error", (err) => {
     health.report(err);
     logger.error({ err: err.message }, "payout worker error");
@@ -347,7 +352,6 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   worker.on("lockRenewalFailed", (jobIds) => {
     logger.error({ jobIds }, "could not renew payout job locks; another worker may pick them up (same bank key, no double payment)");
   });
-  let closing = false;
   /** Whether this process takes jobs: what its heartbeat vouches for and its /readyz reports. */
   const taking = (): { running: boolean; detail: string } => {
     const fit = health.state();

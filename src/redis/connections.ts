@@ -42,11 +42,17 @@ export function connect(input: RedisTargetInput, role: RoleOptions): RedisClient
   switch (target.kind) {
     case "single": {
       // REDIS_USERNAME / REDIS_PASSWORD win over the URL's own credentials (ioredis would let the URL's win).
-      const url = new URL(target.url);
-      if (target.auth?.username !== undefined) url.username = encodeURIComponent(target.auth.username);
-      if (target.auth?.password !== undefined) url.password = encodeURIComponent(target.auth.password);
+      let url = target.url;
+      if (target.auth !== undefined) {
+        const parsed = new URL(target.url);
+        if (target.auth.username !== undefined) parsed.username = encodeURIComponent(target.auth.username);
+        if (target.auth.password !== undefined) parsed.password = encodeURIComponent(target.auth.password);
+        url = parsed.toString();
+      }
       const { username: _u, password: _p, ...rest } = common;
-      client = new Redis(url.toString(), rest);
+      // A managed Redis that fails over behind one address leaves this connection on the demoted node: READONLY
+      // reconnects (to whatever the address names now). The command that met it fails: the step runs again.
+      client = new Redis(url, { ...rest, reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 1 : false) });
       break;
     }
     case "sentinel": {
@@ -176,11 +182,17 @@ export async function ensureReady(redis: RedisClient, target: RedisTargetInput, 
     }
   }
   const t: RedisTarget = redisTarget(target);
-  if (t.kind === "single" && !isCluster(redis)) {
+  if (t.kind === "single" && !isCluster(redis) && !checkedNodes.has(redis)) {
     const problem = await singleNodeProblem(redis);
     if (problem !== undefined) throw new RedisSetupError(`Redis at ${safeRedisUrl(t.url)} ${problem}`);
+    // Checked once per connection: again after it reconnects (a failover behind one address).
+    checkedNodes.add(redis);
+    redis.once("close", () => checkedNodes.delete(redis));
   }
 }
+
+/** One-node connections already known to reach a master that is neither a cluster node nor a Sentinel. */
+const checkedNodes = new WeakSet<Redis>();
 
 /** What a producer or notifier is given: where Redis is (a URL or a description), or a connection of the caller's. */
 export type RedisConnectionInput = RedisTargetInput | RedisClient;

@@ -31,7 +31,7 @@ export async function confirmReplicas(client: RedisClient, key: string, wait: Re
   const acknowledged = Number(await nodeOf(client, key).call("WAIT", String(wait.count), String(wait.timeoutMs)));
   if (acknowledged < wait.count) {
     throw new RedisNotReplicatedError(
-      `only ${String(acknowledged)} of the ${String(wait.count)} replicas PIXOUT_REDIS_WAIT_REPLICAS asks for confirmed a write within ${String(wait.timeoutMs)} ms: it does not count — check the replicas (INFO replication), or lower PIXOUT_REDIS_WAIT_REPLICAS`,
+      `only ${String(acknowledged)} of the ${String(wait.count)} replicas PIXOUT_REDIS_WAIT_REPLICAS asks for confirmed a write within ${String(wait.timeoutMs)} ms — check the replicas (INFO replication), or lower PIXOUT_REDIS_WAIT_REPLICAS`,
     );
   }
 }

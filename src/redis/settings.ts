@@ -11,6 +11,14 @@ export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
 const flag = z.enum(["true", "false"], { error: "must be true or false" }).optional();
 
+/** The host part of a URL — after the credentials, whatever a password holds — up to its path. */
+function hostsOf(url: string): string {
+  const authority = url.replace(/^[a-z+]+:\/\//i, "");
+  const end = authority.search(/[/?#]/);
+  const upToPath = end < 0 ? authority : authority.slice(0, end);
+  return upToPath.slice(upToPath.lastIndexOf("@") + 1);
+}
+
 const redisUrl = z
   .string()
   .optional()
@@ -18,7 +26,7 @@ const redisUrl = z
     if (v === undefined) return;
     if (/^(redis\+sentinel|sentinel|redis-sentinel|rediss\+sentinel):/i.test(v) || /[?&]sentinel/i.test(v)) {
       ctx.addIssue({ code: "custom", message: "a Sentinel set is configured with REDIS_SENTINELS=host:port,… and REDIS_SENTINEL_NAME=<master name>, not a URL: unset REDIS_URL" });
-    } else if (/,/.test(v) || /^(redis\+cluster|cluster):/i.test(v)) {
+    } else if (/,/.test(hostsOf(v)) || /^(redis\+cluster|cluster):/i.test(v)) {
       ctx.addIssue({ code: "custom", message: "several nodes are a cluster: set REDIS_CLUSTER_NODES=host:port,host:port (and unset REDIS_URL)" });
     } else if (!/^rediss?:\/\/[^\s]+$/.test(v)) {
       ctx.addIssue({ code: "custom", message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379 (Sentinel: REDIS_SENTINELS; Cluster: REDIS_CLUSTER_NODES)" });
@@ -63,8 +71,9 @@ export const redisFields = z.object({
   PIXOUT_REDIS_WAIT_TIMEOUT_MS: z
     .string()
     .optional()
-    .refine((v) => v === undefined || (/^\d{1,6}$/.test(v) && Number(v) > 0), "must be a whole number of milliseconds, above 0")
-    .transform((v) => (v === undefined ? 2_000 : Number(v))),
+    // Below the fail-fast connections' 5 s command timeout, which a WAIT holds up for the commands queued behind it.
+    .refine((v) => v === undefined || (/^\d{1,4}$/.test(v) && Number(v) > 0 && Number(v) <= 2_000), "must be a whole number of milliseconds, 1 to 2000")
+    .transform((v) => (v === undefined ? 1_000 : Number(v))),
 });
 
 export type RedisFields = z.infer<typeof redisFields>;
@@ -110,9 +119,13 @@ export function redisSettingsOf(e: RedisFields): { settings?: RedisSettings; pro
       problems.push({ setting: "REDIS_TLS_CA_FILE", message: code === "ENOENT" ? `file not found: ${e.REDIS_TLS_CA_FILE}` : `cannot read ${e.REDIS_TLS_CA_FILE} (${code ?? String(err)})` });
     }
   }
-  if (problems.length > 0) return { problems };
   const url = e.REDIS_URL ?? DEFAULT_REDIS_URL;
   const tlsOn = e.REDIS_TLS === "true" || (modes.length === 0 && url.startsWith("rediss:"));
+  if (modes.length === 0 && url.startsWith("rediss:") && e.REDIS_TLS === "false") problems.push({ setting: "REDIS_TLS", message: "is false but REDIS_URL is rediss:// (TLS): use redis:// or drop REDIS_TLS" });
+  if (e.REDIS_TLS_CA_FILE !== undefined && !tlsOn && e.REDIS_SENTINEL_TLS !== "true") {
+    problems.push({ setting: "REDIS_TLS_CA_FILE", message: "is set but TLS is off: set REDIS_TLS=true (or a rediss:// REDIS_URL), else the connection stays in plain text" });
+  }
+  if (problems.length > 0) return { problems };
   const tls = tlsOn ? (ca === undefined ? {} : { ca }) : undefined;
   const auth = authOf(e.REDIS_USERNAME, e.REDIS_PASSWORD);
   const common = { ...(auth === undefined ? {} : { auth }), ...(tls === undefined ? {} : { tls }) };

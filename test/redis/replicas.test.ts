@@ -11,7 +11,8 @@ describe("PIXOUT_REDIS_WAIT_REPLICAS without the replicas", () => {
     const p = await startPipeline({ env: { PIXOUT_REDIS_WAIT_REPLICAS: "1", PIXOUT_REDIS_WAIT_TIMEOUT_MS: "200" } });
     const refused = await p.producer.enqueue({ paymentId: "wait-1", amount: "2.00", recipient: { type: "key", key: "fornecedor@example.com" } }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(RedisNotReplicatedError);
-    expect((refused as Error).message).toMatch(/only 0 of the 1 replicas PIXOUT_REDIS_WAIT_REPLICAS asks for confirmed a write within 200 ms: it does not count/);
+    expect((refused as Error).message).toMatch(/^enqueue not confirmed: only 0 of the 1 replicas PIXOUT_REDIS_WAIT_REPLICAS asks for confirmed a write within 200 ms/);
+    expect((refused as Error).message).toMatch(/The payment may be queued and will then be paid: enqueue it again with the same paymentId .* and never pay it another way$/);
     const unfit = await until("the worker's readiness", async () => {
       const r = await p.worker.readiness();
       return r.checks.find((c) => c.name === "worker" && !c.ok && /replicas PIXOUT_REDIS_WAIT_REPLICAS asks for/.test(c.detail));

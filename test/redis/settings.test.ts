@@ -16,9 +16,11 @@ function problemsOf(env: Environment): string[] {
 
 describe("Redis settings", () => {
   it("one node by default, a URL with its credentials, REDIS_PASSWORD and TLS with a CA", () => {
-    expect(loadQueueSettings({}).redis).toEqual({ target: { kind: "single", url: "redis://127.0.0.1:6379" }, waitReplicas: 0, waitTimeoutMs: 2_000 });
+    expect(loadQueueSettings({}).redis).toEqual({ target: { kind: "single", url: "redis://127.0.0.1:6379" }, waitReplicas: 0, waitTimeoutMs: 1_000 });
     const ca = testCerts().paths.caCert;
     const tls = loadQueueSettings({ REDIS_URL: "rediss://pixout:s3cret@redis.internal:6380/2", REDIS_TLS_CA_FILE: ca, REDIS_PASSWORD: "other" }).redis.target;
+    // A comma in a password is not several nodes.
+    expect(loadQueueSettings({ REDIS_URL: "redis://pixout:a,b@redis.internal:6379" }).redis.target).toMatchObject({ url: "redis://pixout:a,b@redis.internal:6379" });
     expect(tls).toMatchObject({ kind: "single", url: "rediss://pixout:s3cret@redis.internal:6380/2", auth: { password: "other" }, tls: { ca: expect.stringContaining("BEGIN CERTIFICATE") as unknown } });
   });
 
@@ -46,7 +48,7 @@ describe("Redis settings", () => {
         tls: {},
       },
       waitReplicas: 1,
-      waitTimeoutMs: 2_000,
+      waitTimeoutMs: 1_000,
     });
   });
 
@@ -77,7 +79,11 @@ describe("Redis settings", () => {
       "REDIS_URL: leave it unset with REDIS_CLUSTER_NODES: credentials go in REDIS_USERNAME and REDIS_PASSWORD, TLS in REDIS_TLS",
     ]);
     expect(problemsOf({ REDIS_SENTINEL_PASSWORD: "x" })).toEqual(["REDIS_SENTINEL_PASSWORD: applies only with REDIS_SENTINELS"]);
-    expect(problemsOf({ REDIS_TLS_CA_FILE: "/nonexistent/ca.crt" })).toEqual(["REDIS_TLS_CA_FILE: file not found: /nonexistent/ca.crt"]);
+    expect(problemsOf({ REDIS_TLS: "true", REDIS_TLS_CA_FILE: "/nonexistent/ca.crt" })).toEqual(["REDIS_TLS_CA_FILE: file not found: /nonexistent/ca.crt"]);
     expect(problemsOf({ PIXOUT_REDIS_WAIT_REPLICAS: "one" })).toEqual(["PIXOUT_REDIS_WAIT_REPLICAS: must be a whole number of replicas, 0 to 99 (0: no WAIT)"]);
+    expect(problemsOf({ PIXOUT_REDIS_WAIT_TIMEOUT_MS: "6000" })).toEqual(["PIXOUT_REDIS_WAIT_TIMEOUT_MS: must be a whole number of milliseconds, 1 to 2000"]);
+    // TLS settings that would leave the link in plain text, or contradict each other.
+    expect(problemsOf({ REDIS_TLS_CA_FILE: testCerts().paths.caCert })).toEqual(["REDIS_TLS_CA_FILE: is set but TLS is off: set REDIS_TLS=true (or a rediss:// REDIS_URL), else the connection stays in plain text"]);
+    expect(problemsOf({ REDIS_URL: "rediss://redis.internal:6380", REDIS_TLS: "false" })).toEqual(["REDIS_TLS: is false but REDIS_URL is rediss:// (TLS): use redis:// or drop REDIS_TLS"]);
   });
 });

@@ -94,7 +94,11 @@ async function everyMaster(nodes: Redis[], check: (node: Redis) => Promise<Check
 async function replicationCheck(nodes: Redis[], target: RedisTarget, waitReplicas: number): Promise<Check> {
   const id = "redis.replication";
   const title = "redis replication";
-  const counts = await Promise.all(nodes.map(async (node) => Number(infoField(await node.info("replication").catch(() => ""), "connected_slaves") ?? "0")));
+  const read = await Promise.all(nodes.map(async (node) => infoField(await node.info("replication").catch(() => ""), "connected_slaves")));
+  if (read.some((n) => n === undefined)) {
+    return warning(id, title, "could not read INFO replication (refused?): the replicas are not counted", "allow INFO to pixout's Redis user (+info), or check the replicas in your provider's console");
+  }
+  const counts = read.map(Number);
   const fewest = Math.min(...counts);
   const described = nodes.length === 1 ? `${String(fewest)} connected replica(s)` : `connected replicas per master: ${nodes.map((n, i) => `${nodeName(n)}=${String(counts[i] ?? 0)}`).join(", ")}`;
   if (waitReplicas > fewest) {
