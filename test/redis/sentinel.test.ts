@@ -80,4 +80,13 @@ describe("pixout on a Sentinel set", async () => {
     expect((await p.producer.waitForResult(id, { timeoutMs: 20_000 })).outcome).toBe("paid");
     expect(p.lines.join("\n")).toMatch(/Redis takes pixout's writes again: taking jobs again/);
   }, 60_000);
+
+  it("refuses a Sentinel given as REDIS_URL, saying to set REDIS_SENTINELS and REDIS_SENTINEL_NAME", async () => {
+    const sentinel = set.sentinels[0];
+    if (!sentinel) throw new Error("no sentinel");
+    const env = { REDIS_URL: `redis://127.0.0.1:${String(sentinel.port)}`, PIXOUT_QUEUE: "sn-wrong", PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+    const pay = await runCli(["pay", "--id", "sn-wrong", "--amount", "1.00", "--key", "fornecedor@example.com"], { env });
+    expect(pay.code).not.toBe(0);
+    expect(pay.stderr).toMatch(/is a Sentinel, not a data node: set REDIS_SENTINELS=host:port,… and REDIS_SENTINEL_NAME=<master name>/);
+  }, 30_000);
 });
