@@ -407,6 +407,69 @@ function keepLogs(from: string, workDir: string, name: string): void {
   }
 }
 
+/** One failover of a scenario's own Redis: when it began, when the topology was whole again, the earliest next one. */
+interface FailoverStep {
+  from: number;
+  rejoined: number;
+  next: number;
+  detail: string;
+}
+
+/**
+ * A scenario on a Redis of its own (a Sentinel set, a cluster), every write waiting for a replica
+ * (PIXOUT_REDIS_WAIT_REPLICAS=1): workers SIGKILLed over the window and, twice under load (at 20 % and 60 %
+ * of it), `failOver` kills a master and waits until the topology is whole again. Each failover's note says
+ * how long enqueues were refused.
+ */
+function failoverScenario(
+  name: ScenarioName,
+  infra: Infra,
+  options: ChaosOptions,
+  redis: ScenarioRedis,
+  failOver: (ctx: { started: number; killed: () => void }) => Promise<FailoverStep>,
+): Promise<ScenarioResult> {
+  const kills = Math.max(1, Math.round(options.kills * 0.25));
+  return scenario(
+    name,
+    infra,
+    options,
+    {
+      payments: Math.max(1, Math.round(options.payments * 0.25)),
+      kills,
+      faults: [SLOW_SENDS],
+      windowMs: Math.max(40_000, kills * 800),
+      enqueueBatch: 4, // an enqueue every second or so, so that some meet each failover
+      redis,
+    },
+    async ({ fleet, windowMs, random }) => {
+      const started = Date.now();
+      const killing = killOver(fleet, kills, windowMs, random, "SIGKILL");
+      const outages: Outage[] = [];
+      const wrong: string[] = [];
+      let restarts = 0;
+      try {
+        let earliest = 0;
+        for (const [i, at] of [0.2, 0.6].entries()) {
+          await sleep(Math.max(started + windowMs * at, earliest) - Date.now());
+          const step = await failOver({
+            started,
+            killed: () => {
+              restarts++;
+            },
+          });
+          earliest = step.next;
+          // A refusal is seen up to a WAIT's timeout after the replica is back.
+          outages.push({ label: `failover ${String(i + 1)}`, from: step.from, to: step.rejoined + 2_500, detail: step.detail });
+        }
+      } catch (err) {
+        wrong.push(`the failovers did not go through: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await killing;
+      return { redisRestarts: restarts, outages, wrong };
+    },
+  );
+}
+
 export function describeResult(r: ScenarioResult): string {
   const extra = [r.kills ? `kills=${String(r.kills)}` : "", r.terms ? `sigterms=${String(r.terms)}` : "", r.redisRestarts ? `redis-restarts=${String(r.redisRestarts)}` : ""].filter(Boolean);
   return (
@@ -676,70 +739,39 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           break;
         }
         case "failover": {
-          // A Sentinel set (a master, a replica, three sentinels; AOF on the data nodes) and every write
-          // waiting for the replica (PIXOUT_REDIS_WAIT_REPLICAS=1). Twice under load, the master is SIGKILLed:
-          // the sentinels promote the replica, the old master is restarted once they have (with what its AOF
-          // kept) and made a replica of the new one; workers are SIGKILLed meanwhile. Until it is a replica
-          // again, no write can count: enqueues are refused (and made again), steps wait.
+          // A Sentinel set (a master, a replica, three sentinels; AOF on the data nodes). Each failover: the
+          // master SIGKILLed, the replica promoted, the old master restarted once the sentinels have (with what
+          // its AOF kept) and made a replica of the new one. Until it is a replica again, no write can count:
+          // enqueues are refused (and made again), steps wait.
           const set = await startRedisSentinelSet({ replicas: 1, sentinels: 3, masterName: "chaos-failover", serverArgs: DURABLE_REDIS });
-          const kills = share(options.kills, 0.25);
           try {
+            const redis = {
+              env: { REDIS_SENTINELS: set.sentinelsSetting, REDIS_SENTINEL_NAME: set.masterName, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
+              target: { kind: "sentinel" as const, sentinels: set.sentinels, name: set.masterName },
+            };
             await run(
-              scenario(
-                name,
-                infra,
-                options,
-                {
-                  payments: share(options.payments, 0.25),
-                  kills,
-                  faults: [SLOW_SENDS],
-                  windowMs: Math.max(40_000, kills * 800),
-                  enqueueBatch: 4, // an enqueue every second or so, so that some meet each failover
-                  redis: {
-                    env: { REDIS_SENTINELS: set.sentinelsSetting, REDIS_SENTINEL_NAME: set.masterName, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
-                    target: { kind: "sentinel", sentinels: set.sentinels, name: set.masterName },
-                  },
-                },
-                async ({ fleet, windowMs, random }) => {
-                  const started = Date.now();
-                  const killing = killOver(fleet, kills, windowMs, random, "SIGKILL");
-                  const outages: Outage[] = [];
-                  const wrong: string[] = [];
-                  let restarts = 0;
-                  try {
-                    let earliest = 0;
-                    for (const [i, at] of [0.2, 0.6].entries()) {
-                      // Sentinels start no second failover of a master within 2 × failover-timeout (10 s) of the first.
-                      await sleep(Math.max(started + windowMs * at, earliest) - Date.now());
-                      const from = Date.now();
-                      const old = await set.killMaster();
-                      restarts++;
-                      const promoted = await set.waitForFailover(old);
-                      const failedOver = Date.now();
-                      await set.restartServer(old.port);
-                      await waitFor(`${String(old.port)} to be a replica of ${String(promoted.port)} again`, 60_000, async () => {
-                        const role = await roleOf(old);
-                        return role?.[0] === "slave" && Number(role[2]) === promoted.port && role[3] === "connected" ? true : undefined;
-                      });
-                      const rejoined = Date.now();
-                      earliest = Math.max(rejoined, from + 12_000);
-                      outages.push({
-                        label: `failover ${String(i + 1)}`,
-                        from,
-                        // A refusal is seen up to a WAIT's timeout (2 s) after the replica is back.
-                        to: rejoined + 2_500,
-                        detail:
-                          `master :${String(old.port)} SIGKILLed at +${seconds(from - started)} s, :${String(promoted.port)} promoted after ${seconds(failedOver - from)} s, ` +
-                          `the old master restarted and a replica again after ${seconds(rejoined - from)} s`,
-                      });
-                    }
-                  } catch (err) {
-                    wrong.push(`the failovers did not go through: ${err instanceof Error ? err.message : String(err)}`);
-                  }
-                  await killing;
-                  return { redisRestarts: restarts, outages, wrong };
-                },
-              ),
+              failoverScenario(name, infra, options, redis, async ({ started, killed }) => {
+                const from = Date.now();
+                const old = await set.killMaster();
+                killed();
+                const promoted = await set.waitForFailover(old);
+                const failedOver = Date.now();
+                await set.restartServer(old.port);
+                await waitFor(`${String(old.port)} to be a replica of ${String(promoted.port)} again`, 60_000, async () => {
+                  const role = await roleOf(old);
+                  return role?.[0] === "slave" && Number(role[2]) === promoted.port && role[3] === "connected" ? true : undefined;
+                });
+                const rejoined = Date.now();
+                return {
+                  from,
+                  rejoined,
+                  // Sentinels start no second failover of a master within 2 × failover-timeout (10 s) of the first.
+                  next: Math.max(rejoined, from + 12_000),
+                  detail:
+                    `master :${String(old.port)} SIGKILLed at +${seconds(from - started)} s, :${String(promoted.port)} promoted after ${seconds(failedOver - from)} s, ` +
+                    `the old master restarted and a replica again after ${seconds(rejoined - from)} s`,
+                };
+              }),
             );
           } finally {
             keepLogs(set.dir, options.workDir, name);
@@ -748,68 +780,35 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           break;
         }
         case "cluster": {
-          // A 3-master cluster, a replica each (AOF on every node), every write waiting for a replica. Workers
-          // are SIGKILLed over the window and, twice, the master of the queue's slot (all of a queue's keys
-          // share one hash tag): its replica takes the slot over, the old master is restarted (with what its
-          // AOF kept) and rejoins as the new master's replica.
+          // A 3-master cluster, a replica each (AOF on every node). Each failover: the master of the queue's slot
+          // (all of a queue's keys share one hash tag) SIGKILLed, its replica taking the slot over, the old
+          // master restarted (with what its AOF kept) and rejoining as the new master's replica.
           const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1, serverArgs: DURABLE_REDIS });
-          const kills = share(options.kills, 0.25);
           const slot = calculateSlot(`chaos-${name}`); // the tag of {chaos-cluster}:…
           try {
+            const redis = { env: { REDIS_CLUSTER_NODES: cluster.nodesSetting, PIXOUT_REDIS_WAIT_REPLICAS: "1" }, target: { kind: "cluster" as const, nodes: cluster.nodes } };
             await run(
-              scenario(
-                name,
-                infra,
-                options,
-                {
-                  payments: share(options.payments, 0.25),
-                  kills,
-                  faults: [SLOW_SENDS],
-                  windowMs: Math.max(40_000, kills * 800),
-                  enqueueBatch: 4, // an enqueue every second or so, so that some meet each failover
-                  redis: {
-                    env: { REDIS_CLUSTER_NODES: cluster.nodesSetting, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
-                    target: { kind: "cluster", nodes: cluster.nodes },
-                  },
-                },
-                async ({ fleet, windowMs, random }) => {
-                  const started = Date.now();
-                  const killing = killOver(fleet, kills, windowMs, random, "SIGKILL");
-                  const outages: Outage[] = [];
-                  const wrong: string[] = [];
-                  let restarts = 0;
-                  try {
-                    let earliest = 0;
-                    for (const [i, at] of [0.2, 0.6].entries()) {
-                      await sleep(Math.max(started + windowMs * at, earliest) - Date.now());
-                      const old = await cluster.ownerOfSlot(slot);
-                      const from = Date.now();
-                      await cluster.killNode(old.port);
-                      restarts++;
-                      const promoted = await waitFor(`a replica to take slot ${String(slot)} over from ${String(old.port)}`, 60_000, async () => {
-                        const owner = await cluster.ownerOfSlot(slot);
-                        return owner.port === old.port ? undefined : owner;
-                      });
-                      const failedOver = Date.now();
-                      await cluster.restartNode(old.port); // resolves once the cluster is healthy again
-                      const rejoined = Date.now();
-                      earliest = rejoined + 2_000;
-                      outages.push({
-                        label: `failover ${String(i + 1)}`,
-                        from,
-                        to: rejoined + 2_500,
-                        detail:
-                          `master :${String(old.port)} of slot ${String(slot)} SIGKILLed at +${seconds(from - started)} s, :${String(promoted.port)} took it over after ${seconds(failedOver - from)} s, ` +
-                          `the old master restarted and the cluster healthy again after ${seconds(rejoined - from)} s`,
-                      });
-                    }
-                  } catch (err) {
-                    wrong.push(`the failovers did not go through: ${err instanceof Error ? err.message : String(err)}`);
-                  }
-                  await killing;
-                  return { redisRestarts: restarts, outages, wrong };
-                },
-              ),
+              failoverScenario(name, infra, options, redis, async ({ started, killed }) => {
+                const old = await cluster.ownerOfSlot(slot);
+                const from = Date.now();
+                await cluster.killNode(old.port);
+                killed();
+                const promoted = await waitFor(`a replica to take slot ${String(slot)} over from ${String(old.port)}`, 60_000, async () => {
+                  const owner = await cluster.ownerOfSlot(slot);
+                  return owner.port === old.port ? undefined : owner;
+                });
+                const failedOver = Date.now();
+                await cluster.restartNode(old.port); // resolves once the cluster is healthy again
+                const rejoined = Date.now();
+                return {
+                  from,
+                  rejoined,
+                  next: rejoined + 2_000,
+                  detail:
+                    `master :${String(old.port)} of slot ${String(slot)} SIGKILLed at +${seconds(from - started)} s, :${String(promoted.port)} took it over after ${seconds(failedOver - from)} s, ` +
+                    `the old master restarted and the cluster healthy again after ${seconds(rejoined - from)} s`,
+                };
+              }),
             );
           } finally {
             keepLogs(cluster.dir, options.workDir, name);
