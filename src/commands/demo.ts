@@ -122,8 +122,8 @@ export function registerDemoCommand(program: Command): void {
     .addHelpText(
       "after",
       `
-Uses REDIS_URL (default redis://127.0.0.1:6379), or starts a private redis-server when nothing answers
-there. Everything the demo writes to Redis is removed at the end. Inter's rate limits are kept, ${String(SCALE)}x faster.
+Uses REDIS_URL (default redis://127.0.0.1:6379) — or the Sentinel set or cluster of REDIS_SENTINELS or
+REDIS_CLUSTER_NODES —, or starts a private redis-server when nothing answers at REDIS_URL. Everything the demo writes to Redis is removed at the end. Inter's rate limits are kept, ${String(SCALE)}x faster.
 
 Example:
   npm run demo`,

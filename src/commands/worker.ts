@@ -21,8 +21,8 @@ export function registerWorkerCommand(program: Command): void {
     .addHelpText(
       "after",
       `
-Settings come from the environment and ./.env (see .env.example): INTER_* for the bank, REDIS_URL and
-PIXOUT_QUEUE for the queue, PIXOUT_*_PER_MINUTE for the fleet-wide budgets (Inter's limits by default).
+Settings come from the environment and ./.env (see .env.example): INTER_* for the bank, REDIS_URL (or
+REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES) and PIXOUT_QUEUE for the queue, PIXOUT_*_PER_MINUTE for the fleet-wide budgets (Inter's limits by default).
 Run as many workers as you like, on any machine: they share the budgets and one token through Redis.
 PIXOUT_METRICS_PORT (and PIXOUT_METRICS_HOST, default 127.0.0.1) serves this process's Prometheus
 /metrics, /healthz and /readyz. PIXOUT_TRACING=true sends OpenTelemetry traces to

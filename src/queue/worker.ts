@@ -201,7 +201,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     logger.warn({ err: err.message, redis: describeRedis(config.redis.target) }, "Redis connection problem; the worker waits for it");
   });
   const replicas = { count: config.redis.waitReplicas, timeoutMs: config.redis.waitTimeoutMs };
-  // Fenced writes and the budgets fail fast (src/queue/redis-connection.ts fenceConnection).
+  // Fenced writes and the budgets fail fast (src/redis/connections.ts fenceConnection).
   const fence = fenceConnection(config.redis.target);
   fence.on("error", () => undefined); // the worker connection's handler says it
   const budgets = createBudgets(fence, config.inter, config.worker.budgets);
