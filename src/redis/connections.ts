@@ -163,8 +163,11 @@ export async function ensureReady(redis: RedisClient, target: RedisTargetInput, 
     const signal = AbortSignal.timeout(timeoutMs);
     // What Redis answered while connecting: a refusal of the credentials is not "does not answer".
     let refused: Error | undefined;
+    let tlsRefused: Error | undefined;
     const onError = (err: Error): void => {
       if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(err.message)) refused = err;
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/.test(code)) tlsRefused = err;
     };
     redis.on("error", onError);
     try {
@@ -176,6 +179,9 @@ export async function ensureReady(redis: RedisClient, target: RedisTargetInput, 
       ]);
     } catch {
       if (refused !== undefined) throw new RedisSetupError(`Redis at ${where} ${classifyRedisError(refused, redisSettingName(target)).message.replace(/^Redis /, "")}`);
+      if (tlsRefused !== undefined) {
+        throw new RedisSetupError(`Redis at ${where}: its TLS certificate was refused (${tlsRefused.message}): set REDIS_TLS_CA_FILE to the CA that signed it (PEM), and reach it by a name the certificate holds`);
+      }
       throw new RedisUnavailableError(`Redis does not answer at ${where}; start it, or set ${redisSettingName(target)}`);
     } finally {
       redis.off("error", onError);
