@@ -15,8 +15,9 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
+/** Whether a Redis answers PING at `url` (`tls`: the CA of a rediss:// server's certificate). */
+export async function redisAnswers(url: string, timeoutMs = 1_000, tls?: { ca: string }): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs, ...(tls === undefined ? {} : { tls }) });
   probe.on("error", () => undefined);
   try {
     await probe.connect();

@@ -1,9 +1,8 @@
 // rediss:// end to end, on a redis-server of this test's own that speaks TLS only: a payment paid through it with
 // REDIS_TLS_CA_FILE, and without the CA a message that says what to set — not "does not answer".
 import { spawn } from "node:child_process";
-import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { freePort } from "../../src/demo/redis-server.js";
+import { freePort, redisAnswers } from "../../src/demo/redis-server.js";
 import { runDoctor } from "../../src/ops/doctor/run-doctor.js";
 import { testCerts } from "../helpers/certs.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
@@ -17,20 +16,8 @@ describe("Redis over TLS", () => {
     const port = await freePort();
     const server = spawn("redis-server", ["--port", "0", "--tls-port", String(port), "--bind", "127.0.0.1", "--tls-cert-file", paths.serverCert, "--tls-key-file", paths.serverKey, "--tls-ca-cert-file", paths.caCert, "--tls-auth-clients", "no", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
     cleanupAfter(() => void server.kill("SIGKILL"));
-    await until("the TLS redis-server", async () => {
-      const probe = new Redis({ host: "127.0.0.1", port, tls: { ca }, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on("error", () => undefined);
-      try {
-        await probe.connect();
-        await probe.ping();
-        return true;
-      } catch {
-        return undefined;
-      } finally {
-        probe.disconnect();
-      }
-    });
     const url = `rediss://127.0.0.1:${String(port)}`;
+    await until("the TLS redis-server", async () => ((await redisAnswers(url, 1_000, { ca })) ? true : undefined));
     const p = await startPipeline({ env: { REDIS_URL: url, REDIS_TLS_CA_FILE: paths.caCert } });
     await p.producer.enqueue({ paymentId: "tls-1", amount: "4.00", recipient: { type: "key", key: "fornecedor@example.com" } });
     expect((await p.producer.waitForResult("tls-1", { timeoutMs: 20_000 })).outcome).toBe("paid");
