@@ -245,7 +245,8 @@ describe("an account short of money", () => {
     const list = ids("br", 3);
     await p.producer.enqueueMany(list.map((id) => payment(id)));
     await until("2 held", async () => ((await h.holds.read("default"))?.heldPayments === 2 ? true : undefined));
-    const heldId = (await h.views(list)).find((v) => v.outcome !== "paid")?.paymentId ?? "";
+    // A held one (its view says so): "not paid yet" could also be the one paid, still being concluded.
+    const heldId = await until("a held payment's view", async () => (await h.views(list)).find((v) => v.held !== null)?.paymentId);
     const status = await runCli(["status", heldId], { env: p.env });
     expect(status.stdout).toMatch(/held\s+insufficient balance since \d{4}-\d\d-\d\dT[\d:.]+Z \(account default;/);
     const balance = await runCli(["balance", "--json"], { env: p.env });
