@@ -9,7 +9,7 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { Agent, request } from "undici";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { bullPrefix, notificationQueueName } from "../queue/names.js";
-import { describeRedis, isRedisClient, workerConnection, type RedisConnectionInput } from "../redis/connections.js";
+import { connectionFor, describeRedis, workerConnection, type RedisConnectionInput } from "../redis/connections.js";
 import { PIXOUT_VERSION } from "../version.js";
 import { originOf } from "./destination.js";
 import { MAX_RECORDED_ATTEMPTS, notificationJobSchema, type AttemptRecord, type NotificationJobData } from "./job.js";
@@ -54,11 +54,9 @@ function describeError(err: unknown): string {
 export function startNotificationWorker(options: NotificationWorkerOptions): NotificationWorker {
   const { settings, logger } = options;
   for (const secret of settings.secrets.values()) options.secrets.add(secret);
-  const given = options.connection;
-  const ownsConnection = !isRedisClient(given);
-  const redis = isRedisClient(given) ? given : workerConnection(given);
-  if (!isRedisClient(given)) {
-    const where = describeRedis(given);
+  const { redis, owns: ownsConnection, where: target } = connectionFor(options.connection, workerConnection);
+  if (ownsConnection) {
+    const where = describeRedis(target);
     redis.on("error", (err: Error) => {
       logger.warn({ err: err.message, redis: where }, "Redis connection problem; the notification worker waits for it");
     });

@@ -5,8 +5,7 @@
 import { Queue } from "bullmq";
 import type { Logger, SecretRegistry } from "../logger.js";
 import { bullPrefix, notificationQueueName } from "../queue/names.js";
-import { ensureReady, isRedisClient, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
-import type { RedisTargetInput } from "../redis/target.js";
+import { connectionFor, ensureReady, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
 import { destinationProblem, originOf } from "./destination.js";
 import { paymentEvent, type OutcomeFacts, type PaymentEvent } from "./event.js";
 import type { FindingEvent } from "./finding-event.js";
@@ -52,10 +51,7 @@ export interface Notifier {
 export function createNotifier(options: NotifierOptions): Notifier {
   const { settings, logger } = options;
   for (const secret of settings.secrets.values()) options.secrets?.add(secret);
-  const given = options.connection;
-  const ownsConnection = !isRedisClient(given);
-  const redis = isRedisClient(given) ? given : producerConnection(given);
-  const url: RedisTargetInput = isRedisClient(given) ? "the given connection" : given;
+  const { redis, owns: ownsConnection, where: url } = connectionFor(options.connection, producerConnection);
   const name = notificationQueueName(options.queueName);
   const queue = new Queue<NotificationJobData>(name, { connection: redis, prefix: bullPrefix(options.redisPrefix) });
   queue.on("error", () => undefined); // surfaced by the failing add

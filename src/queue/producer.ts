@@ -14,10 +14,9 @@ import { paymentDigest, plainFingerprint, sealPayment } from "./job-data.js";
 import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
 import type { PaymentView } from "./payment-view.js";
 import { createPaymentRecords, DEFAULT_IDEMPOTENCY_DAYS, DEFAULT_KEEP_COMPLETED_DAYS, DEFAULT_KEEP_FAILED_DAYS, type PaymentRecord } from "./payment-record.js";
-import { ensureReady, isRedisClient, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
+import { connectionFor, ensureReady, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
 import { RedisNotReplicatedError } from "../redis/errors.js";
 import { confirmReplicas, NO_REPLICA_WAIT, type ReplicaWait } from "../redis/replicas.js";
-import type { RedisTargetInput } from "../redis/target.js";
 import { readPaymentJob } from "./job-reader.js";
 import { retryPayment, type RetryOptions, type RetryResult } from "./retry.js";
 
@@ -128,10 +127,7 @@ const BULK_CHUNK = 500;
 
 
 export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
-  const given = options.connection;
-  const ownsConnection = !isRedisClient(given);
-  const redis = isRedisClient(given) ? given : producerConnection(given);
-  const where: RedisTargetInput = isRedisClient(given) ? "the given connection" : given;
+  const { redis, owns: ownsConnection, where } = connectionFor(options.connection, producerConnection);
   const queue = new Queue(options.queueName ?? "pix-payouts", {
     connection: redis,
     prefix: bullPrefix(options.redisPrefix ?? "pixout"),

@@ -140,7 +140,7 @@ export function infoField(info: string, field: string): string | undefined {
  * What a node answering at a one-node REDIS_URL is, when pixout cannot use it that way: a cluster node
  * (every key of another slot would answer MOVED), a Sentinel (no data commands) or a replica (READONLY).
  */
-export async function singleNodeProblem(redis: Redis): Promise<string | undefined> {
+async function singleNodeProblem(redis: Redis): Promise<string | undefined> {
   const [server, cluster, replication] = await Promise.all(["server", "cluster", "replication"].map((s) => redis.info(s).catch(() => "")));
   if (infoField(server ?? "", "redis_mode") === "sentinel") {
     return "is a Sentinel, not a data node: set REDIS_SENTINELS=host:port,… and REDIS_SENTINEL_NAME=<master name> (and unset REDIS_URL)";
@@ -205,4 +205,12 @@ export type RedisConnectionInput = RedisTargetInput | RedisClient;
 
 export function isRedisClient(input: RedisConnectionInput): input is RedisClient {
   return typeof input === "object" && !("kind" in input) && typeof (input as { duplicate?: unknown }).duplicate === "function";
+}
+
+/**
+ * The connection to use for `input`: the caller's own (never closed by us), or a new one made by `make` for a
+ * description, which the caller then owns. `where` names it in messages.
+ */
+export function connectionFor(input: RedisConnectionInput, make: (target: RedisTargetInput) => RedisClient): { redis: RedisClient; owns: boolean; where: RedisTargetInput } {
+  return isRedisClient(input) ? { redis: input, owns: false, where: "the given connection" } : { redis: make(input), owns: true, where: input };
 }

@@ -12,6 +12,7 @@ import { startPayoutWorker, type PayoutWorker } from "../../src/queue/worker.js"
 import { clientEnvFor } from "./bank.js";
 import { NO_LIMITS, startTestEmulator } from "./emulator.js";
 import { captureLogs } from "./log-capture.js";
+import { until } from "./until.js";
 
 /** Worker settings that make a test fast: budgets far above the emulator's, quick polls. */
 export const FAST_WORKER: Environment = {
@@ -68,4 +69,9 @@ export function redisUrlOf(config: Pick<Config, "redis">): string {
   const target = config.redis.target;
   if (target.kind !== "single") throw new Error(`this test needs one Redis node, not a ${target.kind}`);
   return target.url;
+}
+
+/** The worker's failing readiness check once its detail matches `why` (a worker that takes no job, and says why). */
+export function workerUnfit(p: Pick<TestPipeline, "worker">, why: RegExp): Promise<{ name: string; ok: boolean; detail: string }> {
+  return until(`the worker's readiness saying ${String(why)}`, async () => (await p.worker.readiness()).checks.find((c) => c.name === "worker" && !c.ok && why.test(c.detail)));
 }

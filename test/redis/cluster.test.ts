@@ -15,7 +15,7 @@ import { bankFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
 import { startTestDashboard, VIEWER } from "../helpers/dashboard.js";
-import { startPipeline } from "../helpers/pipeline.js";
+import { startPipeline, workerUnfit } from "../helpers/pipeline.js";
 import { startRedisCluster } from "../helpers/redis-topology.js";
 import { until } from "../helpers/until.js";
 import { startTestReceiver } from "../helpers/webhook.js";
@@ -130,10 +130,7 @@ describe("pixout on a Redis Cluster", async () => {
     const first = cluster.masters[0];
     if (!first) throw new Error("no master");
     const p = await startPipeline({ env: { REDIS_URL: `redis://127.0.0.1:${String(first.port)}` } });
-    const unfit = await until("the worker's readiness naming the cluster", async () => {
-      const r = await p.worker.readiness();
-      return r.checks.find((c) => c.name === "worker" && !c.ok && /is a cluster node/.test(c.detail));
-    });
+    const unfit = await workerUnfit(p, /is a cluster node/);
     expect(unfit.detail).toMatch(/set REDIS_CLUSTER_NODES=host:port,… \(and unset REDIS_URL\)/);
     // The SDK takes the user's own Cluster connection (its type once refused it).
     const own = new Cluster(cluster.masters, { enableOfflineQueue: false });

@@ -3,8 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { runDoctor } from "../../src/ops/doctor/run-doctor.js";
 import { RedisNotReplicatedError } from "../../src/redis/errors.js";
-import { startPipeline } from "../helpers/pipeline.js";
-import { until } from "../helpers/until.js";
+import { startPipeline, workerUnfit } from "../helpers/pipeline.js";
 
 describe("PIXOUT_REDIS_WAIT_REPLICAS without the replicas", () => {
   it("refuses to acknowledge an enqueue, sends nothing, and says so in the worker's readiness and in doctor", async () => {
@@ -13,10 +12,7 @@ describe("PIXOUT_REDIS_WAIT_REPLICAS without the replicas", () => {
     expect(refused).toBeInstanceOf(RedisNotReplicatedError);
     expect((refused as Error).message).toMatch(/^enqueue not confirmed: only 0 of the 1 replicas PIXOUT_REDIS_WAIT_REPLICAS asks for confirmed a write within 200 ms/);
     expect((refused as Error).message).toMatch(/The payment may be queued and will then be paid: enqueue it again with the same paymentId .* and never pay it another way$/);
-    const unfit = await until("the worker's readiness", async () => {
-      const r = await p.worker.readiness();
-      return r.checks.find((c) => c.name === "worker" && !c.ok && /replicas PIXOUT_REDIS_WAIT_REPLICAS asks for/.test(c.detail));
-    });
+    const unfit = await workerUnfit(p, /replicas PIXOUT_REDIS_WAIT_REPLICAS asks for/);
     expect(unfit.detail).toMatch(/check the replicas \(INFO replication\), or lower PIXOUT_REDIS_WAIT_REPLICAS/);
     // The job landed on the master all the same; the worker does not send it while no replica confirms.
     await new Promise((r) => setTimeout(r, 1_500));

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runDoctor } from "../../src/ops/doctor/run-doctor.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
-import { startPipeline } from "../helpers/pipeline.js";
+import { startPipeline, workerUnfit } from "../helpers/pipeline.js";
 import { startPrivateRedis } from "../helpers/private-redis.js";
 import { startRedisSentinelSet } from "../helpers/redis-topology.js";
 import { until } from "../helpers/until.js";
@@ -62,10 +62,7 @@ describe("pixout on a Sentinel set", async () => {
     const replica = await startPrivateRedis(["--save", "", "--appendonly", "no", "--replicaof", "127.0.0.1", new URL(master.url).port]);
     cleanupAfter(() => replica.stop());
     const p = await startPipeline({ env: { REDIS_URL: replica.url } });
-    const unfit = await until("the worker's readiness naming the replica", async () => {
-      const r = await p.worker.readiness();
-      return r.checks.find((c) => c.name === "worker" && !c.ok && /is a replica \(read-only\)/.test(c.detail));
-    });
+    const unfit = await workerUnfit(p, /is a replica \(read-only\)/);
     expect(unfit.detail).toMatch(/point REDIS_URL at the master, or with Sentinel set REDIS_SENTINELS and REDIS_SENTINEL_NAME/);
     expect(p.lines.join("\n")).toMatch(/this worker takes no jobs until Redis is fit/);
     // The operator promotes it (as a failover would): the worker starts again without a restart.
