@@ -15,7 +15,7 @@ import { PAYOUT_JOB_NAME, bullPrefix, jobIdFor } from "./names.js";
 import type { PaymentView } from "./payment-view.js";
 import { createPaymentRecords, DEFAULT_IDEMPOTENCY_DAYS, DEFAULT_KEEP_COMPLETED_DAYS, DEFAULT_KEEP_FAILED_DAYS, type PaymentRecord } from "./payment-record.js";
 import { connectionFor, ensureReady, producerConnection, type RedisConnectionInput } from "../redis/connections.js";
-import { RedisNotReplicatedError } from "../redis/errors.js";
+import { isRedisError, RedisNotReplicatedError } from "../redis/errors.js";
 import { confirmReplicas, NO_REPLICA_WAIT, type ReplicaWait } from "../redis/replicas.js";
 import { readPaymentJob } from "./job-reader.js";
 import { retryPayment, type RetryOptions, type RetryResult } from "./retry.js";
@@ -242,10 +242,19 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     async waitForResult(paymentId, waitOptions = {}) {
       const deadline = Date.now() + (waitOptions.timeoutMs ?? 60_000);
       let view: PaymentView | undefined;
+      // A read is only a read: Redis failing under one (a failover, a reconnect) is waited out until the
+      // deadline, and then said as Redis's, not as a payment that is late.
+      let redisFailure: Error | undefined;
       for (let i = 0; ; i++) {
-        view = await get(paymentId);
+        try {
+          view = await get(paymentId);
+          redisFailure = undefined;
+        } catch (err) {
+          if (!isRedisError(err)) throw err;
+          redisFailure = err as Error;
+        }
         if (view && FINAL_OUTCOMES.has(view.outcome)) return view;
-        if (Date.now() >= deadline) throw new WaitTimeoutError(view);
+        if (Date.now() >= deadline) throw redisFailure ?? new WaitTimeoutError(view);
         await sleep(Math.min(1_000, 50 * 2 ** Math.min(i, 5), Math.max(1, deadline - Date.now())));
       }
     },
