@@ -119,11 +119,22 @@ describe("failure modes", async () => {
     const polled = await until("the payment to await approval", async () => {
       const job = await raw.getJob(`payment-${id}`);
       const state = (job?.data as { state?: { step?: string; codigoSolicitacao?: string } } | undefined)?.state;
-      return job && state?.step === "poll" && (await job.isDelayed()) ? { job, codigo: state.codigoSolicitacao } : undefined;
+      return job && state?.step === "poll" && (await job.isDelayed()) ? { codigo: state.codigoSolicitacao } : undefined;
     });
     // Someone edits the job's data in Redis (a stricter rule would do the same): the amount is no longer valid.
-    await polled.job.updateData({ ...(polled.job.data as Record<string, unknown>), amount: "10.5" });
-    await polled.job.promote();
+    // The poll's sleep may end between a look and the promotion (CI met it), and an edit made while the worker
+    // holds the job is overwritten by its next save: edit and promote a sleeping job until one promotion takes
+    // or the worker has finished it with the edited data.
+    await until("the edited job to run", async () => {
+      const job = await raw.getJob(`payment-${id}`);
+      if (!job || (await job.isCompleted())) return job ? true : undefined;
+      if (!(await job.isDelayed())) return undefined;
+      await job.updateData({ ...(job.data as Record<string, unknown>), amount: "10.5" });
+      return job.promote().then(
+        () => true,
+        () => undefined,
+      );
+    });
     await raw.close();
     const view = await p.producer.waitForResult(id, { timeoutMs: 20_000 });
     expect(view).toMatchObject({ outcome: "needs-reconciliation", codigoSolicitacao: polled.codigo, jobState: "completed" });
