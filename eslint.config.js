@@ -8,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ["*.js", "bin/*.js", "test/clock/*.mjs"] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ["*.js", "bin/*.js", "test/clock/*.mjs"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // config.ts is the only reader of the environment (issue #2, DESIGN.md §4).
@@ -26,6 +29,55 @@ export default tseslint.config(
   {
     files: ["src/config.ts"],
     rules: { "no-restricted-properties": "off" },
+  },
+  {
+    // The payment rules are pure: they take their inputs (the clock among them) as parameters and do no I/O,
+    // so that every rule can be tested on its own and reasoned about without a Redis, a bank or a disk.
+    files: ["src/payments/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["bullmq", "bullmq/*", "ioredis", "undici", "express", "pino", "@opentelemetry/*", "prom-client"],
+              message: "src/payments holds pure rules: pass what they need as parameters instead of doing I/O here.",
+            },
+            {
+              group: [
+                "node:fs",
+                "node:fs/*",
+                "fs",
+                "fs/*",
+                "node:net",
+                "node:tls",
+                "node:http",
+                "node:https",
+                "node:child_process",
+                "node:dgram",
+                "node:dns",
+              ],
+              message: "src/payments holds pure rules: pass what they need as parameters instead of doing I/O here.",
+            },
+            {
+              group: [
+                "../queue/*",
+                "../inter/*",
+                "../redis/*",
+                "../ops/*",
+                "../cli/*",
+                "../emulator/*",
+                "../notifications/*",
+                "../inter-callbacks/*",
+              ],
+              message: "src/payments holds pure rules and imports nothing with I/O from the rest of pixout.",
+              // A type describes data; importing it runs nothing.
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ["**/*.js", "**/*.mjs"],

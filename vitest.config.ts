@@ -13,7 +13,7 @@ const DATE_SENSITIVE = [
   "test/emulator/validation.test.ts",
   "test/emulator/webhooks.test.ts",
   "test/emulator/payment-state.test.ts",
-  "test/notify/rules.test.ts",
+  "test/notifications/rules.test.ts",
   "test/tls/certificate-status.test.ts",
 ];
 

@@ -40,7 +40,17 @@ async function serve(certDir: string): Promise<void> {
   const paths = devCertPaths(certDir);
   const emulator = await startEmulator({
     tls: { cert: read(paths.serverCert), key: read(paths.serverKey), ca: read(paths.caCert) },
-    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 },
+    limits: {
+      token: 0,
+      send: 0,
+      sendPerSecond: 0,
+      status: 0,
+      webhook: 0,
+      callbacks: 0,
+      callbackRetry: 0,
+      statement: 0,
+      balance: 0,
+    },
     timing: { sentAfterMs: 0, paidAfterMs: 0 },
     logger: createLogger({ level: "warn", name: "bench" }),
   });
@@ -61,7 +71,11 @@ function hasTaskset(): boolean {
   }
 }
 
-async function startServer(certDir: string, pin: boolean, cpuProf: boolean): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(
+  certDir: string,
+  pin: boolean,
+  cpuProf: boolean,
+): Promise<{ child: ChildProcess; url: string }> {
   const nodeArgs = ["--import", "tsx"];
   if (cpuProf) {
     mkdirSync("bench-output", { recursive: true });
@@ -140,10 +154,15 @@ async function main(): Promise<void> {
         method: "POST",
         dispatcher: agent,
         headers: { ...postHeaders, "x-id-idempotente": randomUUID() },
-        body: JSON.stringify({ valor: 1.0, descricao: "bench", destinatario: { tipo: "CHAVE", chave: "fornecedor@example.com" } }),
+        body: JSON.stringify({
+          valor: 1.0,
+          descricao: "bench",
+          destinatario: { tipo: "CHAVE", chave: "fornecedor@example.com" },
+        }),
       });
       const payload = (await res.body.json()) as { codigoSolicitacao?: string };
-      if (res.statusCode === 200 && payload.codigoSolicitacao && ids.length < 100_000) ids.push(payload.codigoSolicitacao);
+      if (res.statusCode === 200 && payload.codigoSolicitacao && ids.length < 100_000)
+        ids.push(payload.codigoSolicitacao);
       return res.statusCode === 200;
     }
 
@@ -178,12 +197,23 @@ async function main(): Promise<void> {
       );
       const elapsed = (performance.now() - started) / 1000;
       latencies.sort((a, b) => a - b);
-      return { name, requests: latencies.length, errors, seconds: elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), sends, gets };
+      return {
+        name,
+        requests: latencies.length,
+        errors,
+        seconds: elapsed,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        sends,
+        gets,
+      };
     }
 
     await phase("warm-up", warmup, (i) => (i % 2 === 0 ? "send" : "get"));
     // The connections were opened during the warm-up: keep their TLS figures before zeroing the ledger.
-    const warmLedger = (await (await request(`${url}/_emulator/ledger`, { dispatcher: agent })).body.json()) as LedgerSnapshot;
+    const warmLedger = (await (
+      await request(`${url}/_emulator/ledger`, { dispatcher: agent })
+    ).body.json()) as LedgerSnapshot;
     await request(`${url}/_emulator/reset-ledger`, { method: "POST", dispatcher: agent }).then((r) => r.body.dump());
 
     const results = [

@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startRedisServer } from "../src/demo/redis-server.js";
+import { startRedisServer } from "../src/cli/demo/redis-server.js";
 import { writeDevCertificates } from "../src/tls/dev-certs.js";
 import { capacity, type CapacityResult } from "./bench/capacity.js";
 import { limitsRun, type LimitsRun } from "./bench/limits.js";
@@ -53,17 +53,34 @@ if (args["cpu-prof"]) {
   profiling.dir = join(process.cwd(), "bench-output");
   mkdirSync(profiling.dir, { recursive: true });
 }
-const machine = { cpus: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+const machine = {
+  cpus: availableParallelism(),
+  cpu: cpus()[0]?.model ?? "unknown",
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+};
 const certDir = mkdtempSync(join(tmpdir(), "pixout-bench-"));
 const redis = await startRedisServer(["--save", "", "--appendonly", "no"]);
-const report: { machine: typeof machine; limits?: LimitsRun[]; capacity?: CapacityResult; memory?: MemoryResult; dashboard?: DashboardResult } = { machine };
+const report: {
+  machine: typeof machine;
+  limits?: LimitsRun[];
+  capacity?: CapacityResult;
+  memory?: MemoryResult;
+  dashboard?: DashboardResult;
+} = { machine };
 try {
   await writeDevCertificates(certDir);
-  say(`pixout bench on ${String(machine.cpus)} cores (${machine.cpu}), ${String(machine.memoryGb)} GiB, Node ${machine.node}`);
+  say(
+    `pixout bench on ${String(machine.cpus)} cores (${machine.cpu}), ${String(machine.memoryGb)} GiB, Node ${machine.node}`,
+  );
   if (phases.has("limits")) {
     const scale = num("scale");
-    say(`\n(a) Inter's limits × ${String(scale)}, ${args.payments} payments; rates per bank minute (Inter: 60 sends, 20 status queries)`);
-    say("workers  webhook  stuck  paid  send rate ÷ limit  429s  tokens  status/payment  finished/min  PAGO→done p50/max ms  out of order  gate→socket p50/p99 ms  seconds");
+    say(
+      `\n(a) Inter's limits × ${String(scale)}, ${args.payments} payments; rates per bank minute (Inter: 60 sends, 20 status queries)`,
+    );
+    say(
+      "workers  webhook  stuck  paid  send rate ÷ limit  429s  tokens  status/payment  finished/min  PAGO→done p50/max ms  out of order  gate→socket p50/p99 ms  seconds",
+    );
     report.limits = [];
     const runs = [
       { webhooks: true, workers: 1, stuck: 0 },
@@ -74,7 +91,15 @@ try {
       { webhooks: false, workers: 1, stuck: 20 },
     ];
     for (const { webhooks, workers, stuck } of runs) {
-      const r = await limitsRun({ certDir, redisUrl: redis.url, scale, payments: num("payments"), workers, webhooks, stuck });
+      const r = await limitsRun({
+        certDir,
+        redisUrl: redis.url,
+        scale,
+        payments: num("payments"),
+        workers,
+        webhooks,
+        stuck,
+      });
       report.limits.push(r);
       say(
         `${String(r.workers).padStart(7)}  ${(r.webhooks ? "on" : "off").padStart(7)}  ${String(r.stuck).padStart(5)}  ${String(r.paid).padStart(4)}  ${fixed(r.sendEfficiency, 3).padStart(17)}  ${String(r.rateLimited).padStart(4)}  ${String(r.tokenCalls).padStart(6)}  ${fixed(r.statusQueriesPerPayment).padStart(14)}  ${fixed(r.finishedPerBankMinute, 1).padStart(12)}  ${`${fixed(r.paidToDoneMs.p50, 0)}/${fixed(r.paidToDoneMs.max, 0)}`.padStart(20)}  ${fixed(r.outOfOrder, 3).padStart(12)}  ${`${fixed(r.gateToSocketMs.p50, 1)}/${fixed(r.gateToSocketMs.p99, 1)}`.padStart(22)}  ${fixed(r.seconds, 1).padStart(7)}${r.rateLimited > 0 ? `  429s: ${JSON.stringify(r.rateLimitedByRoute)}` : ""}`,
@@ -82,24 +107,52 @@ try {
     }
   }
   if (phases.has("capacity")) {
-    const c = await capacity({ certDir, redisUrl: redis.url, payments: num("capacity-payments"), naivePayments: num("naive-payments"), concurrency: num("concurrency") });
+    const c = await capacity({
+      certDir,
+      redisUrl: redis.url,
+      payments: num("capacity-payments"),
+      naivePayments: num("naive-payments"),
+      concurrency: num("concurrency"),
+    });
     report.capacity = c;
-    say(`\n(b) limits lifted, instant settlement, concurrency ${String(c.concurrency)}; payments/s (send + one status query each)`);
-    say(`ours (queue → worker process → emulator process): ${fixed(c.ours.perSecond, 0)}/s over ${String(c.ours.payments)}`);
-    say(`raw undici loop (no queue):                       ${fixed(c.raw.perSecond, 0)}/s over ${String(c.raw.payments)}  → ours ÷ raw = ${fixed(c.ours.perSecond / c.raw.perSecond)}`);
-    say(`naive (new TLS + new token per payment):          ${fixed(c.naive.perSecond, 0)}/s over ${String(c.naive.payments)}  → ours ÷ naive = ${fixed(c.ours.perSecond / c.naive.perSecond, 1)}`);
-    say(`\n(c) cost per payment in run (b): worker CPU ${fixed(c.ours.cpuMsPerPayment)} ms, Redis commands ${fixed(c.ours.redisCommandsPerPayment, 1)}, TLS handshakes ${fixed(c.ours.tlsHandshakesPerPayment, 4)}, Redis memory per finished payment ${fixed(c.ours.redisBytesPerFinishedPayment / 1024, 2)} KiB`);
+    say(
+      `\n(b) limits lifted, instant settlement, concurrency ${String(c.concurrency)}; payments/s (send + one status query each)`,
+    );
+    say(
+      `ours (queue → worker process → emulator process): ${fixed(c.ours.perSecond, 0)}/s over ${String(c.ours.payments)}`,
+    );
+    say(
+      `raw undici loop (no queue):                       ${fixed(c.raw.perSecond, 0)}/s over ${String(c.raw.payments)}  → ours ÷ raw = ${fixed(c.ours.perSecond / c.raw.perSecond)}`,
+    );
+    say(
+      `naive (new TLS + new token per payment):          ${fixed(c.naive.perSecond, 0)}/s over ${String(c.naive.payments)}  → ours ÷ naive = ${fixed(c.ours.perSecond / c.naive.perSecond, 1)}`,
+    );
+    say(
+      `\n(c) cost per payment in run (b): worker CPU ${fixed(c.ours.cpuMsPerPayment)} ms, Redis commands ${fixed(c.ours.redisCommandsPerPayment, 1)}, TLS handshakes ${fixed(c.ours.tlsHandshakesPerPayment, 4)}, Redis memory per finished payment ${fixed(c.ours.redisBytesPerFinishedPayment / 1024, 2)} KiB`,
+    );
   }
   if (phases.has("memory")) {
-    const m = await workerMemory({ certDir, redisUrl: redis.url, queued: num("queued"), seconds: num("memory-seconds") });
+    const m = await workerMemory({
+      certDir,
+      redisUrl: redis.url,
+      queued: num("queued"),
+      seconds: num("memory-seconds"),
+    });
     report.memory = m;
-    say(`worker RSS with ${String(m.queued)} payments queued: max ${fixed(m.workerRssMb.max, 0)} MB over ${String(m.sampledSeconds)} s (enqueued in ${fixed(m.enqueueSeconds, 1)} s)`);
+    say(
+      `worker RSS with ${String(m.queued)} payments queued: max ${fixed(m.workerRssMb.max, 0)} MB over ${String(m.sampledSeconds)} s (enqueued in ${fixed(m.enqueueSeconds, 1)} s)`,
+    );
   }
   if (phases.has("dashboard")) {
     const d = await dashboardPhase({ redisUrl: redis.url, queued: num("queued") });
     report.dashboard = d;
-    say(`\n(d) pixout dashboard with ${String(d.queued)} payments queued (sequential requests; ms p50/p95), RSS ${fixed(d.dashboardRssMb, 0)} MB`);
-    for (const r of d.routes) say(`${r.route.padEnd(40)} ${`${fixed(r.p50, 1)}/${fixed(r.p95, 1)}`.padStart(14)}  (${String(r.requests)} requests)`);
+    say(
+      `\n(d) pixout dashboard with ${String(d.queued)} payments queued (sequential requests; ms p50/p95), RSS ${fixed(d.dashboardRssMb, 0)} MB`,
+    );
+    for (const r of d.routes)
+      say(
+        `${r.route.padEnd(40)} ${`${fixed(r.p50, 1)}/${fixed(r.p95, 1)}`.padStart(14)}  (${String(r.requests)} requests)`,
+      );
   }
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 } finally {

@@ -48,7 +48,14 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 say(`chaos: work folder ${workDir} (worker logs, Redis AOF)`);
-const results = await runChaos({ payments: Number(values.payments), kills: Number(values.kills), scenarios, seed: Number(values.seed), workDir, say });
+const results = await runChaos({
+  payments: Number(values.payments),
+  kills: Number(values.kills),
+  scenarios,
+  seed: Number(values.seed),
+  workDir,
+  say,
+});
 say(total(results));
 const bad = results.some((r) => !r.demonstration && (r.duplicates > 0 || r.lost > 0 || r.wrong.length > 0));
 if (!values.keep && !bad) rmSync(workDir, { recursive: true, force: true });

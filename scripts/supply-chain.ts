@@ -13,7 +13,11 @@ import { parseArgs } from "node:util";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { strict: { type: "boolean", default: false }, out: { type: "string", default: "sbom.cdx.json" }, help: { type: "boolean", short: "h", default: false } },
+  options: {
+    strict: { type: "boolean", default: false },
+    out: { type: "string", default: "sbom.cdx.json" },
+    help: { type: "boolean", short: "h", default: false },
+  },
 });
 const command = positionals[0];
 const say = (line: string): void => {
@@ -60,7 +64,12 @@ try {
 const counts = report?.metadata?.vulnerabilities;
 if (counts === undefined) {
   // No report: the endpoint did not answer (offline, or a registry mirror without /-/npm/v1/security).
-  const why = report?.message ?? report?.error?.summary ?? (r.stderr.split("\n").find((l) => /audit|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|40\d|50\d/.test(l)) ?? "no answer").trim();
+  const why =
+    report?.message ??
+    report?.error?.summary ??
+    (
+      r.stderr.split("\n").find((l) => /audit|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|40\d|50\d/.test(l)) ?? "no answer"
+    ).trim();
   say(`deps:audit: NOT AUDITED — the registry's audit endpoint gave no report (${why})`);
   process.exit(values.strict ? 1 : 0);
 }

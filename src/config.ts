@@ -4,15 +4,27 @@ import type { BalanceHoldPolicy } from "./payments/balance-hold.js";
 import { existsSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
-import { INTER_ENVIRONMENTS, INTER_ENVIRONMENT_NAMES, environmentOfUrl, type InterEnvironment, type PublishedLimits } from "./inter/environments.js";
+import {
+  INTER_ENVIRONMENTS,
+  INTER_ENVIRONMENT_NAMES,
+  environmentOfUrl,
+  type InterEnvironment,
+  type PublishedLimits,
+} from "./inter/environments.js";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
-import { destinationProblem, originOf } from "./notify/destination.js";
-import { DEFAULT_NOTIFY, parseNotifySecrets, type NotifySettings } from "./notify/settings.js";
+import { destinationProblem, originOf } from "./payments/destination.js";
+import { DEFAULT_NOTIFY, parseNotifySecrets, type NotifySettings } from "./notifications/settings.js";
 import { DEFAULT_MAX_AMOUNT_CENTS, amountProblem } from "./payments/amount-rule.js";
 import { isMissing } from "./payments/field-issues.js";
 import { formatCents, parseAmount } from "./payments/money.js";
 import { parseDataKeys, type DataKeyring } from "./payments/recipient-crypto.js";
-import { parseAccountLimits, parseAllowlist, parseLimit, type Allowlist, type SafetyLimitSettings } from "./payments/safety-limits.js";
+import {
+  parseAccountLimits,
+  parseAllowlist,
+  parseLimit,
+  type Allowlist,
+  type SafetyLimitSettings,
+} from "./payments/safety-limits.js";
 import {
   loadClientCredentials,
   type CertificateSummary,
@@ -49,7 +61,12 @@ export function digits(decimal = false) {
   return z
     .string()
     .trim()
-    .regex(decimal ? /^\d{1,15}(\.\d{1,6})?$/ : /^\d{1,15}$/, decimal ? "must be a number written in digits, like 2 or 0.5" : "must be a whole number written in digits, like 4")
+    .regex(
+      decimal ? /^\d{1,15}(\.\d{1,6})?$/ : /^\d{1,15}$/,
+      decimal
+        ? "must be a number written in digits, like 2 or 0.5"
+        : "must be a whole number written in digits, like 4",
+    )
     .transform(Number);
 }
 const wholeNumber = () => digits().pipe(z.number().int());
@@ -66,7 +83,9 @@ const flag = (fallback: boolean) =>
 const perMinute = wholeNumber().pipe(z.number().positive()).optional();
 const perMinuteOrNone = wholeNumber().optional();
 
-const logLevel = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info");
+const logLevel = z
+  .enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `must be one of ${LOG_LEVELS.join(", ")}` })
+  .default("info");
 
 export const envSchema = z.object({
   ...redisFields.shape,
@@ -86,9 +105,14 @@ export const envSchema = z.object({
   INTER_BASE_URL: z
     .string()
     .optional()
-    .refine((v) => v === undefined || /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), "must be an https:// URL (Inter requires mTLS)")
+    .refine(
+      (v) => v === undefined || /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v),
+      "must be an https:// URL (Inter requires mTLS)",
+    )
     .transform((v) => v?.replace(/\/+$/, "")),
-  INTER_CLIENT_ID: z.string({ error: "is required (the Client Id of the integration in Inter's Internet Banking)" }).min(1),
+  INTER_CLIENT_ID: z
+    .string({ error: "is required (the Client Id of the integration in Inter's Internet Banking)" })
+    .min(1),
   INTER_CLIENT_SECRET: z.string({ error: "is required (the Client Secret of the integration)" }).min(1),
   INTER_CERT_FILE: optionalText,
   INTER_KEY_FILE: optionalText,
@@ -97,7 +121,10 @@ export const envSchema = z.object({
   INTER_CA_FILE: optionalText,
   INTER_ACCOUNT: z
     .string()
-    .regex(/^[1-9][0-9]*$/, "must be the checking account number, digits only with the check digit and no leading zeros")
+    .regex(
+      /^[1-9][0-9]*$/,
+      "must be the checking account number, digits only with the check digit and no leading zeros",
+    )
     .optional(),
   /**
    * The account header of the statement and balance calls: Inter's spec names `x-conta-corrente`, its
@@ -143,7 +170,9 @@ export const envSchema = z.object({
   /** The fleet reconciles with Inter's statement on its own (docs/reconciliation.md): daily and every N minutes. */
   PIXOUT_RECONCILE: flag(false),
   PIXOUT_RECONCILE_EVERY_MINUTES: positiveInt(60),
-  PIXOUT_RECONCILE_DAYS: wholeNumber().pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)")).default(14),
+  PIXOUT_RECONCILE_DAYS: wholeNumber()
+    .pipe(z.number().positive().max(90, "must be at most 90 (Inter's longest statement period)"))
+    .default(14),
   /** An account short of money: hold its payments until the balance allows (docs/balance.md), or fail each one. */
   PIXOUT_ON_INSUFFICIENT_BALANCE: z.enum(["hold", "fail"], { error: "must be hold or fail" }).default("hold"),
   PIXOUT_MAX_HOLD_MINUTES: decimalNumber().pipe(z.number().positive()).optional(),
@@ -194,7 +223,7 @@ export const envSchema = z.object({
       return parsed.allowlist;
     }),
 
-  // Inter's pix-pagamento callbacks (src/webhook/, README "Webhooks from Inter").
+  // Inter's pix-pagamento callbacks (src/inter-callbacks/, README "Webhooks from Inter").
   PIXOUT_WEBHOOK_POLL_MS: positiveInt(300_000),
   PIXOUT_WEBHOOK_HOST: z.string().min(1).default("0.0.0.0"),
   PIXOUT_WEBHOOK_PORT: wholeNumber().pipe(z.number().max(65_535)).default(8443),
@@ -203,7 +232,10 @@ export const envSchema = z.object({
   PIXOUT_WEBHOOK_PATH: z
     .string()
     .default("/inter/pix-pagamento")
-    .refine((v) => /^\/[^\s?#]*$/.test(v), "must be a path starting with / (the path of the URL registered with Inter)"),
+    .refine(
+      (v) => /^\/[^\s?#]*$/.test(v),
+      "must be a path starting with / (the path of the URL registered with Inter)",
+    ),
   PIXOUT_WEBHOOK_CERT_FILE: optionalText,
   PIXOUT_WEBHOOK_KEY_FILE: optionalText,
   PIXOUT_WEBHOOK_CLIENT_CA_FILE: optionalText,
@@ -211,8 +243,16 @@ export const envSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const list = (v ?? "").split(",").map((f) => f.trim().replace(/:/g, "").toUpperCase()).filter(Boolean);
-      for (const f of list) if (!/^[0-9A-F]{64}$/.test(f)) ctx.addIssue({ code: "custom", message: `"${f}" is not a SHA-256 fingerprint (64 hex digits, colons allowed)` });
+      const list = (v ?? "")
+        .split(",")
+        .map((f) => f.trim().replace(/:/g, "").toUpperCase())
+        .filter(Boolean);
+      for (const f of list)
+        if (!/^[0-9A-F]{64}$/.test(f))
+          ctx.addIssue({
+            code: "custom",
+            message: `"${f}" is not a SHA-256 fingerprint (64 hex digits, colons allowed)`,
+          });
       return list;
     }),
   /** Caller subjects pinned instead of fingerprints (`CN=…, O=…` as the receiver logs them), `;`-separated. */
@@ -220,12 +260,20 @@ export const envSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const list = (v ?? "").split(";").map((x) => x.trim()).filter(Boolean);
-      for (const x of list) if (!/^[A-Za-z.0-9]+=/.test(x)) ctx.addIssue({ code: "custom", message: `"${x}" is not a certificate subject such as "CN=Inter Webhook, O=Banco Inter"` });
+      const list = (v ?? "")
+        .split(";")
+        .map((x) => x.trim())
+        .filter(Boolean);
+      for (const x of list)
+        if (!/^[A-Za-z.0-9]+=/.test(x))
+          ctx.addIssue({
+            code: "custom",
+            message: `"${x}" is not a certificate subject such as "CN=Inter Webhook, O=Banco Inter"`,
+          });
       return list;
     }),
 
-  // Signed notifications to upstream services (src/notify/, README "Notifications to your services").
+  // Signed notifications to upstream services (src/notifications/, README "Notifications to your services").
   PIXOUT_NOTIFY_URL: z
     .string()
     .superRefine((v, ctx) => {
@@ -255,7 +303,10 @@ export const envSchema = z.object({
       for (const message of parsed.problems) ctx.addIssue({ code: "custom", message });
       return parsed.keys;
     }),
-  PIXOUT_DATA_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be the id of a key in PIXOUT_DATA_KEYS").optional(),
+  PIXOUT_DATA_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, "must be the id of a key in PIXOUT_DATA_KEYS")
+    .optional(),
   PIXOUT_REQUIRE_ENCRYPTION: flag(false),
   // At least a day: a producer checks a payment's record, then adds its job; a job removed in between
   // (finished and removed within moments) would let the same payment in again.
@@ -264,9 +315,9 @@ export const envSchema = z.object({
   PIXOUT_IDEMPOTENCY_DAYS: decimalNumber().pipe(z.number().positive()).default(400),
 });
 /** Every Redis setting, for the loaders that pick theirs. */
-const REDIS_PICK = Object.fromEntries(Object.keys(redisFields.shape).map((k) => [k, true])) as { [K in keyof typeof redisFields.shape]: true };
-
-
+const REDIS_PICK = Object.fromEntries(Object.keys(redisFields.shape).map((k) => [k, true])) as {
+  [K in keyof typeof redisFields.shape]: true;
+};
 
 export interface InterSettings {
   /** INTER_ENV: whose published limits the budgets default to. */
@@ -329,11 +380,17 @@ function budgetSettingsOf(e: z.infer<typeof envSchema>, environment: InterEnviro
  * A base URL of one of Inter's environments under the other's INTER_ENV would spend the wrong limits (the
  * sandbox allows a sixth of production's sends): said at start and by `pixout doctor`.
  */
-export function environmentWarnings(environment: InterEnvironment, baseUrl: string, budgets?: BudgetSettings): string[] {
+export function environmentWarnings(
+  environment: InterEnvironment,
+  baseUrl: string,
+  budgets?: BudgetSettings,
+): string[] {
   const warnings: string[] = [];
   const of = environmentOfUrl(baseUrl);
   if (of !== undefined && of !== environment) {
-    warnings.push(`INTER_BASE_URL is Inter's ${of} (${baseUrl}) but INTER_ENV is ${environment}: the budgets default to ${environment}'s limits; set INTER_ENV=${of}`);
+    warnings.push(
+      `INTER_BASE_URL is Inter's ${of} (${baseUrl}) but INTER_ENV is ${environment}: the budgets default to ${environment}'s limits; set INTER_ENV=${of}`,
+    );
   }
   // A budget set above what Inter publishes for the bank being called earns 429s (an old .env with
   // production's 60 sends a minute, pointed at the sandbox's 10).
@@ -342,7 +399,9 @@ export function environmentWarnings(environment: InterEnvironment, baseUrl: stri
     for (const [setting, field] of budgetFields) {
       if (field === "sendMinIntervalMs") continue;
       if (budgets[field] > published[field]) {
-        warnings.push(`${setting}=${String(budgets[field])} is above Inter's ${of ?? ""} limit (${String(published[field])} a minute): expect 429s; leave it unset to use the environment's`);
+        warnings.push(
+          `${setting}=${String(budgets[field])} is above Inter's ${of ?? ""} limit (${String(published[field])} a minute): expect 429s; leave it unset to use the environment's`,
+        );
       }
     }
   }
@@ -359,7 +418,7 @@ export interface WorkerSettings {
   approvalDeadlineMs: number;
   pollDeadlineMs: number;
   shutdownTimeoutMs: number;
-  /** Overrides the job lock derived from the bank timeouts (see lockDurationMs in src/queue/worker.ts). */
+  /** Overrides the job lock derived from the bank timeouts (see lockDurationMs in src/queue/worker/worker.ts). */
   lockDurationMs?: number;
   stalledIntervalMs: number;
   /** Resend a send that may have executed under the same key (see LifecyclePolicy.resendAmbiguous). */
@@ -369,13 +428,13 @@ export interface WorkerSettings {
   webhookPollMs: number;
   /** Daily totals per paying account and the recipients' allow-list, checked right before each send. */
   limits: SafetyLimitSettings;
-  /** The fleet's own reconciliation runs (src/queue/reconcile-scheduler.ts). */
+  /** The fleet's own reconciliation runs (src/queue/worker/reconcile-scheduler.ts). */
   reconcile: { enabled: boolean; everyMs: number; days: number };
   /** Insufficient balance (docs/balance.md): the hold's rules, and the balance guard (off: `guardMaxAgeMs` unset). */
   balance: { policy: BalanceHoldPolicy; guardMaxAgeMs?: number };
 }
 
-export type { NotifySettings } from "./notify/settings.js";
+export type { NotifySettings } from "./notifications/settings.js";
 
 /** Encryption of recipients at rest and retention (src/queue/job-data.ts, src/queue/payment-record.ts). */
 export interface DataSettings {
@@ -409,7 +468,9 @@ export class ConfigError extends Error {
 
 /** Drops empty values: `INTER_ACCOUNT=` in a .env file means "not set". */
 export function withoutEmpty(env: Environment): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
+  );
 }
 
 /** One problem per zod issue, named by its setting ("is required" for a missing one). */
@@ -432,7 +493,12 @@ function certificateChoiceProblems(env: z.infer<typeof certificateFields>): Cred
   const pem = env.INTER_CERT_FILE !== undefined || env.INTER_KEY_FILE !== undefined;
   const pfx = env.INTER_PFX_FILE !== undefined || env.INTER_PFX_PASSPHRASE !== undefined;
   if (pem && pfx) {
-    return [{ setting: "INTER_PFX_FILE", message: "set either INTER_CERT_FILE + INTER_KEY_FILE or INTER_PFX_FILE + INTER_PFX_PASSPHRASE, not both" }];
+    return [
+      {
+        setting: "INTER_PFX_FILE",
+        message: "set either INTER_CERT_FILE + INTER_KEY_FILE or INTER_PFX_FILE + INTER_PFX_PASSPHRASE, not both",
+      },
+    ];
   }
   if (pfx) {
     return env.INTER_PFX_FILE === undefined
@@ -443,9 +509,13 @@ function certificateChoiceProblems(env: z.infer<typeof certificateFields>): Cred
   }
   const problems: CredentialProblem[] = [];
   if (env.INTER_CERT_FILE === undefined) {
-    problems.push({ setting: "INTER_CERT_FILE", message: "is required (the integration's .crt), or use INTER_PFX_FILE + INTER_PFX_PASSPHRASE" });
+    problems.push({
+      setting: "INTER_CERT_FILE",
+      message: "is required (the integration's .crt), or use INTER_PFX_FILE + INTER_PFX_PASSPHRASE",
+    });
   }
-  if (env.INTER_KEY_FILE === undefined) problems.push({ setting: "INTER_KEY_FILE", message: "is required (the integration's .key)" });
+  if (env.INTER_KEY_FILE === undefined)
+    problems.push({ setting: "INTER_KEY_FILE", message: "is required (the integration's .key)" });
   return problems;
 }
 
@@ -456,23 +526,34 @@ const notifyDestinationFields = envSchema.pick({ PIXOUT_NOTIFY_URL: true, PIXOUT
  * (they count in a default bucket no limit names): refused, rather than a limit that silently does not apply.
  */
 function dailyLimitProblems(input: Record<string, string>): CredentialProblem[] {
-  if (input["PIXOUT_DAILY_LIMITS"] === undefined || input["PIXOUT_DAILY_LIMIT"] !== undefined || input["INTER_ACCOUNT"] !== undefined) return [];
+  if (
+    input["PIXOUT_DAILY_LIMITS"] === undefined ||
+    input["PIXOUT_DAILY_LIMIT"] !== undefined ||
+    input["INTER_ACCOUNT"] !== undefined
+  )
+    return [];
   return [
     {
       setting: "PIXOUT_DAILY_LIMITS",
-      message: "limits named accounts only: payments without an account (and no INTER_ACCOUNT) would have no daily limit; set PIXOUT_DAILY_LIMIT too, or INTER_ACCOUNT",
+      message:
+        "limits named accounts only: payments without an account (and no INTER_ACCOUNT) would have no daily limit; set PIXOUT_DAILY_LIMIT too, or INTER_ACCOUNT",
     },
   ];
 }
 
-/** The default destination must have a secret: without one it would never be called (src/notify/notifier.ts). */
+/** The default destination must have a secret: without one it would never be called (src/notifications/notifier.ts). */
 function notifyDestinationProblems(input: Record<string, string>): CredentialProblem[] {
   const parsed = notifyDestinationFields.safeParse(input);
   // A malformed URL or secrets list is already reported by the schema.
   if (!parsed.success || parsed.data.PIXOUT_NOTIFY_URL === undefined) return [];
   const origin = originOf(parsed.data.PIXOUT_NOTIFY_URL);
   if (parsed.data.PIXOUT_NOTIFY_SECRETS.has(origin)) return [];
-  return [{ setting: "PIXOUT_NOTIFY_URL", message: `has no secret for its origin ${origin}: add "${origin}=<secret>" to PIXOUT_NOTIFY_SECRETS` }];
+  return [
+    {
+      setting: "PIXOUT_NOTIFY_URL",
+      message: `has no secret for its origin ${origin}: add "${origin}=<secret>" to PIXOUT_NOTIFY_SECRETS`,
+    },
+  ];
 }
 
 const dataFields = envSchema.pick({
@@ -491,21 +572,33 @@ function dataProblems(input: Record<string, string>): CredentialProblem[] {
   const e = parsed.data;
   const problems: CredentialProblem[] = [];
   if (e.PIXOUT_DATA_KEY_ID !== undefined && !e.PIXOUT_DATA_KEYS.has(e.PIXOUT_DATA_KEY_ID)) {
-    problems.push({ setting: "PIXOUT_DATA_KEY_ID", message: `names "${e.PIXOUT_DATA_KEY_ID}", which is not a key id of PIXOUT_DATA_KEYS` });
+    problems.push({
+      setting: "PIXOUT_DATA_KEY_ID",
+      message: `names "${e.PIXOUT_DATA_KEY_ID}", which is not a key id of PIXOUT_DATA_KEYS`,
+    });
   }
   if (e.PIXOUT_DATA_KEY_ID === undefined && e.PIXOUT_DATA_KEYS.size > 0) {
-    problems.push({ setting: "PIXOUT_DATA_KEY_ID", message: "is required with PIXOUT_DATA_KEYS: the id of the key that encrypts new payments" });
+    problems.push({
+      setting: "PIXOUT_DATA_KEY_ID",
+      message: "is required with PIXOUT_DATA_KEYS: the id of the key that encrypts new payments",
+    });
   }
   const longest = Math.max(e.PIXOUT_KEEP_COMPLETED_DAYS, e.PIXOUT_KEEP_FAILED_DAYS);
   if (e.PIXOUT_IDEMPOTENCY_DAYS < longest) {
-    problems.push({ setting: "PIXOUT_IDEMPOTENCY_DAYS", message: `must be at least PIXOUT_KEEP_COMPLETED_DAYS and PIXOUT_KEEP_FAILED_DAYS (${String(longest)}): a payment's record must outlive its job` });
+    problems.push({
+      setting: "PIXOUT_IDEMPOTENCY_DAYS",
+      message: `must be at least PIXOUT_KEEP_COMPLETED_DAYS and PIXOUT_KEEP_FAILED_DAYS (${String(longest)}): a payment's record must outlive its job`,
+    });
   }
   return problems;
 }
 
 function dataSettingsOf(e: z.infer<typeof dataFields>): DataSettings {
   return {
-    dataKeys: { keys: e.PIXOUT_DATA_KEYS, ...(e.PIXOUT_DATA_KEY_ID === undefined ? {} : { writeKid: e.PIXOUT_DATA_KEY_ID }) },
+    dataKeys: {
+      keys: e.PIXOUT_DATA_KEYS,
+      ...(e.PIXOUT_DATA_KEY_ID === undefined ? {} : { writeKid: e.PIXOUT_DATA_KEY_ID }),
+    },
     requireEncryption: e.PIXOUT_REQUIRE_ENCRYPTION,
     keepCompletedDays: e.PIXOUT_KEEP_COMPLETED_DAYS,
     keepFailedDays: e.PIXOUT_KEEP_FAILED_DAYS,
@@ -563,7 +656,10 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
   }
   const e = parsed.data;
   // INTER_ENV left out with INTER_BASE_URL at one of Inter's environments: that environment.
-  const environment: InterEnvironment = input["INTER_ENV"] === undefined && e.INTER_BASE_URL !== undefined ? (environmentOfUrl(e.INTER_BASE_URL) ?? e.INTER_ENV) : e.INTER_ENV;
+  const environment: InterEnvironment =
+    input["INTER_ENV"] === undefined && e.INTER_BASE_URL !== undefined
+      ? (environmentOfUrl(e.INTER_BASE_URL) ?? e.INTER_ENV)
+      : e.INTER_ENV;
   const baseUrl = e.INTER_BASE_URL ?? INTER_ENVIRONMENTS[environment].baseUrl;
   const budgets = budgetSettingsOf(e, environment);
   return {
@@ -588,12 +684,21 @@ export function loadConfig(env: Environment = readEnvironment(), now: Date = new
         trustBankIdempotency: e.PIXOUT_TRUST_BANK_IDEMPOTENCY,
         resendWindowMs: Math.round(e.PIXOUT_RESEND_WINDOW_MINUTES * 60_000),
         webhookPollMs: e.PIXOUT_WEBHOOK_POLL_MS,
-        reconcile: { enabled: e.PIXOUT_RECONCILE, everyMs: e.PIXOUT_RECONCILE_EVERY_MINUTES * 60_000, days: e.PIXOUT_RECONCILE_DAYS },
+        reconcile: {
+          enabled: e.PIXOUT_RECONCILE,
+          everyMs: e.PIXOUT_RECONCILE_EVERY_MINUTES * 60_000,
+          days: e.PIXOUT_RECONCILE_DAYS,
+        },
         balance: {
           policy: {
             onInsufficientBalance: e.PIXOUT_ON_INSUFFICIENT_BALANCE,
-            ...(e.PIXOUT_MAX_HOLD_MINUTES === undefined ? {} : { maxHoldMs: Math.round(e.PIXOUT_MAX_HOLD_MINUTES * 60_000) }),
-            check: { baseMs: Math.round(e.PIXOUT_BALANCE_CHECK_SECONDS * 1000), capMs: Math.round(Math.max(e.PIXOUT_BALANCE_CHECK_SECONDS, e.PIXOUT_BALANCE_CHECK_MAX_SECONDS) * 1000) },
+            ...(e.PIXOUT_MAX_HOLD_MINUTES === undefined
+              ? {}
+              : { maxHoldMs: Math.round(e.PIXOUT_MAX_HOLD_MINUTES * 60_000) }),
+            check: {
+              baseMs: Math.round(e.PIXOUT_BALANCE_CHECK_SECONDS * 1000),
+              capMs: Math.round(Math.max(e.PIXOUT_BALANCE_CHECK_SECONDS, e.PIXOUT_BALANCE_CHECK_MAX_SECONDS) * 1000),
+            },
             countLimit: e.PIXOUT_BALANCE_COUNT_LIMIT,
           },
           ...(e.PIXOUT_BALANCE_GUARD ? { guardMaxAgeMs: Math.round(e.PIXOUT_BALANCE_GUARD_SECONDS * 1000) } : {}),
@@ -658,7 +763,12 @@ export function loadNotifySettings(env: Environment = readEnvironment()): Notify
 
 type NotifyFields = Pick<
   z.infer<typeof envSchema>,
-  "PIXOUT_NOTIFY_URL" | "PIXOUT_NOTIFY_SECRETS" | "PIXOUT_NOTIFY_MAX_ATTEMPTS" | "PIXOUT_NOTIFY_BACKOFF_MS" | "PIXOUT_NOTIFY_TIMEOUT_MS" | "PIXOUT_NOTIFY_CONCURRENCY"
+  | "PIXOUT_NOTIFY_URL"
+  | "PIXOUT_NOTIFY_SECRETS"
+  | "PIXOUT_NOTIFY_MAX_ATTEMPTS"
+  | "PIXOUT_NOTIFY_BACKOFF_MS"
+  | "PIXOUT_NOTIFY_TIMEOUT_MS"
+  | "PIXOUT_NOTIFY_CONCURRENCY"
 >;
 
 function notifySettingsOf(e: NotifyFields): NotifySettings {
@@ -692,7 +802,10 @@ export interface WebhookReceiverSettings extends QueueSettings {
   maxConnectionsPerAddress: number;
 }
 
-export function loadWebhookReceiverSettings(env: Environment = readEnvironment(), now: Date = new Date()): WebhookReceiverSettings {
+export function loadWebhookReceiverSettings(
+  env: Environment = readEnvironment(),
+  now: Date = new Date(),
+): WebhookReceiverSettings {
   const parsed = envSchema
     .pick({
       LOG_LEVEL: true,
@@ -713,18 +826,30 @@ export function loadWebhookReceiverSettings(env: Environment = readEnvironment()
   const problems = parsed.success ? [] : zodProblems(parsed.error);
   const files = parsed.success ? parsed.data : undefined;
   const required = {
-    PIXOUT_WEBHOOK_CERT_FILE: "is required: the receiver's HTTPS certificate (Inter calls only a certificate from a public CA)",
+    PIXOUT_WEBHOOK_CERT_FILE:
+      "is required: the receiver's HTTPS certificate (Inter calls only a certificate from a public CA)",
     PIXOUT_WEBHOOK_KEY_FILE: "is required: the private key of PIXOUT_WEBHOOK_CERT_FILE",
-    PIXOUT_WEBHOOK_CLIENT_CA_FILE: "is required: Inter's CA (ca.crt from the webhook certificate download), which callers must chain to",
+    PIXOUT_WEBHOOK_CLIENT_CA_FILE:
+      "is required: Inter's CA (ca.crt from the webhook certificate download), which callers must chain to",
   } as const;
-  if (files) for (const [name, message] of Object.entries(required)) if (files[name as keyof typeof required] === undefined) problems.push({ setting: name, message });
+  if (files)
+    for (const [name, message] of Object.entries(required))
+      if (files[name as keyof typeof required] === undefined) problems.push({ setting: name, message });
   const checked = files ? redisSettingsOf(files) : { problems: [] };
   problems.push(...checked.problems);
   const redis = checked.settings;
   let tls: ServerTlsMaterial | undefined;
-  if (files?.PIXOUT_WEBHOOK_CERT_FILE !== undefined && files.PIXOUT_WEBHOOK_KEY_FILE !== undefined && files.PIXOUT_WEBHOOK_CLIENT_CA_FILE !== undefined) {
+  if (
+    files?.PIXOUT_WEBHOOK_CERT_FILE !== undefined &&
+    files.PIXOUT_WEBHOOK_KEY_FILE !== undefined &&
+    files.PIXOUT_WEBHOOK_CLIENT_CA_FILE !== undefined
+  ) {
     const loaded = loadServerCredentials(
-      { certFile: files.PIXOUT_WEBHOOK_CERT_FILE, keyFile: files.PIXOUT_WEBHOOK_KEY_FILE, clientCaFile: files.PIXOUT_WEBHOOK_CLIENT_CA_FILE },
+      {
+        certFile: files.PIXOUT_WEBHOOK_CERT_FILE,
+        keyFile: files.PIXOUT_WEBHOOK_KEY_FILE,
+        clientCaFile: files.PIXOUT_WEBHOOK_CLIENT_CA_FILE,
+      },
       now,
     );
     problems.push(...loaded.problems);

@@ -1,7 +1,12 @@
 // The package's public entry point (`import { createPayoutProducer } from "pixout"`): what producers and
 // integrators use. Everything else is internal.
-export { createPayoutProducer, PaymentValidationError, WaitTimeoutError, PAYOUT_JOB_OPTIONS } from "./queue/producer.js";
-export type { PayoutProducer, ProducerOptions, EnqueueResult, BulkItemResult } from "./queue/producer.js";
+export {
+  createPayoutProducer,
+  PaymentValidationError,
+  WaitTimeoutError,
+  PAYOUT_JOB_OPTIONS,
+} from "./queue/producer/producer.js";
+export type { PayoutProducer, ProducerOptions, EnqueueResult, BulkItemResult } from "./queue/producer/producer.js";
 export type { PaymentView, PaymentResult } from "./queue/payment-view.js";
 export { jobIdFor, bullPrefix, PAYOUT_JOB_NAME } from "./queue/names.js";
 export { RedisUnavailableError, RedisNotReplicatedError, RedisSetupError } from "./redis/errors.js";
@@ -24,9 +29,9 @@ export {
   EVENT_TYPE_HEADER,
   DEFAULT_TOLERANCE_SECONDS,
   MAX_TOLERANCE_SECONDS,
-} from "./notify/signature.js";
-export type { VerifyOptions, VerifyResult } from "./notify/signature.js";
-export { createRedeliveryFilter } from "./notify/redelivery.js";
-export type { RedeliveryFilter, RedeliveryFilterOptions } from "./notify/redelivery.js";
-export type { PaymentEvent, EventType, FinalOutcome } from "./notify/event.js";
-export type { FindingEvent } from "./notify/finding-event.js";
+} from "./notifications/signature.js";
+export type { VerifyOptions, VerifyResult } from "./notifications/signature.js";
+export { createRedeliveryFilter } from "./notifications/redelivery.js";
+export type { RedeliveryFilter, RedeliveryFilterOptions } from "./notifications/redelivery.js";
+export type { PaymentEvent, EventType, FinalOutcome } from "./notifications/event.js";
+export type { FindingEvent } from "./notifications/finding-event.js";

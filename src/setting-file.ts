@@ -17,7 +17,8 @@ export function readSettingFile(path: string, maxBytes = MAX_SETTING_FILE_BYTES)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { ok: false, message: `file not found: ${path}` };
-    if (code === "EACCES") return { ok: false, message: `permission denied reading ${path}; make it readable by the user running pixout` };
+    if (code === "EACCES")
+      return { ok: false, message: `permission denied reading ${path}; make it readable by the user running pixout` };
     if (code === "EISDIR") return { ok: false, message: `is a directory, not a file: ${path}` };
     return { ok: false, message: `cannot read ${path} (${code ?? "error"})` };
   }
@@ -25,12 +26,21 @@ export function readSettingFile(path: string, maxBytes = MAX_SETTING_FILE_BYTES)
     const stats = fstatSync(fd);
     if (stats.isDirectory()) return { ok: false, message: `is a directory, not a file: ${path}` };
     if (!stats.isFile()) return { ok: false, message: `is not a regular file (a device, a pipe or a socket): ${path}` };
-    if (stats.size > maxBytes) return { ok: false, message: `${path} is larger than ${String(maxBytes / 1024)} KiB: not the file this setting takes` };
+    if (stats.size > maxBytes)
+      return {
+        ok: false,
+        message: `${path} is larger than ${String(maxBytes / 1024)} KiB: not the file this setting takes`,
+      };
     // Read at most one byte more than allowed: a file that grew since fstat is caught too.
     const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
     let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) return { ok: false, message: `${path} is larger than ${String(maxBytes / 1024)} KiB: not the file this setting takes` };
+    for (let n = 1; n > 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes)
+      return {
+        ok: false,
+        message: `${path} is larger than ${String(maxBytes / 1024)} KiB: not the file this setting takes`,
+      };
     return { ok: true, data: buffer.subarray(0, length), stats };
   } catch (err) {
     return { ok: false, message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})` };

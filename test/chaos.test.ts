@@ -9,20 +9,40 @@ import { ALL_SCENARIOS, describeResult, runChaos, type ScenarioResult } from "..
 describe("chaos (short configuration)", () => {
   it("never pays twice, never loses a payment, never gives an outcome the bank contradicts", async () => {
     const workDir = mkdtempSync(join(tmpdir(), "pixout-chaos-test-"));
-    const results = await runChaos({ payments: 200, kills: 20, scenarios: ALL_SCENARIOS, seed: 11, workDir, say: () => undefined });
+    const results = await runChaos({
+      payments: 200,
+      kills: 20,
+      scenarios: ALL_SCENARIOS,
+      seed: 11,
+      workDir,
+      say: () => undefined,
+    });
     const by = Object.fromEntries(results.map((r) => [r.name, r])) as Record<string, ScenarioResult>;
     const note = (name: string): string => by[name]?.notes.join(" ") ?? "";
     expect(results.map((r) => r.name)).toEqual(ALL_SCENARIOS);
 
     for (const r of results.filter((x) => !x.demonstration)) {
-      expect({ scenario: r.name, duplicates: r.duplicates, lost: r.lost, wrong: r.wrong }, describeResult(r)).toEqual({ scenario: r.name, duplicates: 0, lost: 0, wrong: [] });
+      expect({ scenario: r.name, duplicates: r.duplicates, lost: r.lost, wrong: r.wrong }, describeResult(r)).toEqual({
+        scenario: r.name,
+        duplicates: 0,
+        lost: 0,
+        wrong: [],
+      });
     }
     // The chaos really happened, and hit the dangerous moments.
     expect(by["kills"]?.kills).toBeGreaterThanOrEqual(18);
     expect(note("kills")).toMatch(/resends answered by the bank's idempotency=[1-9]/); // kills landed mid-send
     expect(by["redis"]?.redisRestarts).toBe(1);
     expect(by["sigterm"]?.terms).toBeGreaterThanOrEqual(4);
-    for (const fault of ["reset-after", "timeout-after", "status", "rate-limit", "garbled-200", "unauthorized-empty", "unknown-status"]) {
+    for (const fault of [
+      "reset-after",
+      "timeout-after",
+      "status",
+      "rate-limit",
+      "garbled-200",
+      "unauthorized-empty",
+      "unknown-status",
+    ]) {
       expect(note("faults")).toMatch(new RegExp(`${fault}=[1-9]`));
     }
     expect(note("replays")).toMatch(/reported-duplicate=50/);
@@ -30,7 +50,9 @@ describe("chaos (short configuration)", () => {
     for (const calm of ["redis", "replays"]) expect(by[calm]?.parked, calm).toBe(0);
     // Parked under kills: payments the bank refused after an interrupted send (one in 50 is refused), and
     // jobs killed mid-send more than maxStalledCount times — a few, never a real share.
-    expect((by["kills"]?.parked ?? 0) + (by["kills"]?.resolved ?? 0)).toBeLessThanOrEqual((by["kills"]?.payments ?? 0) / 20);
+    expect((by["kills"]?.parked ?? 0) + (by["kills"]?.resolved ?? 0)).toBeLessThanOrEqual(
+      (by["kills"]?.payments ?? 0) / 20,
+    );
     // A bank that forgets its keys: with the workers told not to trust them, nothing is paid twice and
     // the doubtful sends are parked; left trusting (the default), the same bank pays some twice — and the
     // checker sees it.
@@ -40,15 +62,22 @@ describe("chaos (short configuration)", () => {
     // Frozen Redis links, foreign producers and a hostile bank: the same invariants held (checked above),
     // and each really happened.
     expect(note("partition")).toMatch(/applied=[1-9]/);
-    expect(note("foreign")).toMatch(/re-added with plain BullMQ after removal=[1-9]\d*; finished jobs moved back by BullMQ's retry=[1-9]\d*; raw jobs with a state of their own=[1-9]/);
+    expect(note("foreign")).toMatch(
+      /re-added with plain BullMQ after removal=[1-9]\d*; finished jobs moved back by BullMQ's retry=[1-9]\d*; raw jobs with a state of their own=[1-9]/,
+    );
     expect(note("hostile")).toMatch(/429s from the bank's own limits=0(;|$)/);
-    for (const fault of ["rate-limit", "unauthorized-empty"]) expect(note("hostile")).toMatch(new RegExp(`${fault}=[1-9]`));
+    for (const fault of ["rate-limit", "unauthorized-empty"])
+      expect(note("hostile")).toMatch(new RegExp(`${fault}=[1-9]`));
     expect(by["forgetful-trusting"]?.duplicates).toBeGreaterThan(0);
     // Redis itself failing over under load: the Sentinel master killed twice and the replica promoted, the
     // cluster's master of the queue's slot killed twice and its replica taking over — with every write waiting
     // for a replica (PIXOUT_REDIS_WAIT_REPLICAS=1). The same invariants held (checked above).
-    expect(note("failover")).toMatch(/failover 1: master :\d+ SIGKILLed at .*promoted after .*failover 2: master :\d+ SIGKILLed at .*promoted after/);
-    expect(note("cluster")).toMatch(/failover 1: master :\d+ of slot \d+ SIGKILLed at .*took it over after .*failover 2: master :\d+ of slot \d+ SIGKILLed at .*took it over after/);
+    expect(note("failover")).toMatch(
+      /failover 1: master :\d+ SIGKILLed at .*promoted after .*failover 2: master :\d+ SIGKILLed at .*promoted after/,
+    );
+    expect(note("cluster")).toMatch(
+      /failover 1: master :\d+ of slot \d+ SIGKILLed at .*took it over after .*failover 2: master :\d+ of slot \d+ SIGKILLed at .*took it over after/,
+    );
     rmSync(workDir, { recursive: true, force: true });
   }, 600_000);
 });

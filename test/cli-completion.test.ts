@@ -4,8 +4,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildProgram } from "../src/cli.js";
-import { allCommands, completionTree } from "../src/completion/model.js";
+import { buildProgram } from "../src/cli/main.js";
+import { allCommands, completionTree } from "../src/cli/completion/model.js";
 import { runCli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/temp-dir.js";
 
@@ -30,23 +30,47 @@ function bashComplete(path: string, words: string[]): string[] {
 
 describe("pixout completion", () => {
   it("reads every command of the program, nested ones and their options included", () => {
-    expect(topLevel).toEqual(expect.arrayContaining(["doctor", "worker", "pay", "enqueue", "status", "retry", "demo", "emulator", "certs", "webhook", "completion", "help"]));
+    expect(topLevel).toEqual(
+      expect.arrayContaining([
+        "doctor",
+        "worker",
+        "pay",
+        "enqueue",
+        "status",
+        "retry",
+        "demo",
+        "emulator",
+        "certs",
+        "webhook",
+        "completion",
+        "help",
+      ]),
+    );
     const paths = allCommands(tree).map((c) => c.path.join(" "));
     expect(paths).toEqual(expect.arrayContaining(["pixout certs show", "pixout certs dev", "pixout webhook serve"]));
     const pay = tree.subcommands.find((c) => c.name === "pay");
-    expect(pay?.options.find((o) => o.long === "--account-type")?.value).toEqual({ kind: "choices", choices: ["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"] });
+    expect(pay?.options.find((o) => o.long === "--account-type")?.value).toEqual({
+      kind: "choices",
+      choices: ["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"],
+    });
     expect(pay?.options.find((o) => o.long === "--dry-run")?.value).toEqual({ kind: "none" });
   });
 
   it("bash: a valid script that lists the commands and completes commands, options, choices and files", async () => {
     const path = await script("bash");
     expect(spawnSync("bash", ["-n", path]).status).toBe(0);
-    for (const name of topLevel) expect(execFileSync("bash", ["-c", `source ${path}; _pixout_subcommands pixout`], { encoding: "utf8" }).split(/\s+/)).toContain(name);
+    for (const name of topLevel)
+      expect(
+        execFileSync("bash", ["-c", `source ${path}; _pixout_subcommands pixout`], { encoding: "utf8" }).split(/\s+/),
+      ).toContain(name);
     expect(bashComplete(path, ["pixout", ""])).toEqual(topLevel);
     expect(bashComplete(path, ["pixout", "ce"])).toEqual(["certs"]);
     expect(bashComplete(path, ["pixout", "certs", ""])).toEqual(["show", "dev", "help"]);
     expect(bashComplete(path, ["pixout", "pay", "--dr"])).toEqual(["--dry-run"]);
-    expect(bashComplete(path, ["pixout", "pay", "--account-type", "CONTA_P"])).toEqual(["CONTA_POUPANCA", "CONTA_PAGAMENTO"]);
+    expect(bashComplete(path, ["pixout", "pay", "--account-type", "CONTA_P"])).toEqual([
+      "CONTA_POUPANCA",
+      "CONTA_PAGAMENTO",
+    ]);
     // An option's value is not taken for a command: "certs" here is a paymentId.
     expect(bashComplete(path, ["pixout", "pay", "--id", "certs", "--js"])).toEqual(["--json"]);
     expect(bashComplete(path, ["pixout", "completion", ""])).toEqual(["bash", "zsh", "fish"]);
@@ -60,7 +84,8 @@ describe("pixout completion", () => {
     const text = execFileSync("cat", [path], { encoding: "utf8" });
     expect(text).toMatch(/^#compdef pixout\n/);
     // Function names use "_" for "-" (dashboard hash-password → _pixout__dashboard__hash_password).
-    for (const c of allCommands(tree)) expect(text).toContain(`_${c.path.map((p) => p.replace(/-/g, "_")).join("__")}() {`);
+    for (const c of allCommands(tree))
+      expect(text).toContain(`_${c.path.map((p) => p.replace(/-/g, "_")).join("__")}() {`);
   });
 
   it.skipIf(!has("fish"))("fish: a valid script that completes commands, options and choices", async () => {
@@ -80,6 +105,8 @@ describe("pixout completion", () => {
   it("refuses a shell it does not know (exit 2)", async () => {
     const r = await runCli(["completion", "powershell"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/value 'powershell' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish/);
+    expect(r.stderr).toMatch(
+      /value 'powershell' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish/,
+    );
   });
 });

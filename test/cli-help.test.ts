@@ -1,7 +1,7 @@
 // Every command's --help ends with an example, the root's included.
 import { describe, expect, it } from "vitest";
 import type { Command } from "commander";
-import { buildProgram } from "../src/cli.js";
+import { buildProgram } from "../src/cli/main.js";
 
 function everyCommand(command: Command): Command[] {
   return [command, ...command.commands.flatMap(everyCommand)];

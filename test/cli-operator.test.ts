@@ -30,8 +30,20 @@ describe("pixout doctor (command)", async () => {
     const r = await runCli(["doctor"], { env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok {4}settings {16}every setting parses: bank https:\/\/127\.0\.0\.1:\d+, client id pi\*{8}nt,/);
-    for (const title of ["certificate file", "key permissions", "key matches certificate", "certificate validity", "redis", "queue cli-", "bank over mTLS", "access token", "granted scopes"]) {
+    expect(r.stdout).toMatch(
+      /^ok {4}settings {16}every setting parses: bank https:\/\/127\.0\.0\.1:\d+, client id pi\*{8}nt,/,
+    );
+    for (const title of [
+      "certificate file",
+      "key permissions",
+      "key matches certificate",
+      "certificate validity",
+      "redis",
+      "queue cli-",
+      "bank over mTLS",
+      "access token",
+      "granted scopes",
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^ok {4}${title}`, "m"));
     }
     expect(r.stdout).toMatch(/\n\n(Every check passed|No errors, \d warnings?)/);
@@ -62,15 +74,33 @@ describe("pixout certs show", () => {
   it("shows subject, issuer, serial, validity, days left and status; exit 1 when expired", async () => {
     const shown = await runCli(["certs", "show", certs.paths.clientCert]);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/^file {8}.*client\.crt\nsubject {5}CN=pixout dev integration, O=pixout development\nissuer {6}CN=pixout dev CA, O=pixout development\nserial {6}[0-9A-F]+\nvalid from {2}\S+\nvalid to {4}\S+\ndays left {3}36\d\nstatus {6}valid: /);
+    expect(shown.stdout).toMatch(
+      /^file {8}.*client\.crt\nsubject {5}CN=pixout dev integration, O=pixout development\nissuer {6}CN=pixout dev CA, O=pixout development\nserial {6}[0-9A-F]+\nvalid from {2}\S+\nvalid to {4}\S+\ndays left {3}36\d\nstatus {6}valid: /,
+    );
 
     const ca = { certPem: certs.ca, keyPem: readFileSync(certs.paths.caKey, "utf8") };
-    const soon = issueCertificate({ commonName: "soon", clientAuth: true, issuer: ca, notAfter: new Date(Date.now() + 60 * DAY) });
+    const soon = issueCertificate({
+      commonName: "soon",
+      clientAuth: true,
+      issuer: ca,
+      notAfter: new Date(Date.now() + 60 * DAY),
+    });
     const renewable = await runCli(["certs", "show", write("soon.crt", soon.certPem, 0o644), "--json"]);
     expect(renewable.code).toBe(0);
-    expect(JSON.parse(renewable.stdout)).toMatchObject({ subject: "CN=soon, O=pixout development", status: "renewable", daysLeft: 59, advice: expect.stringMatching(/^renew it in Inter's Internet Banking/) as unknown });
+    expect(JSON.parse(renewable.stdout)).toMatchObject({
+      subject: "CN=soon, O=pixout development",
+      status: "renewable",
+      daysLeft: 59,
+      advice: expect.stringMatching(/^renew it in Inter's Internet Banking/) as unknown,
+    });
 
-    const old = issueCertificate({ commonName: "old", clientAuth: true, issuer: ca, notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 2 * DAY) });
+    const old = issueCertificate({
+      commonName: "old",
+      clientAuth: true,
+      issuer: ca,
+      notBefore: new Date(Date.now() - 400 * DAY),
+      notAfter: new Date(Date.now() - 2 * DAY),
+    });
     const expired = await runCli(["certs", "show", write("old.crt", old.certPem, 0o644), "--json"]);
     expect(expired.code).toBe(1);
     expect(JSON.parse(expired.stdout)).toMatchObject({ status: "expired", daysLeft: -3 });
@@ -80,10 +110,18 @@ describe("pixout certs show", () => {
     const fromSetting = await runCli(["certs", "show", "--json"], { env: { INTER_CERT_FILE: certs.paths.clientCert } });
     expect(JSON.parse(fromSetting.stdout)).toMatchObject({ file: certs.paths.clientCert, status: "valid" });
     const pfx = write("client.pfx", toPfx({ certPem: certs.clientCert, keyPem: certs.clientKey }, "a-passphrase"));
-    const fromPfx = await runCli(["certs", "show", "--json"], { env: { INTER_PFX_FILE: pfx, INTER_PFX_PASSPHRASE: "a-passphrase" } });
-    expect(JSON.parse(fromPfx.stdout)).toMatchObject({ file: pfx, subject: "CN=pixout dev integration, O=pixout development" });
+    const fromPfx = await runCli(["certs", "show", "--json"], {
+      env: { INTER_PFX_FILE: pfx, INTER_PFX_PASSPHRASE: "a-passphrase" },
+    });
+    expect(JSON.parse(fromPfx.stdout)).toMatchObject({
+      file: pfx,
+      subject: "CN=pixout dev integration, O=pixout development",
+    });
     const none = await runCli(["certs", "show"]);
-    expect(none).toMatchObject({ code: 2, stderr: "pixout: give a certificate FILE, or set INTER_CERT_FILE (or INTER_PFX_FILE + INTER_PFX_PASSPHRASE)\n" });
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: "pixout: give a certificate FILE, or set INTER_CERT_FILE (or INTER_PFX_FILE + INTER_PFX_PASSPHRASE)\n",
+    });
     const missing = await runCli(["certs", "show", join(dir, "nope.crt")]);
     expect(missing).toMatchObject({ code: 1, stderr: `pixout: FILE: file not found: ${join(dir, "nope.crt")}\n` });
   });
@@ -92,12 +130,40 @@ describe("pixout certs show", () => {
 describe("pay --dry-run against the worker", () => {
   it("shows what the worker then sends: the same bank key, amount, account and body", async () => {
     const p = await startPipeline();
-    const flags = ["--id", "same-1", "--amount", "77.70", "--description", "Aluguel novembro", "--ispb", "00416968", "--branch", "0001", "--bank-account", "7654321"];
-    const more = ["--account-type", "CONTA_POUPANCA", "--document", "12345678909", "--name", "Maria da Silva", "--from-account", "12345678"];
+    const flags = [
+      "--id",
+      "same-1",
+      "--amount",
+      "77.70",
+      "--description",
+      "Aluguel novembro",
+      "--ispb",
+      "00416968",
+      "--branch",
+      "0001",
+      "--bank-account",
+      "7654321",
+    ];
+    const more = [
+      "--account-type",
+      "CONTA_POUPANCA",
+      "--document",
+      "12345678909",
+      "--name",
+      "Maria da Silva",
+      "--from-account",
+      "12345678",
+    ];
     const dry = await runCli(["pay", ...flags, ...more, "--dry-run", "--json"], { env: p.env });
     expect(dry.code).toBe(0);
-    const preview = JSON.parse(dry.stdout) as { idempotencyKey: string; request: { headers: Record<string, string>; body: string } };
-    expect((await runCli(["pay", ...flags, ...more, "--wait", "--timeout", "30"], { env: { ...p.env, LOG_LEVEL: "warn" } })).code).toBe(0);
+    const preview = JSON.parse(dry.stdout) as {
+      idempotencyKey: string;
+      request: { headers: Record<string, string>; body: string };
+    };
+    expect(
+      (await runCli(["pay", ...flags, ...more, "--wait", "--timeout", "30"], { env: { ...p.env, LOG_LEVEL: "warn" } }))
+        .code,
+    ).toBe(0);
 
     const [sent, ...others] = p.emulator.paymentsWithKey(preview.idempotencyKey);
     expect(others).toEqual([]);

@@ -22,7 +22,23 @@ describe("pixout queue commands", async () => {
 
   it("pay --wait enqueues one payment that a `pixout worker` process pays; status shows it", async () => {
     const worker = startWorkerProcess(env);
-    const paid = await runCli(["pay", "--id", "cli-1", "--amount", "10.50", "--key", "fornecedor@example.com", "--description", "CLI", "--wait", "--timeout", "30"], { env });
+    const paid = await runCli(
+      [
+        "pay",
+        "--id",
+        "cli-1",
+        "--amount",
+        "10.50",
+        "--key",
+        "fornecedor@example.com",
+        "--description",
+        "CLI",
+        "--wait",
+        "--timeout",
+        "30",
+      ],
+      { env },
+    );
     expect(paid.stderr).toBe("");
     expect(paid.code).toBe(0);
     expect(paid.stdout).toMatch(/^enqueued cli-1; waiting for the outcome…\npayment\s+cli-1\noutcome\s+paid\n/);
@@ -44,8 +60,25 @@ describe("pixout queue commands", async () => {
     const { Queue } = await import("bullmq");
     const q = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
     const reason = "ok\u001b]0;owned\u0007\u001b[2J\rfake line \u202Eexe.txt";
-    const state = { step: "submit", generation: 0, attempts: 1, maybeExecuted: false, polls: 0, lastError: { code: "X", message: reason, at: 1 } };
-    await q.add("payout", { paymentId: "ctl-1", amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" }, state, audit: [{ at: FIXED_AT, actor: "ops", action: "retry", reason, generation: 0, newKey: false }] }, { jobId: "payment-ctl-1", delay: 3_600_000 });
+    const state = {
+      step: "submit",
+      generation: 0,
+      attempts: 1,
+      maybeExecuted: false,
+      polls: 0,
+      lastError: { code: "X", message: reason, at: 1 },
+    };
+    await q.add(
+      "payout",
+      {
+        paymentId: "ctl-1",
+        amount: "1.00",
+        recipient: { type: "key", key: "fornecedor@example.com" },
+        state,
+        audit: [{ at: FIXED_AT, actor: "ops", action: "retry", reason, generation: 0, newKey: false }],
+      },
+      { jobId: "payment-ctl-1", delay: 3_600_000 },
+    );
     await q.close();
     const text = await runCli(["status", "ctl-1"], { env });
     expect(text.code).toBe(0);
@@ -63,16 +96,33 @@ describe("pixout queue commands", async () => {
     const bad = await runCli(["pay", "--id", "bad id", "--amount", "10", "--key", "x@y.com"], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("paymentId: must be 1-64 characters");
-    expect(bad.stderr).toContain('amount: must be reais with exactly two decimals, like "10.50" (at most 10 digits before the dot)');
-    const twoRecipients = await runCli(["pay", "--id", "x", "--amount", "1.00", "--key", "a@b.com", "--brcode", "000201"], { env });
+    expect(bad.stderr).toContain(
+      'amount: must be reais with exactly two decimals, like "10.50" (at most 10 digits before the dot)',
+    );
+    const twoRecipients = await runCli(
+      ["pay", "--id", "x", "--amount", "1.00", "--key", "a@b.com", "--brcode", "000201"],
+      { env },
+    );
     expect(twoRecipients.code).toBe(2);
   });
 
   it("enqueue FILE.jsonl reports accepted, duplicate and invalid lines with their numbers, and exits 1", async () => {
     const dir = tempDir("enqueue");
     const file = join(dir, "payouts.jsonl");
-    const line = (id: string, amount = "1.00") => JSON.stringify({ paymentId: id, amount, recipient: { type: "key", key: "fornecedor@example.com" } });
-    writeFileSync(file, [line("file-1"), line("file-2"), "{not json", "", JSON.stringify({ paymentId: "file-3", amount: "1" }), line("file-1"), line("file-2", "9.99")].join("\n"));
+    const line = (id: string, amount = "1.00") =>
+      JSON.stringify({ paymentId: id, amount, recipient: { type: "key", key: "fornecedor@example.com" } });
+    writeFileSync(
+      file,
+      [
+        line("file-1"),
+        line("file-2"),
+        "{not json",
+        "",
+        JSON.stringify({ paymentId: "file-3", amount: "1" }),
+        line("file-1"),
+        line("file-2", "9.99"),
+      ].join("\n"),
+    );
     const result = await runCli(["enqueue", file], { env });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(
@@ -100,7 +150,9 @@ describe("pixout queue commands", async () => {
       file,
       Buffer.concat([
         Buffer.from(`{"paymentId":"dup-1","amount":"1.00","amount":"999999.00","recipient":${recipient}}\n`),
-        Buffer.from(`{"paymentId":"dup-2","amount":"1.00","recipient":{"type":"key","key":"a@example.com","key":"b@example.com"}}\n`),
+        Buffer.from(
+          `{"paymentId":"dup-2","amount":"1.00","recipient":{"type":"key","key":"a@example.com","key":"b@example.com"}}\n`,
+        ),
         Buffer.from('{"paymentId":"latin1","amount":"1.00","description":"Pagamento '),
         Buffer.from([0xe7, 0xe3, 0x6f]), // "ção" in Latin-1: not UTF-8
         Buffer.from(`","recipient":${recipient}}\r\n`),
@@ -125,16 +177,26 @@ describe("pixout queue commands", async () => {
   });
 
   it("worker refuses to start with a wrong configuration, listing every problem (exit 78)", async () => {
-    const result = await runCli(["worker"], { env: { REDIS_URL: "http://nope", INTER_CERT_FILE: "/nonexistent/inter.crt", INTER_KEY_FILE: "/nonexistent/inter.key" } });
+    const result = await runCli(["worker"], {
+      env: {
+        REDIS_URL: "http://nope",
+        INTER_CERT_FILE: "/nonexistent/inter.crt",
+        INTER_KEY_FILE: "/nonexistent/inter.key",
+      },
+    });
     expect(result.code).toBe(78);
     expect(result.stderr).toMatch(/^pixout cannot start: \d settings are wrong\n/);
-    for (const setting of ["REDIS_URL", "INTER_CLIENT_ID", "INTER_CLIENT_SECRET", "INTER_CERT_FILE", "INTER_KEY_FILE"]) expect(result.stderr).toContain(`  ${setting}: `);
+    for (const setting of ["REDIS_URL", "INTER_CLIENT_ID", "INTER_CLIENT_SECRET", "INTER_CERT_FILE", "INTER_KEY_FILE"])
+      expect(result.stderr).toContain(`  ${setting}: `);
     expect(result.stderr).toContain("INTER_CERT_FILE: file not found: /nonexistent/inter.crt");
   });
 
   it("two worker processes share Inter's budgets: every payment paid, one token call, zero 429s", async () => {
     // Inter's limits ×10 at the emulator; the workers' budgets set to the same ×10 limits.
-    const scaled = await startPipeline({ worker: false, emulator: { limits: { scale: 10 }, timing: { sentAfterMs: 50, paidAfterMs: 150 } } });
+    const scaled = await startPipeline({
+      worker: false,
+      emulator: { limits: { scale: 10 }, timing: { sentAfterMs: 50, paidAfterMs: 150 } },
+    });
     const workerEnv: Environment = {
       ...scaled.env,
       ...FAST_WORKER,
@@ -154,7 +216,9 @@ describe("pixout queue commands", async () => {
     const before = scaled.emulator.ledger.snapshot();
     const workers = [startWorkerProcess(workerEnv), startWorkerProcess(workerEnv)];
     const ids = Array.from({ length: 30 }, (_, i) => `fleet-${String(i)}`);
-    await scaled.producer.enqueueMany(ids.map((id) => ({ paymentId: id, amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" } })));
+    await scaled.producer.enqueueMany(
+      ids.map((id) => ({ paymentId: id, amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" } })),
+    );
     for (const id of ids) expect((await scaled.producer.waitForResult(id, { timeoutMs: 60_000 })).outcome).toBe("paid");
     const ledger = scaled.emulator.ledger.snapshot();
     expect(ledger.executions.total - before.executions.total).toBe(30);

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
-import { freePort } from "../src/demo/redis-server.js";
+import { freePort } from "../src/cli/demo/redis-server.js";
 import { removeQueueKeys } from "../src/queue/cleanup.js";
 import { clientEnvFor } from "./helpers/bank.js";
 import { testCertPaths } from "./helpers/certs.js";
@@ -19,17 +19,25 @@ const bin = fileURLToPath(new URL("../bin/pixout.js", import.meta.url));
 
 /**
  * Redis for the fleet's budgets, under a prefix of the test's own (removed after it), with the per-minute
- * budgets lifted so that a test does not wait 6 s between two calls (src/queue/bank-gate.ts is tested on its own).
+ * budgets lifted so that a test does not wait 6 s between two calls (src/queue/worker/bank-gate.ts is tested on its own).
  */
 function fleetEnv(): Record<string, string> {
   const prefix = `pixout-test-${randomUUID().slice(0, 8)}`;
   cleanupAfter(() => removeQueueKeys(inject("redisUrl"), prefix).then(() => undefined));
-  return { REDIS_URL: inject("redisUrl"), PIXOUT_REDIS_PREFIX: prefix, PIXOUT_TOKEN_PER_MINUTE: "600", PIXOUT_WEBHOOK_PER_MINUTE: "600", PIXOUT_CALLBACKS_PER_MINUTE: "600" };
+  return {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_REDIS_PREFIX: prefix,
+    PIXOUT_TOKEN_PER_MINUTE: "600",
+    PIXOUT_WEBHOOK_PER_MINUTE: "600",
+    PIXOUT_CALLBACKS_PER_MINUTE: "600",
+  };
 }
 
 describe("pixout webhook", () => {
   it("serve refuses to start without its certificate settings, naming each (exit 78)", async () => {
-    const r = await runCli(["webhook", "serve"], { env: { REDIS_URL: inject("redisUrl"), PIXOUT_WEBHOOK_KEY_FILE: "certs/missing.key" } });
+    const r = await runCli(["webhook", "serve"], {
+      env: { REDIS_URL: inject("redisUrl"), PIXOUT_WEBHOOK_KEY_FILE: "certs/missing.key" },
+    });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/PIXOUT_WEBHOOK_CERT_FILE: is required/);
     expect(r.stderr).toMatch(/PIXOUT_WEBHOOK_CLIENT_CA_FILE: is required: Inter's CA/);
@@ -55,7 +63,9 @@ describe("pixout webhook", () => {
     cleanupAfter(() => void child.kill("SIGKILL"));
     const lines = createInterface({ input: child.stdout });
     for await (const line of lines) if (line.includes("webhook receiver listening")) break;
-    const answer = await postCallback(`https://localhost:${String(port)}/inter/pix-pagamento`, [{ codigoSolicitacao: randomUUID(), status: "EFETIVADO", valor: "1.00" }]);
+    const answer = await postCallback(`https://localhost:${String(port)}/inter/pix-pagamento`, [
+      { codigoSolicitacao: randomUUID(), status: "EFETIVADO", valor: "1.00" },
+    ]);
     expect(answer.status).toBe(200);
     child.kill("SIGTERM");
     const [code] = (await once(child, "exit")) as [number | null];
@@ -72,10 +82,16 @@ describe("pixout webhook", () => {
     expect(registered.stdout).toContain(url);
     const shown = await runCli(["webhook", "show", "--json"], { env });
     expect(JSON.parse(shown.stdout)).toMatchObject({ webhookUrl: url });
-    expect(await runCli(["webhook", "delete"], { env })).toMatchObject({ code: 0, stdout: "deleted: Inter no longer sends pix-pagamento callbacks\n" });
+    expect(await runCli(["webhook", "delete"], { env })).toMatchObject({
+      code: 0,
+      stdout: "deleted: Inter no longer sends pix-pagamento callbacks\n",
+    });
     expect(JSON.parse((await runCli(["webhook", "show", "--json"], { env })).stdout)).toBeNull();
     // Inter answers 404 when nothing is registered: said, and exit 0.
-    expect(await runCli(["webhook", "delete"], { env })).toMatchObject({ code: 0, stdout: "nothing to delete: no pix-pagamento webhook is registered\n" });
+    expect(await runCli(["webhook", "delete"], { env })).toMatchObject({
+      code: 0,
+      stdout: "nothing to delete: no pix-pagamento webhook is registered\n",
+    });
     const insecure = await runCli(["webhook", "register", "http://pixout.example.com/hook"], { env });
     expect(insecure.code).toBe(2);
     expect(insecure.stderr).toMatch(/must start with https:\/\//);
@@ -90,13 +106,20 @@ describe("pixout webhook", () => {
     const url = `https://localhost:${String(port)}/inter/pix-pagamento?token=s3cret`;
     expect((await runCli(["webhook", "register", url], { env })).code).toBe(0);
     const bank = bankFor(emulator);
-    const sent = await bank.client.sendPix({ amountCents: 1234, recipient: { type: "key", key: "maria.silva@example.com" } }, randomUUID());
+    const sent = await bank.client.sendPix(
+      { amountCents: 1234, recipient: { type: "key", key: "maria.silva@example.com" } },
+      randomUUID(),
+    );
     while (emulator.payment(sent.codigoSolicitacao)?.status !== "PAGO") await new Promise((r) => setTimeout(r, 20));
     await emulator.callbacksIdle();
 
     const listed = await runCli(["webhook", "callbacks", "--since", "10m"], { env });
     expect(listed.code).toBe(1); // a payment never delivered
-    expect(listed.stdout).toMatch(new RegExp(`attempt 1 {2}FAILED .*https://localhost:${String(port)}/inter/pix-pagamento\n {4}${sent.codigoSolicitacao} {2}EFETIVADO {2}12\\.34`));
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `attempt 1 {2}FAILED .*https://localhost:${String(port)}/inter/pix-pagamento\n {4}${sent.codigoSolicitacao} {2}EFETIVADO {2}12\\.34`,
+      ),
+    );
     expect(listed.stdout).toContain("1 deliveries, 1 failed; payments never delivered: 1");
     for (const secret of ["maria.silva", "s3cret"]) expect(listed.stdout).not.toContain(secret);
     const jsonText = (await runCli(["webhook", "callbacks", "--since", "10m", "--json"], { env })).stdout;
@@ -104,18 +127,32 @@ describe("pixout webhook", () => {
     const json = JSON.parse(jsonText) as { neverDelivered: string[]; deliveries: unknown[] };
     expect(json.neverDelivered).toEqual([sent.codigoSolicitacao]);
 
-    expect((await runCli(["webhook", "replay", "--since", "10m", "--dry-run"], { env })).stdout).toBe(`dry run: 1 payment(s) would be delivered again:\n  ${sent.codigoSolicitacao}\n`);
+    expect((await runCli(["webhook", "replay", "--since", "10m", "--dry-run"], { env })).stdout).toBe(
+      `dry run: 1 payment(s) would be delivered again:\n  ${sent.codigoSolicitacao}\n`,
+    );
     // Now a receiver listens there, and Inter is asked to deliver again.
-    const receiver = await startTestReceiver({ redisUrl: inject("redisUrl"), redisPrefix: fleet["PIXOUT_REDIS_PREFIX"] ?? "", queueName: "replayed", port });
+    const receiver = await startTestReceiver({
+      redisUrl: inject("redisUrl"),
+      redisPrefix: fleet["PIXOUT_REDIS_PREFIX"] ?? "",
+      queueName: "replayed",
+      port,
+    });
     const replayed = await runCli(["webhook", "replay", "--since", "10m"], { env });
-    expect(replayed).toMatchObject({ code: 0, stdout: "asked Inter to deliver again the callbacks of 1 payment(s); Inter found 1\n" });
+    expect(replayed).toMatchObject({
+      code: 0,
+      stdout: "asked Inter to deliver again the callbacks of 1 payment(s); Inter found 1\n",
+    });
     await emulator.callbacksIdle();
     expect(receiver.stats().items).toBe(1);
     const after = await runCli(["webhook", "callbacks", "--since", "10m"], { env });
     expect(after.code).toBe(0);
     expect(after.stdout).toContain("2 deliveries, 1 failed; payments never delivered: 0");
-    expect((await runCli(["webhook", "replay", "--since", "10m"], { env })).stdout).toBe("nothing to replay: every payment of the window was delivered (2 deliveries)\n");
-    expect((await runCli(["webhook", "callbacks", "--since", "yesterday"], { env })).stderr).toMatch(/--since: not an instant: yesterday; give a time ago/);
+    expect((await runCli(["webhook", "replay", "--since", "10m"], { env })).stdout).toBe(
+      "nothing to replay: every payment of the window was delivered (2 deliveries)\n",
+    );
+    expect((await runCli(["webhook", "callbacks", "--since", "yesterday"], { env })).stderr).toMatch(
+      /--since: not an instant: yesterday; give a time ago/,
+    );
   });
 
   it("replay says at once that Inter's sandbox has no re-send, and calls nothing", async () => {
@@ -123,7 +160,9 @@ describe("pixout webhook", () => {
     const env = { ...clientEnvFor(emulator, { INTER_ENV: "sandbox" }), ...fleetEnv() };
     const r = await runCli(["webhook", "replay", "--since", "1h"], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Inter's sandbox has no callback re-send \(PIXOUT_CALLBACK_RETRY_PER_MINUTE=0\): it exists in production only/);
+    expect(r.stderr).toMatch(
+      /Inter's sandbox has no callback re-send \(PIXOUT_CALLBACK_RETRY_PER_MINUTE=0\): it exists in production only/,
+    );
     // Refused before any call: not even a token.
     expect(emulator.ledger.snapshot().requests).toEqual({});
     expect(emulator.ledger.snapshot().tokens.calls).toBe(0);

@@ -9,7 +9,8 @@ describe("pixout command", () => {
   it("lists its commands and exit codes in --help", async () => {
     const { code, stdout } = await runCli(["--help"]);
     expect(code).toBe(0);
-    for (const command of ["worker", "pay", "enqueue", "status", "demo", "emulator", "certs"]) expect(stdout).toContain(command);
+    for (const command of ["worker", "pay", "enqueue", "status", "demo", "emulator", "certs"])
+      expect(stdout).toContain(command);
     expect(stdout).toMatch(/78 configuration error/);
   });
 
@@ -41,17 +42,25 @@ describe("pixout command", () => {
 
   it("runs the demo: 21 varied payments and a payroll held for balance, each to its expected outcome, with one token call and no 429", async () => {
     const dir = join(tempDir("cli-demo"), "dev");
-    const { code, stdout, stderr } = await runCli(["demo", "--certs", dir], { env: { REDIS_URL: inject("redisUrl") }, timeoutMs: 120_000 });
+    const { code, stdout, stderr } = await runCli(["demo", "--certs", dir], {
+      env: { REDIS_URL: inject("redisUrl") },
+      timeoutMs: 120_000,
+    });
     expect({ code, stderr }, stdout).toEqual({ code: 0, stderr: "" });
     expect(stdout).toMatch(/Every payment ended as expected/);
     const table = stdout.split("\n").filter((l) => /^demo-\d\d /.test(l));
     expect(table).toHaveLength(21);
     for (const row of table) expect(row).toMatch(/ yes$/);
-    for (const outcome of ["paid PAGO", "rejected", "failed FALHA", "pending AGENDADO", "refused"]) expect(stdout).toContain(outcome);
+    for (const outcome of ["paid PAGO", "rejected", "failed FALHA", "pending AGENDADO", "refused"])
+      expect(stdout).toContain(outcome);
     expect(stdout).toMatch(/demo-21 {2}refused before the queue: amount: must be reais with exactly two decimals/);
     // The payroll: 10 paid on R$ 100.00, 20 held (none failed), all paid after the top-up, each debited once.
-    expect(stdout).toMatch(/account 87654321 HELD \(the bank ended a payment CANCELADO_SEM_SALDO \(insufficient balance\)\): 10 paid, 20 waiting \(R\$ 200\.00\), 0 failed/);
-    expect(stdout).toMatch(/resumed after [12] balance check\(s\): 30 paid, 0 failed; 30 debits, one per payment; 20 sends the bank refused for balance/);
+    expect(stdout).toMatch(
+      /account 87654321 HELD \(the bank ended a payment CANCELADO_SEM_SALDO \(insufficient balance\)\): 10 paid, 20 waiting \(R\$ 200\.00\), 0 failed/,
+    );
+    expect(stdout).toMatch(
+      /resumed after [12] balance check\(s\): 30 paid, 0 failed; 30 debits, one per payment; 20 sends the bank refused for balance/,
+    );
     expect(stdout).toMatch(/token calls 1; 429s 0; executions 69; keys executed twice 0/);
     expect(stdout).toMatch(/Reconciled with the bank's statement: 47 Pix debits, each matched to its payment/);
     expect(stdout).not.toContain("fornecedor@example.com");

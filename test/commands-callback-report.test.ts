@@ -1,6 +1,6 @@
 // What `pixout webhook callbacks` shows of Inter's record of its deliveries, and what replay takes: pure.
 import { describe, expect, it } from "vitest";
-import { deliveryRows, describeRows, failedUnreadable, neverDelivered } from "../src/commands/callback-report.js";
+import { deliveryRows, describeRows, failedUnreadable, neverDelivered } from "../src/cli/commands/callback-report.js";
 
 /** A fixed moment for a delivery record that only has to look real: never compared with the clock. */
 const FIXED_AT = new Date(Date.UTC(2026, 10, 27, 13)).toISOString().slice(0, 19);
@@ -28,8 +28,12 @@ describe("callback report", () => {
       },
     ]);
     const text = JSON.stringify(rows) + describeRows(rows);
-    for (const secret of ["maria.silva", "Maria da Silva", "52998224725", "pa55", "s3cret", "ops:"]) expect(text).not.toContain(secret);
-    expect(rows[0]).toMatchObject({ webhookUrl: "https://hooks.example.com/pix", items: [{ codigoSolicitacao: "c-1", status: "EFETIVADO", valor: "12.34" }] });
+    for (const secret of ["maria.silva", "Maria da Silva", "52998224725", "pa55", "s3cret", "ops:"])
+      expect(text).not.toContain(secret);
+    expect(rows[0]).toMatchObject({
+      webhookUrl: "https://hooks.example.com/pix",
+      items: [{ codigoSolicitacao: "c-1", status: "EFETIVADO", valor: "12.34" }],
+    });
   });
 
   it("reads a body Inter recorded as a JSON string, and replays only payments never delivered", () => {
@@ -43,7 +47,10 @@ describe("callback report", () => {
   });
 
   it("counts a failed delivery it cannot read, instead of calling the window delivered", () => {
-    const rows = deliveryRows([{ delivered: false, payload: "<html>garbage</html>" }, { delivered: false, payload: [{ status: "EFETIVADO" }] }]);
+    const rows = deliveryRows([
+      { delivered: false, payload: "<html>garbage</html>" },
+      { delivered: false, payload: [{ status: "EFETIVADO" }] },
+    ]);
     expect(neverDelivered(rows)).toEqual([]);
     expect(failedUnreadable(rows)).toBe(2);
     expect(describeRows(rows)).toContain("failed deliveries that could not be read: 2");

@@ -1,6 +1,6 @@
 // The instants `pixout webhook callbacks|replay` accept, at a clock the test gives.
 import { describe, expect, it } from "vitest";
-import { parseMoment } from "../src/commands/moments.js";
+import { parseMoment } from "../src/cli/commands/moments.js";
 
 const NOW = Date.parse("2026-12-31T23:55:00-03:00");
 
@@ -17,7 +17,19 @@ describe("--since and --until", () => {
   });
 
   it("refuses anything else", () => {
-    for (const bad of ["", "yesterday", "2h ago", "-2h", "2026-02-30", "2026-12-31T09:30", "1.5h", "999999d", "2026-12-31T09:30-99:99", "2026-12-31T09:30+15:00", "2019-12-31"]) {
+    for (const bad of [
+      "",
+      "yesterday",
+      "2h ago",
+      "-2h",
+      "2026-02-30",
+      "2026-12-31T09:30",
+      "1.5h",
+      "999999d",
+      "2026-12-31T09:30-99:99",
+      "2026-12-31T09:30+15:00",
+      "2019-12-31",
+    ]) {
       expect(parseMoment(bad, NOW), bad).toBeUndefined();
     }
     // Spaces around any form are forgiven alike.

@@ -83,7 +83,14 @@ describe("configuration", () => {
     });
     const settings = problems.map((p) => p.split(":")[0]);
     expect(settings.sort()).toEqual(
-      ["INTER_ACCOUNT", "INTER_BASE_URL", "INTER_CERT_FILE", "INTER_CONNECT_TIMEOUT_MS", "LOG_LEVEL", "REDIS_URL"].sort(),
+      [
+        "INTER_ACCOUNT",
+        "INTER_BASE_URL",
+        "INTER_CERT_FILE",
+        "INTER_CONNECT_TIMEOUT_MS",
+        "LOG_LEVEL",
+        "REDIS_URL",
+      ].sort(),
     );
     expect(problems).toContain(`INTER_CERT_FILE: file not found: ${join(dir, "missing.crt")}`);
     const message = (() => {
@@ -98,7 +105,14 @@ describe("configuration", () => {
   });
 
   it("reads numbers only as written in digits: 1e3, 0x10, Infinity and 1_000 are refused, each named", () => {
-    const problems = problemsOf({ ...baseEnv, PIXOUT_CONCURRENCY: "1e3", PIXOUT_MAX_ATTEMPTS: "0x10", PIXOUT_RESEND_WINDOW_MINUTES: "Infinity", PIXOUT_SEND_PER_MINUTE: "1_000", PIXOUT_WEBHOOK_PORT: "-1" });
+    const problems = problemsOf({
+      ...baseEnv,
+      PIXOUT_CONCURRENCY: "1e3",
+      PIXOUT_MAX_ATTEMPTS: "0x10",
+      PIXOUT_RESEND_WINDOW_MINUTES: "Infinity",
+      PIXOUT_SEND_PER_MINUTE: "1_000",
+      PIXOUT_WEBHOOK_PORT: "-1",
+    });
     expect(problems.sort()).toEqual([
       "PIXOUT_CONCURRENCY: must be a whole number written in digits, like 4",
       "PIXOUT_MAX_ATTEMPTS: must be a whole number written in digits, like 4",
@@ -116,7 +130,13 @@ describe("configuration", () => {
     const huge = write("huge.crt", Buffer.alloc(1024 * 1024 + 1, 0x41));
     const allow = write("allow.txt", Buffer.alloc(2 * 1024 * 1024, 0x0a));
     // (A FIFO would block its open and /dev/zero never ends: either would hang this test, not fail it.)
-    const problems = problemsOf({ ...baseEnv, INTER_CERT_FILE: "/dev/zero", INTER_KEY_FILE: fifo, INTER_CA_FILE: huge, PIXOUT_RECIPIENT_ALLOWLIST: allow });
+    const problems = problemsOf({
+      ...baseEnv,
+      INTER_CERT_FILE: "/dev/zero",
+      INTER_KEY_FILE: fifo,
+      INTER_CA_FILE: huge,
+      PIXOUT_RECIPIENT_ALLOWLIST: allow,
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         "INTER_CERT_FILE: is not a regular file (a device, a pipe or a socket): /dev/zero",
@@ -125,7 +145,9 @@ describe("configuration", () => {
         `PIXOUT_RECIPIENT_ALLOWLIST: the allow-list: ${allow} is larger than 1024 KiB: not the file this setting takes`,
       ]),
     );
-    expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: dir })).toContain(`INTER_CERT_FILE: is a directory, not a file: ${dir}`);
+    expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: dir })).toContain(
+      `INTER_CERT_FILE: is a directory, not a file: ${dir}`,
+    );
   });
 
   it("treats empty values as unset", () => {
@@ -151,21 +173,35 @@ describe("configuration", () => {
 
   it("refuses unparsable files and hints at swapped files", () => {
     const garbage = write("garbage.crt", "not a certificate", 0o644);
-    expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: garbage })).toEqual([`INTER_CERT_FILE: not a PEM or DER certificate: ${garbage}`]);
+    expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: garbage })).toEqual([
+      `INTER_CERT_FILE: not a PEM or DER certificate: ${garbage}`,
+    ]);
     expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: good.key, INTER_KEY_FILE: good.key })).toEqual([
       expect.stringContaining("did you swap the certificate and key files?"),
     ]);
-    expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: good.cert, INTER_KEY_FILE: write("cert-as-key.key", readFileSync(good.cert)) })).toEqual([
-      expect.stringContaining("did you swap the certificate and key files?"),
-    ]);
+    expect(
+      problemsOf({
+        ...baseEnv,
+        INTER_CERT_FILE: good.cert,
+        INTER_KEY_FILE: write("cert-as-key.key", readFileSync(good.cert)),
+      }),
+    ).toEqual([expect.stringContaining("did you swap the certificate and key files?")]);
   });
 
   it("refuses an expired or not yet valid certificate and warns within 30 days of expiry", () => {
-    const expired = clientPair("expired", { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const expired = clientPair("expired", {
+      notBefore: new Date(Date.now() - 400 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
     expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: expired.cert, INTER_KEY_FILE: expired.key })).toEqual([
-      expect.stringMatching(/^INTER_CERT_FILE: certificate expired on \d{4}-\d{2}-\d{2} \(.*CN=expired.*\); download a new one/),
+      expect.stringMatching(
+        /^INTER_CERT_FILE: certificate expired on \d{4}-\d{2}-\d{2} \(.*CN=expired.*\); download a new one/,
+      ),
     ]);
-    const future = clientPair("future", { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 300 * DAY) });
+    const future = clientPair("future", {
+      notBefore: new Date(Date.now() + DAY),
+      notAfter: new Date(Date.now() + 300 * DAY),
+    });
     expect(problemsOf({ ...baseEnv, INTER_CERT_FILE: future.cert, INTER_KEY_FILE: future.key })).toEqual([
       expect.stringMatching(/^INTER_CERT_FILE: certificate is not valid before/),
     ]);
@@ -177,25 +213,40 @@ describe("configuration", () => {
   it("loads a .pfx with its passphrase into the same PEM material", () => {
     const pair = { certPem: readFileSync(good.cert, "utf8"), keyPem: readFileSync(good.key, "utf8") };
     const pfx = write("good.pfx", toPfx(pair, "s3cret-passphrase", [certs.ca]));
-    const env = { INTER_CLIENT_ID: "id", INTER_CLIENT_SECRET: "secret", INTER_PFX_FILE: pfx, INTER_PFX_PASSPHRASE: "s3cret-passphrase" };
+    const env = {
+      INTER_CLIENT_ID: "id",
+      INTER_CLIENT_SECRET: "secret",
+      INTER_PFX_FILE: pfx,
+      INTER_PFX_PASSPHRASE: "s3cret-passphrase",
+    };
     const { config } = loadConfig(env);
     expect(config.inter.certificate.subject).toContain("CN=good");
     expect(config.inter.tls.cert.replace(/\r/g, "")).toBe(pair.certPem.replace(/\r/g, ""));
-    expect(problemsOf({ ...env, INTER_PFX_PASSPHRASE: "wrong" })).toEqual([`INTER_PFX_PASSPHRASE: wrong passphrase for ${pfx}`]);
-    expect(problemsOf({ ...env, INTER_PFX_PASSPHRASE: undefined })).toEqual(["INTER_PFX_PASSPHRASE: is required with INTER_PFX_FILE"]);
+    expect(problemsOf({ ...env, INTER_PFX_PASSPHRASE: "wrong" })).toEqual([
+      `INTER_PFX_PASSPHRASE: wrong passphrase for ${pfx}`,
+    ]);
+    expect(problemsOf({ ...env, INTER_PFX_PASSPHRASE: undefined })).toEqual([
+      "INTER_PFX_PASSPHRASE: is required with INTER_PFX_FILE",
+    ]);
     expect(problemsOf({ ...env, INTER_CERT_FILE: good.cert })).toEqual([
       "INTER_PFX_FILE: set either INTER_CERT_FILE + INTER_KEY_FILE or INTER_PFX_FILE + INTER_PFX_PASSPHRASE, not both",
     ]);
     chmodSync(pfx, 0o640);
-    expect(problemsOf(env)).toEqual([expect.stringMatching(/^INTER_PFX_FILE: .* is readable by group or others \(mode 0640\)/)]);
+    expect(problemsOf(env)).toEqual([
+      expect.stringMatching(/^INTER_PFX_FILE: .* is readable by group or others \(mode 0640\)/),
+    ]);
     const notPfx = write("not.pfx", "garbage");
-    expect(problemsOf({ ...env, INTER_PFX_FILE: notPfx })).toEqual([`INTER_PFX_FILE: not a PKCS#12 (.pfx/.p12) file: ${notPfx}`]);
+    expect(problemsOf({ ...env, INTER_PFX_FILE: notPfx })).toEqual([
+      `INTER_PFX_FILE: not a PKCS#12 (.pfx/.p12) file: ${notPfx}`,
+    ]);
   });
 
   it("checks the extra CA file", () => {
     const { config } = loadConfig({ ...baseEnv, INTER_CA_FILE: certs.paths.caCert });
     expect(config.inter.tls.ca).toContain("BEGIN CERTIFICATE");
-    expect(problemsOf({ ...baseEnv, INTER_CA_FILE: join(dir, "nope.crt") })).toEqual([`INTER_CA_FILE: file not found: ${join(dir, "nope.crt")}`]);
+    expect(problemsOf({ ...baseEnv, INTER_CA_FILE: join(dir, "nope.crt") })).toEqual([
+      `INTER_CA_FILE: file not found: ${join(dir, "nope.crt")}`,
+    ]);
   });
 
   it("reads ./.env, with the process environment taking precedence", () => {
@@ -233,7 +284,12 @@ describe("configuration", () => {
       marginPercent: 2,
     });
     expect(config.worker.concurrency).toBe(8);
-    const tuned = loadConfig({ ...baseEnv, PIXOUT_SEND_PER_MINUTE: "600", PIXOUT_SEND_MIN_INTERVAL_MS: "100", PIXOUT_CONCURRENCY: "2" }).config;
+    const tuned = loadConfig({
+      ...baseEnv,
+      PIXOUT_SEND_PER_MINUTE: "600",
+      PIXOUT_SEND_MIN_INTERVAL_MS: "100",
+      PIXOUT_CONCURRENCY: "2",
+    }).config;
     expect(tuned.worker.budgets.sendPerMinute).toBe(600);
     expect(tuned.worker.concurrency).toBe(2);
     expect(() => loadConfig({ ...baseEnv, PIXOUT_STATUS_PER_MINUTE: "0" })).toThrow(/PIXOUT_STATUS_PER_MINUTE/);
@@ -256,7 +312,13 @@ describe("configuration", () => {
       balancePerMinute: 10,
       marginPercent: 2,
     });
-    const tuned = loadConfig({ ...baseEnv, INTER_ENV: "sandbox", INTER_BASE_URL: "https://127.0.0.1:8443/", PIXOUT_SEND_PER_MINUTE: "5", PIXOUT_CALLBACK_RETRY_PER_MINUTE: "1" }).config;
+    const tuned = loadConfig({
+      ...baseEnv,
+      INTER_ENV: "sandbox",
+      INTER_BASE_URL: "https://127.0.0.1:8443/",
+      PIXOUT_SEND_PER_MINUTE: "5",
+      PIXOUT_CALLBACK_RETRY_PER_MINUTE: "1",
+    }).config;
     expect(tuned.inter.baseUrl).toBe("https://127.0.0.1:8443");
     expect(tuned.worker.budgets).toMatchObject({ sendPerMinute: 5, statusPerMinute: 10, callbackRetryPerMinute: 1 });
     expect(problemsOf({ ...baseEnv, INTER_ENV: "staging" })).toEqual(["INTER_ENV: must be production or sandbox"]);
@@ -267,16 +329,32 @@ describe("configuration", () => {
     expect(inferred.config.inter.environment).toBe("sandbox");
     expect(inferred.config.worker.budgets.sendPerMinute).toBe(10);
     expect(inferred.warnings).toEqual([]);
-    const { warnings } = loadConfig({ ...baseEnv, INTER_ENV: "production", INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" });
+    const { warnings } = loadConfig({
+      ...baseEnv,
+      INTER_ENV: "production",
+      INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co",
+    });
     expect(warnings).toContain(
       "INTER_BASE_URL is Inter's sandbox (https://cdpj-sandbox.partners.uatinter.co) but INTER_ENV is production: the budgets default to production's limits; set INTER_ENV=sandbox",
     );
     // An old .env with production's budgets, pointed at the sandbox.
-    const old = loadConfig({ ...baseEnv, INTER_ENV: "sandbox", PIXOUT_SEND_PER_MINUTE: "60", PIXOUT_STATUS_PER_MINUTE: "20" }).warnings;
+    const old = loadConfig({
+      ...baseEnv,
+      INTER_ENV: "sandbox",
+      PIXOUT_SEND_PER_MINUTE: "60",
+      PIXOUT_STATUS_PER_MINUTE: "20",
+    }).warnings;
     expect(old).toEqual([
       "PIXOUT_SEND_PER_MINUTE=60 is above Inter's sandbox limit (10 a minute): expect 429s; leave it unset to use the environment's",
       "PIXOUT_STATUS_PER_MINUTE=20 is above Inter's sandbox limit (10 a minute): expect 429s; leave it unset to use the environment's",
     ]);
-    expect(loadConfig({ ...baseEnv, INTER_ENV: "sandbox", INTER_BASE_URL: "https://127.0.0.1:9443", PIXOUT_SEND_PER_MINUTE: "600" }).warnings).toEqual([]);
+    expect(
+      loadConfig({
+        ...baseEnv,
+        INTER_ENV: "sandbox",
+        INTER_BASE_URL: "https://127.0.0.1:9443",
+        PIXOUT_SEND_PER_MINUTE: "600",
+      }).warnings,
+    ).toEqual([]);
   });
 });

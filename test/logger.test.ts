@@ -20,10 +20,22 @@ describe("logger", () => {
       "payment",
     );
     const line = lines[0] ?? "";
-    for (const leak of ["s3cr3t-value-1", "abc.def.ghi", "tok-123456789", "fornecedor@example.com", "12345678909", "Maria Silva", PEM_HEADER]) {
+    for (const leak of [
+      "s3cr3t-value-1",
+      "abc.def.ghi",
+      "tok-123456789",
+      "fornecedor@example.com",
+      "12345678909",
+      "Maria Silva",
+      PEM_HEADER,
+    ]) {
       expect(line).not.toContain(leak);
     }
-    const parsed = JSON.parse(line) as { recipient: { key: string }; destinatario: { nome: string; cpfCnpj: string }; client_secret: string };
+    const parsed = JSON.parse(line) as {
+      recipient: { key: string };
+      destinatario: { nome: string; cpfCnpj: string };
+      client_secret: string;
+    };
     expect(parsed.recipient.key).toBe("f***@e***.com");
     expect(parsed.destinatario).toMatchObject({ nome: "M*** S***", cpfCnpj: "***.456.789-**" });
     expect(parsed.client_secret).toBe("[REDACTED]");

@@ -15,10 +15,19 @@ describe("the package's entry point", () => {
       if (typeof sdk.createPayoutProducer !== "function" || typeof sdk.createRedeliveryFilter !== "function") throw new Error("not the SDK");
       const loaded = Object.keys(createRequire(import.meta.url)("module")._cache);
       process.stdout.write(JSON.stringify(loaded));`;
-    const loaded = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" })) as string[];
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" }),
+    ) as string[];
     expect(loaded.some((p) => p.includes("/node_modules/bullmq/"))).toBe(true);
-    for (const unwanted of ["/node_modules/node-forge/", "/node_modules/@opentelemetry/sdk-", "/node_modules/@opentelemetry/exporter-"]) {
-      expect(loaded.filter((p) => p.includes(unwanted)), unwanted).toEqual([]);
+    for (const unwanted of [
+      "/node_modules/node-forge/",
+      "/node_modules/@opentelemetry/sdk-",
+      "/node_modules/@opentelemetry/exporter-",
+    ]) {
+      expect(
+        loaded.filter((p) => p.includes(unwanted)),
+        unwanted,
+      ).toEqual([]);
     }
   });
 });

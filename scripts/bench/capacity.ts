@@ -7,9 +7,9 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { request, type Agent } from "undici";
 import { DEV_INTEGRATION } from "../../src/emulator/emulator.js";
-import { pixRequestBody } from "../../src/inter/pix-request.js";
+import { pixRequestBody } from "../../src/payments/pix-request.js";
 import { bullPrefix } from "../../src/queue/names.js";
-import { createPayoutProducer } from "../../src/queue/producer.js";
+import { createPayoutProducer } from "../../src/queue/producer/producer.js";
 import {
   clientAgent,
   cpuMs,
@@ -23,12 +23,29 @@ import {
   type EmulatorProcess,
 } from "./support.js";
 
-const UNLIMITED = { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 };
+const UNLIMITED = {
+  token: 0,
+  send: 0,
+  sendPerSecond: 0,
+  status: 0,
+  webhook: 0,
+  callbacks: 0,
+  callbackRetry: 0,
+  statement: 0,
+  balance: 0,
+};
 const BODY = pixRequestBody({ amountCents: 100, recipient: { type: "key", key: "fornecedor@example.com" } });
 
 export interface CapacityResult {
   concurrency: number;
-  ours: { payments: number; perSecond: number; cpuMsPerPayment: number; redisCommandsPerPayment: number; tlsHandshakesPerPayment: number; redisBytesPerFinishedPayment: number };
+  ours: {
+    payments: number;
+    perSecond: number;
+    cpuMsPerPayment: number;
+    redisCommandsPerPayment: number;
+    tlsHandshakesPerPayment: number;
+    redisBytesPerFinishedPayment: number;
+  };
   raw: { payments: number; perSecond: number };
   naive: { payments: number; perSecond: number };
 }
@@ -38,7 +55,12 @@ async function token(agent: Agent, url: string): Promise<string> {
     method: "POST",
     dispatcher: agent,
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ client_id: DEV_INTEGRATION.clientId, client_secret: DEV_INTEGRATION.clientSecret, grant_type: "client_credentials", scope: "pagamento-pix.write pagamento-pix.read" }).toString(),
+    body: new URLSearchParams({
+      client_id: DEV_INTEGRATION.clientId,
+      client_secret: DEV_INTEGRATION.clientSecret,
+      grant_type: "client_credentials",
+      scope: "pagamento-pix.write pagamento-pix.read",
+    }).toString(),
   });
   return ((await res.body.json()) as { access_token: string }).access_token;
 }
@@ -48,12 +70,19 @@ async function pay(agent: Agent, url: string, bearer: string): Promise<void> {
   const sent = await request(`${url}/banking/v2/pix`, {
     method: "POST",
     dispatcher: agent,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", "x-id-idempotente": randomUUID() },
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      "content-type": "application/json",
+      "x-id-idempotente": randomUUID(),
+    },
     body: BODY,
   });
   if (sent.statusCode !== 200) throw new Error(`send answered ${String(sent.statusCode)}`);
   const { codigoSolicitacao } = (await sent.body.json()) as { codigoSolicitacao: string };
-  const status = await request(`${url}/banking/v2/pix/${codigoSolicitacao}`, { dispatcher: agent, headers: { authorization: `Bearer ${bearer}` } });
+  const status = await request(`${url}/banking/v2/pix/${codigoSolicitacao}`, {
+    dispatcher: agent,
+    headers: { authorization: `Bearer ${bearer}` },
+  });
   await status.body.dump();
 }
 
@@ -73,7 +102,13 @@ async function drive(count: number, concurrency: number, one: () => Promise<void
   return steadyRate(finished);
 }
 
-async function ours(certDir: string, redisUrl: string, emulator: EmulatorProcess, count: number, concurrency: number): Promise<CapacityResult["ours"]> {
+async function ours(
+  certDir: string,
+  redisUrl: string,
+  emulator: EmulatorProcess,
+  count: number,
+  concurrency: number,
+): Promise<CapacityResult["ours"]> {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(redisUrl);
   const queue = new Queue("bench", { connection: redis, prefix: bullPrefix(prefix) });
@@ -81,7 +116,13 @@ async function ours(certDir: string, redisUrl: string, emulator: EmulatorProcess
   const producer = createPayoutProducer({ connection: redisUrl, queueName: "bench", redisPrefix: prefix });
   const ids = Array.from({ length: count }, (_, i) => `cap-${String(i)}`);
   for (let i = 0; i < ids.length; i += 1000) {
-    await producer.enqueueMany(ids.slice(i, i + 1000).map((paymentId) => ({ paymentId, amount: "1.00", recipient: { type: "key" as const, key: "fornecedor@example.com" } })));
+    await producer.enqueueMany(
+      ids.slice(i, i + 1000).map((paymentId) => ({
+        paymentId,
+        amount: "1.00",
+        recipient: { type: "key" as const, key: "fornecedor@example.com" },
+      })),
+    );
   }
   await producer.close();
   // What one progress check costs in Redis, to take the checks out of the count.
@@ -90,7 +131,16 @@ async function ours(certDir: string, redisUrl: string, emulator: EmulatorProcess
   const perCheck = (await redisCommandCount(redis)) - probe0 - 1;
   const big = 1_000_000;
   const worker = startWorkerProcess(
-    workerEnv(certDir, emulator.url, redisUrl, prefix, { send: big, sendMinIntervalMs: 0, status: big, token: big, firstPollMs: 1, pollCapMs: 50, webhookPollMs: 50, concurrency }),
+    workerEnv(certDir, emulator.url, redisUrl, prefix, {
+      send: big,
+      sendMinIntervalMs: 0,
+      status: big,
+      token: big,
+      firstPollMs: 1,
+      pollCapMs: 50,
+      webhookPollMs: 50,
+      concurrency,
+    }),
   );
   // From the first finished payment on (the worker's start-up is not a payment's cost).
   let checks = 0;
@@ -129,8 +179,17 @@ async function ours(certDir: string, redisUrl: string, emulator: EmulatorProcess
   return result;
 }
 
-export async function capacity(opts: { certDir: string; redisUrl: string; payments: number; naivePayments: number; concurrency: number }): Promise<CapacityResult> {
-  const emulator = await startEmulatorProcess(opts.certDir, { limits: UNLIMITED, timing: { sentAfterMs: 0, paidAfterMs: 0 } });
+export async function capacity(opts: {
+  certDir: string;
+  redisUrl: string;
+  payments: number;
+  naivePayments: number;
+  concurrency: number;
+}): Promise<CapacityResult> {
+  const emulator = await startEmulatorProcess(opts.certDir, {
+    limits: UNLIMITED,
+    timing: { sentAfterMs: 0, paidAfterMs: 0 },
+  });
   try {
     const oursResult = await ours(opts.certDir, opts.redisUrl, emulator, opts.payments, opts.concurrency);
     const agent = clientAgent(opts.certDir, opts.concurrency);

@@ -8,10 +8,10 @@ import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { freePort } from "../../src/demo/redis-server.js";
+import { freePort } from "../../src/cli/demo/redis-server.js";
 import { hashPassword } from "../../src/ops/dashboard/password.js";
 import { bullPrefix } from "../../src/queue/names.js";
-import { createPayoutProducer } from "../../src/queue/producer.js";
+import { createPayoutProducer } from "../../src/queue/producer/producer.js";
 import { percentile, rssMb } from "./support.js";
 
 export interface DashboardResult {
@@ -56,10 +56,20 @@ export async function dashboardPhase(opts: { redisUrl: string; queued: number })
     const base = `http://127.0.0.1:${String(port)}`;
     const auth = { authorization: `Basic ${Buffer.from(`bench:${password}`).toString("base64")}` };
     for (let i = 0; i < 100; i++) {
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await sleep(100);
     }
-    const time = async (route: string, path: (i: number) => string, requests: number): Promise<DashboardResult["routes"][number]> => {
+    const time = async (
+      route: string,
+      path: (i: number) => string,
+      requests: number,
+    ): Promise<DashboardResult["routes"][number]> => {
       const ms: number[] = [];
       for (let i = 0; i < requests; i++) {
         const t0 = performance.now();
@@ -77,7 +87,11 @@ export async function dashboardPhase(opts: { redisUrl: string; queued: number })
       await time("/api/queues/counts", () => "/api/queues/counts", 20),
       await time("/api/payments/search?q=<paymentId>", (i) => `/api/payments/search?q=${pick(i)}`, 50),
       await time("/payments?q=<paymentId> (page)", (i) => `/payments?q=${pick(i)}`, 20),
-      await time("bull-board: 10 waiting jobs", () => "/queues/api/queues?activeQueue=bench&status=waiting&page=1&jobsPerPage=10", 20),
+      await time(
+        "bull-board: 10 waiting jobs",
+        () => "/queues/api/queues?activeQueue=bench&status=waiting&page=1&jobsPerPage=10",
+        20,
+      ),
     ];
     const dashboardRssMb = rssMb(child.pid ?? 0);
     return { queued: opts.queued, routes, dashboardRssMb };

@@ -5,19 +5,29 @@ import { randomUUID, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { Agent} from "undici";
+import type { Agent } from "undici";
 import { request } from "undici";
 import { loadConfig } from "../../src/config.js";
-import { freePort } from "../../src/demo/redis-server.js";
+import { freePort } from "../../src/cli/demo/redis-server.js";
 import type { EmulatedPaymentView } from "../../src/emulator/emulator.js";
 import { createBank } from "../../src/inter/bank.js";
 import { createLogger, SecretRegistry } from "../../src/logger.js";
 import { bullPrefix, jobIdFor } from "../../src/queue/names.js";
-import { createPayoutProducer } from "../../src/queue/producer.js";
+import { createPayoutProducer } from "../../src/queue/producer/producer.js";
 import { devCertPaths } from "../../src/tls/dev-certs.js";
-import { createCallbackStore } from "../../src/webhook/callback-store.js";
-import { startWebhookReceiver } from "../../src/webhook/receiver.js";
-import { clientAgent, finishTimes, percentile, startEmulatorProcess, startWorkerProcess, steadyRate, waitFinished, workerEnv, type WorkerProcess } from "./support.js";
+import { createCallbackStore } from "../../src/inter-callbacks/callback-store.js";
+import { startWebhookReceiver } from "../../src/inter-callbacks/receiver.js";
+import {
+  clientAgent,
+  finishTimes,
+  percentile,
+  startEmulatorProcess,
+  startWorkerProcess,
+  steadyRate,
+  waitFinished,
+  workerEnv,
+  type WorkerProcess,
+} from "./support.js";
 
 /** Bank time from the send to PAGO (a guess at Inter's usual; UNVERIFIED). */
 export const BANK_SETTLES_MS = 2_000;
@@ -51,7 +61,11 @@ export interface LimitsRun {
 
 const logger = createLogger({ level: "warn", name: "bench" });
 
-async function emulatedPayments(agent: Agent, url: string, codigos: string[]): Promise<Map<string, EmulatedPaymentView>> {
+async function emulatedPayments(
+  agent: Agent,
+  url: string,
+  codigos: string[],
+): Promise<Map<string, EmulatedPaymentView>> {
   const views = new Map<string, EmulatedPaymentView>();
   for (const codigo of codigos) {
     const res = await request(`${url}/_emulator/payments/${codigo}`, { dispatcher: agent });
@@ -156,17 +170,35 @@ export async function limitsRun(opts: {
   let workers: WorkerProcess[] = [];
   if (stuck > 0) {
     // The stuck ones first: sent, then polled while they await an approval that never comes.
-    await emulator.addFault({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "stuck-", fault: { type: "approval-required" } });
+    await emulator.addFault({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: "stuck-",
+      fault: { type: "approval-required" },
+    });
     workers = ports.map((port) => startWorkerProcess({ ...env, PIXOUT_METRICS_PORT: String(port) }));
     const stuckIds = Array.from({ length: stuck }, (_, i) => `stuck-${String(i)}`);
-    await producer.enqueueMany(stuckIds.map((paymentId) => ({ paymentId, amount: "1.00", description: paymentId, recipient: { type: "key" as const, key: "fornecedor@example.com" } })));
+    await producer.enqueueMany(
+      stuckIds.map((paymentId) => ({
+        paymentId,
+        amount: "1.00",
+        description: paymentId,
+        recipient: { type: "key" as const, key: "fornecedor@example.com" },
+      })),
+    );
     for (;;) {
       const views = await Promise.all(stuckIds.map((id) => producer.get(id)));
       if (views.every((v) => v?.bankStatus === "AGUARDANDO_APROVACAO")) break;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  await producer.enqueueMany(ids.map((paymentId) => ({ paymentId, amount: "1.00", recipient: { type: "key" as const, key: "fornecedor@example.com" } })));
+  await producer.enqueueMany(
+    ids.map((paymentId) => ({
+      paymentId,
+      amount: "1.00",
+      recipient: { type: "key" as const, key: "fornecedor@example.com" },
+    })),
+  );
   const before = await emulator.ledger();
   const started = Date.now();
   if (stuck === 0) workers = ports.map((port) => startWorkerProcess({ ...env, PIXOUT_METRICS_PORT: String(port) }));
@@ -180,7 +212,11 @@ export async function limitsRun(opts: {
   const views = await Promise.all(ids.map((id) => producer.get(id)));
   const done = await finishTimes(queue);
   const agent = clientAgent(certDir, 1);
-  const bank = await emulatedPayments(agent, emulator.url, views.map((v) => v?.codigoSolicitacao ?? "").filter(Boolean));
+  const bank = await emulatedPayments(
+    agent,
+    emulator.url,
+    views.map((v) => v?.codigoSolicitacao ?? "").filter(Boolean),
+  );
   await agent.close();
   const sentTimes: number[] = [];
   const paidToDone: number[] = [];

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { bullPrefix } from "../../src/queue/names.js";
-import { createPayoutProducer } from "../../src/queue/producer.js";
+import { createPayoutProducer } from "../../src/queue/producer/producer.js";
 import { rssMb, startEmulatorProcess, startWorkerProcess, workerEnv } from "./support.js";
 
 export interface MemoryResult {
@@ -15,7 +15,12 @@ export interface MemoryResult {
   sampledSeconds: number;
 }
 
-export async function workerMemory(opts: { certDir: string; redisUrl: string; queued: number; seconds: number }): Promise<MemoryResult> {
+export async function workerMemory(opts: {
+  certDir: string;
+  redisUrl: string;
+  queued: number;
+  seconds: number;
+}): Promise<MemoryResult> {
   const emulator = await startEmulatorProcess(opts.certDir, { limits: {}, timing: {} });
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(opts.redisUrl);
@@ -34,7 +39,16 @@ export async function workerMemory(opts: { certDir: string; redisUrl: string; qu
     const enqueueSeconds = (Date.now() - t0) / 1000;
     await producer.close();
     const worker = startWorkerProcess(
-      workerEnv(opts.certDir, emulator.url, opts.redisUrl, prefix, { send: 60, sendMinIntervalMs: 1000, status: 20, token: 5, firstPollMs: 2000, pollCapMs: 60_000, webhookPollMs: 300_000, concurrency: 8 }),
+      workerEnv(opts.certDir, emulator.url, opts.redisUrl, prefix, {
+        send: 60,
+        sendMinIntervalMs: 1000,
+        status: 20,
+        token: 5,
+        firstPollMs: 2000,
+        pollCapMs: 60_000,
+        webhookPollMs: 300_000,
+        concurrency: 8,
+      }),
     );
     let max = 0;
     let last = 0;

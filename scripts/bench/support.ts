@@ -9,7 +9,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Agent, request } from "undici";
-import { DEV_INTEGRATION, type EmulatorOptions, type FaultRule, type LedgerSnapshot } from "../../src/emulator/emulator.js";
+import {
+  DEV_INTEGRATION,
+  type EmulatorOptions,
+  type FaultRule,
+  type LedgerSnapshot,
+} from "../../src/emulator/emulator.js";
 import { devCertPaths } from "../../src/tls/dev-certs.js";
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -28,7 +33,11 @@ export interface EmulatorProcess {
 export function clientAgent(certDir: string, connections?: number): Agent {
   const paths = devCertPaths(certDir);
   return new Agent({
-    connect: { cert: readFileSync(paths.clientCert), key: readFileSync(paths.clientKey), ca: readFileSync(paths.caCert) },
+    connect: {
+      cert: readFileSync(paths.clientCert),
+      key: readFileSync(paths.clientKey),
+      ca: readFileSync(paths.caCert),
+    },
     ...(connections === undefined ? {} : { connections }),
   });
 }
@@ -42,10 +51,17 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startEmulatorProcess(certDir: string, options: { limits: EmulatorOptions["limits"]; timing: EmulatorOptions["timing"]; callbackRetryScale?: number }): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", here("./emulator-process.ts"), JSON.stringify({ certDir, ...options })], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+export async function startEmulatorProcess(
+  certDir: string,
+  options: { limits: EmulatorOptions["limits"]; timing: EmulatorOptions["timing"]; callbackRetryScale?: number },
+): Promise<EmulatorProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", here("./emulator-process.ts"), JSON.stringify({ certDir, ...options })],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const lines = createInterface({ input: child.stdout });
   let url: string | undefined;
   for await (const line of lines) {
@@ -65,9 +81,15 @@ export async function startEmulatorProcess(certDir: string, options: { limits: E
       return (await res.body.json()) as LedgerSnapshot;
     },
     async addFault(rule) {
-      const res = await request(`${base}/_emulator/faults`, { dispatcher: agent, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+      const res = await request(`${base}/_emulator/faults`, {
+        dispatcher: agent,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(rule),
+      });
       await res.body.dump();
-      if (res.statusCode !== 201) throw new Error(`the emulator refused the fault rule: HTTP ${String(res.statusCode)}`);
+      if (res.statusCode !== 201)
+        throw new Error(`the emulator refused the fault rule: HTTP ${String(res.statusCode)}`);
     },
     async stop() {
       await agent.close();
@@ -99,7 +121,16 @@ export function workerEnv(
   bankUrl: string,
   redisUrl: string,
   prefix: string,
-  budgets: { send: number; sendMinIntervalMs: number; status: number; token: number; firstPollMs: number; pollCapMs: number; webhookPollMs: number; concurrency: number },
+  budgets: {
+    send: number;
+    sendMinIntervalMs: number;
+    status: number;
+    token: number;
+    firstPollMs: number;
+    pollCapMs: number;
+    webhookPollMs: number;
+    concurrency: number;
+  },
 ): Record<string, string> {
   const paths = devCertPaths(certDir);
   return {
@@ -130,7 +161,10 @@ export async function waitFinished(queue: Queue, count: number, timeoutMs: numbe
   for (;;) {
     const c = await queue.getJobCounts("completed", "failed");
     if ((c["completed"] ?? 0) + (c["failed"] ?? 0) >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${String((c["completed"] ?? 0) + (c["failed"] ?? 0))} of ${String(count)} payments finished in time`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `only ${String((c["completed"] ?? 0) + (c["failed"] ?? 0))} of ${String(count)} payments finished in time`,
+      );
     await sleep(100);
   }
 }
@@ -153,14 +187,20 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** CPU time (user + system) a process has used, in ms, from /proc. */
 export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${String(pid)}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const fields =
+    readFileSync(`/proc/${String(pid)}/stat`, "utf8")
+      .split(") ")[1]
+      ?.split(" ") ?? [];
   // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 /** Resident memory of a process, in MB, from /proc. */
 export function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${String(pid)}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:")) ?? "";
+  const line =
+    readFileSync(`/proc/${String(pid)}/status`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("VmRSS:")) ?? "";
   return Number(/(\d+)/.exec(line)?.[1] ?? Number.NaN) / 1024;
 }
 

@@ -19,7 +19,12 @@ export interface Fleet {
 }
 
 /** `envOf(slot)`: settings of the worker in that slot, over `env` (e.g. its own Redis proxy). */
-export function startFleet(size: number, env: Record<string, string>, logFile: string, envOf: (slot: number) => Record<string, string> = () => ({})): Fleet {
+export function startFleet(
+  size: number,
+  env: Record<string, string>,
+  logFile: string,
+  envOf: (slot: number) => Record<string, string> = () => ({}),
+): Fleet {
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
   const workers: (ChildProcess | undefined)[] = new Array<ChildProcess | undefined>(size);
   const startedAt = new Map<ChildProcess, number>();
@@ -27,7 +32,11 @@ export function startFleet(size: number, env: Record<string, string>, logFile: s
   let kills = 0;
   let terms = 0;
   const launch = (slot: number): void => {
-    const child = spawn(process.execPath, [bin, "worker"], { env: { PATH: process.env["PATH"] ?? "", ...env, ...envOf(slot) }, stdio: ["ignore", "pipe", "pipe"] }); // eslint-disable-line no-restricted-properties -- a clean environment for the child
+    const child = spawn(process.execPath, [bin, "worker"], {
+      // eslint-disable-next-line no-restricted-properties -- a clean environment for the child
+      env: { PATH: process.env["PATH"] ?? "", ...env, ...envOf(slot) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     workers[slot] = child;
@@ -39,7 +48,9 @@ export function startFleet(size: number, env: Record<string, string>, logFile: s
   for (let i = 0; i < size; i++) launch(i);
   return {
     async kill(signal, pick, minUptimeMs = 0) {
-      const alive = workers.filter((w): w is ChildProcess => w !== undefined && w.exitCode === null && w.signalCode === null && !w.killed);
+      const alive = workers.filter(
+        (w): w is ChildProcess => w !== undefined && w.exitCode === null && w.signalCode === null && !w.killed,
+      );
       const target = alive[Math.floor(pick * alive.length)];
       if (!target) return false;
       const wait = (startedAt.get(target) ?? 0) + minUptimeMs - Date.now();

@@ -7,11 +7,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import calculateSlot from "cluster-key-slot";
 import { Redis } from "ioredis";
-import { DEV_INTEGRATION, startEmulator, type Emulator, type EmulatorLimits, type FaultRule } from "../../src/emulator/emulator.js";
+import {
+  DEV_INTEGRATION,
+  startEmulator,
+  type Emulator,
+  type EmulatorLimits,
+  type FaultRule,
+} from "../../src/emulator/emulator.js";
 import { createRandom } from "../../src/emulator/prng.js";
 import { createLogger } from "../../src/logger.js";
-import { startRedisServer, type RedisServer } from "../../src/demo/redis-server.js";
-import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer.js";
+import { startRedisServer, type RedisServer } from "../../src/cli/demo/redis-server.js";
+import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer/producer.js";
 import type { PaymentView } from "../../src/queue/payment-view.js";
 import { FINAL_OUTCOMES } from "../../src/payments/lifecycle.js";
 import { parseAmount } from "../../src/payments/money.js";
@@ -23,9 +29,36 @@ import { startFleet, type Fleet } from "./fleet.js";
 import { reconcileAfter } from "./reconcile-after.js";
 import { verdict, type Verdict } from "./verdict.js";
 
-export type ScenarioName = "kills" | "redis" | "faults" | "sigterm" | "replays" | "forgetful" | "partition" | "foreign" | "hostile" | "balance" | "failover" | "cluster" | "forgetful-trusting";
+export type ScenarioName =
+  | "kills"
+  | "redis"
+  | "faults"
+  | "sigterm"
+  | "replays"
+  | "forgetful"
+  | "partition"
+  | "foreign"
+  | "hostile"
+  | "balance"
+  | "failover"
+  | "cluster"
+  | "forgetful-trusting";
 /** The new ones go last: a scenario's random draws are seeded by its place here. */
-export const ALL_SCENARIOS: ScenarioName[] = ["kills", "redis", "faults", "sigterm", "replays", "forgetful", "partition", "foreign", "hostile", "balance", "forgetful-trusting", "failover", "cluster"];
+export const ALL_SCENARIOS: ScenarioName[] = [
+  "kills",
+  "redis",
+  "faults",
+  "sigterm",
+  "replays",
+  "forgetful",
+  "partition",
+  "foreign",
+  "hostile",
+  "balance",
+  "forgetful-trusting",
+  "failover",
+  "cluster",
+];
 /** Scenarios that show a risk rather than check an invariant: left out of the totals and the exit code. */
 export const DEMONSTRATIONS: ReadonlySet<ScenarioName> = new Set(["forgetful-trusting"]);
 
@@ -60,18 +93,51 @@ const FAIL_MARK = "[chaos-falha]";
 function paymentsFor(name: string, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => {
     const paymentId = `${name}-${String(i)}`;
-    if (i % 50 === 7) return { paymentId, amount: "1.00", description: REJECT_MARK, recipient: { type: "key", key: "fornecedor@example" } }; // DICT-valid, refused by the bank
-    if (i % 50 === 13) return { paymentId, amount: "1.00", description: FAIL_MARK, recipient: { type: "key", key: "fornecedor@example.com" } };
-    return { paymentId, amount: `${String(1 + (i % 97))}.${String(i % 100).padStart(2, "0")}`, recipient: { type: "key", key: "fornecedor@example.com" } };
+    if (i % 50 === 7)
+      return {
+        paymentId,
+        amount: "1.00",
+        description: REJECT_MARK,
+        recipient: { type: "key", key: "fornecedor@example" },
+      }; // DICT-valid, refused by the bank
+    if (i % 50 === 13)
+      return {
+        paymentId,
+        amount: "1.00",
+        description: FAIL_MARK,
+        recipient: { type: "key", key: "fornecedor@example.com" },
+      };
+    return {
+      paymentId,
+      amount: `${String(1 + (i % 97))}.${String(i % 100).padStart(2, "0")}`,
+      recipient: { type: "key", key: "fornecedor@example.com" },
+    };
   });
 }
 
-const BASE_FAULTS: FaultRule[] = [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: FAIL_MARK, fault: { type: "final-status", status: "FALHA" } }];
+const BASE_FAULTS: FaultRule[] = [
+  {
+    method: "POST",
+    path: "/banking/v2/pix",
+    bodyIncludes: FAIL_MARK,
+    fault: { type: "final-status", status: "FALHA" },
+  },
+];
 
 /** Sends slowed down, so that kills land while a send is at the bank. */
 /** Sends refused by the bank's validation (400: rejected, nothing executed): a re-run of one must not send it. */
-const REFUSED: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.1, fault: { type: "status", status: 400 } };
-const SLOW_SENDS: FaultRule = { method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 800 } };
+const REFUSED: FaultRule = {
+  method: "POST",
+  path: "/banking/v2/pix",
+  probability: 0.1,
+  fault: { type: "status", status: 400 },
+};
+const SLOW_SENDS: FaultRule = {
+  method: "POST",
+  path: "/banking/v2/pix",
+  probability: 0.5,
+  fault: { type: "latency", ms: 800 },
+};
 
 const BANK_FAULTS: FaultRule[] = [
   // Every kind at fixed points first, so that even a short run meets each one (random draws alone may
@@ -80,7 +146,13 @@ const BANK_FAULTS: FaultRule[] = [
   { method: "POST", path: "/banking/v2/pix", skip: 10, times: 1, fault: { type: "timeout-after", ms: 3_000 } },
   { method: "POST", path: "/banking/v2/pix", skip: 15, times: 2, fault: { type: "garbled-200" } },
   { method: "*", path: "/banking/v2/pix*", skip: 20, times: 2, fault: { type: "unauthorized-empty" } },
-  { method: "GET", path: "/banking/v2/pix/*", skip: 5, times: 2, fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" } },
+  {
+    method: "GET",
+    path: "/banking/v2/pix/*",
+    skip: 5,
+    times: 2,
+    fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" },
+  },
   { method: "GET", path: "/banking/v2/pix/*", skip: 10, times: 2, fault: { type: "status", status: 500 } },
   // A burst of consecutive 503s (Inter's maintenance: nothing ran) and a storm of 429s, longer than the first backoffs.
   { method: "POST", path: "/banking/v2/pix", skip: 40, times: 15, fault: { type: "status", status: 503 } },
@@ -93,11 +165,25 @@ const BANK_FAULTS: FaultRule[] = [
   { method: "*", path: "/banking/v2/pix*", probability: 0.03, fault: { type: "rate-limit", retryAfterSeconds: 1 } },
   { method: "POST", path: "/banking/v2/pix", probability: 0.03, fault: { type: "garbled-200" } },
   { method: "*", path: "/banking/v2/pix*", probability: 0.02, fault: { type: "unauthorized-empty" } },
-  { method: "GET", path: "/banking/v2/pix/*", probability: 0.05, fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" } },
+  {
+    method: "GET",
+    path: "/banking/v2/pix/*",
+    probability: 0.05,
+    fault: { type: "unknown-status", status: "EM_PROCESSAMENTO_NOVO" },
+  },
 ];
 
 /** Redis as the product runs it: AOF, fsync every second, no eviction (DESIGN.md §2.2). */
-const DURABLE_REDIS = ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"];
+const DURABLE_REDIS = [
+  "--appendonly",
+  "yes",
+  "--appendfsync",
+  "everysec",
+  "--save",
+  "",
+  "--maxmemory-policy",
+  "noeviction",
+];
 
 /** Another Redis than the suite's own one-node server: a Sentinel set or a cluster of the scenario's own. */
 interface ScenarioRedis {
@@ -139,7 +225,13 @@ async function startInfra(workDir: string): Promise<Infra> {
 }
 
 /** `redis`: the settings of another Redis than the suite's own (REDIS_URL is then left out). */
-function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record<string, string> = {}, redis?: Record<string, string>): Record<string, string> {
+function workerEnv(
+  infra: Infra,
+  emulator: Emulator,
+  name: string,
+  extra: Record<string, string> = {},
+  redis?: Record<string, string>,
+): Record<string, string> {
   return {
     INTER_BASE_URL: emulator.url,
     INTER_CLIENT_ID: DEV_INTEGRATION.clientId,
@@ -168,7 +260,14 @@ function workerEnv(infra: Infra, emulator: Emulator, name: string, extra: Record
 }
 
 /** Enqueues everything, retrying while Redis is away; returns the ids whose enqueue was acknowledged. */
-async function enqueueAll(producer: PayoutProducer, payments: Record<string, unknown>[], spreadMs: number, notes: string[], events: EnqueueEvent[] = [], batch = 20): Promise<string[]> {
+async function enqueueAll(
+  producer: PayoutProducer,
+  payments: Record<string, unknown>[],
+  spreadMs: number,
+  notes: string[],
+  events: EnqueueEvent[] = [],
+  batch = 20,
+): Promise<string[]> {
   const acknowledged: string[] = [];
   const pause = payments.length > batch ? spreadMs / Math.ceil(payments.length / batch) : 0;
   let refusedWhileDown = 0;
@@ -177,12 +276,17 @@ async function enqueueAll(producer: PayoutProducer, payments: Record<string, unk
     for (;;) {
       try {
         const results = await producer.enqueueMany(chunk);
-        for (const r of results) if (r.status === "accepted" || (r.status === "duplicate" && r.sameData)) acknowledged.push(r.paymentId);
+        for (const r of results)
+          if (r.status === "accepted" || (r.status === "duplicate" && r.sameData)) acknowledged.push(r.paymentId);
         events.push({ at: Date.now(), ok: true });
         break;
       } catch (err) {
         refusedWhileDown++; // not acknowledged: the producer said so at once, and tries again
-        events.push({ at: Date.now(), ok: false, why: err instanceof Error ? (err.name === "Error" ? err.message.slice(0, 60) : err.name) : typeof err });
+        events.push({
+          at: Date.now(),
+          ok: false,
+          why: err instanceof Error ? (err.name === "Error" ? err.message.slice(0, 60) : err.name) : typeof err,
+        });
         await sleep(200);
       }
     }
@@ -192,7 +296,11 @@ async function enqueueAll(producer: PayoutProducer, payments: Record<string, unk
   return acknowledged;
 }
 
-async function settle(producer: PayoutProducer, ids: string[], timeoutMs: number): Promise<Map<string, PaymentView | undefined>> {
+async function settle(
+  producer: PayoutProducer,
+  ids: string[],
+  timeoutMs: number,
+): Promise<Map<string, PaymentView | undefined>> {
   const views = new Map<string, PaymentView | undefined>();
   const deadline = Date.now() + timeoutMs;
   let pending = [...ids];
@@ -248,7 +356,18 @@ async function scenario(
   const random = createRandom(options.seed * 1000 + ALL_SCENARIOS.indexOf(name));
   const emulator = await startEmulator({
     tls: { cert: infra.read("server.crt"), key: infra.read("server.key"), ca: infra.read("ca.crt") },
-    limits: { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0, ...setup.limits },
+    limits: {
+      token: 0,
+      send: 0,
+      sendPerSecond: 0,
+      status: 0,
+      webhook: 0,
+      callbacks: 0,
+      callbackRetry: 0,
+      statement: 0,
+      balance: 0,
+      ...setup.limits,
+    },
     timing: { sentAfterMs: 30, paidAfterMs: 100 },
     faults: [...BASE_FAULTS, ...setup.faults],
     idempotency: setup.idempotency ?? true,
@@ -256,19 +375,30 @@ async function scenario(
     seed: options.seed,
     logger: createLogger({ level: "silent" }),
   });
-  if (setup.proxies === true && setup.redis !== undefined) throw new Error(`${name}: the Redis proxies reach the suite's own Redis only`);
-  const proxies = setup.proxies === true ? await Promise.all([0, 1].map(() => startTcpProxy(Number(new URL(infra.redis.url).port)))) : [];
-  const fleet = startFleet(2, workerEnv(infra, emulator, name, setup.env, setup.redis?.env), join(options.workDir, `workers-${name}.log`), (slot): Record<string, string> => {
-    const proxy = proxies[slot];
-    return proxy ? { REDIS_URL: proxy.url } : {};
-  });
+  if (setup.proxies === true && setup.redis !== undefined)
+    throw new Error(`${name}: the Redis proxies reach the suite's own Redis only`);
+  const proxies =
+    setup.proxies === true
+      ? await Promise.all([0, 1].map(() => startTcpProxy(Number(new URL(infra.redis.url).port))))
+      : [];
+  const fleet = startFleet(
+    2,
+    workerEnv(infra, emulator, name, setup.env, setup.redis?.env),
+    join(options.workDir, `workers-${name}.log`),
+    (slot): Record<string, string> => {
+      const proxy = proxies[slot];
+      return proxy ? { REDIS_URL: proxy.url } : {};
+    },
+  );
   // Acknowledged only once as many replicas as the fleet waits for have it (PIXOUT_REDIS_WAIT_REPLICAS).
   const replicas = Number(setup.redis?.env["PIXOUT_REDIS_WAIT_REPLICAS"] ?? "0");
   const producer = createPayoutProducer({
     connection: setup.redis?.target ?? infra.redis.url,
     queueName: `chaos-${name}`,
     redisPrefix: `chaos-${name}`,
-    ...(replicas > 0 ? { replicas: { count: replicas, timeoutMs: Number(setup.redis?.env["PIXOUT_REDIS_WAIT_TIMEOUT_MS"] ?? "2000") } } : {}),
+    ...(replicas > 0
+      ? { replicas: { count: replicas, timeoutMs: Number(setup.redis?.env["PIXOUT_REDIS_WAIT_TIMEOUT_MS"] ?? "2000") } }
+      : {}),
   });
   const notes: string[] = [];
   try {
@@ -281,29 +411,43 @@ async function scenario(
     for (const o of chaos.outages ?? []) notes.push(describeOutage(o, events));
     if (chaos.outages !== undefined) {
       const outside = events.filter((e) => !e.ok && !(chaos.outages ?? []).some((o) => e.at >= o.from && e.at <= o.to));
-      if (outside.length > 0) notes.push(`enqueues refused outside the failovers=${String(outside.length)}${refusalKinds(outside)} (first at +${seconds((outside[0]?.at ?? started) - started)} s)`);
+      if (outside.length > 0)
+        notes.push(
+          `enqueues refused outside the failovers=${String(outside.length)}${refusalKinds(outside)} (first at +${seconds((outside[0]?.at ?? started) - started)} s)`,
+        );
     }
     let views = await settleOrLate(producer, ids, 180_000, notes);
     let recheck: ((views: Map<string, PaymentView | undefined>) => string[]) | undefined;
     if (after) {
       const returned = await after({ producer, ids, notes, queue: `chaos-${name}` });
-      if (typeof returned === "function") recheck = returned as (views: Map<string, PaymentView | undefined>) => string[];
+      if (typeof returned === "function")
+        recheck = returned as (views: Map<string, PaymentView | undefined>) => string[];
       views = await settleOrLate(producer, ids, 120_000, notes);
     }
     // Reconciled with the bank's statement, as an operator would days later: what it resolves is judged below.
-    const recon = await reconcileAfter(emulator, workerEnv(infra, emulator, name, setup.env, setup.redis?.env)).catch((err: unknown) => ({
-      notes: [],
-      resolved: 0,
-      wrong: [`reconciliation failed: ${err instanceof Error ? err.message : String(err)}`],
-    }));
+    const recon = await reconcileAfter(emulator, workerEnv(infra, emulator, name, setup.env, setup.redis?.env)).catch(
+      (err: unknown) => ({
+        notes: [],
+        resolved: 0,
+        wrong: [`reconciliation failed: ${err instanceof Error ? err.message : String(err)}`],
+      }),
+    );
     notes.push(...recon.notes);
     views = await settle(producer, ids, 30_000);
-    const v = verdict(ids, views, { ledger: emulator.ledger.snapshot(), paymentsWithKey: (key) => emulator.paymentsWithKey(key) });
+    const v = verdict(ids, views, {
+      ledger: emulator.ledger.snapshot(),
+      paymentsWithKey: (key) => emulator.paymentsWithKey(key),
+    });
     if (recheck) v.wrong.push(...recheck(views));
     v.wrong.push(...recon.wrong, ...(chaos.wrong ?? []));
     for (const [why, n] of Object.entries(v.parkedWhy)) notes.push(`parked ×${String(n)}: ${why}`);
     const fired = emulator.ledger.snapshot().faults;
-    if (Object.keys(fired).length > 0) notes.push(`faults fired: ${Object.entries(fired).map(([k, n]) => `${k}=${String(n)}`).join(" ")}`);
+    if (Object.keys(fired).length > 0)
+      notes.push(
+        `faults fired: ${Object.entries(fired)
+          .map(([k, n]) => `${k}=${String(n)}`)
+          .join(" ")}`,
+      );
     const replays = emulator.ledger.snapshot().executions.replays;
     if (replays > 0) notes.push(`resends answered by the bank's idempotency=${String(replays)}`);
     if (setup.limits !== undefined) {
@@ -334,7 +478,12 @@ async function scenario(
  * a machine starved by other work makes payments late, not lost. A late payment is counted and checked
  * like any other (the note says how many were late); only one still not final after that is lost.
  */
-async function settleOrLate(producer: PayoutProducer, ids: string[], timeoutMs: number, notes: string[]): Promise<Map<string, PaymentView | undefined>> {
+async function settleOrLate(
+  producer: PayoutProducer,
+  ids: string[],
+  timeoutMs: number,
+  notes: string[],
+): Promise<Map<string, PaymentView | undefined>> {
   const views = await settle(producer, ids, timeoutMs);
   const behind = ids.filter((id) => !FINAL_OUTCOMES.has(views.get(id)?.outcome ?? "queued"));
   if (behind.length === 0) return views;
@@ -346,7 +495,13 @@ async function settleOrLate(producer: PayoutProducer, ids: string[], timeoutMs: 
 }
 
 /** Kills workers at random moments over the window: `count` SIGKILLs (or SIGTERMs). */
-async function killOver(fleet: Fleet, count: number, windowMs: number, random: () => number, signal: NodeJS.Signals): Promise<void> {
+async function killOver(
+  fleet: Fleet,
+  count: number,
+  windowMs: number,
+  random: () => number,
+  signal: NodeJS.Signals,
+): Promise<void> {
   for (let i = 0; i < count; i++) {
     await sleep((windowMs / count) * (0.5 + random()));
     // A worker that just restarted is left to boot and take work first (up to 1.5 s).
@@ -385,7 +540,15 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 
 /** ROLE of one node, on a short-lived plain connection (undefined when it does not answer). */
 async function roleOf(node: Endpoint): Promise<unknown[] | undefined> {
-  const redis = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000, commandTimeout: 1_000 });
+  const redis = new Redis({
+    host: node.host,
+    port: node.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+    commandTimeout: 1_000,
+  });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
@@ -412,7 +575,10 @@ async function replicaOf(node: Endpoint, master: Endpoint): Promise<void> {
 /** Keeps the topology's logs (its folder is removed when it stops) in the work folder, next to the workers'. */
 function keepLogs(from: string, workDir: string, name: string): void {
   try {
-    cpSync(from, join(workDir, `redis-${name}`), { recursive: true, filter: (src) => !src.includes("appendonlydir") && !src.endsWith(".rdb") });
+    cpSync(from, join(workDir, `redis-${name}`), {
+      recursive: true,
+      filter: (src) => !src.includes("appendonlydir") && !src.endsWith(".rdb"),
+    });
   } catch {
     // only for a post-mortem
   }
@@ -470,7 +636,12 @@ function failoverScenario(
           });
           earliest = step.next;
           // A refusal is seen up to a WAIT's timeout after the replica is back.
-          outages.push({ label: `failover ${String(i + 1)}`, from: step.from, to: step.rejoined + 2_500, detail: step.detail });
+          outages.push({
+            label: `failover ${String(i + 1)}`,
+            from: step.from,
+            to: step.rejoined + 2_500,
+            detail: step.detail,
+          });
         }
       } catch (err) {
         wrong.push(`the failovers did not go through: ${err instanceof Error ? err.message : String(err)}`);
@@ -482,7 +653,11 @@ function failoverScenario(
 }
 
 export function describeResult(r: ScenarioResult): string {
-  const extra = [r.kills ? `kills=${String(r.kills)}` : "", r.terms ? `sigterms=${String(r.terms)}` : "", r.redisRestarts ? `redis-restarts=${String(r.redisRestarts)}` : ""].filter(Boolean);
+  const extra = [
+    r.kills ? `kills=${String(r.kills)}` : "",
+    r.terms ? `sigterms=${String(r.terms)}` : "",
+    r.redisRestarts ? `redis-restarts=${String(r.redisRestarts)}` : "",
+  ].filter(Boolean);
   return (
     `chaos ${r.name}${r.demonstration ? " (demonstration, not counted)" : ""}: payments=${String(r.payments)} ${extra.join(" ")} executed=${String(r.executed)} duplicates=${String(r.duplicates)} ` +
     `lost=${String(r.lost)} parked=${String(r.parked)} paid=${String(r.paid)} failed=${String(r.failed)} rejected=${String(r.rejected)} ` +
@@ -506,29 +681,47 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
       switch (name) {
         case "kills":
           await run(
-            scenario(name, infra, options, { payments: options.payments, kills: options.kills, faults: [SLOW_SENDS] }, async ({ fleet, windowMs, random }) => {
-              await killOver(fleet, options.kills, windowMs, random, "SIGKILL");
-              return { redisRestarts: 0 };
-            }),
+            scenario(
+              name,
+              infra,
+              options,
+              { payments: options.payments, kills: options.kills, faults: [SLOW_SENDS] },
+              async ({ fleet, windowMs, random }) => {
+                await killOver(fleet, options.kills, windowMs, random, "SIGKILL");
+                return { redisRestarts: 0 };
+              },
+            ),
           );
           break;
         case "redis":
           await run(
-            scenario(name, infra, options, { payments: share(options.payments, 0.25), kills: 10, faults: [] }, async ({ windowMs }) => {
-              await sleep(windowMs * 0.4);
-              await infra.redis.stop("SIGKILL"); // a crash: no shutdown save, only what AOF has
-              await sleep(1_500);
-              await infra.redis.restart();
-              return { redisRestarts: 1 };
-            }),
+            scenario(
+              name,
+              infra,
+              options,
+              { payments: share(options.payments, 0.25), kills: 10, faults: [] },
+              async ({ windowMs }) => {
+                await sleep(windowMs * 0.4);
+                await infra.redis.stop("SIGKILL"); // a crash: no shutdown save, only what AOF has
+                await sleep(1_500);
+                await infra.redis.restart();
+                return { redisRestarts: 1 };
+              },
+            ),
           );
           break;
         case "faults":
           await run(
-            scenario(name, infra, options, { payments: share(options.payments, 0.5), kills: share(options.kills, 0.25), faults: BANK_FAULTS }, async ({ fleet, windowMs, random }) => {
-              await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
-              return { redisRestarts: 0 };
-            }),
+            scenario(
+              name,
+              infra,
+              options,
+              { payments: share(options.payments, 0.5), kills: share(options.kills, 0.25), faults: BANK_FAULTS },
+              async ({ fleet, windowMs, random }) => {
+                await killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
+                return { redisRestarts: 0 };
+              },
+            ),
           );
           break;
         case "sigterm":
@@ -540,7 +733,9 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
               {
                 payments: share(options.payments, 0.25),
                 kills: share(options.kills, 0.25),
-                faults: [{ method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 1_000 } }],
+                faults: [
+                  { method: "POST", path: "/banking/v2/pix", probability: 0.5, fault: { type: "latency", ms: 1_000 } },
+                ],
                 env: { PIXOUT_SHUTDOWN_TIMEOUT_MS: "300" },
               },
               async ({ fleet, windowMs, random }) => {
@@ -577,12 +772,17 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                 // Everything enqueued again, and every finished payment retried through pixout's rules,
                 // with a new attempt where the bank ended it.
                 const again = await producer.enqueueMany(paymentsFor(name, ids.length));
-                notes.push(`re-enqueued=${String(again.length)} reported-duplicate=${String(again.filter((r) => r.status === "duplicate").length)}`);
+                notes.push(
+                  `re-enqueued=${String(again.length)} reported-duplicate=${String(again.filter((r) => r.status === "duplicate").length)}`,
+                );
                 let refused = 0;
                 let retried = 0;
                 for (const id of ids) {
                   const plain = await producer.retry(id, { actor: "chaos", reason: "dashboard-style retry" });
-                  const r = plain.status === "refused" && plain.why.includes("--new-attempt") ? await producer.retry(id, { actor: "chaos", reason: "new attempt", newAttempt: true }) : plain;
+                  const r =
+                    plain.status === "refused" && plain.why.includes("--new-attempt")
+                      ? await producer.retry(id, { actor: "chaos", reason: "new attempt", newAttempt: true })
+                      : plain;
                   if (r.status === "retried") retried++;
                   else refused++;
                 }
@@ -601,7 +801,14 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
               name,
               infra,
               options,
-              { payments: share(options.payments, 0.25), kills: 0, faults: [SLOW_SENDS], idempotency: false, env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" }, proxies: true },
+              {
+                payments: share(options.payments, 0.25),
+                kills: 0,
+                faults: [SLOW_SENDS],
+                idempotency: false,
+                env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" },
+                proxies: true,
+              },
               async ({ windowMs, random, notes, proxies }) => {
                 const freezes = Math.max(4, Math.round(share(options.kills, 0.25)));
                 let afterSend = 0;
@@ -616,7 +823,9 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                     void proxy.freezeAfter(["\r\nsend\r\n"], ms);
                   }
                 }
-                notes.push(`freezes=${String(freezes)} (after a send step=${String(afterSend)}; applied=${String(proxies.reduce((n, p) => n + p.stats().freezes, 0))})`);
+                notes.push(
+                  `freezes=${String(freezes)} (after a send step=${String(afterSend)}; applied=${String(proxies.reduce((n, p) => n + p.stats().freezes, 0))})`,
+                );
                 return { redisRestarts: 0 };
               },
             ),
@@ -627,48 +836,92 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           // (some with another amount), and raw jobs carrying a state of their own (another payment's
           // codigoSolicitacao, a step of their choosing). Nothing may be sent again, nothing paid without a send.
           await run(
-            scenario(name, infra, options, { payments: share(options.payments, 0.25), kills: 0, faults: [REFUSED] }, () => Promise.resolve({ redisRestarts: 0 }), async ({ ids, notes, queue }) => {
-              const q = new Queue(queue, { connection: { url: infra.redis.url }, prefix: `{${queue}}` });
-              let readded = 0;
-              let movedBack = 0;
-              const concluded = new Map<string, unknown>();
-              let codigo: string | undefined;
-              for (const [i, id] of ids.entries()) {
-                if (i % 2 === 1) {
-                  // A finished job moved back by plain BullMQ (not `pixout retry`): concluded again, never resent.
-                  const job = await q.getJob(`payment-${id}`);
-                  const state = job ? await job.getState() : undefined;
-                  if (job && (state === "completed" || state === "failed")) {
-                    concluded.set(id, (job.data as { state?: { outcome?: unknown } }).state?.outcome);
-                    await job.retry(state);
-                    movedBack++;
+            scenario(
+              name,
+              infra,
+              options,
+              { payments: share(options.payments, 0.25), kills: 0, faults: [REFUSED] },
+              () => Promise.resolve({ redisRestarts: 0 }),
+              async ({ ids, notes, queue }) => {
+                const q = new Queue(queue, { connection: { url: infra.redis.url }, prefix: `{${queue}}` });
+                let readded = 0;
+                let movedBack = 0;
+                const concluded = new Map<string, unknown>();
+                let codigo: string | undefined;
+                for (const [i, id] of ids.entries()) {
+                  if (i % 2 === 1) {
+                    // A finished job moved back by plain BullMQ (not `pixout retry`): concluded again, never resent.
+                    const job = await q.getJob(`payment-${id}`);
+                    const state = job ? await job.getState() : undefined;
+                    if (job && (state === "completed" || state === "failed")) {
+                      concluded.set(id, (job.data as { state?: { outcome?: unknown } }).state?.outcome);
+                      await job.retry(state);
+                      movedBack++;
+                    }
+                    continue;
                   }
-                  continue;
+                  const job = await q.getJob(`payment-${id}`);
+                  const data = (job?.data ?? {}) as Record<string, unknown> & {
+                    state?: { codigoSolicitacao?: string };
+                  };
+                  codigo ??= data.state?.codigoSolicitacao;
+                  if (!job || !((await job.isCompleted()) || (await job.isFailed()))) continue;
+                  const { state: _state, audit: _audit, ...payment } = data;
+                  await job.remove();
+                  await q.add("payout", i % 4 === 0 ? payment : { ...payment, amount: "999.99" }, {
+                    jobId: `payment-${id}`,
+                  });
+                  readded++;
                 }
-                const job = await q.getJob(`payment-${id}`);
-                const data = (job?.data ?? {}) as Record<string, unknown> & { state?: { codigoSolicitacao?: string } };
-                codigo ??= data.state?.codigoSolicitacao;
-                if (!job || !((await job.isCompleted()) || (await job.isFailed()))) continue;
-                const { state: _state, audit: _audit, ...payment } = data;
-                await job.remove();
-                await q.add("payout", i % 4 === 0 ? payment : { ...payment, amount: "999.99" }, { jobId: `payment-${id}` });
-                readded++;
-              }
-              const forged = Array.from({ length: Math.max(2, Math.round(ids.length / 20)) }, (_, i) => `${name}-forged-${String(i)}`);
-              for (const [i, id] of forged.entries()) {
-                const state =
-                  i % 2 === 0
-                    ? { step: "poll", generation: 0, attempts: 0, maybeExecuted: true, polls: 0, codigoSolicitacao: codigo ?? "00000000-0000-4000-8000-000000000000" }
-                    : { step: "submit", generation: 0, attempts: 0, maybeExecuted: false, polls: 0, claim: "made-up" };
-                await q.add("payout", { paymentId: id, amount: "999.00", recipient: { type: "key", key: "fornecedor@example.com" }, state }, { jobId: `payment-${id}` });
-                ids.push(id);
-              }
-              await q.close();
-              notes.push(`re-added with plain BullMQ after removal=${String(readded)}; finished jobs moved back by BullMQ's retry=${String(movedBack)}; raw jobs with a state of their own=${String(forged.length)}`);
-              // An outcome once concluded (and announced) never changes by a re-run.
-              return (views: Map<string, PaymentView | undefined>): string[] =>
-                [...concluded].filter(([id, outcome]) => views.get(id)?.outcome !== outcome).map(([id, outcome]) => `${id}: concluded ${String(outcome)}, then ${String(views.get(id)?.outcome)} after a re-run`);
-            }),
+                const forged = Array.from(
+                  { length: Math.max(2, Math.round(ids.length / 20)) },
+                  (_, i) => `${name}-forged-${String(i)}`,
+                );
+                for (const [i, id] of forged.entries()) {
+                  const state =
+                    i % 2 === 0
+                      ? {
+                          step: "poll",
+                          generation: 0,
+                          attempts: 0,
+                          maybeExecuted: true,
+                          polls: 0,
+                          codigoSolicitacao: codigo ?? "00000000-0000-4000-8000-000000000000",
+                        }
+                      : {
+                          step: "submit",
+                          generation: 0,
+                          attempts: 0,
+                          maybeExecuted: false,
+                          polls: 0,
+                          claim: "made-up",
+                        };
+                  await q.add(
+                    "payout",
+                    {
+                      paymentId: id,
+                      amount: "999.00",
+                      recipient: { type: "key", key: "fornecedor@example.com" },
+                      state,
+                    },
+                    { jobId: `payment-${id}` },
+                  );
+                  ids.push(id);
+                }
+                await q.close();
+                notes.push(
+                  `re-added with plain BullMQ after removal=${String(readded)}; finished jobs moved back by BullMQ's retry=${String(movedBack)}; raw jobs with a state of their own=${String(forged.length)}`,
+                );
+                // An outcome once concluded (and announced) never changes by a re-run.
+                return (views: Map<string, PaymentView | undefined>): string[] =>
+                  [...concluded]
+                    .filter(([id, outcome]) => views.get(id)?.outcome !== outcome)
+                    .map(
+                      ([id, outcome]) =>
+                        `${id}: concluded ${String(outcome)}, then ${String(views.get(id)?.outcome)} after a re-run`,
+                    );
+              },
+            ),
           );
           break;
         case "hostile":
@@ -683,13 +936,38 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
               {
                 payments: share(options.payments, 0.25),
                 kills: share(options.kills, 0.1),
-                limits: { token: 0, send: 600, sendPerSecond: 10, status: 1200, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 },
+                limits: {
+                  token: 0,
+                  send: 600,
+                  sendPerSecond: 10,
+                  status: 1200,
+                  webhook: 0,
+                  callbacks: 0,
+                  callbackRetry: 0,
+                  statement: 0,
+                  balance: 0,
+                },
                 faults: [
-                  { method: "POST", path: "/banking/v2/pix", probability: 0.02, fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 } },
-                  { method: "POST", path: "/oauth/v2/token", times: 2, fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 } },
+                  {
+                    method: "POST",
+                    path: "/banking/v2/pix",
+                    probability: 0.02,
+                    fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 },
+                  },
+                  {
+                    method: "POST",
+                    path: "/oauth/v2/token",
+                    times: 2,
+                    fault: { type: "rate-limit", retryAfterSeconds: 2_592_000 },
+                  },
                   { method: "POST", path: "/oauth/v2/token", fault: { type: "latency", ms: 150 } },
                   { method: "*", path: "/banking/v2/pix*", probability: 0.08, fault: { type: "unauthorized-empty" } },
-                  { method: "GET", path: "/banking/v2/pix/*", probability: 0.03, fault: { type: "rewrite", field: "transacaoPix.valor", value: 0.01 } },
+                  {
+                    method: "GET",
+                    path: "/banking/v2/pix/*",
+                    probability: 0.03,
+                    fault: { type: "rewrite", field: "transacaoPix.valor", value: 0.01 },
+                  },
                 ],
                 env: {
                   PIXOUT_SEND_PER_MINUTE: "600",
@@ -723,7 +1001,11 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                 kills: share(options.kills, 0.25),
                 faults: [SLOW_SENDS],
                 balanceCents: quarter,
-                env: { INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read", PIXOUT_BALANCE_CHECK_SECONDS: "0.5", PIXOUT_BALANCE_CHECK_MAX_SECONDS: "2" },
+                env: {
+                  INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read",
+                  PIXOUT_BALANCE_CHECK_SECONDS: "0.5",
+                  PIXOUT_BALANCE_CHECK_MAX_SECONDS: "2",
+                },
               },
               async ({ fleet, windowMs, random, emulator, notes }) => {
                 const killing = killOver(fleet, share(options.kills, 0.25), windowMs, random, "SIGKILL");
@@ -732,18 +1014,31 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                   emulator.topUp(cents);
                 }
                 await killing;
-                notes.push(`sends the bank refused for balance=${String(emulator.ledger.snapshot().payments.byStatus["CANCELADO_SEM_SALDO"] ?? 0)}`);
+                notes.push(
+                  `sends the bank refused for balance=${String(emulator.ledger.snapshot().payments.byStatus["CANCELADO_SEM_SALDO"] ?? 0)}`,
+                );
                 return { redisRestarts: 0 };
               },
               // A payment the bank refused for balance fails only when the rules say why it could not be held (a
               // send of its key in doubt — a worker killed mid-send): anything else is wrong.
               ({ notes }) =>
                 Promise.resolve((views: Map<string, PaymentView | undefined>): string[] => {
-                  const failed = [...views].filter(([, v]) => v?.outcome === "failed" && v.bankStatus === "CANCELADO_SEM_SALDO");
+                  const failed = [...views].filter(
+                    ([, v]) => v?.outcome === "failed" && v.bankStatus === "CANCELADO_SEM_SALDO",
+                  );
                   // "Not held again" (too many generations ended for balance) cannot happen here: the last top-up covers all.
-                  const unheld = failed.filter(([, v]) => /not held for the balance: an earlier send of this key may have executed/.test(v?.failedReason ?? v?.reason ?? ""));
+                  const unheld = failed.filter(([, v]) =>
+                    /not held for the balance: an earlier send of this key may have executed/.test(
+                      v?.failedReason ?? v?.reason ?? "",
+                    ),
+                  );
                   notes.push(`refused for balance and not held (a send in doubt)=${String(unheld.length)}`);
-                  return failed.filter((f) => !unheld.includes(f)).map(([id, v]) => `${id}: failed for balance without a reason not to hold it (${v?.failedReason ?? ""})`);
+                  return failed
+                    .filter((f) => !unheld.includes(f))
+                    .map(
+                      ([id, v]) =>
+                        `${id}: failed for balance without a reason not to hold it (${v?.failedReason ?? ""})`,
+                    );
                 }),
             ),
           );
@@ -754,10 +1049,19 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           // master SIGKILLed, the replica promoted, the old master restarted once the sentinels have (with what
           // its AOF kept) and made a replica of the new one. Until it is a replica again, no write can count:
           // enqueues are refused (and made again), steps wait.
-          const set = await startRedisSentinelSet({ replicas: 1, sentinels: 3, masterName: "chaos-failover", serverArgs: DURABLE_REDIS });
+          const set = await startRedisSentinelSet({
+            replicas: 1,
+            sentinels: 3,
+            masterName: "chaos-failover",
+            serverArgs: DURABLE_REDIS,
+          });
           try {
             const redis = {
-              env: { REDIS_SENTINELS: set.sentinelsSetting, REDIS_SENTINEL_NAME: set.masterName, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
+              env: {
+                REDIS_SENTINELS: set.sentinelsSetting,
+                REDIS_SENTINEL_NAME: set.masterName,
+                PIXOUT_REDIS_WAIT_REPLICAS: "1",
+              },
               target: { kind: "sentinel" as const, sentinels: set.sentinels, name: set.masterName },
             };
             await run(
@@ -770,14 +1074,22 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                 await set.restartServer(old.port);
                 const replicaAgain = async (): Promise<true | undefined> => {
                   const role = await roleOf(old);
-                  return role?.[0] === "slave" && Number(role[2]) === promoted.port && role[3] === "connected" ? true : undefined;
+                  return role?.[0] === "slave" && Number(role[2]) === promoted.port && role[3] === "connected"
+                    ? true
+                    : undefined;
                 };
                 // The sentinels turn the old master into a replica of the new one (~11 s after it is back); on a
                 // starved machine they may take longer: then it is told to, as an operator would.
-                const converted = await waitFor("the sentinels to convert the old master", 20_000, replicaAgain).catch(() => undefined);
+                const converted = await waitFor("the sentinels to convert the old master", 20_000, replicaAgain).catch(
+                  () => undefined,
+                );
                 if (converted === undefined) {
                   await replicaOf(old, promoted);
-                  await waitFor(`${String(old.port)} to be a replica of ${String(promoted.port)} again`, 40_000, replicaAgain);
+                  await waitFor(
+                    `${String(old.port)} to be a replica of ${String(promoted.port)} again`,
+                    40_000,
+                    replicaAgain,
+                  );
                 }
                 const rejoined = Date.now();
                 return {
@@ -804,17 +1116,24 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
           const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1, serverArgs: DURABLE_REDIS });
           const slot = calculateSlot(`chaos-${name}`); // the tag of {chaos-cluster}:…
           try {
-            const redis = { env: { REDIS_CLUSTER_NODES: cluster.nodesSetting, PIXOUT_REDIS_WAIT_REPLICAS: "1" }, target: { kind: "cluster" as const, nodes: cluster.nodes } };
+            const redis = {
+              env: { REDIS_CLUSTER_NODES: cluster.nodesSetting, PIXOUT_REDIS_WAIT_REPLICAS: "1" },
+              target: { kind: "cluster" as const, nodes: cluster.nodes },
+            };
             await run(
               failoverScenario(name, infra, options, redis, async ({ started, killed }) => {
                 const old = await cluster.ownerOfSlot(slot);
                 const from = Date.now();
                 await cluster.killNode(old.port);
                 killed();
-                const promoted = await waitFor(`a replica to take slot ${String(slot)} over from ${String(old.port)}`, 60_000, async () => {
-                  const owner = await cluster.ownerOfSlot(slot);
-                  return owner.port === old.port ? undefined : owner;
-                });
+                const promoted = await waitFor(
+                  `a replica to take slot ${String(slot)} over from ${String(old.port)}`,
+                  60_000,
+                  async () => {
+                    const owner = await cluster.ownerOfSlot(slot);
+                    return owner.port === old.port ? undefined : owner;
+                  },
+                );
                 const failedOver = Date.now();
                 await cluster.restartNode(old.port); // resolves once the cluster is healthy again
                 const rejoined = Date.now();
@@ -851,7 +1170,12 @@ export async function runChaos(options: ChaosOptions): Promise<ScenarioResult[]>
                   // Two lost answers at fixed points, so that even a short run has doubtful sends.
                   { method: "POST", path: "/banking/v2/pix", skip: 3, times: 2, fault: { type: "reset-after" } },
                   { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "reset-after" } },
-                  { method: "POST", path: "/banking/v2/pix", probability: 0.05, fault: { type: "timeout-after", ms: 3_000 } },
+                  {
+                    method: "POST",
+                    path: "/banking/v2/pix",
+                    probability: 0.05,
+                    fault: { type: "timeout-after", ms: 3_000 },
+                  },
                 ],
                 idempotency: false,
                 ...(name === "forgetful" ? { env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } } : {}),

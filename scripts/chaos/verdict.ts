@@ -31,7 +31,18 @@ const endedByBank = (p: EmulatedPaymentView): boolean => classifyStatus(p.status
 
 /** `acknowledged`: payments whose enqueue returned; `views`: their jobs at the end (undefined = missing). */
 export function verdict(acknowledged: string[], views: Map<string, PaymentView | undefined>, bank: Bank): Verdict {
-  const v: Verdict = { payments: acknowledged.length, executed: 0, duplicates: 0, lost: 0, parked: 0, paid: 0, failed: 0, rejected: 0, wrong: [], parkedWhy: {} };
+  const v: Verdict = {
+    payments: acknowledged.length,
+    executed: 0,
+    duplicates: 0,
+    lost: 0,
+    parked: 0,
+    paid: 0,
+    failed: 0,
+    rejected: 0,
+    wrong: [],
+    parkedWhy: {},
+  };
   let attributed = 0;
   for (const id of acknowledged) {
     const view = views.get(id);
@@ -46,7 +57,9 @@ export function verdict(acknowledged: string[], views: Map<string, PaymentView |
     const beyond = (atBank[current + 1]?.length ?? 0) > 0;
     if (twiceUnderAKey || olderAlive || beyond) {
       v.duplicates++;
-      v.wrong.push(`${id}: executed ${String(all.length)} time(s) across keys (${atBank.map((l) => l.map((p) => p.status).join("+") || "-").join(" | ")})`);
+      v.wrong.push(
+        `${id}: executed ${String(all.length)} time(s) across keys (${atBank.map((l) => l.map((p) => p.status).join("+") || "-").join(" | ")})`,
+      );
     }
     if (!view || !FINAL.includes(view.outcome)) {
       v.lost++;
@@ -56,8 +69,12 @@ export function verdict(acknowledged: string[], views: Map<string, PaymentView |
     switch (view.outcome) {
       case "paid": {
         v.paid++;
-        const ok = here.length === 1 && here[0]?.status === "PAGO" && here[0].codigoSolicitacao === view.codigoSolicitacao;
-        if (!ok) v.wrong.push(`${id}: paid, but the bank has ${here.map((p) => p.status).join("+") || "nothing"} under its key`);
+        const ok =
+          here.length === 1 && here[0]?.status === "PAGO" && here[0].codigoSolicitacao === view.codigoSolicitacao;
+        if (!ok)
+          v.wrong.push(
+            `${id}: paid, but the bank has ${here.map((p) => p.status).join("+") || "nothing"} under its key`,
+          );
         break;
       }
       case "rejected":
@@ -67,7 +84,8 @@ export function verdict(acknowledged: string[], views: Map<string, PaymentView |
       case "failed":
         v.failed++;
         // "Failed" never means "maybe paid": the bank ended it, or it never reached the bank.
-        if (here.some((p) => !endedByBank(p))) v.wrong.push(`${id}: failed, but the bank has it ${here.map((p) => p.status).join("+")}`);
+        if (here.some((p) => !endedByBank(p)))
+          v.wrong.push(`${id}: failed, but the bank has it ${here.map((p) => p.status).join("+")}`);
         break;
       case "needs-reconciliation": {
         v.parked++;
@@ -80,7 +98,10 @@ export function verdict(acknowledged: string[], views: Map<string, PaymentView |
     }
   }
   const { total, withoutIdempotencyKey } = bank.ledger.executions;
-  if (attributed !== total) v.wrong.push(`the bank executed ${String(total)} payment(s), ${String(attributed)} of them under these payments' keys`);
+  if (attributed !== total)
+    v.wrong.push(
+      `the bank executed ${String(total)} payment(s), ${String(attributed)} of them under these payments' keys`,
+    );
   if (withoutIdempotencyKey > 0) v.wrong.push(`${String(withoutIdempotencyKey)} execution(s) without x-id-idempotente`);
   return v;
 }

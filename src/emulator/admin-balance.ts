@@ -34,7 +34,8 @@ function parseBody(ctx: RequestContext, amountField: string, min: number, accoun
   const cents = body[amountField];
   if (typeof cents !== "number" || !Number.isSafeInteger(cents) || cents < min) return bad(usage);
   const account = body["account"] ?? accounts[0];
-  if (typeof account !== "string" || !accounts.includes(account)) return bad(`account ${JSON.stringify(account)} is not one of the integration's (${accounts.join(", ")})`);
+  if (typeof account !== "string" || !accounts.includes(account))
+    return bad(`account ${JSON.stringify(account)} is not one of the integration's (${accounts.join(", ")})`);
   return { ok: true, cents, account };
 }
 
@@ -48,20 +49,41 @@ function attempt(run: () => Reply): Reply {
   }
 }
 
-export function registerBalanceRoutes(router: Router, controls: AdminBalanceControls, accounts: readonly string[]): void {
+export function registerBalanceRoutes(
+  router: Router,
+  controls: AdminBalanceControls,
+  accounts: readonly string[],
+): void {
   router
-    .add("GET", "/_emulator/balance", () => json(200, { accounts: accounts.map((account) => ({ account, ...controls.balance(account) })) }), true)
-    .add("POST", "/_emulator/balance", (ctx) => {
-      const body = parseBody(ctx, "balanceCents", 0, accounts);
-      if (!body.ok) return body.reply;
-      return attempt(() => {
-        controls.setBalance(body.cents, body.account);
-        return json(200, { balanceCents: body.cents });
-      });
-    }, true)
-    .add("POST", "/_emulator/balance/top-up", (ctx) => {
-      const body = parseBody(ctx, "amountCents", 1, accounts);
-      if (!body.ok) return body.reply;
-      return attempt(() => json(200, { account: body.account, balanceCents: controls.topUp(body.cents, body.account) }));
-    }, true);
+    .add(
+      "GET",
+      "/_emulator/balance",
+      () => json(200, { accounts: accounts.map((account) => ({ account, ...controls.balance(account) })) }),
+      true,
+    )
+    .add(
+      "POST",
+      "/_emulator/balance",
+      (ctx) => {
+        const body = parseBody(ctx, "balanceCents", 0, accounts);
+        if (!body.ok) return body.reply;
+        return attempt(() => {
+          controls.setBalance(body.cents, body.account);
+          return json(200, { balanceCents: body.cents });
+        });
+      },
+      true,
+    )
+    .add(
+      "POST",
+      "/_emulator/balance/top-up",
+      (ctx) => {
+        const body = parseBody(ctx, "amountCents", 1, accounts);
+        if (!body.ok) return body.reply;
+        return attempt(() =>
+          json(200, { account: body.account, balanceCents: controls.topUp(body.cents, body.account) }),
+        );
+      },
+      true,
+    );
 }

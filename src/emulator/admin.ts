@@ -25,7 +25,17 @@ import type { Router } from "./router.js";
 /** What the admin routes drive: the emulator's own control surface. */
 export type AdminControls = Pick<
   Emulator,
-  "ledger" | "faults" | "payment" | "approve" | "reject" | "expire" | "runScheduled" | "setBalance" | "topUp" | "balance" | "revokeTokens"
+  | "ledger"
+  | "faults"
+  | "payment"
+  | "approve"
+  | "reject"
+  | "expire"
+  | "runScheduled"
+  | "setBalance"
+  | "topUp"
+  | "balance"
+  | "revokeTokens"
 >;
 
 function error(status: number, message: string): Reply {
@@ -45,12 +55,12 @@ function parseRules(ctx: RequestContext): FaultRule[] {
   try {
     parsed = JSON.parse(ctx.body);
   } catch {
-    throw new FaultSpecError("body must be JSON (a rule, {\"spec\": \"...\"}, or an array) or text/plain specs");
+    throw new FaultSpecError('body must be JSON (a rule, {"spec": "..."}, or an array) or text/plain specs');
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
   return list.map((item: unknown) => {
     if (item !== null && typeof item === "object" && "spec" in item && Object.keys(item).length === 1) {
-      return toFaultRule((item).spec);
+      return toFaultRule(item.spec);
     }
     return toFaultRule(item);
   });
@@ -74,37 +84,90 @@ export function registerAdminRoutes(router: Router, admin: AdminControls, accoun
 
   router
     .add("GET", "/_emulator/ledger", () => json(200, admin.ledger.snapshot()), true)
-    .add("POST", "/_emulator/reset-ledger", () => {
-      admin.ledger.reset();
-      return empty(204);
-    }, true)
+    .add(
+      "POST",
+      "/_emulator/reset-ledger",
+      () => {
+        admin.ledger.reset();
+        return empty(204);
+      },
+      true,
+    )
     .add("GET", "/_emulator/faults", () => json(200, { faults: admin.faults.list() }), true)
-    .add("POST", "/_emulator/faults", (ctx) => {
-      let rules: FaultRule[];
-      try {
-        rules = parseRules(ctx);
-      } catch (err) {
-        if (err instanceof FaultSpecError) return error(400, err.message);
-        throw err;
-      }
-      for (const r of rules) admin.faults.add(r);
-      return json(201, { added: rules, faults: admin.faults.list() });
-    }, true)
-    .add("DELETE", "/_emulator/faults", () => {
-      admin.faults.clear();
-      return empty(204);
-    }, true)
-    .add("GET", "/_emulator/payments/{codigo}", (ctx) => {
-      const view = admin.payment(ctx.params["codigo"] ?? "");
-      return view ? json(200, view) : error(404, "no such payment");
-    }, true)
-    .add("POST", "/_emulator/payments/{codigo}/approve", action((c) => { admin.approve(c); }), true)
-    .add("POST", "/_emulator/payments/{codigo}/reject", action((c) => { admin.reject(c); }), true)
-    .add("POST", "/_emulator/payments/{codigo}/expire", action((c) => { admin.expire(c); }), true)
-    .add("POST", "/_emulator/payments/{codigo}/run", action((c) => { admin.runScheduled(c); }), true)
-    .add("POST", "/_emulator/revoke-tokens", () => {
-      admin.revokeTokens();
-      return empty(204);
-    }, true);
+    .add(
+      "POST",
+      "/_emulator/faults",
+      (ctx) => {
+        let rules: FaultRule[];
+        try {
+          rules = parseRules(ctx);
+        } catch (err) {
+          if (err instanceof FaultSpecError) return error(400, err.message);
+          throw err;
+        }
+        for (const r of rules) admin.faults.add(r);
+        return json(201, { added: rules, faults: admin.faults.list() });
+      },
+      true,
+    )
+    .add(
+      "DELETE",
+      "/_emulator/faults",
+      () => {
+        admin.faults.clear();
+        return empty(204);
+      },
+      true,
+    )
+    .add(
+      "GET",
+      "/_emulator/payments/{codigo}",
+      (ctx) => {
+        const view = admin.payment(ctx.params["codigo"] ?? "");
+        return view ? json(200, view) : error(404, "no such payment");
+      },
+      true,
+    )
+    .add(
+      "POST",
+      "/_emulator/payments/{codigo}/approve",
+      action((c) => {
+        admin.approve(c);
+      }),
+      true,
+    )
+    .add(
+      "POST",
+      "/_emulator/payments/{codigo}/reject",
+      action((c) => {
+        admin.reject(c);
+      }),
+      true,
+    )
+    .add(
+      "POST",
+      "/_emulator/payments/{codigo}/expire",
+      action((c) => {
+        admin.expire(c);
+      }),
+      true,
+    )
+    .add(
+      "POST",
+      "/_emulator/payments/{codigo}/run",
+      action((c) => {
+        admin.runScheduled(c);
+      }),
+      true,
+    )
+    .add(
+      "POST",
+      "/_emulator/revoke-tokens",
+      () => {
+        admin.revokeTokens();
+        return empty(204);
+      },
+      true,
+    );
   registerBalanceRoutes(router, admin, accounts);
 }

@@ -35,7 +35,11 @@ export function createAuthenticator(integration: Integration, tokens: IssuedToke
         return {
           ok: false,
           reply: badRequest(ctx.now, [
-            { razao: "x-conta-corrente é obrigatório para integrações com mais de uma conta", propriedade: "x-conta-corrente", valor: "null" },
+            {
+              razao: "x-conta-corrente é obrigatório para integrações com mais de uma conta",
+              propriedade: "x-conta-corrente",
+              valor: "null",
+            },
           ]),
         };
       }
@@ -44,7 +48,9 @@ export function createAuthenticator(integration: Integration, tokens: IssuedToke
     if (!ACCOUNT_PATTERN.test(given)) {
       return {
         ok: false,
-        reply: badRequest(ctx.now, [{ razao: 'deve corresponder a "^[1-9][0-9]*$"', propriedade: "x-conta-corrente", valor: given }]),
+        reply: badRequest(ctx.now, [
+          { razao: 'deve corresponder a "^[1-9][0-9]*$"', propriedade: "x-conta-corrente", valor: given },
+        ]),
       };
     }
     // ASSUMPTION (UNVERIFIED): an account not linked to the integration is an authorisation failure (403).
@@ -65,7 +71,13 @@ export interface GateDeps {
  * Authentication, then the route's rate limit (per integration), as every /banking/v2 handler starts.
  * A refused call counts against nothing but the ledger.
  */
-export function gate(deps: GateDeps, ctx: RequestContext, scope: string, bucket: LimitBucket, route: string): AuthResult {
+export function gate(
+  deps: GateDeps,
+  ctx: RequestContext,
+  scope: string,
+  bucket: LimitBucket,
+  route: string,
+): AuthResult {
   const auth = deps.authenticate(ctx, scope);
   if (!auth.ok) return auth;
   const limit = deps.limits.consume(bucket, auth.clientId, ctx.now);

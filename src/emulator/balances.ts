@@ -31,7 +31,8 @@ interface Account {
 }
 
 function requireCents(name: string, cents: number): void {
-  if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError(`${name} must be a non-negative integer of centavos`);
+  if (!Number.isSafeInteger(cents) || cents < 0)
+    throw new RangeError(`${name} must be a non-negative integer of centavos`);
 }
 
 export class Balances {
@@ -80,7 +81,8 @@ export class Balances {
 
   /** Takes `cents` from the account; InsufficientBalanceError when `covers` says no. */
   debit(account: string, cents: number): void {
-    if (!Number.isSafeInteger(cents) || cents <= 0) throw new RangeError("a debit must be a positive integer of centavos");
+    if (!Number.isSafeInteger(cents) || cents <= 0)
+      throw new RangeError("a debit must be a positive integer of centavos");
     const a = this.#account(account);
     if (!this.covers(account, cents)) {
       throw new InsufficientBalanceError(
@@ -98,7 +100,8 @@ export class Balances {
 
   /** Adds `cents` (a positive integer) to the account; returns the new balance. */
   credit(account: string, cents: number): number {
-    if (!Number.isSafeInteger(cents) || cents <= 0) throw new RangeError("a credit must be a positive integer of centavos");
+    if (!Number.isSafeInteger(cents) || cents <= 0)
+      throw new RangeError("a credit must be a positive integer of centavos");
     const a = this.#account(account);
     const next = a.balance + cents;
     if (!Number.isSafeInteger(next)) throw new RangeError("the balance would exceed the largest integer of centavos");

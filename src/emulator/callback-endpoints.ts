@@ -54,7 +54,11 @@ export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Han
         const text = q.get(name);
         const at = text === null ? undefined : parseOffsetDateTime(text);
         if (at === undefined) {
-          violacoes.push({ razao: `${name} é obrigatório no formato yyyy-MM-dd'T'HH:mm[:ss][.SSS]XXX`, propriedade: name, valor: text ?? "null" });
+          violacoes.push({
+            razao: `${name} é obrigatório no formato yyyy-MM-dd'T'HH:mm[:ss][.SSS]XXX`,
+            propriedade: name,
+            valor: text ?? "null",
+          });
         }
         return at;
       };
@@ -65,7 +69,11 @@ export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Han
         if (text === null) return fallback;
         const n = /^\d+$/.test(text) ? Number(text) : NaN;
         if (!(n >= min && n <= max)) {
-          violacoes.push({ razao: `${name} deve ser um inteiro entre ${min} e ${max}`, propriedade: name, valor: text });
+          violacoes.push({
+            razao: `${name} deve ser um inteiro entre ${min} e ${max}`,
+            propriedade: name,
+            valor: text,
+          });
           return fallback;
         }
         return n;
@@ -108,13 +116,24 @@ export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Han
         body = undefined;
       }
       if (body === undefined || body === null) {
-        return badRequest(ctx.now, [{ razao: "Required Body [body] not specified.", propriedade: "body", valor: "null" }]);
+        return badRequest(ctx.now, [
+          { razao: "Required Body [body] not specified.", propriedade: "body", valor: "null" },
+        ]);
       }
       // ASSUMPTION (UNVERIFIED, §5.3): the wire shape is {"codigoSolicitacao": [uuid, …]} (1 to 50 ids).
       const ids = (body as { codigoSolicitacao?: unknown }).codigoSolicitacao;
-      if (!Array.isArray(ids) || ids.length < 1 || ids.length > 50 || !ids.every((id) => typeof id === "string" && UUID.test(id))) {
+      if (
+        !Array.isArray(ids) ||
+        ids.length < 1 ||
+        ids.length > 50 ||
+        !ids.every((id) => typeof id === "string" && UUID.test(id))
+      ) {
         return badRequest(ctx.now, [
-          { razao: "codigoSolicitacao deve ser uma lista de 1 a 50 UUIDs", propriedade: "codigoSolicitacao", valor: JSON.stringify(ids ?? null) },
+          {
+            razao: "codigoSolicitacao deve ser uma lista de 1 a 50 UUIDs",
+            propriedade: "codigoSolicitacao",
+            valor: JSON.stringify(ids ?? null),
+          },
         ]);
       }
       const items: Record<string, unknown>[] = [];

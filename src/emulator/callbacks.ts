@@ -66,7 +66,11 @@ export class CallbackDispatcher {
     this.#options = options;
     const { cert, key, ca } = options.tls;
     this.#agent = new Agent({
-      connect: { ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }), ...(ca === undefined ? {} : { ca }) },
+      connect: {
+        ...(cert === undefined ? {} : { cert }),
+        ...(key === undefined ? {} : { key }),
+        ...(ca === undefined ? {} : { ca }),
+      },
       headersTimeout: ATTEMPT_TIMEOUT_MS,
       bodyTimeout: ATTEMPT_TIMEOUT_MS,
     });

@@ -218,7 +218,13 @@ function hostForUrl(host: string): string {
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const host = options.host ?? "127.0.0.1";
-  const integration: Integration = structuredClone(options.integration ?? { ...DEV_INTEGRATION, scopes: [...DEV_INTEGRATION.scopes], accounts: [...DEV_INTEGRATION.accounts] });
+  const integration: Integration = structuredClone(
+    options.integration ?? {
+      ...DEV_INTEGRATION,
+      scopes: [...DEV_INTEGRATION.scopes],
+      accounts: [...DEV_INTEGRATION.accounts],
+    },
+  );
   if (integration.accounts.length === 0) throw new RangeError("the integration needs at least one account");
   const logger = options.logger ?? createLogger({ level: "warn", name: "inter-emulator" });
   const seed = options.seed ?? randomInt(0, 2 ** 31);
@@ -242,9 +248,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const book = new PaymentBook({
     timing,
-    approval: { autoDecision: options.approval?.autoDecision ?? "none", autoAfterMs: options.approval?.autoAfterMs ?? 1000 },
+    approval: {
+      autoDecision: options.approval?.autoDecision ?? "none",
+      autoAfterMs: options.approval?.autoAfterMs ?? 1000,
+    },
     balances,
-    onDebit: (record, at) => { statement.append(paymentDebit(record, at, "payment")); },
+    onDebit: (record, at) => {
+      statement.append(paymentDebit(record, at, "payment"));
+    },
   });
   const registry = new WebhookRegistry();
   const dispatcher = new CallbackDispatcher({
@@ -275,7 +286,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   // Without a webhook nothing needs to happen between requests: state is computed when read.
-  const wake = new WakeTimer(() => { settle(clock()); }, clock);
+  const wake = new WakeTimer(() => {
+    settle(clock());
+  }, clock);
   function rearm(): void {
     if (registry.size === 0) return;
     const next = book.nextDueAt();
@@ -344,11 +357,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         settle(now);
         return ledger.snapshot(book.figures(now));
       },
-      reset: () => { ledger.reset(); },
+      reset: () => {
+        ledger.reset();
+      },
     },
     faults: {
-      add: (rule) => { faults.add(validateFaultRule(rule)); },
-      clear: () => { faults.clear(); },
+      add: (rule) => {
+        faults.add(validateFaultRule(rule));
+      },
+      clear: () => {
+        faults.clear();
+      },
       list: () => faults.list(),
     },
     payment: (codigo) => {
@@ -362,10 +381,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       settle(now);
       return book.withKey(key).map((record) => paymentView(record, now));
     },
-    approve: (codigo) => { act((now) => book.approve(codigo, now)); },
-    reject: (codigo) => { act((now) => book.reject(codigo, now)); },
-    expire: (codigo) => { act((now) => book.expire(codigo, now)); },
-    runScheduled: (codigo) => { act((now) => book.runScheduled(codigo, now)); },
+    approve: (codigo) => {
+      act((now) => book.approve(codigo, now));
+    },
+    reject: (codigo) => {
+      act((now) => book.reject(codigo, now));
+    },
+    expire: (codigo) => {
+      act((now) => book.expire(codigo, now));
+    },
+    runScheduled: (codigo) => {
+      act((now) => book.runScheduled(codigo, now));
+    },
     ...createBalanceControls({ balances, statement, settle, clock }),
     statement: (account) => {
       settle(clock());
@@ -375,11 +402,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const now = clock();
       settle(now);
       const { amountCents } = debit;
-      if (!Number.isSafeInteger(amountCents) || amountCents <= 0) throw new RangeError("amountCents must be a positive integer of centavos");
+      if (!Number.isSafeInteger(amountCents) || amountCents <= 0)
+        throw new RangeError("amountCents must be a positive integer of centavos");
       const at = debit.at ?? now;
-      if (!Number.isFinite(at) || at > now) throw new RangeError("at must be an instant (epoch ms) not after the emulator's now");
+      if (!Number.isFinite(at) || at > now)
+        throw new RangeError("at must be an instant (epoch ms) not after the emulator's now");
       const account = debit.account ?? integration.accounts[0] ?? "";
-      if (!integration.accounts.includes(account)) throw new RangeError(`account ${account} is not one of the integration's`);
+      if (!integration.accounts.includes(account))
+        throw new RangeError(`account ${account} is not one of the integration's`);
       const chave = debit.key ?? randomUUID();
       const keyType = pixKeyType(chave);
       if (keyType === undefined) throw new RangeError("key is not a valid Pix key");
@@ -415,7 +445,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!book.get(codigo)) throw new PaymentNotFoundError(`no payment ${codigo}`);
       return statement.remove(codigo);
     },
-    revokeTokens: () => { tokens.revokeAll(); },
+    revokeTokens: () => {
+      tokens.revokeAll();
+    },
     callbacksIdle: () => dispatcher.idle(),
     close: async () => {
       wake.close();

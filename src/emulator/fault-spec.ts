@@ -31,7 +31,8 @@ const pixErrorSchema = z.strictObject({
 const nonNegativeInt = z.number().int().nonnegative();
 
 /** A dotted path into a JSON answer: `tipoRetorno`, `transacaoPix.valor`; never through an object's prototype. */
-const FIELD_PATH = /^(?!.*(^|\.)(__proto__|constructor|prototype)(\.|$))[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const FIELD_PATH =
+  /^(?!.*(^|\.)(__proto__|constructor|prototype)(\.|$))[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** The `status` fault models Inter's errors and anything between us and Inter (proxy, gateway, WAF). */
 const STATUS_RANGE = "must be an HTTP status from 300 to 599";
@@ -51,11 +52,16 @@ const faultSchema = z.discriminatedUnion("type", [
   z
     .strictObject({
       type: z.literal("rewrite"),
-      omit: z.array(z.string().regex(FIELD_PATH, "must be a dotted path of the answer, e.g. transacaoPix.valor")).optional(),
+      omit: z
+        .array(z.string().regex(FIELD_PATH, "must be a dotted path of the answer, e.g. transacaoPix.valor"))
+        .optional(),
       field: z.string().regex(FIELD_PATH, "must be a dotted path of the answer, e.g. transacaoPix.valor").optional(),
       value: z.unknown().optional(),
     })
-    .refine((f) => (f.omit?.length ?? 0) > 0 || f.field !== undefined, "rewrite needs omit=<fields> or field=<path> value=<json>")
+    .refine(
+      (f) => (f.omit?.length ?? 0) > 0 || f.field !== undefined,
+      "rewrite needs omit=<fields> or field=<path> value=<json>",
+    )
     .refine((f) => (f.field === undefined) === (f.value === undefined), "field and value go together"),
   z.strictObject({
     type: z.literal("final-status"),
@@ -69,7 +75,10 @@ const faultRuleSchema = z.strictObject({
     .string()
     .refine((m) => m === "*" || HTTP_METHODS.includes(m.toUpperCase()), "must be an HTTP method or *")
     .optional(),
-  path: z.string().refine((p) => p === "*" || p.startsWith("/"), "must start with / (or be *)").optional(),
+  path: z
+    .string()
+    .refine((p) => p === "*" || p.startsWith("/"), "must start with / (or be *)")
+    .optional(),
   bodyIncludes: z.string().min(1).optional(),
   probability: z.number().min(0).max(1).optional(),
   skip: nonNegativeInt.optional(),
@@ -142,7 +151,8 @@ const FAULT_PARAMS: Record<FaultType, readonly string[]> = {
 const RULE_PARAMS = ["p", "probability", "times", "skip", "body", "bodyIncludes"];
 
 function toInt(key: string, value: string, spec: string): number {
-  if (!/^\d+$/.test(value)) throw new FaultSpecError(`${key} must be a non-negative integer (got "${value}") in: ${spec}`);
+  if (!/^\d+$/.test(value))
+    throw new FaultSpecError(`${key} must be a non-negative integer (got "${value}") in: ${spec}`);
   return Number(value);
 }
 
@@ -191,7 +201,13 @@ function buildFault(type: FaultType, params: Map<string, string>, spec: string):
       return {
         type,
         status,
-        erros: [{ codigoErro: codigo ?? status, descricaoErro: descricao ?? "", codigoErroComplementar: params.get("complementar") ?? "" }],
+        erros: [
+          {
+            codigoErro: codigo ?? status,
+            descricaoErro: descricao ?? "",
+            codigoErroComplementar: params.get("complementar") ?? "",
+          },
+        ],
       };
     }
     case "rewrite": {

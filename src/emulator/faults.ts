@@ -199,7 +199,10 @@ export class FaultEngine {
         d.modifiers.finalStatus = f.erros === undefined ? { status: f.status } : { status: f.status, erros: f.erros };
         return;
       case "rewrite":
-        d.modifiers.rewrite = { omit: f.omit ?? [], ...(f.field === undefined ? {} : { set: { field: f.field, value: f.value } }) };
+        d.modifiers.rewrite = {
+          omit: f.omit ?? [],
+          ...(f.field === undefined ? {} : { set: { field: f.field, value: f.value } }),
+        };
         return;
     }
   }

@@ -13,7 +13,13 @@ export interface Integration {
 export const DEV_INTEGRATION: Readonly<Integration> = Object.freeze({
   clientId: "pixout-dev-client",
   clientSecret: "pixout-dev-secret-not-for-production",
-  scopes: ["pagamento-pix.read", "pagamento-pix.write", "webhook-banking.read", "webhook-banking.write", "extrato.read"],
+  scopes: [
+    "pagamento-pix.read",
+    "pagamento-pix.write",
+    "webhook-banking.read",
+    "webhook-banking.write",
+    "extrato.read",
+  ],
   accounts: ["12345678"],
 });
 

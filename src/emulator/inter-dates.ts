@@ -1,11 +1,6 @@
 // The date formats of Inter's answers (calendar.ts), bound to one memoised São Paulo offset lookup so a
 // request that formats several dates asks the time-zone database at most once an hour.
-import {
-  createOffsetLookup,
-  formatInterDateTime,
-  formatOffsetDateTime,
-  saoPauloToday,
-} from "../payments/calendar.js";
+import { createOffsetLookup, formatInterDateTime, formatOffsetDateTime, saoPauloToday } from "../payments/calendar.js";
 
 export interface InterDates {
   /** `YYYY-MM-DD`, São Paulo. */

@@ -138,7 +138,11 @@ export class PaymentBook {
       erros: [],
     };
     this.#payments.set(record.codigoSolicitacao, record);
-    if (record.idempotencyKey !== undefined) this.#byKey.set(record.idempotencyKey, [...(this.#byKey.get(record.idempotencyKey) ?? []), record.codigoSolicitacao]);
+    if (record.idempotencyKey !== undefined)
+      this.#byKey.set(record.idempotencyKey, [
+        ...(this.#byKey.get(record.idempotencyKey) ?? []),
+        record.codigoSolicitacao,
+      ]);
     this.#plan(record);
     return record;
   }
@@ -155,7 +159,10 @@ export class PaymentBook {
       const { record } = entry;
       if (entry.version !== record.version || dueAt(record.state) !== next.at) continue; // stale
       const at = next.at;
-      this.#transition(record, resolveDue(record.state, this.#settings.timing, () => this.#decide(record, at)));
+      this.#transition(
+        record,
+        resolveDue(record.state, this.#settings.timing, () => this.#decide(record, at)),
+      );
     }
     return finals;
   }
@@ -188,7 +195,13 @@ export class PaymentBook {
       byStatus[status] = (byStatus[status] ?? 0) + 1;
     }
     const { balances } = this.#settings;
-    return { total: this.#payments.size, byStatus, balanceCents: balances.total(), balances: balances.byAccount(), debitedCents: this.#debited };
+    return {
+      total: this.#payments.size,
+      byStatus,
+      balanceCents: balances.total(),
+      balances: balances.byAccount(),
+      debitedCents: this.#debited,
+    };
   }
 
   /**
@@ -233,7 +246,8 @@ export class PaymentBook {
 
   #errorsFor(record: PaymentRecord, status: PaymentState["steps"][number]["status"]): PixError[] {
     if (status === "REPROVADO" || status === "EXPIRADO") return [];
-    if (record.forced && record.forced.status === status && record.forced.erros) return record.forced.erros.map(toPixError);
+    if (record.forced && record.forced.status === status && record.forced.erros)
+      return record.forced.erros.map(toPixError);
     return defaultErrors(status);
   }
 

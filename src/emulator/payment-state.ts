@@ -66,10 +66,7 @@ export interface ApprovalPolicy {
 }
 
 /** How an execution turns out; the caller decides it from the balance and any forced fault. */
-export type ExecutionOutcome =
-  | { kind: "pay" }
-  | { kind: "no-balance" }
-  | { kind: "forced"; status: ForcedFinalStatus };
+export type ExecutionOutcome = { kind: "pay" } | { kind: "no-balance" } | { kind: "forced"; status: ForcedFinalStatus };
 
 export class TransitionError extends Error {
   override readonly name = "TransitionError";
@@ -86,7 +83,12 @@ export interface CreateInput {
 
 export function createState(input: CreateInput): PaymentState {
   const { now } = input;
-  const created: PaymentState = { steps: [{ status: "CRIADO", at: now }], waiting: null, scheduledFor: input.scheduledFor, releasedAt: null };
+  const created: PaymentState = {
+    steps: [{ status: "CRIADO", at: now }],
+    waiting: null,
+    scheduledFor: input.scheduledFor,
+    releasedAt: null,
+  };
   if (!input.approvalRequired) return release(created, now, input.timing);
   const auto = input.approval.autoDecision === "none" ? null : input.approval.autoDecision;
   return {
@@ -197,7 +199,8 @@ export function execute(state: PaymentState, outcome: ExecutionOutcome, timing: 
   const w = state.waiting as Extract<Waiting, { kind: "execution" }>;
   const at = w.at;
   const finalAt = Math.max(at, (state.releasedAt ?? at) + timing.paidAfterMs);
-  const cancelled = outcome.kind === "no-balance" || (outcome.kind === "forced" && outcome.status === "CANCELADO_SEM_SALDO");
+  const cancelled =
+    outcome.kind === "no-balance" || (outcome.kind === "forced" && outcome.status === "CANCELADO_SEM_SALDO");
   if (cancelled) {
     return { ...state, steps: [...state.steps, { status: "CANCELADO_SEM_SALDO", at }], waiting: null };
   }

@@ -64,12 +64,20 @@ export function consultaBody(r: PaymentRecord, now: number, dates: InterDates, u
   transacaoPix["codigoSolicitacao"] = r.codigoSolicitacao;
   return {
     transacaoPix,
-    historico: stepsUntil(r.state, now).map((s) => ({ status: historyName(s.status), dataHoraEvento: dates.dateTime(s.at) })),
+    historico: stepsUntil(r.state, now).map((s) => ({
+      status: historyName(s.status),
+      dataHoraEvento: dates.dateTime(s.at),
+    })),
   };
 }
 
 /** One `CallbackPixPagamentoModel` (§5.1) for a payment whose final status is `finalStatus`. */
-export function callbackItem(r: PaymentRecord, finalStatus: PixStatus, finalAt: number, dates: InterDates): Record<string, unknown> {
+export function callbackItem(
+  r: PaymentRecord,
+  finalStatus: PixStatus,
+  finalAt: number,
+  dates: InterDates,
+): Record<string, unknown> {
   const item: Record<string, unknown> = { codigoSolicitacao: r.codigoSolicitacao };
   if (r.recipient.chave !== undefined) item["chave"] = r.recipient.chave;
   item["dataHoraMovimento"] = dates.dateTimeMicros(finalAt);
@@ -127,7 +135,11 @@ export function paymentView(r: PaymentRecord, now: number): EmulatedPaymentView 
     debited: r.debited && sent !== undefined && sent.at <= now,
     approvalRequired: r.approvalRequired,
     createdAt: new Date(r.createdAt).toISOString(),
-    history: stepsUntil(r.state, now).map((s) => ({ status: s.status, historico: historyName(s.status), at: new Date(s.at).toISOString() })),
+    history: stepsUntil(r.state, now).map((s) => ({
+      status: s.status,
+      historico: historyName(s.status),
+      at: new Date(s.at).toISOString(),
+    })),
   };
   if (r.idempotencyKey !== undefined) view.idempotencyKey = r.idempotencyKey;
   if (r.request.descricao !== undefined) view.descricao = r.request.descricao;

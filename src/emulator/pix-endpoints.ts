@@ -70,7 +70,9 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
     try {
       body = JSON.parse(ctx.body);
     } catch {
-      return badRequest(ctx.now, [{ razao: "O corpo da requisição não é um JSON válido", propriedade: "body", valor: ctx.body.slice(0, 100) }]);
+      return badRequest(ctx.now, [
+        { razao: "O corpo da requisição não é um JSON válido", propriedade: "body", valor: ctx.body.slice(0, 100) },
+      ]);
     }
     const useKey = key !== undefined && deps.idempotencyEnabled;
     const fingerprint = useKey ? IdempotencyStore.fingerprint(auth.account, body) : "";
@@ -116,7 +118,11 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
     if (useKey) deps.idempotency.remember(auth.clientId, key, fingerprint, reply, record.codigoSolicitacao);
     if (deps.logger.isLevelEnabled("debug")) {
       deps.logger.debug(
-        { codigoSolicitacao: record.codigoSolicitacao, amountCents: record.request.amountCents, tipoRetorno: record.tipoRetorno },
+        {
+          codigoSolicitacao: record.codigoSolicitacao,
+          amountCents: record.request.amountCents,
+          tipoRetorno: record.tipoRetorno,
+        },
         `payment created for ${describeRecipient(body)}`,
       );
     }
@@ -125,17 +131,22 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
   };
 }
 
-export function createStatusEndpoint(deps: Pick<PixEndpointDeps, "authenticate" | "limits" | "ledger" | "book" | "dates">): Handler {
+export function createStatusEndpoint(
+  deps: Pick<PixEndpointDeps, "authenticate" | "limits" | "ledger" | "book" | "dates">,
+): Handler {
   return (ctx): Reply => {
     const auth = gate(deps, ctx, SCOPES.pixRead, "status", STATUS_ROUTE);
     if (!auth.ok) return auth.reply;
     const id = ctx.params["id"] ?? "";
     if (!UUID.test(id)) {
-      return badRequest(ctx.now, [{ razao: "codigoSolicitacao deve ser um UUID", propriedade: "codigoSolicitacao", valor: id }]);
+      return badRequest(ctx.now, [
+        { razao: "codigoSolicitacao deve ser um UUID", propriedade: "codigoSolicitacao", valor: id },
+      ]);
     }
     const record = deps.book.get(id);
     // Another account's payment is "not found" for this caller, as is one older than the window.
-    if (!record || record.account !== auth.account || ctx.now - record.createdAt > QUERY_WINDOW_MS) return notFound(ctx.now);
+    if (!record || record.account !== auth.account || ctx.now - record.createdAt > QUERY_WINDOW_MS)
+      return notFound(ctx.now);
     return json(200, consultaBody(record, ctx.now, deps.dates, ctx.modifiers.unknownStatus));
   };
 }

@@ -109,7 +109,11 @@ export interface PixErrorInput {
 }
 
 export function toPixError(e: PixErrorInput): PixError {
-  return { codigoErro: e.codigoErro, descricaoErro: e.descricaoErro, codigoErroComplementar: e.codigoErroComplementar ?? "" };
+  return {
+    codigoErro: e.codigoErro,
+    descricaoErro: e.descricaoErro,
+    codigoErroComplementar: e.codigoErroComplementar ?? "",
+  };
 }
 
 /**
@@ -123,8 +127,16 @@ const DEFAULT_ERRORS: Partial<Record<PixStatus, PixError>> = {
     descricaoErro: "Saldo insuficiente para realizar a transação.",
     codigoErroComplementar: "AM04",
   },
-  FALHA: { codigoErro: "FALHA_PROCESSAMENTO", descricaoErro: "Falha no processamento do Pix.", codigoErroComplementar: "" },
-  NAO_DEBITADO: { codigoErro: "NAO_DEBITADO", descricaoErro: "Não foi possível debitar a conta.", codigoErroComplementar: "" },
+  FALHA: {
+    codigoErro: "FALHA_PROCESSAMENTO",
+    descricaoErro: "Falha no processamento do Pix.",
+    codigoErroComplementar: "",
+  },
+  NAO_DEBITADO: {
+    codigoErro: "NAO_DEBITADO",
+    descricaoErro: "Não foi possível debitar a conta.",
+    codigoErroComplementar: "",
+  },
   CANCELADO: { codigoErro: "CANCELADO", descricaoErro: "Pagamento cancelado.", codigoErroComplementar: "" },
   AGENDAMENTO_CANCELADO: {
     codigoErro: "AGENDAMENTO_CANCELADO",

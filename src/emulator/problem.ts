@@ -37,7 +37,13 @@ export function problem(
   headers?: Record<string, string>,
 ): Reply {
   // ASSUMPTION (UNVERIFIED): `type` is RFC 7807's default; the spec declares the field without a value.
-  const body: Record<string, unknown> = { type: "about:blank", title, status: String(status), detail, timestamp: formatProblemTimestamp(now) };
+  const body: Record<string, unknown> = {
+    type: "about:blank",
+    title,
+    status: String(status),
+    detail,
+    timestamp: formatProblemTimestamp(now),
+  };
   if (violacoes !== undefined) body["violacoes"] = violacoes;
   return json(status, body, headers);
 }
@@ -48,8 +54,10 @@ export const badRequest = (now: number, violacoes: Violacao[]): Reply =>
 
 export const unauthorized = (now: number): Reply => problem(now, 401, "Acesso negado", "Login/senha inválido.");
 
-export const forbidden = (now: number, detail = "Requisição de participante autenticado que viola alguma regra de autorização."): Reply =>
-  problem(now, 403, "Acesso Negado", detail);
+export const forbidden = (
+  now: number,
+  detail = "Requisição de participante autenticado que viola alguma regra de autorização.",
+): Reply => problem(now, 403, "Acesso Negado", detail);
 
 export const notFound = (now: number): Reply => problem(now, 404, "Não Encontrado.", "Entidade não encontrada.");
 
@@ -87,7 +95,12 @@ export function faultStatusReply(now: number, status: number): Reply {
 /** `ServicoIndisponivel` / `IndisponibilidadePorTempoEsgotado` (spec's general error section, §3.4). */
 function serviceUnavailable(now: number, status: number): Reply {
   if (status === 504) {
-    return problem(now, 504, "Indisponibilidade por tempo esgotado.", "O serviço demorou além do esperado para retornar.");
+    return problem(
+      now,
+      504,
+      "Indisponibilidade por tempo esgotado.",
+      "O serviço demorou além do esperado para retornar.",
+    );
   }
   return problem(
     now,

@@ -88,7 +88,11 @@ export function recipientFor(dest: Destinatario): Recipient {
     case "PIX_COPIA_E_COLA": {
       const code = dest.brCode;
       const payee = fakePayee(code.key ?? code.url ?? dest.pixCopiaECola);
-      const r: Recipient = { nome: code.merchantName, cpfCnpj: payee.cpfCnpj, instituicao: institutionName(payee.ispb) };
+      const r: Recipient = {
+        nome: code.merchantName,
+        cpfCnpj: payee.cpfCnpj,
+        instituicao: institutionName(payee.ispb),
+      };
       if (code.key !== undefined) r.chave = code.key;
       return r;
     }

@@ -84,7 +84,10 @@ function rewrite(reply: Reply, change: NonNullable<FaultModifiers["rewrite"]>): 
 
 /** The garbled-200 body: the real answer cut in half (non-JSON), or an HTML error page. */
 function garble(reply: Reply): Reply {
-  const body = reply.body !== undefined && reply.body.length > 2 ? reply.body.slice(0, Math.floor(reply.body.length / 2)) : "<html><body>Bad Gateway</body></html>";
+  const body =
+    reply.body !== undefined && reply.body.length > 2
+      ? reply.body.slice(0, Math.floor(reply.body.length / 2))
+      : "<html><body>Bad Gateway</body></html>";
   return { status: 200, body, headers: { "content-type": "application/json" } };
 }
 
@@ -115,7 +118,10 @@ export class EmulatorServer {
     this.#deps = deps;
   }
 
-  static async listen(options: { host: string; port: number; tls: ServerTls }, deps: ServerDeps): Promise<EmulatorServer> {
+  static async listen(
+    options: { host: string; port: number; tls: ServerTls },
+    deps: ServerDeps,
+  ): Promise<EmulatorServer> {
     const server = createServer({
       cert: options.tls.cert,
       key: options.tls.key,
@@ -153,7 +159,11 @@ export class EmulatorServer {
     this.#timers.clear();
     for (const wake of this.#wakers) wake();
     this.#wakers.clear();
-    const closed = new Promise<void>((resolve) => this.#server.close(() => { resolve(); }));
+    const closed = new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        resolve();
+      }),
+    );
     for (const s of this.#sockets) s.destroy();
     await closed;
   }
@@ -176,7 +186,10 @@ export class EmulatorServer {
       this.#handle(req, res).catch((err: unknown) => {
         logger.error({ err }, "emulator request failed");
         if (!res.headersSent && !res.destroyed) {
-          write(res, problem(this.#deps.now(), 500, "Erro interno do servidor.", "Condição inesperada ao processar requisição."));
+          write(
+            res,
+            problem(this.#deps.now(), 500, "Erro interno do servidor.", "Condição inesperada ao processar requisição."),
+          );
         }
       });
     });
@@ -208,7 +221,12 @@ export class EmulatorServer {
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         if (!res.destroyed) {
-          write(res, problem(now(), 413, "Requisição muito grande.", "O corpo excede 1 MiB.", undefined, { connection: "close" }));
+          write(
+            res,
+            problem(now(), 413, "Requisição muito grande.", "O corpo excede 1 MiB.", undefined, {
+              connection: "close",
+            }),
+          );
         }
         return;
       }

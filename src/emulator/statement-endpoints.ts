@@ -144,7 +144,10 @@ export function createStatementEndpoints(deps: StatementEndpointDeps): { stateme
         // ASSUMPTION (UNVERIFIED): the scroll keeps the filters and page size it started with; the dates
         // a continuing call must carry are checked, not compared.
         const page = deps.scrolls.continue(auth.account, scrollId, ctx.now);
-        if (!page) return badRequest(ctx.now, [{ razao: "scrollId inválido ou expirado", propriedade: "scrollId", valor: scrollId }]);
+        if (!page)
+          return badRequest(ctx.now, [
+            { razao: "scrollId inválido ou expirado", propriedade: "scrollId", valor: scrollId },
+          ]);
         return scrollAnswer(page, dates);
       }
 
@@ -163,7 +166,9 @@ export function createStatementEndpoints(deps: StatementEndpointDeps): { stateme
 
       const totalElementos = matching.length;
       const totalPaginas = Math.ceil(totalElementos / tamanhoPagina);
-      const transacoes = matching.slice(pagina * tamanhoPagina, (pagina + 1) * tamanhoPagina).map((e) => transacaoCompleta(e, dates));
+      const transacoes = matching
+        .slice(pagina * tamanhoPagina, (pagina + 1) * tamanhoPagina)
+        .map((e) => transacaoCompleta(e, dates));
       return json(200, {
         totalPaginas,
         totalElementos,
@@ -183,7 +188,8 @@ export function createStatementEndpoints(deps: StatementEndpointDeps): { stateme
       const asked = q.date("dataSaldo", false);
       const today = dates.today(ctx.now);
       // ASSUMPTION (UNVERIFIED): a balance of a day still to come is refused, not answered with today's.
-      if (asked !== undefined && compareIsoDates(asked, today) > 0) q.fail("dataSaldo", "dataSaldo não pode ser uma data futura", asked);
+      if (asked !== undefined && compareIsoDates(asked, today) > 0)
+        q.fail("dataSaldo", "dataSaldo não pode ser uma data futura", asked);
       if (q.violacoes.length > 0) return badRequest(ctx.now, q.violacoes);
       const date = asked ?? today;
       // The authenticated account's own balance: each account has one. Today: the balance now. A past day:

@@ -56,7 +56,10 @@ function debitDetails(e: DebitEntry): [Record<string, string>, string] {
  */
 function creditDetails(e: CreditEntry): [Record<string, string>, string] {
   const { credit } = e;
-  return [{ tipoDetalhe: "DetalhePix", endToEndId: credit.endToEndId, txId: "", nomePagador: credit.payer }, credit.payer];
+  return [
+    { tipoDetalhe: "DetalhePix", endToEndId: credit.endToEndId, txId: "", nomePagador: credit.payer },
+    credit.payer,
+  ];
 }
 
 /** One statement entry for the emulator's operator: the facts, and the entry as Inter lists it. */

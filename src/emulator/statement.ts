@@ -88,7 +88,11 @@ export function payeeOf(destinatario: Destinatario): string {
 }
 
 /** The debit of an executed payment at `at` (its execution, or later for a duplicate). */
-export function paymentDebit(record: PaymentRecord, at: number, origin: "payment" | "duplicate"): Omit<DebitEntry, Numbered> {
+export function paymentDebit(
+  record: PaymentRecord,
+  at: number,
+  origin: "payment" | "duplicate",
+): Omit<DebitEntry, Numbered> {
   const dest = record.request.destinatario;
   const pix: PixDebit = {
     codigoSolicitacao: record.codigoSolicitacao,
@@ -100,16 +104,38 @@ export function paymentDebit(record: PaymentRecord, at: number, origin: "payment
   };
   if (record.request.descricao !== undefined) pix.descricaoPix = record.request.descricao;
   // "***" is the BR Code's way of saying "no reference label".
-  if (dest.tipo === "PIX_COPIA_E_COLA" && dest.brCode.txid !== undefined && dest.brCode.txid !== "***") pix.txId = dest.brCode.txid;
-  return { account: record.account, at, origin, tipoOperacao: "D", tipoTransacao: "PIX", amountCents: record.request.amountCents, pix };
+  if (dest.tipo === "PIX_COPIA_E_COLA" && dest.brCode.txid !== undefined && dest.brCode.txid !== "***")
+    pix.txId = dest.brCode.txid;
+  return {
+    account: record.account,
+    at,
+    origin,
+    tipoOperacao: "D",
+    tipoTransacao: "PIX",
+    amountCents: record.request.amountCents,
+    pix,
+  };
 }
 
 /** The payer a top-up names: our wording, the account holder moving money in from another bank. */
 const TOP_UP_PAYER = "APORTE DO TITULAR (EMULADOR)";
 
 /** The credit of an operator's top-up of `account` at `at`. */
-export function topUpCredit(account: string, at: number, amountCents: number, endToEndId: string): Omit<CreditEntry, Numbered> {
-  return { account, at, origin: "top-up", tipoOperacao: "C", tipoTransacao: "PIX", amountCents, credit: { endToEndId, payer: TOP_UP_PAYER } };
+export function topUpCredit(
+  account: string,
+  at: number,
+  amountCents: number,
+  endToEndId: string,
+): Omit<CreditEntry, Numbered> {
+  return {
+    account,
+    at,
+    origin: "top-up",
+    tipoOperacao: "C",
+    tipoTransacao: "PIX",
+    amountCents,
+    credit: { endToEndId, payer: TOP_UP_PAYER },
+  };
 }
 
 /** The codigoSolicitacao an entry names: a debit's; a credit names none of ours. */
@@ -141,7 +167,11 @@ export class Statement {
   append(input: NewEntry): StatementEntry {
     this.#documents += 1;
     // ASSUMPTION (UNVERIFIED): Inter's numeroDocumento is digits; ours is a running number per emulator.
-    const entry: StatementEntry = { ...input, idTransacao: randomUUID(), numeroDocumento: String(this.#documents).padStart(9, "0") };
+    const entry: StatementEntry = {
+      ...input,
+      idTransacao: randomUUID(),
+      numeroDocumento: String(this.#documents).padStart(9, "0"),
+    };
     let list = this.#byAccount.get(entry.account);
     if (!list) {
       list = [];
@@ -161,7 +191,11 @@ export class Statement {
     const removed = this.#all.filter(gone);
     for (const e of removed) this.adjust(e.account, e.at, delta(e));
     this.#all.splice(0, this.#all.length, ...this.#all.filter((e) => !gone(e)));
-    for (const [account, list] of this.#byAccount) this.#byAccount.set(account, list.filter((e) => !gone(e)));
+    for (const [account, list] of this.#byAccount)
+      this.#byAccount.set(
+        account,
+        list.filter((e) => !gone(e)),
+      );
     return removed.length;
   }
 

@@ -57,7 +57,11 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): Handler {
     if (!contentType.startsWith("application/x-www-form-urlencoded")) {
       // Credentials go in a form body, never JSON or Basic auth (§2.2, §8).
       return malformed(ctx.now, [
-        { razao: "O Content-Type deve ser application/x-www-form-urlencoded", propriedade: "Content-Type", valor: contentType || "null" },
+        {
+          razao: "O Content-Type deve ser application/x-www-form-urlencoded",
+          propriedade: "Content-Type",
+          valor: contentType || "null",
+        },
       ]);
     }
     const missing = REQUIRED_FIELDS.filter((f) => (form.get(f) ?? "").trim() === "");
@@ -69,10 +73,17 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): Handler {
     }
     const grantType = form.get("grant_type") ?? "";
     if (grantType !== "client_credentials") {
-      return malformed(ctx.now, [{ razao: "grant_type deve ser client_credentials", propriedade: "grant_type", valor: grantType }]);
+      return malformed(ctx.now, [
+        { razao: "grant_type deve ser client_credentials", propriedade: "grant_type", valor: grantType },
+      ]);
     }
     if (form.get("client_id") !== integration.clientId || form.get("client_secret") !== integration.clientSecret) {
-      return problem(ctx.now, TOKEN_ERROR_STATUS.badCredentials, "Requisição inválida.", "client_id ou client_secret inválido.");
+      return problem(
+        ctx.now,
+        TOKEN_ERROR_STATUS.badCredentials,
+        "Requisição inválida.",
+        "client_id ou client_secret inválido.",
+      );
     }
     const scopes = (form.get("scope") ?? "").split(/\s+/).filter((s) => s.length > 0);
     const unregistered = scopes.filter((s) => !registered.has(s));
@@ -86,6 +97,11 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): Handler {
     }
     const granted = [...new Set(scopes)];
     const { token } = deps.tokens.issue(integration.clientId, granted, ctx.now, deps.tokenTtlSeconds);
-    return json(200, { access_token: token, token_type: "Bearer", expires_in: deps.tokenTtlSeconds, scope: granted.join(" ") });
+    return json(200, {
+      access_token: token,
+      token_type: "Bearer",
+      expires_in: deps.tokenTtlSeconds,
+      scope: granted.join(" "),
+    });
   }
 }

@@ -168,7 +168,11 @@ function validateDestinatario(value: unknown, v: Violations): DestinatarioResult
       if (chave === undefined) return {};
       const keyType = pixKeyType(chave);
       if (keyType === undefined) {
-        v.add("destinatario.chave", "Chave Pix inválida: use e-mail, CPF (11 dígitos), CNPJ (14 caracteres, letras maiúsculas ou dígitos), telefone (+55DD9XXXXXXXX) ou chave aleatória", chave);
+        v.add(
+          "destinatario.chave",
+          "Chave Pix inválida: use e-mail, CPF (11 dígitos), CNPJ (14 caracteres, letras maiúsculas ou dígitos), telefone (+55DD9XXXXXXXX) ou chave aleatória",
+          chave,
+        );
         return {};
       }
       return { destinatario: { tipo, chave, keyType } };
@@ -187,7 +191,13 @@ function validateDestinatario(value: unknown, v: Violations): DestinatarioResult
         v,
       );
       const agencia = requiredString(value, "agencia", "destinatario.agencia", v);
-      checkPattern(agencia, /^\d{1,10}$/, "destinatario.agencia", "A agência deve conter apenas dígitos (1 a 10, sem hífen nem letras)", v);
+      checkPattern(
+        agencia,
+        /^\d{1,10}$/,
+        "destinatario.agencia",
+        "A agência deve conter apenas dígitos (1 a 10, sem hífen nem letras)",
+        v,
+      );
       const cpfCnpj = requiredString(value, "cpfCnpj", "destinatario.cpfCnpj", v);
       if (cpfCnpj !== undefined && !CPF.test(cpfCnpj) && !CNPJ.test(cpfCnpj)) {
         v.add(
@@ -246,18 +256,32 @@ export function validatePixRequest(body: unknown, options: ValidationOptions): P
   // Field violations (400) come before business processing of the code (422).
   if (v.list.length > 0) return { ok: false, kind: "invalid", violacoes: v.list };
   if (dest.unprocessable !== undefined) {
-    return { ok: false, kind: "unprocessable", title: QR_CODE_TITLE, detail: `QR Code inválido: ${dest.unprocessable}.` };
+    return {
+      ok: false,
+      kind: "unprocessable",
+      title: QR_CODE_TITLE,
+      detail: `QR Code inválido: ${dest.unprocessable}.`,
+    };
   }
   const destinatario = dest.destinatario;
   if (amountCents === undefined || destinatario === undefined) {
     // Unreachable: every failure above added a violation. Kept so the types need no assertion.
-    return { ok: false, kind: "invalid", violacoes: [{ razao: "Requisição inválida", propriedade: "body", valor: "null" }] };
+    return {
+      ok: false,
+      kind: "invalid",
+      violacoes: [{ razao: "Requisição inválida", propriedade: "body", valor: "null" }],
+    };
   }
   // ASSUMPTION (UNVERIFIED): a code that fixes an amount cannot be paid with another amount.
   if (destinatario.tipo === "PIX_COPIA_E_COLA") {
     const fixed = destinatario.brCode.amountCents;
     if (fixed !== undefined && fixed !== amountCents) {
-      return { ok: false, kind: "unprocessable", title: QR_CODE_TITLE, detail: "O valor informado difere do valor do QR Code." };
+      return {
+        ok: false,
+        kind: "unprocessable",
+        title: QR_CODE_TITLE,
+        detail: "O valor informado difere do valor do QR Code.",
+      };
     }
   }
   const value: PixRequest = { amountCents, dataPagamento, destinatario };

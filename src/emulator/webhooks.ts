@@ -71,7 +71,9 @@ export function createWebhookEndpoints(deps: WebhookEndpointDeps): { put: Handle
       }
       const url = (body as { webhookUrl?: unknown } | undefined)?.webhookUrl;
       if (typeof url !== "string" || !WEBHOOK_URL_PATTERN.test(url) || !URL.canParse(url)) {
-        return badRequest(ctx.now, [{ razao: 'deve corresponder a "^https://.*$"', propriedade: "webhookUrl", valor: violationValue(url) }]);
+        return badRequest(ctx.now, [
+          { razao: 'deve corresponder a "^https://.*$"', propriedade: "webhookUrl", valor: violationValue(url) },
+        ]);
       }
       deps.registry.set(g.account, url, ctx.now);
       deps.onRegistered(ctx.now);

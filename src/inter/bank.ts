@@ -63,11 +63,7 @@ export function createBank(options: BankOptions): Bank {
     ...(redis
       ? {
           storeFor: (scopes: readonly string[]) =>
-            createRedisTokenStore(
-              redis,
-              tokenKey(settings, scopes),
-              settings.clientSecret,
-            ),
+            createRedisTokenStore(redis, tokenKey(settings, scopes), settings.clientSecret),
         }
       : {}),
   });

@@ -15,9 +15,25 @@ import { scrubBankText } from "../payments/mask.js";
 import { centsFromBankNumber, centsFromBankString } from "../payments/money.js";
 import { InterNotFoundError, badResponse, errorFromAnswer, type InterOperation } from "./errors.js";
 import type { InterHttp, InterRequest, InterResponse } from "./http.js";
-import { IDEMPOTENCY_KEY, personalValues, pixRequestBody, type PixOrder } from "./pix-request.js";
-import { balanceAnswer, balanceOf, statementAnswer, statementPageOf, statementQueryString, type Balance, type StatementPage, type StatementQuery } from "./statement.js";
-import { callbackPageAnswer, callbackRetryAnswer, getPixAnswer, sendPixAnswer, webhookAnswer, type PixErrorDetail } from "./schemas.js";
+import { IDEMPOTENCY_KEY, personalValues, pixRequestBody, type PixOrder } from "../payments/pix-request.js";
+import {
+  balanceAnswer,
+  balanceOf,
+  statementAnswer,
+  statementPageOf,
+  statementQueryString,
+  type Balance,
+  type StatementPage,
+  type StatementQuery,
+} from "./statement.js";
+import {
+  callbackPageAnswer,
+  callbackRetryAnswer,
+  getPixAnswer,
+  sendPixAnswer,
+  webhookAnswer,
+  type PixErrorDetail,
+} from "./schemas.js";
 import type { TokenBroker } from "./token-broker.js";
 
 /** The scope each call needs (inter-api.md §2.3). */
@@ -164,7 +180,12 @@ function parseJson<T>(operation: InterOperation, answer: InterResponse, schema: 
   try {
     return schema.parse(JSON.parse(answer.body));
   } catch (cause) {
-    throw badResponse(operation, answer.body.trim() === "" ? "empty body" : "not the documented JSON", cause, answer.status);
+    throw badResponse(
+      operation,
+      answer.body.trim() === "" ? "empty body" : "not the documented JSON",
+      cause,
+      answer.status,
+    );
   }
 }
 
@@ -181,7 +202,10 @@ export function createInterClient(options: InterClientOptions): InterClient {
   ): Promise<InterResponse> {
     const provider = tokens.providerFor(scopes);
     const account = callOptions?.account ?? options.account;
-    const accountHeader = req.operation === "statement" || req.operation === "balance" ? (options.statementAccountHeader ?? "x-conta-corrente") : "x-conta-corrente";
+    const accountHeader =
+      req.operation === "statement" || req.operation === "balance"
+        ? (options.statementAccountHeader ?? "x-conta-corrente")
+        : "x-conta-corrente";
     for (let attempt = 1; ; attempt++) {
       const token = await provider.get();
       await options.gate?.before(req.operation, attempt);
@@ -197,7 +221,10 @@ export function createInterClient(options: InterClientOptions): InterClient {
         },
       });
       if (answer.status === 401 && attempt === 1 && (await provider.invalidate(token))) {
-        logger.info({ operation: req.operation }, "Inter refused the access token; getting a new one and trying once more");
+        logger.info(
+          { operation: req.operation },
+          "Inter refused the access token; getting a new one and trying once more",
+        );
         continue;
       }
       const ok = expected === "200" ? answer.status === 200 : answer.status >= 200 && answer.status < 300;
@@ -254,7 +281,11 @@ export function createInterClient(options: InterClientOptions): InterClient {
       );
       const { transacaoPix: t, historico } = parseJson("get-pix", answer, getPixAnswer);
       const amountCents =
-        t.valor === undefined ? undefined : typeof t.valor === "number" ? centsFromBankNumber(t.valor) : centsFromBankString(t.valor);
+        t.valor === undefined
+          ? undefined
+          : typeof t.valor === "number"
+            ? centsFromBankNumber(t.valor)
+            : centsFromBankString(t.valor);
       return {
         codigoSolicitacao: t.codigoSolicitacao ?? codigoSolicitacao,
         status: t.status,
@@ -264,8 +295,16 @@ export function createInterClient(options: InterClientOptions): InterClient {
         ...(t.dataHoraMovimento ? { movedAt: t.dataHoraMovimento } : {}),
         ...(t.dataHoraSolicitacao ? { requestedAt: t.dataHoraSolicitacao } : {}),
         // The bank's own words about the payment may name its people: masked here, before anyone keeps them.
-        errors: (t.erros ?? []).map((e) => ({ ...e, ...(e.descricaoErro === undefined ? {} : { descricaoErro: scrubBankText(e.descricaoErro, callOptions?.personal ?? []) }) })),
-        history: (historico ?? []).map((h) => ({ status: h.status, ...(h.dataHoraEvento ? { at: h.dataHoraEvento } : {}) })),
+        errors: (t.erros ?? []).map((e) => ({
+          ...e,
+          ...(e.descricaoErro === undefined
+            ? {}
+            : { descricaoErro: scrubBankText(e.descricaoErro, callOptions?.personal ?? []) }),
+        })),
+        history: (historico ?? []).map((h) => ({
+          status: h.status,
+          ...(h.dataHoraEvento ? { at: h.dataHoraEvento } : {}),
+        })),
       };
     },
 
@@ -326,30 +365,35 @@ export function createInterClient(options: InterClientOptions): InterClient {
         tamanhoPagina: String(query.pageSize),
       });
       const answer = await call(
-        { operation: "webhook-callbacks", method: "GET", path: `/banking/v2/webhooks/pix-pagamento/callbacks?${params.toString()}` },
+        {
+          operation: "webhook-callbacks",
+          method: "GET",
+          path: `/banking/v2/webhooks/pix-pagamento/callbacks?${params.toString()}`,
+        },
         OPERATION_SCOPES.webhookRead,
         "200",
         callOptions,
       );
       const body = parseJson("webhook-callbacks", answer, callbackPageAnswer);
-      const deliveries = (body.data ?? []).map(
-        (d): CallbackDelivery => ({
-          ...(d.webhookUrl === undefined ? {} : { webhookUrl: d.webhookUrl }),
-          ...(d.numeroTentativa === undefined ? {} : { attempt: d.numeroTentativa }),
-          ...((d.dataEnvio ?? d.dataHoraDisparo) === undefined ? {} : { sentAt: d.dataEnvio ?? d.dataHoraDisparo }),
-          ...(d.sucesso === undefined ? {} : { delivered: d.sucesso }),
-          ...(d.httpStatus === undefined ? {} : { httpStatus: d.httpStatus }),
-          ...(d.mensagemErro === undefined || d.mensagemErro === null ? {} : { error: d.mensagemErro }),
-          payload: d.payload,
-        }),
-      );
+      const deliveries = (body.data ?? []).map((d): CallbackDelivery => ({
+        ...(d.webhookUrl === undefined ? {} : { webhookUrl: d.webhookUrl }),
+        ...(d.numeroTentativa === undefined ? {} : { attempt: d.numeroTentativa }),
+        ...((d.dataEnvio ?? d.dataHoraDisparo) === undefined ? {} : { sentAt: d.dataEnvio ?? d.dataHoraDisparo }),
+        ...(d.sucesso === undefined ? {} : { delivered: d.sucesso }),
+        ...(d.httpStatus === undefined ? {} : { httpStatus: d.httpStatus }),
+        ...(d.mensagemErro === undefined || d.mensagemErro === null ? {} : { error: d.mensagemErro }),
+        payload: d.payload,
+      }));
       // Without a total, an empty or short page is the last one.
-      const last = body.ultimaPagina ?? (body.totalPaginas === undefined ? deliveries.length < query.pageSize : query.page >= body.totalPaginas - 1);
+      const last =
+        body.ultimaPagina ??
+        (body.totalPaginas === undefined ? deliveries.length < query.pageSize : query.page >= body.totalPaginas - 1);
       return { deliveries, last, ...(body.totalElementos === undefined ? {} : { total: body.totalElementos }) };
     },
 
     async retryCallbacks(codigos, callOptions) {
-      if (codigos.length < 1 || codigos.length > 50) throw new RangeError("Inter re-sends the callbacks of 1 to 50 payments a call");
+      if (codigos.length < 1 || codigos.length > 50)
+        throw new RangeError("Inter re-sends the callbacks of 1 to 50 payments a call");
       const answer = await call(
         {
           operation: "webhook-callbacks-retry",
@@ -363,12 +407,19 @@ export function createInterClient(options: InterClientOptions): InterClient {
         callOptions,
       );
       // An empty 2xx accepted the ids without saying which it found.
-      return answer.body.trim() === "" ? undefined : (parseJson("webhook-callbacks-retry", answer, callbackRetryAnswer).foundIds ?? undefined);
+      return answer.body.trim() === ""
+        ? undefined
+        : (parseJson("webhook-callbacks-retry", answer, callbackRetryAnswer).foundIds ?? undefined);
     },
 
     async getStatementPage(query, callOptions) {
       const answer = await call(
-        { operation: "statement", method: "GET", path: `/banking/v2/extrato/completo?${statementQueryString(query)}`, maxBodyBytes: STATEMENT_MAX_BODY_BYTES },
+        {
+          operation: "statement",
+          method: "GET",
+          path: `/banking/v2/extrato/completo?${statementQueryString(query)}`,
+          maxBodyBytes: STATEMENT_MAX_BODY_BYTES,
+        },
         OPERATION_SCOPES.statement,
         "200",
         callOptions,
@@ -378,7 +429,11 @@ export function createInterClient(options: InterClientOptions): InterClient {
 
     async getBalance(date, callOptions) {
       const answer = await call(
-        { operation: "balance", method: "GET", path: `/banking/v2/saldo${date === undefined ? "" : `?dataSaldo=${encodeURIComponent(date)}`}` },
+        {
+          operation: "balance",
+          method: "GET",
+          path: `/banking/v2/saldo${date === undefined ? "" : `?dataSaldo=${encodeURIComponent(date)}`}`,
+        },
         OPERATION_SCOPES.statement,
         "200",
         callOptions,

@@ -23,7 +23,9 @@ export interface PublishedLimits {
   balancePerMinute: number;
 }
 
-export const INTER_ENVIRONMENTS: Readonly<Record<InterEnvironment, { baseUrl: string; limits: Readonly<PublishedLimits> }>> = {
+export const INTER_ENVIRONMENTS: Readonly<
+  Record<InterEnvironment, { baseUrl: string; limits: Readonly<PublishedLimits> }>
+> = {
   production: {
     baseUrl: "https://cdpj.partners.bancointer.com.br",
     limits: {

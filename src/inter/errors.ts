@@ -148,7 +148,7 @@ export class InterUnavailableError extends InterError {
 /**
  * The fleet's token cache (Redis) failed under a call: nothing was asked of the bank. `storeError` is the
  * cache's own error, kept whole (the `cause` is only a summary) so that a worker can tell Redis's failure
- * from the bank's (src/queue/processor.ts).
+ * from the bank's (src/queue/worker/processor.ts).
  */
 export class TokenCacheError extends InterUnavailableError {
   override readonly name: string = "TokenCacheError";
@@ -196,7 +196,9 @@ const problemSchema = z.object({
   title: z.string().optional(),
   detail: z.string().optional(),
   violacoes: z
-    .array(z.object({ razao: z.string().optional(), propriedade: z.string().optional(), valor: z.unknown().optional() }))
+    .array(
+      z.object({ razao: z.string().optional(), propriedade: z.string().optional(), valor: z.unknown().optional() }),
+    )
     .optional(),
 });
 
@@ -232,7 +234,8 @@ function header(headers: HttpAnswer["headers"], name: string): string | undefine
   return Array.isArray(v) ? v[0] : v;
 }
 
-const CREDENTIALS_HINT = "check INTER_CLIENT_ID and INTER_CLIENT_SECRET (the integration's credentials in Inter's Internet Banking)";
+const CREDENTIALS_HINT =
+  "check INTER_CLIENT_ID and INTER_CLIENT_SECRET (the integration's credentials in Inter's Internet Banking)";
 
 const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, string>>>> = {
   INTER_AUTH: { token: CREDENTIALS_HINT },
@@ -245,10 +248,12 @@ const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, strin
   INTER_GONE: {
     token: "check INTER_BASE_URL (and INTER_ENV): the bank says this API is gone there",
     "send-pix": "check INTER_BASE_URL (and INTER_ENV): the bank says this API is gone there",
-    "get-pix": "the bank no longer has this payment (past the 90 days of the status query, or removed): reconcile it with the statement",
+    "get-pix":
+      "the bank no longer has this payment (past the 90 days of the status query, or removed): reconcile it with the statement",
   },
   INTER_FORBIDDEN: {
-    token: "a requested scope is not enabled for the integration: compare INTER_SCOPES with the integration's permissions",
+    token:
+      "a requested scope is not enabled for the integration: compare INTER_SCOPES with the integration's permissions",
     "send-pix": "the integration lacks scope pagamento-pix.write, or INTER_ACCOUNT names an account it cannot use",
     "get-pix": "the integration lacks scope pagamento-pix.read, or INTER_ACCOUNT names an account it cannot use",
     "webhook-put": "the integration lacks scope webhook-banking.write",
@@ -256,7 +261,8 @@ const HINTS: Partial<Record<InterErrorCode, Partial<Record<InterOperation, strin
     "webhook-get": "the integration lacks scope webhook-banking.read",
     "webhook-callbacks": "the integration lacks scope webhook-banking.read",
     "webhook-callbacks-retry": "the integration lacks scope webhook-banking.write",
-    statement: "the integration lacks scope extrato.read (tick it on the integration's page in Inter's Internet Banking), or INTER_ACCOUNT names an account it cannot use",
+    statement:
+      "the integration lacks scope extrato.read (tick it on the integration's page in Inter's Internet Banking), or INTER_ACCOUNT names an account it cannot use",
     balance: "the integration lacks scope extrato.read, or INTER_ACCOUNT names an account it cannot use",
   },
 };
@@ -272,14 +278,21 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
     typeof v.valor === "string" ? v.valor : v.valor === undefined || v.valor === null ? "" : JSON.stringify(v.valor),
   );
   const known = [...(answer.personal ?? []), ...offending];
-  const scrub = (text: string | undefined): string | undefined => (text === undefined ? undefined : scrubBankText(text, known));
+  const scrub = (text: string | undefined): string | undefined =>
+    text === undefined ? undefined : scrubBankText(text, known);
   // A problem's title is the bank's fixed wording for its status ("Acesso Negado"): shapes and known values
   // only; its detail and violations, which may be about the payment's people, lose names too.
-  const problem = parsed && { ...parsed, title: parsed.title === undefined ? undefined : scrubPersonalData(parsed.title, known), detail: scrub(parsed.detail) };
+  const problem = parsed && {
+    ...parsed,
+    title: parsed.title === undefined ? undefined : scrubPersonalData(parsed.title, known),
+    detail: scrub(parsed.detail),
+  };
   const violations: Violation[] = (parsed?.violacoes ?? []).map((v) => ({
     razao: scrub(v.razao) ?? "",
     ...(v.propriedade === undefined ? {} : { propriedade: v.propriedade }),
-    ...(v.valor === undefined || v.valor === null ? {} : { valor: maskText(typeof v.valor === "string" ? v.valor : JSON.stringify(v.valor)) }),
+    ...(v.valor === undefined || v.valor === null
+      ? {}
+      : { valor: maskText(typeof v.valor === "string" ? v.valor : JSON.stringify(v.valor)) }),
   }));
   const requestId = header(answer.headers, "x-request-id");
   const base = {
@@ -299,13 +312,28 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
   const executing = EXECUTING.has(operation);
 
   if (status === 400 || status === 422) {
-    return new InterRejectedError({ ...base, code: "INTER_REJECTED", retryable: false, message: what("INTER_REJECTED", "rejected by the bank") });
+    return new InterRejectedError({
+      ...base,
+      code: "INTER_REJECTED",
+      retryable: false,
+      message: what("INTER_REJECTED", "rejected by the bank"),
+    });
   }
   if (status === 401) {
-    return new InterAuthError({ ...base, code: "INTER_AUTH", retryable: operation !== "token", message: what("INTER_AUTH", "not authorised") });
+    return new InterAuthError({
+      ...base,
+      code: "INTER_AUTH",
+      retryable: operation !== "token",
+      message: what("INTER_AUTH", "not authorised"),
+    });
   }
   if (status === 403) {
-    return new InterForbiddenError({ ...base, code: "INTER_FORBIDDEN", retryable: false, message: what("INTER_FORBIDDEN", "forbidden") });
+    return new InterForbiddenError({
+      ...base,
+      code: "INTER_FORBIDDEN",
+      retryable: false,
+      message: what("INTER_FORBIDDEN", "forbidden"),
+    });
   }
   // Inter's own error body (`Problema`) says the bank itself answered; an empty, HTML or unreadable one
   // may come from anything on the way (a proxy, a gateway, a wrong INTER_BASE_URL).
@@ -313,19 +341,40 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
   if (status === 404) {
     // From the bank, to a send, "entity not found" is about the payment (its recipient): refused content.
     if (operation === "send-pix" && fromBank) {
-      return new InterRejectedError({ ...base, code: "INTER_REJECTED", retryable: false, message: what("INTER_REJECTED", "rejected by the bank (not found)") });
+      return new InterRejectedError({
+        ...base,
+        code: "INTER_REJECTED",
+        retryable: false,
+        message: what("INTER_REJECTED", "rejected by the bank (not found)"),
+      });
     }
-    return new InterNotFoundError({ ...base, code: "INTER_NOT_FOUND", retryable: false, message: what("INTER_NOT_FOUND", "not found") });
+    return new InterNotFoundError({
+      ...base,
+      code: "INTER_NOT_FOUND",
+      retryable: false,
+      message: what("INTER_NOT_FOUND", "not found"),
+    });
   }
   if (status === 410) {
     // Inter documents 410 for every endpoint: the entity existed and was removed for good (a payment past
     // the 90 days of the status query), or the API is gone at this address. Nothing ran.
-    return new InterGoneError({ ...base, code: "INTER_GONE", retryable: false, message: what("INTER_GONE", "gone (permanently removed)") });
+    return new InterGoneError({
+      ...base,
+      code: "INTER_GONE",
+      retryable: false,
+      message: what("INTER_GONE", "gone (permanently removed)"),
+    });
   }
   if (status === 409) {
     // The bank says it already knows this request under another form: the payment may exist, so this is
     // never a plain failure for a send. Not retryable with the same key either (UNVERIFIED semantics).
-    return new InterConflictError({ ...base, code: "INTER_CONFLICT", retryable: false, ambiguous: executing, message: what("INTER_CONFLICT", "conflict") });
+    return new InterConflictError({
+      ...base,
+      code: "INTER_CONFLICT",
+      retryable: false,
+      ambiguous: executing,
+      message: what("INTER_CONFLICT", "conflict"),
+    });
   }
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), now);
@@ -335,7 +384,10 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
       code: "INTER_RATE_LIMITED",
       retryable: true,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      message: what("INTER_RATE_LIMITED", `rate limited${retryAfterMs === undefined ? "" : `, retry after ${String(Math.ceil(retryAfterMs / 1000))} s`}`),
+      message: what(
+        "INTER_RATE_LIMITED",
+        `rate limited${retryAfterMs === undefined ? "" : `, retry after ${String(Math.ceil(retryAfterMs / 1000))} s`}`,
+      ),
     });
   }
   if (status === 503 && (fromBank || !executing)) {
@@ -354,7 +406,13 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
   if (status >= 500) {
     // 500, 502, 504 (a gateway that gave up waiting), a 503 without Inter's body (a gateway's "upstream
     // reset" can come after the request reached the bank) and the rest: the bank may have run a send.
-    return new InterUnavailableError({ ...base, code: "INTER_UNAVAILABLE", retryable: true, ambiguous: executing, message: what("INTER_UNAVAILABLE", "bank unavailable") });
+    return new InterUnavailableError({
+      ...base,
+      code: "INTER_UNAVAILABLE",
+      retryable: true,
+      ambiguous: executing,
+      message: what("INTER_UNAVAILABLE", "bank unavailable"),
+    });
   }
   if (status >= 200 && status < 300) {
     // A success status we did not expect for this call (e.g. 202 instead of 200): we cannot read it.
@@ -372,7 +430,12 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
 }
 
 /** A 2xx we cannot read. For a send, the bank may have executed it: ambiguous. */
-export function badResponse(operation: InterOperation, why: string, cause?: unknown, status?: number): InterUnavailableError {
+export function badResponse(
+  operation: InterOperation,
+  why: string,
+  cause?: unknown,
+  status?: number,
+): InterUnavailableError {
   return new InterUnavailableError({
     code: "INTER_BAD_RESPONSE",
     operation,

@@ -48,7 +48,12 @@ export interface InterResponse {
 }
 
 /** Told of every exchange (for metrics); never given bodies or headers. */
-export type CallObserver = (event: { operation: InterOperation; status?: number; errorCode?: string; ms: number }) => void;
+export type CallObserver = (event: {
+  operation: InterOperation;
+  status?: number;
+  errorCode?: string;
+  ms: number;
+}) => void;
 
 export interface InterHttp {
   exchange(req: InterRequest): Promise<InterResponse>;
@@ -67,7 +72,10 @@ export interface InterHttpOptions {
   onSent?: (operation: InterOperation, gapMs: number) => void;
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<string | undefined> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  max: number,
+): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -127,7 +135,10 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
       options.observer?.(event);
     } catch (err) {
       // The worker's observers report their own problems (combineObservers); this is the last guard.
-      logger.debug({ operation: event.operation, err: err instanceof Error ? err.message : String(err) }, "a call observer failed; ignored");
+      logger.debug(
+        { operation: event.operation, err: err instanceof Error ? err.message : String(err) },
+        "a call observer failed; ignored",
+      );
     }
   };
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -141,11 +152,16 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
 
   return {
     async exchange(req: InterRequest): Promise<InterResponse> {
-      const attributes: Attributes = { "http.request.method": req.method, "url.path": `${basePath}${routeOf(req.path)}`, ...server };
+      const attributes: Attributes = {
+        "http.request.method": req.method,
+        "url.path": `${basePath}${routeOf(req.path)}`,
+        ...server,
+      };
       // The bank key of a send is no personal data (a UUIDv5 of the paymentId and its generation): it is
       // what Inter's support asks for and what ties the span to `pixout status` and to the bank's record.
       const idempotencyKey = req.headers?.["x-id-idempotente"];
-      if (req.operation === "send-pix" && idempotencyKey !== undefined) attributes["pixout.idempotency_key"] = idempotencyKey;
+      if (req.operation === "send-pix" && idempotencyKey !== undefined)
+        attributes["pixout.idempotency_key"] = idempotencyKey;
       let span: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT); // a no-op span, if the tracer fails
       traced(() => {
         span = tracer.startSpan(`inter ${SPAN_OPERATION[req.operation]}`, { kind: SpanKind.CLIENT, attributes });
@@ -159,7 +175,10 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
           // executed (the same rule as the error the caller will make of it).
           if (answer.status >= 500) {
             span.setAttribute("error.type", String(answer.status));
-            span.setAttribute("pixout.ambiguous", errorFromAnswer({ operation: req.operation, status: answer.status, headers: {}, body: "" }).ambiguous);
+            span.setAttribute(
+              "pixout.ambiguous",
+              errorFromAnswer({ operation: req.operation, status: answer.status, headers: {}, body: "" }).ambiguous,
+            );
             span.setStatus({ code: SpanStatusCode.ERROR });
           }
         });
@@ -229,7 +248,12 @@ export function createInterHttp(options: InterHttpOptions): InterHttp {
       throw error;
     }
     if (text === undefined) {
-      const error = badResponse(req.operation, `body larger than ${String(req.maxBodyBytes ?? maxBodyBytes)} bytes`, undefined, answer.statusCode);
+      const error = badResponse(
+        req.operation,
+        `body larger than ${String(req.maxBodyBytes ?? maxBodyBytes)} bytes`,
+        undefined,
+        answer.statusCode,
+      );
       observe({ operation: req.operation, status: answer.statusCode, errorCode: error.code, ms: elapsed() });
       throw error;
     }

@@ -20,7 +20,10 @@ export const sendPixAnswer = z.object({
   codigoAgendamento: optionalText,
 });
 
-const code = z.union([z.string(), z.number().transform(String)]).optional().catch(undefined);
+const code = z
+  .union([z.string(), z.number().transform(String)])
+  .optional()
+  .catch(undefined);
 const pixError = z.object({ codigoErro: code, descricaoErro: code, codigoErroComplementar: code });
 
 /** `ConsultaPixAsyncResponse` (inter-api.md §4). */

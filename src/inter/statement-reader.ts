@@ -28,7 +28,8 @@ export interface StatementRead {
 function instantOf(localTime: string | undefined): number | undefined {
   const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(localTime ?? "");
   if (!m?.[1]) return undefined;
-  const ms = Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000 + Number(m[4]) * 1000 + Number((m[5] ?? "0").padEnd(3, "0"));
+  const ms =
+    Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000 + Number(m[4]) * 1000 + Number((m[5] ?? "0").padEnd(3, "0"));
   const at = saoPauloStartOfDay(m[1]) + ms;
   return Number.isFinite(at) ? at : undefined;
 }
@@ -39,7 +40,13 @@ function instantOf(localTime: string | undefined): number | undefined {
  */
 export function debitOf(entry: StatementEntry, account: string, standIn: string): LedgerDebit | undefined {
   if (entry.operation !== undefined && entry.operation !== "D") return undefined;
-  if (entry.type !== undefined && !entry.type.includes("PIX") && entry.codigoSolicitacao === undefined && entry.endToEndId === undefined) return undefined;
+  if (
+    entry.type !== undefined &&
+    !entry.type.includes("PIX") &&
+    entry.codigoSolicitacao === undefined &&
+    entry.endToEndId === undefined
+  )
+    return undefined;
   const at = entry.instant ?? instantOf(entry.localTime);
   return {
     id: entry.id ?? standIn,
@@ -53,13 +60,34 @@ export function debitOf(entry: StatementEntry, account: string, standIn: string)
   };
 }
 
-export async function readStatementDebits(client: InterClient, account: string, from: string, to: string, call?: CallOptions): Promise<StatementRead> {
+export async function readStatementDebits(
+  client: InterClient,
+  account: string,
+  from: string,
+  to: string,
+  call?: CallOptions,
+): Promise<StatementRead> {
   const out: StatementRead = { debits: [], complete: false, skipped: 0, unreadable: 0 };
   // An entry without idTransacao gets one from what it says (and how many identical ones came before), so
   // that the same entry keeps its id from run to run — a finding's event id is made of it.
   const seen = new Map<string, number>();
   const standInFor = (e: StatementEntry): string => {
-    const digest = createHash("sha256").update(JSON.stringify([e.date, e.localTime, e.instant, e.amountCents, e.codigoSolicitacao, e.endToEndId, e.key, e.operation, e.type])).digest("hex").slice(0, 16);
+    const digest = createHash("sha256")
+      .update(
+        JSON.stringify([
+          e.date,
+          e.localTime,
+          e.instant,
+          e.amountCents,
+          e.codigoSolicitacao,
+          e.endToEndId,
+          e.key,
+          e.operation,
+          e.type,
+        ]),
+      )
+      .digest("hex")
+      .slice(0, 16);
     const n = (seen.get(digest) ?? 0) + 1;
     seen.set(digest, n);
     return `#${account}:${digest}:${String(n)}`;

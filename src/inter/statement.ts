@@ -119,7 +119,14 @@ export interface Balance {
 /** Reais as a JSON number or a string ("13.45", "13.4", "0.0") → centavos; undefined when it is not one. */
 export function centsOfBankAmount(value: unknown): number | undefined {
   // A number's shortest round-trip text is the text the bank wrote (money.ts centsFromBankNumber): parsed, never multiplied.
-  const textValue = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : typeof value === "string" ? value.trim() : "";
+  const textValue =
+    typeof value === "number"
+      ? Number.isFinite(value)
+        ? String(value)
+        : ""
+      : typeof value === "string"
+        ? value.trim()
+        : "";
   const m = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/.exec(textValue);
   if (!m) return undefined;
   const cents = Number(m[2]) * 100 + Number(((m[3] ?? "") + "00").slice(0, 2));
@@ -145,14 +152,16 @@ export function readStatementEntry(value: unknown): StatementEntry {
   if (!parsed.success) return { readable: false };
   const e = parsed.data;
   const d = e.detalhes;
-  const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === "" ? undefined : v.trim());
+  const nonEmpty = (v: string | undefined): string | undefined =>
+    v === undefined || v.trim() === "" ? undefined : v.trim();
   const time = nonEmpty(e.dataInclusao);
   const cents = centsOfBankAmount(e.valor);
   // A wall-clock time is São Paulo's; one with a zone is an instant (never read as São Paulo's).
   const local = time !== undefined && LOCAL_TIME.test(time) ? time.replace("T", " ") : undefined;
   const zoned = time !== undefined && local === undefined && ZONED_TIME.test(time) ? Date.parse(time) : undefined;
   const instant = zoned !== undefined && Number.isFinite(zoned) ? zoned : undefined;
-  const date = bankDate(nonEmpty(e.dataTransacao)) ?? (instant === undefined ? bankDate(local) : saoPauloToday(instant));
+  const date =
+    bankDate(nonEmpty(e.dataTransacao)) ?? (instant === undefined ? bankDate(local) : saoPauloToday(instant));
   return {
     readable: true,
     ...(nonEmpty(e.idTransacao) === undefined ? {} : { id: nonEmpty(e.idTransacao) }),
@@ -162,7 +171,9 @@ export function readStatementEntry(value: unknown): StatementEntry {
     ...(nonEmpty(e.tipoOperacao) === undefined ? {} : { operation: nonEmpty(e.tipoOperacao)?.toUpperCase() }),
     ...(nonEmpty(e.tipoTransacao) === undefined ? {} : { type: nonEmpty(e.tipoTransacao)?.toUpperCase() }),
     ...(cents === undefined ? {} : { amountCents: Math.abs(cents) }),
-    ...(nonEmpty(d?.codigoSolicitacao) === undefined ? {} : { codigoSolicitacao: nonEmpty(d?.codigoSolicitacao)?.toLowerCase() }),
+    ...(nonEmpty(d?.codigoSolicitacao) === undefined
+      ? {}
+      : { codigoSolicitacao: nonEmpty(d?.codigoSolicitacao)?.toLowerCase() }),
     ...(nonEmpty(d?.endToEndId) === undefined ? {} : { endToEndId: nonEmpty(d?.endToEndId) }),
     ...(nonEmpty(d?.chavePixRecebedor) === undefined ? {} : { key: nonEmpty(d?.chavePixRecebedor) }),
   };
@@ -186,7 +197,12 @@ export function statementPageOf(answer: z.infer<typeof statementAnswer>, scrolli
   if (scrolling) {
     const id = answer.scrollId ?? undefined;
     // More without an id to ask for it is not the end: the reader reports it incomplete.
-    return { entries, last: answer.hasMore !== true, hasMore: answer.hasMore === true, ...(id === undefined ? {} : { scrollId: id }) };
+    return {
+      entries,
+      last: answer.hasMore !== true,
+      hasMore: answer.hasMore === true,
+      ...(id === undefined ? {} : { scrollId: id }),
+    };
   }
   // Without `ultimaPagina`, an empty page is the end (never loop on a bank that says nothing).
   const last = answer.ultimaPagina ?? entries.length === 0;
@@ -201,7 +217,11 @@ export function statementPageOf(answer: z.infer<typeof statementAnswer>, scrolli
 /** A balance answer → centavos. */
 export function balanceOf(answer: z.infer<typeof balanceAnswer>): Balance {
   const cents = (v: number | undefined): number | undefined => (v === undefined ? undefined : centsOfBankAmount(v));
-  const blocked = [answer.bloqueadoCheque, answer.bloqueadoJudicialmente, answer.bloqueadoAdministrativo].reduce<number>((sum, v) => sum + (cents(v) ?? 0), 0);
+  const blocked = [
+    answer.bloqueadoCheque,
+    answer.bloqueadoJudicialmente,
+    answer.bloqueadoAdministrativo,
+  ].reduce<number>((sum, v) => sum + (cents(v) ?? 0), 0);
   const available = cents(answer.disponivel);
   const limit = cents(answer.limite);
   return {

@@ -87,7 +87,9 @@ export function createInterAgent(options: InterAgentOptions): InterAgent {
     tlsFailureOf: (cause) => {
       if (isTlsFailure(cause)) return cause;
       // Only a connection that never read a byte of answer can have died of its handshake.
-      const info = (cause as { socket?: { localPort?: unknown; remotePort?: unknown; bytesRead?: unknown } } | undefined)?.socket;
+      const info = (
+        cause as { socket?: { localPort?: unknown; remotePort?: unknown; bytesRead?: unknown } } | undefined
+      )?.socket;
       const key = keyOf(info?.localPort, info?.remotePort);
       if (key === undefined || info?.bytesRead !== 0) return undefined;
       const failure = failures.get(key);

@@ -11,7 +11,15 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Logger, SecretRegistry } from "../logger.js";
-import { InterError, InterRateLimitedError, InterUnavailableError, TokenCacheError, badResponse, errorFromAnswer, interError } from "./errors.js";
+import {
+  InterError,
+  InterRateLimitedError,
+  InterUnavailableError,
+  TokenCacheError,
+  badResponse,
+  errorFromAnswer,
+  interError,
+} from "./errors.js";
 import type { InterHttp } from "./http.js";
 import type { CooldownScope, StoredToken, TokenCooldown, TokenStore } from "./token-store.js";
 
@@ -109,12 +117,20 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
 
   /** What to remember after a failed token call, and for whom. */
   function cooldownFor(error: InterError): { cooldown: TokenCooldown; scope: CooldownScope } {
-    const base = { code: error.code, message: error.message, ...(error.status === undefined ? {} : { status: error.status }) };
+    const base = {
+      code: error.code,
+      message: error.message,
+      ...(error.status === undefined ? {} : { status: error.status }),
+    };
     if (error.code === "INTER_RATE_LIMITED") {
       // Never longer than the cap: one answer with a huge Retry-After must not stop the fleet for a month.
-      return { cooldown: { ...base, until: now() + Math.min(error.retryAfterMs ?? 60_000, maxCooldownMs) }, scope: "integration" };
+      return {
+        cooldown: { ...base, until: now() + Math.min(error.retryAfterMs ?? 60_000, maxCooldownMs) },
+        scope: "integration",
+      };
     }
-    if (REFUSALS.has(error.code)) return { cooldown: { ...base, until: now() + refusalCooldownMs }, scope: "credentials" };
+    if (REFUSALS.has(error.code))
+      return { cooldown: { ...base, until: now() + refusalCooldownMs }, scope: "credentials" };
     // Unavailable: a few seconds, or as long as the bank asks (a 503's Retry-After), never more than the cap.
     const asked = Math.min(error.retryAfterMs ?? 0, maxCooldownMs);
     return { cooldown: { ...base, until: now() + Math.max(unavailableCooldownMs, asked) }, scope: "integration" };

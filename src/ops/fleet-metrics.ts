@@ -30,7 +30,7 @@ import { Gauge, Registry } from "prom-client";
 import { FINDING_KINDS, type RowKind } from "../payments/reconciliation.js";
 import { createAccountHolds } from "../queue/account-holds.js";
 import { createApprovals } from "../queue/approvals.js";
-import { reconciliationStatus } from "../queue/reconcile-run.js";
+import { reconciliationStatus } from "../queue/worker/reconcile-run.js";
 import { daysLeft, liveWorkers, redisNow } from "./worker-heartbeat.js";
 
 const STATES = ["wait", "prioritized", "active", "delayed", "completed", "failed", "waiting-children"] as const;
@@ -58,9 +58,14 @@ const WAIT_SCAN = { batch: 50, limit: 1_000 };
  * tail, so the list runs from the newest arrival to the oldest: the first never-started job from the tail
  * is the one waiting longest. Steps of payments in progress, promoted from delayed, sit in between.
  */
-export async function oldestWaitingSeconds(queue: Pick<Queue, "toKey">, redis: RedisClient, now: number, scan = WAIT_SCAN): Promise<number> {
+export async function oldestWaitingSeconds(
+  queue: Pick<Queue, "toKey">,
+  redis: RedisClient,
+  now: number,
+  scan = WAIT_SCAN,
+): Promise<number> {
   const wait = queue.toKey("wait");
-  for (let read = 0; read < scan.limit; ) {
+  for (let read = 0; read < scan.limit;) {
     const count = Math.min(scan.batch, scan.limit - read);
     // LRANGE with negative indexes counts from the tail; it answers in head-to-tail order.
     const ids = (await redis.lrange(wait, -(read + count), -(read + 1))).reverse();
@@ -72,7 +77,12 @@ export async function oldestWaitingSeconds(queue: Pick<Queue, "toKey">, redis: R
       if (err !== null) throw err;
       const [timestamp, processedOn] = fields as (string | null)[];
       // No timestamp: removed meanwhile. A processedOn: a step of a payment in progress.
-      if (timestamp === null || timestamp === undefined || (processedOn !== null && processedOn !== undefined && processedOn !== "")) continue;
+      if (
+        timestamp === null ||
+        timestamp === undefined ||
+        (processedOn !== null && processedOn !== undefined && processedOn !== "")
+      )
+        continue;
       return Math.max(0, (now - Number(timestamp)) / 1000);
     }
     if (ids.length < count) return 0;
@@ -90,7 +100,12 @@ async function overdueSeconds(queue: Queue, redis: RedisClient, now: number): Pr
   return Math.max(0, (now - due) / 1000);
 }
 
-export function createFleetMetrics(o: { redis: RedisClient; redisPrefix: string; queueName: string; queues: Queue[] }): Registry {
+export function createFleetMetrics(o: {
+  redis: RedisClient;
+  redisPrefix: string;
+  queueName: string;
+  queues: Queue[];
+}): Registry {
   const registry = new Registry();
   const holds = createAccountHolds(o.redis, o.redisPrefix, o.queueName);
   const approvals = createApprovals(o.redis, o.redisPrefix, o.queueName);
@@ -119,7 +134,10 @@ export function createFleetMetrics(o: { redis: RedisClient; redisPrefix: string;
         overdue,
         workers: workers.length,
         certificateDays: earliest === undefined ? undefined : daysLeft(earliest, now),
-        findings: latest === undefined ? undefined : Object.fromEntries(Object.entries(latest.byKind).filter(([k]) => FINDING_KINDS.has(k as RowKind))),
+        findings:
+          latest === undefined
+            ? undefined
+            : Object.fromEntries(Object.entries(latest.byKind).filter(([k]) => FINDING_KINDS.has(k as RowKind))),
         lastCleanAgeSeconds: lastCleanAt === undefined ? undefined : Math.max(0, (now - lastCleanAt) / 1000),
         held: held.map((h) => ({ account: h.account, payments: h.heldPayments, cents: h.heldCents })),
         approvals: approvalTotals,
@@ -219,7 +237,10 @@ export function createFleetMetrics(o: { redis: RedisClient; redisPrefix: string;
     labelNames: ["queue"],
     registers: [registry],
     async collect() {
-      this.set({ queue: o.queueName }, (await snapshot()).held.reduce((sum, h) => sum + h.payments, 0));
+      this.set(
+        { queue: o.queueName },
+        (await snapshot()).held.reduce((sum, h) => sum + h.payments, 0),
+      );
     },
   });
   new Gauge({
@@ -228,7 +249,10 @@ export function createFleetMetrics(o: { redis: RedisClient; redisPrefix: string;
     labelNames: ["queue"],
     registers: [registry],
     async collect() {
-      this.set({ queue: o.queueName }, (await snapshot()).held.reduce((sum, h) => sum + h.cents, 0));
+      this.set(
+        { queue: o.queueName },
+        (await snapshot()).held.reduce((sum, h) => sum + h.cents, 0),
+      );
     },
   });
   new Gauge({

@@ -27,9 +27,12 @@ export const TIMED_OUT: unique symbol = Symbol("timed out");
 export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(TIMED_OUT);
-    }, Math.max(0, ms));
+    timer = setTimeout(
+      () => {
+        resolve(TIMED_OUT);
+      },
+      Math.max(0, ms),
+    );
   });
   try {
     return await Promise.race([work, deadline]);
@@ -44,27 +47,45 @@ export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T |
  * and a probe must not hang.
  */
 export async function pingRedis(redis: PingableRedis, timeoutMs: number = REDIS_PING_TIMEOUT_MS): Promise<Check> {
-  if (redis.status !== "ready") return { name: "redis", ok: false, detail: `Redis does not answer: not connected (${redis.status}); waiting for it to come back` };
+  if (redis.status !== "ready")
+    return {
+      name: "redis",
+      ok: false,
+      detail: `Redis does not answer: not connected (${redis.status}); waiting for it to come back`,
+    };
   try {
     if ((await withDeadline(redis.ping(), timeoutMs)) === TIMED_OUT) {
-      return { name: "redis", ok: false, detail: `Redis does not answer: no answer to PING within ${String(timeoutMs)} ms` };
+      return {
+        name: "redis",
+        ok: false,
+        detail: `Redis does not answer: no answer to PING within ${String(timeoutMs)} ms`,
+      };
     }
     return { name: "redis", ok: true, detail: "answers PING" };
   } catch (err) {
-    return { name: "redis", ok: false, detail: `Redis does not answer: PING failed: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      name: "redis",
+      ok: false,
+      detail: `Redis does not answer: PING failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
 /** At least MIN_CERTIFICATE_DAYS whole days of validity left; `undefined`: no certificate is known. */
 export function certificateCheck(validTo: Date | string | undefined, now: number = Date.now()): Check {
-  if (validTo === undefined) return { name: "certificate", ok: false, detail: "no live worker reports its certificate" };
+  if (validTo === undefined)
+    return { name: "certificate", ok: false, detail: "no live worker reports its certificate" };
   const days = daysLeft(validTo, now);
   const expires = `expires ${new Date(validTo).toISOString()}`;
-  if (days >= MIN_CERTIFICATE_DAYS) return { name: "certificate", ok: true, detail: `${String(days)} days left (${expires})` };
+  if (days >= MIN_CERTIFICATE_DAYS)
+    return { name: "certificate", ok: true, detail: `${String(days)} days left (${expires})` };
   const renew = "download a new certificate in Inter's Internet Banking and restart the workers with it";
   return {
     name: "certificate",
     ok: false,
-    detail: days < 0 ? `expired (${expires}): Inter refuses every call; ${renew}` : `${String(days)} days left (${expires}), fewer than ${String(MIN_CERTIFICATE_DAYS)}: ${renew}`,
+    detail:
+      days < 0
+        ? `expired (${expires}): Inter refuses every call; ${renew}`
+        : `${String(days)} days left (${expires}), fewer than ${String(MIN_CERTIFICATE_DAYS)}: ${renew}`,
   };
 }

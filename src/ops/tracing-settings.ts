@@ -73,7 +73,9 @@ export function parseOtlpHeaders(text: string): { headers: Record<string, string
       const eq = entry.indexOf("=");
       const key = eq < 0 ? entry : entry.slice(0, eq).trim();
       if (eq <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
-        problems.push(`entry ${String(i + 1)} must be name=value, e.g. authorization=Bearer%20<token> (values URL-encoded)`);
+        problems.push(
+          `entry ${String(i + 1)} must be name=value, e.g. authorization=Bearer%20<token> (values URL-encoded)`,
+        );
         return;
       }
       try {
@@ -96,12 +98,17 @@ export function loadTracingSettings(env: Environment): TracingSettings {
   const problems: CredentialProblem[] = [];
   const serviceName = e["OTEL_SERVICE_NAME"]?.trim();
   if (serviceName !== undefined && (serviceName === "" || serviceName.length > MAX_SERVICE_NAME)) {
-    problems.push({ setting: "OTEL_SERVICE_NAME", message: `must be 1 to ${String(MAX_SERVICE_NAME)} characters, e.g. payouts-eu` });
+    problems.push({
+      setting: "OTEL_SERVICE_NAME",
+      message: `must be 1 to ${String(MAX_SERVICE_NAME)} characters, e.g. payouts-eu`,
+    });
   }
   // The signal's own endpoint is used as given; the generic one gets /v1/traces appended (OTLP spec).
   const tracesEndpoint = e["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"];
   const genericEndpoint = e["OTEL_EXPORTER_OTLP_ENDPOINT"];
-  const endpoint = tracesEndpoint ?? (genericEndpoint === undefined ? DEFAULT_TRACES_ENDPOINT : `${genericEndpoint.replace(/\/+$/, "")}/v1/traces`);
+  const endpoint =
+    tracesEndpoint ??
+    (genericEndpoint === undefined ? DEFAULT_TRACES_ENDPOINT : `${genericEndpoint.replace(/\/+$/, "")}/v1/traces`);
   const setting = tracesEndpoint !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
   const problem = endpointProblem(tracesEndpoint ?? genericEndpoint ?? DEFAULT_TRACES_ENDPOINT);
   if (problem !== undefined) problems.push({ setting, message: problem });

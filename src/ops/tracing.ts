@@ -94,7 +94,13 @@ function tolerantTelemetry(telemetry: Telemetry): Telemetry {
  */
 export async function startTracing(settings: TracingSettings, serviceName: string, logger?: Logger): Promise<Tracing> {
   if (!settings.enabled) return OFF;
-  const [api, { NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { BullMQOtel }] = await Promise.all([
+  const [
+    api,
+    { NodeTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BullMQOtel },
+  ] = await Promise.all([
     import("@opentelemetry/api"),
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/exporter-trace-otlp-http"),
@@ -109,15 +115,28 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
     const complain = (message: string): void => {
       if (Date.now() - last < COMPLAINT_EVERY_MS) return;
       last = Date.now();
-      logger.warn({ collector: safeEndpoint(settings.endpoint), otel: otelMessage(message) }, "tracing: could not export spans (payments are not affected)");
+      logger.warn(
+        { collector: safeEndpoint(settings.endpoint), otel: otelMessage(message) },
+        "tracing: could not export spans (payments are not affected)",
+      );
     };
     const ignore = (): void => undefined;
-    api.diag.setLogger({ error: complain, warn: complain, info: ignore, debug: ignore, verbose: ignore }, api.DiagLogLevel.WARN);
+    api.diag.setLogger(
+      { error: complain, warn: complain, info: ignore, debug: ignore, verbose: ignore },
+      api.DiagLogLevel.WARN,
+    );
   }
 
-  const exporter = new OTLPTraceExporter({ url: settings.endpoint, headers: settings.headers, timeoutMillis: EXPORT_TIMEOUT_MS });
+  const exporter = new OTLPTraceExporter({
+    url: settings.endpoint,
+    headers: settings.headers,
+    timeoutMillis: EXPORT_TIMEOUT_MS,
+  });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ "service.name": settings.serviceName ?? serviceName, "service.version": PIXOUT_VERSION }),
+    resource: resourceFromAttributes({
+      "service.name": settings.serviceName ?? serviceName,
+      "service.version": PIXOUT_VERSION,
+    }),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   // Defaults: AsyncLocalStorageContextManager and the W3C trace-context + baggage propagator.
@@ -131,7 +150,10 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<void>((resolve) => {
           timer = setTimeout(() => {
-            logger?.warn({ collector: safeEndpoint(settings.endpoint), limitMs: SHUTDOWN_LIMIT_MS }, "tracing: the collector did not take the last spans in time; they are dropped");
+            logger?.warn(
+              { collector: safeEndpoint(settings.endpoint), limitMs: SHUTDOWN_LIMIT_MS },
+              "tracing: the collector did not take the last spans in time; they are dropped",
+            );
             resolve();
           }, SHUTDOWN_LIMIT_MS);
           timer.unref();
@@ -139,7 +161,10 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
         try {
           await Promise.race([provider.shutdown(), limit]);
         } catch (err) {
-          logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "tracing: could not flush the last spans");
+          logger?.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            "tracing: could not flush the last spans",
+          );
         } finally {
           clearTimeout(timer);
           // Unregistered, so that this process can start tracing again (tests do) and stray spans are no-ops.
@@ -155,7 +180,12 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
 }
 
 /** Runs `run` with tracing for a short-lived command (pay, enqueue), then flushes the spans. */
-export async function withTracing<T>(settings: TracingSettings, serviceName: string, run: (telemetry: Telemetry | undefined) => Promise<T>, logger?: Logger): Promise<T> {
+export async function withTracing<T>(
+  settings: TracingSettings,
+  serviceName: string,
+  run: (telemetry: Telemetry | undefined) => Promise<T>,
+  logger?: Logger,
+): Promise<T> {
   const tracing = await startTracing(settings, serviceName, logger);
   try {
     return await run(tracing.telemetry);

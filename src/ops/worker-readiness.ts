@@ -2,7 +2,14 @@
 // Inter certificate has a week left, and it is taking jobs. A failing check names itself and says what to
 // do, so that the orchestrator's event and the operator's curl tell the same story. The Redis and
 // certificate checks are the fleet's too (readiness-checks.ts).
-import { certificateCheck, pingRedis, REDIS_PING_TIMEOUT_MS, type Check, type PingableRedis, type Readiness } from "./readiness-checks.js";
+import {
+  certificateCheck,
+  pingRedis,
+  REDIS_PING_TIMEOUT_MS,
+  type Check,
+  type PingableRedis,
+  type Readiness,
+} from "./readiness-checks.js";
 
 export interface WorkerReadinessOptions {
   /** The worker's own connection (its status says whether it is connected). */

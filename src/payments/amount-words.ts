@@ -3,11 +3,40 @@
 // Pure, integer centavos only (DESIGN.md §2.4).
 
 const UNITS = [
-  "zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove",
-  "dez", "onze", "doze", "treze", "catorze", "quinze", "dezesseis", "dezessete", "dezoito", "dezenove",
+  "zero",
+  "um",
+  "dois",
+  "três",
+  "quatro",
+  "cinco",
+  "seis",
+  "sete",
+  "oito",
+  "nove",
+  "dez",
+  "onze",
+  "doze",
+  "treze",
+  "catorze",
+  "quinze",
+  "dezesseis",
+  "dezessete",
+  "dezoito",
+  "dezenove",
 ];
 const TENS = ["", "", "vinte", "trinta", "quarenta", "cinquenta", "sessenta", "setenta", "oitenta", "noventa"];
-const HUNDREDS = ["", "cento", "duzentos", "trezentos", "quatrocentos", "quinhentos", "seiscentos", "setecentos", "oitocentos", "novecentos"];
+const HUNDREDS = [
+  "",
+  "cento",
+  "duzentos",
+  "trezentos",
+  "quatrocentos",
+  "quinhentos",
+  "seiscentos",
+  "setecentos",
+  "oitocentos",
+  "novecentos",
+];
 
 /** 1–999 in words ("cento e vinte e três"; exactly 100 is "cem"). */
 function belowThousand(n: number): string {
@@ -33,7 +62,8 @@ const SCALES: { singular: string; plural: string }[] = [
 
 /** A whole number from 0 to 999 999 999 999 in words. */
 export function numberInWords(n: number): string {
-  if (!Number.isSafeInteger(n) || n < 0 || n > 999_999_999_999) throw new RangeError(`cannot write ${String(n)} in words`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 999_999_999_999)
+    throw new RangeError(`cannot write ${String(n)} in words`);
   if (n === 0) return "zero";
   const groups: number[] = [];
   for (let rest = n; rest > 0; rest = Math.trunc(rest / 1000)) groups.push(rest % 1000);
@@ -44,7 +74,8 @@ export function numberInWords(n: number): string {
     const scale = SCALES[i] ?? { singular: "", plural: "" };
     let text: string;
     if (i === 0) text = belowThousand(value);
-    else if (value === 1) text = scale.singular; // "mil", "um milhão", "um bilhão"
+    else if (value === 1)
+      text = scale.singular; // "mil", "um milhão", "um bilhão"
     else text = `${belowThousand(value)} ${scale.plural}`;
     words.push({ text, value });
   }
@@ -52,7 +83,10 @@ export function numberInWords(n: number): string {
   // but "mil duzentos e trinta".
   const last = words.at(-1);
   if (words.length > 1 && last && (last.value < 100 || last.value % 100 === 0)) {
-    return `${words.slice(0, -1).map((w) => w.text).join(" ")} e ${last.text}`;
+    return `${words
+      .slice(0, -1)
+      .map((w) => w.text)
+      .join(" ")} e ${last.text}`;
   }
   return words.map((w) => w.text).join(" ");
 }
@@ -66,7 +100,8 @@ export function formatReais(cents: number): string {
 
 /** 123456 → "mil duzentos e trinta e quatro reais e cinquenta e seis centavos" (sums too: up to R$ 999 bilhões). */
 export function amountInWords(cents: number): string {
-  if (!Number.isSafeInteger(cents) || cents < 0 || cents >= 100_000_000_000_000) throw new RangeError(`cannot write ${String(cents)} centavos in words`);
+  if (!Number.isSafeInteger(cents) || cents < 0 || cents >= 100_000_000_000_000)
+    throw new RangeError(`cannot write ${String(cents)} centavos in words`);
   if (cents === 0) return "zero reais";
   const reais = Math.trunc(cents / 100);
   const centavos = cents % 100;

@@ -32,9 +32,14 @@ export const HELD_WHY = "insufficient balance";
  * code does (Inter's `SALDO_INSUFICIENTE`). NAO_DEBITADO alone does not say why the account was not
  * debited (a blocked account is one reason): it stays a failure, since holding on it could wait forever.
  */
-export function endedForBalance(bankStatus: string | undefined, errors: readonly BankErrorDetail[] | undefined): boolean {
+export function endedForBalance(
+  bankStatus: string | undefined,
+  errors: readonly BankErrorDetail[] | undefined,
+): boolean {
   if (bankStatus === "CANCELADO_SEM_SALDO") return true;
-  return (errors ?? []).some((e) => /SALDO_INSUFICIENTE/i.test(e.codigoErro ?? "") || /SALDO_INSUFICIENTE/i.test(e.codigoErroComplementar ?? ""));
+  return (errors ?? []).some(
+    (e) => /SALDO_INSUFICIENTE/i.test(e.codigoErro ?? "") || /SALDO_INSUFICIENTE/i.test(e.codigoErroComplementar ?? ""),
+  );
 }
 
 /**
@@ -51,7 +56,12 @@ export function heldAfterBalanceFailure(state: PaymentState, account: string, no
     firstHeldAt: state.firstHeldAt ?? state.held?.since ?? now,
     endedForBalance: [
       ...(state.endedForBalance ?? []),
-      { generation: state.generation, ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }), bankStatus: state.bankStatus ?? "", at: now },
+      {
+        generation: state.generation,
+        ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
+        bankStatus: state.bankStatus ?? "",
+        at: now,
+      },
     ].slice(-20),
   };
 }
@@ -90,7 +100,11 @@ export function notHeldWhy(state: PaymentState, policy: BalanceHoldPolicy): stri
 }
 
 /** A held payment's hold has lasted longer than the policy allows: it ends failed, with this reason. */
-export function holdExpired(state: Pick<PaymentState, "held" | "firstHeldAt">, now: number, policy: BalanceHoldPolicy): string | undefined {
+export function holdExpired(
+  state: Pick<PaymentState, "held" | "firstHeldAt">,
+  now: number,
+  policy: BalanceHoldPolicy,
+): string | undefined {
   const held = state.held;
   if (held === undefined || policy.maxHoldMs === undefined) return undefined;
   const since = state.firstHeldAt ?? held.since;
@@ -106,7 +120,10 @@ export interface BalanceFigures {
 }
 
 /** The money the fleet may count on: `disponivel`, plus the overdraft limit when the operator says so. */
-export function spendableCents(balance: BalanceFigures, policy: Pick<BalanceHoldPolicy, "countLimit">): number | undefined {
+export function spendableCents(
+  balance: BalanceFigures,
+  policy: Pick<BalanceHoldPolicy, "countLimit">,
+): number | undefined {
   if (balance.availableCents === undefined) return undefined;
   return balance.availableCents + (policy.countLimit ? (balance.limitCents ?? 0) : 0);
 }
@@ -117,11 +134,22 @@ export function nextCheckDelay(checks: number, policy: BalanceHoldPolicy, random
 }
 
 /** A held payment's wait, until the hold is lifted (the resume wakes it) or `recheckMs` at most. */
-export function heldWait(state: PaymentState, held: { account: string; id: string }, now: number, policy: BalanceHoldPolicy, recheckMs: number): Decision {
+export function heldWait(
+  state: PaymentState,
+  held: { account: string; id: string },
+  now: number,
+  policy: BalanceHoldPolicy,
+  recheckMs: number,
+): Decision {
   const since = state.held?.since ?? now;
   const first = state.firstHeldAt ?? since;
   const left = policy.maxHoldMs === undefined ? recheckMs : Math.max(1, first + policy.maxHoldMs - now);
-  return { kind: "wait", delayMs: Math.min(recheckMs, left), state: { ...state, held: { account: held.account, since, id: held.id }, firstHeldAt: first }, why: HELD_WHY };
+  return {
+    kind: "wait",
+    delayMs: Math.min(recheckMs, left),
+    state: { ...state, held: { account: held.account, since, id: held.id }, firstHeldAt: first },
+    why: HELD_WHY,
+  };
 }
 
 /** The hold lasted too long: the payment ends failed (nothing of this generation was sent). */

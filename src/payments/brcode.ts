@@ -93,7 +93,8 @@ function parseBrCodeOrThrow(raw: string): BrCode {
   if (!text.startsWith("000201")) throw new BrCodeError("payload format indicator (00) must be 01 and come first");
   const fields = parseTlv(text);
   const last = fields[fields.length - 1];
-  if (!last || last.id !== "63" || last.value.length !== 4) throw new BrCodeError("the CRC (63) must be the last field");
+  if (!last || last.id !== "63" || last.value.length !== 4)
+    throw new BrCodeError("the CRC (63) must be the last field");
   const expected = crc16Ccitt(text.slice(0, text.length - 4));
   if (last.value.toUpperCase() !== expected) throw new BrCodeError(`CRC mismatch: ${last.value} != ${expected}`);
 
@@ -112,7 +113,8 @@ function parseBrCodeOrThrow(raw: string): BrCode {
   if (!account) throw new BrCodeError(`no merchant account information with GUI ${PIX_GUI}`);
   const key = account.get("01");
   const url = account.get("25");
-  if (key === undefined && url === undefined) throw new BrCodeError("the Pix account has neither a key (01) nor a URL (25)");
+  if (key === undefined && url === undefined)
+    throw new BrCodeError("the Pix account has neither a key (01) nor a URL (25)");
 
   if (top.get("53") !== "986") throw new BrCodeError("currency (53) must be 986 (BRL)");
   if (top.get("58") !== "BR") throw new BrCodeError("country code (58) must be BR");
@@ -165,9 +167,9 @@ export function buildBrCode(input: BuildBrCodeInput): string {
   if (input.name.length === 0 || input.name.length > 25) throw new RangeError("name must have 1 to 25 characters");
   if (input.city.length === 0 || input.city.length > 15) throw new RangeError("city must have 1 to 15 characters");
   const txid = input.txid ?? "***";
-  if (txid !== "***" && !/^[A-Za-z0-9]{1,25}$/.test(txid)) throw new RangeError("txid must be 1 to 25 letters or digits");
-  const account =
-    tlv("00", PIX_GUI) + tlv("01", input.key) + (input.info === undefined ? "" : tlv("02", input.info));
+  if (txid !== "***" && !/^[A-Za-z0-9]{1,25}$/.test(txid))
+    throw new RangeError("txid must be 1 to 25 letters or digits");
+  const account = tlv("00", PIX_GUI) + tlv("01", input.key) + (input.info === undefined ? "" : tlv("02", input.info));
   let text =
     tlv("00", "01") +
     tlv("26", account) +

@@ -187,7 +187,8 @@ export function saoPauloStartOfDay(isoDate: string, offsetOf: OffsetLookup = sao
 /** The calendar date `days` after (or, negative, before) `YYYY-MM-DD` date `isoDate`. Throws RangeError for a bad date. */
 export function shiftIsoDate(isoDate: string, days: number): string {
   const m = ISO_DATE.exec(isoDate);
-  if (!m || !isIsoDate(isoDate) || !Number.isInteger(days)) throw new RangeError(`cannot shift ${isoDate} by ${String(days)} days`);
+  if (!m || !isIsoDate(isoDate) || !Number.isInteger(days))
+    throw new RangeError(`cannot shift ${isoDate} by ${String(days)} days`);
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days)).toISOString().slice(0, 10);
 }
 
@@ -197,8 +198,7 @@ export function compareIsoDates(a: string, b: string): number {
 }
 
 // `yyyy-MM-dd'T'HH:mm[:ss][.SSS]XXX` — the callbacks listing's query format (inter-api.md §5.3).
-const OFFSET_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
+const OFFSET_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Parses `2023-06-01T00:00Z` / `2023-06-01T10:00:00.000-03:00` to epoch ms; undefined when invalid. */
 export function parseOffsetDateTime(text: string): number | undefined {

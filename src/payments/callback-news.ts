@@ -36,7 +36,7 @@ export function classifyCallbackStatus(status: string | undefined): CallbackClas
   return Object.hasOwn(CALLBACK_TABLE, key) ? (CALLBACK_TABLE[key] ?? "unknown") : "unknown";
 }
 
-/** The fields of a callback item the rules read (the receiver keeps these and a few more, src/webhook/callback-item.ts). */
+/** The fields of a callback item the rules read (the receiver keeps these and a few more, src/inter-callbacks/callback-item.ts). */
 export interface CallbackNews {
   codigoSolicitacao: string;
   /** Its caller's certificate was pinned: only then may it finish a payment. */
@@ -99,7 +99,12 @@ export interface CallbackContext {
  * end-to-end id of the Pix format naming a minute not before the send, the paying account when known —
  * and the payment is not scheduled for a later day. Anything else is confirmed by a status query.
  */
-export function fromCallbacks(state: PaymentState, payment: Payment, news: readonly CallbackNews[], context: CallbackContext): CallbackVerdict {
+export function fromCallbacks(
+  state: PaymentState,
+  payment: Payment,
+  news: readonly CallbackNews[],
+  context: CallbackContext,
+): CallbackVerdict {
   const codigo = state.codigoSolicitacao;
   if (news.length === 0 || codigo === undefined) return { kind: "confirm", why: "no callback" };
   const classes = new Set(news.map((n) => classifyCallbackStatus(n.status)));
@@ -108,18 +113,29 @@ export function fromCallbacks(state: PaymentState, payment: Payment, news: reado
   if (classes.has("success") && classes.has("failure")) {
     return { kind: "confirm", why: `callbacks disagree (${news.map((n) => n.status ?? "no status").join(", ")})` };
   }
-  if (classes.has("failure")) return { kind: "confirm", why: `callback says ${news.find((n) => classifyCallbackStatus(n.status) === "failure")?.status ?? ""}; a failure is confirmed by a status query` };
-  if (!classes.has("success")) return { kind: "confirm", why: `callback status ${news[0]?.status ?? "missing"} is not one we can read` };
+  if (classes.has("failure"))
+    return {
+      kind: "confirm",
+      why: `callback says ${news.find((n) => classifyCallbackStatus(n.status) === "failure")?.status ?? ""}; a failure is confirmed by a status query`,
+    };
+  if (!classes.has("success"))
+    return { kind: "confirm", why: `callback status ${news[0]?.status ?? "missing"} is not one we can read` };
   const successes = news.filter((n) => classifyCallbackStatus(n.status) === "success");
   if (successes.some((n) => n.trusted !== true)) {
-    return { kind: "confirm", why: "callback from a caller not pinned (PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS): it only wakes the status query" };
+    return {
+      kind: "confirm",
+      why: "callback from a caller not pinned (PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS): it only wakes the status query",
+    };
   }
-  if (payment.scheduledFor !== undefined && payment.scheduledFor > context.today) return { kind: "confirm", why: "a success callback for a payment scheduled for a later day" };
+  if (payment.scheduledFor !== undefined && payment.scheduledFor > context.today)
+    return { kind: "confirm", why: "a success callback for a payment scheduled for a later day" };
   for (const n of successes) {
     if (n.codigoSolicitacao !== codigo) return { kind: "confirm", why: "callback for another codigoSolicitacao" };
-    if (!sameAmount(n.valor, payment.amount)) return { kind: "confirm", why: "callback amount differs from the payment's" };
+    if (!sameAmount(n.valor, payment.amount))
+      return { kind: "confirm", why: "callback amount differs from the payment's" };
     const key = payment.recipient.type === "key" ? payment.recipient.key : undefined;
-    if (key !== undefined && n.chaveSha256 === undefined) return { kind: "confirm", why: "callback without the Pix key of a payment by key" };
+    if (key !== undefined && n.chaveSha256 === undefined)
+      return { kind: "confirm", why: "callback without the Pix key of a payment by key" };
     if (n.chaveSha256 !== undefined && key !== undefined && n.chaveSha256 !== pixKeyDigest(key)) {
       return { kind: "confirm", why: "callback Pix key differs from the payment's" };
     }
@@ -143,7 +159,13 @@ export function fromCallbacks(state: PaymentState, payment: Payment, news: reado
     configWaitSince: undefined,
     bankStatus: first.status?.trim().toUpperCase() ?? "EFETIVADO",
     endToEndId: first.endToEnd,
-    history: [...(state.history ?? []), { status: `${first.status?.trim().toUpperCase() ?? "EFETIVADO"} (callback)`, ...(at === undefined ? {} : { at }) }],
+    history: [
+      ...(state.history ?? []),
+      {
+        status: `${first.status?.trim().toUpperCase() ?? "EFETIVADO"} (callback)`,
+        ...(at === undefined ? {} : { at }),
+      },
+    ],
     ...(at === undefined ? {} : { paidAt: at }),
     outcome: "paid",
   };

@@ -22,12 +22,14 @@ export function cnpjCheckDigits(base: string): string {
 /** Why `text` is not a CNPJ written without punctuation, or undefined when it is one. */
 export function cnpjProblem(text: string): string | undefined {
   if (!/^[0-9A-Z]{12}\d{2}$/.test(text)) {
-    if (/^[0-9A-Za-z]{12}\d{2}$/.test(text)) return "must be written with upper-case letters (an alphanumeric CNPJ uses A-Z)";
+    if (/^[0-9A-Za-z]{12}\d{2}$/.test(text))
+      return "must be written with upper-case letters (an alphanumeric CNPJ uses A-Z)";
     return /^[0-9A-Za-z./\s-]+$/.test(text) && text.replace(/[./\s-]/g, "").length === 14
       ? "must be the CNPJ's 14 characters only, without dots, slashes, dashes or spaces"
       : "must be a CNPJ: 14 characters (12 letters A-Z or digits, then 2 check digits)";
   }
   if (/^(.)\1{13}$/.test(text)) return "is not a valid CNPJ (all characters are equal)";
-  if (cnpjCheckDigits(text.slice(0, 12)) !== text.slice(12)) return "is not a valid CNPJ (its check digits do not match)";
+  if (cnpjCheckDigits(text.slice(0, 12)) !== text.slice(12))
+    return "is not a valid CNPJ (its check digits do not match)";
   return undefined;
 }

@@ -18,7 +18,10 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => {
     const field = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      return { field, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` };
+      return {
+        field,
+        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`,
+      };
     }
     if (isMissing(issue)) return { field, message: "is required" };
     if (issue.code === "invalid_union" && field === "recipient") {
@@ -27,7 +30,6 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
     return { field, message: issue.message };
   });
 }
-
 
 export function describeIssues(issues: readonly FieldIssue[]): string {
   return issues.map((i) => (i.field === "" ? i.message : `${i.field}: ${i.message}`)).join("; ");

@@ -17,7 +17,13 @@ import { formatCents } from "./money.js";
 
 /** `blocked`: refused by the fleet's safety limits (daily total, allow-list) before the bank; nothing was sent. */
 export type Outcome = "queued" | "pending" | "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
-export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set(["paid", "failed", "rejected", "blocked", "needs-reconciliation"]);
+export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set([
+  "paid",
+  "failed",
+  "rejected",
+  "blocked",
+  "needs-reconciliation",
+]);
 
 export interface BankErrorDetail {
   codigoErro?: string;
@@ -33,7 +39,7 @@ export interface HistoryEntry {
 /** Lives in the job's data (`state`), updated before every wait. */
 export interface PaymentState {
   /**
-   * The claim this job's first run took on the payment's record (src/queue/fenced-store.ts): a state is
+   * The claim this job's first run took on the payment's record (src/queue/worker/fenced-store.ts): a state is
    * trusted only when its claim is the record's. Never written by a producer.
    */
   claim?: string;
@@ -109,7 +115,7 @@ export interface PaymentState {
   resolution?: Resolved;
 }
 
-/** How a parked payment was resolved (src/queue/resolve.ts). */
+/** How a parked payment was resolved (src/queue/producer/resolve.ts). */
 export interface Resolved {
   outcome: "paid" | "failed";
   /** Epoch ms. */
@@ -252,7 +258,11 @@ const UNTRUSTED =
  * idempotency is trusted and the first send is recent enough for the bank to remember its key; otherwise
  * it is parked here, before any second request.
  */
-export function beforeSend(state: PaymentState, now: number, policy: LifecyclePolicy = DEFAULT_POLICY): Decision | undefined {
+export function beforeSend(
+  state: PaymentState,
+  now: number,
+  policy: LifecyclePolicy = DEFAULT_POLICY,
+): Decision | undefined {
   if (!state.maybeExecuted) return undefined;
   if (!policy.resendAmbiguous) return park(state, `an earlier send may have been executed; ${UNTRUSTED}`);
   if (state.firstSendAt !== undefined && now - state.firstSendAt > policy.resendWindowMs) {
@@ -310,14 +320,25 @@ function withError(state: PaymentState, error: ErrorFacts, now: number): Payment
  * A configuration problem: wait for the fix without using attempts; after the poll deadline (a day by
  * default) the payment ends — failed if nothing can have been sent, else parked.
  */
-function configurationProblem(state: PaymentState, error: ErrorFacts, now: number, policy: LifecyclePolicy, random: number): Decision {
+function configurationProblem(
+  state: PaymentState,
+  error: ErrorFacts,
+  now: number,
+  policy: LifecyclePolicy,
+  random: number,
+): Decision {
   const since = state.configWaitSince ?? now;
   const waited: PaymentState = { ...state, configWaitSince: since };
   if (now - since >= policy.pollDeadlineMs) {
     const reason = `the configuration stayed wrong for ${String(Math.round((now - since) / 60_000))} min: ${error.message}`;
     return state.maybeExecuted ? park(waited, reason) : fail(waited, "failed", reason);
   }
-  return { kind: "wait", delayMs: Math.round(policy.configRetryMs * (0.9 + 0.2 * random)), state: waited, why: "configuration" };
+  return {
+    kind: "wait",
+    delayMs: Math.round(policy.configRetryMs * (0.9 + 0.2 * random)),
+    state: waited,
+    why: "configuration",
+  };
 }
 
 /**
@@ -326,12 +347,20 @@ function configurationProblem(state: PaymentState, error: ErrorFacts, now: numbe
  * with the same key, without using attempts; after the poll deadline the payment ends (failed if nothing
  * can have been sent, else parked) rather than waiting forever.
  */
-function bankUnavailable(state: PaymentState, error: ErrorFacts, now: number, policy: LifecyclePolicy, random: number): Decision {
+function bankUnavailable(
+  state: PaymentState,
+  error: ErrorFacts,
+  now: number,
+  policy: LifecyclePolicy,
+  random: number,
+): Decision {
   const since = state.unavailableSince ?? now;
   const waited: PaymentState = { ...state, unavailableSince: since };
   if (now - since >= policy.pollDeadlineMs) {
     const reason = `the bank stayed unavailable for ${String(Math.round((now - since) / 60_000))} min: ${error.message}`;
-    return state.maybeExecuted || state.codigoSolicitacao !== undefined ? park(waited, reason) : fail(waited, "failed", reason);
+    return state.maybeExecuted || state.codigoSolicitacao !== undefined
+      ? park(waited, reason)
+      : fail(waited, "failed", reason);
   }
   const backoff = Math.min(policy.retry.capMs, Math.max(policy.retry.baseMs, (now - since) / 2));
   const delayMs = Math.max(1, Math.round(bankWait(error.retryAfterMs ?? backoff, policy) * (1 + 0.1 * random)));
@@ -359,16 +388,27 @@ function rateLimited(state: PaymentState, error: ErrorFacts, policy: LifecyclePo
  */
 function mismatch(s: StatusFacts, state: PaymentState, expected: ExpectedPayment | undefined): string | undefined {
   const problems: string[] = [];
-  if (s.codigoSolicitacao !== undefined && state.codigoSolicitacao !== undefined && s.codigoSolicitacao !== state.codigoSolicitacao) {
+  if (
+    s.codigoSolicitacao !== undefined &&
+    state.codigoSolicitacao !== undefined &&
+    s.codigoSolicitacao !== state.codigoSolicitacao
+  ) {
     problems.push(`codigoSolicitacao ${s.codigoSolicitacao}, not ${state.codigoSolicitacao}`);
   }
   if (expected !== undefined && s.amountCents !== undefined && s.amountCents !== expected.amountCents) {
     problems.push(`valor ${formatCents(s.amountCents)}, not ${formatCents(expected.amountCents)}`);
   }
-  if (expected?.key !== undefined && s.key !== undefined && !s.key.includes("*") && s.key.toLowerCase() !== expected.key.toLowerCase()) {
+  if (
+    expected?.key !== undefined &&
+    s.key !== undefined &&
+    !s.key.includes("*") &&
+    s.key.toLowerCase() !== expected.key.toLowerCase()
+  ) {
     problems.push("another Pix key");
   }
-  return problems.length === 0 ? undefined : `the bank's status answer is about another payment (${problems.join(", ")}): never paid on it; reconcile it with the bank`;
+  return problems.length === 0
+    ? undefined
+    : `the bank's status answer is about another payment (${problems.join(", ")}): never paid on it; reconcile it with the bank`;
 }
 
 /** What the job itself says the payment is, to compare with the bank's answers. */
@@ -421,7 +461,10 @@ export function afterSend(
   const marked: PaymentState = { ...failed, maybeExecuted: maybe };
   if (isConfigurationError(error)) return configurationProblem(marked, error, now, policy, random);
   if (error.code === "INTER_CONFLICT") {
-    return park(marked, `the bank knows this idempotency key with other content (${error.message}); reconcile before any new attempt`);
+    return park(
+      marked,
+      `the bank knows this idempotency key with other content (${error.message}); reconcile before any new attempt`,
+    );
   }
   if (!error.retryable) {
     // Refused for good. If an earlier try may have gone through, the refusal proves nothing about it.
@@ -431,8 +474,13 @@ export function afterSend(
   if (maybe && !policy.resendAmbiguous) return park(marked, `${error.message}; ${UNTRUSTED}`);
   const attempts = state.attempts + 1;
   if (attempts >= policy.maxAttempts) {
-    if (maybe) return park({ ...marked, attempts }, `no definitive answer after ${String(attempts)} sends: ${error.message}`);
-    return fail({ ...marked, attempts }, "failed", `gave up after ${String(attempts)} tries, nothing was executed: ${error.message}`);
+    if (maybe)
+      return park({ ...marked, attempts }, `no definitive answer after ${String(attempts)} sends: ${error.message}`);
+    return fail(
+      { ...marked, attempts },
+      "failed",
+      `gave up after ${String(attempts)} tries, nothing was executed: ${error.message}`,
+    );
   }
   return {
     kind: "wait",
@@ -463,13 +511,22 @@ export function afterPoll(
     if (error.code === "INTER_SERVICE_UNAVAILABLE") return bankUnavailable(failed, error, now, policy, random);
     if (isConfigurationError(error)) return configurationProblem(failed, error, now, policy, random);
     // The bank says this payment is gone from its status query for good: asking again changes nothing.
-    if (error.code === "INTER_GONE") return park(failed, `the bank no longer shows this payment (${error.message}): reconcile it with the statement`);
+    if (error.code === "INTER_GONE")
+      return park(failed, `the bank no longer shows this payment (${error.message}): reconcile it with the statement`);
     const attempts = state.attempts + 1;
     // The bank has this payment: an error while following it never fails it.
     if (attempts >= policy.maxAttempts) {
-      return park({ ...failed, attempts }, `cannot follow the payment at the bank after ${String(attempts)} tries: ${error.message}`);
+      return park(
+        { ...failed, attempts },
+        `cannot follow the payment at the bank after ${String(attempts)} tries: ${error.message}`,
+      );
     }
-    return { kind: "wait", delayMs: backoffDelay(attempts - 1, policy.retry, random), state: { ...failed, attempts }, why: "query again" };
+    return {
+      kind: "wait",
+      delayMs: backoffDelay(attempts - 1, policy.retry, random),
+      state: { ...failed, attempts },
+      why: "query again",
+    };
   }
   const s = result.status;
   const other = mismatch(s, state, expected);
@@ -494,13 +551,19 @@ export function afterPoll(
     case "success":
       return { kind: "finish", state: { ...seen, outcome: "paid" } };
     case "failure": {
-      const detail = s.errors.map((e) => [e.codigoErro, e.descricaoErro].filter(Boolean).join(" ")).filter(Boolean).join("; ");
+      const detail = s.errors
+        .map((e) => [e.codigoErro, e.descricaoErro].filter(Boolean).join(" "))
+        .filter(Boolean)
+        .join("; ");
       return fail(seen, "failed", `the bank ended the payment ${s.status}${detail ? `: ${detail}` : ""}`);
     }
     case "approval": {
       const since = state.approvalSince ?? now;
       if (now - since >= policy.approvalDeadlineMs) {
-        return park({ ...seen, approvalSince: since }, `still waiting for approval in Inter's Internet Banking after ${String(Math.round((now - since) / 60_000))} min`);
+        return park(
+          { ...seen, approvalSince: since },
+          `still waiting for approval in Inter's Internet Banking after ${String(Math.round((now - since) / 60_000))} min`,
+        );
       }
       const delayMs = pollDelay(policy.approvalPollMs, now - since, policy.approvalPollCapMs, policy, random);
       return { kind: "wait", delayMs, state: { ...seen, approvalSince: since }, why: "awaiting approval" };
@@ -513,7 +576,13 @@ export function afterPoll(
       if (now - started >= policy.pollDeadlineMs) {
         return park(seen, `still ${s.status} at the bank after ${String(Math.round((now - started) / 60_000))} min`);
       }
-      const delayMs = pollDelay(backoffDelay(polls - 1, policy.poll, random), now - started, policy.longPollCapMs, policy, random);
+      const delayMs = pollDelay(
+        backoffDelay(polls - 1, policy.poll, random),
+        now - started,
+        policy.longPollCapMs,
+        policy,
+        random,
+      );
       return { kind: "wait", delayMs, state: seen, why: `bank status ${s.status}` };
     }
   }

@@ -86,8 +86,32 @@ export function scrubPersonalData(text: string, known: readonly string[] = []): 
 // never a person's name, so a run of them is left as it is.
 const BANK_WORDS = new Set(
   [
-    "Pix", "Inter", "Banco", "Conta", "Chave", "Saldo", "Pagamento", "Transação", "Transacao", "Agência", "Agencia", "Instituição", "Instituicao",
-    "Erro", "Limite", "QR", "Code", "Favorecido", "Recebedor", "Pagador", "Titular", "Destino", "Origem", "Cliente", "Operação", "Operacao",
+    "Pix",
+    "Inter",
+    "Banco",
+    "Conta",
+    "Chave",
+    "Saldo",
+    "Pagamento",
+    "Transação",
+    "Transacao",
+    "Agência",
+    "Agencia",
+    "Instituição",
+    "Instituicao",
+    "Erro",
+    "Limite",
+    "QR",
+    "Code",
+    "Favorecido",
+    "Recebedor",
+    "Pagador",
+    "Titular",
+    "Destino",
+    "Origem",
+    "Cliente",
+    "Operação",
+    "Operacao",
   ].map((w) => w.toLowerCase()),
 );
 // Two or more consecutive capitalised words (letters of any script): how a name reads in a sentence.
@@ -103,7 +127,9 @@ export function scrubBankText(text: string, known: readonly string[] = []): stri
   return scrubPersonalData(text, known).replace(NAME_RUN, (run) =>
     run
       .split(/(\s+)/)
-      .map((w) => (/^\s*$/.test(w) || BANK_WORDS.has(w.toLowerCase()) || /^(de|da|do|dos|das|e)$/.test(w) ? w : maskName(w)))
+      .map((w) =>
+        /^\s*$/.test(w) || BANK_WORDS.has(w.toLowerCase()) || /^(de|da|do|dos|das|e)$/.test(w) ? w : maskName(w),
+      )
       .join(""),
   );
 }

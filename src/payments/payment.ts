@@ -11,7 +11,7 @@ import { recipientSchema } from "./recipient.js";
 import { scheduledForProblem } from "./schedule-rule.js";
 import { characterCount, freeTextProblem } from "./text.js";
 import { issuesOf, type Validated } from "./field-issues.js";
-import { destinationProblem } from "../notify/destination.js";
+import { destinationProblem } from "./destination.js";
 
 export const PAYMENT_DATA_VERSION = 1;
 export const PAYMENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -47,8 +47,14 @@ const metadataSchema = z.unknown().transform((raw, ctx): Record<string, string> 
   for (const key of keys) {
     const value: unknown = (raw as Record<string, unknown>)[key];
     const keyProblem = key.length === 0 || key.length > 64 ? "keys must have 1-64 characters" : metadataKeyProblem(key);
-    const valueProblem = typeof value !== "string" ? "must be text" : value.length > 512 ? "must have at most 512 characters" : freeTextProblem(value);
-    if (keyProblem !== undefined || valueProblem !== undefined) ctx.addIssue({ code: "custom", path: [key], message: keyProblem ?? valueProblem ?? "" });
+    const valueProblem =
+      typeof value !== "string"
+        ? "must be text"
+        : value.length > 512
+          ? "must have at most 512 characters"
+          : freeTextProblem(value);
+    if (keyProblem !== undefined || valueProblem !== undefined)
+      ctx.addIssue({ code: "custom", path: [key], message: keyProblem ?? valueProblem ?? "" });
     else out[key] = value as string;
   }
   return out;
@@ -66,7 +72,9 @@ export function paymentSchemaFor(rules: PaymentRules = {}) {
   const maxAmountCents = rules.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS;
   return z
     .strictObject({
-      version: z.literal(PAYMENT_DATA_VERSION, { error: `must be ${String(PAYMENT_DATA_VERSION)} (or left out)` }).optional(),
+      version: z
+        .literal(PAYMENT_DATA_VERSION, { error: `must be ${String(PAYMENT_DATA_VERSION)} (or left out)` })
+        .optional(),
       paymentId: z.string().regex(PAYMENT_ID, "must be 1-64 characters of letters, digits, '.', '_' or '-'"),
       amount: z
         .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string like "10.50"') })
@@ -84,7 +92,10 @@ export function paymentSchemaFor(rules: PaymentRules = {}) {
       /** `x-conta-corrente` for this payment (the integration's account to pay from). */
       account: z
         .string()
-        .regex(/^[1-9][0-9]*$/, "must be the checking account number, digits only with the check digit and no leading zeros")
+        .regex(
+          /^[1-9][0-9]*$/,
+          "must be the checking account number, digits only with the check digit and no leading zeros",
+        )
         .optional(),
       metadata: metadataSchema.optional(),
       /**
@@ -130,13 +141,18 @@ export function paymentSchemaWithMax(maxAmountCents: number): typeof paymentSche
  * Checks a payment as a producer writes it; every problem is listed with its field. A `scheduledFor`
  * before São Paulo's date at `now` (or `rules.today`) is refused.
  */
-export function validatePayment(given: unknown, rules: PaymentRules = {}, now: number = Date.now()): Validated<Payment> {
+export function validatePayment(
+  given: unknown,
+  rules: PaymentRules = {},
+  now: number = Date.now(),
+): Validated<Payment> {
   // Only what the object itself holds: a field inherited through its prototype is not the producer's data
   // (and is not what JSON.stringify would write).
   const input = ownData(given);
   const parsed = paymentSchemaWithMax(rules.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS).safeParse(input);
   const issues = parsed.success ? [] : issuesOf(parsed.error);
-  const date = typeof input === "object" && input !== null ? (input as Record<string, unknown>)["scheduledFor"] : undefined;
+  const date =
+    typeof input === "object" && input !== null ? (input as Record<string, unknown>)["scheduledFor"] : undefined;
   if (typeof date === "string" && isIsoDate(date)) {
     const message = scheduledForProblem(date, rules.today ?? saoPauloToday(now));
     if (message !== undefined) issues.push({ field: "scheduledFor", message });
@@ -150,7 +166,12 @@ export function ownData(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => ownData(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    Object.defineProperty(out, key, { value: ownData((value as Record<string, unknown>)[key], depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: ownData((value as Record<string, unknown>)[key], depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -14,7 +14,8 @@ export type PixKeyType = (typeof PIX_KEY_TYPES)[number];
 export const MAX_EMAIL_KEY_LENGTH = 77;
 
 // The DICT's e-mail pattern (lower case only; the domain's labels are 1-63 letters, digits or hyphens).
-const EMAIL = /^[a-z0-9.!#$&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const EMAIL =
+  /^[a-z0-9.!#$&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** Brazilian area codes (DDD) in use (Anatel). */
 export const AREA_CODES: ReadonlySet<string> = new Set(
@@ -28,17 +29,24 @@ const PHONE = /^\+55(\d{2})9\d{8}$/;
 
 function phoneProblem(key: string): string | undefined {
   const m = PHONE.exec(key);
-  if (m) return AREA_CODES.has(m[1] ?? "") ? undefined : `must have a Brazilian area code after +55 (${m[1] ?? ""} is not one)`;
+  if (m)
+    return AREA_CODES.has(m[1] ?? "")
+      ? undefined
+      : `must have a Brazilian area code after +55 (${m[1] ?? ""} is not one)`;
   const compact = key.replace(/[\s()-]/g, "");
-  if (compact !== key && PHONE.test(compact)) return "must be written +55 then the area code and number, without spaces, dashes or parentheses";
-  if (/^\d{10,13}$/.test(key)) return 'must start with +55: a phone key is written +55, the area code and the number, e.g. "+5511987654321"';
+  if (compact !== key && PHONE.test(compact))
+    return "must be written +55 then the area code and number, without spaces, dashes or parentheses";
+  if (/^\d{10,13}$/.test(key))
+    return 'must start with +55: a phone key is written +55, the area code and the number, e.g. "+5511987654321"';
   return 'must be a mobile phone in E.164 form: +55, the 2-digit area code and the 9-digit number, e.g. "+5511987654321"';
 }
 
 function emailProblem(key: string): string | undefined {
-  if (key.length > MAX_EMAIL_KEY_LENGTH) return `must have at most ${String(MAX_EMAIL_KEY_LENGTH)} characters (the DICT's limit for e-mail keys)`;
+  if (key.length > MAX_EMAIL_KEY_LENGTH)
+    return `must have at most ${String(MAX_EMAIL_KEY_LENGTH)} characters (the DICT's limit for e-mail keys)`;
   if (EMAIL.test(key)) return undefined;
-  if (EMAIL.test(key.toLowerCase())) return "must be in lower case: the DICT stores e-mail keys in lower case, so write the key as it is registered";
+  if (EMAIL.test(key.toLowerCase()))
+    return "must be in lower case: the DICT stores e-mail keys in lower case, so write the key as it is registered";
   return "must be an e-mail address in the DICT's format: lower case, one @, then a domain";
 }
 
@@ -84,11 +92,15 @@ export function inferPixKeyType(key: string): KeyTypeGuess {
   if (/^\d{11}$/.test(compact)) {
     return {
       ok: false,
-      message: 'must be written without punctuation: a CPF as its 11 digits with recipient.keyType "CPF", a phone key as +55 with the area code',
+      message:
+        'must be written without punctuation: a CPF as its 11 digits with recipient.keyType "CPF", a phone key as +55 with the area code',
     };
   }
   if (/^\d{10,13}$/.test(key)) return { ok: true, type: "PHONE" };
-  return { ok: false, message: "is not a Pix key: use an e-mail, a CPF or CNPJ (digits only), a +55 phone or a random key (EVP)" };
+  return {
+    ok: false,
+    message: "is not a Pix key: use an e-mail, a CPF or CNPJ (digits only), a +55 phone or a random key (EVP)",
+  };
 }
 
 /** Why `key` (of type `keyType` when given) cannot be paid, or undefined when it can. */

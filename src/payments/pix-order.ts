@@ -1,8 +1,8 @@
-// A validated payment as a bank order (what src/inter/pix-request.ts turns into the body of
+// A validated payment as a bank order (what src/payments/pix-request.ts turns into the body of
 // POST /banking/v2/pix): amount in centavos, the description as given, and `dataPagamento` only when
 // `scheduledFor` is still in the future in São Paulo (today or past pays now). The worker's submit step
 // and the CLI's --dry-run both use it, so a dry run shows exactly what the worker sends.
-import type { PixOrder } from "../inter/pix-request.js";
+import type { PixOrder } from "./pix-request.js";
 import { saoPauloToday } from "./calendar.js";
 import { parseAmount } from "./money.js";
 import type { Payment } from "./payment.js";

@@ -37,11 +37,21 @@ const bankRecipient = z.strictObject({
   ispb: z.string().regex(/^\d{8}$/, "must be the bank's 8-digit ISPB code"),
   branch: z.string().regex(/^\d{1,10}$/, "must be the branch number, digits only"),
   // Inter's `contaCorrente` is a free string; some banks' check digit is X (Banco do Brasil): upper case, no hyphen.
-  account: z.string().regex(/^\d{1,20}X?$/, "must be the account number with its check digit, digits only (the check digit may be X), no hyphen"),
+  account: z
+    .string()
+    .regex(
+      /^\d{1,20}X?$/,
+      "must be the account number with its check digit, digits only (the check digit may be X), no hyphen",
+    ),
   accountType: z.enum(ACCOUNT_TYPES, { error: `must be one of ${ACCOUNT_TYPES.join(", ")}` }),
   // A CNPJ may be alphanumeric since July 2026: 12 characters A–Z/0–9, then 2 check digits.
   document: z.string().superRefine(rule(documentProblem)),
-  name: z.string().trim().min(1, "must be the holder's name").max(140, "must have at most 140 characters").superRefine(rule(freeTextProblem)),
+  name: z
+    .string()
+    .trim()
+    .min(1, "must be the holder's name")
+    .max(140, "must have at most 140 characters")
+    .superRefine(rule(freeTextProblem)),
 });
 
 const brCodeRecipient = z.strictObject({

@@ -55,11 +55,25 @@ export interface ReconPayment {
   enqueuedAt?: number;
 }
 
-export type FindingKind = "paid-without-debit" | "debit-without-payment" | "duplicate-debit" | "amount-mismatch" | "parked-ambiguous" | "failed-with-debit";
-export type RowKind = "matched" | "awaiting-debit" | "parked-resolved" | "parked-not-executed" | "parked-waiting" | FindingKind;
+export type FindingKind =
+  | "paid-without-debit"
+  | "debit-without-payment"
+  | "duplicate-debit"
+  | "amount-mismatch"
+  | "parked-ambiguous"
+  | "failed-with-debit";
+export type RowKind =
+  "matched" | "awaiting-debit" | "parked-resolved" | "parked-not-executed" | "parked-waiting" | FindingKind;
 
 /** Rows that need a human: the command exits 1, the fleet sends `reconciliation.finding`. */
-export const FINDING_KINDS: ReadonlySet<RowKind> = new Set<FindingKind>(["paid-without-debit", "debit-without-payment", "duplicate-debit", "amount-mismatch", "parked-ambiguous", "failed-with-debit"]);
+export const FINDING_KINDS: ReadonlySet<RowKind> = new Set<FindingKind>([
+  "paid-without-debit",
+  "debit-without-payment",
+  "duplicate-debit",
+  "amount-mismatch",
+  "parked-ambiguous",
+  "failed-with-debit",
+]);
 
 export type Resolution =
   | { outcome: "paid"; debitId: string; codigoSolicitacao?: string; endToEndId?: string; date?: string; at?: number }
@@ -171,7 +185,8 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     return { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }) };
   };
   /** No debit can still come, and the statement read covers the days it could have come on. */
-  const noDebitCanCome = (end: string | undefined): boolean => settled(end, input.today) && end !== undefined && nextBusinessDay(end) <= window.to;
+  const noDebitCanCome = (end: string | undefined): boolean =>
+    settled(end, input.today) && end !== undefined && nextBusinessDay(end) <= window.to;
   /**
    * Stricter, before resolving a parked payment as NOT executed (which lets it be paid again): one more
    * business day, for a bank holiday this module does not know of.
@@ -187,7 +202,8 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
    * the bank named it (its final status is asked for too), more when it never did — such a payment may sit
    * awaiting approval in the internet banking, where pixout cannot ask about it.
    */
-  const settleDays = (p: ReconPayment): number => (p.codigoSolicitacao === undefined ? (input.unnamedSettleBusinessDays ?? 5) : 2);
+  const settleDays = (p: ReconPayment): number =>
+    p.codigoSolicitacao === undefined ? (input.unnamedSettleBusinessDays ?? 5) : 2;
   const byCodigo = new Map<string, ReconPayment>();
   const byE2e = new Map<string, ReconPayment>();
   const byDebitId = new Map<string, ReconPayment>();
@@ -226,11 +242,13 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
         paymentId: endedOf,
         debitIds: [d.id],
         ...(d.amountCents === undefined ? {} : { amountCents: d.amountCents }),
-        detail: "the bank ended this send for insufficient balance, then debited it; the payment was sent again under its next key: it may be paid twice",
+        detail:
+          "the bank ended this send for insufficient balance, then debited it; the payment was sent again under its next key: it may be paid twice",
       });
       continue;
     }
-    const retired = d.codigoSolicitacao === undefined ? undefined : input.retired?.get(d.codigoSolicitacao.toLowerCase());
+    const retired =
+      d.codigoSolicitacao === undefined ? undefined : input.retired?.get(d.codigoSolicitacao.toLowerCase());
     const indexed = retired === undefined ? undefined : byId.get(retired);
     if (indexed !== undefined) {
       debitsOf.set(indexed.paymentId, [...(debitsOf.get(indexed.paymentId) ?? []), d]);
@@ -238,7 +256,13 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     }
     if (retired !== undefined) {
       if (d.date === undefined || (d.date >= window.from && d.date <= window.to)) {
-        retiredRows.push({ kind: "matched", paymentId: retired, debitIds: [d.id], ...(d.amountCents === undefined ? {} : { amountCents: d.amountCents }), detail: "a payment of pixout whose job retention removed (its record names this codigoSolicitacao)" });
+        retiredRows.push({
+          kind: "matched",
+          paymentId: retired,
+          debitIds: [d.id],
+          ...(d.amountCents === undefined ? {} : { amountCents: d.amountCents }),
+          detail: "a payment of pixout whose job retention removed (its record names this codigoSolicitacao)",
+        });
       }
       continue;
     }
@@ -257,7 +281,11 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     if (first === undefined || last === undefined) return false;
     // A payment scheduled for a later day is debited on that day.
     const lastDay = latest(dateOf(last + slack), p.scheduledFor) ?? dateOf(last + slack);
-    if (d.at !== undefined) return d.at >= first - slack && (d.at <= last + slack || (p.scheduledFor !== undefined && dateOf(d.at) <= p.scheduledFor));
+    if (d.at !== undefined)
+      return (
+        d.at >= first - slack &&
+        (d.at <= last + slack || (p.scheduledFor !== undefined && dateOf(d.at) <= p.scheduledFor))
+      );
     return d.date !== undefined && d.date >= dateOf(first - slack) && d.date <= lastDay;
   };
   /**
@@ -277,22 +305,30 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     return d.date === undefined || d.date >= dateOf(since - slack);
   };
   /** Debits taken by a reconciliation's earlier resolution: never proof that another payment was not executed. */
-  const takenByResolution = input.payments.filter((p) => p.resolvedFromStatement === true).flatMap((p) => debitsOf.get(p.paymentId) ?? []);
+  const takenByResolution = input.payments
+    .filter((p) => p.resolvedFromStatement === true)
+    .flatMap((p) => debitsOf.get(p.paymentId) ?? []);
   /** The parked payments still without a debit: each competes for any debit that may be its own. */
   const parkedOpen = input.payments.filter((p) => p.outcome === "needs-reconciliation" && !debitsOf.has(p.paymentId));
 
   // Candidates: debits no payment names, that fit a parked payment — or another payment still without its
   // debit (paid, or on its way), which then competes for them: a debit is taken only when it fits one alone.
-  const claimants = input.payments.filter((p) => !debitsOf.has(p.paymentId) && (p.outcome === "needs-reconciliation" || p.outcome === "paid" || p.outcome === "pending"));
+  const claimants = input.payments.filter(
+    (p) =>
+      !debitsOf.has(p.paymentId) &&
+      (p.outcome === "needs-reconciliation" || p.outcome === "paid" || p.outcome === "pending"),
+  );
   const candidatesOf = new Map<string, LedgerDebit[]>();
   for (const p of claimants) {
     const candidates = unclaimed.filter((d) => fitsPayment(p, d));
     if (candidates.length > 0) candidatesOf.set(p.paymentId, candidates);
   }
   const candidacies = new Map<string, number>();
-  for (const list of candidatesOf.values()) for (const d of list) candidacies.set(d.id, (candidacies.get(d.id) ?? 0) + 1);
+  for (const list of candidatesOf.values())
+    for (const d of list) candidacies.set(d.id, (candidacies.get(d.id) ?? 0) + 1);
   const consumed = new Set<string>();
-  for (const p of input.payments) if (p.outcome === "needs-reconciliation") for (const d of candidatesOf.get(p.paymentId) ?? []) consumed.add(d.id);
+  for (const p of input.payments)
+    if (p.outcome === "needs-reconciliation") for (const d of candidatesOf.get(p.paymentId) ?? []) consumed.add(d.id);
 
   const rows: Row[] = [];
   for (const p of input.payments) {
@@ -304,27 +340,63 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
     if (start === undefined ? debits.length === 0 : start < window.from || start > window.to) continue;
     const base = { paymentId: p.paymentId, amountCents: p.amountCents };
     if (debits.length > 1) {
-      rows.push({ ...base, kind: "duplicate-debit", debitIds: ids, detail: `${String(debits.length)} debits for one payment` });
+      rows.push({
+        ...base,
+        kind: "duplicate-debit",
+        debitIds: ids,
+        detail: `${String(debits.length)} debits for one payment`,
+      });
       continue;
     }
     const [debit] = debits;
     if (debit !== undefined) {
       if (debit.amountCents !== p.amountCents) {
-        rows.push({ ...base, kind: "amount-mismatch", debitIds: ids, detail: `debited ${debit.amountCents === undefined ? "an unreadable amount" : `${String(debit.amountCents)} centavos`}, the payment is ${String(p.amountCents)}` });
+        rows.push({
+          ...base,
+          kind: "amount-mismatch",
+          debitIds: ids,
+          detail: `debited ${debit.amountCents === undefined ? "an unreadable amount" : `${String(debit.amountCents)} centavos`}, the payment is ${String(p.amountCents)}`,
+        });
       } else if (p.outcome === "needs-reconciliation") {
-        rows.push({ ...base, kind: "parked-resolved", debitIds: ids, detail: "the statement has its debit: paid", resolution: paidBy(debit) });
+        rows.push({
+          ...base,
+          kind: "parked-resolved",
+          debitIds: ids,
+          detail: "the statement has its debit: paid",
+          resolution: paidBy(debit),
+        });
       } else if (FINAL_FAILURES.has(p.outcome)) {
-        rows.push({ ...base, kind: "failed-with-debit", debitIds: ids, detail: `pixout says ${p.outcome}, the bank debited it` });
+        rows.push({
+          ...base,
+          kind: "failed-with-debit",
+          debitIds: ids,
+          detail: `pixout says ${p.outcome}, the bank debited it`,
+        });
       } else {
-        rows.push({ ...base, kind: "matched", debitIds: ids, detail: p.outcome === "paid" ? "paid and debited" : `${p.outcome}, already debited` });
+        rows.push({
+          ...base,
+          kind: "matched",
+          debitIds: ids,
+          detail: p.outcome === "paid" ? "paid and debited" : `${p.outcome}, already debited`,
+        });
       }
       continue;
     }
     if (p.outcome === "paid") {
       rows.push(
         noDebitCanCome(end)
-          ? { ...base, kind: "paid-without-debit", debitIds: [], detail: `paid on ${p.paidDate ?? "?"}, no debit by the next business day` }
-          : { ...base, kind: "awaiting-debit", debitIds: [], detail: "paid; its debit may still come (until the next business day)" },
+          ? {
+              ...base,
+              kind: "paid-without-debit",
+              debitIds: [],
+              detail: `paid on ${p.paidDate ?? "?"}, no debit by the next business day`,
+            }
+          : {
+              ...base,
+              kind: "awaiting-debit",
+              debitIds: [],
+              detail: "paid; its debit may still come (until the next business day)",
+            },
       );
       continue;
     }
@@ -333,23 +405,57 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
       const [only] = candidates;
       // Taken only when no other parked payment still without its debit may own it either (however little
       // the debit says): otherwise resolving this one could leave the true owner to be called unexecuted.
-      const contested = only !== undefined && parkedOpen.some((o) => o.paymentId !== p.paymentId && mayBePayment(o, only));
+      const contested =
+        only !== undefined && parkedOpen.some((o) => o.paymentId !== p.paymentId && mayBePayment(o, only));
       if (candidates.length === 1 && only !== undefined && candidacies.get(only.id) === 1 && !contested) {
-        rows.push({ ...base, kind: "parked-resolved", debitIds: [only.id], detail: "one debit of the statement fits it (account, amount, recipient, moment): paid", resolution: paidBy(only) });
+        rows.push({
+          ...base,
+          kind: "parked-resolved",
+          debitIds: [only.id],
+          detail: "one debit of the statement fits it (account, amount, recipient, moment): paid",
+          resolution: paidBy(only),
+        });
       } else if (candidates.length > 0) {
-        rows.push({ ...base, kind: "parked-ambiguous", debitIds: [], candidateIds: candidates.map((d) => d.id), detail: `${String(candidates.length)} debit(s) fit it, and it cannot be told which (or another payment may own them)` });
+        rows.push({
+          ...base,
+          kind: "parked-ambiguous",
+          debitIds: [],
+          candidateIds: candidates.map((d) => d.id),
+          detail: `${String(candidates.length)} debit(s) fit it, and it cannot be told which (or another payment may own them)`,
+        });
       } else {
-        const bankSaysFailed = p.codigoSolicitacao === undefined || (p.bankStatus !== undefined && classifyStatus(p.bankStatus) === "failure");
+        const bankSaysFailed =
+          p.codigoSolicitacao === undefined ||
+          (p.bankStatus !== undefined && classifyStatus(p.bankStatus) === "failure");
         const unsure = [...unclaimed, ...takenByResolution].filter((d) => mayBePayment(p, d)).map((d) => d.id);
-        const accountKnown = p.account === "" || input.accountsProved === undefined || input.accountsProved.has(p.account);
+        const accountKnown =
+          p.account === "" || input.accountsProved === undefined || input.accountsProved.has(p.account);
         const settledNow = surelyNoDebit(end, settleDays(p)) && accountKnown;
         if (endedDebited.has(p.paymentId)) {
-          rows.push({ ...base, kind: "parked-ambiguous", debitIds: [], detail: "the bank debited a send of it that it had ended for insufficient balance: never called unexecuted; a human compares the statement" });
+          rows.push({
+            ...base,
+            kind: "parked-ambiguous",
+            debitIds: [],
+            detail:
+              "the bank debited a send of it that it had ended for insufficient balance: never called unexecuted; a human compares the statement",
+          });
         } else if (settledNow && bankSaysFailed && unsure.length === 0) {
-          rows.push({ ...base, kind: "parked-not-executed", debitIds: [], detail: `no debit by ${String(settleDays(p))} business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`, resolution: { outcome: "failed" } });
+          rows.push({
+            ...base,
+            kind: "parked-not-executed",
+            debitIds: [],
+            detail: `no debit by ${String(settleDays(p))} business days after${p.codigoSolicitacao === undefined ? "" : ` and the bank ended it ${p.bankStatus ?? ""}`}: not executed`,
+            resolution: { outcome: "failed" },
+          });
         } else if (settledNow && unsure.length > 0) {
           // Settled, and only debits that prove nothing either way: a human compares them.
-          rows.push({ ...base, kind: "parked-ambiguous", debitIds: [], candidateIds: unsure, detail: `${String(unsure.length)} debit(s) of its account and amount could be its own and say too little to tell` });
+          rows.push({
+            ...base,
+            kind: "parked-ambiguous",
+            debitIds: [],
+            candidateIds: unsure,
+            detail: `${String(unsure.length)} debit(s) of its account and amount could be its own and say too little to tell`,
+          });
         } else {
           rows.push({
             ...base,
@@ -366,13 +472,23 @@ export function reconcile(input: ReconcileInput, dateOf: (epochMs: number) => st
       }
       continue;
     }
-    rows.push({ ...base, kind: "matched", debitIds: [], detail: FINAL_FAILURES.has(p.outcome) ? `${p.outcome}, not debited` : `${p.outcome}, not debited yet` });
+    rows.push({
+      ...base,
+      kind: "matched",
+      debitIds: [],
+      detail: FINAL_FAILURES.has(p.outcome) ? `${p.outcome}, not debited` : `${p.outcome}, not debited yet`,
+    });
   }
   rows.push(...retiredRows);
   for (const d of unclaimed) {
     if (consumed.has(d.id)) continue;
     if (d.date !== undefined && (d.date < window.from || d.date > window.to)) continue;
-    rows.push({ kind: "debit-without-payment", debitIds: [d.id], ...(d.amountCents === undefined ? {} : { amountCents: d.amountCents }), detail: "a Pix debit pixout does not know: paid outside pixout, or a payment lost" });
+    rows.push({
+      kind: "debit-without-payment",
+      debitIds: [d.id],
+      ...(d.amountCents === undefined ? {} : { amountCents: d.amountCents }),
+      detail: "a Pix debit pixout does not know: paid outside pixout, or a payment lost",
+    });
   }
   // Debits only ever candidates of ambiguous payments appear in those rows (candidateIds), not on their own.
   return rows;

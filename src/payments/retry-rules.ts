@@ -31,8 +31,7 @@ export interface RetryChoice {
 }
 
 export type RetryDecision =
-  | { allowed: true; newKey: boolean; generation: number; state: PaymentState }
-  | { allowed: false; why: string };
+  { allowed: true; newKey: boolean; generation: number; state: PaymentState } | { allowed: false; why: string };
 
 /**
  * What a retry keeps of the state it replaces: the sends the bank ended for insufficient balance under
@@ -47,11 +46,13 @@ export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecisi
   const generation = typeof s.generation === "number" ? s.generation : 0;
   const { outcome } = facts;
   if (outcome === "paid") return { allowed: false, why: "a paid payment can never be retried" };
-  if (outcome === "queued" || outcome === "pending") return { allowed: false, why: `it is still ${outcome}: it is being handled` };
-  if (choice.newAttempt && choice.notExecuted) return { allowed: false, why: "--new-attempt and --not-executed do not go together" };
+  if (outcome === "queued" || outcome === "pending")
+    return { allowed: false, why: `it is still ${outcome}: it is being handled` };
+  if (choice.newAttempt && choice.notExecuted)
+    return { allowed: false, why: "--new-attempt and --not-executed do not go together" };
 
   // Definitive: the bank itself ended the payment we know, and no other send of it is in doubt.
-  // Or the bank's statement proved a parked payment was not executed (src/queue/resolve.ts).
+  // Or the bank's statement proved a parked payment was not executed (src/queue/producer/resolve.ts).
   const definitive =
     (outcome === "failed" && s.resolution?.outcome === "failed") ||
     (outcome === "failed" &&
@@ -66,7 +67,12 @@ export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecisi
         why: `${s.resolution?.outcome === "failed" ? "it was resolved as not executed" : `the bank ended it ${facts.bankStatus ?? ""}`}: a retry with the same key would get the same answer; retry with --new-attempt to pay it again under a new key`,
       };
     }
-    return { allowed: true, newKey: true, generation: generation + 1, state: { ...initialState(generation + 1), ...keptHistory(s) } };
+    return {
+      allowed: true,
+      newKey: true,
+      generation: generation + 1,
+      state: { ...initialState(generation + 1), ...keptHistory(s) },
+    };
   }
   if (choice.newAttempt) {
     return {
@@ -88,7 +94,14 @@ export function decideRetry(facts: RetryFacts, choice: RetryChoice): RetryDecisi
   const state: PaymentState = {
     ...initialState(generation),
     maybeExecuted: evidence,
-    ...(known ? { step: "poll" as const, codigoSolicitacao: s.codigoSolicitacao, progressSince: choice.now, submittedAt: choice.now } : {}),
+    ...(known
+      ? {
+          step: "poll" as const,
+          codigoSolicitacao: s.codigoSolicitacao,
+          progressSince: choice.now,
+          submittedAt: choice.now,
+        }
+      : {}),
     // The body of a send that may have reached the bank must not change; otherwise a new date is chosen.
     ...(evidence && s.paymentDate !== undefined ? { paymentDate: s.paymentDate } : {}),
     ...(evidence && s.firstSendAt !== undefined ? { firstSendAt: s.firstSendAt } : {}),

@@ -1,5 +1,5 @@
 // Fleet-wide safety limits, the pure part: the settings, the allow-list of recipients and
-// which daily bucket a payment counts in. The daily counter itself is Redis (src/queue/daily-limits.ts).
+// which daily bucket a payment counts in. The daily counter itself is Redis (src/queue/worker/daily-limits.ts).
 //
 // Allow-list file (PIXOUT_RECIPIENT_ALLOWLIST): one recipient per line; blank lines and `#` comments are
 // ignored. A line is either
@@ -61,11 +61,16 @@ export function parseLimit(text: string): { cents: number } | { problem: string 
 export function parseAccountLimits(text: string): { limits: Map<string, number>; problems: string[] } {
   const limits = new Map<string, number>();
   const problems: string[] = [];
-  for (const item of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = item.indexOf("=");
     const account = eq < 0 ? "" : item.slice(0, eq).trim();
     if (!ACCOUNT.test(account)) {
-      problems.push(`"${item}" must be account=amount, the account digits only with no leading zeros, e.g. 12345678=100000.00`);
+      problems.push(
+        `"${item}" must be account=amount, the account digits only with no leading zeros, e.g. 12345678=100000.00`,
+      );
       continue;
     }
     const parsed = parseLimit(item.slice(eq + 1));
@@ -86,7 +91,9 @@ export function parseAllowlist(text: string, source: string): { allowlist: Allow
     const bank = BANK_LINE.exec(line);
     if (bank) entries.add(bankIdentity(bank[1] ?? "", bank[2] ?? "", bank[3] ?? ""));
     else if (line.includes("/") || /\s/.test(line) || line.length > 77) {
-      problems.push(`line ${String(i + 1)}: neither a Pix key nor ISPB/branch/account (digits, e.g. 00416968/0001/1234567)`);
+      problems.push(
+        `line ${String(i + 1)}: neither a Pix key nor ISPB/branch/account (digits, e.g. 00416968/0001/1234567)`,
+      );
     } else entries.add(keyIdentity(line));
   });
   return { allowlist: { entries, source }, problems };
@@ -102,7 +109,8 @@ export function recipientIdentity(recipient: PixRecipient): { id: string } | { u
     case "brcode": {
       const code = parseBrCode(recipient.code);
       if (!code.ok) return { unknown: "its BR Code cannot be read" };
-      if (code.value.key === undefined) return { unknown: "it is a dynamic BR Code, whose recipient cannot be checked against the allow-list" };
+      if (code.value.key === undefined)
+        return { unknown: "it is a dynamic BR Code, whose recipient cannot be checked against the allow-list" };
       return { id: keyIdentity(code.value.key) };
     }
   }

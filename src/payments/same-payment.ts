@@ -18,6 +18,10 @@ function canonical(value: unknown): string {
 /** The payment's own fields in a canonical text: equal texts, same payment. */
 export function paymentFingerprint(data: unknown): string {
   const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
-  const own = Object.fromEntries(Object.keys(paymentSchema.shape).filter((k) => k !== "version" && record[k] !== undefined).map((k) => [k, record[k]]));
+  const own = Object.fromEntries(
+    Object.keys(paymentSchema.shape)
+      .filter((k) => k !== "version" && record[k] !== undefined)
+      .map((k) => [k, record[k]]),
+  );
   return canonical(own);
 }

@@ -2,7 +2,7 @@
 // request of POST /banking/v2/pix with its headers and body, the bank key, and the amount written out.
 // The body is the exact text pixRequestBody() makes, with only the personal values replaced by their masks,
 // so `valor` keeps its two decimals and every field its place.
-import { pixRequestBody, type PixOrder } from "../inter/pix-request.js";
+import { pixRequestBody, type PixOrder } from "./pix-request.js";
 import { amountInWords, formatReais } from "./amount-words.js";
 import { bankIdempotencyKey } from "./idempotency.js";
 import { maskBrCode, maskDocument, maskName, maskPixKey, maskText, scrubPersonalData } from "./mask.js";
@@ -36,7 +36,11 @@ function personalMasks(order: PixOrder): [string, string][] {
     r.type === "key"
       ? [[r.key, maskPixKey(r.key)]]
       : r.type === "bank"
-        ? [[r.document, maskDocument(r.document)], [r.name, maskName(r.name)], [r.account, maskText(r.account)]]
+        ? [
+            [r.document, maskDocument(r.document)],
+            [r.name, maskName(r.name)],
+            [r.account, maskText(r.account)],
+          ]
         : [[r.code, maskBrCode(r.code)]];
   // A description is the payer's text, but may quote an e-mail, a phone or a document.
   if (order.description !== undefined) masks.unshift([order.description, scrubPersonalData(order.description, known)]);
@@ -46,7 +50,8 @@ function personalMasks(order: PixOrder): [string, string][] {
 export function maskedRequestBody(order: PixOrder): string {
   let body = pixRequestBody(order);
   // Values are replaced as whole JSON strings (quotes included), so only the field that holds each one changes.
-  for (const [value, masked] of personalMasks(order)) body = body.split(JSON.stringify(value)).join(JSON.stringify(masked));
+  for (const [value, masked] of personalMasks(order))
+    body = body.split(JSON.stringify(value)).join(JSON.stringify(masked));
   return body;
 }
 

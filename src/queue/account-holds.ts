@@ -35,7 +35,8 @@ export interface AccountHold {
   oldestCents?: number;
 }
 
-export type Joined = { held: false } | { held: true; id: string; created: boolean; source: "bank" | "guard" } | { lost: true };
+export type Joined =
+  { held: false } | { held: true; id: string; created: boolean; source: "bank" | "guard" } | { lost: true };
 
 /** The run that asks: only a run that still holds its job's lock may join or make a hold (a stale run writes nothing). */
 export interface HoldFence {
@@ -50,7 +51,14 @@ export interface AccountHolds {
    */
   check(account: string, paymentId: string, cents: number, now: number, fence: HoldFence): Promise<Joined>;
   /** Holds the account (unless already held) and adds the payment to it. `created`: this call made the hold. */
-  hold(account: string, paymentId: string, cents: number, now: number, why: { reason: string; source: "bank" | "guard"; firstCheckAt: number }, fence: HoldFence): Promise<Joined>;
+  hold(
+    account: string,
+    paymentId: string,
+    cents: number,
+    now: number,
+    why: { reason: string; source: "bank" | "guard"; firstCheckAt: number },
+    fence: HoldFence,
+  ): Promise<Joined>;
   /** A payment that stops waiting (it is sent, or ends) leaves the list; the hold stays. */
   leave(account: string, paymentId: string): Promise<void>;
   /**
@@ -72,7 +80,11 @@ export interface AccountHolds {
   takeCheck(account: string, ms: number): Promise<boolean>;
   releaseCheck(account: string): Promise<void>;
   /** After a check that found too little (or failed): when to look next. */
-  checked(account: string, id: string, result: { at: number; nextCheckAt: number; spendableCents?: number; error?: string }): Promise<void>;
+  checked(
+    account: string,
+    id: string,
+    result: { at: number; nextCheckAt: number; spendableCents?: number; error?: string },
+  ): Promise<void>;
 }
 
 // KEYS: hold hash, held zset, amounts hash, accounts set, the job's lock, joined hash (paymentId → hold id).
@@ -129,7 +141,11 @@ return 1`;
 
 type Script = (...args: string[]) => Promise<unknown>;
 
-export function accountHoldKeys(redisPrefix: string, queueName: string, account: string): { hold: string; held: string; amounts: string; accounts: string; joined: string } {
+export function accountHoldKeys(
+  redisPrefix: string,
+  queueName: string,
+  account: string,
+): { hold: string; held: string; amounts: string; accounts: string; joined: string } {
   const base = `${bullPrefix(redisPrefix)}:${queueName}`;
   return {
     hold: `${base}:hold:${account}`,
@@ -165,10 +181,24 @@ export function createAccountHolds(redis: RedisClient, redisPrefix: string, queu
     redis.defineCommand("pixoutHoldWoken", { numberOfKeys: 5, lua: WOKEN });
     redis.defineCommand("pixoutHoldChecked", { numberOfKeys: 1, lua: CHECKED });
   }
-  const r = redis as unknown as { pixoutHoldJoin: Script; pixoutHoldResume: Script; pixoutHoldWoken: Script; pixoutHoldChecked: Script };
-  const keys = (account: string): ReturnType<typeof accountHoldKeys> => accountHoldKeys(redisPrefix, queueName, account);
+  const r = redis as unknown as {
+    pixoutHoldJoin: Script;
+    pixoutHoldResume: Script;
+    pixoutHoldWoken: Script;
+    pixoutHoldChecked: Script;
+  };
+  const keys = (account: string): ReturnType<typeof accountHoldKeys> =>
+    accountHoldKeys(redisPrefix, queueName, account);
 
-  async function join(mode: "check" | "hold", account: string, paymentId: string, cents: number, now: number, fence: HoldFence, why?: { reason: string; source: string; firstCheckAt: number }): Promise<Joined> {
+  async function join(
+    mode: "check" | "hold",
+    account: string,
+    paymentId: string,
+    cents: number,
+    now: number,
+    fence: HoldFence,
+    why?: { reason: string; source: string; firstCheckAt: number },
+  ): Promise<Joined> {
     const k = keys(account);
     const answer = (await r.pixoutHoldJoin.call(
       redis,
@@ -191,7 +221,12 @@ export function createAccountHolds(redis: RedisClient, redisPrefix: string, queu
     )) as [number, string?, number?, string?];
     if (answer[0] === -1) return { lost: true };
     if (answer[0] !== 1) return { held: false };
-    return { held: true, id: answer[1] ?? "", created: answer[2] === 1, source: answer[3] === "guard" ? "guard" : "bank" };
+    return {
+      held: true,
+      id: answer[1] ?? "",
+      created: answer[2] === 1,
+      source: answer[3] === "guard" ? "guard" : "bank",
+    };
   }
 
   async function read(account: string): Promise<AccountHold | undefined> {
@@ -205,7 +240,13 @@ export function createAccountHolds(redis: RedisClient, redisPrefix: string, queu
     if (hold["id"] === undefined) return undefined;
     const first = oldest[0];
     const oldestCents = first === undefined ? undefined : num((await redis.hget(k.amounts, first)) ?? undefined);
-    return holdOf(account, hold, count, amounts.reduce((sum, a) => sum + (num(a) ?? 0), 0), oldestCents);
+    return holdOf(
+      account,
+      hold,
+      count,
+      amounts.reduce((sum, a) => sum + (num(a) ?? 0), 0),
+      oldestCents,
+    );
   }
 
   return {
@@ -226,7 +267,16 @@ export function createAccountHolds(redis: RedisClient, redisPrefix: string, queu
       const k = keys(account);
       // In slices: one script call must not hold Redis for long, however many payments waited.
       for (let i = 0; i === 0 || i < paymentIds.length; i += 500) {
-        await r.pixoutHoldWoken.call(redis, k.hold, k.held, k.amounts, k.accounts, k.joined, account, ...paymentIds.slice(i, i + 500));
+        await r.pixoutHoldWoken.call(
+          redis,
+          k.hold,
+          k.held,
+          k.amounts,
+          k.accounts,
+          k.joined,
+          account,
+          ...paymentIds.slice(i, i + 500),
+        );
       }
     },
     async stragglers() {
@@ -255,13 +305,28 @@ export function createAccountHolds(redis: RedisClient, redisPrefix: string, queu
       await redis.del(`${keys(account).hold}:check-lock`);
     },
     async checked(account, id, result) {
-      const pairs = ["lastCheckAt", String(result.at), "nextCheckAt", String(result.nextCheckAt), "lastSpendableCents", result.spendableCents === undefined ? "" : String(result.spendableCents), "lastCheckError", result.error ?? ""];
+      const pairs = [
+        "lastCheckAt",
+        String(result.at),
+        "nextCheckAt",
+        String(result.nextCheckAt),
+        "lastSpendableCents",
+        result.spendableCents === undefined ? "" : String(result.spendableCents),
+        "lastCheckError",
+        result.error ?? "",
+      ];
       await r.pixoutHoldChecked.call(redis, keys(account).hold, id, ...pairs);
     },
   };
 }
 
-function holdOf(account: string, h: Record<string, string>, heldPayments: number, heldCents: number, oldestCents: number | undefined): AccountHold {
+function holdOf(
+  account: string,
+  h: Record<string, string>,
+  heldPayments: number,
+  heldCents: number,
+  oldestCents: number | undefined,
+): AccountHold {
   const lastSpendableCents = num(h["lastSpendableCents"]);
   const lastCheckAt = num(h["lastCheckAt"]);
   const lastCheckError = h["lastCheckError"];

@@ -36,7 +36,8 @@ function parse(paymentId: string, text: string | null): AwaitingApproval | undef
   if (text === null) return undefined;
   try {
     const v = JSON.parse(text) as Partial<AwaitingApproval>;
-    if (typeof v.amountCents !== "number" || typeof v.since !== "number" || typeof v.deadline !== "number") return undefined;
+    if (typeof v.amountCents !== "number" || typeof v.since !== "number" || typeof v.deadline !== "number")
+      return undefined;
     return {
       paymentId,
       amountCents: v.amountCents,
@@ -55,7 +56,11 @@ export function createApprovals(redis: RedisClient, redisPrefix: string, queueNa
   return {
     async awaiting(entry) {
       const { paymentId, ...rest } = entry;
-      await redis.multi().zadd(k.since, "NX", entry.since, paymentId).hset(k.entries, paymentId, JSON.stringify(rest)).exec();
+      await redis
+        .multi()
+        .zadd(k.since, "NX", entry.since, paymentId)
+        .hset(k.entries, paymentId, JSON.stringify(rest))
+        .exec();
     },
     async done(paymentId) {
       await redis.multi().zrem(k.since, paymentId).hdel(k.entries, paymentId).exec();

@@ -25,7 +25,10 @@ export interface DataProtection {
 export const NO_PROTECTION: DataProtection = { keyring: NO_DATA_KEYS, requireEncryption: false };
 
 /** The job data a producer writes: the recipient encrypted when a write key is configured. */
-export function sealPayment(payment: Payment, keyring: DataKeyring): Payment | (Omit<Payment, "recipient"> & { recipient: unknown }) {
+export function sealPayment(
+  payment: Payment,
+  keyring: DataKeyring,
+): Payment | (Omit<Payment, "recipient"> & { recipient: unknown }) {
   if (keyring.writeKid === undefined || isEncryptedRecipient(payment.recipient)) return payment;
   return { ...payment, recipient: encryptRecipient(payment.recipient, payment.paymentId, keyring) };
 }
@@ -45,20 +48,36 @@ export function openPayoutFields(
   if (!isEncryptedRecipient(recipient)) {
     const plainRefused = protection.requireEncryption && recipient !== undefined && !hasBankEvidence(state);
     return plainRefused
-      ? { fields, problems: [{ field: "recipient", message: "must be encrypted (PIXOUT_REQUIRE_ENCRYPTION=true); enqueue through the pixout SDK or CLI with PIXOUT_DATA_KEYS set" }] }
+      ? {
+          fields,
+          problems: [
+            {
+              field: "recipient",
+              message:
+                "must be encrypted (PIXOUT_REQUIRE_ENCRYPTION=true); enqueue through the pixout SDK or CLI with PIXOUT_DATA_KEYS set",
+            },
+          ],
+        }
       : { fields, problems: [] };
   }
   const paymentId = typeof fields["paymentId"] === "string" ? fields["paymentId"] : "";
   const opened = decryptRecipient(recipient, paymentId, protection.keyring);
   if (!opened.ok) {
     const hint = opened.why === "unknown-key" ? "; add that key to PIXOUT_DATA_KEYS, then retry the payment" : "";
-    return { fields, problems: [{ field: "recipient", message: `${opened.message}${hint}` }], ...(opened.why === "unknown-key" ? { missingKey: true } : {}) };
+    return {
+      fields,
+      problems: [{ field: "recipient", message: `${opened.message}${hint}` }],
+      ...(opened.why === "unknown-key" ? { missingKey: true } : {}),
+    };
   }
   return { fields: { ...fields, recipient: opened.recipient }, problems: [] };
 }
 
 /** The stored data to write back for `payment`: its plain recipient replaced by the stored encrypted form. */
-export function storedForm(payment: Payment, stored: unknown): Payment | (Omit<Payment, "recipient"> & { recipient: unknown }) {
+export function storedForm(
+  payment: Payment,
+  stored: unknown,
+): Payment | (Omit<Payment, "recipient"> & { recipient: unknown }) {
   const recipient = (stored as { recipient?: unknown } | null)?.recipient;
   return isEncryptedRecipient(recipient) ? { ...payment, recipient } : payment;
 }
@@ -70,7 +89,11 @@ export function storedForm(payment: Payment, stored: unknown): Payment | (Omit<P
 export function plainFingerprint(data: unknown, keyring: DataKeyring): string | undefined {
   const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
   if (!isEncryptedRecipient(record["recipient"])) return paymentFingerprint(record);
-  const opened = decryptRecipient(record["recipient"], typeof record["paymentId"] === "string" ? record["paymentId"] : "", keyring);
+  const opened = decryptRecipient(
+    record["recipient"],
+    typeof record["paymentId"] === "string" ? record["paymentId"] : "",
+    keyring,
+  );
   return opened.ok ? paymentFingerprint({ ...record, recipient: opened.recipient }) : undefined;
 }
 

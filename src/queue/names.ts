@@ -18,12 +18,12 @@ export function jobIdFor(paymentId: string): string {
   return `payment-${paymentId}`;
 }
 
-/** The queue of a payout queue's outcome notifications (src/notify/), under the same prefix. */
+/** The queue of a payout queue's outcome notifications (src/notifications/), under the same prefix. */
 export function notificationQueueName(payoutQueueName: string): string {
   return `${payoutQueueName}-notifications`;
 }
 
-/** The queue of a payout queue's scheduled reconciliation runs (src/queue/reconcile-scheduler.ts). */
+/** The queue of a payout queue's scheduled reconciliation runs (src/queue/worker/reconcile-scheduler.ts). */
 export function reconcileQueueName(payoutQueueName: string): string {
   return `${payoutQueueName}-reconcile`;
 }

@@ -20,21 +20,35 @@ export function paymentIndexKey(redisPrefix: string, queueName: string, kind: Ba
 }
 
 /** The paymentId behind a bank identifier, if one was recorded and has not expired: for readers (the dashboard). */
-export async function findPayment(redis: RedisClient, redisPrefix: string, queueName: string, kind: BankIdentifier, value: string): Promise<string | undefined> {
+export async function findPayment(
+  redis: RedisClient,
+  redisPrefix: string,
+  queueName: string,
+  kind: BankIdentifier,
+  value: string,
+): Promise<string | undefined> {
   if (value === "") return undefined;
   return (await redis.get(paymentIndexKey(redisPrefix, queueName, kind, value))) ?? undefined;
 }
 
 /** The index as the worker writes it; `ttlDays` only matters to remember() (readers can use findPayment). */
-export function createPaymentIndex(redis: RedisClient, redisPrefix: string, queueName: string, ttlDays: number): PaymentIndex {
+export function createPaymentIndex(
+  redis: RedisClient,
+  redisPrefix: string,
+  queueName: string,
+  ttlDays: number,
+): PaymentIndex {
   const ttlSeconds = Math.max(1, Math.round(ttlDays * 86_400));
   return {
     async remember(paymentId, ids) {
-      const entries = Object.entries(ids).filter((e): e is [BankIdentifier, string] => typeof e[1] === "string" && e[1] !== "");
+      const entries = Object.entries(ids).filter(
+        (e): e is [BankIdentifier, string] => typeof e[1] === "string" && e[1] !== "",
+      );
       if (entries.length === 0) return;
       // A pipeline, not MULTI: the keys are independent, and each write costs one SET and no more.
       const p = redis.pipeline();
-      for (const [kind, value] of entries) p.set(paymentIndexKey(redisPrefix, queueName, kind, value), paymentId, "EX", ttlSeconds);
+      for (const [kind, value] of entries)
+        p.set(paymentIndexKey(redisPrefix, queueName, kind, value), paymentId, "EX", ttlSeconds);
       const failed = (await p.exec())?.find(([err]) => err !== null)?.[0];
       if (failed) throw failed;
     },

@@ -31,16 +31,30 @@ export function paymentRecordKey(redisPrefix: string, queueName: string, payment
   return `${bullPrefix(redisPrefix)}:payment-record:${queueName}:${paymentId}`;
 }
 
-export function createPaymentRecords(redis: RedisClient, redisPrefix: string, queueName: string, ttlDays: number = DEFAULT_IDEMPOTENCY_DAYS): PaymentRecords {
+export function createPaymentRecords(
+  redis: RedisClient,
+  redisPrefix: string,
+  queueName: string,
+  ttlDays: number = DEFAULT_IDEMPOTENCY_DAYS,
+): PaymentRecords {
   const key = (paymentId: string): string => paymentRecordKey(redisPrefix, queueName, paymentId);
   return {
     async write(paymentId, record) {
-      const fields: Record<string, string> = { outcome: record.outcome, generation: String(record.generation), finishedAt: record.finishedAt };
+      const fields: Record<string, string> = {
+        outcome: record.outcome,
+        generation: String(record.generation),
+        finishedAt: record.finishedAt,
+      };
       if (record.codigoSolicitacao !== undefined) fields["codigoSolicitacao"] = record.codigoSolicitacao;
       if (record.digest !== undefined) fields["digest"] = record.digest;
       const k = key(paymentId);
       // Replaced as a whole: a retried payment's new outcome must not keep the old codigoSolicitacao.
-      await redis.multi().del(k).hset(k, fields).expire(k, Math.round(ttlDays * 86_400)).exec();
+      await redis
+        .multi()
+        .del(k)
+        .hset(k, fields)
+        .expire(k, Math.round(ttlDays * 86_400))
+        .exec();
     },
     async read(paymentIds) {
       if (paymentIds.length === 0) return [];

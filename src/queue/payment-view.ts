@@ -2,7 +2,14 @@
 // (state, data, return value, failure). Pure.
 import { classifyStatus } from "../payments/bank-status.js";
 import { bankIdempotencyKey } from "../payments/idempotency.js";
-import { FINAL_OUTCOMES, hasBankEvidence, type HistoryEntry, type Outcome, type PaymentState, type Resolved } from "../payments/lifecycle.js";
+import {
+  FINAL_OUTCOMES,
+  hasBankEvidence,
+  type HistoryEntry,
+  type Outcome,
+  type PaymentState,
+  type Resolved,
+} from "../payments/lifecycle.js";
 
 /** The job's result when it completes (`returnvalue`). */
 export interface PaymentResult {
@@ -80,7 +87,8 @@ function text(value: unknown): string | undefined {
 function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentResult | undefined): Outcome {
   // A parked payment resolved against the bank's statement: the resolution is its outcome.
   const resolved = state.resolution?.outcome;
-  if ((job.state === "completed" || job.state === "failed") && (resolved === "paid" || resolved === "failed")) return resolved;
+  if ((job.state === "completed" || job.state === "failed") && (resolved === "paid" || resolved === "failed"))
+    return resolved;
   if (job.state === "completed") return result?.outcome ?? "paid";
   if (job.state === "failed") {
     // "Failed" never means "maybe paid": with evidence that the bank may have the payment, only a final
@@ -98,14 +106,18 @@ function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentR
 export function paymentView(job: JobFacts): PaymentView {
   const data = record(job.data);
   const state = record(data["state"]) as Partial<PaymentState>;
-  const result = job.state === "completed" && typeof job.returnvalue === "object" && job.returnvalue !== null ? (job.returnvalue as PaymentResult) : undefined;
+  const result =
+    job.state === "completed" && typeof job.returnvalue === "object" && job.returnvalue !== null
+      ? (job.returnvalue as PaymentResult)
+      : undefined;
   const paymentId = text(data["paymentId"]) ?? job.id.replace(/^payment-/, "");
   const generation = typeof state.generation === "number" ? state.generation : 0;
   const amount = text(data["amount"]);
   const outcome = outcomeOf(job, state, result);
   const resolution = state.resolution?.outcome === outcome ? state.resolution : undefined;
   // Parked by BullMQ's own failure (not by a decision of ours): say what BullMQ said, and why it matters.
-  const bullFailure = job.state === "failed" && outcome === "needs-reconciliation" && state.outcome !== "needs-reconciliation";
+  const bullFailure =
+    job.state === "failed" && outcome === "needs-reconciliation" && state.outcome !== "needs-reconciliation";
   return {
     paymentId,
     jobId: job.id,
@@ -117,28 +129,40 @@ export function paymentView(job: JobFacts): PaymentView {
     endToEndId: result?.endToEndId ?? state.endToEndId ?? resolution?.endToEndId ?? null,
     failedReason: job.state === "failed" ? (resolution?.reason ?? state.reason ?? job.failedReason ?? null) : null,
     resolution: resolution ?? null,
-    reason: resolution !== undefined ? resolution.reason : 
-      result?.reason ??
-      (bullFailure
-        ? `the job failed in the worker (${job.failedReason ?? "no reason"}) after a send may have executed`
-        : state.outcome === "needs-reconciliation"
-          ? (state.reason ?? null)
-          : null),
+    reason:
+      resolution !== undefined
+        ? resolution.reason
+        : (result?.reason ??
+          (bullFailure
+            ? `the job failed in the worker (${job.failedReason ?? "no reason"}) after a send may have executed`
+            : state.outcome === "needs-reconciliation"
+              ? (state.reason ?? null)
+              : null)),
     idempotencyKey: text(data["paymentId"]) === undefined ? null : bankIdempotencyKey(paymentId, generation),
     generation,
     attempts: typeof state.attempts === "number" ? state.attempts : 0,
     audit: Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [],
-    lastError: state.lastError ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() } : null,
+    lastError: state.lastError
+      ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() }
+      : null,
     waitingFor:
       !FINAL_OUTCOMES.has(outcome) && state.waitingFor !== undefined && typeof state.waitingFor.until === "number"
-        ? { why: typeof state.waitingFor.why === "string" ? state.waitingFor.why : "", until: new Date(state.waitingFor.until).toISOString() }
+        ? {
+            why: typeof state.waitingFor.why === "string" ? state.waitingFor.why : "",
+            until: new Date(state.waitingFor.until).toISOString(),
+          }
         : null,
     held:
       !FINAL_OUTCOMES.has(outcome) && typeof state.held?.account === "string" && typeof state.held.since === "number"
         ? { account: state.held.account, since: new Date(state.held.since).toISOString() }
         : null,
     endedForBalance: Array.isArray(state.endedForBalance)
-      ? state.endedForBalance.map((e) => ({ generation: e.generation, codigoSolicitacao: e.codigoSolicitacao ?? null, bankStatus: e.bankStatus, at: new Date(e.at).toISOString() }))
+      ? state.endedForBalance.map((e) => ({
+          generation: e.generation,
+          codigoSolicitacao: e.codigoSolicitacao ?? null,
+          bankStatus: e.bankStatus,
+          at: new Date(e.at).toISOString(),
+        }))
       : [],
     polls: typeof state.polls === "number" ? state.polls : 0,
     history: result?.history ?? state.history ?? [],

@@ -5,7 +5,14 @@
 import { once } from "node:events";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import { classifyRedisError, RedisSetupError, RedisUnavailableError } from "./errors.js";
-import { describeRedis, redisSettingName, redisTarget, safeRedisUrl, type RedisTarget, type RedisTargetInput } from "./target.js";
+import {
+  describeRedis,
+  redisSettingName,
+  redisTarget,
+  safeRedisUrl,
+  type RedisTarget,
+  type RedisTargetInput,
+} from "./target.js";
 
 export { RedisUnavailableError } from "./errors.js";
 export { describeRedis, safeRedisUrl } from "./target.js";
@@ -23,14 +30,28 @@ export function masters(client: RedisClient): Redis[] {
 }
 
 /** Role options, as for one node (`lazyConnect` and `enableOfflineQueue` also apply to a cluster as a whole). */
-type RoleOptions = Pick<RedisOptions, "lazyConnect" | "enableOfflineQueue" | "maxRetriesPerRequest" | "connectTimeout" | "commandTimeout" | "autoResendUnfulfilledCommands" | "connectionName">;
+type RoleOptions = Pick<
+  RedisOptions,
+  | "lazyConnect"
+  | "enableOfflineQueue"
+  | "maxRetriesPerRequest"
+  | "connectTimeout"
+  | "commandTimeout"
+  | "autoResendUnfulfilledCommands"
+  | "connectionName"
+>;
 
 function tlsOf(tls: { ca?: string } | undefined): RedisOptions["tls"] {
   return tls === undefined ? undefined : tls.ca === undefined ? {} : { ca: tls.ca };
 }
 
-function authOf(auth: { username?: string; password?: string } | undefined): Pick<RedisOptions, "username" | "password"> {
-  return { ...(auth?.username === undefined ? {} : { username: auth.username }), ...(auth?.password === undefined ? {} : { password: auth.password }) };
+function authOf(
+  auth: { username?: string; password?: string } | undefined,
+): Pick<RedisOptions, "username" | "password"> {
+  return {
+    ...(auth?.username === undefined ? {} : { username: auth.username }),
+    ...(auth?.password === undefined ? {} : { password: auth.password }),
+  };
 }
 
 /** A connection for `role`; errors are reported through the failing calls (and ensureReady) unless a listener is added. */
@@ -80,7 +101,13 @@ export function connect(input: RedisTargetInput, role: RoleOptions): RedisClient
         ...(lazyConnect === undefined ? {} : { lazyConnect }),
         ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
         // TLS certificates name the hosts given, not the addresses the cluster announces.
-        ...(tls === undefined ? {} : { dnsLookup: (address: string, done: (err: null, address: string) => void) => { done(null, address); } }),
+        ...(tls === undefined
+          ? {}
+          : {
+              dnsLookup: (address: string, done: (err: null, address: string) => void) => {
+                done(null, address);
+              },
+            }),
       };
       client = new Cluster(target.nodes, options);
       break;
@@ -91,7 +118,13 @@ export function connect(input: RedisTargetInput, role: RoleOptions): RedisClient
 
 /** For producers and CLI commands: commands fail at once while disconnected. */
 export function producerConnection(target: RedisTargetInput): RedisClient {
-  const redis = connect(target, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000, connectionName: "pixout-producer" });
+  const redis = connect(target, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    connectionName: "pixout-producer",
+  });
   redis.on("error", () => undefined); // reported through the failing calls instead
   return redis;
 }
@@ -101,22 +134,38 @@ export function producerConnection(target: RedisTargetInput): RedisClient {
  * 503 (Inter delivers it again later) instead of being held open.
  */
 export function receiverConnection(target: RedisTargetInput): RedisClient {
-  return connect(target, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, connectionName: "pixout-webhook" });
+  return connect(target, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    connectionName: "pixout-webhook",
+  });
 }
 
 /** For the dashboard's pages: a page answers 503 within 5 s while Redis is away. */
 export function dashboardConnection(target: RedisTargetInput): RedisClient {
-  return connect(target, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5_000, connectionName: "pixout-dashboard" });
+  return connect(target, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5_000,
+    connectionName: "pixout-dashboard",
+  });
 }
 
 /**
- * For a worker's fenced writes (src/queue/fenced-store.ts) and its budgets: a command that cannot be
+ * For a worker's fenced writes (src/queue/worker/fenced-store.ts) and its budgets: a command that cannot be
  * confirmed within 5 s fails, nothing is queued while disconnected, and nothing unanswered is sent again
  * after a reconnect — a step must stop rather than go on after a frozen link, and a write it gave up on must
  * not land later (each is also fenced by the lock token, so a late one could only land for its own run).
  */
 export function fenceConnection(target: RedisTargetInput): RedisClient {
-  return connect(target, { enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1, commandTimeout: 5_000, connectionName: "pixout-worker-fence" });
+  return connect(target, {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5_000,
+    connectionName: "pixout-worker-fence",
+  });
 }
 
 /** For workers: BullMQ needs maxRetriesPerRequest null; commands wait while Redis comes back. */
@@ -141,11 +190,14 @@ export function infoField(info: string, field: string): string | undefined {
  * (every key of another slot would answer MOVED), a Sentinel (no data commands) or a replica (READONLY).
  */
 async function singleNodeProblem(redis: Redis): Promise<string | undefined> {
-  const [server, cluster, replication] = await Promise.all(["server", "cluster", "replication"].map((s) => redis.info(s).catch(() => "")));
+  const [server, cluster, replication] = await Promise.all(
+    ["server", "cluster", "replication"].map((s) => redis.info(s).catch(() => "")),
+  );
   if (infoField(server ?? "", "redis_mode") === "sentinel") {
     return "is a Sentinel, not a data node: set REDIS_SENTINELS=host:port,… and REDIS_SENTINEL_NAME=<master name> (and unset REDIS_URL)";
   }
-  if (infoField(cluster ?? "", "cluster_enabled") === "1") return "is a cluster node: set REDIS_CLUSTER_NODES=host:port,… (and unset REDIS_URL)";
+  if (infoField(cluster ?? "", "cluster_enabled") === "1")
+    return "is a cluster node: set REDIS_CLUSTER_NODES=host:port,… (and unset REDIS_URL)";
   if (infoField(replication ?? "", "role") === "slave") {
     return "is a replica (read-only): point REDIS_URL at the master, or with Sentinel set REDIS_SENTINELS and REDIS_SENTINEL_NAME";
   }
@@ -178,11 +230,18 @@ export async function ensureReady(redis: RedisClient, target: RedisTargetInput, 
         }),
       ]);
     } catch {
-      if (refused !== undefined) throw new RedisSetupError(`Redis at ${where} ${classifyRedisError(refused, redisSettingName(target)).message.replace(/^Redis /, "")}`);
+      if (refused !== undefined)
+        throw new RedisSetupError(
+          `Redis at ${where} ${classifyRedisError(refused, redisSettingName(target)).message.replace(/^Redis /, "")}`,
+        );
       if (tlsRefused !== undefined) {
-        throw new RedisSetupError(`Redis at ${where}: its TLS certificate was refused (${tlsRefused.message}): set REDIS_TLS_CA_FILE to the CA that signed it (PEM), and reach it by a name the certificate holds`);
+        throw new RedisSetupError(
+          `Redis at ${where}: its TLS certificate was refused (${tlsRefused.message}): set REDIS_TLS_CA_FILE to the CA that signed it (PEM), and reach it by a name the certificate holds`,
+        );
       }
-      throw new RedisUnavailableError(`Redis does not answer at ${where}; start it, or set ${redisSettingName(target)}`);
+      throw new RedisUnavailableError(
+        `Redis does not answer at ${where}; start it, or set ${redisSettingName(target)}`,
+      );
     } finally {
       redis.off("error", onError);
     }
@@ -204,13 +263,22 @@ const checkedNodes = new WeakSet<Redis>();
 export type RedisConnectionInput = RedisTargetInput | RedisClient;
 
 export function isRedisClient(input: RedisConnectionInput): input is RedisClient {
-  return typeof input === "object" && !("kind" in input) && typeof (input as { duplicate?: unknown }).duplicate === "function";
+  return (
+    typeof input === "object" &&
+    !("kind" in input) &&
+    typeof (input as { duplicate?: unknown }).duplicate === "function"
+  );
 }
 
 /**
  * The connection to use for `input`: the caller's own (never closed by us), or a new one made by `make` for a
  * description, which the caller then owns. `where` names it in messages.
  */
-export function connectionFor(input: RedisConnectionInput, make: (target: RedisTargetInput) => RedisClient): { redis: RedisClient; owns: boolean; where: RedisTargetInput } {
-  return isRedisClient(input) ? { redis: input, owns: false, where: "the given connection" } : { redis: make(input), owns: true, where: input };
+export function connectionFor(
+  input: RedisConnectionInput,
+  make: (target: RedisTargetInput) => RedisClient,
+): { redis: RedisClient; owns: boolean; where: RedisTargetInput } {
+  return isRedisClient(input)
+    ? { redis: input, owns: false, where: "the given connection" }
+    : { redis: make(input), owns: true, where: input };
 }

@@ -6,7 +6,14 @@
 // own classes; its link errors are plain `Error`s with fixed texts, recognised by how they begin. An error
 // of any other class (a payment's final failure, the bank's, ours) is never one, whatever its message
 // quotes — a failure reason may quote the bank's `ECONNREFUSED` or a bank's free text.
-const REDIS_ERROR_NAMES = new Set(["ReplyError", "MaxRetriesPerRequestError", "ClusterAllFailedError", "RedisNotReplicatedError", "RedisUnavailableError", "RedisSetupError"]);
+const REDIS_ERROR_NAMES = new Set([
+  "ReplyError",
+  "MaxRetriesPerRequestError",
+  "ClusterAllFailedError",
+  "RedisNotReplicatedError",
+  "RedisUnavailableError",
+  "RedisSetupError",
+]);
 const LINK_MESSAGES =
   /^(Connection is closed|Command timed out|Stream isn't writeable|Redis discarded the transaction|connect E[A-Z]+|read E[A-Z]+|write E[A-Z]+|Failed to refresh slots cache|Too many Cluster redirections|None of startup nodes is available|All sentinels are unreachable|Cluster isn't ready)/;
 
@@ -31,7 +38,17 @@ export function isRedisError(err: unknown): boolean {
   return Object.getPrototypeOf(err) === Error.prototype && LINK_MESSAGES.test(err.message);
 }
 
-export type RedisProblemKind = "wrong-mode" | "replica" | "loading" | "cluster-down" | "cross-slot" | "credentials" | "permissions" | "not-replicated" | "unreachable" | "other";
+export type RedisProblemKind =
+  | "wrong-mode"
+  | "replica"
+  | "loading"
+  | "cluster-down"
+  | "cross-slot"
+  | "credentials"
+  | "permissions"
+  | "not-replicated"
+  | "unreachable"
+  | "other";
 
 export interface RedisProblem {
   kind: RedisProblemKind;
@@ -52,9 +69,17 @@ export function classifyRedisError(err: unknown, where = "REDIS_URL"): RedisProb
   switch (first) {
     case "MOVED":
     case "ASK":
-      return { kind: "wrong-mode", setting: true, message: `Redis answered ${first}: it is a cluster node — set REDIS_CLUSTER_NODES=host:port,… (and unset REDIS_URL) (${said})` };
+      return {
+        kind: "wrong-mode",
+        setting: true,
+        message: `Redis answered ${first}: it is a cluster node — set REDIS_CLUSTER_NODES=host:port,… (and unset REDIS_URL) (${said})`,
+      };
     case "CROSSSLOT":
-      return { kind: "cross-slot", setting: false, message: `Redis refused a command over keys of several cluster slots (${said}): a key outside the prefix's hash tag — a bug of pixout, please report it` };
+      return {
+        kind: "cross-slot",
+        setting: false,
+        message: `Redis refused a command over keys of several cluster slots (${said}): a key outside the prefix's hash tag — a bug of pixout, please report it`,
+      };
     case "READONLY":
       return {
         kind: "replica",
@@ -62,13 +87,29 @@ export function classifyRedisError(err: unknown, where = "REDIS_URL"): RedisProb
         message: `Redis answered READONLY: the node pixout writes to is a replica (a failover?) — with Sentinel set REDIS_SENTINELS and REDIS_SENTINEL_NAME so that pixout follows the master, else point ${where} at the master; waiting meanwhile`,
       };
     case "MASTERDOWN":
-      return { kind: "replica", setting: false, message: `Redis answered MASTERDOWN: the replica lost its master; waiting for a failover or the master (${said})` };
+      return {
+        kind: "replica",
+        setting: false,
+        message: `Redis answered MASTERDOWN: the replica lost its master; waiting for a failover or the master (${said})`,
+      };
     case "LOADING":
-      return { kind: "loading", setting: false, message: "Redis is loading its data after a restart; waiting until it is done" };
+      return {
+        kind: "loading",
+        setting: false,
+        message: "Redis is loading its data after a restart; waiting until it is done",
+      };
     case "CLUSTERDOWN":
-      return { kind: "cluster-down", setting: false, message: `the Redis cluster is down (a master without a replica failed?): ${said}; waiting until every slot is served` };
+      return {
+        kind: "cluster-down",
+        setting: false,
+        message: `the Redis cluster is down (a master without a replica failed?): ${said}; waiting until every slot is served`,
+      };
     case "TRYAGAIN":
-      return { kind: "cluster-down", setting: false, message: `the Redis cluster is moving a slot (${said}); trying again` };
+      return {
+        kind: "cluster-down",
+        setting: false,
+        message: `the Redis cluster is moving a slot (${said}); trying again`,
+      };
     case "NOAUTH":
     case "WRONGPASS":
       return {
@@ -85,10 +126,22 @@ export function classifyRedisError(err: unknown, where = "REDIS_URL"): RedisProb
     default:
       break;
   }
-  if (err instanceof Error && err.name === "RedisSetupError") return { kind: "wrong-mode", setting: true, message: said };
-  if (err instanceof Error && err.name === "RedisNotReplicatedError") return { kind: "not-replicated", setting: false, message: said };
-  if (err instanceof Error && (err.name === "RedisUnavailableError" || LINK_MESSAGES.test(text) || err.name === "MaxRetriesPerRequestError" || err.name === "ClusterAllFailedError")) {
-    return { kind: "unreachable", setting: false, message: `Redis does not answer (${said}): start it, or check ${where}; waiting meanwhile` };
+  if (err instanceof Error && err.name === "RedisSetupError")
+    return { kind: "wrong-mode", setting: true, message: said };
+  if (err instanceof Error && err.name === "RedisNotReplicatedError")
+    return { kind: "not-replicated", setting: false, message: said };
+  if (
+    err instanceof Error &&
+    (err.name === "RedisUnavailableError" ||
+      LINK_MESSAGES.test(text) ||
+      err.name === "MaxRetriesPerRequestError" ||
+      err.name === "ClusterAllFailedError")
+  ) {
+    return {
+      kind: "unreachable",
+      setting: false,
+      message: `Redis does not answer (${said}): start it, or check ${where}; waiting meanwhile`,
+    };
   }
   return { kind: "other", setting: false, message: `Redis failed: ${said}` };
 }

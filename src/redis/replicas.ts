@@ -21,7 +21,10 @@ function nodeOf(client: RedisClient, key: string): Redis {
   if (!isCluster(client)) return client;
   const owner = client.slots[calculateSlot(key)]?.[0];
   const node = client.nodes("master").find((n) => `${n.options.host ?? ""}:${String(n.options.port ?? "")}` === owner);
-  if (!node) throw new RedisNotReplicatedError(`no known master serves the slot of ${key} (the cluster is changing): the write is not confirmed`);
+  if (!node)
+    throw new RedisNotReplicatedError(
+      `no known master serves the slot of ${key} (the cluster is changing): the write is not confirmed`,
+    );
   return node;
 }
 

@@ -20,7 +20,15 @@ export interface RedisTls {
 
 export type RedisTarget =
   | { kind: "single"; url: string; auth?: RedisAuth; tls?: RedisTls }
-  | { kind: "sentinel"; sentinels: RedisAddress[]; name: string; auth?: RedisAuth; tls?: RedisTls; sentinelAuth?: RedisAuth; sentinelTls?: RedisTls }
+  | {
+      kind: "sentinel";
+      sentinels: RedisAddress[];
+      name: string;
+      auth?: RedisAuth;
+      tls?: RedisTls;
+      sentinelAuth?: RedisAuth;
+      sentinelTls?: RedisTls;
+    }
   | { kind: "cluster"; nodes: RedisAddress[]; auth?: RedisAuth; tls?: RedisTls };
 
 /** A URL (one node, as REDIS_URL) or a full description. */
@@ -53,7 +61,11 @@ export function describeRedis(input: RedisTargetInput): string {
 /** The setting a user changes to point pixout elsewhere, for the fix of an error. */
 export function redisSettingName(input: RedisTargetInput): string {
   const t = redisTarget(input);
-  return t.kind === "single" ? "REDIS_URL" : t.kind === "sentinel" ? "REDIS_SENTINELS and REDIS_SENTINEL_NAME" : "REDIS_CLUSTER_NODES";
+  return t.kind === "single"
+    ? "REDIS_URL"
+    : t.kind === "sentinel"
+      ? "REDIS_SENTINELS and REDIS_SENTINEL_NAME"
+      : "REDIS_CLUSTER_NODES";
 }
 
 /**
@@ -62,11 +74,16 @@ export function redisSettingName(input: RedisTargetInput): string {
  */
 export function parseAddresses(value: string): { addresses: RedisAddress[] } | { problem: string } {
   const addresses: RedisAddress[] = [];
-  for (const raw of value.split(",").map((s) => s.trim()).filter(Boolean)) {
-    if (/^[a-z+]+:\/\//i.test(raw)) return { problem: `"${raw}": list host:port pairs, without a scheme (e.g. 10.0.0.1:26379,10.0.0.2:26379)` };
+  for (const raw of value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (/^[a-z+]+:\/\//i.test(raw))
+      return { problem: `"${raw}": list host:port pairs, without a scheme (e.g. 10.0.0.1:26379,10.0.0.2:26379)` };
     const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(raw);
     const port = Number(m?.[3]);
-    if (!m || !Number.isInteger(port) || port < 1 || port > 65_535) return { problem: `"${raw}" is not host:port (e.g. 10.0.0.1:26379)` };
+    if (!m || !Number.isInteger(port) || port < 1 || port > 65_535)
+      return { problem: `"${raw}" is not host:port (e.g. 10.0.0.1:26379)` };
     addresses.push({ host: m[1] ?? m[2] ?? "", port });
   }
   if (addresses.length === 0) return { problem: "must list at least one host:port" };

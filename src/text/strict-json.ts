@@ -47,6 +47,7 @@ export function parseStrictJson(text: string): StrictJson {
     return { ok: false, problem: "not valid JSON" };
   }
   const twice = duplicateKey(text);
-  if (twice !== undefined) return { ok: false, problem: `the key "${twice}" is given twice (which one counts is not defined): give it once` };
+  if (twice !== undefined)
+    return { ok: false, problem: `the key "${twice}" is given twice (which one counts is not defined): give it once` };
   return { ok: true, value };
 }

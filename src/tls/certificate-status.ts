@@ -14,7 +14,10 @@ const DAY_MS = 86_400_000;
  */
 export type CertificateStatus = "valid" | "renewable" | "expiring" | "expired" | "not-yet-valid";
 
-export function certificateStatus(certificate: Pick<CertificateSummary, "validFrom" | "validTo">, now: Date): CertificateStatus {
+export function certificateStatus(
+  certificate: Pick<CertificateSummary, "validFrom" | "validTo">,
+  now: Date,
+): CertificateStatus {
   const left = certificate.validTo.getTime() - now.getTime();
   if (certificate.validFrom.getTime() > now.getTime()) return "not-yet-valid";
   if (left <= 0) return "expired";

@@ -57,7 +57,10 @@ export function readSecretAwareFile(setting: string, path: string, secret: boole
   // A private key readable by other users can be copied by any process on the machine.
   if (secret && (file.stats.mode & 0o077) !== 0) {
     const mode = (file.stats.mode & 0o777).toString(8).padStart(4, "0");
-    return { ok: false, problem: { setting, message: `${path} is readable by group or others (mode ${mode}); run: chmod 600 ${path}` } };
+    return {
+      ok: false,
+      problem: { setting, message: `${path} is readable by group or others (mode ${mode}); run: chmod 600 ${path}` },
+    };
   }
   return { ok: true, data: file.data };
 }
@@ -78,7 +81,9 @@ export function parseCertificate(setting: string, path: string, data: Buffer): X
   try {
     return new X509Certificate(data);
   } catch {
-    const hint = data.includes("PRIVATE KEY") ? " (it holds a private key: did you swap the certificate and key files?)" : "";
+    const hint = data.includes("PRIVATE KEY")
+      ? " (it holds a private key: did you swap the certificate and key files?)"
+      : "";
     return { setting, message: `not a PEM or DER certificate: ${path}${hint}` };
   }
 }
@@ -89,9 +94,14 @@ export function parseKey(setting: string, path: string, data: Buffer): KeyObject
   } catch (err) {
     const text = (err as Error).message;
     if (/passphrase|encrypted/i.test(text) || data.includes("ENCRYPTED")) {
-      return { setting, message: `${path} is an encrypted private key; pixout needs it unencrypted (protect it with file permissions), or use INTER_PFX_FILE + INTER_PFX_PASSPHRASE` };
+      return {
+        setting,
+        message: `${path} is an encrypted private key; pixout needs it unencrypted (protect it with file permissions), or use INTER_PFX_FILE + INTER_PFX_PASSPHRASE`,
+      };
     }
-    const hint = data.includes("CERTIFICATE") ? " (it holds a certificate: did you swap the certificate and key files?)" : "";
+    const hint = data.includes("CERTIFICATE")
+      ? " (it holds a certificate: did you swap the certificate and key files?)"
+      : "";
     return { setting, message: `not a PEM private key: ${path}${hint}` };
   }
 }
@@ -127,7 +137,8 @@ function fromPfx(path: string, data: Buffer, passphrase: string): { cert: string
   if (!keyBag?.key) return { setting: "INTER_PFX_FILE", message: `${path} holds no private key` };
   const key = forge.pki.privateKeyToPem(keyBag.key);
   // The leaf is the certificate whose local key id matches the key's; fall back to the first one.
-  const localKeyId = (bag: Forge.pkcs12.Bag): unknown => (bag.attributes as Record<string, unknown[] | undefined>)["localKeyId"]?.[0];
+  const localKeyId = (bag: Forge.pkcs12.Bag): unknown =>
+    (bag.attributes as Record<string, unknown[] | undefined>)["localKeyId"]?.[0];
   const keyId = localKeyId(keyBag);
   const leaf = certBags.find((b) => keyId !== undefined && localKeyId(b) === keyId) ?? certBags[0];
   if (!leaf?.cert) return { setting: "INTER_PFX_FILE", message: `${path} holds no certificate` };
@@ -189,12 +200,20 @@ export function loadClientCredentials(files: CredentialFiles, now: Date = new Da
         message: `certificate expired on ${day(certificate.validTo)} (${certificate.subject}); download a new one from Inter's Internet Banking`,
       });
     } else if (certificate.validFrom.getTime() > now.getTime()) {
-      problems.push({ setting: certSetting, message: `certificate is not valid before ${certificate.validFrom.toISOString()} (check the machine's clock)` });
+      problems.push({
+        setting: certSetting,
+        message: `certificate is not valid before ${certificate.validFrom.toISOString()} (check the machine's clock)`,
+      });
     } else if (certificate.daysLeft < EXPIRY_WARNING_DAYS) {
-      warnings.push(`${certSetting}: certificate expires on ${day(certificate.validTo)} (${String(certificate.daysLeft)} days left); renew it in Inter's Internet Banking`);
+      warnings.push(
+        `${certSetting}: certificate expires on ${day(certificate.validTo)} (${String(certificate.daysLeft)} days left); renew it in Inter's Internet Banking`,
+      );
     }
     if (keyObject && !x509.checkPrivateKey(keyObject)) {
-      problems.push({ setting: keySetting, message: `the private key does not match the certificate (${certificate.subject})` });
+      problems.push({
+        setting: keySetting,
+        message: `the private key does not match the certificate (${certificate.subject})`,
+      });
     }
   }
 

@@ -39,7 +39,7 @@ export function generateKeyPem(): string {
 
 function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01; // positive and without a leading zero byte
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01; // positive and without a leading zero byte
   return bytes.toString("hex");
 }
 
@@ -68,7 +68,11 @@ export function issueCertificate(spec: CertificateSpec, keyPem: string = generat
     { name: "subjectKeyIdentifier" },
   ];
   if (!spec.isCa) {
-    extensions.push({ name: "extKeyUsage", serverAuth: spec.serverAuth === true, clientAuth: spec.clientAuth === true });
+    extensions.push({
+      name: "extKeyUsage",
+      serverAuth: spec.serverAuth === true,
+      clientAuth: spec.clientAuth === true,
+    });
   }
   if (spec.altNames && spec.altNames.length > 0) {
     extensions.push({
@@ -77,7 +81,10 @@ export function issueCertificate(spec: CertificateSpec, keyPem: string = generat
     });
   }
   if (issuerCert) {
-    extensions.push({ name: "authorityKeyIdentifier", keyIdentifier: issuerCert.generateSubjectKeyIdentifier().getBytes() });
+    extensions.push({
+      name: "authorityKeyIdentifier",
+      keyIdentifier: issuerCert.generateSubjectKeyIdentifier().getBytes(),
+    });
   }
   cert.setExtensions(extensions);
 
@@ -106,7 +113,11 @@ export interface DevCertificateSet {
 
 export function generateDevCertificateSet(options: { days?: number; hosts?: string[] } = {}): DevCertificateSet {
   const notAfter = new Date(Date.now() + (options.days ?? 365) * DAY_MS);
-  const ca = issueCertificate({ commonName: "pixout dev CA", isCa: true, notAfter: new Date(notAfter.getTime() + DAY_MS) });
+  const ca = issueCertificate({
+    commonName: "pixout dev CA",
+    isCa: true,
+    notAfter: new Date(notAfter.getTime() + DAY_MS),
+  });
   const server = issueCertificate({
     commonName: "localhost",
     // "emulator" is the emulator's host name in docker-compose.yml's dev profile.
@@ -152,7 +163,9 @@ async function stillValid(paths: DevCertPaths): Promise<boolean> {
   const weekFromNow = Date.now() + 7 * DAY_MS;
   try {
     const certs = await Promise.all(
-      [paths.caCert, paths.serverCert, paths.clientCert, paths.callbackCert].map(async (p) => new X509Certificate(await readFile(p))),
+      [paths.caCert, paths.serverCert, paths.clientCert, paths.callbackCert].map(
+        async (p) => new X509Certificate(await readFile(p)),
+      ),
     );
     return certs.every((c) => new Date(c.validTo).getTime() > weekFromNow);
   } catch {

@@ -21,9 +21,16 @@ export interface ServerTlsMaterial {
   clientCa: string;
 }
 
-const SETTINGS = { cert: "PIXOUT_WEBHOOK_CERT_FILE", key: "PIXOUT_WEBHOOK_KEY_FILE", ca: "PIXOUT_WEBHOOK_CLIENT_CA_FILE" } as const;
+const SETTINGS = {
+  cert: "PIXOUT_WEBHOOK_CERT_FILE",
+  key: "PIXOUT_WEBHOOK_KEY_FILE",
+  ca: "PIXOUT_WEBHOOK_CLIENT_CA_FILE",
+} as const;
 
-export function loadServerCredentials(files: ServerCredentialFiles, now: Date = new Date()): { material?: ServerTlsMaterial; problems: CredentialProblem[] } {
+export function loadServerCredentials(
+  files: ServerCredentialFiles,
+  now: Date = new Date(),
+): { material?: ServerTlsMaterial; problems: CredentialProblem[] } {
   const problems: CredentialProblem[] = [];
   const cert = readSecretAwareFile(SETTINGS.cert, files.certFile, false);
   const key = readSecretAwareFile(SETTINGS.key, files.keyFile, true);
@@ -36,9 +43,19 @@ export function loadServerCredentials(files: ServerCredentialFiles, now: Date = 
   for (const r of [x509, privateKey, caCert]) if (isProblem(r)) problems.push(r);
   if (isProblem(x509) || isProblem(privateKey) || isProblem(caCert)) return { problems };
   if (new Date(x509.validTo).getTime() <= now.getTime()) {
-    problems.push({ setting: SETTINGS.cert, message: `certificate expired on ${new Date(x509.validTo).toISOString().slice(0, 10)} (${x509.subject}); Inter cannot call an endpoint with an expired certificate` });
+    problems.push({
+      setting: SETTINGS.cert,
+      message: `certificate expired on ${new Date(x509.validTo).toISOString().slice(0, 10)} (${x509.subject}); Inter cannot call an endpoint with an expired certificate`,
+    });
   }
-  if (!x509.checkPrivateKey(privateKey)) problems.push({ setting: SETTINGS.key, message: `the private key does not match the certificate (${x509.subject})` });
+  if (!x509.checkPrivateKey(privateKey))
+    problems.push({
+      setting: SETTINGS.key,
+      message: `the private key does not match the certificate (${x509.subject})`,
+    });
   if (problems.length > 0) return { problems };
-  return { material: { cert: cert.data.toString("utf8"), key: key.data.toString("utf8"), clientCa: ca.data.toString("utf8") }, problems };
+  return {
+    material: { cert: cert.data.toString("utf8"), key: key.data.toString("utf8"), clientCa: ca.data.toString("utf8") },
+    problems,
+  };
 }

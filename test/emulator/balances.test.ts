@@ -19,10 +19,19 @@ const TWO_ACCOUNTS = { ...DEV_INTEGRATION, scopes: [...DEV_INTEGRATION.scopes], 
 
 type Options = Omit<EmulatorOptions, "tls">;
 
-async function twoAccounts(options: Options = {}): Promise<{ emulator: Awaited<ReturnType<typeof emulatorFor>>; api: Api; clock: ReturnType<typeof manualClock> }> {
+async function twoAccounts(
+  options: Options = {},
+): Promise<{ emulator: Awaited<ReturnType<typeof emulatorFor>>; api: Api; clock: ReturnType<typeof manualClock> }> {
   const clock = manualClock(NOW);
   // Tokens outlive the days a test moves its clock across.
-  const emulator = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT, integration: TWO_ACCOUNTS, clock, tokenTtlSeconds: 7 * 24 * 3600, ...options });
+  const emulator = await emulatorFor({
+    limits: NO_LIMITS,
+    timing: INSTANT,
+    integration: TWO_ACCOUNTS,
+    clock,
+    tokenTtlSeconds: 7 * 24 * 3600,
+    ...options,
+  });
   return { emulator, api: apiFor(emulator), clock };
 }
 
@@ -54,7 +63,9 @@ async function finalStatus(api: Api, account: string, valor: number): Promise<st
 }
 
 async function saldo(api: Api, account: string, dataSaldo?: string): Promise<Record<string, unknown>> {
-  const res = await api.authed("GET", `/banking/v2/saldo${dataSaldo === undefined ? "" : `?dataSaldo=${dataSaldo}`}`, { headers: { "x-conta-corrente": account } });
+  const res = await api.authed("GET", `/banking/v2/saldo${dataSaldo === undefined ? "" : `?dataSaldo=${dataSaldo}`}`, {
+    headers: { "x-conta-corrente": account },
+  });
   expect(res.status, res.text).toBe(200);
   return body(res);
 }
@@ -66,7 +77,11 @@ describe("a balance per account", () => {
     expect(await finalStatus(api, B, 20)).toBe("PAGO");
     expect(emulator.balance(A)).toEqual({ balanceCents: 10_00, limitCents: 0 });
     expect(emulator.balance(B)).toEqual({ balanceCents: 30_00, limitCents: 0 });
-    expect(emulator.ledger.snapshot().payments).toMatchObject({ balanceCents: 40_00, balances: { [A]: 10_00, [B]: 30_00 }, debitedCents: 20_00 });
+    expect(emulator.ledger.snapshot().payments).toMatchObject({
+      balanceCents: 40_00,
+      balances: { [A]: 10_00, [B]: 30_00 },
+      debitedCents: 20_00,
+    });
     expect(emulator.statement(A)).toEqual([]);
     expect(emulator.statement(B).map((e) => [e.account, e.tipoOperacao, e.amountCents])).toEqual([[B, "D", 20_00]]);
   });
@@ -123,7 +138,10 @@ describe("top-ups", () => {
     expect(emulator.balance(A).balanceCents).toBe(5_00);
     expect(emulator.balance(B).balanceCents).toBe(0);
     // Without an account, the integration's first.
-    expect((await api.admin("POST", "/balance/top-up", { amountCents: 1 })).json).toEqual({ account: A, balanceCents: 5_01 });
+    expect((await api.admin("POST", "/balance/top-up", { amountCents: 1 })).json).toEqual({
+      account: A,
+      balanceCents: 5_01,
+    });
 
     expect(emulator.statement(A).map((e) => [e.origin, e.tipoOperacao, e.amountCents])).toEqual([
       ["top-up", "C", 15_00],
@@ -132,22 +150,41 @@ describe("top-ups", () => {
       ["payment", "D", 20_00],
       ["top-up", "C", 1],
     ]);
-    const credits = await api.authed("GET", `/banking/v2/extrato/completo?dataInicio=${TODAY}&dataFim=${TODAY}&tipoOperacao=C`, { headers: { "x-conta-corrente": A } });
-    const [credit] = (body(credits)["transacoes"] as Record<string, unknown>[]);
+    const credits = await api.authed(
+      "GET",
+      `/banking/v2/extrato/completo?dataInicio=${TODAY}&dataFim=${TODAY}&tipoOperacao=C`,
+      { headers: { "x-conta-corrente": A } },
+    );
+    const [credit] = body(credits)["transacoes"] as Record<string, unknown>[];
     expect(body(credits)["totalElementos"]).toBe(3);
-    expect(credit).toMatchObject({ tipoOperacao: "C", tipoTransacao: "PIX", valor: "15.00", titulo: "Pix recebido", detalhes: { tipoDetalhe: "DetalhePix" } });
+    expect(credit).toMatchObject({
+      tipoOperacao: "C",
+      tipoTransacao: "PIX",
+      valor: "15.00",
+      titulo: "Pix recebido",
+      detalhes: { tipoDetalhe: "DetalhePix" },
+    });
     expect((credit?.["detalhes"] as Record<string, unknown>)["codigoSolicitacao"]).toBeUndefined();
     expect((credit?.["detalhes"] as Record<string, unknown>)["endToEndId"]).toMatch(/^E00000000\d{12}[A-Za-z0-9]{11}$/);
     // What reads debits (tipoOperacao=D, as reconciliation asks) still sees only the payments.
-    const debits = await api.authed("GET", `/banking/v2/extrato/completo?dataInicio=${TODAY}&dataFim=${TODAY}&tipoOperacao=D`, { headers: { "x-conta-corrente": A } });
-    expect((body(debits)["transacoes"] as Record<string, unknown>[]).map((t) => [t["tipoOperacao"], t["valor"]])).toEqual([
+    const debits = await api.authed(
+      "GET",
+      `/banking/v2/extrato/completo?dataInicio=${TODAY}&dataFim=${TODAY}&tipoOperacao=D`,
+      { headers: { "x-conta-corrente": A } },
+    );
+    expect(
+      (body(debits)["transacoes"] as Record<string, unknown>[]).map((t) => [t["tipoOperacao"], t["valor"]]),
+    ).toEqual([
       ["D", "20.00"],
       ["D", "20.00"],
     ]);
   });
 
   it("an execution due before a top-up or a set meets the balance it had then", async () => {
-    const { emulator, api, clock } = await twoAccounts({ balances: { [A]: 10_00 }, timing: { sentAfterMs: 1000, paidAfterMs: 1000 } });
+    const { emulator, api, clock } = await twoAccounts({
+      balances: { [A]: 10_00 },
+      timing: { sentAfterMs: 1000, paidAfterMs: 1000 },
+    });
     const early = await send(api, A, 20);
     clock.advance(2000); // its execution is due, and nothing has read the bank since
     emulator.topUp(15_00, A);
@@ -175,7 +212,10 @@ describe("top-ups", () => {
     emulator.setBalance(500_00, A);
     emulator.topUp(1_00, B);
     expect(await saldo(api, A)).toMatchObject({ disponivel: 500 });
-    expect(await saldo(api, A, yesterday)).toMatchObject({ disponivel: 90, dataReferencia: `${yesterday.slice(8, 10)}/${yesterday.slice(5, 7)}/${yesterday.slice(0, 4)}` });
+    expect(await saldo(api, A, yesterday)).toMatchObject({
+      disponivel: 90,
+      dataReferencia: `${yesterday.slice(8, 10)}/${yesterday.slice(5, 7)}/${yesterday.slice(0, 4)}`,
+    });
     expect(await saldo(api, A, shiftIsoDate(TODAY, -2))).toMatchObject({ disponivel: 100 });
     // B's past is its own: A's payment yesterday is not in it.
     expect(await saldo(api, B, yesterday)).toMatchObject({ disponivel: 70 });
@@ -206,7 +246,10 @@ describe("overdraft", () => {
     // The other account's limit is its own.
     expect(await finalStatus(api, B, 39.99)).toBe("PAGO");
     expect(await saldo(api, B)).toMatchObject({ disponivel: -29.99, limite: 30 });
-    expect(emulator.ledger.snapshot().payments).toMatchObject({ balanceCents: -59_99, balances: { [A]: -30_00, [B]: -29_99 } });
+    expect(emulator.ledger.snapshot().payments).toMatchObject({
+      balanceCents: -59_99,
+      balances: { [A]: -30_00, [B]: -29_99 },
+    });
     // A top-up pays the overdraft back first.
     expect(emulator.topUp(30_50, A)).toBe(50);
     expect(await saldo(api, A)).toMatchObject({ disponivel: 0.5 });
@@ -251,7 +294,10 @@ describe("admin balance routes", () => {
       expect(typeof body(res)["error"], path).toBe("string");
     }
     for (const path of ["/balance", "/balance/top-up"]) {
-      const res = await api.call("POST", `/_emulator${path}`, { body: "not json", headers: { "content-type": "application/json" } });
+      const res = await api.call("POST", `/_emulator${path}`, {
+        body: "not json",
+        headers: { "content-type": "application/json" },
+      });
       expect(res.status, path).toBe(400);
     }
     expect((await api.admin("GET", "/balance")).json).toEqual({
@@ -265,7 +311,9 @@ describe("admin balance routes", () => {
 
 describe("options and knobs refuse what is not an account's money", () => {
   it("a starting balance or limit of an account not the integration's, or not whole centavos, is a RangeError", async () => {
-    await expect(emulatorFor({ integration: TWO_ACCOUNTS, balances: { "333": 1 } })).rejects.toThrow(/account 333 is not one of the integration's/);
+    await expect(emulatorFor({ integration: TWO_ACCOUNTS, balances: { "333": 1 } })).rejects.toThrow(
+      /account 333 is not one of the integration's/,
+    );
     await expect(emulatorFor({ integration: TWO_ACCOUNTS, limitCents: { "333": 1 } })).rejects.toThrow(RangeError);
     await expect(emulatorFor({ integration: TWO_ACCOUNTS, balances: { [A]: -1 } })).rejects.toThrow(RangeError);
     await expect(emulatorFor({ integration: TWO_ACCOUNTS, limitCents: 0.5 })).rejects.toThrow(RangeError);
@@ -274,8 +322,12 @@ describe("options and knobs refuse what is not an account's money", () => {
 
   it("setBalance, topUp and balance refuse an unknown account and a bad amount", async () => {
     const { emulator } = await twoAccounts({ balances: { [A]: 10_00 } });
-    expect(() => { emulator.setBalance(1, "333"); }).toThrow(RangeError);
-    expect(() => { emulator.setBalance(-1, A); }).toThrow(RangeError);
+    expect(() => {
+      emulator.setBalance(1, "333");
+    }).toThrow(RangeError);
+    expect(() => {
+      emulator.setBalance(-1, A);
+    }).toThrow(RangeError);
     expect(() => emulator.topUp(1, "333")).toThrow(RangeError);
     expect(() => emulator.topUp(0, A)).toThrow(RangeError);
     expect(() => emulator.topUp(1.5, A)).toThrow(RangeError);

@@ -3,8 +3,8 @@
 // options they make start a real emulator.
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { accountOptions, registerEmulatorCommand, type EmulatorFlags } from "../../src/commands/emulator.js";
-import { UserError } from "../../src/commands/exit-codes.js";
+import { accountOptions, registerEmulatorCommand, type EmulatorFlags } from "../../src/cli/commands/emulator.js";
+import { UserError } from "../../src/cli/commands/exit-codes.js";
 import { emulatorFor, NO_LIMITS } from "./support.js";
 
 interface Parsed {
@@ -15,7 +15,9 @@ interface Parsed {
 
 async function parse(args: string[]): Promise<Parsed> {
   const out: Parsed = { stderr: "" };
-  const program = new Command("pixout").exitOverride().configureOutput({ writeErr: (s) => (out.stderr += s), writeOut: () => undefined });
+  const program = new Command("pixout")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => (out.stderr += s), writeOut: () => undefined });
   registerEmulatorCommand(program);
   const emulator = program.commands.find((c) => c.name() === "emulator");
   emulator?.action((flags: EmulatorFlags) => {
@@ -43,10 +45,26 @@ describe("pixout emulator account flags", () => {
   });
 
   it("--accounts, --balance, --account-balance (repeatable) and --overdraft become the emulator's accounts and money", async () => {
-    const { flags } = await parse(["--accounts", "111, 222", "--balance", "10.00", "--account-balance", "222=50.25", "--account-balance", "111=1.00", "--overdraft", "5.00"]);
+    const { flags } = await parse([
+      "--accounts",
+      "111, 222",
+      "--balance",
+      "10.00",
+      "--account-balance",
+      "222=50.25",
+      "--account-balance",
+      "111=1.00",
+      "--overdraft",
+      "5.00",
+    ]);
     if (!flags) throw new Error("not parsed");
     const options = accountOptions(flags);
-    expect(options).toMatchObject({ balanceCents: 10_00, balances: { "222": 50_25, "111": 1_00 }, limitCents: 5_00, integration: { accounts: ["111", "222"] } });
+    expect(options).toMatchObject({
+      balanceCents: 10_00,
+      balances: { "222": 50_25, "111": 1_00 },
+      limitCents: 5_00,
+      integration: { accounts: ["111", "222"] },
+    });
     const emulator = await emulatorFor({ limits: NO_LIMITS, ...options });
     expect([emulator.balance("111"), emulator.balance("222")]).toEqual([
       { balanceCents: 1_00, limitCents: 5_00 },
@@ -60,7 +78,9 @@ describe("pixout emulator account flags", () => {
     expect(await usageError(["--accounts", "111,111"])).toMatch(/--accounts.*names account 111 twice/);
     expect(await usageError(["--account-balance", "111"])).toMatch(/--account-balance.*ACCOUNT=AMOUNT/);
     expect(await usageError(["--account-balance", "111=1.5"])).toMatch(/--account-balance.*two places/);
-    expect(await usageError(["--account-balance", "111=1.00", "--account-balance", "111=2.00"])).toMatch(/--account-balance.*twice/);
+    expect(await usageError(["--account-balance", "111=1.00", "--account-balance", "111=2.00"])).toMatch(
+      /--account-balance.*twice/,
+    );
     expect(await usageError(["--overdraft", "-1.00"])).toMatch(/--overdraft/);
     expect(await usageError(["--balance", "lots"])).toMatch(/--balance/);
   });
@@ -75,6 +95,11 @@ describe("pixout emulator account flags", () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(UserError);
-    expect(caught).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--account-balance: 999 is not one of the emulator's accounts \(12345678\)/) as unknown });
+    expect(caught).toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(
+        /^--account-balance: 999 is not one of the emulator's accounts \(12345678\)/,
+      ) as unknown,
+    });
   });
 });

@@ -34,21 +34,37 @@ describe("parseFaultRule", () => {
     for (const status of [300, 302, 418, 429, 501, 599]) {
       expect(parseFaultRule(`* status status=${status}`).fault).toEqual({ type: "status", status });
     }
-    expect(parseFaultRule("* rate-limit retryAfter=7 skip=2").fault).toEqual({ type: "rate-limit", retryAfterSeconds: 7 });
+    expect(parseFaultRule("* rate-limit retryAfter=7 skip=2").fault).toEqual({
+      type: "rate-limit",
+      retryAfterSeconds: 7,
+    });
     expect(parseFaultRule("* rate-limit").fault).toEqual({ type: "rate-limit" });
     expect(parseFaultRule("get * reset-before").method).toBe("GET");
     expect(parseFaultRule("* timeout-after ms=50").fault).toEqual({ type: "timeout-after", ms: 50 });
     expect(parseFaultRule("* garbled-200").fault).toEqual({ type: "garbled-200" });
     expect(parseFaultRule("* unauthorized-empty").fault).toEqual({ type: "unauthorized-empty" });
     expect(parseFaultRule("POST /banking/v2/pix approval-required").fault).toEqual({ type: "approval-required" });
-    expect(parseFaultRule('POST /banking/v2/pix final-status status=FALHA codigo=PIX-001 descricao="Conta encerrada"').fault).toEqual({
+    expect(
+      parseFaultRule('POST /banking/v2/pix final-status status=FALHA codigo=PIX-001 descricao="Conta encerrada"').fault,
+    ).toEqual({
       type: "final-status",
       status: "FALHA",
       erros: [{ codigoErro: "PIX-001", descricaoErro: "Conta encerrada", codigoErroComplementar: "" }],
     });
-    expect(parseFaultRule("POST /banking/v2/pix rewrite omit=tipoRetorno,dataPagamento").fault).toEqual({ type: "rewrite", omit: ["tipoRetorno", "dataPagamento"] });
-    expect(parseFaultRule("GET /banking/v2/pix/* rewrite field=transacaoPix.valor value=999.0").fault).toEqual({ type: "rewrite", field: "transacaoPix.valor", value: 999 });
-    expect(parseFaultRule('* rewrite field=transacaoPix.chave value="outra@example.com"').fault).toEqual({ type: "rewrite", field: "transacaoPix.chave", value: "outra@example.com" });
+    expect(parseFaultRule("POST /banking/v2/pix rewrite omit=tipoRetorno,dataPagamento").fault).toEqual({
+      type: "rewrite",
+      omit: ["tipoRetorno", "dataPagamento"],
+    });
+    expect(parseFaultRule("GET /banking/v2/pix/* rewrite field=transacaoPix.valor value=999.0").fault).toEqual({
+      type: "rewrite",
+      field: "transacaoPix.valor",
+      value: 999,
+    });
+    expect(parseFaultRule('* rewrite field=transacaoPix.chave value="outra@example.com"').fault).toEqual({
+      type: "rewrite",
+      field: "transacaoPix.chave",
+      value: "outra@example.com",
+    });
   });
 
   it("refuses bad specs with a message that says what is wrong", () => {
@@ -89,7 +105,10 @@ describe("parseFaultRule", () => {
     expect(() => validateFaultRule({ fault: { type: "latency" } })).toThrow(/fault\.ms/);
     expect(() => validateFaultRule({ path: "banking", fault: { type: "garbled-200" } })).toThrow(/path/);
     expect(() => validateFaultRule({ fault: { type: "garbled-200" }, extra: 1 })).toThrow(FaultSpecError);
-    expect(validateFaultRule({ fault: { type: "status", status: 308 } }).fault).toEqual({ type: "status", status: 308 });
+    expect(validateFaultRule({ fault: { type: "status", status: 308 } }).fault).toEqual({
+      type: "status",
+      status: 308,
+    });
     for (const status of [200, 299, 600, 408.5]) {
       expect(() => validateFaultRule({ fault: { type: "status", status } }), String(status)).toThrow(/fault\.status/);
     }
@@ -110,7 +129,14 @@ describe("FaultEngine", () => {
 
   it("honours method, path, body, skip and times", () => {
     const engine = new FaultEngine(createRandom(1), [
-      { method: "POST", path: "/banking/v2/pix", bodyIncludes: '"valor":1', skip: 1, times: 2, fault: { type: "reset-after" } },
+      {
+        method: "POST",
+        path: "/banking/v2/pix",
+        bodyIncludes: '"valor":1',
+        skip: 1,
+        times: 2,
+        fault: { type: "reset-after" },
+      },
     ]);
     expect(engine.decide(get).after).toBeUndefined();
     const fired = [1, 2, 3, 4].map(() => engine.decide(post).after?.type);
@@ -146,7 +172,9 @@ describe("FaultEngine", () => {
     };
     expect(run(42)).toBe(run(42));
     expect(run(42)).not.toBe(run(43));
-    const hits = run(42).split("").filter((c) => c === "x").length;
+    const hits = run(42)
+      .split("")
+      .filter((c) => c === "x").length;
     expect(hits).toBeGreaterThan(30);
     expect(hits).toBeLessThan(90);
   });

@@ -49,7 +49,13 @@ describe("faults before execution", () => {
     await withFault("POST /banking/v2/pix status status=503", async () => {
       const res = await api.sendPix(keyPayment());
       expect(res.status).toBe(503);
-      expect(res.json).toEqual({ type: "about:blank", title: "Serviço Indisponível", status: "503", detail: matching(/manutenção/), timestamp: matching(TIMESTAMP) });
+      expect(res.json).toEqual({
+        type: "about:blank",
+        title: "Serviço Indisponível",
+        status: "503",
+        detail: matching(/manutenção/),
+        timestamp: matching(TIMESTAMP),
+      });
     });
     await withFault("* status status=504", async () => {
       const res = await api.sendPix(keyPayment());
@@ -76,12 +82,23 @@ describe("faults before execution", () => {
       await withFault(`POST /banking/v2/pix status status=${status}`, async () => {
         const res = await api.sendPix(keyPayment());
         expect(res.status).toBe(status);
-        expect(res.json).toEqual({ type: "about:blank", title, status: String(status), detail: matching(/proxy ou gateway/), timestamp: matching(TIMESTAMP) });
+        expect(res.json).toEqual({
+          type: "about:blank",
+          title,
+          status: String(status),
+          detail: matching(/proxy ou gateway/),
+          timestamp: matching(TIMESTAMP),
+        });
         expect(res.headers["retry-after"]).toBeUndefined();
       });
     }
     expect(executions()).toBe(before);
-    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.byStatus).toMatchObject({ "408": 1, "413": 1, "302": 1, "429": 1 });
+    expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.byStatus).toMatchObject({
+      "408": 1,
+      "413": 1,
+      "302": 1,
+      "429": 1,
+    });
     expect(emulator.ledger.snapshot().rateLimited["POST /banking/v2/pix"]).toBeUndefined();
   });
 
@@ -197,7 +214,11 @@ describe("faults that change what the bank does", () => {
     emulator.faults.add({
       method: "POST",
       path: "/banking/v2/pix",
-      fault: { type: "final-status", status: "NAO_DEBITADO", erros: [{ codigoErro: "E42", descricaoErro: "Falha emulada" }] },
+      fault: {
+        type: "final-status",
+        status: "NAO_DEBITADO",
+        erros: [{ codigoErro: "E42", descricaoErro: "Falha emulada" }],
+      },
     });
     const codigo = await paidCodigo();
     emulator.faults.clear();
@@ -220,14 +241,19 @@ describe("faults that change what the bank does", () => {
       expect(tx).toMatchObject({ valor: 999, status: "PAGO" });
     });
     await withFault("GET /banking/v2/pix/* rewrite field=transacaoPix.extra.nested value=1", async () => {
-      expect((body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>)["extra"]).toEqual({ nested: 1 });
+      expect((body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>)["extra"]).toEqual({
+        nested: 1,
+      });
     });
   });
 
   it("faults given at start-up apply, and never to the admin routes", async () => {
     const faulty = await emulatorFor({ limits: NO_LIMITS, faults: [{ fault: { type: "status", status: 500 } }] });
     const fapi = apiFor(faulty);
-    const res = await fapi.call("POST", "/oauth/v2/token", { body: "", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await fapi.call("POST", "/oauth/v2/token", {
+      body: "",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(res.status).toBe(500);
     expect((await fapi.admin("GET", "/ledger")).status).toBe(200);
     expect(faulty.ledger.snapshot().faults).toEqual({ status: 1 });
@@ -260,7 +286,9 @@ describe("admin fault routes", () => {
     emulator.faults.clear();
     expect((await admin.admin("POST", "/faults", { fault: { type: "latency", ms: 1 } })).status).toBe(201);
     expect((await admin.admin("POST", "/faults", { spec: "GET /banking/v2/pix/* unknown-status" })).status).toBe(201);
-    expect((await admin.admin("POST", "/faults", ["* garbled-200 times=0", { spec: "* reset-after times=0" }])).status).toBe(201);
+    expect(
+      (await admin.admin("POST", "/faults", ["* garbled-200 times=0", { spec: "* reset-after times=0" }])).status,
+    ).toBe(201);
     const text = await admin.call("POST", "/_emulator/faults", {
       body: "# comment\nPOST /banking/v2/pix status status=502 times=0\n\n",
       headers: { "content-type": "text/plain" },

@@ -6,7 +6,11 @@ import { apiFor, body, emulatorFor, keyPayment, NO_LIMITS } from "./support.js";
 
 describe("ledger", () => {
   it("counts requests per route and status, tokens, executions, payments and TLS", async () => {
-    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, token: 5 }, timing: { sentAfterMs: 0, paidAfterMs: 0 }, balanceCents: 500 });
+    const emulator = await emulatorFor({
+      limits: { ...NO_LIMITS, token: 5 },
+      timing: { sentAfterMs: 0, paidAfterMs: 0 },
+      balanceCents: 500,
+    });
     const api = apiFor(emulator);
     const key = randomUUID();
     const first = await api.sendPix(keyPayment(2), key);
@@ -34,7 +38,13 @@ describe("ledger", () => {
       replays: 1,
       conflicts: 1,
     });
-    expect(snap.payments).toEqual({ total: 2, byStatus: { PAGO: 1, CANCELADO_SEM_SALDO: 1 }, balanceCents: 300, balances: { "12345678": 300 }, debitedCents: 200 });
+    expect(snap.payments).toEqual({
+      total: 2,
+      byStatus: { PAGO: 1, CANCELADO_SEM_SALDO: 1 },
+      balanceCents: 300,
+      balances: { "12345678": 300 },
+      debitedCents: 200,
+    });
     expect(snap.tls.handshakes.full + snap.tls.handshakes.resumed).toBe(snap.tls.connections);
     expect(snap.tls.connections).toBeGreaterThanOrEqual(1);
     expect(snap.callbacks).toEqual({ attempts: 0, delivered: 0, failed: 0, exhausted: 0 });

@@ -1,7 +1,19 @@
 // Every path of the payment state machine, through the running emulator (§4.1, §9).
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/emulator.js";
-import { apiFor, body, emulatorFor, eventually, keyPayment, manualClock, NO_LIMITS, saoPauloDateIn, SP_MIDNIGHT, statusOf, type Api } from "./support.js";
+import {
+  apiFor,
+  body,
+  emulatorFor,
+  eventually,
+  keyPayment,
+  manualClock,
+  NO_LIMITS,
+  saoPauloDateIn,
+  SP_MIDNIGHT,
+  statusOf,
+  type Api,
+} from "./support.js";
 import { anyString } from "./matchers.js";
 
 const INSTANT = { sentAfterMs: 0, paidAfterMs: 0 };
@@ -50,10 +62,16 @@ describe("balance", () => {
     const second = await send(api, keyPayment(6));
     const tx = body(await api.getPix(second.codigo))["transacaoPix"] as Record<string, unknown>;
     expect(tx["status"]).toBe("CANCELADO_SEM_SALDO");
-    expect(tx["erros"]).toEqual([{ codigoErro: "SALDO_INSUFICIENTE", descricaoErro: anyString(), codigoErroComplementar: "AM04" }]);
+    expect(tx["erros"]).toEqual([
+      { codigoErro: "SALDO_INSUFICIENTE", descricaoErro: anyString(), codigoErroComplementar: "AM04" },
+    ]);
     expect(tx["endToEnd"]).toBeUndefined();
     expect(historyOf(emulator, second.codigo)).toEqual(["CRIADO", "APROVADO", "CANCELADO_SEM_SALDO"]);
-    expect(emulator.ledger.snapshot().payments).toMatchObject({ balanceCents: 400, debitedCents: 600, byStatus: { PAGO: 1, CANCELADO_SEM_SALDO: 1 } });
+    expect(emulator.ledger.snapshot().payments).toMatchObject({
+      balanceCents: 400,
+      debitedCents: 600,
+      byStatus: { PAGO: 1, CANCELADO_SEM_SALDO: 1 },
+    });
 
     emulator.setBalance(10_000);
     expect(emulator.payment((await send(api, keyPayment(6))).codigo)?.status).toBe("PAGO");
@@ -63,7 +81,11 @@ describe("balance", () => {
   });
 
   it("checks the balance at each payment's own execution instant, in order", async () => {
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 50, paidAfterMs: 60 }, balanceCents: 1000 });
+    const emulator = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: { sentAfterMs: 50, paidAfterMs: 60 },
+      balanceCents: 1000,
+    });
     const api = apiFor(emulator);
     const a = await send(api, keyPayment(7));
     const b = await send(api, keyPayment(7));
@@ -86,7 +108,9 @@ describe("approval", () => {
     emulator.approve(codigo);
     expect(await statusOf(api, codigo)).toBe("PAGO");
     expect(historyOf(emulator, codigo)).toEqual(["CRIADO", "AGUARDANDO_APROVACAO", "APROVADO", "ENVIADO", "PAGO"]);
-    expect(() => { emulator.approve(codigo); }).toThrow(/cannot approve/);
+    expect(() => {
+      emulator.approve(codigo);
+    }).toThrow(/cannot approve/);
   });
 
   it("reject → REPROVADO and expire → EXPIRADO, both final, nothing debited", async () => {
@@ -98,8 +122,13 @@ describe("approval", () => {
     const e = await send(api);
     emulator.expire(e.codigo);
     expect(await statusOf(api, e.codigo)).toBe("EXPIRADO");
-    expect(emulator.ledger.snapshot().payments).toMatchObject({ debitedCents: 0, byStatus: { REPROVADO: 1, EXPIRADO: 1 } });
-    expect(() => { emulator.approve("8d2c3a52-6f0e-4c52-9a66-1f0c1b0c2d3e"); }).toThrow(/no payment/);
+    expect(emulator.ledger.snapshot().payments).toMatchObject({
+      debitedCents: 0,
+      byStatus: { REPROVADO: 1, EXPIRADO: 1 },
+    });
+    expect(() => {
+      emulator.approve("8d2c3a52-6f0e-4c52-9a66-1f0c1b0c2d3e");
+    }).toThrow(/no payment/);
   });
 
   it("through the admin endpoints: approve, reject, expire; 409 when it does not apply, 404 when unknown", async () => {
@@ -119,15 +148,27 @@ describe("approval", () => {
   });
 
   it("automatic decisions and the approval window", async () => {
-    const autoApprove = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT, approval: { required: true, autoDecision: "approve", autoAfterMs: 30 } });
+    const autoApprove = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: INSTANT,
+      approval: { required: true, autoDecision: "approve", autoAfterMs: 30 },
+    });
     const aapi = apiFor(autoApprove);
     await until(aapi, (await send(aapi)).codigo, "PAGO");
 
-    const autoReject = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT, approval: { required: true, autoDecision: "reject", autoAfterMs: 30 } });
+    const autoReject = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: INSTANT,
+      approval: { required: true, autoDecision: "reject", autoAfterMs: 30 },
+    });
     const rapi = apiFor(autoReject);
     await until(rapi, (await send(rapi)).codigo, "REPROVADO");
 
-    const expiring = await emulatorFor({ limits: NO_LIMITS, timing: { ...INSTANT, approvalExpiresAfterMs: 30 }, approval: { required: true } });
+    const expiring = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: { ...INSTANT, approvalExpiresAfterMs: 30 },
+      approval: { required: true },
+    });
     const eapi = apiFor(expiring);
     await until(eapi, (await send(eapi)).codigo, "EXPIRADO");
   });
@@ -139,7 +180,12 @@ describe("scheduled payments", () => {
 
   it("run by themselves at 00:00 São Paulo of their dataPagamento (scheduledRunsAfterMs null, the default)", async () => {
     const clock = manualClock(SP_MIDNIGHT - 10 * 60_000); // 23:50 on 27 Nov 2026
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 100, paidAfterMs: 300 }, tokenTtlSeconds: 3 * 86_400, clock });
+    const emulator = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: { sentAfterMs: 100, paidAfterMs: 300 },
+      tokenTtlSeconds: 3 * 86_400,
+      clock,
+    });
     const api = apiFor(emulator);
     const due = await send(api, keyPayment(1, "a@example.com", { dataPagamento: "2026-11-28" }));
     const dayAfter = await send(api, keyPayment(1, "a@example.com", { dataPagamento: "2026-11-29" }));

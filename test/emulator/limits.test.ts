@@ -31,9 +31,15 @@ describe("send limits", () => {
 
   it("at most 60 sends a minute when the per-second limit is lifted; a 429 executes nothing", async () => {
     const clock = manualClock(Date.now());
-    const emulator = await emulatorFor({ limits: { sendPerSecond: 0 }, timing: { sentAfterMs: 0, paidAfterMs: 0 }, clock });
+    const emulator = await emulatorFor({
+      limits: { sendPerSecond: 0 },
+      timing: { sentAfterMs: 0, paidAfterMs: 0 },
+      clock,
+    });
     const api = apiFor(emulator);
-    const statuses = await Promise.all(Array.from({ length: 61 }, () => api.sendPix(keyPayment(1), randomUUID()).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 61 }, () => api.sendPix(keyPayment(1), randomUUID()).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 200)).toHaveLength(60);
     expect(statuses.filter((s) => s === 429)).toHaveLength(1);
     const snap = emulator.ledger.snapshot();
@@ -53,7 +59,9 @@ describe("send limits", () => {
     const clock = manualClock(Date.now());
     const emulator = await emulatorFor({ limits: { scale: 10 }, clock });
     const api = apiFor(emulator);
-    const statuses = await Promise.all(Array.from({ length: 11 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 11 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(1);
     clock.advance(999);
@@ -77,36 +85,62 @@ describe("other limits", () => {
   });
 
   it("webhook registration, callbacks listing and retry have their own budgets", async () => {
-    const emulator = await emulatorFor({ limits: { ...NO_LIMITS, webhook: 10, callbacks: 10, callbackRetry: 5 }, clock: manualClock(Date.now()) });
+    const emulator = await emulatorFor({
+      limits: { ...NO_LIMITS, webhook: 10, callbacks: 10, callbackRetry: 5 },
+      clock: manualClock(Date.now()),
+    });
     const api = apiFor(emulator);
-    const hook = await Promise.all(Array.from({ length: 11 }, () => api.authed("GET", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status)));
+    const hook = await Promise.all(
+      Array.from({ length: 11 }, () => api.authed("GET", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status)),
+    );
     expect(hook.filter((s) => s === 429)).toHaveLength(1);
     // PUT and DELETE each have 10 a minute of their own: the GETs above took none of theirs.
     const put = await Promise.all(
-      Array.from({ length: 11 }, () => api.authed("PUT", "/banking/v2/webhooks/pix-pagamento", { json: { webhookUrl: "https://hooks.example.com/pix" } }).then((r) => r.status)),
+      Array.from({ length: 11 }, () =>
+        api
+          .authed("PUT", "/banking/v2/webhooks/pix-pagamento", {
+            json: { webhookUrl: "https://hooks.example.com/pix" },
+          })
+          .then((r) => r.status),
+      ),
     );
     expect(put.filter((s) => s === 204)).toHaveLength(10);
     expect(put.filter((s) => s === 429)).toHaveLength(1);
-    const del = await Promise.all(Array.from({ length: 11 }, () => api.authed("DELETE", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status)));
+    const del = await Promise.all(
+      Array.from({ length: 11 }, () =>
+        api.authed("DELETE", "/banking/v2/webhooks/pix-pagamento").then((r) => r.status),
+      ),
+    );
     expect(del.filter((s) => s === 429)).toHaveLength(1);
     expect(del.filter((s) => s === 204)).toHaveLength(1);
     const range = "dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00Z";
     const list = await Promise.all(
-      Array.from({ length: 11 }, () => api.authed("GET", `/banking/v2/webhooks/pix-pagamento/callbacks?${range}`).then((r) => r.status)),
+      Array.from({ length: 11 }, () =>
+        api.authed("GET", `/banking/v2/webhooks/pix-pagamento/callbacks?${range}`).then((r) => r.status),
+      ),
     );
     expect(list.filter((s) => s === 429)).toHaveLength(1);
     const retry = await Promise.all(
       Array.from({ length: 6 }, () =>
-        api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", { json: { codigoSolicitacao: [randomUUID()] } }).then((r) => r.status),
+        api
+          .authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", {
+            json: { codigoSolicitacao: [randomUUID()] },
+          })
+          .then((r) => r.status),
       ),
     );
     expect(retry.filter((s) => s === 429)).toHaveLength(1);
   });
 
   it("0 and Infinity disable a limit", async () => {
-    const emulator = await emulatorFor({ limits: { send: Infinity, sendPerSecond: 0 }, clock: manualClock(Date.now()) });
+    const emulator = await emulatorFor({
+      limits: { send: Infinity, sendPerSecond: 0 },
+      clock: manualClock(Date.now()),
+    });
     const api = apiFor(emulator);
-    const statuses = await Promise.all(Array.from({ length: 80 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 80 }, () => api.sendPix(keyPayment(1)).then((r) => r.status)),
+    );
     expect(new Set(statuses)).toEqual(new Set([200]));
   });
 });
@@ -117,13 +151,17 @@ describe("the sandbox", () => {
     const emulator = await emulatorFor({ environment: "sandbox", timing: { sentAfterMs: 0, paidAfterMs: 0 }, clock });
     const api = apiFor(emulator);
     // No per-second limit is published for the sandbox: a burst of 11 gets 10 through.
-    const sends = await Promise.all(Array.from({ length: 11 }, () => api.sendPix(keyPayment(1), randomUUID()).then((r) => r.status)));
+    const sends = await Promise.all(
+      Array.from({ length: 11 }, () => api.sendPix(keyPayment(1), randomUUID()).then((r) => r.status)),
+    );
     expect(sends.filter((s) => s === 200)).toHaveLength(10);
     expect(sends.filter((s) => s === 429)).toHaveLength(1);
     const id = randomUUID();
     const queries = await Promise.all(Array.from({ length: 11 }, () => api.getPix(id).then((r) => r.status)));
     expect(queries.filter((s) => s === 429)).toHaveLength(1);
-    const retry = await api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", { json: { codigoSolicitacao: [randomUUID()] } });
+    const retry = await api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", {
+      json: { codigoSolicitacao: [randomUUID()] },
+    });
     expect(retry.status).toBe(404);
     clock.advance(60_000);
     expect((await api.sendPix(keyPayment(1), randomUUID())).status).toBe(200);

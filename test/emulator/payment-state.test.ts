@@ -19,7 +19,12 @@ import {
 } from "../../src/emulator/payment-state.js";
 import { historyName } from "../../src/emulator/pix-status.js";
 
-const timing: Timing = { sentAfterMs: 100, paidAfterMs: 300, scheduledRunsAfterMs: null, approvalExpiresAfterMs: 10_000 };
+const timing: Timing = {
+  sentAfterMs: 100,
+  paidAfterMs: 300,
+  scheduledRunsAfterMs: null,
+  approvalExpiresAfterMs: 10_000,
+};
 const noAuto = { autoDecision: "none" as const, autoAfterMs: 0 };
 const pay = () => ({ kind: "pay" as const });
 
@@ -38,14 +43,23 @@ describe("payment state machine", () => {
     expect(statusAt(s, 1100)).toBe("ENVIADO");
     expect(statusAt(s, 1299)).toBe("ENVIADO");
     expect(statusAt(s, 1300)).toBe("PAGO");
-    expect(stepsUntil(s, 2000).map((x) => historyName(x.status))).toEqual(["TRANSACAO_CRIADA", "TRANSACAO_APROVADA", "PIX_ENVIADO", "PIX_PAGO"]);
+    expect(stepsUntil(s, 2000).map((x) => historyName(x.status))).toEqual([
+      "TRANSACAO_CRIADA",
+      "TRANSACAO_APROVADA",
+      "PIX_ENVIADO",
+      "PIX_PAGO",
+    ]);
     expect(finalStep(s)).toEqual({ status: "PAGO", at: 1300 });
     expect(dueAt(s)).toBeNull();
   });
 
   it("instant settlement puts every step at creation", () => {
     const t0 = { ...timing, sentAfterMs: 0, paidAfterMs: 0 };
-    const s = resolveDue(createState({ now: 5, approvalRequired: false, scheduledFor: null, timing: t0, approval: noAuto }), t0, pay);
+    const s = resolveDue(
+      createState({ now: 5, approvalRequired: false, scheduledFor: null, timing: t0, approval: noAuto }),
+      t0,
+      pay,
+    );
     expect(statusAt(s, 5)).toBe("PAGO");
   });
 
@@ -66,11 +80,23 @@ describe("payment state machine", () => {
     expect(finalStep(expire(waiting, 20))).toEqual({ status: "EXPIRADO", at: 20 });
     expect(finalStep(resolveDue(waiting, timing, pay))).toEqual({ status: "EXPIRADO", at: 10_000 });
 
-    const autoReject = createState({ now: 0, approvalRequired: true, scheduledFor: null, timing, approval: { autoDecision: "reject", autoAfterMs: 50 } });
+    const autoReject = createState({
+      now: 0,
+      approvalRequired: true,
+      scheduledFor: null,
+      timing,
+      approval: { autoDecision: "reject", autoAfterMs: 50 },
+    });
     expect(dueAt(autoReject)).toBe(50);
     expect(finalStep(resolveDue(autoReject, timing, pay))).toEqual({ status: "REPROVADO", at: 50 });
 
-    const autoApprove = createState({ now: 0, approvalRequired: true, scheduledFor: null, timing, approval: { autoDecision: "approve", autoAfterMs: 50 } });
+    const autoApprove = createState({
+      now: 0,
+      approvalRequired: true,
+      scheduledFor: null,
+      timing,
+      approval: { autoDecision: "approve", autoAfterMs: 50 },
+    });
     const approved = resolveDue(autoApprove, timing, pay);
     expect(statusAt(approved, 50)).toBe("APROVADO");
     expect(dueAt(approved)).toBe(150);
@@ -85,7 +111,13 @@ describe("payment state machine", () => {
     s = resolveDue(s, timing, pay); // the run
     expect(dueAt(s)).toBe(midnight + 100);
     s = resolveDue(s, timing, pay); // the execution
-    expect(statuses(s)).toEqual(["CRIADO@0", "APROVADO@0", "AGENDADO@0", `ENVIADO@${midnight + 100}`, `PAGO@${midnight + 300}`]);
+    expect(statuses(s)).toEqual([
+      "CRIADO@0",
+      "APROVADO@0",
+      "AGENDADO@0",
+      `ENVIADO@${midnight + 100}`,
+      `PAGO@${midnight + 300}`,
+    ]);
     expect(statusAt(s, midnight + 99)).toBe("AGENDADO");
     expect(statusAt(s, midnight + 300)).toBe("PAGO");
   });
@@ -99,14 +131,26 @@ describe("payment state machine", () => {
     expect(statusAt(s, 1300)).toBe("PAGO");
 
     const fast = { ...timing, scheduledRunsAfterMs: 40 };
-    const auto = createState({ now: 0, approvalRequired: false, scheduledFor: 86_400_000, timing: fast, approval: noAuto });
+    const auto = createState({
+      now: 0,
+      approvalRequired: false,
+      scheduledFor: 86_400_000,
+      timing: fast,
+      approval: noAuto,
+    });
     expect(dueAt(auto)).toBe(40);
     expect(scheduledRunAt(86_400_000, 10, fast)).toBe(50);
   });
 
   it("scheduled with approval: approved before its date waits for it; approved on or after it runs at once", () => {
     const midnight = 86_400_000;
-    const waiting = createState({ now: 0, approvalRequired: true, scheduledFor: midnight, timing: { ...timing, approvalExpiresAfterMs: 2 * midnight }, approval: noAuto });
+    const waiting = createState({
+      now: 0,
+      approvalRequired: true,
+      scheduledFor: midnight,
+      timing: { ...timing, approvalExpiresAfterMs: 2 * midnight },
+      approval: noAuto,
+    });
     expect(dueAt(approve(waiting, 500, timing))).toBe(midnight);
     expect(dueAt(approve(waiting, midnight + 5000, timing))).toBe(midnight + 5000);
     expect(scheduledRunAt(midnight, 500, timing)).toBe(midnight);

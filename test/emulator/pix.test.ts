@@ -37,7 +37,12 @@ describe("sending", () => {
     expect(res.status).toBe(200);
     const today = body(res)["dataOperacao"];
     expect([before, after]).toContain(today); // either side of a midnight the test may straddle
-    expect(res.json).toEqual({ tipoRetorno: "PROCESSADO", codigoSolicitacao: matching(UUID), dataPagamento: today, dataOperacao: today });
+    expect(res.json).toEqual({
+      tipoRetorno: "PROCESSADO",
+      codigoSolicitacao: matching(UUID),
+      dataPagamento: today,
+      dataOperacao: today,
+    });
   });
 
   it("pays a key and shows the GET answer Inter gives (masked CPF, number valor, history)", async () => {
@@ -64,11 +69,23 @@ describe("sending", () => {
         { status: "PIX_PAGO", dataHoraEvento: matching(INTER_DATE_TIME) },
       ],
     });
-    expect(emulator.payment(codigo)).toMatchObject({ amountCents: 123456, status: "PAGO", debited: true, descricao: "Reembolso 1001" });
+    expect(emulator.payment(codigo)).toMatchObject({
+      amountCents: 123456,
+      status: "PAGO",
+      debited: true,
+      descricao: "Reembolso 1001",
+    });
   });
 
   it("pays every key type", async () => {
-    for (const chave of ["fornecedor@example.com", "12345678000195", "12ABC34501DE35", "+5511987654321", randomUUID(), randomUUID().toUpperCase()]) {
+    for (const chave of [
+      "fornecedor@example.com",
+      "12345678000195",
+      "12ABC34501DE35",
+      "+5511987654321",
+      randomUUID(),
+      randomUUID().toUpperCase(),
+    ]) {
       const codigo = await created(keyPayment(1, chave));
       expect(body(await api.getPix(codigo))["transacaoPix"]).toMatchObject({ chave, status: "PAGO" });
     }
@@ -118,11 +135,23 @@ describe("sending", () => {
   it("pays a BR Code, taking the payee from it; an unreadable one is a 422", async () => {
     const code = buildBrCode({ key: "loja@example.com", amountCents: 2500, name: "Loja Exemplo", city: "SAO PAULO" });
     const codigo = await created({ valor: 25, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code } });
-    expect(body(await api.getPix(codigo))["transacaoPix"]).toMatchObject({ chave: "loja@example.com", recebedor: { nome: "Loja Exemplo" } });
+    expect(body(await api.getPix(codigo))["transacaoPix"]).toMatchObject({
+      chave: "loja@example.com",
+      recebedor: { nome: "Loja Exemplo" },
+    });
 
-    const broken = await api.sendPix({ valor: 25, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code.slice(0, -4) + "FFFF" } });
+    const broken = await api.sendPix({
+      valor: 25,
+      destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code.slice(0, -4) + "FFFF" },
+    });
     expect(broken.status).toBe(422);
-    expect(broken.json).toEqual({ type: "about:blank", title: "Não foi possível processar o QR Code", status: "422", detail: matching(/CRC/), timestamp: matching(TIMESTAMP) });
+    expect(broken.json).toEqual({
+      type: "about:blank",
+      title: "Não foi possível processar o QR Code",
+      status: "422",
+      detail: matching(/CRC/),
+      timestamp: matching(TIMESTAMP),
+    });
   });
 
   it("pays bank data whose holder has an alphanumeric CNPJ, and an account whose check digit is X; no hyphen, no other letter", async () => {
@@ -136,10 +165,17 @@ describe("sending", () => {
       instituicaoFinanceira: { ispb: "18236120" },
     };
     const codigo = await created({ valor: 5, destinatario: dest });
-    expect((body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>)["recebedor"]).toMatchObject({ cpfCnpj: "12ABC34501DE35" });
+    expect((body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>)["recebedor"]).toMatchObject({
+      cpfCnpj: "12ABC34501DE35",
+    });
     // Banco do Brasil writes some check digits X: the account is a free string at Inter.
-    const bb = await created({ valor: 5, destinatario: { ...dest, contaCorrente: "76543X", instituicaoFinanceira: { ispb: "00000000" } } });
-    expect((body(await api.getPix(bb))["transacaoPix"] as Record<string, unknown>)["recebedor"]).toMatchObject({ nroConta: "76543X" });
+    const bb = await created({
+      valor: 5,
+      destinatario: { ...dest, contaCorrente: "76543X", instituicaoFinanceira: { ispb: "00000000" } },
+    });
+    expect((body(await api.getPix(bb))["transacaoPix"] as Record<string, unknown>)["recebedor"]).toMatchObject({
+      nroConta: "76543X",
+    });
     for (const contaCorrente of ["76543-X", "76543x", "X", "765X43"]) {
       const letters = await api.sendPix({ valor: 5, destinatario: { ...dest, contaCorrente, agencia: "0001A" } });
       expect(letters.status).toBe(400);
@@ -154,7 +190,9 @@ describe("sending", () => {
     const before = emulator.ledger.snapshot().executions.total;
     const res = await api.sendPix(keyPayment("10.00"));
     expect(res.status).toBe(400);
-    expect(body(res)["violacoes"]).toEqual([{ razao: "O valor deve ser numérico", propriedade: "valor", valor: "10.00" }]);
+    expect(body(res)["violacoes"]).toEqual([
+      { razao: "O valor deve ser numérico", propriedade: "valor", valor: "10.00" },
+    ]);
     expect(emulator.ledger.snapshot().executions.total).toBe(before);
   });
 
@@ -173,7 +211,10 @@ describe("sending", () => {
         { razao: anyString(), propriedade: "destinatario.chave", valor: "null" },
       ],
     });
-    const notJson = await api.authed("POST", "/banking/v2/pix", { body: "{valor:", headers: { "content-type": "application/json" } });
+    const notJson = await api.authed("POST", "/banking/v2/pix", {
+      body: "{valor:",
+      headers: { "content-type": "application/json" },
+    });
     expect(notJson.status).toBe(400);
     expect(emulator.ledger.snapshot().executions.total).toBe(before);
   });
@@ -201,7 +242,10 @@ describe("idempotency (x-id-idempotente)", () => {
     const key = randomUUID();
     const first = await api.sendPix(keyPayment(7, "a@example.com", { descricao: "x" }), key);
     // Same JSON with keys in another order and 7.00 written as 7: the same document.
-    const again = await api.sendPix({ descricao: "x", destinatario: { chave: "a@example.com", tipo: "CHAVE" }, valor: 7.0 }, key);
+    const again = await api.sendPix(
+      { descricao: "x", destinatario: { chave: "a@example.com", tipo: "CHAVE" }, valor: 7.0 },
+      key,
+    );
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(again.json).toEqual(first.json);
@@ -222,7 +266,9 @@ describe("idempotency (x-id-idempotente)", () => {
 
   it("a refused request does not burn the key", async () => {
     const key = randomUUID();
-    expect((await api.sendPix({ valor: -1, destinatario: { tipo: "CHAVE", chave: "a@example.com" } }, key)).status).toBe(400);
+    expect(
+      (await api.sendPix({ valor: -1, destinatario: { tipo: "CHAVE", chave: "a@example.com" } }, key)).status,
+    ).toBe(400);
     expect((await api.sendPix(keyPayment(3), key)).status).toBe(200);
   });
 
@@ -249,7 +295,11 @@ describe("idempotency (x-id-idempotente)", () => {
     const payload = keyPayment(5, "a@example.com", { dataPagamento: "2026-11-27" });
     const first = await bapi.sendPix(payload, key);
     expect(first.status, first.text).toBe(200);
-    expect(body(first)).toMatchObject({ tipoRetorno: "PROCESSADO", dataPagamento: "2026-11-27", dataOperacao: "2026-11-27" });
+    expect(body(first)).toMatchObject({
+      tipoRetorno: "PROCESSADO",
+      dataPagamento: "2026-11-27",
+      dataOperacao: "2026-11-27",
+    });
 
     clock.advance(2 * 60_000); // 00:01 on the 28th: "2026-11-27" is in the past now
     const fresh = await bapi.sendPix(payload, randomUUID());
@@ -265,7 +315,11 @@ describe("idempotency (x-id-idempotente)", () => {
   });
 
   it("a bank that forgets keys executes a retried POST twice (what the chaos suite guards against)", async () => {
-    const forgetful = await emulatorFor({ limits: NO_LIMITS, idempotency: false, timing: { sentAfterMs: 0, paidAfterMs: 0 } });
+    const forgetful = await emulatorFor({
+      limits: NO_LIMITS,
+      idempotency: false,
+      timing: { sentAfterMs: 0, paidAfterMs: 0 },
+    });
     const fapi = apiFor(forgetful);
     const key = randomUUID();
     const first = await fapi.sendPix(keyPayment(5), key);
@@ -285,7 +339,11 @@ describe("dates", () => {
     const res = await api.sendPix(keyPayment(1, "a@example.com", { dataPagamento: future }));
     expect(body(res)).toMatchObject({ tipoRetorno: "AGENDADO", dataPagamento: future });
     const codigo = body(res)["codigoSolicitacao"] as string;
-    expect(await eventually(async () => ((body(await api.getPix(codigo))["transacaoPix"] as { status: string }).status === "AGENDADO" ? true : undefined))).toBe(true);
+    expect(
+      await eventually(async () =>
+        (body(await api.getPix(codigo))["transacaoPix"] as { status: string }).status === "AGENDADO" ? true : undefined,
+      ),
+    ).toBe(true);
     const yesterday = saoPauloToday(Date.now() - 86_400_000);
     const past = await api.sendPix(keyPayment(1, "a@example.com", { dataPagamento: yesterday }));
     expect(past.status).toBe(400);
@@ -299,7 +357,10 @@ describe("request bodies", () => {
     const wide = JSON.stringify(keyPayment(1, "a@example.com", { descricao: "é".repeat(600_000) }));
     expect(wide.length).toBeLessThan(1024 * 1024);
     expect(Buffer.byteLength(wide)).toBeGreaterThan(1024 * 1024);
-    const tooLarge = await api.authed("POST", "/banking/v2/pix", { body: wide, headers: { "content-type": "application/json" } });
+    const tooLarge = await api.authed("POST", "/banking/v2/pix", {
+      body: wide,
+      headers: { "content-type": "application/json" },
+    });
     expect(tooLarge.status).toBe(413);
     expect(body(tooLarge)).toMatchObject({ title: "Requisição muito grande.", timestamp: matching(TIMESTAMP) });
 

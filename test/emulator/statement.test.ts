@@ -4,7 +4,17 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
-import { apiFor, body, emulatorFor, eventually, keyPayment, manualClock, NO_LIMITS, statusOf, type Api } from "./support.js";
+import {
+  apiFor,
+  body,
+  emulatorFor,
+  eventually,
+  keyPayment,
+  manualClock,
+  NO_LIMITS,
+  statusOf,
+  type Api,
+} from "./support.js";
 
 // The clock is an input: a Tuesday at 10:00 in São Paulo.
 const NOW = Date.UTC(2026, 10, 24, 13, 0);
@@ -26,26 +36,62 @@ async function paid(api: Api, valor: number, chave = "fornecedor@example.com"): 
 describe("emulator statement and balance", () => {
   it("lists every executed payment as a Pix debit with its codigoSolicitacao, end-to-end id and amount as text", async () => {
     const clock = manualClock(NOW);
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 0, paidAfterMs: 0 }, balanceCents: 100_00, clock });
+    const emulator = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: { sentAfterMs: 0, paidAfterMs: 0 },
+      balanceCents: 100_00,
+      clock,
+    });
     const api = apiFor(emulator);
     const codigo = await paid(api, 13.45);
     const e2e = body(await api.getPix(codigo))["transacaoPix"] as Record<string, unknown>;
     const page = await statement(api, `dataInicio=${TODAY}&dataFim=${TODAY}`);
     expect(page.status).toBe(200);
-    expect(page.json).toMatchObject({ totalPaginas: 1, totalElementos: 1, ultimaPagina: true, primeiraPagina: true, tamanhoPagina: 50, numeroDeElementos: 1 });
+    expect(page.json).toMatchObject({
+      totalPaginas: 1,
+      totalElementos: 1,
+      ultimaPagina: true,
+      primeiraPagina: true,
+      tamanhoPagina: 50,
+      numeroDeElementos: 1,
+    });
     const [entry] = page.json["transacoes"] as Transacao[];
-    expect(entry).toMatchObject({ tipoTransacao: "PIX", tipoOperacao: "D", valor: "13.45", dataTransacao: TODAY, titulo: "Pix enviado" });
+    expect(entry).toMatchObject({
+      tipoTransacao: "PIX",
+      tipoOperacao: "D",
+      valor: "13.45",
+      dataTransacao: TODAY,
+      titulo: "Pix enviado",
+    });
     expect(entry?.["dataInclusao"]).toMatch(new RegExp(`^${TODAY} 10:00:00\\.\\d{3}$`));
-    expect(entry?.detalhes).toMatchObject({ codigoSolicitacao: codigo, endToEndId: e2e["endToEnd"], chavePixRecebedor: "fornecedor@example.com", tipoDetalhe: "DetalhePix" });
+    expect(entry?.detalhes).toMatchObject({
+      codigoSolicitacao: codigo,
+      endToEndId: e2e["endToEnd"],
+      chavePixRecebedor: "fornecedor@example.com",
+      tipoDetalhe: "DetalhePix",
+    });
     // Another day's statement does not have it; a credit filter neither.
-    expect((await statement(api, `dataInicio=${shiftIsoDate(TODAY, -3)}&dataFim=${shiftIsoDate(TODAY, -1)}`)).json["totalElementos"]).toBe(0);
-    expect((await statement(api, `dataInicio=${TODAY}&dataFim=${TODAY}&tipoOperacao=C`)).json["totalElementos"]).toBe(0);
-    expect((await statement(api, `dataInicio=${TODAY}&dataFim=${TODAY}&tipoTransacao=TARIFA`)).json["totalElementos"]).toBe(0);
+    expect(
+      (await statement(api, `dataInicio=${shiftIsoDate(TODAY, -3)}&dataFim=${shiftIsoDate(TODAY, -1)}`)).json[
+        "totalElementos"
+      ],
+    ).toBe(0);
+    expect((await statement(api, `dataInicio=${TODAY}&dataFim=${TODAY}&tipoOperacao=C`)).json["totalElementos"]).toBe(
+      0,
+    );
+    expect(
+      (await statement(api, `dataInicio=${TODAY}&dataFim=${TODAY}&tipoTransacao=TARIFA`)).json["totalElementos"],
+    ).toBe(0);
   });
 
   it("a payment the bank refused for balance has no debit; out-of-band and duplicated debits do, and move the balance", async () => {
     const clock = manualClock(NOW);
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 0, paidAfterMs: 0 }, balanceCents: 50_00, clock });
+    const emulator = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: { sentAfterMs: 0, paidAfterMs: 0 },
+      balanceCents: 50_00,
+      clock,
+    });
     const api = apiFor(emulator);
     const codigo = await paid(api, 20);
     const broke = body(await api.sendPix(keyPayment(40), randomUUID()))["codigoSolicitacao"] as string;
@@ -58,7 +104,10 @@ describe("emulator statement and balance", () => {
       ["duplicate", true, 20_00],
     ]);
     expect(twice.endToEndId).toBe(emulator.statement()[0]?.endToEndId);
-    expect(outside.transacao).toMatchObject({ valor: "5.00", detalhes: { chavePixRecebedor: "outra@example.com", origemMovimentacao: "INTERNET_BANKING" } });
+    expect(outside.transacao).toMatchObject({
+      valor: "5.00",
+      detalhes: { chavePixRecebedor: "outra@example.com", origemMovimentacao: "INTERNET_BANKING" },
+    });
     const balance = await api.authed("GET", "/banking/v2/saldo");
     expect(balance.status).toBe(200);
     expect(balance.json).toMatchObject({ disponivel: 5 }); // 50 − 20 − 5 − 20
@@ -87,20 +136,32 @@ describe("emulator statement and balance", () => {
     for (const [query, fields] of cases) {
       const res = await statement(api, query);
       expect(res.status, query).toBe(400);
-      expect((res.json["violacoes"] as { propriedade: string }[]).map((v) => v.propriedade), query).toEqual(fields);
+      expect(
+        (res.json["violacoes"] as { propriedade: string }[]).map((v) => v.propriedade),
+        query,
+      ).toEqual(fields);
     }
-    expect((await statement(api, `dataInicio=${shiftIsoDate(TODAY, -90)}&dataFim=${TODAY}&tamanhoPagina=10000`)).status).toBe(200);
+    expect(
+      (await statement(api, `dataInicio=${shiftIsoDate(TODAY, -90)}&dataFim=${TODAY}&tamanhoPagina=10000`)).status,
+    ).toBe(200);
   });
 
   it("pages classically and by scroll; a scroll is one per account and expires after 6 idle minutes", async () => {
     const clock = manualClock(NOW);
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 0, paidAfterMs: 0 }, balanceCents: 1_000_00, clock });
+    const emulator = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: { sentAfterMs: 0, paidAfterMs: 0 },
+      balanceCents: 1_000_00,
+      clock,
+    });
     const api = apiFor(emulator);
     for (let i = 0; i < 5; i++) emulator.addOutOfBandDebit({ amountCents: 100 + i });
     const q = `dataInicio=${TODAY}&dataFim=${TODAY}&tamanhoPagina=2`;
     const pages = [0, 1, 2].map((p) => statement(api, `${q}&pagina=${String(p)}`));
     const [p0, p1, p2] = await Promise.all(pages);
-    expect([p0, p1, p2].map((p) => [p?.json["numeroDeElementos"], p?.json["ultimaPagina"], p?.json["totalPaginas"]])).toEqual([
+    expect(
+      [p0, p1, p2].map((p) => [p?.json["numeroDeElementos"], p?.json["ultimaPagina"], p?.json["totalPaginas"]]),
+    ).toEqual([
       [2, false, 3],
       [2, false, 3],
       [1, true, 3],
@@ -131,7 +192,9 @@ describe("emulator statement and balance", () => {
     const emulator = await emulatorFor({ clock: manualClock(NOW) });
     const api = apiFor(emulator);
     const token = await api.token("pagamento-pix.read");
-    const denied = await api.call("GET", `/banking/v2/extrato/completo?dataInicio=${TODAY}&dataFim=${TODAY}`, { headers: { authorization: `Bearer ${token}` } });
+    const denied = await api.call("GET", `/banking/v2/extrato/completo?dataInicio=${TODAY}&dataFim=${TODAY}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(denied.status).toBe(403);
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) statuses.push((await statement(api, `dataInicio=${TODAY}&dataFim=${TODAY}`)).status);

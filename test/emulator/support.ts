@@ -36,10 +36,18 @@ export function body(res: ApiResponse): Record<string, unknown> {
 
 export interface Api {
   agent: Agent;
-  call(method: string, path: string, options?: { body?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  call(
+    method: string,
+    path: string,
+    options?: { body?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
   token(scope?: string, extra?: Record<string, string>): Promise<string>;
   /** Calls with a bearer token for all scopes (cached per Api). */
-  authed(method: string, path: string, options?: { json?: unknown; body?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  authed(
+    method: string,
+    path: string,
+    options?: { json?: unknown; body?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
   sendPix(payload: unknown, idempotencyKey?: string, headers?: Record<string, string>): Promise<ApiResponse>;
   getPix(codigo: string): Promise<ApiResponse>;
   admin(method: string, path: string, json?: unknown): Promise<ApiResponse>;
@@ -100,7 +108,11 @@ export function apiFor(emulator: Emulator, agent: Agent = mtlsAgent()): Api {
       return api.authed("GET", `/banking/v2/pix/${codigo}`);
     },
     admin(method, path, json) {
-      return api.call(method, `/_emulator${path}`, json === undefined ? {} : { body: JSON.stringify(json), headers: { "content-type": "application/json" } });
+      return api.call(
+        method,
+        `/_emulator${path}`,
+        json === undefined ? {} : { body: JSON.stringify(json), headers: { "content-type": "application/json" } },
+      );
     },
   };
   return api;
@@ -145,14 +157,18 @@ export function saoPauloDateIn(days: number): string {
 }
 
 /** A payment to a Pix key. */
-export function keyPayment(valor: number | string = 10.5, chave = "fornecedor@example.com", extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function keyPayment(
+  valor: number | string = 10.5,
+  chave = "fornecedor@example.com",
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { valor, destinatario: { tipo: "CHAVE", chave }, ...extra };
 }
 
 /** The current status of a payment according to GET. */
 export async function statusOf(api: Api, codigo: string): Promise<string> {
   const res = await api.getPix(codigo);
-  return ((res.json as { transacaoPix: { status: string } }).transacaoPix).status;
+  return (res.json as { transacaoPix: { status: string } }).transacaoPix.status;
 }
 
 export const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}[+-]\d{2}:\d{2}$/;

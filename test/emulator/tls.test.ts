@@ -25,7 +25,9 @@ describe("client certificates", () => {
     const before = emulator.ledger.snapshot().tls.rejected;
     const noCert = agent({ ca: certs.ca });
     for (const path of paths) {
-      await expect(request(`${emulator.url}${path}`, { method: "POST", dispatcher: noCert, body: "" })).rejects.toThrow();
+      await expect(
+        request(`${emulator.url}${path}`, { method: "POST", dispatcher: noCert, body: "" }),
+      ).rejects.toThrow();
     }
     const after = emulator.ledger.snapshot();
     expect(after.tls.rejected).toBeGreaterThan(before);
@@ -47,7 +49,14 @@ describe("client certificates", () => {
     const { port } = emulator;
     const protocol = (options: ConnectionOptions): Promise<string> =>
       new Promise((resolve, reject) => {
-        const socket = connect({ host: "127.0.0.1", port, ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, ...options });
+        const socket = connect({
+          host: "127.0.0.1",
+          port,
+          ca: certs.ca,
+          cert: certs.clientCert,
+          key: certs.clientKey,
+          ...options,
+        });
         socket.once("secureConnect", () => {
           resolve(socket.getProtocol() ?? "");
           socket.destroy();
@@ -57,7 +66,9 @@ describe("client certificates", () => {
     expect(await protocol({ maxVersion: "TLSv1.2" })).toBe("TLSv1.2");
     expect(await protocol({})).toBe("TLSv1.3");
     // A client that offers at most TLS 1.1 (security level lowered so that it may) is refused.
-    await expect(protocol({ minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" })).rejects.toThrow(/protocol|version/i);
+    await expect(
+      protocol({ minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" }),
+    ).rejects.toThrow(/protocol|version/i);
   });
 });
 

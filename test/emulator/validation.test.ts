@@ -71,14 +71,22 @@ describe("dataPagamento and descricao", () => {
   it("dataPagamento defaults to today, must be a real date and not in the past", () => {
     expect(ok({ valor: 1, destinatario: key }).dataPagamento).toBe(today);
     expect(ok({ valor: 1, destinatario: key, dataPagamento: "2024-06-01" }).dataPagamento).toBe("2024-06-01");
-    expect(props(validatePixRequest({ valor: 1, destinatario: key, dataPagamento: "2024-05-09" }, options))).toEqual(["dataPagamento"]);
-    expect(props(validatePixRequest({ valor: 1, destinatario: key, dataPagamento: "10/05/2024" }, options))).toEqual(["dataPagamento"]);
-    expect(props(validatePixRequest({ valor: 1, destinatario: key, dataPagamento: "2024-02-30" }, options))).toEqual(["dataPagamento"]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: key, dataPagamento: "2024-05-09" }, options))).toEqual([
+      "dataPagamento",
+    ]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: key, dataPagamento: "10/05/2024" }, options))).toEqual([
+      "dataPagamento",
+    ]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: key, dataPagamento: "2024-02-30" }, options))).toEqual([
+      "dataPagamento",
+    ]);
   });
 
   it("descricao allows 140 characters, not 141", () => {
     expect(ok({ valor: 1, destinatario: key, descricao: "é".repeat(140) }).descricao).toHaveLength(140);
-    expect(props(validatePixRequest({ valor: 1, destinatario: key, descricao: "x".repeat(141) }, options))).toEqual(["descricao"]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: key, descricao: "x".repeat(141) }, options))).toEqual([
+      "descricao",
+    ]);
     expect(props(validatePixRequest({ valor: 1, destinatario: key, descricao: 5 }, options))).toEqual(["descricao"]);
   });
 });
@@ -88,7 +96,9 @@ describe("destinatario", () => {
     expect(props(validatePixRequest({ valor: 1 }, options))).toEqual(["destinatario"]);
     expect(props(validatePixRequest({ valor: 1, destinatario: {} }, options))).toEqual(["destinatario.tipo"]);
     // The official Java SDK's bug (§3.2): BANK_DETAILS is not a tipo.
-    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, tipo: "BANK_DETAILS" } }, options))).toEqual(["destinatario.tipo"]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, tipo: "BANK_DETAILS" } }, options))).toEqual([
+      "destinatario.tipo",
+    ]);
   });
 
   it("CHAVE accepts e-mail, CPF, CNPJ, mobile phone and EVP keys, and nothing else", () => {
@@ -101,7 +111,10 @@ describe("destinatario", () => {
       "123e4567-e89b-42d3-a456-426614174000",
       "123E4567-E89B-42D3-A456-426614174000",
     ]) {
-      expect(ok({ valor: 1, destinatario: { tipo: "CHAVE", chave } }).destinatario).toMatchObject({ tipo: "CHAVE", chave });
+      expect(ok({ valor: 1, destinatario: { tipo: "CHAVE", chave } }).destinatario).toMatchObject({
+        tipo: "CHAVE",
+        chave,
+      });
     }
     const invalid = [
       "123.456.789-09",
@@ -116,9 +129,13 @@ describe("destinatario", () => {
       "12ABC34501DE3", // 13 characters
     ];
     for (const chave of invalid) {
-      expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "CHAVE", chave } }, options))).toEqual(["destinatario.chave"]);
+      expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "CHAVE", chave } }, options))).toEqual([
+        "destinatario.chave",
+      ]);
     }
-    expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "CHAVE" } }, options))).toEqual(["destinatario.chave"]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "CHAVE" } }, options))).toEqual([
+      "destinatario.chave",
+    ]);
   });
 
   it("tells CPF, alphanumeric CNPJ, phone, EVP and e-mail keys apart", () => {
@@ -136,21 +153,39 @@ describe("destinatario", () => {
       expect(ok({ valor: 1, destinatario: { ...bank, cpfCnpj } }).destinatario).toMatchObject({ cpfCnpj });
     }
     for (const cpfCnpj of ["12abc34501de35", "12ABC34501DE3X", "123456789", "123.456.789-09", "12.ABC.345/01DE-35"]) {
-      expect(violations(validatePixRequest({ valor: 1, destinatario: { ...bank, cpfCnpj } }, options)), cpfCnpj).toEqual([
-        { propriedade: "destinatario.cpfCnpj", razao: matching(/CPF \(11 dígitos\).*CNPJ \(14 caracteres/), valor: cpfCnpj },
+      expect(
+        violations(validatePixRequest({ valor: 1, destinatario: { ...bank, cpfCnpj } }, options)),
+        cpfCnpj,
+      ).toEqual([
+        {
+          propriedade: "destinatario.cpfCnpj",
+          razao: matching(/CPF \(11 dígitos\).*CNPJ \(14 caracteres/),
+          valor: cpfCnpj,
+        },
       ]);
     }
-    const letters = violations(validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "12345-6", agencia: "0001X" } }, options));
+    const letters = violations(
+      validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "12345-6", agencia: "0001X" } }, options),
+    );
     expect(letters.map((v) => v.propriedade)).toEqual(["destinatario.contaCorrente", "destinatario.agencia"]);
     expect(letters[0]?.razao).toMatch(/dígito verificador, que pode ser X, sem hífen/);
     expect(letters[1]?.razao).toMatch(/apenas dígitos.*sem hífen nem letras/);
-    expect(ok({ valor: 1, destinatario: { ...bank, contaCorrente: "12345X" } }).destinatario).toMatchObject({ contaCorrente: "12345X" });
-    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "1".repeat(21) } }, options))).toEqual(["destinatario.contaCorrente"]);
-    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, agencia: "1".repeat(11) } }, options))).toEqual(["destinatario.agencia"]);
+    expect(ok({ valor: 1, destinatario: { ...bank, contaCorrente: "12345X" } }).destinatario).toMatchObject({
+      contaCorrente: "12345X",
+    });
+    expect(
+      props(validatePixRequest({ valor: 1, destinatario: { ...bank, contaCorrente: "1".repeat(21) } }, options)),
+    ).toEqual(["destinatario.contaCorrente"]);
+    expect(
+      props(validatePixRequest({ valor: 1, destinatario: { ...bank, agencia: "1".repeat(11) } }, options)),
+    ).toEqual(["destinatario.agencia"]);
   });
 
   it("DADOS_BANCARIOS needs every field, a known tipoConta and an 8-digit ISPB", () => {
-    expect(ok({ valor: 1, destinatario: bank }).destinatario).toMatchObject({ tipo: "DADOS_BANCARIOS", ispb: "60701190" });
+    expect(ok({ valor: 1, destinatario: bank }).destinatario).toMatchObject({
+      tipo: "DADOS_BANCARIOS",
+      ispb: "60701190",
+    });
     expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "DADOS_BANCARIOS" } }, options))).toEqual([
       "destinatario.contaCorrente",
       "destinatario.agencia",
@@ -159,37 +194,51 @@ describe("destinatario", () => {
       "destinatario.tipoConta",
       "destinatario.instituicaoFinanceira",
     ]);
-    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, tipoConta: "CORRENTE" } }, options))).toEqual(["destinatario.tipoConta"]);
-    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, instituicaoFinanceira: { ispb: "1234" } } }, options))).toEqual([
-      "destinatario.instituicaoFinanceira.ispb",
+    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, tipoConta: "CORRENTE" } }, options))).toEqual([
+      "destinatario.tipoConta",
     ]);
-    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, cpfCnpj: "123" } }, options))).toEqual(["destinatario.cpfCnpj"]);
+    expect(
+      props(
+        validatePixRequest({ valor: 1, destinatario: { ...bank, instituicaoFinanceira: { ispb: "1234" } } }, options),
+      ),
+    ).toEqual(["destinatario.instituicaoFinanceira.ispb"]);
+    expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, cpfCnpj: "123" } }, options))).toEqual([
+      "destinatario.cpfCnpj",
+    ]);
     expect(ACCOUNT_TYPES).toEqual(["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"]); // §3.2
     for (const tipoConta of ACCOUNT_TYPES) {
       expect(ok({ valor: 1, destinatario: { ...bank, tipoConta } }).destinatario).toMatchObject({ tipoConta });
     }
-    expect(violations(validatePixRequest({ valor: 1, destinatario: { ...bank, tipoConta: "conta_corrente" } }, options))[0]?.razao).toBe(
-      `O tipo de conta deve ser um de ${ACCOUNT_TYPES.join(", ")}`,
-    );
+    expect(
+      violations(validatePixRequest({ valor: 1, destinatario: { ...bank, tipoConta: "conta_corrente" } }, options))[0]
+        ?.razao,
+    ).toBe(`O tipo de conta deve ser um de ${ACCOUNT_TYPES.join(", ")}`);
   });
 
   it("PIX_COPIA_E_COLA needs the code; an unprocessable code is a 422, not a 400", () => {
     const code = buildBrCode({ key: "loja@example.com", name: "Loja", city: "SAO PAULO" });
-    expect(ok({ valor: 1, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code } }).destinatario).toMatchObject({
+    expect(
+      ok({ valor: 1, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code } }).destinatario,
+    ).toMatchObject({
       tipo: "PIX_COPIA_E_COLA",
       brCode: { key: "loja@example.com", merchantName: "Loja" },
     });
     expect(props(validatePixRequest({ valor: 1, destinatario: { tipo: "PIX_COPIA_E_COLA" } }, options))).toEqual([
       "destinatario.pixCopiaECola",
     ]);
-    const broken = validatePixRequest({ valor: 1, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code.slice(0, -1) + "0" } }, options);
+    const broken = validatePixRequest(
+      { valor: 1, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code.slice(0, -1) + "0" } },
+      options,
+    );
     expect(broken).toMatchObject({ ok: false, kind: "unprocessable", title: "Não foi possível processar o QR Code" });
   });
 
   it("a code with a fixed amount refuses another valor (our assumption)", () => {
     const code = buildBrCode({ key: "loja@example.com", amountCents: 2500, name: "Loja", city: "SAO PAULO" });
     expect(ok({ valor: 25, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code } }).amountCents).toBe(2500);
-    expect(validatePixRequest({ valor: 24.99, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code } }, options)).toMatchObject({
+    expect(
+      validatePixRequest({ valor: 24.99, destinatario: { tipo: "PIX_COPIA_E_COLA", pixCopiaECola: code } }, options),
+    ).toMatchObject({
       ok: false,
       kind: "unprocessable",
     });
@@ -197,7 +246,10 @@ describe("destinatario", () => {
 });
 
 it("lists every problem of a body at once", () => {
-  const r = validatePixRequest({ valor: 1.234, dataPagamento: "2000-01-01", descricao: "x".repeat(200), destinatario: { tipo: "X" } }, options);
+  const r = validatePixRequest(
+    { valor: 1.234, dataPagamento: "2000-01-01", descricao: "x".repeat(200), destinatario: { tipo: "X" } },
+    options,
+  );
   expect(props(r)).toEqual(["valor", "dataPagamento", "descricao", "destinatario.tipo"]);
   expect(props(validatePixRequest([1, 2], options))).toEqual(["body"]);
 });

@@ -6,7 +6,17 @@ import { TLSSocket } from "node:tls";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/emulator.js";
 import { testCerts } from "../helpers/certs.js";
-import { apiFor, body, emulatorFor, eventually, keyPayment, manualClock, NO_LIMITS, SP_MIDNIGHT, type Api } from "./support.js";
+import {
+  apiFor,
+  body,
+  emulatorFor,
+  eventually,
+  keyPayment,
+  manualClock,
+  NO_LIMITS,
+  SP_MIDNIGHT,
+  type Api,
+} from "./support.js";
 import { anyString, matching, objectWith } from "./matchers.js";
 
 interface ReceivedCall {
@@ -33,7 +43,12 @@ async function receiver(answer: (n: number) => number = () => 200): Promise<Rece
       req.on("data", (chunk: string) => (text += chunk));
       req.on("end", () => {
         const peer = req.socket instanceof TLSSocket ? req.socket.getPeerCertificate().subject.CN : "";
-        calls.push({ path: req.url ?? "", headers: req.headers, body: JSON.parse(text) as unknown, peer: String(peer) });
+        calls.push({
+          path: req.url ?? "",
+          headers: req.headers,
+          body: JSON.parse(text) as unknown,
+          peer: String(peer),
+        });
         res.statusCode = answer(calls.length);
         res.end("Notificação recebida com sucesso");
       });
@@ -57,7 +72,10 @@ async function register(api: Api, url: string): Promise<void> {
   expect(res.status, res.text).toBe(204);
 }
 
-async function pay(api: Api, payload: unknown = keyPayment(10.5, "12345678909", { descricao: "Pedido 7" })): Promise<string> {
+async function pay(
+  api: Api,
+  payload: unknown = keyPayment(10.5, "12345678909", { descricao: "Pedido 7" }),
+): Promise<string> {
   const res = await api.sendPix(payload);
   expect(res.status, res.text).toBe(200);
   return body(res)["codigoSolicitacao"] as string;
@@ -76,7 +94,10 @@ describe("registration", async () => {
     await register(api, "https://hooks.example.com/banking");
     const got = await api.authed("GET", "/banking/v2/webhooks/pix-pagamento");
     expect(got.status).toBe(200);
-    expect(got.json).toEqual({ webhookUrl: "https://hooks.example.com/banking", criacao: matching(/^\d{4}-\d{2}-\d{2}T[\d:.]+-03:00$/) });
+    expect(got.json).toEqual({
+      webhookUrl: "https://hooks.example.com/banking",
+      criacao: matching(/^\d{4}-\d{2}-\d{2}T[\d:.]+-03:00$/),
+    });
     expect((await api.authed("DELETE", "/banking/v2/webhooks/pix-pagamento")).status).toBe(204);
     expect((await api.authed("GET", "/banking/v2/webhooks/pix-pagamento")).status).toBe(404);
     // Nothing registered: Inter documents a 404 for the delete too.
@@ -139,7 +160,12 @@ describe("callbacks", () => {
   it("fires when the payment turns final even if nobody polls", async () => {
     // The bank's clock stands still until we move it, so "not final yet" holds however slow the machine.
     const clock = manualClock(Date.now());
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: { sentAfterMs: 20, paidAfterMs: 50 }, callbackRetryScale: FAST_RETRIES, clock });
+    const emulator = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: { sentAfterMs: 20, paidAfterMs: 50 },
+      callbackRetryScale: FAST_RETRIES,
+      clock,
+    });
     const api = apiFor(emulator);
     const hook = await receiver();
     await register(api, hook.url);
@@ -160,7 +186,12 @@ describe("callbacks", () => {
   it("a scheduled payment runs at 00:00 São Paulo of its date on its own, and calls back", async () => {
     // The bank's clock runs with real time but starts a minute before midnight of 27→28 Nov 2026.
     let shift = SP_MIDNIGHT - 60_000 - Date.now();
-    const emulator = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT, callbackRetryScale: FAST_RETRIES, clock: () => Date.now() + shift });
+    const emulator = await emulatorFor({
+      limits: NO_LIMITS,
+      timing: INSTANT,
+      callbackRetryScale: FAST_RETRIES,
+      clock: () => Date.now() + shift,
+    });
     const api = apiFor(emulator);
     const hook = await receiver();
     await register(api, hook.url);
@@ -174,7 +205,12 @@ describe("callbacks", () => {
     expect(hook.calls).toHaveLength(0);
     const call = await eventually(() => hook.calls[0]);
     expect(items(call)).toEqual([
-      objectWith({ codigoSolicitacao: codigo, status: "EFETIVADO", valor: "3.00", dataHoraMovimento: "2026-11-28T00:00:00.000000" }),
+      objectWith({
+        codigoSolicitacao: codigo,
+        status: "EFETIVADO",
+        valor: "3.00",
+        dataHoraMovimento: "2026-11-28T00:00:00.000000",
+      }),
     ]);
     expect(emulator.ledger.snapshot().requests["GET /banking/v2/pix/{id}"]).toBeUndefined();
   });
@@ -191,7 +227,12 @@ describe("callbacks", () => {
     const hook = await receiver();
     await register(api, hook.url);
     const noMoney = await pay(api, keyPayment(6));
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "final-status", status: "FALHA" } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      times: 1,
+      fault: { type: "final-status", status: "FALHA" },
+    });
     const failed = await pay(api, keyPayment(1));
     emulator.faults.add({ method: "POST", path: "/banking/v2/pix", times: 2, fault: { type: "approval-required" } });
     const rejected = await pay(api, keyPayment(1));
@@ -200,9 +241,15 @@ describe("callbacks", () => {
     emulator.expire(expired);
     await eventually(() => (hook.calls.length === 4 ? true : undefined));
     const byCodigo = new Map(hook.calls.flatMap((c) => items(c)).map((i) => [i["codigoSolicitacao"], i]));
-    expect(byCodigo.get(noMoney)).toMatchObject({ status: "CANCELADO", erros: [objectWith({ codigoErro: "SALDO_INSUFICIENTE" })] });
+    expect(byCodigo.get(noMoney)).toMatchObject({
+      status: "CANCELADO",
+      erros: [objectWith({ codigoErro: "SALDO_INSUFICIENTE" })],
+    });
     expect(byCodigo.get(noMoney)?.["endToEnd"]).toBeUndefined();
-    expect(byCodigo.get(failed)).toMatchObject({ status: "ERRO", erros: [objectWith({ codigoErro: "FALHA_PROCESSAMENTO" })] });
+    expect(byCodigo.get(failed)).toMatchObject({
+      status: "ERRO",
+      erros: [objectWith({ codigoErro: "FALHA_PROCESSAMENTO" })],
+    });
     expect(byCodigo.get(rejected)).toMatchObject({ status: "REPROVADO" });
     expect(byCodigo.get(expired)).toMatchObject({ status: "APROVACAO_EXPIRADA" });
   });
@@ -218,10 +265,20 @@ describe("callbacks", () => {
     expect(hook.calls.map((c) => JSON.stringify(c.body))).toEqual(Array(3).fill(JSON.stringify(hook.calls[0]?.body)));
     expect(emulator.ledger.snapshot().callbacks).toEqual({ attempts: 3, delivered: 1, failed: 2, exhausted: 0 });
 
-    const list = await api.authed("GET", "/banking/v2/webhooks/pix-pagamento/callbacks?dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00:00.000-03:00");
+    const list = await api.authed(
+      "GET",
+      "/banking/v2/webhooks/pix-pagamento/callbacks?dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00:00.000-03:00",
+    );
     expect(list.status).toBe(200);
     const page = body(list);
-    expect(page).toMatchObject({ totalElementos: 3, totalPaginas: 1, primeiraPagina: true, ultimaPagina: true, tamanhoPagina: 20, numeroDeElementos: 3 });
+    expect(page).toMatchObject({
+      totalElementos: 3,
+      totalPaginas: 1,
+      primeiraPagina: true,
+      ultimaPagina: true,
+      tamanhoPagina: 20,
+      numeroDeElementos: 3,
+    });
     const data = page["data"] as Record<string, unknown>[];
     expect(data.map((d) => [d["numeroTentativa"], d["sucesso"], d["httpStatus"]])).toEqual([
       [3, true, 200],
@@ -249,7 +306,10 @@ describe("callbacks", () => {
     await register(api, "https://127.0.0.1:1/nothing-listens-here");
     await pay(api);
     await eventually(() => (emulator.ledger.snapshot().callbacks.exhausted === 1 ? true : undefined));
-    const list = await api.authed("GET", "/banking/v2/webhooks/pix-pagamento/callbacks?dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00Z");
+    const list = await api.authed(
+      "GET",
+      "/banking/v2/webhooks/pix-pagamento/callbacks?dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00Z",
+    );
     const first = (body(list)["data"] as Record<string, unknown>[])[0];
     expect(first).toMatchObject({ sucesso: false, httpStatus: null, mensagemErro: matching(/ECONNREFUSED|connect/i) });
   });
@@ -269,7 +329,11 @@ describe("callbacks", () => {
 });
 
 describe("callbacks listing and retry endpoints", async () => {
-  const emulator: Emulator = await emulatorFor({ limits: NO_LIMITS, timing: INSTANT, callbackRetryScale: FAST_RETRIES });
+  const emulator: Emulator = await emulatorFor({
+    limits: NO_LIMITS,
+    timing: INSTANT,
+    callbackRetryScale: FAST_RETRIES,
+  });
   const api = apiFor(emulator);
   const hook = await receiver();
   await register(api, hook.url);
@@ -278,7 +342,9 @@ describe("callbacks listing and retry endpoints", async () => {
     const codigo = await pay(api);
     await eventually(() => (hook.calls.length === 1 ? true : undefined));
     const unknown = randomUUID();
-    const res = await api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", { json: { codigoSolicitacao: [codigo, unknown] } });
+    const res = await api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", {
+      json: { codigoSolicitacao: [codigo, unknown] },
+    });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ foundIds: [codigo] });
     await eventually(() => (hook.calls.length === 2 ? true : undefined));
@@ -290,7 +356,9 @@ describe("callbacks listing and retry endpoints", async () => {
     expect(none.status).toBe(400);
     expect(body(none)["violacoes"]).toEqual([objectWith({ razao: "Required Body [body] not specified." })]);
     for (const codigoSolicitacao of [[], ["nope"], Array.from({ length: 51 }, () => randomUUID())]) {
-      const res = await api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", { json: { codigoSolicitacao } });
+      const res = await api.authed("POST", "/banking/v2/webhooks/pix-pagamento/callbacks/retry", {
+        json: { codigoSolicitacao },
+      });
       expect(res.status).toBe(400);
     }
   });
@@ -299,12 +367,17 @@ describe("callbacks listing and retry endpoints", async () => {
     const base = "/banking/v2/webhooks/pix-pagamento/callbacks";
     const missing = await api.authed("GET", base);
     expect(missing.status).toBe(400);
-    expect((body(missing)["violacoes"] as { propriedade: string }[]).map((v) => v.propriedade)).toEqual(["dataHoraInicio", "dataHoraFim"]);
+    expect((body(missing)["violacoes"] as { propriedade: string }[]).map((v) => v.propriedade)).toEqual([
+      "dataHoraInicio",
+      "dataHoraFim",
+    ]);
     const range = "dataHoraInicio=2020-01-01T00:00Z&dataHoraFim=2100-01-01T00:00Z";
     expect((await api.authed("GET", `${base}?${range}&tamanhoPagina=5`)).status).toBe(400);
     expect((await api.authed("GET", `${base}?${range}&tamanhoPagina=51`)).status).toBe(400);
     const codigo = await pay(api);
-    await eventually(() => (hook.calls.some((c) => items(c).some((i) => i["codigoSolicitacao"] === codigo)) ? true : undefined));
+    await eventually(() =>
+      hook.calls.some((c) => items(c).some((i) => i["codigoSolicitacao"] === codigo)) ? true : undefined,
+    );
     const e2e = emulator.payment(codigo)?.endToEnd ?? "";
     const filtered = await api.authed("GET", `${base}?${range}&endToEnd=${e2e}`);
     expect(body(filtered)["totalElementos"]).toBe(1);

@@ -5,7 +5,11 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Runs a TypeScript file of the project in a child Node process (through tsx). */
-export function spawnTs(file: string, args: string[], env: Record<string, string | undefined>): ChildProcessWithoutNullStreams {
+export function spawnTs(
+  file: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ["--import", "tsx", file, ...args], {
     cwd: root,
     env: { PATH: process.env["PATH"], ...env }, // eslint-disable-line no-restricted-properties -- children need PATH only

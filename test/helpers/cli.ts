@@ -17,7 +17,10 @@ export interface CliResult {
 }
 
 /** Runs the built `pixout` command (bin/pixout.js → dist/, built by `npm test`) to completion. */
-export function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? root,
@@ -44,5 +47,9 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
 export function cliQueueEnv(): Environment {
   const prefix = `pixout-test-${randomUUID().slice(0, 8)}`;
   cleanupAfter(() => removeQueueKeys(inject("redisUrl"), prefix).then(() => undefined));
-  return { REDIS_URL: inject("redisUrl"), PIXOUT_REDIS_PREFIX: prefix, PIXOUT_QUEUE: `cli-${randomUUID().slice(0, 8)}` };
+  return {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_REDIS_PREFIX: prefix,
+    PIXOUT_QUEUE: `cli-${randomUUID().slice(0, 8)}`,
+  };
 }

@@ -4,7 +4,11 @@ import { request as httpRequest } from "node:http";
 import type { Environment } from "../../src/config.js";
 import { hashPassword, type ScryptParams } from "../../src/ops/dashboard/password.js";
 import { startDashboard, type RunningDashboard } from "../../src/ops/dashboard/server.js";
-import { loadDashboardSettings, type DashboardFlags, type DashboardSettings } from "../../src/ops/dashboard/settings.js";
+import {
+  loadDashboardSettings,
+  type DashboardFlags,
+  type DashboardSettings,
+} from "../../src/ops/dashboard/settings.js";
 import { cleanupAfter } from "./cleanup.js";
 import { captureLogs } from "./log-capture.js";
 
@@ -31,7 +35,12 @@ export interface TestDashboard extends RunningDashboard {
   /** fetch on the dashboard as `user` (no credentials when undefined). */
   get(path: string, user?: TestUser, headers?: Record<string, string>): Promise<Response>;
   /** A state-changing request as `user`, JSON with the session's CSRF token unless `headers` say otherwise. */
-  post(path: string, user: TestUser | undefined, body: unknown, headers?: Record<string, string | undefined>): Promise<Response>;
+  post(
+    path: string,
+    user: TestUser | undefined,
+    body: unknown,
+    headers?: Record<string, string | undefined>,
+  ): Promise<Response>;
   /** A request through node:http, whose headers (Host included) are sent exactly as given. */
   raw(method: string, path: string, headers: Record<string, string>, body?: string): Promise<RawResponse>;
 }
@@ -41,12 +50,17 @@ export function basic(user: Pick<TestUser, "name" | "password">): string {
 }
 
 export async function usersEnv(users: readonly TestUser[]): Promise<string> {
-  const entries = await Promise.all(users.map(async (u) => `${u.name}:${u.role}:${await hashPassword(u.password, u.scrypt)}`));
+  const entries = await Promise.all(
+    users.map(async (u) => `${u.name}:${u.role}:${await hashPassword(u.password, u.scrypt)}`),
+  );
   return entries.join(",");
 }
 
 /** `env` carries REDIS_URL, PIXOUT_QUEUE and PIXOUT_REDIS_PREFIX (a pipeline's env will do). */
-export async function startTestDashboard(env: Environment, options: { users?: readonly TestUser[]; flags?: DashboardFlags } = {}): Promise<TestDashboard> {
+export async function startTestDashboard(
+  env: Environment,
+  options: { users?: readonly TestUser[]; flags?: DashboardFlags } = {},
+): Promise<TestDashboard> {
   const users = options.users ?? [VIEWER, OPERATOR];
   const settings = loadDashboardSettings(
     {
@@ -73,20 +87,33 @@ export async function startTestDashboard(env: Environment, options: { users?: re
     get,
     async post(path, user, body, headers = {}) {
       const session = (await (await get("/api/session", user)).json()) as { csrfToken?: string };
-      const all: Record<string, string | undefined> = { "content-type": "application/json", "x-csrf-token": session.csrfToken, ...auth(user), ...headers };
+      const all: Record<string, string | undefined> = {
+        "content-type": "application/json",
+        "x-csrf-token": session.csrfToken,
+        ...auth(user),
+        ...headers,
+      };
       const defined = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
-      return fetch(`${running.url}${path}`, { method: "POST", headers: defined, body: typeof body === "string" ? body : JSON.stringify(body), redirect: "manual" });
+      return fetch(`${running.url}${path}`, {
+        method: "POST",
+        headers: defined,
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        redirect: "manual",
+      });
     },
     raw(method, path, headers, body) {
       return new Promise((resolve, reject) => {
-        const req = httpRequest({ host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port, method, path, headers, setHost: false }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => {
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
-          });
-        });
+        const req = httpRequest(
+          { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port, method, path, headers, setHost: false },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => (text += chunk));
+            res.on("end", () => {
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+            });
+          },
+        );
         req.on("error", reject);
         req.end(body);
       });

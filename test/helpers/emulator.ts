@@ -24,10 +24,23 @@ export async function startTestEmulator(options: Omit<EmulatorOptions, "tls"> = 
   cleanupAfter(async () => {
     await emulator.close();
     // Budgets and tokens are keyed by integration (the emulator's URL is the test's own): removed with it.
-    await removeIntegrationKeys(inject("redisUrl"), { baseUrl: emulator.url, clientId: (options.integration ?? DEV_INTEGRATION).clientId });
+    await removeIntegrationKeys(inject("redisUrl"), {
+      baseUrl: emulator.url,
+      clientId: (options.integration ?? DEV_INTEGRATION).clientId,
+    });
   });
   return emulator;
 }
 
 /** Inter's production limits lifted, for tests that are not about limits. */
-export const NO_LIMITS = { token: 0, send: 0, sendPerSecond: 0, status: 0, webhook: 0, callbacks: 0, callbackRetry: 0, statement: 0, balance: 0 };
+export const NO_LIMITS = {
+  token: 0,
+  send: 0,
+  sendPerSecond: 0,
+  status: 0,
+  webhook: 0,
+  callbacks: 0,
+  callbackRetry: 0,
+  statement: 0,
+  balance: 0,
+};

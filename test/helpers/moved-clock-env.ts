@@ -11,5 +11,8 @@ export function movedClockEnv(): Record<string, string> {
   if (!process.env["PIXOUT_TEST_CLOCK_AT"]) return {};
   // Quoted (a path with spaces), after whatever NODE_OPTIONS the test run itself has.
   const inherited = process.env["NODE_OPTIONS"] ?? ""; // eslint-disable-line no-restricted-properties -- the test run's own
-  return { PIXOUT_TEST_CLOCK_AT: new Date().toISOString(), NODE_OPTIONS: `${inherited} --import=${JSON.stringify(preload)}`.trim() };
+  return {
+    PIXOUT_TEST_CLOCK_AT: new Date().toISOString(),
+    NODE_OPTIONS: `${inherited} --import=${JSON.stringify(preload)}`.trim(),
+  };
 }

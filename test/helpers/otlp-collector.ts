@@ -105,7 +105,11 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
   const server = createServer((req, res) => {
     received.push({ method: req.method ?? "", path: req.url ?? "", contentType: req.headers["content-type"] });
     void (async () => {
-      if (req.method !== "POST" || req.url !== "/v1/traces" || !String(req.headers["content-type"]).startsWith("application/json")) {
+      if (
+        req.method !== "POST" ||
+        req.url !== "/v1/traces" ||
+        !String(req.headers["content-type"]).startsWith("application/json")
+      ) {
         res.writeHead(404).end();
         return;
       }

@@ -7,8 +7,8 @@ import { adminConnection, type RedisClient } from "../../src/redis/connections.j
 import { cleanupAfter } from "./cleanup.js";
 import { loadConfig, type Config, type Environment } from "../../src/config.js";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/emulator.js";
-import { createPayoutProducer, producerOptionsFor, type PayoutProducer } from "../../src/queue/producer.js";
-import { startPayoutWorker, type PayoutWorker } from "../../src/queue/worker.js";
+import { createPayoutProducer, producerOptionsFor, type PayoutProducer } from "../../src/queue/producer/producer.js";
+import { startPayoutWorker, type PayoutWorker } from "../../src/queue/worker/worker.js";
 import { clientEnvFor } from "./bank.js";
 import { NO_LIMITS, startTestEmulator } from "./emulator.js";
 import { captureLogs } from "./log-capture.js";
@@ -39,7 +39,11 @@ export interface TestPipeline {
 export async function startPipeline(
   options: { emulator?: Omit<EmulatorOptions, "tls">; env?: Environment; worker?: boolean } = {},
 ): Promise<TestPipeline> {
-  const emulator = await startTestEmulator({ limits: NO_LIMITS, timing: { sentAfterMs: 20, paidAfterMs: 60 }, ...options.emulator });
+  const emulator = await startTestEmulator({
+    limits: NO_LIMITS,
+    timing: { sentAfterMs: 20, paidAfterMs: 60 },
+    ...options.emulator,
+  });
   const env: Environment = {
     ...clientEnvFor(emulator),
     ...FAST_WORKER,
@@ -72,6 +76,11 @@ export function redisUrlOf(config: Pick<Config, "redis">): string {
 }
 
 /** The worker's failing readiness check once its detail matches `why` (a worker that takes no job, and says why). */
-export function workerUnfit(p: Pick<TestPipeline, "worker">, why: RegExp): Promise<{ name: string; ok: boolean; detail: string }> {
-  return until(`the worker's readiness saying ${String(why)}`, async () => (await p.worker.readiness()).checks.find((c) => c.name === "worker" && !c.ok && why.test(c.detail)));
+export function workerUnfit(
+  p: Pick<TestPipeline, "worker">,
+  why: RegExp,
+): Promise<{ name: string; ok: boolean; detail: string }> {
+  return until(`the worker's readiness saying ${String(why)}`, async () =>
+    (await p.worker.readiness()).checks.find((c) => c.name === "worker" && !c.ok && why.test(c.detail)),
+  );
 }

@@ -24,7 +24,12 @@ export function parsePrometheus(text: string): Sample[] {
     if (line === "" || line.startsWith("#")) continue;
     const m = /^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})? (\S+)(?: \d+)?$/.exec(line);
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
-    const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1] ?? "", unescape(l[2] ?? "")]));
+    const labels = Object.fromEntries(
+      [...(m[2] ?? "").matchAll(/([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [
+        l[1] ?? "",
+        unescape(l[2] ?? ""),
+      ]),
+    );
     samples.push({ name: m[1] ?? "", labels, value: number(m[3] ?? "") });
   }
   return samples;
@@ -34,6 +39,7 @@ export function parsePrometheus(text: string): Sample[] {
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   const wanted = Object.entries(labels);
   return parsePrometheus(text).find(
-    (s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v),
+    (s) =>
+      s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v),
   )?.value;
 }

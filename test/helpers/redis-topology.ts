@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { freePort } from "../../src/demo/redis-server.js";
+import { freePort } from "../../src/cli/demo/redis-server.js";
 
 export interface Endpoint {
   host: string;
@@ -182,7 +182,9 @@ class RedisProcess {
   async launch(timeoutMs = 10_000): Promise<void> {
     if (this.running) throw new Error(`redis-server on port ${this.port} is already running`);
     this.output = "";
-    const [command, args] = SETPRIV ? [SETPRIV, ["--pdeathsig", "KILL", REDIS_SERVER, ...this.argv]] : [REDIS_SERVER, this.argv];
+    const [command, args] = SETPRIV
+      ? [SETPRIV, ["--pdeathsig", "KILL", REDIS_SERVER, ...this.argv]]
+      : [REDIS_SERVER, this.argv];
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString()).slice(-4_000);
@@ -212,14 +214,20 @@ class RedisProcess {
       if (child.exitCode !== null || child.signalCode !== null) {
         await this.exited;
         const said = `${this.output}\n${readTail(this.logFile)}`;
-        throw new LaunchError(`redis-server on port ${this.port} exited (${String(child.exitCode ?? child.signalCode)}): ${said.trim()}`, /Address already in use/i.test(said));
+        throw new LaunchError(
+          `redis-server on port ${this.port} exited (${String(child.exitCode ?? child.signalCode)}): ${said.trim()}`,
+          /Address already in use/i.test(said),
+        );
       }
       // Another test process's server may hold the port for a moment: only our pid counts.
       const info = await tryAsk(this.endpoint, ["INFO", "server"], 300);
       if (typeof info === "string" && parseInfo(info)["process_id"] === String(child.pid)) return;
       if (Date.now() > deadline) {
         await this.kill();
-        throw new LaunchError(`redis-server on port ${this.port} did not answer within ${timeoutMs} ms: ${readTail(this.logFile)}`, false);
+        throw new LaunchError(
+          `redis-server on port ${this.port} did not answer within ${timeoutMs} ms: ${readTail(this.logFile)}`,
+          false,
+        );
       }
       await sleep(25);
     }
@@ -268,7 +276,12 @@ async function launchOnFreePorts(portCount: number, build: (ports: number[]) => 
 }
 
 /** `count` launches at once; each launched process goes into `sink` (for the cleanup) even if another fails. */
-async function launchMany(count: number, portCount: number, build: (ports: number[]) => RedisProcess, sink: RedisProcess[]): Promise<RedisProcess[]> {
+async function launchMany(
+  count: number,
+  portCount: number,
+  build: (ports: number[]) => RedisProcess,
+  sink: RedisProcess[],
+): Promise<RedisProcess[]> {
   const results = await Promise.allSettled(Array.from({ length: count }, () => launchOnFreePorts(portCount, build)));
   const launched: RedisProcess[] = [];
   for (const r of results) if (r.status === "fulfilled") launched.push(r.value);
@@ -364,8 +377,10 @@ const DATA_NODE_ARGS = ["--save", "", "--appendonly", "no", "--repl-diskless-syn
  */
 const dataNodeArgs = (port: number, serverArgs: readonly string[] = []): string[] => [
   ...DATA_NODE_ARGS,
-  "--dbfilename", `dump-${port}.rdb`,
-  "--appenddirname", `appendonlydir-${port}`,
+  "--dbfilename",
+  `dump-${port}.rdb`,
+  "--appenddirname",
+  `appendonlydir-${port}`,
   ...serverArgs,
 ];
 
@@ -409,7 +424,13 @@ function nodeOf(entry: unknown): Endpoint {
 /** "0-5460>p1[p4],…": who serves which slots, with which replicas; the same on every node when settled. */
 function slotMap(slots: SlotRange[]): string {
   return slots
-    .map(([start, end, master, ...replicas]) => `${start}-${end}>${nodeOf(master).port}[${replicas.map((r) => nodeOf(r).port).sort().join(" ")}]`)
+    .map(
+      ([start, end, master, ...replicas]) =>
+        `${start}-${end}>${nodeOf(master).port}[${replicas
+          .map((r) => nodeOf(r).port)
+          .sort()
+          .join(" ")}]`,
+    )
     .sort()
     .join(",");
 }
@@ -423,14 +444,20 @@ async function clusterProblem(procs: RedisProcess[], masters: number): Promise<s
       const info = parseInfo(String(await ask(proc.endpoint, ["CLUSTER", "INFO"])));
       if (info["cluster_state"] !== "ok") return `${where}: cluster_state:${info["cluster_state"]}`;
       if (info["cluster_slots_ok"] !== String(SLOTS)) return `${where}: cluster_slots_ok:${info["cluster_slots_ok"]}`;
-      if (info["cluster_known_nodes"] !== String(procs.length)) return `${where}: cluster_known_nodes:${info["cluster_known_nodes"]}`;
+      if (info["cluster_known_nodes"] !== String(procs.length))
+        return `${where}: cluster_known_nodes:${info["cluster_known_nodes"]}`;
       if (info["cluster_size"] !== String(masters)) return `${where}: cluster_size:${info["cluster_size"]}`;
       const lines = parseClusterNodes(String(await ask(proc.endpoint, ["CLUSTER", "NODES"])));
-      const odd = lines.find((l) => l.linkState !== "connected" || l.flags.some((f) => ["fail", "fail?", "handshake", "noaddr", "nofailover"].includes(f)));
+      const odd = lines.find(
+        (l) =>
+          l.linkState !== "connected" ||
+          l.flags.some((f) => ["fail", "fail?", "handshake", "noaddr", "nofailover"].includes(f)),
+      );
       if (odd) return `${where} sees ${odd.port} as ${odd.flags.join(",")} ${odd.linkState}`;
       const withSlots = lines.filter((l) => l.flags.includes("master") && l.slots.length > 0).length;
       const replicas = lines.filter((l) => l.flags.includes("slave")).length;
-      if (withSlots !== masters || replicas !== procs.length - masters) return `${where} sees ${withSlots} masters with slots and ${replicas} replicas`;
+      if (withSlots !== masters || replicas !== procs.length - masters)
+        return `${where} sees ${withSlots} masters with slots and ${replicas} replicas`;
       const map = slotMap(await clusterSlots(proc.endpoint));
       if (reference === undefined) reference = map;
       else if (map !== reference) return `${where} has another slot map: ${map} (vs ${reference})`;
@@ -450,11 +477,14 @@ async function clusterProblem(procs: RedisProcess[], masters: number): Promise<s
  * `["--appendonly", "yes", "--appendfsync", "everysec"]` — each node has its own AOF folder, which
  * restartNode then loads.
  */
-export async function startRedisCluster(options: { masters?: number; replicasPerMaster?: number; serverArgs?: string[] } = {}): Promise<RedisClusterSet> {
+export async function startRedisCluster(
+  options: { masters?: number; replicasPerMaster?: number; serverArgs?: string[] } = {},
+): Promise<RedisClusterSet> {
   const masterCount = options.masters ?? 3;
   const replicasPerMaster = options.replicasPerMaster ?? 0;
   if (!Number.isInteger(masterCount) || masterCount < 1) throw new Error("masters must be a whole number ≥ 1");
-  if (!Number.isInteger(replicasPerMaster) || replicasPerMaster < 0) throw new Error("replicasPerMaster must be a whole number ≥ 0");
+  if (!Number.isInteger(replicasPerMaster) || replicasPerMaster < 0)
+    throw new Error("replicasPerMaster must be a whole number ≥ 0");
   const total = masterCount * (1 + replicasPerMaster);
   const dir = makeDir("redis-cluster");
   const procs: RedisProcess[] = [];
@@ -465,14 +495,26 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
       ([port = 0, busPort = 0]) => {
         const log = join(dir, `node-${port}.log`);
         const argv = [
-          "--port", String(port), "--bind", HOST, "--dir", dir, "--logfile", log,
+          "--port",
+          String(port),
+          "--bind",
+          HOST,
+          "--dir",
+          dir,
+          "--logfile",
+          log,
           ...dataNodeArgs(port, options.serverArgs),
-          "--cluster-enabled", "yes",
-          "--cluster-config-file", join(dir, `nodes-${port}.conf`),
-          "--cluster-node-timeout", String(NODE_TIMEOUT_MS),
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          join(dir, `nodes-${port}.conf`),
+          "--cluster-node-timeout",
+          String(NODE_TIMEOUT_MS),
           // Its own bus port: port + 10000 may be taken, or above 65535 for an ephemeral port.
-          "--cluster-port", String(busPort),
-          "--cluster-announce-ip", HOST,
+          "--cluster-port",
+          String(busPort),
+          "--cluster-announce-ip",
+          HOST,
         ];
         return new RedisProcess(port, argv, log);
       },
@@ -568,7 +610,14 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
 
 /** `serverArgs`: more redis-server arguments for the data nodes (not the sentinels), as for startRedisCluster. */
 export async function startRedisSentinelSet(
-  options: { replicas?: number; sentinels?: number; masterName?: string; downAfterMs?: number; failoverTimeoutMs?: number; serverArgs?: string[] } = {},
+  options: {
+    replicas?: number;
+    sentinels?: number;
+    masterName?: string;
+    downAfterMs?: number;
+    failoverTimeoutMs?: number;
+    serverArgs?: string[];
+  } = {},
 ): Promise<RedisSentinelSet> {
   const replicaCount = options.replicas ?? 1;
   const sentinelCount = options.sentinels ?? 3;
@@ -583,13 +632,25 @@ export async function startRedisSentinelSet(
   const watchers: RedisProcess[] = [];
   const everything = (): RedisProcess[] => [...watchers, ...data];
   try {
-    const dataNode = (replicaOf?: number) => (ports: number[]): RedisProcess => {
-      const port = ports[0] ?? 0;
-      const log = join(dir, `redis-${port}.log`);
-      const argv = ["--port", String(port), "--bind", HOST, "--dir", dir, "--logfile", log, ...dataNodeArgs(port, options.serverArgs)];
-      if (replicaOf !== undefined) argv.push("--replicaof", HOST, String(replicaOf));
-      return new RedisProcess(port, argv, log);
-    };
+    const dataNode =
+      (replicaOf?: number) =>
+      (ports: number[]): RedisProcess => {
+        const port = ports[0] ?? 0;
+        const log = join(dir, `redis-${port}.log`);
+        const argv = [
+          "--port",
+          String(port),
+          "--bind",
+          HOST,
+          "--dir",
+          dir,
+          "--logfile",
+          log,
+          ...dataNodeArgs(port, options.serverArgs),
+        ];
+        if (replicaOf !== undefined) argv.push("--replicaof", HOST, String(replicaOf));
+        return new RedisProcess(port, argv, log);
+      };
     const [first] = await launchMany(1, 1, dataNode(), data);
     if (!first) throw new Error("no master");
     await launchMany(replicaCount, 1, dataNode(first.port), data);
@@ -607,27 +668,27 @@ export async function startRedisSentinelSet(
       sentinelCount,
       1,
       ([port = 0]) => {
-            const conf = join(dir, `sentinel-${port}.conf`);
-            const log = join(dir, `sentinel-${port}.log`);
-            // Sentinel rewrites its config file (its id, the replicas and sentinels it found, each failover):
-            // one writable file per sentinel.
-            writeFileSync(
-              conf,
-              [
-                `port ${port}`,
-                `bind ${HOST}`,
-                `dir ${dir}`,
-                `logfile ${log}`,
-                "sentinel resolve-hostnames no",
-                "sentinel announce-hostnames no",
-                `sentinel monitor ${masterName} ${HOST} ${first.port} ${quorum}`,
-                `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
-                `sentinel failover-timeout ${masterName} ${failoverTimeoutMs}`,
-                `sentinel parallel-syncs ${masterName} 1`,
-                "",
-              ].join("\n"),
-            );
-            return new RedisProcess(port, [conf, "--sentinel"], log);
+        const conf = join(dir, `sentinel-${port}.conf`);
+        const log = join(dir, `sentinel-${port}.log`);
+        // Sentinel rewrites its config file (its id, the replicas and sentinels it found, each failover):
+        // one writable file per sentinel.
+        writeFileSync(
+          conf,
+          [
+            `port ${port}`,
+            `bind ${HOST}`,
+            `dir ${dir}`,
+            `logfile ${log}`,
+            "sentinel resolve-hostnames no",
+            "sentinel announce-hostnames no",
+            `sentinel monitor ${masterName} ${HOST} ${first.port} ${quorum}`,
+            `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
+            `sentinel failover-timeout ${masterName} ${failoverTimeoutMs}`,
+            `sentinel parallel-syncs ${masterName} 1`,
+            "",
+          ].join("\n"),
+        );
+        return new RedisProcess(port, [conf, "--sentinel"], log);
       },
       watchers,
     );
@@ -636,14 +697,18 @@ export async function startRedisSentinelSet(
       for (const s of watchers) {
         const where = `sentinel ${s.port}`;
         const master = pairs(await tryAsk(s.endpoint, ["SENTINEL", "MASTER", masterName]));
-        if (master["flags"] !== "master" || master["port"] !== String(first.port)) return notYet(`${where}: master ${master["port"] ?? "?"} flags ${master["flags"] ?? "?"}`);
+        if (master["flags"] !== "master" || master["port"] !== String(first.port))
+          return notYet(`${where}: master ${master["port"] ?? "?"} flags ${master["flags"] ?? "?"}`);
         const replicasReply = await tryAsk(s.endpoint, ["SENTINEL", "REPLICAS", masterName]);
         const replicas = Array.isArray(replicasReply) ? replicasReply.map(pairs) : [];
         const good = replicas.filter((r) => r["flags"] === "slave" && r["master-link-status"] === "ok").length;
         if (good !== replicaCount) return notYet(`${where} sees ${good} of ${replicaCount} replicas linked`);
         const peersReply = await tryAsk(s.endpoint, ["SENTINEL", "SENTINELS", masterName]);
-        const peers = Array.isArray(peersReply) ? peersReply.map(pairs).filter((p) => p["flags"] === "sentinel").length : 0;
-        if (peers !== sentinelCount - 1) return notYet(`${where} sees ${peers} of ${sentinelCount - 1} other sentinels`);
+        const peers = Array.isArray(peersReply)
+          ? peersReply.map(pairs).filter((p) => p["flags"] === "sentinel").length
+          : 0;
+        if (peers !== sentinelCount - 1)
+          return notYet(`${where} sees ${peers} of ${sentinelCount - 1} other sentinels`);
       }
       return true;
     });
@@ -679,16 +744,20 @@ export async function startRedisSentinelSet(
           const named: Endpoint[] = [];
           for (const s of watchers.filter((x) => x.running)) {
             const reply = await tryAsk(s.endpoint, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName]);
-            if (!Array.isArray(reply) || reply.length !== 2) return notYet(`sentinel ${s.port} answered ${String(reply)}`);
+            if (!Array.isArray(reply) || reply.length !== 2)
+              return notYet(`sentinel ${s.port} answered ${String(reply)}`);
             const ep = { host: String(reply[0]), port: Number(reply[1]) };
-            if (ep.host === old.host && ep.port === old.port) return notYet(`sentinel ${s.port} still names the old master`);
+            if (ep.host === old.host && ep.port === old.port)
+              return notYet(`sentinel ${s.port} still names the old master`);
             named.push(ep);
           }
           const [candidate] = named;
           if (!candidate) return notYet("no sentinel running");
-          if (named.some((ep) => ep.host !== candidate.host || ep.port !== candidate.port)) return notYet(`the sentinels name ${named.map((ep) => ep.port).join(", ")}`);
+          if (named.some((ep) => ep.host !== candidate.host || ep.port !== candidate.port))
+            return notYet(`the sentinels name ${named.map((ep) => ep.port).join(", ")}`);
           const role = await tryAsk(candidate, ["ROLE"]);
-          if (!Array.isArray(role) || role[0] !== "master") return notYet(`${candidate.port} answers ROLE ${Array.isArray(role) ? String(role[0]) : String(role)}`);
+          if (!Array.isArray(role) || role[0] !== "master")
+            return notYet(`${candidate.port} answers ROLE ${Array.isArray(role) ? String(role[0]) : String(role)}`);
           return candidate;
         });
       },

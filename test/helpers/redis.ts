@@ -7,7 +7,12 @@ export function testRedisUrl(): string {
 }
 
 export async function assertRedisAnswers(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 2000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+  });
   try {
     await redis.connect();
     await redis.ping();

@@ -81,9 +81,12 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
   function flush(link: Link): void {
     // A timer can fire a moment before the wall clock says it is due: wait the rest.
     if (Date.now() < link.frozenUntil) {
-      link.timer = setTimeout(() => {
-        flush(link);
-      }, link.frozenUntil - Date.now() + 1);
+      link.timer = setTimeout(
+        () => {
+          flush(link);
+        },
+        link.frozenUntil - Date.now() + 1,
+      );
       return;
     }
     for (const chunk of link.toServer.splice(0)) link.server.write(chunk);

@@ -12,7 +12,7 @@ import {
   InterUnavailableError,
   InterUnexpectedStatusError,
 } from "../../src/inter/errors.js";
-import type { PixOrder } from "../../src/inter/pix-request.js";
+import type { PixOrder } from "../../src/payments/pix-request.js";
 import { bankFor } from "../helpers/bank.js";
 import { NO_LIMITS, startTestEmulator } from "../helpers/emulator.js";
 
@@ -46,7 +46,12 @@ describe("Inter client: errors", () => {
   });
 
   it("422: an unprocessable BR Code is rejected", async () => {
-    const err = await failure(client.sendPix({ ...order, recipient: { type: "brcode", code: "00020126580014br.gov.bcb.pix-broken-crc" } }, randomUUID()));
+    const err = await failure(
+      client.sendPix(
+        { ...order, recipient: { type: "brcode", code: "00020126580014br.gov.bcb.pix-broken-crc" } },
+        randomUUID(),
+      ),
+    );
     expect(err).toMatchObject({ code: "INTER_REJECTED", status: 422, ambiguous: false });
     expect(err.title).toMatch(/QR Code/);
   });
@@ -61,7 +66,10 @@ describe("Inter client: errors", () => {
     const sent = await fresh.sendPix(order, key);
     const after = emulator.ledger.snapshot();
     expect(after.tokens.calls - before.tokens.calls).toBe(1);
-    expect((after.requests["POST /banking/v2/pix"]?.byStatus["401"] ?? 0) - (before.requests["POST /banking/v2/pix"]?.byStatus["401"] ?? 0)).toBe(1);
+    expect(
+      (after.requests["POST /banking/v2/pix"]?.byStatus["401"] ?? 0) -
+        (before.requests["POST /banking/v2/pix"]?.byStatus["401"] ?? 0),
+    ).toBe(1);
     expect(emulator.payment(sent.codigoSolicitacao)?.idempotencyKey).toBe(key);
     expect(after.executions.byIdempotencyKey[key]).toBe(1);
   });
@@ -84,7 +92,8 @@ describe("Inter client: errors", () => {
     await fresh.sendPix(order, randomUUID());
     withFault({ method: "POST", path: "/banking/v2/pix", times: 6, fault: { type: "unauthorized-empty" } });
     const tokenCalls = emulator.ledger.snapshot().tokens.calls;
-    for (let i = 0; i < 3; i++) expect(await failure(fresh.sendPix(order, randomUUID()))).toBeInstanceOf(InterAuthError);
+    for (let i = 0; i < 3; i++)
+      expect(await failure(fresh.sendPix(order, randomUUID()))).toBeInstanceOf(InterAuthError);
     expect(emulator.ledger.snapshot().tokens.calls).toBe(tokenCalls + 1);
     emulator.faults.clear();
   });
@@ -100,7 +109,12 @@ describe("Inter client: errors", () => {
   it("a scope the integration does not have is refused at the token call, naming INTER_SCOPES", async () => {
     const readOnly = await startTestEmulator({
       limits: NO_LIMITS,
-      integration: { clientId: "ro", clientSecret: "read-only-secret", scopes: ["pagamento-pix.read"], accounts: ["1"] },
+      integration: {
+        clientId: "ro",
+        clientSecret: "read-only-secret",
+        scopes: ["pagamento-pix.read"],
+        accounts: ["1"],
+      },
     });
     const ro = bankFor(readOnly, { env: { INTER_CLIENT_ID: "ro", INTER_CLIENT_SECRET: "read-only-secret" } });
     const err = await failure(ro.client.sendPix(order, randomUUID()));
@@ -129,10 +143,21 @@ describe("Inter client: errors", () => {
   });
 
   it("429: rate limited with the wait from Retry-After", async () => {
-    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "rate-limit", retryAfterSeconds: 7 } });
+    withFault({
+      method: "POST",
+      path: "/banking/v2/pix",
+      times: 1,
+      fault: { type: "rate-limit", retryAfterSeconds: 7 },
+    });
     const err = await failure(client.sendPix(order, randomUUID()));
     expect(err).toBeInstanceOf(InterRateLimitedError);
-    expect(err).toMatchObject({ code: "INTER_RATE_LIMITED", status: 429, retryable: true, ambiguous: false, retryAfterMs: 7000 });
+    expect(err).toMatchObject({
+      code: "INTER_RATE_LIMITED",
+      status: 429,
+      retryable: true,
+      ambiguous: false,
+      retryAfterMs: 7000,
+    });
   });
 
   it("5xx: retryable; ambiguous for a send (504 included), not for a status query; a 503 is Inter's 'not now'", async () => {
@@ -144,7 +169,12 @@ describe("Inter client: errors", () => {
     }
     // Inter's ServicoIndisponivel (maintenance, outside the operating window): nothing ran, try later.
     withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "status", status: 503 } });
-    expect(await failure(client.sendPix(order, randomUUID()))).toMatchObject({ code: "INTER_SERVICE_UNAVAILABLE", status: 503, retryable: true, ambiguous: false });
+    expect(await failure(client.sendPix(order, randomUUID()))).toMatchObject({
+      code: "INTER_SERVICE_UNAVAILABLE",
+      status: 503,
+      retryable: true,
+      ambiguous: false,
+    });
     emulator.faults.clear();
     const sent = await client.sendPix(order, randomUUID());
     withFault({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "status", status: 500 } });
@@ -153,7 +183,12 @@ describe("Inter client: errors", () => {
   });
 
   it("a 200 without tipoRetorno (no field of Inter's answer is required) is a sent payment to follow", async () => {
-    withFault({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "rewrite", omit: ["tipoRetorno", "dataPagamento", "dataOperacao"] } });
+    withFault({
+      method: "POST",
+      path: "/banking/v2/pix",
+      times: 1,
+      fault: { type: "rewrite", omit: ["tipoRetorno", "dataPagamento", "dataOperacao"] },
+    });
     const sent = await client.sendPix(order, randomUUID());
     expect(sent.tipoRetorno).toBeUndefined();
     expect((await client.getPix(sent.codigoSolicitacao)).codigoSolicitacao).toBe(sent.codigoSolicitacao);
@@ -216,7 +251,10 @@ describe("Inter client: errors", () => {
     emulator.faults.clear();
     const sent = await client.sendPix(order, randomUUID());
     withFault({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "garbled-200" } });
-    expect(await failure(client.getPix(sent.codigoSolicitacao))).toMatchObject({ code: "INTER_BAD_RESPONSE", ambiguous: false });
+    expect(await failure(client.getPix(sent.codigoSolicitacao))).toMatchObject({
+      code: "INTER_BAD_RESPONSE",
+      ambiguous: false,
+    });
     emulator.faults.clear();
   });
 

@@ -40,7 +40,12 @@ describe("Inter client: sending and following payments", () => {
     expect(status.codigoSolicitacao).toBe(sent.codigoSolicitacao);
     expect(status.amountCents).toBe(1050);
     expect(status.endToEndId).toMatch(/^E00416968\d{12}[A-Za-z0-9]{11}$/);
-    expect(status.history.map((h) => h.status)).toEqual(["TRANSACAO_CRIADA", "TRANSACAO_APROVADA", "PIX_ENVIADO", "PIX_PAGO"]);
+    expect(status.history.map((h) => h.status)).toEqual([
+      "TRANSACAO_CRIADA",
+      "TRANSACAO_APROVADA",
+      "PIX_ENVIADO",
+      "PIX_PAGO",
+    ]);
     expect(status.errors).toEqual([]);
   });
 
@@ -60,12 +65,20 @@ describe("Inter client: sending and following payments", () => {
       },
       randomUUID(),
     );
-    expect(emulator.payment(sent.codigoSolicitacao)?.recipient).toMatchObject({ tipo: "DADOS_BANCARIOS", nome: "Maria Silva" });
+    expect(emulator.payment(sent.codigoSolicitacao)?.recipient).toMatchObject({
+      tipo: "DADOS_BANCARIOS",
+      nome: "Maria Silva",
+    });
     expect((await until(client, sent.codigoSolicitacao, final)).status).toBe("PAGO");
   });
 
   it("pays a BR Code (PIX_COPIA_E_COLA)", async () => {
-    const code = buildBrCode({ key: "fornecedor@example.com", amountCents: 500, name: "Fornecedor", city: "SAO PAULO" });
+    const code = buildBrCode({
+      key: "fornecedor@example.com",
+      amountCents: 500,
+      name: "Fornecedor",
+      city: "SAO PAULO",
+    });
     const sent = await client.sendPix({ amountCents: 500, recipient: { type: "brcode", code } }, randomUUID());
     expect((await until(client, sent.codigoSolicitacao, final)).status).toBe("PAGO");
   });
@@ -82,9 +95,17 @@ describe("Inter client: sending and following payments", () => {
   });
 
   it("follows approval: APROVACAO → AGUARDANDO_APROVACAO → approved and PAGO, or REPROVADO, or EXPIRADO", async () => {
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "needs-approval", fault: { type: "approval-required" } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: "needs-approval",
+      fault: { type: "approval-required" },
+    });
     const send = () =>
-      client.sendPix({ amountCents: 700, description: "needs-approval", recipient: { type: "key", key: "12345678909" } }, randomUUID());
+      client.sendPix(
+        { amountCents: 700, description: "needs-approval", recipient: { type: "key", key: "12345678909" } },
+        randomUUID(),
+      );
     const [a, b, c] = [await send(), await send(), await send()];
     for (const s of [a, b, c]) {
       expect(s.tipoRetorno).toBe("APROVACAO");
@@ -100,9 +121,16 @@ describe("Inter client: sending and following payments", () => {
   });
 
   it("reports CANCELADO_SEM_SALDO when the balance is too low, and forced failures with their errors", async () => {
-    const poor = await startTestEmulator({ limits: NO_LIMITS, balanceCents: 1000, timing: { sentAfterMs: 0, paidAfterMs: 0 } });
+    const poor = await startTestEmulator({
+      limits: NO_LIMITS,
+      balanceCents: 1000,
+      timing: { sentAfterMs: 0, paidAfterMs: 0 },
+    });
     const poorClient = bankFor(poor).client;
-    const big = await poorClient.sendPix({ amountCents: 1001, recipient: { type: "key", key: "fornecedor@example.com" } }, randomUUID());
+    const big = await poorClient.sendPix(
+      { amountCents: 1001, recipient: { type: "key", key: "fornecedor@example.com" } },
+      randomUUID(),
+    );
     expect((await until(poorClient, big.codigoSolicitacao, final)).status).toBe("CANCELADO_SEM_SALDO");
     expect(poor.ledger.snapshot().payments.debitedCents).toBe(0);
 
@@ -113,7 +141,10 @@ describe("Inter client: sending and following payments", () => {
         path: "/banking/v2/pix",
         fault: { type: "final-status", status: forced, erros: [{ codigoErro: "E42", descricaoErro: "Falha emulada" }] },
       });
-      const sent = await poorClient.sendPix({ amountCents: 10, recipient: { type: "key", key: "fornecedor@example.com" } }, randomUUID());
+      const sent = await poorClient.sendPix(
+        { amountCents: 10, recipient: { type: "key", key: "fornecedor@example.com" } },
+        randomUUID(),
+      );
       const status = await until(poorClient, sent.codigoSolicitacao, final);
       expect(status.status).toBe(forced);
       expect(status.errors[0]).toMatchObject({ codigoErro: "E42", descricaoErro: "Falha emulada" });
@@ -121,8 +152,16 @@ describe("Inter client: sending and following payments", () => {
   });
 
   it("keeps an unknown status string and surfaces it instead of failing", async () => {
-    const sent = await client.sendPix({ amountCents: 10, recipient: { type: "key", key: "fornecedor@example.com" } }, randomUUID());
-    emulator.faults.add({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "unknown-status", status: "EM_ANALISE_NOVA" } });
+    const sent = await client.sendPix(
+      { amountCents: 10, recipient: { type: "key", key: "fornecedor@example.com" } },
+      randomUUID(),
+    );
+    emulator.faults.add({
+      method: "GET",
+      path: "/banking/v2/pix/*",
+      times: 1,
+      fault: { type: "unknown-status", status: "EM_ANALISE_NOVA" },
+    });
     const status = await client.getPix(sent.codigoSolicitacao);
     expect(status.status).toBe("EM_ANALISE_NOVA");
     expect(classifyStatus(status.status)).toBe("in-progress");
@@ -130,10 +169,18 @@ describe("Inter client: sending and following payments", () => {
   });
 
   it("surfaces every status string the bank reports, known or not", async () => {
-    const sent = await client.sendPix({ amountCents: 10, recipient: { type: "key", key: "fornecedor@example.com" } }, randomUUID());
+    const sent = await client.sendPix(
+      { amountCents: 10, recipient: { type: "key", key: "fornecedor@example.com" } },
+      randomUUID(),
+    );
     for (const status of [...KNOWN_STATUSES, "EM_ANALISE_NOVA"]) {
       emulator.faults.clear();
-      emulator.faults.add({ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "unknown-status", status } });
+      emulator.faults.add({
+        method: "GET",
+        path: "/banking/v2/pix/*",
+        times: 1,
+        fault: { type: "unknown-status", status },
+      });
       expect((await client.getPix(sent.codigoSolicitacao)).status).toBe(status);
     }
     emulator.faults.clear();
@@ -151,7 +198,9 @@ describe("Inter client: sending and following payments", () => {
     });
     const env = { INTER_CLIENT_ID: "multi", INTER_CLIENT_SECRET: "multi-secret-123" };
     const order = { amountCents: 10, recipient: { type: "key" as const, key: "fornecedor@example.com" } };
-    await expect(bankFor(multi, { env }).client.sendPix(order, randomUUID())).rejects.toMatchObject({ code: "INTER_REJECTED" });
+    await expect(bankFor(multi, { env }).client.sendPix(order, randomUUID())).rejects.toMatchObject({
+      code: "INTER_REJECTED",
+    });
     const sent = await bankFor(multi, { env: { ...env, INTER_ACCOUNT: "222" } }).client.sendPix(order, randomUUID());
     expect(multi.payment(sent.codigoSolicitacao)?.account).toBe("222");
   });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
-import type { PixOrder } from "../../src/inter/pix-request.js";
+import type { PixOrder } from "../../src/payments/pix-request.js";
 import { integrationKeyPrefix } from "../../src/inter/integration-keys.js";
 import { removeIntegrationKeys, removeQueueKeys } from "../../src/queue/cleanup.js";
 import { bankFor } from "../helpers/bank.js";
@@ -35,7 +35,15 @@ describe("logs of a client run", () => {
     const byKey: PixOrder = { amountCents: 100, description: "pagamento", recipient: { type: "key", key: EMAIL } };
     const byBank: PixOrder = {
       amountCents: 200,
-      recipient: { type: "bank", ispb: "00416968", branch: "0001", account: "998877", accountType: "CONTA_CORRENTE", document: CPF, name: NAME },
+      recipient: {
+        type: "bank",
+        ispb: "00416968",
+        branch: "0001",
+        account: "998877",
+        accountType: "CONTA_CORRENTE",
+        document: CPF,
+        name: NAME,
+      },
     };
     const caught: unknown[] = [];
     const attempt = async (p: Promise<unknown>): Promise<void> => {
@@ -55,9 +63,16 @@ describe("logs of a client run", () => {
     await attempt(wrong.client.sendPix(byKey, randomUUID()));
     // A .pfx user: the passphrase must never show, even if something logs it.
     const pfx = join(tempDir("log-pfx"), "client.pfx");
-    writeFileSync(pfx, toPfx({ certPem: testCerts().clientCert, keyPem: testCerts().clientKey }, PFX_PASSPHRASE), { mode: 0o600 });
+    writeFileSync(pfx, toPfx({ certPem: testCerts().clientCert, keyPem: testCerts().clientKey }, PFX_PASSPHRASE), {
+      mode: 0o600,
+    });
     const pfxBank = bankFor(emulator, {
-      env: { INTER_CERT_FILE: undefined, INTER_KEY_FILE: undefined, INTER_PFX_FILE: pfx, INTER_PFX_PASSPHRASE: PFX_PASSPHRASE },
+      env: {
+        INTER_CERT_FILE: undefined,
+        INTER_KEY_FILE: undefined,
+        INTER_PFX_FILE: pfx,
+        INTER_PFX_PASSPHRASE: PFX_PASSPHRASE,
+      },
     });
     await attempt(pfxBank.client.sendPix(byKey, randomUUID()));
     pfxBank.logger.info({ note: `configured with ${PFX_PASSPHRASE}` }, "careless line");
@@ -72,7 +87,9 @@ describe("logs of a client run", () => {
     wrong.logger.error({ err: caught.at(-1) }, "token failed");
 
     const tokens: string[] = [];
-    for (const key of await redis.keys(`${integrationKeyPrefix({ baseUrl: emulator.url, clientId: DEV_INTEGRATION.clientId })}:token:*`)) {
+    for (const key of await redis.keys(
+      `${integrationKeyPrefix({ baseUrl: emulator.url, clientId: DEV_INTEGRATION.clientId })}:token:*`,
+    )) {
       const value = await redis.get(key);
       if (value?.startsWith("{")) tokens.push((JSON.parse(value) as { accessToken: string }).accessToken);
     }
@@ -81,7 +98,18 @@ describe("logs of a client run", () => {
     const text = [...lines, ...wrong.lines, ...pfxBank.lines].join("\n");
     expect(lines.length).toBeGreaterThan(5);
     const keyBody = testCerts().clientKey.split("\n")[1] ?? "unreachable";
-    const forbidden = [DEV_INTEGRATION.clientSecret, "another-wrong-secret", PFX_PASSPHRASE, ...tokens, "leaked-by-mistake-123", keyBody, EMAIL, CPF, NAME, PHONE];
+    const forbidden = [
+      DEV_INTEGRATION.clientSecret,
+      "another-wrong-secret",
+      PFX_PASSPHRASE,
+      ...tokens,
+      "leaked-by-mistake-123",
+      keyBody,
+      EMAIL,
+      CPF,
+      NAME,
+      PHONE,
+    ];
     for (const value of forbidden) expect(text, `log contains ${value.slice(0, 4)}…`).not.toContain(value);
     // …while staying useful: masked forms are there.
     expect(text).toContain("f***@e***.com");

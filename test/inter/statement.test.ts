@@ -7,8 +7,11 @@ import { centsOfBankAmount, readStatementEntry, statementAnswer, statementPageOf
 
 describe("statement entries", () => {
   it("reads amounts written as text or as numbers, never through a float", () => {
-    expect(["13.45", "13.4", "0.0", "-13.45", 13.45, 0.1, 1234567.89].map(centsOfBankAmount)).toEqual([1345, 1340, 0, -1345, 1345, 10, 123456789]);
-    for (const bad of ["13.456", "1e3", "", "abc", Number.NaN, 0.1 + 0.2, null, {}]) expect(centsOfBankAmount(bad)).toBeUndefined();
+    expect(["13.45", "13.4", "0.0", "-13.45", 13.45, 0.1, 1234567.89].map(centsOfBankAmount)).toEqual([
+      1345, 1340, 0, -1345, 1345, 10, 123456789,
+    ]);
+    for (const bad of ["13.456", "1e3", "", "abc", Number.NaN, 0.1 + 0.2, null, {}])
+      expect(centsOfBankAmount(bad)).toBeUndefined();
   });
 
   it("reads São Paulo wall time as São Paulo's and a zoned time as an instant; a date alone as a day", () => {
@@ -25,11 +28,28 @@ describe("statement entries", () => {
   });
 
   it("keeps a debit that says nothing of its kind, skips one that says it is a credit or a fee", () => {
-    expect(debitOf(readStatementEntry({ valor: "1.00" }), "1", "#1:x:1")).toEqual({ id: "#1:x:1", account: "1", amountCents: 100 });
+    expect(debitOf(readStatementEntry({ valor: "1.00" }), "1", "#1:x:1")).toEqual({
+      id: "#1:x:1",
+      account: "1",
+      amountCents: 100,
+    });
     expect(debitOf(readStatementEntry({ tipoOperacao: "C", valor: "1.00" }), "1", "#")).toBeUndefined();
-    expect(debitOf(readStatementEntry({ tipoOperacao: "D", tipoTransacao: "TARIFA", valor: "1.00" }), "1", "#")).toBeUndefined();
-    const pix = readStatementEntry({ idTransacao: "t1", tipoOperacao: "d", tipoTransacao: "pix", detalhes: { codigoSolicitacao: "ABC", endToEndId: " E1 ", chavePixRecebedor: "a@b.c" } });
-    expect(debitOf(pix, "1", "#")).toEqual({ id: "t1", account: "1", codigoSolicitacao: "abc", endToEndId: "E1", key: "a@b.c" });
+    expect(
+      debitOf(readStatementEntry({ tipoOperacao: "D", tipoTransacao: "TARIFA", valor: "1.00" }), "1", "#"),
+    ).toBeUndefined();
+    const pix = readStatementEntry({
+      idTransacao: "t1",
+      tipoOperacao: "d",
+      tipoTransacao: "pix",
+      detalhes: { codigoSolicitacao: "ABC", endToEndId: " E1 ", chavePixRecebedor: "a@b.c" },
+    });
+    expect(debitOf(pix, "1", "#")).toEqual({
+      id: "t1",
+      account: "1",
+      codigoSolicitacao: "abc",
+      endToEndId: "E1",
+      key: "a@b.c",
+    });
   });
 
   it("a scroll page that says there is more without an id, or a page without `ultimaPagina`, is not taken for the end", () => {
@@ -38,6 +58,9 @@ describe("statement entries", () => {
     expect(scroll.scrollId).toBeUndefined();
     expect(statementPageOf(statementAnswer.parse({ transacoes: [{}] }), false).last).toBe(false);
     expect(statementPageOf(statementAnswer.parse({ transacoes: [] }), false).last).toBe(true);
-    expect(statementPageOf(statementAnswer.parse({ totalPaginas: "x", transacoes: "nope" }), false)).toEqual({ entries: [], last: true });
+    expect(statementPageOf(statementAnswer.parse({ totalPaginas: "x", transacoes: "nope" }), false)).toEqual({
+      entries: [],
+      last: true,
+    });
   });
 });

@@ -26,7 +26,12 @@ const silent = createLogger({ level: "silent" });
 async function tokenCallWith(tls: { cert: string; key: string; ca?: string }, url = emulator.url): Promise<unknown> {
   const agent = createInterAgent({ tls, connectTimeoutMs: 3000, requestTimeoutMs: 3000, maxConnections: 1 });
   try {
-    const http = createInterHttp({ baseUrl: url, dispatcher: agent.dispatcher, tlsFailureOf: agent.tlsFailureOf, logger: silent });
+    const http = createInterHttp({
+      baseUrl: url,
+      dispatcher: agent.dispatcher,
+      tlsFailureOf: agent.tlsFailureOf,
+      logger: silent,
+    });
     return await http.exchange({ operation: "token", method: "POST", path: "/oauth/v2/token", body: "" });
   } catch (err) {
     return err;
@@ -49,7 +54,12 @@ describe("mutual TLS", () => {
     writeFileSync(pfx, toPfx({ certPem: certs.clientCert, keyPem: certs.clientKey }, "pfx-pass-123", [certs.ca]));
     chmodSync(pfx, 0o600);
     const { client } = bankFor(emulator, {
-      env: { INTER_CERT_FILE: undefined, INTER_KEY_FILE: undefined, INTER_PFX_FILE: pfx, INTER_PFX_PASSPHRASE: "pfx-pass-123" },
+      env: {
+        INTER_CERT_FILE: undefined,
+        INTER_KEY_FILE: undefined,
+        INTER_PFX_FILE: pfx,
+        INTER_PFX_PASSPHRASE: "pfx-pass-123",
+      },
     });
     expect((await client.sendPix(order, randomUUID())).tipoRetorno).toBe("PROCESSADO");
   });
@@ -65,8 +75,16 @@ describe("mutual TLS", () => {
   });
 
   it("refuses a server whose certificate is for another host name", async () => {
-    const wrongHost = issueCertificate({ commonName: "bank.example", altNames: ["bank.example"], serverAuth: true, issuer: ca });
-    const impostor = await startEmulator({ limits: NO_LIMITS, tls: { cert: wrongHost.certPem, key: wrongHost.keyPem, ca: certs.ca } });
+    const wrongHost = issueCertificate({
+      commonName: "bank.example",
+      altNames: ["bank.example"],
+      serverAuth: true,
+      issuer: ca,
+    });
+    const impostor = await startEmulator({
+      limits: NO_LIMITS,
+      tls: { cert: wrongHost.certPem, key: wrongHost.keyPem, ca: certs.ca },
+    });
     try {
       const err = await tokenCallWith({ cert: certs.clientCert, key: certs.clientKey, ca: certs.ca }, impostor.url);
       expect(err).toBeInstanceOf(InterTlsError);
@@ -77,11 +95,23 @@ describe("mutual TLS", () => {
   });
 
   it("is refused by the bank without a client certificate", async () => {
-    const agent = createInterAgent({ tls: { ca: certs.ca }, connectTimeoutMs: 3000, requestTimeoutMs: 3000, maxConnections: 1 });
+    const agent = createInterAgent({
+      tls: { ca: certs.ca },
+      connectTimeoutMs: 3000,
+      requestTimeoutMs: 3000,
+      maxConnections: 1,
+    });
     const rejectedBefore = emulator.ledger.snapshot().tls.rejected;
     try {
-      const http = createInterHttp({ baseUrl: emulator.url, dispatcher: agent.dispatcher, tlsFailureOf: agent.tlsFailureOf, logger: silent });
-      const err = await http.exchange({ operation: "send-pix", method: "POST", path: "/banking/v2/pix", body: "{}" }).catch((e: unknown) => e);
+      const http = createInterHttp({
+        baseUrl: emulator.url,
+        dispatcher: agent.dispatcher,
+        tlsFailureOf: agent.tlsFailureOf,
+        logger: silent,
+      });
+      const err = await http
+        .exchange({ operation: "send-pix", method: "POST", path: "/banking/v2/pix", body: "{}" })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InterTlsError);
       expect(err).toMatchObject({ code: "INTER_TLS", ambiguous: false, retryable: false });
       expect((err as Error).message).toMatch(/refused our client certificate/);
@@ -111,5 +141,4 @@ describe("mutual TLS", () => {
     expect((foreignErr as Error).message).toMatch(/may be refusing our client certificate/);
     expect(emulator.ledger.snapshot().tls.rejected).toBe(rejected + 2);
   });
-
 });

@@ -36,7 +36,10 @@ describe("tokens", () => {
   });
 
   it("takes a token answer without token_type (no field of Inter's answer is marked required)", async () => {
-    const emulator = await startTestEmulator({ limits: NO_LIMITS, faults: [{ method: "POST", path: "/oauth/v2/token", fault: { type: "rewrite", omit: ["token_type", "scope"] } }] });
+    const emulator = await startTestEmulator({
+      limits: NO_LIMITS,
+      faults: [{ method: "POST", path: "/oauth/v2/token", fault: { type: "rewrite", omit: ["token_type", "scope"] } }],
+    });
     const sent = await bankFor(emulator).client.sendPix(order, randomUUID());
     expect(sent.codigoSolicitacao).toMatch(/^[0-9a-f-]{36}$/);
     expect(emulator.ledger.snapshot().tokens.calls).toBe(1);
@@ -60,8 +63,15 @@ describe("tokens", () => {
     const seed = bankFor(emulator); // no Redis: its token is not shared
     const sent = await seed.client.sendPix(order, randomUUID());
     const before = emulator.ledger.snapshot().tokens.calls;
-    const env = { ...clientEnvFor(emulator), REDIS_URL: inject("redisUrl"), PIXOUT_REDIS_PREFIX: prefix(), LOG_LEVEL: "warn" };
-    const children = [0, 1].map(() => spawnTs("test/fixtures/token-fleet-child.ts", ["40", sent.codigoSolicitacao], env));
+    const env = {
+      ...clientEnvFor(emulator),
+      REDIS_URL: inject("redisUrl"),
+      PIXOUT_REDIS_PREFIX: prefix(),
+      LOG_LEVEL: "warn",
+    };
+    const children = [0, 1].map(() =>
+      spawnTs("test/fixtures/token-fleet-child.ts", ["40", sent.codigoSolicitacao], env),
+    );
     await Promise.all(children.map(nextLine)); // both ready: clients built, nothing asked yet
     const results = children.map(nextLine);
     for (const child of children) child.stdin.write("go\n");

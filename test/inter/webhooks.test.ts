@@ -21,7 +21,9 @@ describe("webhook registration (pix-pagamento)", () => {
 
   it("refuses a webhook URL that is not https, with Inter's violation", async () => {
     const emulator = await startTestEmulator({ limits: NO_LIMITS });
-    const err = await bankFor(emulator).client.registerWebhook("http://insecure.example.com/hook").catch((e: unknown) => e);
+    const err = await bankFor(emulator)
+      .client.registerWebhook("http://insecure.example.com/hook")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InterRejectedError);
     expect((err as InterRejectedError).violations[0]?.propriedade).toBe("webhookUrl");
   });

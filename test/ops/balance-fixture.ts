@@ -17,15 +17,28 @@ export interface BalanceDashboard {
   redis: Redis;
   holds: AccountHolds;
   /** Holds `account` as a worker's run of the payment's job would (under that job's lock): the hold's id. */
-  hold(account: string, paymentId: string, cents: number, at: number, why: Parameters<AccountHolds["hold"]>[4]): Promise<{ id: string }>;
+  hold(
+    account: string,
+    paymentId: string,
+    cents: number,
+    at: number,
+    why: Parameters<AccountHolds["hold"]>[4],
+  ): Promise<{ id: string }>;
   approvals: Approvals;
   payouts: Queue;
   notifications: Queue;
 }
 
 /** Call inside a test: everything is closed and its keys removed when the test ends. */
-export async function startBalanceDashboard(extraEnv: Record<string, string> = {}, redisUrl: string = inject("redisUrl")): Promise<BalanceDashboard> {
-  const env = { REDIS_URL: redisUrl, PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+export async function startBalanceDashboard(
+  extraEnv: Record<string, string> = {},
+  redisUrl: string = inject("redisUrl"),
+): Promise<BalanceDashboard> {
+  const env = {
+    REDIS_URL: redisUrl,
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+  };
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   const prefix = bullPrefix(env.PIXOUT_REDIS_PREFIX);
   const payouts = new Queue(env.PIXOUT_QUEUE, { connection: redis, prefix });
@@ -58,7 +71,11 @@ export async function startBalanceDashboard(extraEnv: Record<string, string> = {
 }
 
 /** The page's HTML for `user`, with its status. */
-export async function pageOf(dash: TestDashboard, path: string, user: Parameters<TestDashboard["get"]>[1]): Promise<{ status: number; html: string }> {
+export async function pageOf(
+  dash: TestDashboard,
+  path: string,
+  user: Parameters<TestDashboard["get"]>[1],
+): Promise<{ status: number; html: string }> {
   const res = await dash.get(path, user);
   return { status: res.status, html: await res.text() };
 }

@@ -10,7 +10,11 @@ import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
 // eslint-disable-next-line no-restricted-properties -- where the browser is, as CI installs it
 const CHROMIUM = process.env["PIXOUT_CHROMIUM"] ?? "/usr/bin/chromium";
 const OUTPUT = "test-output/dashboard";
-const payment = (paymentId: string, amount: string) => ({ paymentId, amount, recipient: { type: "key", key: "fornecedor.browser@example.com" } });
+const payment = (paymentId: string, amount: string) => ({
+  paymentId,
+  amount,
+  recipient: { type: "key", key: "fornecedor.browser@example.com" },
+});
 
 describe("dashboard in a browser", () => {
   let browser: Browser | undefined;
@@ -19,13 +23,23 @@ describe("dashboard in a browser", () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set PIXOUT_CHROMIUM`);
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set PIXOUT_CHROMIUM`,
+      );
     }
     mkdirSync(OUTPUT, { recursive: true });
     // The flags keep Chromium off the network (this machine has none) and out of a sandbox it cannot make as root.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   afterAll(async () => {
@@ -46,7 +60,10 @@ describe("dashboard in a browser", () => {
 
   async function login(user: TestUser): Promise<Page> {
     if (!browser) throw new Error("Chromium did not start");
-    const context = await browser.newContext({ httpCredentials: { username: user.name, password: user.password }, viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({
+      httpCredentials: { username: user.name, password: user.password },
+      viewport: { width: 1280, height: 900 },
+    });
     contexts.push(context);
     const page = await context.newPage();
     page.on("pageerror", (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
@@ -105,7 +122,9 @@ describe("dashboard in a browser", () => {
     await viewer.goto(`${dashboard.url}/queues/queue/${p.config.queueName}?status=completed`);
     await viewer.getByText("payment-web-paid").first().waitFor();
     expect(await viewer.content()).not.toContain("fornecedor.browser");
-    expect(await viewer.getByRole("button", { name: /retry|clean|remove|delete|promote|pause|add job/i }).count()).toBe(0);
+    expect(await viewer.getByRole("button", { name: /retry|clean|remove|delete|promote|pause|add job/i }).count()).toBe(
+      0,
+    );
     await viewer.screenshot({ path: `${OUTPUT}/viewer-queues.png`, fullPage: true });
 
     // The operator: the balance is topped up, then a new attempt from the page.
@@ -143,15 +162,23 @@ describe("dashboard in a browser", () => {
     for (const id of ["web-h1", "web-h2", "web-h3"]) await p.producer.enqueue(payment(id, "10.00"));
     const viewer = await login(VIEWER);
     await expect
-      .poll(async () => {
-        await viewer.goto(`${dashboard.url}/payments`);
-        return viewer.getByTestId("held-account-default").count();
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          await viewer.goto(`${dashboard.url}/payments`);
+          return viewer.getByTestId("held-account-default").count();
+        },
+        { timeout: 15_000 },
+      )
       .toBe(1);
-    await expect.poll(async () => {
-      await viewer.goto(`${dashboard.url}/payments`);
-      return viewer.getByTestId("held-account-default").textContent();
-    }, { timeout: 15_000 }).toContain("2 payments");
+    await expect
+      .poll(
+        async () => {
+          await viewer.goto(`${dashboard.url}/payments`);
+          return viewer.getByTestId("held-account-default").textContent();
+        },
+        { timeout: 15_000 },
+      )
+      .toContain("2 payments");
     expect(await viewer.getByTestId("resume-form-default").count()).toBe(0);
     await viewer.screenshot({ path: `${OUTPUT}/viewer-held-account.png`, fullPage: true });
 
@@ -160,8 +187,12 @@ describe("dashboard in a browser", () => {
     await operator.goto(`${dashboard.url}/payments`);
     await operator.getByTestId("resume-reason-default").fill("topped up (browser test)");
     await operator.getByTestId("resume-submit-default").click();
-    await expect.poll(async () => operator.getByTestId("resume-result-default").getAttribute("data-status")).toBe("resumed");
-    const all = await Promise.all(["web-h1", "web-h2", "web-h3"].map((id) => p.producer.waitForResult(id, { timeoutMs: 15_000 })));
+    await expect
+      .poll(async () => operator.getByTestId("resume-result-default").getAttribute("data-status"))
+      .toBe("resumed");
+    const all = await Promise.all(
+      ["web-h1", "web-h2", "web-h3"].map((id) => p.producer.waitForResult(id, { timeoutMs: 15_000 })),
+    );
     expect(all.map((v) => v.outcome)).toEqual(["paid", "paid", "paid"]);
     await operator.goto(`${dashboard.url}/payments`);
     expect(await operator.getByTestId("held-account-default").count()).toBe(0);

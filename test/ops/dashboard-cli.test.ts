@@ -15,7 +15,12 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Runs `pixout args…` with `input` on stdin (not a terminal). */
 function runWithInput(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { PATH: process.env["PATH"] }, stdio: ["pipe", "pipe", "pipe"] }); // eslint-disable-line no-restricted-properties -- a clean environment for the child
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    // eslint-disable-next-line no-restricted-properties -- a clean environment for the child
+    env: { PATH: process.env["PATH"] },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -30,7 +35,11 @@ function runWithInput(args: string[], input: string): Promise<{ code: number | n
 }
 
 describe("pixout dashboard", () => {
-  const queueEnv = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+  const queueEnv = {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+  };
 
   it("refuses to start without users (exit 78, saying how to add one), and --no-auth off loopback", async () => {
     // Independent processes: run at once (each spends most of its time starting Node).
@@ -52,7 +61,10 @@ describe("pixout dashboard", () => {
     // Two processes, at once: starting Node costs far more than the hash (the bare form, without --user,
     // and commander's --role choices are the same code path; the settings tests cover the hash's format).
     const [entry, short] = await Promise.all([
-      runWithInput(["dashboard", "hash-password", "--user", "ana@empresa.com", "--role", "operator"], "a long enough password\n"),
+      runWithInput(
+        ["dashboard", "hash-password", "--user", "ana@empresa.com", "--role", "operator"],
+        "a long enough password\n",
+      ),
       runWithInput(["dashboard", "hash-password"], "short\n"),
     ]);
     expect(entry).toMatchObject({ code: 0, stderr: "" });
@@ -71,7 +83,12 @@ describe("pixout dashboard", () => {
     cleanupAfter(async () => {
       await removeQueueKeys(queueEnv.REDIS_URL, queueEnv.PIXOUT_REDIS_PREFIX);
     });
-    const child = spawn(process.execPath, [bin, "dashboard", "--no-auth", "--port", "0"], { cwd: root, env: { PATH: process.env["PATH"], ...queueEnv }, stdio: ["ignore", "pipe", "pipe"] }); // eslint-disable-line no-restricted-properties -- a clean environment for the child
+    const child = spawn(process.execPath, [bin, "dashboard", "--no-auth", "--port", "0"], {
+      cwd: root,
+      // eslint-disable-next-line no-restricted-properties -- a clean environment for the child
+      env: { PATH: process.env["PATH"], ...queueEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: string[] = [];
     const exited = once(child, "exit");
     const url = await new Promise<string>((resolve, reject) => {

@@ -24,13 +24,45 @@ const PII_PAYOUT = {
   metadata: { "Marisa Quintanilha": "7654321", cpf: "52998224725" },
   callbackUrl: "https://erp.example.com/pix?token=s3cret",
   recipient: { encrypted: "v1", kid: "k2", iv: "aXY", tag: "dGFn", data: "ZGF0YQ" },
-  state: { step: "poll", generation: 0, attempts: 1, maybeExecuted: true, polls: 2, lastError: { code: "INTER_UNAVAILABLE", message: "recebedor 52998224725", at: 1 } },
-  audit: [{ at: FIXED_AT, actor: "ana.operadora", action: "retry", reason: "falei com o fornecedor", generation: 0, newKey: false }],
+  state: {
+    step: "poll",
+    generation: 0,
+    attempts: 1,
+    maybeExecuted: true,
+    polls: 2,
+    lastError: { code: "INTER_UNAVAILABLE", message: "recebedor 52998224725", at: 1 },
+  },
+  audit: [
+    {
+      at: FIXED_AT,
+      actor: "ana.operadora",
+      action: "retry",
+      reason: "falei com o fornecedor",
+      generation: 0,
+      newKey: false,
+    },
+  ],
 };
 const PII_NOTIFICATION = {
   url: "https://hooks.example.com/pix?token=s3cret",
-  event: { id: "e1", type: "payment.failed", paymentId: "pii", outcome: "failed", generation: 0, reason: "recebedor 52998224725", amount: "12.34" },
-  attempts: [{ attempt: 1, at: FIXED_AT, durationMs: 5, error: "timeout at https://hooks.example.com/pix?token=s3cret", delivered: false }],
+  event: {
+    id: "e1",
+    type: "payment.failed",
+    paymentId: "pii",
+    outcome: "failed",
+    generation: 0,
+    reason: "recebedor 52998224725",
+    amount: "12.34",
+  },
+  attempts: [
+    {
+      attempt: 1,
+      at: FIXED_AT,
+      durationMs: 5,
+      error: "timeout at https://hooks.example.com/pix?token=s3cret",
+      delivered: false,
+    },
+  ],
 };
 
 function expectNoPii(text: string, what: string): void {
@@ -38,7 +70,11 @@ function expectNoPii(text: string, what: string): void {
 }
 
 /** The test's own BullMQ queues on the dashboard's queue names (closed, with their connection, at the end). */
-function testQueues(env: { REDIS_URL: string; PIXOUT_QUEUE: string; PIXOUT_REDIS_PREFIX: string }): { redis: Redis; payouts: Queue; notifications: Queue } {
+function testQueues(env: { REDIS_URL: string; PIXOUT_QUEUE: string; PIXOUT_REDIS_PREFIX: string }): {
+  redis: Redis;
+  payouts: Queue;
+  notifications: Queue;
+} {
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   const prefix = bullPrefix(env.PIXOUT_REDIS_PREFIX);
   const payouts = new Queue(env.PIXOUT_QUEUE, { connection: redis, prefix });
@@ -51,7 +87,11 @@ function testQueues(env: { REDIS_URL: string; PIXOUT_QUEUE: string; PIXOUT_REDIS
 }
 
 describe("dashboard server", async () => {
-  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+  const env = {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+  };
   cleanupAfter(async () => {
     await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
@@ -66,7 +106,15 @@ describe("dashboard server", async () => {
     const unknown = await dash.get("/api/session", { ...OPERATOR, name: "mallory", password: "not-the-password" });
     expect([wrong.status, unknown.status]).toEqual([401, 401]);
     expect(await wrong.text()).toBe(await unknown.text());
-    for (const path of ["/", "/payments", "/metrics", "/queues", "/queues/api/queues", "/api/queues/counts", "/assets/dashboard.js"]) {
+    for (const path of [
+      "/",
+      "/payments",
+      "/metrics",
+      "/queues",
+      "/queues/api/queues",
+      "/api/queues/counts",
+      "/assets/dashboard.js",
+    ]) {
       expect((await dash.get(path)).status, path).toBe(401);
     }
     const failures = dash.lines.filter((l) => l.includes("dashboard login failed"));
@@ -133,7 +181,9 @@ describe("dashboard server", async () => {
     expect(html).not.toContain(evil);
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
     // Every script is an external one from the app itself; no inline handlers.
-    expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script src="/assets/dashboard.js" defer>']);
+    expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual([
+      '<script src="/assets/dashboard.js" defer>',
+    ]);
     expect(html).not.toMatch(/\son[a-z]+=/i);
     expect(html).toMatch(/id="count-waiting" data-testid="count-waiting">0</);
     expect(html).toContain('data-testid="search-error"');
@@ -150,7 +200,9 @@ describe("dashboard server", async () => {
     });
     const missing = await dash.get("/api/payments/search?q=inv-none", VIEWER);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: 'no payment with paymentId, codigoSolicitacao or endToEndId "inv-none"' });
+    expect(await missing.json()).toEqual({
+      error: 'no payment with paymentId, codigoSolicitacao or endToEndId "inv-none"',
+    });
     expect((await dash.get("/api/payments/search?q=", VIEWER)).status).toBe(400);
   });
 
@@ -158,11 +210,15 @@ describe("dashboard server", async () => {
     const page = await dash.get("/queues", VIEWER);
     expect(page.status).toBe(200);
     // Its own inline styles are allowed there; scripts still come from the app only.
-    expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'self'; style-src 'self' 'unsafe-inline';/);
+    expect(page.headers.get("content-security-policy")).toMatch(
+      /^default-src 'self'; style-src 'self' 'unsafe-inline';/,
+    );
     expect(page.headers.get("content-security-policy")).not.toMatch(/script-src/);
     const api = await dash.get("/queues/api/queues", VIEWER);
     expect(api.status).toBe(200);
-    const names = ((await api.json()) as { queues: { name: string; readOnlyMode?: boolean }[] }).queues.map((q) => q.name);
+    const names = ((await api.json()) as { queues: { name: string; readOnlyMode?: boolean }[] }).queues.map(
+      (q) => q.name,
+    );
     expect(names.sort()).toEqual([env.PIXOUT_QUEUE, `${env.PIXOUT_QUEUE}-notifications`].sort());
     for (const [method, path] of [
       ["PUT", `/queues/api/queues/${env.PIXOUT_QUEUE}/payment-x/retry/failed`],
@@ -175,17 +231,25 @@ describe("dashboard server", async () => {
       const session = (await (await dash.get("/api/session", OPERATOR)).json()) as { csrfToken: string };
       const res = await fetch(`${dash.url}${path}`, {
         method,
-        headers: { authorization: `Basic ${Buffer.from(`${OPERATOR.name}:${OPERATOR.password}`).toString("base64")}`, "content-type": "application/json", "x-csrf-token": session.csrfToken },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${OPERATOR.name}:${OPERATOR.password}`).toString("base64")}`,
+          "content-type": "application/json",
+          "x-csrf-token": session.csrfToken,
+        },
         body: "{}",
       });
       expect(res.status, `${method} ${path}`).toBe(403);
-      expect(await res.json()).toEqual({ error: "the queue board is read-only; retry a payment from its page, which is audited" });
+      expect(await res.json()).toEqual({
+        error: "the queue board is read-only; retry a payment from its page, which is audited",
+      });
     }
   });
 
   it("the queue board shows both queues' job data through allow-lists, scheduler templates too, and hides Redis details and worker addresses", async () => {
     await payouts.add("payout", PII_PAYOUT, { jobId: "payment-pii" });
-    await (await payouts.getJob("payment-pii"))?.log("bank said: recebedor 52998224725, see https://hooks.example.com/pix?token=s3cret");
+    await (
+      await payouts.getJob("payment-pii")
+    )?.log("bank said: recebedor 52998224725, see https://hooks.example.com/pix?token=s3cret");
     await notifications.add("notify", PII_NOTIFICATION, { jobId: "notify-pii" });
     await payouts.upsertJobScheduler("pii-scheduler", { every: 3_600_000 }, { name: "payout", data: PII_PAYOUT });
     const q = env.PIXOUT_QUEUE;
@@ -230,13 +294,15 @@ describe("dashboard server", async () => {
 
   it("caps bull-board's page size at 100 jobs", async () => {
     const q = env.PIXOUT_QUEUE;
-    const status = async (query: string): Promise<number> => (await dash.get(`/queues/api/queues?activeQueue=${q}&status=latest&${query}`, VIEWER)).status;
+    const status = async (query: string): Promise<number> =>
+      (await dash.get(`/queues/api/queues?activeQueue=${q}&status=latest&${query}`, VIEWER)).status;
     expect(await status("jobsPerPage=100")).toBe(200);
     expect(await status("jobsPerPage=10")).toBe(200);
     const big = await dash.get(`/queues/api/queues?activeQueue=${q}&jobsPerPage=101`, VIEWER);
     expect(big.status).toBe(400);
     expect(await big.json()).toEqual({ error: "jobsPerPage must be a whole number from 1 to 100" });
-    for (const query of ["jobsPerPage=100000", "jobsPerPage=1e3", "jobsPerPage=10&jobsPerPage=5000", "jobsPerPage=-1"]) expect(await status(query), query).toBe(400);
+    for (const query of ["jobsPerPage=100000", "jobsPerPage=1e3", "jobsPerPage=10&jobsPerPage=5000", "jobsPerPage=-1"])
+      expect(await status(query), query).toBe(400);
     // A page number Redis would refuse as a range is refused here, plainly: no Redis error, no script SHA.
     for (const page of ["99999999999999999999", "0", "-1", "1.5", "x"]) {
       const res = await dash.get(`/queues/api/queues?activeQueue=${q}&status=latest&page=${page}`, VIEWER);
@@ -250,10 +316,14 @@ describe("dashboard server", async () => {
   it("chooses the CSP by path segment in any case, and no answer says X-Powered-By", async () => {
     const upper = await dash.get("/QUEUES", VIEWER);
     expect(upper.status).toBe(200);
-    expect(upper.headers.get("content-security-policy")).toMatch(/^default-src 'self'; style-src 'self' 'unsafe-inline';/);
+    expect(upper.headers.get("content-security-policy")).toMatch(
+      /^default-src 'self'; style-src 'self' 'unsafe-inline';/,
+    );
     const other = await dash.get("/queuesX", VIEWER);
     expect(other.status).toBe(404);
-    expect(other.headers.get("content-security-policy")).toBe("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    expect(other.headers.get("content-security-policy")).toBe(
+      "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
     for (const path of ["/queues", "/QUEUES", "/queues/api/queues", "/queuesX", "/payments", "/healthz"]) {
       expect((await dash.get(path, VIEWER)).headers.get("x-powered-by"), path).toBeNull();
     }
@@ -264,7 +334,11 @@ describe("dashboard server", async () => {
     await payouts.add("payout", data, { jobId: "payment-w1" });
     const q = env.PIXOUT_QUEUE;
     const session = (await (await dash.get("/api/session", OPERATOR)).json()) as { csrfToken: string };
-    const headers = { authorization: basic(OPERATOR), "content-type": "application/json", "x-csrf-token": session.csrfToken };
+    const headers = {
+      authorization: basic(OPERATOR),
+      "content-type": "application/json",
+      "x-csrf-token": session.csrfToken,
+    };
     for (const [method, path] of [
       ["PATCH", `/queues/api/queues/${q}/payment-w1/update-data`],
       ["PATCH", `/queues/api/queues/${q}/payment-w1/delay`],
@@ -275,7 +349,11 @@ describe("dashboard server", async () => {
       ["PUT", `/queues/api/queues/${q}/payment-w1/clean/`],
       ["PUT", `/queues//api/queues/${q}/pause`],
     ] as const) {
-      const res = await fetch(`${dash.url}${path}`, { method, headers, ...(method === "OPTIONS" ? {} : { body: JSON.stringify({ data: { paymentId: "w1", amount: "999.00" } }) }) });
+      const res = await fetch(`${dash.url}${path}`, {
+        method,
+        headers,
+        ...(method === "OPTIONS" ? {} : { body: JSON.stringify({ data: { paymentId: "w1", amount: "999.00" } }) }),
+      });
       expect(res.status, `${method} ${path}`).toBe(403);
     }
     expect((await payouts.getJob("payment-w1"))?.data).toEqual(data);
@@ -287,17 +365,26 @@ describe("dashboard server", async () => {
     await (await payouts.getJob("payment-logs"))?.log("a log line");
     const res = await dash.get("/api/payments/search?q=logs%3Alogs", VIEWER);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: 'no payment with paymentId, codigoSolicitacao or endToEndId "logs:logs"' });
+    expect(await res.json()).toEqual({
+      error: 'no payment with paymentId, codigoSolicitacao or endToEndId "logs:logs"',
+    });
     expect((await dash.get("/payments?q=logs%3Alogs", VIEWER)).status).toBe(404);
     expect((await dash.get("/api/payments/search?q=logs", VIEWER)).status).toBe(200);
   });
 
   it("a retry whose outcome cannot be known answers 503 saying so, and logs who and which payment", async () => {
     // Job data that cannot be read makes retryPayment throw midway, as a lost connection would.
-    await redis.hset(payouts.toKey("payment-corrupt"), { name: "payout", data: "{not json Marisa", opts: "{}", timestamp: String(Date.now()) });
+    await redis.hset(payouts.toKey("payment-corrupt"), {
+      name: "payout",
+      data: "{not json Marisa",
+      opts: "{}",
+      timestamp: String(Date.now()),
+    });
     const res = await dash.post("/api/payments/corrupt/retry", OPERATOR, { reason: "try" });
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ error: "the retry's outcome is unknown: look at the payment's audit before trying again" });
+    expect(await res.json()).toEqual({
+      error: "the retry's outcome is unknown: look at the payment's audit before trying again",
+    });
     const line = dash.lines.find((l) => l.includes("dashboard retry failed midway"));
     expect(line).toBeDefined();
     expect(line).toContain('"actor":"ana.operadora"');
@@ -319,11 +406,16 @@ describe("dashboard server", async () => {
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/unknown field force/);
     const search = await dash.get(`/api/payments/search?q=${encodeURIComponent("inv\u202E1")}`, OPERATOR);
-    expect([search.status, ((await search.json()) as { error: string }).error]).toEqual([400, "the search must not contain control characters or bidirectional marks (U+202E at character 4)"]);
+    expect([search.status, ((await search.json()) as { error: string }).error]).toEqual([
+      400,
+      "the search must not contain control characters or bidirectional marks (U+202E at character 4)",
+    ]);
     expect((await dash.get(`/payments?q=${encodeURIComponent("a\u0000")}`, OPERATOR)).status).toBe(400);
     const escape = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "ok\u001b[2J\u202Efake" });
     expect(escape.status).toBe(400);
-    expect(((await escape.json()) as { error: string }).error).toMatch(/reason: must not contain control characters or bidirectional marks \(U\+001B at character 3\)/);
+    expect(((await escape.json()) as { error: string }).error).toMatch(
+      /reason: must not contain control characters or bidirectional marks \(U\+001B at character 3\)/,
+    );
     const missing = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ paymentId: "inv-1", status: "not-found" });
@@ -335,29 +427,59 @@ describe("dashboard server", async () => {
       return [res.status, ((await res.json()) as { error: string }).error];
     };
     expect(await answer("{not json")).toEqual([400, "the request body is not valid JSON"]);
-    expect(await answer('{"reason":"first","reason":"second"}')).toEqual([400, 'the request body gives the key "reason" twice: give it once']);
-    expect(await answer(JSON.stringify({ reason: "x".repeat(20_000) }))).toEqual([413, "the request body is too large (at most 16 KiB)"]);
-    expect(await answer('{"reason":"x"}', { "content-type": "application/json; charset=iso-8859-1" })).toEqual([415, expect.stringMatching(/charset is not supported: send UTF-8/) as string]);
-    expect(await answer('{"reason":"x"}', { "content-encoding": "gzip" })).toEqual([415, expect.stringMatching(/Content-Encoding is not supported/) as string]);
-    expect(await answer('{"reason":"x"}', { "content-type": "application/json; charset=utf-8" })).toEqual([404, undefined]);
+    expect(await answer('{"reason":"first","reason":"second"}')).toEqual([
+      400,
+      'the request body gives the key "reason" twice: give it once',
+    ]);
+    expect(await answer(JSON.stringify({ reason: "x".repeat(20_000) }))).toEqual([
+      413,
+      "the request body is too large (at most 16 KiB)",
+    ]);
+    expect(await answer('{"reason":"x"}', { "content-type": "application/json; charset=iso-8859-1" })).toEqual([
+      415,
+      expect.stringMatching(/charset is not supported: send UTF-8/) as string,
+    ]);
+    expect(await answer('{"reason":"x"}', { "content-encoding": "gzip" })).toEqual([
+      415,
+      expect.stringMatching(/Content-Encoding is not supported/) as string,
+    ]);
+    expect(await answer('{"reason":"x"}', { "content-type": "application/json; charset=utf-8" })).toEqual([
+      404,
+      undefined,
+    ]);
   });
 
   it("lets a request with the dashboard's own Origin through the CSRF checks", async () => {
-    const res = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" }, { origin: dash.url, "sec-fetch-site": "same-origin" });
+    const res = await dash.post(
+      "/api/payments/inv-1/retry",
+      OPERATOR,
+      { reason: "x" },
+      { origin: dash.url, "sec-fetch-site": "same-origin" },
+    );
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ paymentId: "inv-1", status: "not-found" });
   });
 });
 
 describe("dashboard behind a proxy (PIXOUT_DASHBOARD_ORIGIN)", async () => {
-  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`, PIXOUT_DASHBOARD_ORIGIN: "https://ops.example.com" };
+  const env = {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_DASHBOARD_ORIGIN: "https://ops.example.com",
+  };
   cleanupAfter(async () => {
     await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
   const dash = await startTestDashboard(env, { users: [OPERATOR] });
 
   it("accepts the public origin and refuses any other, the Host-derived one included", async () => {
-    const ok = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" }, { origin: "https://ops.example.com" });
+    const ok = await dash.post(
+      "/api/payments/inv-1/retry",
+      OPERATOR,
+      { reason: "x" },
+      { origin: "https://ops.example.com" },
+    );
     expect(ok.status).toBe(404);
     for (const origin of [dash.url, "https://evil.example", "http://ops.example.com"]) {
       const res = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" }, { origin });
@@ -368,7 +490,11 @@ describe("dashboard behind a proxy (PIXOUT_DASHBOARD_ORIGIN)", async () => {
 });
 
 describe("dashboard under a flood of bad logins", async () => {
-  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+  const env = {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+  };
   cleanupAfter(async () => {
     await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
@@ -378,8 +504,16 @@ describe("dashboard under a flood of bad logins", async () => {
     // A flood from many addresses (each `x-forwarded-for` through the trusted loopback proxy), at once.
     const flood = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        const res = await dash.get("/api/session", { name: "mallory", role: "viewer", password: `guess-${String(i)}` }, { "x-forwarded-for": `198.18.0.${String(i + 1)}` });
-        return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as { error: string } };
+        const res = await dash.get(
+          "/api/session",
+          { name: "mallory", role: "viewer", password: `guess-${String(i)}` },
+          { "x-forwarded-for": `198.18.0.${String(i + 1)}` },
+        );
+        return {
+          status: res.status,
+          retryAfter: res.headers.get("retry-after"),
+          body: (await res.json()) as { error: string },
+        };
       }),
     );
     const busy = flood.filter((r) => r.status === 503);
@@ -388,7 +522,8 @@ describe("dashboard under a flood of bad logins", async () => {
     expect(busy.length + refused.length + throttled.length).toBe(100);
     expect(busy.length).toBeGreaterThan(0);
     expect(refused.length).toBeGreaterThan(0);
-    for (const r of busy) expect(r).toMatchObject({ retryAfter: "1", body: { error: "too many logins at once; try again in a second" } });
+    for (const r of busy)
+      expect(r).toMatchObject({ retryAfter: "1", body: { error: "too many logins at once; try again in a second" } });
     const good = await dash.get("/api/session", OPERATOR);
     expect(good.status).toBe(200);
     // Fewer log lines than failures: one per user name per 10 s, each with its count.
@@ -400,7 +535,11 @@ describe("dashboard under a flood of bad logins", async () => {
 });
 
 describe("dashboard sign-in throttle", async () => {
-  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+  const env = {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+  };
   cleanupAfter(async () => {
     await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
@@ -409,14 +548,19 @@ describe("dashboard sign-in throttle", async () => {
 
   it("an address with 10 failed sign-ins in 15 minutes is refused 429 with Retry-After, even with the right password; other addresses are not", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await dash.get("/api/session", { ...OPERATOR, password: `guess-${String(i)}` }, from("203.0.113.10"))).status);
+    for (let i = 0; i < 10; i++)
+      statuses.push(
+        (await dash.get("/api/session", { ...OPERATOR, password: `guess-${String(i)}` }, from("203.0.113.10"))).status,
+      );
     expect(statuses).toEqual(Array<number>(10).fill(401));
     const locked = await dash.get("/api/session", OPERATOR, from("203.0.113.10"));
     expect(locked.status).toBe(429);
     const retryAfter = Number(locked.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(14 * 60);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-    expect(((await locked.json()) as { error: string }).error).toMatch(/^too many failed sign-ins from this address; try again in \d+ s$/);
+    expect(((await locked.json()) as { error: string }).error).toMatch(
+      /^too many failed sign-ins from this address; try again in \d+ s$/,
+    );
     expect((await dash.get("/api/session", OPERATOR, from("203.0.113.11"))).status).toBe(200);
     // One line for the lockout, whatever follows.
     await dash.get("/api/session", OPERATOR, from("203.0.113.10"));
@@ -429,7 +573,16 @@ describe("dashboard sign-in throttle", async () => {
     expect((await dash.get("/api/session", viewer, from(home))).status).toBe(200);
     // 12 attackers, one guess each: no address reaches its own limit, the user reaches the user's.
     const guesses: number[] = [];
-    for (let i = 0; i < 12; i++) guesses.push((await dash.get("/api/session", { ...viewer, password: `guess-${String(i)}` }, from(`192.0.2.${String(i + 1)}`))).status);
+    for (let i = 0; i < 12; i++)
+      guesses.push(
+        (
+          await dash.get(
+            "/api/session",
+            { ...viewer, password: `guess-${String(i)}` },
+            from(`192.0.2.${String(i + 1)}`),
+          )
+        ).status,
+      );
     expect(guesses.slice(0, 10)).toEqual(Array<number>(10).fill(401));
     expect(guesses.slice(10)).toEqual([429, 429]);
     expect(dash.lines.filter((l) => l.includes("dashboard sign-ins for a user locked")).length).toBe(1);
@@ -437,29 +590,61 @@ describe("dashboard sign-in throttle", async () => {
     // owner's sign-in: a remembered login must not answer a guesser either. From the owner's address it works.
     const elsewhere = await dash.get("/api/session", viewer, from("203.0.113.50"));
     expect(elsewhere.status).toBe(429);
-    expect(((await elsewhere.json()) as { error: string }).error).toMatch(/for this user from addresses it never signed in from/);
+    expect(((await elsewhere.json()) as { error: string }).error).toMatch(
+      /for this user from addresses it never signed in from/,
+    );
     expect((await dash.get("/api/session", viewer, from(home))).status).toBe(200);
     // An unknown name gets the same treatment: the answers never tell which names are users.
-    for (let i = 0; i < 10; i++) await dash.get("/api/session", { name: "mallory", role: "viewer", password: `g-${String(i)}` }, from(`192.0.2.${String(100 + i)}`));
-    expect((await dash.get("/api/session", { name: "mallory", role: "viewer", password: "g-x" }, from("192.0.2.200"))).status).toBe(429);
+    for (let i = 0; i < 10; i++)
+      await dash.get(
+        "/api/session",
+        { name: "mallory", role: "viewer", password: `g-${String(i)}` },
+        from(`192.0.2.${String(100 + i)}`),
+      );
+    expect(
+      (await dash.get("/api/session", { name: "mallory", role: "viewer", password: "g-x" }, from("192.0.2.200")))
+        .status,
+    ).toBe(429);
   });
 });
 
 describe("dashboard start-up warnings", () => {
   it("warns about plain HTTP beyond loopback and about users whose hashes have other parameters", async () => {
-    const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+    const env = {
+      REDIS_URL: inject("redisUrl"),
+      PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+      PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+    };
     cleanupAfter(async () => {
       await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
     });
-    const dash = await startTestDashboard(env, { users: [OPERATOR, { name: "carla", role: "viewer", password: "carla-password-789", scrypt: { N: 16_384, r: 8, p: 1 } }], flags: { host: "0.0.0.0" } });
+    const dash = await startTestDashboard(env, {
+      users: [
+        OPERATOR,
+        { name: "carla", role: "viewer", password: "carla-password-789", scrypt: { N: 16_384, r: 8, p: 1 } },
+      ],
+      flags: { host: "0.0.0.0" },
+    });
     const warnings = dash.lines.filter((l) => l.includes('"level":40'));
-    expect(warnings.some((l) => l.includes('"host":"0.0.0.0"') && l.includes("plain HTTP, and Basic auth sends passwords in the clear: put a TLS-terminating proxy in front"))).toBe(true);
-    expect(warnings.some((l) => l.includes('"users":["carla"]') && l.includes("scrypt parameters other than the default"))).toBe(true);
+    expect(
+      warnings.some(
+        (l) =>
+          l.includes('"host":"0.0.0.0"') &&
+          l.includes("plain HTTP, and Basic auth sends passwords in the clear: put a TLS-terminating proxy in front"),
+      ),
+    ).toBe(true);
+    expect(
+      warnings.some((l) => l.includes('"users":["carla"]') && l.includes("scrypt parameters other than the default")),
+    ).toBe(true);
   });
 });
 
 describe("dashboard --no-auth", async () => {
-  const env = { REDIS_URL: inject("redisUrl"), PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`, PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}` };
+  const env = {
+    REDIS_URL: inject("redisUrl"),
+    PIXOUT_QUEUE: `test-${randomUUID().slice(0, 8)}`,
+    PIXOUT_REDIS_PREFIX: `pixout-test-${randomUUID().slice(0, 8)}`,
+  };
   cleanupAfter(async () => {
     await removeQueueKeys(env.REDIS_URL, env.PIXOUT_REDIS_PREFIX);
   });
@@ -471,26 +656,43 @@ describe("dashboard --no-auth", async () => {
     expect(await (await dash.get("/api/session")).json()).toMatchObject({ user: "local (no auth)", role: "operator" });
     const page = await (await dash.get("/payments")).text();
     expect(page).toContain("local (no auth) · operator");
-    const res = await fetch(`${dash.url}/api/payments/inv-1/retry`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"reason":"x"}' });
+    const res = await fetch(`${dash.url}/api/payments/inv-1/retry`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"reason":"x"}',
+    });
     expect(res.status).toBe(403);
     expect(dash.lines.some((l) => l.includes("dashboard WITHOUT authentication"))).toBe(true);
-    expect(dash.lines.some((l) => l.includes('"level":40') && l.includes("PIXOUT_DASHBOARD_USERS is set but ignored"))).toBe(true);
+    expect(
+      dash.lines.some((l) => l.includes('"level":40') && l.includes("PIXOUT_DASHBOARD_USERS is set but ignored")),
+    ).toBe(true);
   });
 
   it("answers only requests addressed to this machine: a rebinding page's Host or a proxy's headers get 421", async () => {
-    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) expect((await dash.raw("GET", "/api/session", { host })).status, host).toBe(200);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`])
+      expect((await dash.raw("GET", "/api/session", { host })).status, host).toBe(200);
     const rebinding = { host: `evil.example:${port}`, origin: `http://evil.example:${port}` };
     const session = await dash.raw("GET", "/api/session", rebinding);
     expect(session.status).toBe(421);
     expect(session.headers["content-type"]).toMatch(/^application\/json/);
-    expect((JSON.parse(session.text) as { error: string }).error).toMatch(/without authentication \(--no-auth\) and answers only requests addressed to http:\/\/127\.0\.0\.1:/);
+    expect((JSON.parse(session.text) as { error: string }).error).toMatch(
+      /without authentication \(--no-auth\) and answers only requests addressed to http:\/\/127\.0\.0\.1:/,
+    );
     expect(session.text).not.toContain("csrfToken");
     // Even with a valid token (taken locally), a retry posted under another Host is refused before the route.
     const { csrfToken } = (await (await dash.get("/api/session")).json()) as { csrfToken: string };
-    const retry = await dash.raw("POST", "/api/payments/inv-1/retry", { ...rebinding, "content-type": "application/json", "x-csrf-token": csrfToken }, '{"reason":"x"}');
+    const retry = await dash.raw(
+      "POST",
+      "/api/payments/inv-1/retry",
+      { ...rebinding, "content-type": "application/json", "x-csrf-token": csrfToken },
+      '{"reason":"x"}',
+    );
     expect(retry.status).toBe(421);
     for (const header of ["x-forwarded-for", "x-forwarded-host", "forwarded"]) {
-      expect((await dash.raw("GET", "/api/session", { host: `127.0.0.1:${port}`, [header]: "203.0.113.9" })).status, header).toBe(421);
+      expect(
+        (await dash.raw("GET", "/api/session", { host: `127.0.0.1:${port}`, [header]: "203.0.113.9" })).status,
+        header,
+      ).toBe(421);
     }
     expect(dash.lines.some((l) => l.includes('"msg":"dashboard retry"'))).toBe(false);
   });
@@ -505,8 +707,11 @@ describe("dashboard while Redis is away", () => {
     await redis.stop();
     const statusOf = async (path: string): Promise<number> => (await dash.get(path, VIEWER)).status;
     await expect.poll(() => statusOf("/api/queues/counts"), { timeout: 10_000 }).toBe(503);
-    expect(await (await dash.get("/api/queues/counts", VIEWER)).json()).toEqual({ error: "Redis does not answer; try again when it is back (see /readyz)" });
-    for (const path of ["/api/payments/search?q=x", "/queues/api/queues", "/metrics", "/payments"]) expect(await statusOf(path), path).toBe(503);
+    expect(await (await dash.get("/api/queues/counts", VIEWER)).json()).toEqual({
+      error: "Redis does not answer; try again when it is back (see /readyz)",
+    });
+    for (const path of ["/api/payments/search?q=x", "/queues/api/queues", "/metrics", "/payments"])
+      expect(await statusOf(path), path).toBe(503);
     // A retry is not even tried: nothing was sent, and the answer says so.
     const retryAway = await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" });
     expect(retryAway.status).toBe(503);
@@ -514,12 +719,21 @@ describe("dashboard while Redis is away", () => {
     expect(await statusOf("/healthz")).toBe(200);
     const ready = await dash.get("/readyz");
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ ready: false, checks: expect.arrayContaining([{ name: "redis", ok: false, detail: expect.stringMatching(/^Redis does not answer/) as string }]) as unknown });
+    expect(await ready.json()).toMatchObject({
+      ready: false,
+      checks: expect.arrayContaining([
+        { name: "redis", ok: false, detail: expect.stringMatching(/^Redis does not answer/) as string },
+      ]) as unknown,
+    });
     await redis.restart();
     await expect.poll(() => statusOf("/api/queues/counts"), { timeout: 15_000 }).toBe(200);
     expect(await statusOf("/queues/api/queues")).toBe(200);
     // The retries' own connection is back too.
-    await expect.poll(async () => (await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" })).status, { timeout: 15_000 }).toBe(404);
+    await expect
+      .poll(async () => (await dash.post("/api/payments/inv-1/retry", OPERATOR, { reason: "x" })).status, {
+        timeout: 15_000,
+      })
+      .toBe(404);
     expect(dash.lines.some((l) => l.includes("Redis connection problem"))).toBe(true);
     expect(dash.lines.some((l) => l.includes('"msg":"Redis is back"'))).toBe(true);
   });

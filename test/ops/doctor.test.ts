@@ -6,13 +6,13 @@ import { randomUUID, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import type { Environment } from "../../src/config.js";
-import { freePort } from "../../src/demo/redis-server.js";
+import { freePort } from "../../src/cli/demo/redis-server.js";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
 import { checkSettings } from "../../src/ops/doctor/settings.js";
 import { runDoctor, type DoctorReport } from "../../src/ops/doctor/run-doctor.js";
 import { checkWebhookReceiver } from "../../src/ops/doctor/webhook.js";
 import type { Check } from "../../src/ops/doctor/check.js";
-import { createPayoutProducer } from "../../src/queue/producer.js";
+import { createPayoutProducer } from "../../src/queue/producer/producer.js";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { issueCertificate, toPfx } from "../../src/tls/dev-certs.js";
 import { clientEnvFor } from "../helpers/bank.js";
@@ -66,9 +66,17 @@ describe("pixout doctor", async () => {
 
   it("passes a healthy setup, counts the queue, and reuses the fleet's token on the second run", async () => {
     const env = envFor(emulator);
-    const producer = createPayoutProducer({ connection: inject("redisUrl"), queueName: env["PIXOUT_QUEUE"] ?? "", redisPrefix: env["PIXOUT_REDIS_PREFIX"] ?? "" });
+    const producer = createPayoutProducer({
+      connection: inject("redisUrl"),
+      queueName: env["PIXOUT_QUEUE"] ?? "",
+      redisPrefix: env["PIXOUT_REDIS_PREFIX"] ?? "",
+    });
     cleanupAfter(() => producer.close());
-    await producer.enqueue({ paymentId: "doc-1", amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" } });
+    await producer.enqueue({
+      paymentId: "doc-1",
+      amount: "1.00",
+      recipient: { type: "key", key: "fornecedor@example.com" },
+    });
     const tokensBefore = emulator.ledger.snapshot().tokens.calls;
 
     const first = await runDoctor({ env });
@@ -95,9 +103,15 @@ describe("pixout doctor", async () => {
     expect(find(first, "settings.environment").detail).toBe(
       "INTER_ENV=production; fleet budgets a minute: send 60 (≥ 1000 ms apart), status 20, token 5, webhook 10 each, callbacks 10, callback re-send 5, statement 10, balance 10; 2 % margin",
     );
-    expect(find(first, "bank.connection").detail).toMatch(/answered over TLS, our client certificate offered \(HTTP 404/);
-    expect(find(first, "bank.token").detail).toMatch(/^obtained a new token for pagamento-pix.write pagamento-pix.read \(one token call\), shared with the fleet/);
-    expect(find(first, "bank.scopes").detail).toBe("granted every scope asked for: pagamento-pix.write pagamento-pix.read");
+    expect(find(first, "bank.connection").detail).toMatch(
+      /answered over TLS, our client certificate offered \(HTTP 404/,
+    );
+    expect(find(first, "bank.token").detail).toMatch(
+      /^obtained a new token for pagamento-pix.write pagamento-pix.read \(one token call\), shared with the fleet/,
+    );
+    expect(find(first, "bank.scopes").detail).toBe(
+      "granted every scope asked for: pagamento-pix.write pagamento-pix.read",
+    );
     expect(find(first, "certificate.validity").detail).toMatch(/^valid: 36\d days left/);
 
     const second = await runDoctor({ env });
@@ -114,10 +128,15 @@ describe("pixout doctor", async () => {
     const wrong = "not-the-secret-at-all";
     // An integration of its own: tokens are shared by integration, and the others' tests hold one.
     const own = await startTestEmulator({ limits: NO_LIMITS });
-    const fresh = await runDoctor({ env: envFor(own, { INTER_CLIENT_SECRET: wrong, PIXOUT_TOKEN_PER_MINUTE: "6000" }) });
+    const fresh = await runDoctor({
+      env: envFor(own, { INTER_CLIENT_SECRET: wrong, PIXOUT_TOKEN_PER_MINUTE: "6000" }),
+    });
     expect(fresh.ok).toBe(false);
     const token = find(fresh, "bank.token");
-    expect(token).toMatchObject({ status: "error", detail: "the bank refused the token request: HTTP 400 Requisição inválida. client_id ou client_secret inválido." });
+    expect(token).toMatchObject({
+      status: "error",
+      detail: "the bank refused the token request: HTTP 400 Requisição inválida. client_id ou client_secret inválido.",
+    });
     expect(token.fix).toMatch(/check INTER_CLIENT_ID and INTER_CLIENT_SECRET/);
     expect(find(fresh, "bank.scopes").status).toBe("skipped");
     expect(JSON.stringify(fresh)).not.toContain(wrong);
@@ -133,11 +152,16 @@ describe("pixout doctor", async () => {
   });
 
   it("finds a scope the integration lacks", async () => {
-    const narrow = await startTestEmulator({ limits: NO_LIMITS, integration: { ...DEV_INTEGRATION, scopes: ["pagamento-pix.write"], accounts: ["12345678"] } });
+    const narrow = await startTestEmulator({
+      limits: NO_LIMITS,
+      integration: { ...DEV_INTEGRATION, scopes: ["pagamento-pix.write"], accounts: ["12345678"] },
+    });
     const report = await runDoctor({ env: envFor(narrow) });
     const token = find(report, "bank.token");
     expect(token.status).toBe("error");
-    expect(token.detail).toBe("the bank refused the token request: HTTP 403 Acesso Negado Escopo não autorizado para esta integração: pagamento-pix.read");
+    expect(token.detail).toBe(
+      "the bank refused the token request: HTTP 403 Acesso Negado Escopo não autorizado para esta integração: pagamento-pix.read",
+    );
     expect(token.fix).toMatch(/^tick the scopes pagamento-pix.write, pagamento-pix.read for the integration/);
     expect(report.ok).toBe(false);
   });
@@ -146,29 +170,51 @@ describe("pixout doctor", async () => {
     const own = await startTestEmulator({ limits: NO_LIMITS });
     const env = envFor(own, { PIXOUT_RECONCILE: "true", PIXOUT_TOKEN_PER_MINUTE: "6000" });
     const off = await runDoctor({ env });
-    expect(find(off, "bank.statement-scope")).toMatchObject({ status: "error", fix: expect.stringMatching(/add it to INTER_SCOPES/) as unknown });
+    expect(find(off, "bank.statement-scope")).toMatchObject({
+      status: "error",
+      fix: expect.stringMatching(/add it to INTER_SCOPES/) as unknown,
+    });
     expect(off.ok).toBe(false);
-    const on = await runDoctor({ env: { ...env, INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read" }, newToken: true });
+    const on = await runDoctor({
+      env: { ...env, INTER_SCOPES: "pagamento-pix.write pagamento-pix.read extrato.read" },
+      newToken: true,
+    });
     expect(find(on, "bank.scopes").status).toBe("ok");
     expect(find(on, "bank.statement-scope").status).toBe("ok");
   });
 
   it("finds an expired certificate, and warns when Inter's renewal window is open", async () => {
-    const expired = issueCertificate({ commonName: "expired", clientAuth: true, issuer: ca, notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const expired = issueCertificate({
+      commonName: "expired",
+      clientAuth: true,
+      issuer: ca,
+      notBefore: new Date(Date.now() - 400 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
     const report = await runDoctor({
-      env: envFor(emulator, { INTER_CERT_FILE: write("expired.crt", expired.certPem, 0o644), INTER_KEY_FILE: write("expired.key", expired.keyPem) }),
+      env: envFor(emulator, {
+        INTER_CERT_FILE: write("expired.crt", expired.certPem, 0o644),
+        INTER_KEY_FILE: write("expired.key", expired.keyPem),
+      }),
     });
     const validity = find(report, "certificate.validity");
     expect(validity.status).toBe("error");
     expect(validity.detail).toMatch(/^expired: -\d+ days left/);
     expect(validity.fix).toMatch(/^download a new certificate from Inter's Internet Banking/);
-    expect(statuses(report)).toMatchObject({ "certificate.key-match": "ok", "bank.connection": "skipped", "bank.token": "skipped" });
+    expect(statuses(report)).toMatchObject({
+      "certificate.key-match": "ok",
+      "bank.connection": "skipped",
+      "bank.token": "skipped",
+    });
     expect(report.ok).toBe(false);
 
     // The dev certificate seen 60 days before it ends: usable, renewal window open.
     const validTo = new Date(new (await import("node:crypto")).X509Certificate(certs.clientCert).validTo);
     const later = await runDoctor({ env: envFor(emulator), now: new Date(validTo.getTime() - 60 * DAY) });
-    expect(find(later, "certificate.validity")).toMatchObject({ status: "warning", detail: expect.stringMatching(/^renewable: 60 days left/) as unknown });
+    expect(find(later, "certificate.validity")).toMatchObject({
+      status: "warning",
+      detail: expect.stringMatching(/^renewable: 60 days left/) as unknown,
+    });
     expect(later.errors).toBe(0);
   });
 
@@ -198,12 +244,22 @@ describe("pixout doctor", async () => {
     const pfx = toPfx({ certPem: certs.clientCert, keyPem: certs.clientKey }, "pfx-passphrase");
     const base = envFor(emulator, { INTER_CERT_FILE: "", INTER_KEY_FILE: "", INTER_PFX_PASSPHRASE: "pfx-passphrase" });
     const good = await runDoctor({ env: { ...base, INTER_PFX_FILE: write("client.pfx", pfx) } });
-    expect(statuses(good)).toMatchObject({ "certificate.file": "ok", "certificate.key-permissions": "ok", "certificate.validity": "ok", "bank.token": "ok" });
+    expect(statuses(good)).toMatchObject({
+      "certificate.file": "ok",
+      "certificate.key-permissions": "ok",
+      "certificate.validity": "ok",
+      "bank.token": "ok",
+    });
     expect(find(good, "certificate.file").detail).toMatch(/client.pfx: CN=pixout dev integration.*key matches$/);
     const open = await runDoctor({ env: { ...base, INTER_PFX_FILE: write("open.pfx", pfx, 0o640) } });
     expect(find(open, "certificate.key-permissions")).toMatchObject({ status: "error", title: "pfx permissions" });
-    const wrong = await runDoctor({ env: { ...base, INTER_PFX_FILE: write("client.pfx", pfx), INTER_PFX_PASSPHRASE: "wrong-passphrase" } });
-    expect(find(wrong, "certificate.file")).toMatchObject({ status: "error", detail: expect.stringMatching(/INTER_PFX_PASSPHRASE: wrong passphrase/) as unknown });
+    const wrong = await runDoctor({
+      env: { ...base, INTER_PFX_FILE: write("client.pfx", pfx), INTER_PFX_PASSPHRASE: "wrong-passphrase" },
+    });
+    expect(find(wrong, "certificate.file")).toMatchObject({
+      status: "error",
+      detail: expect.stringMatching(/INTER_PFX_PASSPHRASE: wrong passphrase/) as unknown,
+    });
     expect(JSON.stringify(wrong)).not.toContain("wrong-passphrase");
   });
 
@@ -211,14 +267,26 @@ describe("pixout doctor", async () => {
     const env = envFor(emulator, { REDIS_URL: `redis://127.0.0.1:${String(await freePort())}` });
     const calls = emulator.ledger.snapshot().tokens.calls;
     const report = await runDoctor({ env, redisTimeoutMs: 1_000 });
-    expect(find(report, "redis.connection")).toMatchObject({ status: "error", fix: "start Redis, or set REDIS_URL to where it runs" });
+    expect(find(report, "redis.connection")).toMatchObject({
+      status: "error",
+      fix: "start Redis, or set REDIS_URL to where it runs",
+    });
     expect(find(report, "redis.connection").detail).toMatch(/^Redis does not answer at redis:\/\/127.0.0.1:\d+$/);
-    expect(statuses(report)).toMatchObject({ "redis.eviction": "skipped", "redis.persistence": "skipped", queue: "skipped", "bank.connection": "ok", "bank.token": "skipped" });
+    expect(statuses(report)).toMatchObject({
+      "redis.eviction": "skipped",
+      "redis.persistence": "skipped",
+      queue: "skipped",
+      "bank.connection": "ok",
+      "bank.token": "skipped",
+    });
     expect(find(report, "bank.token").fix).toMatch(/token budget is shared/);
     expect(emulator.ledger.snapshot().tokens.calls).toBe(calls);
     expect(report.ok).toBe(false);
     const forced = await runDoctor({ env, redisTimeoutMs: 1_000, newToken: true });
-    expect(find(forced, "bank.token")).toMatchObject({ status: "ok", detail: expect.stringMatching(/not shared: Redis is unreachable/) as unknown });
+    expect(find(forced, "bank.token")).toMatchObject({
+      status: "ok",
+      detail: expect.stringMatching(/not shared: Redis is unreachable/) as unknown,
+    });
     expect(emulator.ledger.snapshot().tokens.calls).toBe(calls + 1);
   });
 
@@ -240,7 +308,10 @@ describe("pixout doctor", async () => {
       "INTER_ENV=sandbox; fleet budgets a minute: send 10 (≥ 1000 ms apart), status 10, token 5, webhook 10 each, callbacks 10, callback re-send none, statement 10, balance 10; 2 % margin",
     );
     expect(sandbox.checks.find((c) => c.id === "settings.environment-url")).toBeUndefined();
-    const crossed = checkSettings(envFor(emulator, { INTER_ENV: "production", INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" }), new Date());
+    const crossed = checkSettings(
+      envFor(emulator, { INTER_ENV: "production", INTER_BASE_URL: "https://cdpj-sandbox.partners.uatinter.co" }),
+      new Date(),
+    );
     expect(crossed.checks.find((c) => c.id === "settings.environment-url")).toMatchObject({
       status: "warning",
       detail: expect.stringMatching(/^INTER_BASE_URL is Inter's sandbox .* but INTER_ENV is production/) as unknown,
@@ -257,14 +328,26 @@ describe("pixout doctor", async () => {
       PIXOUT_WEBHOOK_CLIENT_CA_FILE: certs.paths.caCert,
     };
     expect(checkWebhookReceiver(receiver, new Date())).toEqual([
-      expect.objectContaining({ id: "webhook.pinning", status: "warning", detail: expect.stringMatching(/^not pinned: .* callbacks only wake status queries$/) as unknown }),
+      expect.objectContaining({
+        id: "webhook.pinning",
+        status: "warning",
+        detail: expect.stringMatching(/^not pinned: .* callbacks only wake status queries$/) as unknown,
+      }),
     ]);
     const fingerprint = new X509Certificate(certs.callbackCert).fingerprint256;
     expect(checkWebhookReceiver({ ...receiver, PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS: fingerprint }, new Date())).toEqual([
-      expect.objectContaining({ id: "webhook.pinning", status: "ok", detail: expect.stringMatching(/^pinned \(1 fingerprint\(s\), 0 subject\(s\)\)/) as unknown }),
+      expect.objectContaining({
+        id: "webhook.pinning",
+        status: "ok",
+        detail: expect.stringMatching(/^pinned \(1 fingerprint\(s\), 0 subject\(s\)\)/) as unknown,
+      }),
     ]);
     expect(checkWebhookReceiver({ ...receiver, PIXOUT_WEBHOOK_CLIENT_SUBJECTS: "not a subject" }, new Date())).toEqual([
-      expect.objectContaining({ id: "webhook.settings", status: "error", detail: expect.stringContaining("PIXOUT_WEBHOOK_CLIENT_SUBJECTS") as unknown }),
+      expect.objectContaining({
+        id: "webhook.settings",
+        status: "error",
+        detail: expect.stringContaining("PIXOUT_WEBHOOK_CLIENT_SUBJECTS") as unknown,
+      }),
     ]);
   });
 
@@ -276,33 +359,62 @@ describe("pixout doctor", async () => {
       ["error", "setting PIXOUT_CONCURRENCY"],
     ]);
     expect(settings[0]?.detail).toMatch(/^INTER_ACCOUNT: must be the checking account number/);
-    expect(statuses(report)).toMatchObject({ "certificate.file": "ok", "redis.connection": "ok", "bank.connection": "skipped" });
+    expect(statuses(report)).toMatchObject({
+      "certificate.file": "ok",
+      "redis.connection": "ok",
+      "bank.connection": "skipped",
+    });
   });
 
   it("warns about a Redis run as a cache, and says when CONFIG is refused", async () => {
     const cache = await startPrivateRedis(["--save", "", "--appendonly", "no", "--maxmemory-policy", "allkeys-lru"]);
     cleanupAfter(() => cache.stop());
     const asCache = await runDoctor({ env: envFor(emulator, { REDIS_URL: cache.url }) });
-    expect(find(asCache, "redis.eviction")).toMatchObject({ status: "warning", detail: expect.stringMatching(/^maxmemory-policy is allkeys-lru:/) as unknown });
-    expect(find(asCache, "redis.persistence")).toMatchObject({ status: "warning", fix: expect.stringMatching(/appendonly yes/) as unknown });
+    expect(find(asCache, "redis.eviction")).toMatchObject({
+      status: "warning",
+      detail: expect.stringMatching(/^maxmemory-policy is allkeys-lru:/) as unknown,
+    });
+    expect(find(asCache, "redis.persistence")).toMatchObject({
+      status: "warning",
+      fix: expect.stringMatching(/appendonly yes/) as unknown,
+    });
     expect(asCache.ok).toBe(true); // warnings only
 
-    const snapshots = await startPrivateRedis(["--save", "3600 1", "--appendonly", "no", "--dir", tempDir("doctor-rdb")]);
+    const snapshots = await startPrivateRedis([
+      "--save",
+      "3600 1",
+      "--appendonly",
+      "no",
+      "--dir",
+      tempDir("doctor-rdb"),
+    ]);
     cleanupAfter(() => snapshots.stop());
     const rdbOnly = await runDoctor({ env: envFor(emulator, { REDIS_URL: snapshots.url }) });
-    expect(find(rdbOnly, "redis.persistence")).toMatchObject({ status: "warning", detail: expect.stringMatching(/^RDB snapshots only/) as unknown });
+    expect(find(rdbOnly, "redis.persistence")).toMatchObject({
+      status: "warning",
+      detail: expect.stringMatching(/^RDB snapshots only/) as unknown,
+    });
 
     const aofDir = tempDir("doctor-aof");
     const database = await startPrivateRedis(["--save", "", "--appendonly", "yes", "--dir", aofDir]);
     cleanupAfter(() => database.stop());
     const asDatabase = await runDoctor({ env: envFor(emulator, { REDIS_URL: database.url }) });
     expect(find(asDatabase, "redis.eviction").status).toBe("ok");
-    expect(find(asDatabase, "redis.persistence")).toMatchObject({ status: "ok", detail: "AOF on (appendfsync everysec)" });
+    expect(find(asDatabase, "redis.persistence")).toMatchObject({
+      status: "ok",
+      detail: "AOF on (appendfsync everysec)",
+    });
 
     const managed = await startPrivateRedis(["--save", "", "--appendonly", "no", "--rename-command", "CONFIG", ""]);
     cleanupAfter(() => managed.stop());
     const report = await runDoctor({ env: envFor(emulator, { REDIS_URL: managed.url }) });
-    expect(find(report, "redis.eviction")).toMatchObject({ status: "ok", detail: expect.stringMatching(/noeviction \(from INFO; CONFIG GET is refused\)/) as unknown });
-    expect(find(report, "redis.persistence")).toMatchObject({ status: "warning", detail: expect.stringMatching(/^could not check persistence/) as unknown });
+    expect(find(report, "redis.eviction")).toMatchObject({
+      status: "ok",
+      detail: expect.stringMatching(/noeviction \(from INFO; CONFIG GET is refused\)/) as unknown,
+    });
+    expect(find(report, "redis.persistence")).toMatchObject({
+      status: "warning",
+      detail: expect.stringMatching(/^could not check persistence/) as unknown,
+    });
   });
 });

@@ -43,7 +43,11 @@ describe("worker heartbeats and fleet readiness", () => {
     expect(ready.checks.find((c) => c.name === "certificate")?.detail).toMatch(/^(29|30) days left \(expires /);
 
     // A second worker whose certificate expires in 3 days: the fleet is as ready as its weakest worker.
-    const expiring = startWorkerHeartbeat({ ...f, concurrency: 1, certificateValidTo: new Date(Date.now() + 3 * DAY + 3_600_000) });
+    const expiring = startWorkerHeartbeat({
+      ...f,
+      concurrency: 1,
+      certificateValidTo: new Date(Date.now() + 3 * DAY + 3_600_000),
+    });
     cleanupAfter(() => expiring.stop());
     await expiring.beat();
     const soon = await fleetReadiness(f);
@@ -62,13 +66,20 @@ describe("worker heartbeats and fleet readiness", () => {
   it("writes no beat while `running` says false: a worker that takes no jobs is not listed", async () => {
     const f = fleet();
     let running = false;
-    const heartbeat = startWorkerHeartbeat({ ...f, concurrency: 1, certificateValidTo: new Date(Date.now() + 30 * DAY), running: () => running });
+    const heartbeat = startWorkerHeartbeat({
+      ...f,
+      concurrency: 1,
+      certificateValidTo: new Date(Date.now() + 30 * DAY),
+      running: () => running,
+    });
     cleanupAfter(() => heartbeat.stop());
     await heartbeat.beat();
     expect(await liveWorkers(f.redis, f.redisPrefix, f.queueName)).toEqual([]);
     running = true;
     await heartbeat.beat();
-    expect((await liveWorkers(f.redis, f.redisPrefix, f.queueName)).map((w) => w.instance)).toEqual([heartbeat.instance]);
+    expect((await liveWorkers(f.redis, f.redisPrefix, f.queueName)).map((w) => w.instance)).toEqual([
+      heartbeat.instance,
+    ]);
   });
 
   it("says Redis does not answer when it is gone, without waiting for a reconnection", async () => {
@@ -104,12 +115,20 @@ describe("worker heartbeats and fleet readiness", () => {
     await admin.call("CLIENT", "PAUSE", "3000", "ALL"); // every client's commands wait 3 s
     const readiness = await fleetReadiness({ redis, redisPrefix: "p", queueName: "q", deadlineMs: 200 });
     expect(readiness.ready).toBe(false);
-    expect(readiness.checks[0]).toEqual({ name: "redis", ok: false, detail: "Redis does not answer: no answer to PING within 200 ms" });
+    expect(readiness.checks[0]).toEqual({
+      name: "redis",
+      ok: false,
+      detail: "Redis does not answer: no answer to PING within 200 ms",
+    });
   });
 
   it("answers within its deadline when Redis answers PING but not the heartbeat query", async () => {
     // A connection that answers PING and never answers TIME (what liveWorkers asks first).
-    const stuck = { status: "ready", ping: () => Promise.resolve("PONG"), time: () => new Promise<never>(() => undefined) } as unknown as Redis;
+    const stuck = {
+      status: "ready",
+      ping: () => Promise.resolve("PONG"),
+      time: () => new Promise<never>(() => undefined),
+    } as unknown as Redis;
     const readiness = await fleetReadiness({ redis: stuck, redisPrefix: "p", queueName: "q", deadlineMs: 200 });
     expect(readiness.ready).toBe(false);
     expect(readiness.checks.map((c) => [c.name, c.ok])).toEqual([
@@ -133,7 +152,11 @@ describe("fleet metrics", () => {
     // A delayed step due 90 s ago that no worker took.
     const late = await queue.add("payout", { n: 3 }, { delay: 60_000 });
     await f.redis.zadd(queue.toKey("delayed"), (now - 90_000) * 0x1000, late.id ?? "");
-    const heartbeat = startWorkerHeartbeat({ ...f, concurrency: 1, certificateValidTo: new Date(Date.now() + 20 * DAY + 3_600_000) });
+    const heartbeat = startWorkerHeartbeat({
+      ...f,
+      concurrency: 1,
+      certificateValidTo: new Date(Date.now() + 20 * DAY + 3_600_000),
+    });
     cleanupAfter(() => heartbeat.stop());
     await heartbeat.beat();
 

@@ -15,8 +15,8 @@ import { routeOf } from "../../src/inter/http.js";
 import { startTracing } from "../../src/ops/tracing.js";
 import { DEFAULT_TRACES_ENDPOINT, loadTracingSettings, parseOtlpHeaders } from "../../src/ops/tracing-settings.js";
 import { bullPrefix, jobIdFor } from "../../src/queue/names.js";
-import { createPayoutProducer, producerOptionsFor } from "../../src/queue/producer.js";
-import { startPayoutWorker } from "../../src/queue/worker.js";
+import { createPayoutProducer, producerOptionsFor } from "../../src/queue/producer/producer.js";
+import { startPayoutWorker } from "../../src/queue/worker/worker.js";
 import { settingsFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
@@ -37,7 +37,15 @@ const keyPayment = (paymentId: string) => ({ paymentId, amount: "12.34", recipie
 const bankPayment = (paymentId: string) => ({
   paymentId,
   amount: "7.89",
-  recipient: { type: "bank", ispb: "00416968", branch: "0001", account: ACCOUNT, accountType: "CONTA_CORRENTE", document: CPF, name: NAME },
+  recipient: {
+    type: "bank",
+    ispb: "00416968",
+    branch: "0001",
+    account: ACCOUNT,
+    accountType: "CONTA_CORRENTE",
+    document: CPF,
+    name: NAME,
+  },
 });
 
 /** A local port nothing listens on (a collector that is down). */
@@ -99,7 +107,11 @@ function checkPaymentTrace(spans: CollectedSpan[], paymentId: string, producerSe
   const send = sends[0];
   expect(send?.attributes).toMatchObject({ "http.request.method": "POST", "url.path": "/banking/v2/pix" });
   expect(send?.attributes["pixout.idempotency_key"]).toMatch(/^[0-9a-f-]{36}$/);
-  for (const status of statuses) expect(status.attributes).toMatchObject({ "http.request.method": "GET", "url.path": "/banking/v2/pix/{codigoSolicitacao}" });
+  for (const status of statuses)
+    expect(status.attributes).toMatchObject({
+      "http.request.method": "GET",
+      "url.path": "/banking/v2/pix/{codigoSolicitacao}",
+    });
   // The send step and a later status step are different steps.
   expect(sends[0]?.parentSpanId).not.toBe(statuses.at(-1)?.parentSpanId);
   return trace;
@@ -113,14 +125,24 @@ function expectNoPersonalData(collector: OtlpCollector): void {
 describe("tracing settings", () => {
   it("is off unless PIXOUT_TRACING=true, and then ignores the OTEL_* settings", () => {
     expect(loadTracingSettings({}).enabled).toBe(false);
-    expect(loadTracingSettings({ PIXOUT_TRACING: "false", OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }).enabled).toBe(false);
+    expect(loadTracingSettings({ PIXOUT_TRACING: "false", OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }).enabled).toBe(
+      false,
+    );
     // Another tool's OTEL_* settings are none of pixout's business while its tracing is off.
-    expect(loadTracingSettings({ OTEL_SERVICE_NAME: "x".repeat(300), OTEL_EXPORTER_OTLP_HEADERS: "garbage" })).toMatchObject({ enabled: false });
+    expect(
+      loadTracingSettings({ OTEL_SERVICE_NAME: "x".repeat(300), OTEL_EXPORTER_OTLP_HEADERS: "garbage" }),
+    ).toMatchObject({ enabled: false });
   });
 
   it("takes the standard endpoints: the traces one as is, the generic one + /v1/traces, else localhost", () => {
-    expect(loadTracingSettings({ PIXOUT_TRACING: "true" })).toEqual({ enabled: true, endpoint: DEFAULT_TRACES_ENDPOINT, headers: {} });
-    expect(loadTracingSettings({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318/" }).endpoint).toBe("http://jaeger:4318/v1/traces");
+    expect(loadTracingSettings({ PIXOUT_TRACING: "true" })).toEqual({
+      enabled: true,
+      endpoint: DEFAULT_TRACES_ENDPOINT,
+      headers: {},
+    });
+    expect(
+      loadTracingSettings({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318/" }).endpoint,
+    ).toBe("http://jaeger:4318/v1/traces");
     const both = loadTracingSettings({
       PIXOUT_TRACING: "true",
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318",
@@ -147,12 +169,25 @@ describe("tracing settings", () => {
       }
       throw new Error("no ConfigError");
     };
-    expect(wrong({ PIXOUT_TRACING: "yes" }).problems).toEqual([{ setting: "PIXOUT_TRACING", message: "must be true or false" }]);
-    const err = wrong({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317", OTEL_EXPORTER_OTLP_HEADERS: "s3cr3t-token-value", OTEL_SERVICE_NAME: "x".repeat(101) });
-    expect(err.problems.map((p) => p.setting)).toEqual(["OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"]);
+    expect(wrong({ PIXOUT_TRACING: "yes" }).problems).toEqual([
+      { setting: "PIXOUT_TRACING", message: "must be true or false" },
+    ]);
+    const err = wrong({
+      PIXOUT_TRACING: "true",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317",
+      OTEL_EXPORTER_OTLP_HEADERS: "s3cr3t-token-value",
+      OTEL_SERVICE_NAME: "x".repeat(101),
+    });
+    expect(err.problems.map((p) => p.setting)).toEqual([
+      "OTEL_SERVICE_NAME",
+      "OTEL_EXPORTER_OTLP_ENDPOINT",
+      "OTEL_EXPORTER_OTLP_HEADERS",
+    ]);
     expect(err.message).toContain("must be an http:// or https:// URL");
     expect(err.message).not.toContain("s3cr3t");
-    expect(wrong({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "collector:4318" }).problems[0]?.setting).toBe("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    expect(
+      wrong({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "collector:4318" }).problems[0]?.setting,
+    ).toBe("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
     expect(parseOtlpHeaders("a=%E0%A4%A").problems).toEqual(["entry 1 (a): its value is not valid URL-encoding"]);
   });
 
@@ -170,7 +205,10 @@ describe("tracing end to end", async () => {
   // The pipeline's own worker stays paused: `pixout worker` processes do the work.
   const p = await startPipeline({ worker: false });
   const env: Environment = { ...p.env, LOG_LEVEL: "warn" };
-  const tracingEnv = (collector: OtlpCollector): Environment => ({ PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url });
+  const tracingEnv = (collector: OtlpCollector): Environment => ({
+    PIXOUT_TRACING: "true",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url,
+  });
 
   it("the SDK producer's enqueue and a `pixout worker`'s steps and bank calls form one trace per payment", async () => {
     const collector = await startOtlpCollector();
@@ -178,14 +216,20 @@ describe("tracing end to end", async () => {
     const tracing = await startTracing(loadTracingSettings(tracingEnv(collector)), "pixout-producer");
     cleanupAfter(() => tracing.shutdown());
     expect(tracing.telemetry).toBeDefined();
-    const producer = createPayoutProducer({ ...producerOptionsFor(p.config), ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}) });
+    const producer = createPayoutProducer({
+      ...producerOptionsFor(p.config),
+      ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}),
+    });
     cleanupAfter(() => producer.close());
 
     const byKey = keyPayment(id());
     const byBank = bankPayment(id());
     expect((await producer.enqueue(byKey)).status).toBe("accepted");
     expect((await producer.enqueue(byBank)).status).toBe("accepted");
-    const views = [await producer.waitForResult(byKey.paymentId, { timeoutMs: 20_000 }), await producer.waitForResult(byBank.paymentId, { timeoutMs: 20_000 })];
+    const views = [
+      await producer.waitForResult(byKey.paymentId, { timeoutMs: 20_000 }),
+      await producer.waitForResult(byBank.paymentId, { timeoutMs: 20_000 }),
+    ];
     expect(views.map((v) => v.outcome)).toEqual(["paid", "paid"]);
     // Flush both sides: the producer here, the worker on its graceful stop.
     await tracing.shutdown();
@@ -196,7 +240,9 @@ describe("tracing end to end", async () => {
     const bankTrace = checkPaymentTrace(spans, byBank.paymentId, "pixout-producer");
     expect(keyTrace[0]?.traceId).not.toBe(bankTrace[0]?.traceId);
     // The bank key on the send span is the one the payment's result records.
-    expect(keyTrace.find((s) => s.name === "inter send")?.attributes["pixout.idempotency_key"]).toBe(views[0]?.result?.idempotencyKey);
+    expect(keyTrace.find((s) => s.name === "inter send")?.attributes["pixout.idempotency_key"]).toBe(
+      views[0]?.result?.idempotencyKey,
+    );
     expectNoPersonalData(collector);
   });
 
@@ -204,7 +250,10 @@ describe("tracing end to end", async () => {
     const collector = await startOtlpCollector();
     const worker = startWorkerProcess({ ...env, ...tracingEnv(collector) });
     const paymentId = id();
-    const paid = await runCli(["pay", "--id", paymentId, "--amount", "3.21", "--key", EMAIL, "--wait", "--timeout", "20"], { env: { ...env, ...tracingEnv(collector) } });
+    const paid = await runCli(
+      ["pay", "--id", paymentId, "--amount", "3.21", "--key", EMAIL, "--wait", "--timeout", "20"],
+      { env: { ...env, ...tracingEnv(collector) } },
+    );
     expect(paid.stderr).toBe("");
     expect(paid.code).toBe(0);
     await stop(worker);
@@ -214,13 +263,19 @@ describe("tracing end to end", async () => {
 
   it("with PIXOUT_TRACING unset nothing is posted, even with an OTLP endpoint configured", async () => {
     const collector = await startOtlpCollector();
-    const otelOnly: Environment = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url.replace("/v1/traces", "") };
+    const otelOnly: Environment = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url.replace("/v1/traces", ""),
+    };
     const off = await startTracing(loadTracingSettings(otelOnly), "pixout-producer");
     expect(off.telemetry).toBeUndefined();
     await off.shutdown();
     const worker = startWorkerProcess({ ...env, ...otelOnly });
     const paymentId = id();
-    const paid = await runCli(["pay", "--id", paymentId, "--amount", "4.56", "--key", EMAIL, "--wait", "--timeout", "20"], { env: { ...env, ...otelOnly } });
+    const paid = await runCli(
+      ["pay", "--id", paymentId, "--amount", "4.56", "--key", EMAIL, "--wait", "--timeout", "20"],
+      { env: { ...env, ...otelOnly } },
+    );
     expect(paid.code).toBe(0);
     expect(paid.stdout).toMatch(/outcome\s+paid/);
     // Both processes have ended, so any span they had made would have been flushed by now.
@@ -229,7 +284,10 @@ describe("tracing end to end", async () => {
   });
 
   it("a collector that is down: the payment is paid, the worker warns and stops cleanly", async () => {
-    const down: Environment = { PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${String(await closedPort())}/v1/traces` };
+    const down: Environment = {
+      PIXOUT_TRACING: "true",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${String(await closedPort())}/v1/traces`,
+    };
     const worker = startWorkerProcess({ ...env, ...down }, ["ignore", "pipe", "pipe"]);
     let out = "";
     worker.stdout?.on("data", (chunk: Buffer) => {
@@ -240,23 +298,37 @@ describe("tracing end to end", async () => {
     expect((await p.producer.waitForResult(paymentId, { timeoutMs: 20_000 })).outcome).toBe("paid");
     // The worker's last spans cannot be sent: its stop waits for them at most 6 s, then exits 0.
     await stop(worker);
-    expect(out).toMatch(/"msg":"tracing: (could not export spans|could not flush the last spans|the collector did not take the last spans in time)/);
+    expect(out).toMatch(
+      /"msg":"tracing: (could not export spans|could not flush the last spans|the collector did not take the last spans in time)/,
+    );
   });
 
   it("a bank call's span on a 5xx or a timeout has status ERROR and says whether the send may have executed", async () => {
     const collector = await startOtlpCollector();
     const tracing = await startTracing(loadTracingSettings(tracingEnv(collector)), "pixout-worker");
     cleanupAfter(() => tracing.shutdown());
-    const bank = createBank({ settings: settingsFor(p.emulator, { INTER_REQUEST_TIMEOUT_MS: "300" }), ...captureLogs("silent") });
+    const bank = createBank({
+      settings: settingsFor(p.emulator, { INTER_REQUEST_TIMEOUT_MS: "300" }),
+      ...captureLogs("silent"),
+    });
     cleanupAfter(() => bank.close());
     const order = { amountCents: 100, recipient: { type: "key" as const, key: EMAIL } };
     const sent = await bank.client.sendPix(order, randomUUID()); // the token first, and a codigo to query
     p.emulator.faults.add(parseFaultRule("POST /banking/v2/pix status status=504 times=1"));
-    await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: true });
+    await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({
+      code: "INTER_UNAVAILABLE",
+      ambiguous: true,
+    });
     p.emulator.faults.add(parseFaultRule("POST /banking/v2/pix timeout-after ms=2000 times=1"));
-    await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({ code: "INTER_TIMEOUT", ambiguous: true });
+    await expect(bank.client.sendPix(order, randomUUID())).rejects.toMatchObject({
+      code: "INTER_TIMEOUT",
+      ambiguous: true,
+    });
     p.emulator.faults.add(parseFaultRule("GET /banking/v2/pix/* status status=502 times=1"));
-    await expect(bank.client.getPix(sent.codigoSolicitacao)).rejects.toMatchObject({ code: "INTER_UNAVAILABLE", ambiguous: false });
+    await expect(bank.client.getPix(sent.codigoSolicitacao)).rejects.toMatchObject({
+      code: "INTER_UNAVAILABLE",
+      ambiguous: false,
+    });
     await tracing.shutdown();
 
     const calls = collector.spans().filter((s) => s.name === "inter send" || s.name === "inter status");
@@ -274,7 +346,11 @@ describe("tracing end to end", async () => {
     const collector = await startOtlpCollector();
     const tracing = await startTracing(loadTracingSettings(tracingEnv(collector)), "pixout-worker");
     cleanupAfter(() => tracing.shutdown());
-    const worker = startPayoutWorker({ config: p.config, ...captureLogs("silent"), ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}) });
+    const worker = startPayoutWorker({
+      config: p.config,
+      ...captureLogs("silent"),
+      ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}),
+    });
     cleanupAfter(async () => {
       await worker.close();
     });
@@ -282,12 +358,19 @@ describe("tracing end to end", async () => {
     const foreign = new Queue(p.config.queueName, { connection: p.redis, prefix: bullPrefix(p.config.redisPrefix) });
     cleanupAfter(() => foreign.close());
     const paymentId = id();
-    await foreign.add("payout", keyPayment(paymentId), { jobId: jobIdFor(paymentId), telemetry: { metadata: "traceparent=not-json" } });
-    expect(JSON.parse((await p.redis.hget(foreign.toKey(jobIdFor(paymentId)), "opts")) ?? "{}")).toMatchObject({ tm: "traceparent=not-json" });
+    await foreign.add("payout", keyPayment(paymentId), {
+      jobId: jobIdFor(paymentId),
+      telemetry: { metadata: "traceparent=not-json" },
+    });
+    expect(JSON.parse((await p.redis.hget(foreign.toKey(jobIdFor(paymentId)), "opts")) ?? "{}")).toMatchObject({
+      tm: "traceparent=not-json",
+    });
     expect((await p.producer.waitForResult(paymentId, { timeoutMs: 20_000 })).outcome).toBe("paid");
     await worker.close();
     await tracing.shutdown();
-    const steps = collector.spans().filter((s) => s.kind === OTLP_KIND.consumer && s.attributes["bullmq.job.id"] === jobIdFor(paymentId));
+    const steps = collector
+      .spans()
+      .filter((s) => s.kind === OTLP_KIND.consumer && s.attributes["bullmq.job.id"] === jobIdFor(paymentId));
     expect(steps.length).toBeGreaterThanOrEqual(2);
     expect(steps.every((s) => s.parentSpanId === undefined)).toBe(true);
   });

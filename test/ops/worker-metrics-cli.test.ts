@@ -32,13 +32,21 @@ describe("pixout worker metrics server", async () => {
   const p = await startPipeline({ worker: false });
 
   it("serves /metrics, /healthz and /readyz on PIXOUT_METRICS_PORT, and stops on SIGTERM", async () => {
-    const child = startWorkerProcess({ ...p.env, LOG_LEVEL: "info", PIXOUT_METRICS_PORT: "0" }, ["ignore", "pipe", "pipe"]);
+    const child = startWorkerProcess({ ...p.env, LOG_LEVEL: "info", PIXOUT_METRICS_PORT: "0" }, [
+      "ignore",
+      "pipe",
+      "pipe",
+    ]);
     const url = await metricsUrl(child);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const base = url.replace(/\/metrics$/, "");
 
     const id = `cli-${randomUUID()}`;
-    await p.producer.enqueue({ paymentId: id, amount: "10.50", recipient: { type: "key", key: "fornecedor@example.com" } });
+    await p.producer.enqueue({
+      paymentId: id,
+      amount: "10.50",
+      recipient: { type: "key", key: "fornecedor@example.com" },
+    });
     expect((await p.producer.waitForResult(id, { timeoutMs: 20_000 })).outcome).toBe("paid");
 
     const metrics = await fetch(url);
@@ -69,7 +77,9 @@ describe("pixout worker metrics server", async () => {
       taken.close();
     });
     const port = (taken.address() as AddressInfo).port;
-    const result = await runCli(["worker"], { env: { ...p.env, LOG_LEVEL: "warn", PIXOUT_METRICS_PORT: String(port) } });
+    const result = await runCli(["worker"], {
+      env: { ...p.env, LOG_LEVEL: "warn", PIXOUT_METRICS_PORT: String(port) },
+    });
     expect(result.code).toBe(78);
     expect(result.stderr).toContain(`PIXOUT_METRICS_PORT: port ${String(port)} is in use on 127.0.0.1`);
     expect(result.stderr).not.toMatch(/^\s+at /m);
@@ -77,7 +87,13 @@ describe("pixout worker metrics server", async () => {
 
   it("wrong metrics and tracing settings are listed with the other wrong settings, exit 78", async () => {
     const result = await runCli(["worker"], {
-      env: { ...p.env, PIXOUT_METRICS_PORT: "http", PIXOUT_CONCURRENCY: "0", PIXOUT_TRACING: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317" },
+      env: {
+        ...p.env,
+        PIXOUT_METRICS_PORT: "http",
+        PIXOUT_CONCURRENCY: "0",
+        PIXOUT_TRACING: "true",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317",
+      },
     });
     expect(result.code).toBe(78);
     expect(result.stderr).toMatch(/3 settings are wrong/);

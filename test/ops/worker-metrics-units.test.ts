@@ -3,7 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { createBank } from "../../src/inter/bank.js";
-import { callStatusLabel, combineObservers, createWorkerMetrics, tokenResult } from "../../src/ops/metrics/worker-metrics.js";
+import {
+  callStatusLabel,
+  combineObservers,
+  createWorkerMetrics,
+  tokenResult,
+} from "../../src/ops/metrics/worker-metrics.js";
 import { DEFAULT_METRICS_HOST, loadMetricsSettings, loadWorkerSettings } from "../../src/ops/metrics/settings.js";
 import { createWorkerReadiness } from "../../src/ops/worker-readiness.js";
 import { settingsFor } from "../helpers/bank.js";
@@ -19,17 +24,32 @@ describe("bank-call labels", async () => {
 
   it("a refused token request: status 400 (Inter's answer to wrong credentials) and result refused; an unreachable bank: status connection", async () => {
     const metrics = createWorkerMetrics({ certificateValidTo: new Date(Date.now() + 90 * DAY) });
-    const refused = createBank({ settings: settingsFor(emulator, { INTER_CLIENT_SECRET: "wrong-secret" }), ...captureLogs("silent"), observer: metrics.observer });
+    const refused = createBank({
+      settings: settingsFor(emulator, { INTER_CLIENT_SECRET: "wrong-secret" }),
+      ...captureLogs("silent"),
+      observer: metrics.observer,
+    });
     cleanupAfter(() => refused.close());
-    await expect(refused.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "INTER_REJECTED", operation: "token" });
+    await expect(refused.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({
+      code: "INTER_REJECTED",
+      operation: "token",
+    });
     // Nothing listens on port 9 of this machine.
-    const away = createBank({ settings: { ...settingsFor(emulator), baseUrl: "https://127.0.0.1:9" }, ...captureLogs("silent"), observer: metrics.observer });
+    const away = createBank({
+      settings: { ...settingsFor(emulator), baseUrl: "https://127.0.0.1:9" },
+      ...captureLogs("silent"),
+      observer: metrics.observer,
+    });
     cleanupAfter(() => away.close());
-    await expect(away.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "INTER_CONNECTION" });
+    await expect(away.client.getPix("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({
+      code: "INTER_CONNECTION",
+    });
 
     const text = (await metrics.scrape()).body;
     expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "400" })).toBe(1);
-    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "connection" })).toBe(1);
+    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "connection" })).toBe(
+      1,
+    );
     expect(sample(text, "pixout_token_requests_total", { result: "refused" })).toBe(1);
     expect(sample(text, "pixout_token_requests_total", { result: "error" })).toBe(1);
     expect(sample(text, "pixout_token_requests_total", { result: "ok" })).toBe(0);
@@ -73,7 +93,9 @@ describe("bank-call labels", async () => {
     const text = (await metrics.scrape()).body;
     expect(sample(text, "pixout_token_requests_total", { result: "ok" })).toBe(1);
     expect(sample(text, "pixout_rate_limit_waits_total", { endpoint: "send" })).toBe(1);
-    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "send-pix", status: "200" })).toBeUndefined();
+    expect(
+      sample(text, "pixout_bank_call_duration_seconds_count", { operation: "send-pix", status: "200" }),
+    ).toBeUndefined();
     expect(lines.filter((l) => l.includes("a metric could not be recorded"))).toHaveLength(1);
     expect(lines[0]).toContain("Value is not a valid number");
 
@@ -100,16 +122,26 @@ describe("bank-call labels", async () => {
 describe("metrics settings", () => {
   it("no port: no server; host 127.0.0.1 by default; 0 = any free port", () => {
     expect(loadMetricsSettings({})).toEqual({ port: undefined, host: DEFAULT_METRICS_HOST });
-    expect(loadMetricsSettings({ PIXOUT_METRICS_PORT: "", PIXOUT_METRICS_HOST: "" })).toEqual({ port: undefined, host: "127.0.0.1" });
+    expect(loadMetricsSettings({ PIXOUT_METRICS_PORT: "", PIXOUT_METRICS_HOST: "" })).toEqual({
+      port: undefined,
+      host: "127.0.0.1",
+    });
     expect(loadMetricsSettings({ PIXOUT_METRICS_PORT: "0" })).toEqual({ port: 0, host: "127.0.0.1" });
-    expect(loadMetricsSettings({ PIXOUT_METRICS_PORT: "9464", PIXOUT_METRICS_HOST: "0.0.0.0" })).toEqual({ port: 9464, host: "0.0.0.0" });
+    expect(loadMetricsSettings({ PIXOUT_METRICS_PORT: "9464", PIXOUT_METRICS_HOST: "0.0.0.0" })).toEqual({
+      port: 9464,
+      host: "0.0.0.0",
+    });
   });
 
   it("refuses a port that is not one and a host with spaces, each named", () => {
     for (const port of ["65536", "-1", "9464x", "http"]) {
-      expect(() => loadMetricsSettings({ PIXOUT_METRICS_PORT: port })).toThrow(/PIXOUT_METRICS_PORT: must be a port number/);
+      expect(() => loadMetricsSettings({ PIXOUT_METRICS_PORT: port })).toThrow(
+        /PIXOUT_METRICS_PORT: must be a port number/,
+      );
     }
-    expect(() => loadMetricsSettings({ PIXOUT_METRICS_HOST: "my host" })).toThrow(/PIXOUT_METRICS_HOST: must be a host name or IP address/);
+    expect(() => loadMetricsSettings({ PIXOUT_METRICS_HOST: "my host" })).toThrow(
+      /PIXOUT_METRICS_HOST: must be a host name or IP address/,
+    );
   });
 
   it("reports its problems with the configuration's and tracing's, in one ConfigError", () => {
@@ -133,19 +165,37 @@ describe("worker readiness rules", () => {
 
   it("7 whole days left is ready, 6 is not", async () => {
     const now = Date.now();
-    const at = (days: number) => createWorkerReadiness({ redis, certificateValidTo: new Date(now + days * DAY + 60_000), worker: running, now: () => now });
+    const at = (days: number) =>
+      createWorkerReadiness({
+        redis,
+        certificateValidTo: new Date(now + days * DAY + 60_000),
+        worker: running,
+        now: () => now,
+      });
     expect((await at(7)()).ready).toBe(true);
     const six = await at(6)();
     expect(six.ready).toBe(false);
-    expect(six.checks.find((c) => c.name === "certificate")).toMatchObject({ ok: false, detail: expect.stringMatching(/^6 days left/) as unknown });
+    expect(six.checks.find((c) => c.name === "certificate")).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^6 days left/) as unknown,
+    });
   });
 
   it("a PING that does not answer within the timeout fails the redis check", async () => {
     const hung = { status: "ready", ping: () => new Promise<string>(() => undefined) } as const;
-    const readiness = createWorkerReadiness({ redis: hung, certificateValidTo: new Date(Date.now() + 90 * DAY), worker: running, pingTimeoutMs: 50 });
+    const readiness = createWorkerReadiness({
+      redis: hung,
+      certificateValidTo: new Date(Date.now() + 90 * DAY),
+      worker: running,
+      pingTimeoutMs: 50,
+    });
     const result = await readiness();
     expect(result.ready).toBe(false);
-    expect(result.checks[0]).toEqual({ name: "redis", ok: false, detail: "Redis does not answer: no answer to PING within 50 ms" });
+    expect(result.checks[0]).toEqual({
+      name: "redis",
+      ok: false,
+      detail: "Redis does not answer: no answer to PING within 50 ms",
+    });
   });
 
   it("a connection that is not ready fails the redis check without sending a PING", async () => {
@@ -157,8 +207,16 @@ describe("worker readiness rules", () => {
         return new Promise<string>(() => undefined);
       },
     } as const;
-    const result = await createWorkerReadiness({ redis: away, certificateValidTo: new Date(Date.now() + 90 * DAY), worker: running })();
-    expect(result.checks[0]).toEqual({ name: "redis", ok: false, detail: "Redis does not answer: not connected (reconnecting); waiting for it to come back" });
+    const result = await createWorkerReadiness({
+      redis: away,
+      certificateValidTo: new Date(Date.now() + 90 * DAY),
+      worker: running,
+    })();
+    expect(result.checks[0]).toEqual({
+      name: "redis",
+      ok: false,
+      detail: "Redis does not answer: not connected (reconnecting); waiting for it to come back",
+    });
     expect(pinged).toBe(false);
   });
 });

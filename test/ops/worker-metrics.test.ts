@@ -12,9 +12,9 @@ import type { Readiness } from "../../src/ops/readiness-checks.js";
 import { daysLeft, liveWorkers } from "../../src/ops/worker-heartbeat.js";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { bullPrefix, jobIdFor } from "../../src/queue/names.js";
-import { createPayoutProducer, producerOptionsFor } from "../../src/queue/producer.js";
-import { retryPayment } from "../../src/queue/retry.js";
-import { startPayoutWorker, type PayoutWorker } from "../../src/queue/worker.js";
+import { createPayoutProducer, producerOptionsFor } from "../../src/queue/producer/producer.js";
+import { retryPayment } from "../../src/queue/producer/retry.js";
+import { startPayoutWorker, type PayoutWorker } from "../../src/queue/worker/worker.js";
 import { issueCertificate } from "../../src/tls/dev-certs.js";
 import { clientEnvFor } from "../helpers/bank.js";
 import { testCerts } from "../helpers/certs.js";
@@ -27,7 +27,12 @@ import { sample } from "../helpers/prometheus.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 async function serve(worker: PayoutWorker): Promise<MetricsServer> {
-  const server = await startMetricsServer({ host: "127.0.0.1", port: 0, metrics: worker.metrics, readiness: () => worker.readiness() });
+  const server = await startMetricsServer({
+    host: "127.0.0.1",
+    port: 0,
+    metrics: worker.metrics,
+    readiness: () => worker.readiness(),
+  });
   cleanupAfter(() => server.close());
   return server;
 }
@@ -37,11 +42,18 @@ async function readyz(server: MetricsServer): Promise<{ status: number; body: Re
   return { status: res.status, body: (await res.json()) as Readiness };
 }
 
-const payment = (paymentId: string, amount = "10.50") => ({ paymentId, amount, recipient: { type: "key", key: "fornecedor@example.com" } });
+const payment = (paymentId: string, amount = "10.50") => ({
+  paymentId,
+  amount,
+  recipient: { type: "key", key: "fornecedor@example.com" },
+});
 
 describe("worker metrics over HTTP", async () => {
   // A send budget of 600/min spaces sends ~100 ms apart: of three payments queued together, two wait.
-  const p = await startPipeline({ emulator: { balanceCents: 1_000_00 }, env: { PIXOUT_SEND_PER_MINUTE: "600", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" } });
+  const p = await startPipeline({
+    emulator: { balanceCents: 1_000_00 },
+    env: { PIXOUT_SEND_PER_MINUTE: "600", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" },
+  });
   const server = await serve(p.worker);
 
   it("counts payments by outcome, bank calls by operation and status, token requests, budget waits and certificate days", async () => {
@@ -53,7 +65,10 @@ describe("worker metrics over HTTP", async () => {
     await p.producer.enqueue(payment(broke, "2000.00")); // more than the balance: CANCELADO_SEM_SALDO
     expect((await p.producer.waitForResult(a, { timeoutMs: 15_000 })).outcome).toBe("paid");
     expect((await p.producer.waitForResult(b, { timeoutMs: 15_000 })).outcome).toBe("paid");
-    expect(await p.producer.waitForResult(broke, { timeoutMs: 15_000 })).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO" });
+    expect(await p.producer.waitForResult(broke, { timeoutMs: 15_000 })).toMatchObject({
+      outcome: "failed",
+      bankStatus: "CANCELADO_SEM_SALDO",
+    });
 
     const res = await fetch(`${server.url}/metrics`);
     expect(res.status).toBe(200);
@@ -62,17 +77,23 @@ describe("worker metrics over HTTP", async () => {
 
     expect(sample(text, "pixout_payments_total", { outcome: "paid" })).toBe(2);
     expect(sample(text, "pixout_payments_total", { outcome: "failed" })).toBe(1);
-    for (const outcome of ["rejected", "blocked", "needs-reconciliation"]) expect(sample(text, "pixout_payments_total", { outcome })).toBe(0);
+    for (const outcome of ["rejected", "blocked", "needs-reconciliation"])
+      expect(sample(text, "pixout_payments_total", { outcome })).toBe(0);
 
     expect(p.emulator.ledger.snapshot().faults["rate-limit"]).toBe(1);
     expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "send-pix", status: "429" })).toBe(1);
     expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "send-pix", status: "200" })).toBe(3);
-    expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "get-pix", status: "200" })).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(text, "pixout_bank_call_duration_seconds_count", { operation: "get-pix", status: "200" }),
+    ).toBeGreaterThanOrEqual(3);
     expect(sample(text, "pixout_bank_call_duration_seconds_count", { operation: "token", status: "200" })).toBe(1);
-    expect(sample(text, "pixout_bank_call_duration_seconds_bucket", { operation: "send-pix", status: "200", le: "+Inf" })).toBe(3);
+    expect(
+      sample(text, "pixout_bank_call_duration_seconds_bucket", { operation: "send-pix", status: "200", le: "+Inf" }),
+    ).toBe(3);
 
     expect(sample(text, "pixout_token_requests_total", { result: "ok" })).toBe(1);
-    for (const result of ["refused", "rate_limited", "error"]) expect(sample(text, "pixout_token_requests_total", { result })).toBe(0);
+    for (const result of ["refused", "rate_limited", "error"])
+      expect(sample(text, "pixout_token_requests_total", { result })).toBe(0);
 
     const waits = sample(text, "pixout_rate_limit_waits_total", { endpoint: "send" }) ?? 0;
     expect(waits).toBeGreaterThanOrEqual(1);
@@ -127,15 +148,23 @@ describe("worker metrics over HTTP", async () => {
     // operator's retry (which starts from a state without an outcome).
     const badId = `m-${randomUUID()}`;
     const rejected = sample(await scrape(), "pixout_payments_total", { outcome: "rejected" }) ?? 0;
-    await queue.add("payout", { paymentId: badId, amount: "1.5", recipient: { type: "key", key: "fornecedor@example.com" } }, { jobId: jobIdFor(badId) });
+    await queue.add(
+      "payout",
+      { paymentId: badId, amount: "1.5", recipient: { type: "key", key: "fornecedor@example.com" } },
+      { jobId: jobIdFor(badId) },
+    );
     await finished(jobIdFor(badId), "failed");
     expect(sample(await scrape(), "pixout_payments_total", { outcome: "rejected" })).toBe(rejected + 1);
     await (await queue.getJob(jobIdFor(badId)))?.retry("failed");
     await finished(jobIdFor(badId), "failed");
     expect(sample(await scrape(), "pixout_payments_total", { outcome: "rejected" })).toBe(rejected + 1);
-    expect(await retryPayment(queue, p.redis, p.config.redisPrefix, badId, { actor: "test", reason: "producer fixed" })).toMatchObject({ status: "retried" });
+    expect(
+      await retryPayment(queue, p.redis, p.config.redisPrefix, badId, { actor: "test", reason: "producer fixed" }),
+    ).toMatchObject({ status: "retried" });
     await finished(jobIdFor(badId), "failed");
-    await expect.poll(async () => sample(await scrape(), "pixout_payments_total", { outcome: "rejected" })).toBe(rejected + 2);
+    await expect
+      .poll(async () => sample(await scrape(), "pixout_payments_total", { outcome: "rejected" }))
+      .toBe(rejected + 2);
   });
 
   it("heartbeat: a paused worker writes no beat, and is taken off the list at its close()", async () => {
@@ -156,11 +185,20 @@ describe("worker metrics over HTTP", async () => {
     // Paused: it takes no jobs, so it vouches for nothing. Its entry is removed here to see that the next
     // beat does not write it again (left alone, it would expire within HEARTBEAT_TTL_MS).
     await other.worker.pause(true);
-    expect((await other.readiness()).checks.find((c) => c.name === "worker")).toMatchObject({ ok: false, detail: "paused: takes no new jobs" });
+    expect((await other.readiness()).checks.find((c) => c.name === "worker")).toMatchObject({
+      ok: false,
+      detail: "paused: takes no new jobs",
+    });
     const base = `${bullPrefix(p.config.redisPrefix)}:${p.config.queueName}`;
-    await p.redis.multi().zrem(`${base}:workers`, other.heartbeat.instance).del(`${base}:worker:${other.heartbeat.instance}`).exec();
+    await p.redis
+      .multi()
+      .zrem(`${base}:workers`, other.heartbeat.instance)
+      .del(`${base}:worker:${other.heartbeat.instance}`)
+      .exec();
     await other.heartbeat.beat();
-    expect((await liveWorkers(p.redis, p.config.redisPrefix, p.config.queueName)).map((w) => w.instance)).toEqual([p.worker.heartbeat.instance]);
+    expect((await liveWorkers(p.redis, p.config.redisPrefix, p.config.queueName)).map((w) => w.instance)).toEqual([
+      p.worker.heartbeat.instance,
+    ]);
 
     closed = true;
     expect(await other.close()).toBe(true);
@@ -181,16 +219,22 @@ describe("worker readiness failing", () => {
     });
     writeFileSync(join(dir, "client.crt"), soon.certPem);
     writeFileSync(join(dir, "client.key"), soon.keyPem, { mode: 0o600 });
-    const p = await startPipeline({ env: { INTER_CERT_FILE: join(dir, "client.crt"), INTER_KEY_FILE: join(dir, "client.key") } });
+    const p = await startPipeline({
+      env: { INTER_CERT_FILE: join(dir, "client.crt"), INTER_KEY_FILE: join(dir, "client.key") },
+    });
     const server = await serve(p.worker);
 
     // Until the worker's connection is up, the redis check fails too.
-    await expect.poll(async () => (await readyz(server)).body.checks.find((c) => c.name === "redis")?.ok, { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(async () => (await readyz(server)).body.checks.find((c) => c.name === "redis")?.ok, { timeout: 5_000 })
+      .toBe(true);
     const ready = await readyz(server);
     expect(ready.status).toBe(503);
     expect(ready.body.ready).toBe(false);
     expect(ready.body.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["certificate"]);
-    expect(ready.body.checks.find((c) => c.name === "certificate")?.detail).toMatch(/^3 days left \(expires .*\), fewer than 7: download a new certificate/);
+    expect(ready.body.checks.find((c) => c.name === "certificate")?.detail).toMatch(
+      /^3 days left \(expires .*\), fewer than 7: download a new certificate/,
+    );
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(sample(text, "pixout_certificate_days_left")).toBe(3);
     // The certificate still works: the worker pays (readiness is a warning to the orchestrator, not a stop).
@@ -203,7 +247,12 @@ describe("worker readiness failing", () => {
     const redis = await startPrivateRedis();
     cleanupAfter(() => redis.stop("SIGKILL"));
     const emulator = await startTestEmulator({ limits: NO_LIMITS });
-    const { config } = loadConfig({ ...clientEnvFor(emulator), ...FAST_WORKER, REDIS_URL: redis.url, PIXOUT_QUEUE: "readyz" });
+    const { config } = loadConfig({
+      ...clientEnvFor(emulator),
+      ...FAST_WORKER,
+      REDIS_URL: redis.url,
+      PIXOUT_QUEUE: "readyz",
+    });
     const { logger, secrets } = captureLogs("silent");
     const worker = startPayoutWorker({ config, logger, secrets });
     let closed = false;
@@ -217,12 +266,17 @@ describe("worker readiness failing", () => {
     const down = await readyz(server);
     expect(down.status).toBe(503);
     expect(down.body.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["redis"]);
-    expect(down.body.checks.find((c) => c.name === "redis")?.detail).toMatch(/^Redis does not answer: (not connected|no answer to PING|PING failed)/);
+    expect(down.body.checks.find((c) => c.name === "redis")?.detail).toMatch(
+      /^Redis does not answer: (not connected|no answer to PING|PING failed)/,
+    );
 
     const closing = worker.close();
     closed = true;
     const during = await readyz(server);
-    expect(during.body.checks.find((c) => c.name === "worker")).toMatchObject({ ok: false, detail: "closing: takes no new jobs" });
+    expect(during.body.checks.find((c) => c.name === "worker")).toMatchObject({
+      ok: false,
+      detail: "closing: takes no new jobs",
+    });
     await closing;
   });
 });

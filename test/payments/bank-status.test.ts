@@ -25,7 +25,8 @@ describe("bank status table", () => {
       PIX_ENVIADO: "in-progress",
       PIX_PAGO: "success",
     };
-    for (const [status, cls] of Object.entries(expected)) expect([status, classifyStatus(status)]).toEqual([status, cls]);
+    for (const [status, cls] of Object.entries(expected))
+      expect([status, classifyStatus(status)]).toEqual([status, cls]);
     expect([...KNOWN_STATUSES].sort()).toEqual(Object.keys(expected).sort());
   });
 

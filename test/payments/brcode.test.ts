@@ -40,7 +40,10 @@ describe("parseBrCode", () => {
     const fixed = otherGui.slice(0, -4) + crc16Ccitt(otherGui.slice(0, -4));
     expect(parseBrCode(fixed)).toMatchObject({ ok: false, reason: matching(/GUI/) });
     const usd = buildBrCode({ key: "a@b.co", name: "X", city: "Y" }).replace("5303986", "5303840");
-    expect(parseBrCode(usd.slice(0, -4) + crc16Ccitt(usd.slice(0, -4)))).toMatchObject({ ok: false, reason: matching(/986/) });
+    expect(parseBrCode(usd.slice(0, -4) + crc16Ccitt(usd.slice(0, -4)))).toMatchObject({
+      ok: false,
+      reason: matching(/986/),
+    });
     expect(parseBrCode("not a qr code")).toMatchObject({ ok: false });
     expect(parseBrCode("")).toMatchObject({ ok: false });
   });
@@ -48,17 +51,31 @@ describe("parseBrCode", () => {
 
 describe("buildBrCode", () => {
   it("round-trips key, amount, name, city and txid", () => {
-    const code = buildBrCode({ key: "+5511987654321", amountCents: 1050, name: "Loja Exemplo", city: "SAO PAULO", txid: "PEDIDO42" });
+    const code = buildBrCode({
+      key: "+5511987654321",
+      amountCents: 1050,
+      name: "Loja Exemplo",
+      city: "SAO PAULO",
+      txid: "PEDIDO42",
+    });
     expect(code.startsWith("000201")).toBe(true);
     expect(code).toContain("540510.50");
     expect(parseBrCode(code)).toEqual({
       ok: true,
-      value: { key: "+5511987654321", amountCents: 1050, merchantName: "Loja Exemplo", merchantCity: "SAO PAULO", txid: "PEDIDO42" },
+      value: {
+        key: "+5511987654321",
+        amountCents: 1050,
+        merchantName: "Loja Exemplo",
+        merchantCity: "SAO PAULO",
+        txid: "PEDIDO42",
+      },
     });
   });
 
   it("reproduces Bacen's example byte for byte", () => {
-    expect(buildBrCode({ key: "123e4567-e12b-12d1-a456-426655440000", name: "Fulano de Tal", city: "BRASILIA" })).toBe(BACEN_EXAMPLE);
+    expect(buildBrCode({ key: "123e4567-e12b-12d1-a456-426655440000", name: "Fulano de Tal", city: "BRASILIA" })).toBe(
+      BACEN_EXAMPLE,
+    );
   });
 
   it("refuses names and cities longer than EMV allows", () => {

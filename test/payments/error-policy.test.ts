@@ -2,27 +2,51 @@
 // not, 409 and 429) does to a payment, from the HTTP status through the error mapping to the decision.
 import { describe, expect, it } from "vitest";
 import { errorFromAnswer, type InterOperation } from "../../src/inter/errors.js";
-import { DEFAULT_POLICY, afterPoll, afterSend, initialState, type Decision, type PaymentState } from "../../src/payments/lifecycle.js";
+import {
+  DEFAULT_POLICY,
+  afterPoll,
+  afterSend,
+  initialState,
+  type Decision,
+  type PaymentState,
+} from "../../src/payments/lifecycle.js";
 
 const NOW = Date.parse("2026-11-27T15:00:00Z");
 
 /** Inter's own error body (`Problema`): an answer of the bank itself, not of something on the way. */
-const PROBLEMA = JSON.stringify({ title: "Serviço Indisponível", detail: "Serviço solicitado pode estar em manutenção.", timestamp: "2026-11-27T12:00:00.000000000-03:00" });
+const PROBLEMA = JSON.stringify({
+  title: "Serviço Indisponível",
+  detail: "Serviço solicitado pode estar em manutenção.",
+  timestamp: "2026-11-27T12:00:00.000000000-03:00",
+});
 
 function facts(operation: InterOperation, status: number, headers: Record<string, string> = {}, body = PROBLEMA) {
   const e = errorFromAnswer({ operation, status, headers, body }, NOW);
-  return { code: e.code, message: e.message, retryable: e.retryable, ambiguous: e.ambiguous, operation: e.operation, ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }) };
+  return {
+    code: e.code,
+    message: e.message,
+    retryable: e.retryable,
+    ambiguous: e.ambiguous,
+    operation: e.operation,
+    ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
+  };
 }
 
 function summary(d: Decision): string {
-  if (d.kind === "wait") return `wait ${d.why}${d.state.maybeExecuted ? " (may have executed)" : ""}, attempts ${String(d.state.attempts)}`;
+  if (d.kind === "wait")
+    return `wait ${d.why}${d.state.maybeExecuted ? " (may have executed)" : ""}, attempts ${String(d.state.attempts)}`;
   return d.state.outcome;
 }
 
 const send = (status: number, policy = DEFAULT_POLICY, body?: string) =>
   summary(afterSend(initialState(), { ok: false, error: facts("send-pix", status, {}, body) }, NOW, 0.5, policy));
 
-const polling: PaymentState = { ...initialState(), step: "poll", maybeExecuted: true, codigoSolicitacao: "5f1e3c8a-0000-4000-8000-000000000001" };
+const polling: PaymentState = {
+  ...initialState(),
+  step: "poll",
+  maybeExecuted: true,
+  codigoSolicitacao: "5f1e3c8a-0000-4000-8000-000000000001",
+};
 const poll = (status: number) => summary(afterPoll(polling, { ok: false, error: facts("get-pix", status) }, NOW, 0.5));
 
 describe("retry policy of each documented answer", () => {
@@ -46,7 +70,9 @@ describe("retry policy of each documented answer", () => {
     expect(send(503)).toBe("wait bank unavailable, attempts 0");
     // A 503 without Inter's body (a gateway's "upstream reset") may come after the send reached the bank.
     expect(send(503, DEFAULT_POLICY, "")).toBe("wait resend with the same key (may have executed), attempts 1");
-    expect(send(503, DEFAULT_POLICY, "upstream connect error or disconnect/reset before headers")).toBe("wait resend with the same key (may have executed), attempts 1");
+    expect(send(503, DEFAULT_POLICY, "upstream connect error or disconnect/reset before headers")).toBe(
+      "wait resend with the same key (may have executed), attempts 1",
+    );
   });
 
   it("to a send, without trust in the bank's idempotency: what may have executed is parked, a 503 still waits", () => {
@@ -57,20 +83,50 @@ describe("retry policy of each documented answer", () => {
   });
 
   it("a 503 waits as Retry-After says, else half the time the bank has been away, and ends after the poll deadline", () => {
-    const told = afterSend(initialState(), { ok: false, error: facts("send-pix", 503, { "retry-after": "120" }) }, NOW, 0, DEFAULT_POLICY);
+    const told = afterSend(
+      initialState(),
+      { ok: false, error: facts("send-pix", 503, { "retry-after": "120" }) },
+      NOW,
+      0,
+      DEFAULT_POLICY,
+    );
     expect(told).toMatchObject({ kind: "wait", delayMs: 120_000 });
     // Never longer than the cap (PIXOUT_MAX_BANK_WAIT_SECONDS), whatever the bank (or a proxy) asks.
-    const month = afterSend(initialState(), { ok: false, error: facts("send-pix", 503, { "retry-after": "2592000" }) }, NOW, 0, DEFAULT_POLICY);
+    const month = afterSend(
+      initialState(),
+      { ok: false, error: facts("send-pix", 503, { "retry-after": "2592000" }) },
+      NOW,
+      0,
+      DEFAULT_POLICY,
+    );
     expect(month).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.maxBankWaitMs });
     const away: PaymentState = { ...initialState(), unavailableSince: NOW - 20 * 60_000 };
-    expect(afterSend(away, { ok: false, error: facts("send-pix", 503) }, NOW, 0, DEFAULT_POLICY)).toMatchObject({ kind: "wait", delayMs: DEFAULT_POLICY.retry.capMs });
+    expect(afterSend(away, { ok: false, error: facts("send-pix", 503) }, NOW, 0, DEFAULT_POLICY)).toMatchObject({
+      kind: "wait",
+      delayMs: DEFAULT_POLICY.retry.capMs,
+    });
     const day: PaymentState = { ...initialState(), unavailableSince: NOW - DEFAULT_POLICY.pollDeadlineMs };
     const ended = afterSend(day, { ok: false, error: facts("send-pix", 503) }, NOW, 0, DEFAULT_POLICY);
-    expect(ended).toMatchObject({ kind: "fail", state: { outcome: "failed", reason: expect.stringMatching(/^the bank stayed unavailable for 1440 min/) as unknown } });
+    expect(ended).toMatchObject({
+      kind: "fail",
+      state: {
+        outcome: "failed",
+        reason: expect.stringMatching(/^the bank stayed unavailable for 1440 min/) as unknown,
+      },
+    });
     // Once a send may have executed, the end of the wait is a human's, never "failed".
-    expect(afterSend({ ...day, maybeExecuted: true }, { ok: false, error: facts("send-pix", 503) }, NOW, 0, DEFAULT_POLICY).kind).toBe("finish");
+    expect(
+      afterSend({ ...day, maybeExecuted: true }, { ok: false, error: facts("send-pix", 503) }, NOW, 0, DEFAULT_POLICY)
+        .kind,
+    ).toBe("finish");
     // An answer clears the wait.
-    const sent = afterSend(away, { ok: true, sent: { codigoSolicitacao: "5f1e3c8a-0000-4000-8000-000000000002" } }, NOW, 0, DEFAULT_POLICY);
+    const sent = afterSend(
+      away,
+      { ok: true, sent: { codigoSolicitacao: "5f1e3c8a-0000-4000-8000-000000000002" } },
+      NOW,
+      0,
+      DEFAULT_POLICY,
+    );
     expect(sent.state.unavailableSince).toBeUndefined();
   });
 
@@ -88,7 +144,13 @@ describe("retry policy of each documented answer", () => {
   });
 
   it("a 200 to a send without tipoRetorno is a payment to follow", () => {
-    const d = afterSend(initialState(), { ok: true, sent: { codigoSolicitacao: "5f1e3c8a-0000-4000-8000-000000000003" } }, NOW, 0, DEFAULT_POLICY);
+    const d = afterSend(
+      initialState(),
+      { ok: true, sent: { codigoSolicitacao: "5f1e3c8a-0000-4000-8000-000000000003" } },
+      NOW,
+      0,
+      DEFAULT_POLICY,
+    );
     expect(d).toMatchObject({ kind: "wait", why: "submitted", state: { step: "poll", maybeExecuted: true } });
     expect(d.state.tipoRetorno).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IDEMPOTENCY_KEY } from "../../src/inter/pix-request.js";
+import { IDEMPOTENCY_KEY } from "../../src/payments/pix-request.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 
 describe("bank idempotency key", () => {

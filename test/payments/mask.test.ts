@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { maskBrCode, maskDocument, maskEmail, maskName, maskPhone, maskPixKey, maskText, scrubBankText } from "../../src/payments/mask.js";
+import {
+  maskBrCode,
+  maskDocument,
+  maskEmail,
+  maskName,
+  maskPhone,
+  maskPixKey,
+  maskText,
+  scrubBankText,
+} from "../../src/payments/mask.js";
 
 describe("masking", () => {
   it("masks a CPF as Inter shows it and hides most of a CNPJ", () => {
@@ -9,7 +18,13 @@ describe("masking", () => {
   });
 
   it("masks each Pix key type so that the full value never survives", () => {
-    const keys = ["fornecedor@example.com", "+5511987654321", "12345678909", "11222333000181", "123e4567-e89b-42d3-a456-426614174000"];
+    const keys = [
+      "fornecedor@example.com",
+      "+5511987654321",
+      "12345678909",
+      "11222333000181",
+      "123e4567-e89b-42d3-a456-426614174000",
+    ];
     for (const key of keys) {
       const masked = maskPixKey(key);
       expect(masked).not.toBe(key);
@@ -31,8 +46,12 @@ describe("masking", () => {
   });
 
   it("masks the bank's free text: documents, contacts, the payment's own values, and what reads like a name", () => {
-    const text = scrubBankText("Conta encerrada de Maria da Silva CPF 12345678909, contato maria@example.com +5511987654321", ["chave-secreta"]);
-    for (const raw of ["Maria", "Silva", "12345678909", "maria@example.com", "987654321"]) expect(text).not.toContain(raw);
+    const text = scrubBankText(
+      "Conta encerrada de Maria da Silva CPF 12345678909, contato maria@example.com +5511987654321",
+      ["chave-secreta"],
+    );
+    for (const raw of ["Maria", "Silva", "12345678909", "maria@example.com", "987654321"])
+      expect(text).not.toContain(raw);
     expect(text).toContain("Conta encerrada de M*** da S***");
     // The bank's own terms, and single capitalised words, are left alone; known values are masked anywhere.
     expect(scrubBankText("Chave Pix não encontrada no Banco Inter")).toBe("Chave Pix não encontrada no Banco Inter");
@@ -41,4 +60,3 @@ describe("masking", () => {
     expect(scrubBankText("Favorecido José Álvares não localizado")).toBe("Favorecido J*** Á*** não localizado");
   });
 });
-

@@ -27,12 +27,35 @@ describe("payment job data", () => {
       validatePayment({
         paymentId: "inv-1002",
         amount: "99.90",
-        recipient: { type: "bank", ispb: "00416968", branch: "0001", account: "1234567", accountType: "CONTA_CORRENTE", document: "12345678909", name: "Maria Silva" },
+        recipient: {
+          type: "bank",
+          ispb: "00416968",
+          branch: "0001",
+          account: "1234567",
+          accountType: "CONTA_CORRENTE",
+          document: "12345678909",
+          name: "Maria Silva",
+        },
       }).ok,
     ).toBe(true);
-    expect(validatePayment({ paymentId: "inv-1003", amount: "5.00", recipient: { type: "brcode", code: buildBrCode({ key: "fornecedor@example.com", name: "Loja", city: "SAO PAULO" }) } }).ok).toBe(true);
     expect(
-      validatePayment({ ...valid, version: 1, scheduledFor: shiftIsoDate(saoPauloToday(NOW), 65), account: "12345678", metadata: { invoice: "1001" } }).ok,
+      validatePayment({
+        paymentId: "inv-1003",
+        amount: "5.00",
+        recipient: {
+          type: "brcode",
+          code: buildBrCode({ key: "fornecedor@example.com", name: "Loja", city: "SAO PAULO" }),
+        },
+      }).ok,
+    ).toBe(true);
+    expect(
+      validatePayment({
+        ...valid,
+        version: 1,
+        scheduledFor: shiftIsoDate(saoPauloToday(NOW), 65),
+        account: "12345678",
+        metadata: { invoice: "1001" },
+      }).ok,
     ).toBe(true);
   });
 
@@ -74,27 +97,61 @@ describe("payment job data", () => {
   it("checks bank data fields", () => {
     expect(
       Object.keys(
-        issues({ ...valid, recipient: { type: "bank", ispb: "416968", branch: "0001", account: "12-3", accountType: "POUPANCA", document: "123", name: "" } }),
+        issues({
+          ...valid,
+          recipient: {
+            type: "bank",
+            ispb: "416968",
+            branch: "0001",
+            account: "12-3",
+            accountType: "POUPANCA",
+            document: "123",
+            name: "",
+          },
+        }),
       ).sort(),
     ).toEqual(["recipient.account", "recipient.accountType", "recipient.document", "recipient.ispb", "recipient.name"]);
   });
 
   it("refuses control characters and bidirectional marks in every free text, saying which and where", () => {
-    const bank = { type: "bank", ispb: "00416968", branch: "0001", account: "1234567", accountType: "CONTA_CORRENTE", document: "12345678909" };
+    const bank = {
+      type: "bank",
+      ispb: "00416968",
+      branch: "0001",
+      account: "1234567",
+      accountType: "CONTA_CORRENTE",
+      document: "12345678909",
+    };
     for (const bad of ["a\u0000b", "pay\u001b[2J", "line\nbreak", "\u0085", "inv\u202Egnp.exe", "x\u2066y", "\ud800"]) {
-      const found = issues({ ...valid, description: bad, metadata: { [`k${bad}`]: "v", k: bad }, recipient: { ...bank, name: `Maria ${bad} Silva` }, callbackUrl: `https://erp.example.com/${bad}` });
+      const found = issues({
+        ...valid,
+        description: bad,
+        metadata: { [`k${bad}`]: "v", k: bad },
+        recipient: { ...bank, name: `Maria ${bad} Silva` },
+        callbackUrl: `https://erp.example.com/${bad}`,
+      });
       for (const field of ["description", `metadata.k${bad}`, "metadata.k", "recipient.name", "callbackUrl"]) {
-        expect(found[field], `${field}: ${JSON.stringify(bad)}`).toMatch(/must not contain control characters or bidirectional marks \(U\+[0-9A-F]{4} at character \d+\)|is not valid Unicode/);
+        expect(found[field], `${field}: ${JSON.stringify(bad)}`).toMatch(
+          /must not contain control characters or bidirectional marks \(U\+[0-9A-F]{4} at character \d+\)|is not valid Unicode/,
+        );
       }
     }
-    expect(issues({ ...valid, description: "Reembolso\u202E1001" })["description"]).toBe("must not contain control characters or bidirectional marks (U+202E at character 10)");
+    expect(issues({ ...valid, description: "Reembolso\u202E1001" })["description"]).toBe(
+      "must not contain control characters or bidirectional marks (U+202E at character 10)",
+    );
     // Accents, emoji and other scripts are text.
-    expect(validatePayment({ ...valid, description: "Ação 🎉 日本 مرحبا", metadata: { "pedido ação": "nº 1 — ok" } }).ok).toBe(true);
+    expect(
+      validatePayment({ ...valid, description: "Ação 🎉 日本 مرحبا", metadata: { "pedido ação": "nº 1 — ok" } }).ok,
+    ).toBe(true);
   });
 
   it("refuses unknown fields and object machinery inside recipient and metadata, as at the top level", () => {
-    expect(issues({ ...valid, recipient: { type: "key", key: "fornecedor@example.com", amount: "999.00" } })).toHaveProperty("recipient");
-    const proto = JSON.parse('{"type":"key","key":"fornecedor@example.com","__proto__":{"key":"outra@example.com"}}') as unknown;
+    expect(
+      issues({ ...valid, recipient: { type: "key", key: "fornecedor@example.com", amount: "999.00" } }),
+    ).toHaveProperty("recipient");
+    const proto = JSON.parse(
+      '{"type":"key","key":"fornecedor@example.com","__proto__":{"key":"outra@example.com"}}',
+    ) as unknown;
     expect(issues({ ...valid, recipient: proto })).toHaveProperty("recipient");
     for (const key of ["__proto__", "constructor", "prototype"]) {
       const metadata = JSON.parse(`{${JSON.stringify(key)}:"x"}`) as unknown;
@@ -102,4 +159,3 @@ describe("payment job data", () => {
     }
   });
 });
-

@@ -21,7 +21,10 @@ describe("safety limit settings", () => {
     expect(parseLimit("0.10")).toEqual({ cents: 10 });
     for (const bad of ["50000", "1e5", "10.5", "-1.00", "abc"]) expect(parseLimit(bad)).toHaveProperty("problem");
     expect(parseAccountLimits("12345678=100000.00, 87654321=5.00")).toEqual({
-      limits: new Map([["12345678", 10_000_000], ["87654321", 500]]),
+      limits: new Map([
+        ["12345678", 10_000_000],
+        ["87654321", 500],
+      ]),
       problems: [],
     });
     expect(parseAccountLimits("0123=1.00,x=2.00,1=3,1=1.00,1=2.00").problems).toHaveLength(4);
@@ -40,10 +43,26 @@ describe("safety limit settings", () => {
 
 describe("allow-list", () => {
   const { allowlist, problems } = parseAllowlist(
-    ["# comment", "", "Fornecedor@Example.com", "00416968/0001/001234567  # Maria", "+5511987654321", "12345678909", "00000000/1234/0076543X"].join("\n"),
+    [
+      "# comment",
+      "",
+      "Fornecedor@Example.com",
+      "00416968/0001/001234567  # Maria",
+      "+5511987654321",
+      "12345678909",
+      "00000000/1234/0076543X",
+    ].join("\n"),
     "/etc/pixout/allow.txt",
   );
-  const bank = { type: "bank" as const, ispb: "00416968", branch: "1", account: "1234567", accountType: "CONTA_CORRENTE" as const, document: "12345678909", name: "M" };
+  const bank = {
+    type: "bank" as const,
+    ispb: "00416968",
+    branch: "1",
+    account: "1234567",
+    accountType: "CONTA_CORRENTE" as const,
+    document: "12345678909",
+    name: "M",
+  };
 
   it("reads keys and ISPB/branch/account lines, reporting bad lines by number", () => {
     expect(problems).toEqual([]);
@@ -59,14 +78,23 @@ describe("allow-list", () => {
     expect(allowlistBlock(allowlist, { type: "key", key: "fornecedor@example.com" })).toBeUndefined();
     expect(allowlistBlock(allowlist, { type: "key", key: "12345678909" })).toBeUndefined();
     expect(allowlistBlock(allowlist, bank)).toBeUndefined();
-    expect(allowlistBlock(allowlist, { ...bank, account: "7654321" })).toMatch(/^blocked before the bank: the recipient is not in the allow-list/);
+    expect(allowlistBlock(allowlist, { ...bank, account: "7654321" })).toMatch(
+      /^blocked before the bank: the recipient is not in the allow-list/,
+    );
     expect(allowlistBlock(allowlist, { ...bank, ispb: "00000000", branch: "1234", account: "76543X" })).toBeUndefined();
-    expect(allowlistBlock(allowlist, { ...bank, ispb: "00000000", branch: "1234", account: "765430" })).toMatch(/not in the allow-list/);
+    expect(allowlistBlock(allowlist, { ...bank, ispb: "00000000", branch: "1234", account: "765430" })).toMatch(
+      /not in the allow-list/,
+    );
     expect(allowlistBlock(allowlist, { type: "key", key: "outro@example.com" })).toMatch(/not in the allow-list/);
   });
 
   it("checks a static BR Code by its key; one that cannot be read is blocked", () => {
-    const staticCode = buildBrCode({ key: "fornecedor@example.com", amountCents: 500, name: "Loja", city: "SAO PAULO" });
+    const staticCode = buildBrCode({
+      key: "fornecedor@example.com",
+      amountCents: 500,
+      name: "Loja",
+      city: "SAO PAULO",
+    });
     expect(allowlistBlock(allowlist, { type: "brcode", code: staticCode })).toBeUndefined();
     const other = buildBrCode({ key: "outro@example.com", name: "Loja", city: "SAO PAULO" });
     expect(allowlistBlock(allowlist, { type: "brcode", code: other })).toMatch(/not in the allow-list/);
@@ -86,7 +114,12 @@ describe("safety limit settings in the configuration", () => {
     expect(loadConfig(env).config.worker.limits).toEqual({ accountLimitsCents: new Map() });
     const file = join(tempDir("allowlist-config"), "allow.txt");
     writeFileSync(file, "fornecedor@example.com\n");
-    const limits = loadConfig({ ...env, PIXOUT_DAILY_LIMIT: "50000.00", PIXOUT_DAILY_LIMITS: "12345678=100000.00", PIXOUT_RECIPIENT_ALLOWLIST: file }).config.worker.limits;
+    const limits = loadConfig({
+      ...env,
+      PIXOUT_DAILY_LIMIT: "50000.00",
+      PIXOUT_DAILY_LIMITS: "12345678=100000.00",
+      PIXOUT_RECIPIENT_ALLOWLIST: file,
+    }).config.worker.limits;
     expect(limits.dailyLimitCents).toBe(5_000_000);
     expect(limits.accountLimitsCents.get("12345678")).toBe(10_000_000);
     expect([...(limits.allowlist?.entries ?? [])]).toEqual(["key:fornecedor@example.com"]);
@@ -98,7 +131,11 @@ describe("safety limit settings in the configuration", () => {
     for (const [name, value, message] of [
       ["PIXOUT_DAILY_LIMIT", "50000", /not an amount in reais/],
       ["PIXOUT_DAILY_LIMITS", "abc=1.00", /account=amount/],
-      ["PIXOUT_RECIPIENT_ALLOWLIST", "/nonexistent/allow.txt", /the allow-list: file not found: \/nonexistent\/allow\.txt/],
+      [
+        "PIXOUT_RECIPIENT_ALLOWLIST",
+        "/nonexistent/allow.txt",
+        /the allow-list: file not found: \/nonexistent\/allow\.txt/,
+      ],
       ["PIXOUT_RECIPIENT_ALLOWLIST", bad, /line 2: neither a Pix key/],
     ] as const) {
       let thrown: unknown;
@@ -114,8 +151,12 @@ describe("safety limit settings in the configuration", () => {
 
   it("refuses per-account limits alone when payments without an account would have none", () => {
     const only = { ...env, PIXOUT_DAILY_LIMITS: "12345678=100000.00" };
-    expect(() => loadConfig(only)).toThrow(/PIXOUT_DAILY_LIMITS: limits named accounts only: .*set PIXOUT_DAILY_LIMIT too, or INTER_ACCOUNT/);
-    expect(loadConfig({ ...only, INTER_ACCOUNT: "12345678" }).config.worker.limits.accountLimitsCents.get("12345678")).toBe(10_000_000);
+    expect(() => loadConfig(only)).toThrow(
+      /PIXOUT_DAILY_LIMITS: limits named accounts only: .*set PIXOUT_DAILY_LIMIT too, or INTER_ACCOUNT/,
+    );
+    expect(
+      loadConfig({ ...only, INTER_ACCOUNT: "12345678" }).config.worker.limits.accountLimitsCents.get("12345678"),
+    ).toBe(10_000_000);
     expect(loadConfig({ ...only, PIXOUT_DAILY_LIMIT: "500.00" }).config.worker.limits.dailyLimitCents).toBe(50_000);
   });
 });

@@ -10,7 +10,11 @@ import { cleanupAfter } from "../helpers/cleanup.js";
 
 /** A fixed instant, data only. */
 const T = Date.UTC(2026, 6, 1, 12, 0, 0);
-const WHY = { reason: "the bank ended a payment CANCELADO_SEM_SALDO (insufficient balance)", source: "bank" as const, firstCheckAt: T + 30_000 };
+const WHY = {
+  reason: "the bank ended a payment CANCELADO_SEM_SALDO (insufficient balance)",
+  source: "bank" as const,
+  firstCheckAt: T + 30_000,
+};
 
 function setup() {
   const redis = new Redis(inject("redisUrl"));
@@ -23,7 +27,12 @@ function setup() {
   /** A run of the payment's job that holds its lock (or, `stale`, one whose lock another run took). */
   const run = async (paymentId: string, stale = false) => {
     const fence = { jobId: `payment-${paymentId}`, token: randomUUID() };
-    await redis.set(`${bullPrefix(prefix)}:payouts:${fence.jobId}:lock`, stale ? "another-run" : fence.token, "PX", 60_000);
+    await redis.set(
+      `${bullPrefix(prefix)}:payouts:${fence.jobId}:lock`,
+      stale ? "another-run" : fence.token,
+      "PX",
+      60_000,
+    );
     return fence;
   };
   return { redis, holds, run };
@@ -40,7 +49,17 @@ describe("account holds", () => {
     expect(await holds.check("1", "p2", 30_00, T + 1, await run("p2"))).toMatchObject({ held: true, created: false });
     // Another account is not held.
     expect(await holds.check("2", "p3", 5_00, T + 2, await run("p3"))).toEqual({ held: false });
-    expect(await holds.list()).toEqual([expect.objectContaining({ account: "1", since: T, heldPayments: 2, heldCents: 40_00, oldestCents: 10_00, source: "bank", nextCheckAt: T + 30_000 })]);
+    expect(await holds.list()).toEqual([
+      expect.objectContaining({
+        account: "1",
+        since: T,
+        heldPayments: 2,
+        heldCents: 40_00,
+        oldestCents: 10_00,
+        source: "bank",
+        nextCheckAt: T + 30_000,
+      }),
+    ]);
   });
 
   it("lifts a hold with its list in one step; a check of an older hold lifts nothing", async () => {
@@ -75,7 +94,11 @@ describe("account holds", () => {
     const newer = await holds.hold("1", "p2", 10_00, T + 2, WHY, await run("p2"));
     expect(await holds.stragglers()).toEqual([]);
     await holds.woken("1", ["p1", "p2"]);
-    expect(await holds.read("1")).toMatchObject({ id: "held" in newer && newer.held ? newer.id : "?", heldPayments: 1, heldCents: 10_00 });
+    expect(await holds.read("1")).toMatchObject({
+      id: "held" in newer && newer.held ? newer.id : "?",
+      heldPayments: 1,
+      heldCents: 10_00,
+    });
     expect(await holds.resume("1")).toMatchObject({ paymentIds: ["p2"] });
     await holds.woken("1", ["p2"]);
     expect(await holds.stragglers()).toEqual([]);

@@ -34,13 +34,19 @@ describe("payments awaiting approval", () => {
     expect(await approvals.totals()).toEqual({ count: 2, cents: 1520_25 });
     const cli = await runCli(["approvals", "--json"], { env: p.env });
     expect(cli.code).toBe(0);
-    expect(JSON.parse(cli.stdout)).toMatchObject({ count: 2, amount: "1520.25", payments: expect.arrayContaining([expect.objectContaining({ paymentId: "ap-2", amount: "20.25" })]) as unknown });
+    expect(JSON.parse(cli.stdout)).toMatchObject({
+      count: 2,
+      amount: "1520.25",
+      payments: expect.arrayContaining([expect.objectContaining({ paymentId: "ap-2", amount: "20.25" })]) as unknown,
+    });
 
     // Approved in the internet banking: paid, and off the list; the other still waits.
     const first = listed.find((a) => a.paymentId === "ap-1");
     p.emulator.approve(first?.codigoSolicitacao ?? "");
     expect((await p.producer.waitForResult("ap-1", { timeoutMs: 10_000 })).outcome).toBe("paid");
-    await until("ap-1 off the list", async () => ((await approvals.list()).map((a) => a.paymentId).join() === "ap-2" ? true : undefined));
+    await until("ap-1 off the list", async () =>
+      (await approvals.list()).map((a) => a.paymentId).join() === "ap-2" ? true : undefined,
+    );
     const text = await runCli(["approvals"], { env: p.env });
     expect(text.stdout).toContain("1 payment(s), 20.25 in all");
   });

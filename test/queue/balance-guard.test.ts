@@ -1,8 +1,8 @@
-// The balance guard's estimate in Redis (src/queue/balance-guard.ts): it only ever errs low.
+// The balance guard's estimate in Redis (src/queue/worker/balance-guard.ts): it only ever errs low.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { describe, expect, inject, it } from "vitest";
-import { createBalanceGuard } from "../../src/queue/balance-guard.js";
+import { createBalanceGuard } from "../../src/queue/worker/balance-guard.js";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 

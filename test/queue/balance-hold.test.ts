@@ -5,19 +5,19 @@
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { DEV_INTEGRATION } from "../../src/emulator/integration.js";
-import type { AccountEvent } from "../../src/notify/account-event.js";
+import type { AccountEvent } from "../../src/notifications/account-event.js";
 import { createAccountHolds, type AccountHold } from "../../src/queue/account-holds.js";
-import { createBalanceGuard } from "../../src/queue/balance-guard.js";
+import { createBalanceGuard } from "../../src/queue/worker/balance-guard.js";
 import { bullPrefix } from "../../src/queue/names.js";
 import { paymentView, type PaymentView } from "../../src/queue/payment-view.js";
 import { NO_PROTECTION } from "../../src/queue/job-data.js";
-import { runReconciliation } from "../../src/queue/reconcile-run.js";
+import { runReconciliation } from "../../src/queue/worker/reconcile-run.js";
 import { bankFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
 import { until } from "../helpers/until.js";
-import { startReceiver } from "../notify/support.js";
+import { startReceiver } from "../notifications/support.js";
 
 const SECRET = "whsec-test-0123456789abcdef";
 const SALDO = "GET /banking/v2/saldo";
@@ -46,7 +46,15 @@ function harness(p: TestPipeline) {
       ids.map(async (id) => {
         const job = await queue.getJob(`payment-${id}`);
         if (!job) throw new Error(`no job for ${id}`);
-        return paymentView({ id: job.id ?? "", state: await job.getState(), data: job.data, returnvalue: job.returnvalue, failedReason: job.failedReason, timestamp: job.timestamp, finishedOn: job.finishedOn });
+        return paymentView({
+          id: job.id ?? "",
+          state: await job.getState(),
+          data: job.data,
+          returnvalue: job.returnvalue,
+          failedReason: job.failedReason,
+          timestamp: job.timestamp,
+          finishedOn: job.finishedOn,
+        });
       }),
     );
   const tally = async (ids: string[]): Promise<Record<string, number>> => {
@@ -59,7 +67,8 @@ function harness(p: TestPipeline) {
   return { queue, holds, views, tally, saldoReads, cancelled };
 }
 
-const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
+const ids = (prefix: string, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
 
 /** 30 payments of R$ 10.00 against R$ 100.00: 10 paid and 20 held, nothing failed; the hold's figures. */
 async function heldBacklog(p: TestPipeline, h: ReturnType<typeof harness>, list: string[]): Promise<AccountHold> {
@@ -79,7 +88,12 @@ describe("an account short of money", () => {
     cleanupAfter(() => receiver.close());
     const p = await startPipeline({
       emulator: { balanceCents: 100_00 },
-      env: { ...BALANCE_ENV, PIXOUT_NOTIFY_URL: receiver.url, PIXOUT_NOTIFY_SECRETS: `${receiver.origin}=${SECRET}`, PIXOUT_NOTIFY_BACKOFF_MS: "50" },
+      env: {
+        ...BALANCE_ENV,
+        PIXOUT_NOTIFY_URL: receiver.url,
+        PIXOUT_NOTIFY_SECRETS: `${receiver.origin}=${SECRET}`,
+        PIXOUT_NOTIFY_BACKOFF_MS: "50",
+      },
     });
     const h = harness(p);
     const list = ids("bh", 30);
@@ -115,7 +129,10 @@ describe("an account short of money", () => {
 
     // Upstream heard of the hold and the resume, once each (signed like every event).
     const events = await until("account events", () => {
-      const bodies = receiver.requests.filter((r) => r.verified.ok).map((r) => JSON.parse(r.body) as AccountEvent).filter((e) => e.type.startsWith("account."));
+      const bodies = receiver.requests
+        .filter((r) => r.verified.ok)
+        .map((r) => JSON.parse(r.body) as AccountEvent)
+        .filter((e) => e.type.startsWith("account."));
       return Promise.resolve(bodies.length >= 2 ? bodies : undefined);
     });
     expect(events.map((e) => [e.type, e.account, e.by])).toEqual([
@@ -126,7 +143,10 @@ describe("an account short of money", () => {
   });
 
   it("with the balance guard, sends nothing the bank refuses for balance", async () => {
-    const p = await startPipeline({ emulator: { balanceCents: 100_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_GUARD: "true", PIXOUT_BALANCE_GUARD_SECONDS: "30" } });
+    const p = await startPipeline({
+      emulator: { balanceCents: 100_00 },
+      env: { ...BALANCE_ENV, PIXOUT_BALANCE_GUARD: "true", PIXOUT_BALANCE_GUARD_SECONDS: "30" },
+    });
     const h = harness(p);
     const list = ids("bg", 30);
     const hold = await heldBacklog(p, h, list);
@@ -148,7 +168,13 @@ describe("an account short of money", () => {
     // it could not cover holds the account. They must go out all the same (their money is set aside).
     const p = await startPipeline({
       emulator: { balanceCents: 50_00 },
-      env: { ...BALANCE_ENV, PIXOUT_BALANCE_GUARD: "true", PIXOUT_BALANCE_GUARD_SECONDS: "30", PIXOUT_SEND_PER_MINUTE: "120", PIXOUT_SEND_MIN_INTERVAL_MS: "500" },
+      env: {
+        ...BALANCE_ENV,
+        PIXOUT_BALANCE_GUARD: "true",
+        PIXOUT_BALANCE_GUARD_SECONDS: "30",
+        PIXOUT_SEND_PER_MINUTE: "120",
+        PIXOUT_SEND_MIN_INTERVAL_MS: "500",
+      },
     });
     const h = harness(p);
     const list = ids("bp", 10);
@@ -169,7 +195,14 @@ describe("an account short of money", () => {
   it("with the balance guard, a refusal by the bank (money left outside pixout) stops the payments it had reserved for", async () => {
     const p = await startPipeline({
       emulator: { balanceCents: 100_00 },
-      env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600", PIXOUT_BALANCE_GUARD: "true", PIXOUT_BALANCE_GUARD_SECONDS: "600", PIXOUT_SEND_PER_MINUTE: "120", PIXOUT_SEND_MIN_INTERVAL_MS: "500" },
+      env: {
+        ...BALANCE_ENV,
+        PIXOUT_BALANCE_CHECK_SECONDS: "600",
+        PIXOUT_BALANCE_GUARD: "true",
+        PIXOUT_BALANCE_GUARD_SECONDS: "600",
+        PIXOUT_SEND_PER_MINUTE: "120",
+        PIXOUT_SEND_MIN_INTERVAL_MS: "500",
+      },
     });
     const h = harness(p);
     const guard = createBalanceGuard(p.redis, p.config.redisPrefix, p.config.queueName, 600_000);
@@ -189,7 +222,10 @@ describe("an account short of money", () => {
   });
 
   it("fails each payment as the bank said with PIXOUT_ON_INSUFFICIENT_BALANCE=fail", async () => {
-    const p = await startPipeline({ emulator: { balanceCents: 30_00 }, env: { ...BALANCE_ENV, PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" } });
+    const p = await startPipeline({
+      emulator: { balanceCents: 30_00 },
+      env: { ...BALANCE_ENV, PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" },
+    });
     const h = harness(p);
     const list = ids("bf", 5);
     await p.producer.enqueueMany(list.map((id) => payment(id)));
@@ -202,18 +238,29 @@ describe("an account short of money", () => {
   it("never moves to a new key a payment whose refused codigo came from a resend after a lost answer: it fails as the bank said", async () => {
     // The first send executes but its answer is lost; the resend under the same key gets the bank's payment back
     // (idempotency), which the bank ends for balance. Only the bank's idempotency says they are one payment.
-    const p = await startPipeline({ emulator: { balanceCents: 5_00, faults: [{ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-after" } }] }, env: BALANCE_ENV });
+    const p = await startPipeline({
+      emulator: {
+        balanceCents: 5_00,
+        faults: [{ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-after" } }],
+      },
+      env: BALANCE_ENV,
+    });
     const h = harness(p);
     await p.producer.enqueue(payment("bd-1"));
     const view = await p.producer.waitForResult("bd-1", { timeoutMs: 15_000 });
     expect(view).toMatchObject({ outcome: "failed", bankStatus: "CANCELADO_SEM_SALDO", generation: 0 });
-    expect((await h.views(["bd-1"]))[0]?.failedReason).toMatch(/not held for the balance: an earlier send of this key may have executed/);
+    expect((await h.views(["bd-1"]))[0]?.failedReason).toMatch(
+      /not held for the balance: an earlier send of this key may have executed/,
+    );
     expect(await h.holds.list()).toEqual([]);
     expect(p.emulator.ledger.snapshot().executions.replays).toBeGreaterThanOrEqual(1);
   });
 
   it("reports a debit of a send the bank ended for balance (a bank that took the money anyway) as a finding", async () => {
-    const p = await startPipeline({ emulator: { balanceCents: 5_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" } });
+    const p = await startPipeline({
+      emulator: { balanceCents: 5_00 },
+      env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" },
+    });
     const h = harness(p);
     await p.producer.enqueue(payment("bx-1"));
     await until("bx-1 held", async () => ((await h.holds.read("default"))?.heldPayments === 1 ? true : undefined));
@@ -222,42 +269,74 @@ describe("an account short of money", () => {
     p.emulator.topUp(100_00);
     p.emulator.addOutOfBandDebit({ amountCents: 10_00, codigoSolicitacao: ended });
     const bank = bankFor(p.emulator);
-    const report = await runReconciliation({ queue: h.queue, redis: p.redis, redisPrefix: p.config.redisPrefix, client: bank.client, protection: NO_PROTECTION, defaultAccount: "", now: Date.now(), apply: false });
+    const report = await runReconciliation({
+      queue: h.queue,
+      redis: p.redis,
+      redisPrefix: p.config.redisPrefix,
+      client: bank.client,
+      protection: NO_PROTECTION,
+      defaultAccount: "",
+      now: Date.now(),
+      apply: false,
+    });
     expect(report.rows.filter((r) => r.paymentId === "bx-1").map((r) => r.kind)).toEqual(["failed-with-debit"]);
     expect(report.findings).toBe(1);
   });
 
   it("ends a payment held longer than PIXOUT_MAX_HOLD_MINUTES failed, saying why", async () => {
-    const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600", PIXOUT_MAX_HOLD_MINUTES: "0.02" } });
+    const p = await startPipeline({
+      emulator: { balanceCents: 10_00 },
+      env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600", PIXOUT_MAX_HOLD_MINUTES: "0.02" },
+    });
     const h = harness(p);
     await p.producer.enqueue(payment("bm-1"));
     expect((await p.producer.waitForResult("bm-1", { timeoutMs: 10_000 })).outcome).toBe("paid");
     await p.producer.enqueue(payment("bm-2"));
     const view = await p.producer.waitForResult("bm-2", { timeoutMs: 10_000 });
     expect(view.outcome).toBe("failed");
-    expect((await h.views(["bm-2"]))[0]?.failedReason).toMatch(/insufficient balance for \d+ min \(PIXOUT_MAX_HOLD_MINUTES\)/);
+    expect((await h.views(["bm-2"]))[0]?.failedReason).toMatch(
+      /insufficient balance for \d+ min \(PIXOUT_MAX_HOLD_MINUTES\)/,
+    );
     expect((await h.holds.read("default"))?.heldPayments).toBe(0);
   });
 
   it("shows the hold (pixout status, pixout balance) and resumes at once on pixout resume", async () => {
-    const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" } });
+    const p = await startPipeline({
+      emulator: { balanceCents: 10_00 },
+      env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" },
+    });
     const h = harness(p);
     const list = ids("br", 3);
     await p.producer.enqueueMany(list.map((id) => payment(id)));
     await until("2 held", async () => ((await h.holds.read("default"))?.heldPayments === 2 ? true : undefined));
     // A held one (its view says so): "not paid yet" could also be the one paid, still being concluded.
-    const heldId = await until("a held payment's view", async () => (await h.views(list)).find((v) => v.held !== null)?.paymentId);
+    const heldId = await until(
+      "a held payment's view",
+      async () => (await h.views(list)).find((v) => v.held !== null)?.paymentId,
+    );
     const status = await runCli(["status", heldId], { env: p.env });
     expect(status.stdout).toMatch(/held\s+insufficient balance since \d{4}-\d\d-\d\dT[\d:.]+Z \(account default;/);
     const balance = await runCli(["balance", "--json"], { env: p.env });
     expect(balance.code).toBe(0);
-    const report = JSON.parse(balance.stdout) as { accounts: { account: string; balance: { available: string }; hold: { heldPayments: number; heldAmount: string } }[] };
+    const report = JSON.parse(balance.stdout) as {
+      accounts: {
+        account: string;
+        balance: { available: string };
+        hold: { heldPayments: number; heldAmount: string };
+      }[];
+    };
     expect(report.accounts).toEqual([
-      expect.objectContaining({ account: "default", balance: expect.objectContaining({ available: "0.00" }) as unknown, hold: expect.objectContaining({ heldPayments: 2, heldAmount: "20.00" }) as unknown }),
+      expect.objectContaining({
+        account: "default",
+        balance: expect.objectContaining({ available: "0.00" }) as unknown,
+        hold: expect.objectContaining({ heldPayments: 2, heldAmount: "20.00" }) as unknown,
+      }),
     ]);
 
     p.emulator.topUp(20_00);
-    const resumed = await runCli(["resume", "--account", "default", "--reason", "topped up", "--actor", "ana"], { env: p.env });
+    const resumed = await runCli(["resume", "--account", "default", "--reason", "topped up", "--actor", "ana"], {
+      env: p.env,
+    });
     expect(resumed.stdout).toContain("account default resumed: 2 held payment(s) woken");
     const all = await Promise.all(list.map((id) => p.producer.waitForResult(id, { timeoutMs: 10_000 })));
     expect(all.map((v) => v.outcome)).toEqual(["paid", "paid", "paid"]);
@@ -268,7 +347,10 @@ describe("an account short of money", () => {
   });
 
   it("wakes the payments of a resume whose process died before waking them (any worker's next tick)", async () => {
-    const p = await startPipeline({ emulator: { balanceCents: 10_00 }, env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" } });
+    const p = await startPipeline({
+      emulator: { balanceCents: 10_00 },
+      env: { ...BALANCE_ENV, PIXOUT_BALANCE_CHECK_SECONDS: "600" },
+    });
     const h = harness(p);
     const list = ids("bw", 3);
     await p.producer.enqueueMany(list.map((id) => payment(id)));
@@ -283,18 +365,31 @@ describe("an account short of money", () => {
 
   it("holds only the account short of money: another paying account goes on", async () => {
     const p = await startPipeline({
-      emulator: { integration: { ...DEV_INTEGRATION, accounts: ["111111", "222222"] }, balances: { "111111": 0, "222222": 100_00 } },
+      emulator: {
+        integration: { ...DEV_INTEGRATION, accounts: ["111111", "222222"] },
+        balances: { "111111": 0, "222222": 100_00 },
+      },
       env: BALANCE_ENV,
     });
     const h = harness(p);
-    await p.producer.enqueueMany([payment("ba-1", "10.00", { account: "111111" }), payment("ba-2", "10.00", { account: "111111" })]);
-    await until("account 111111 held", async () => ((await h.holds.read("111111"))?.heldPayments === 2 ? true : undefined));
-    await p.producer.enqueueMany([payment("bb-1", "10.00", { account: "222222" }), payment("bb-2", "10.00", { account: "222222" })]);
+    await p.producer.enqueueMany([
+      payment("ba-1", "10.00", { account: "111111" }),
+      payment("ba-2", "10.00", { account: "111111" }),
+    ]);
+    await until("account 111111 held", async () =>
+      (await h.holds.read("111111"))?.heldPayments === 2 ? true : undefined,
+    );
+    await p.producer.enqueueMany([
+      payment("bb-1", "10.00", { account: "222222" }),
+      payment("bb-2", "10.00", { account: "222222" }),
+    ]);
     const others = await Promise.all(["bb-1", "bb-2"].map((id) => p.producer.waitForResult(id, { timeoutMs: 10_000 })));
     expect(others.map((v) => v.outcome)).toEqual(["paid", "paid"]);
     expect((await h.holds.list()).map((x) => x.account)).toEqual(["111111"]);
     p.emulator.topUp(20_00, "111111");
-    const resumed = await Promise.all(["ba-1", "ba-2"].map((id) => p.producer.waitForResult(id, { timeoutMs: 10_000 })));
+    const resumed = await Promise.all(
+      ["ba-1", "ba-2"].map((id) => p.producer.waitForResult(id, { timeoutMs: 10_000 })),
+    );
     expect(resumed.map((v) => v.outcome)).toEqual(["paid", "paid"]);
     expect([p.emulator.balance("111111").balanceCents, p.emulator.balance("222222").balanceCents]).toEqual([0, 80_00]);
   });

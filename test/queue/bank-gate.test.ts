@@ -6,8 +6,8 @@ import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { INTER_ENVIRONMENTS } from "../../src/inter/environments.js";
-import { BudgetBusyError, budgetGate } from "../../src/queue/bank-gate.js";
-import { createBudgets } from "../../src/queue/budgets.js";
+import { BudgetBusyError, budgetGate } from "../../src/queue/worker/bank-gate.js";
+import { createBudgets } from "../../src/queue/worker/budgets.js";
 import { removeIntegrationKeys } from "../../src/queue/cleanup.js";
 
 const redis = new Redis(inject("redisUrl"));
@@ -25,7 +25,12 @@ function integrated(): { baseUrl: string; clientId: string } {
 
 // 300 callbacks listings a minute: 200 ms apart (with no margin).
 const budgets = (limits: Partial<typeof INTER_ENVIRONMENTS.production.limits> = {}) =>
-  createBudgets(redis, integrated(), { ...INTER_ENVIRONMENTS.production.limits, callbacksPerMinute: 300, marginPercent: 0, ...limits });
+  createBudgets(redis, integrated(), {
+    ...INTER_ENVIRONMENTS.production.limits,
+    callbacksPerMinute: 300,
+    marginPercent: 0,
+    ...limits,
+  });
 
 describe("budget gate", () => {
   it("spaces calls of one budget, across gates sharing Redis", async () => {
@@ -50,8 +55,12 @@ describe("budget gate", () => {
     const b = budgets();
     const gate = budgetGate(b, { maxWaitMs: 1_000, maxBankWaitMs: 300_000 });
     await gate.rateLimited?.("webhook-callbacks", 5_000);
-    await expect(budgetGate(b, { maxWaitMs: 1_000, maxBankWaitMs: 300_000 }).before("webhook-callbacks", 1)).rejects.toThrow(BudgetBusyError);
-    await expect(gate.before("webhook-callbacks", 1)).rejects.toThrow(/the fleet's callbacks budget is taken for the next 5 s/);
+    await expect(
+      budgetGate(b, { maxWaitMs: 1_000, maxBankWaitMs: 300_000 }).before("webhook-callbacks", 1),
+    ).rejects.toThrow(BudgetBusyError);
+    await expect(gate.before("webhook-callbacks", 1)).rejects.toThrow(
+      /the fleet's callbacks budget is taken for the next 5 s/,
+    );
   });
 
   it("a 429 asking for a month holds the budget back only PIXOUT_MAX_BANK_WAIT_SECONDS", async () => {
@@ -64,6 +73,8 @@ describe("budget gate", () => {
 
   it("refuses at once an endpoint the environment does not have", async () => {
     const b = budgets(INTER_ENVIRONMENTS.sandbox.limits);
-    await expect(budgetGate(b, { maxWaitMs: 60_000, maxBankWaitMs: 300_000 }).before("webhook-callbacks-retry", 1)).rejects.toThrow(/this environment has no such endpoint/);
+    await expect(
+      budgetGate(b, { maxWaitMs: 60_000, maxBankWaitMs: 300_000 }).before("webhook-callbacks-retry", 1),
+    ).rejects.toThrow(/this environment has no such endpoint/);
   });
 });

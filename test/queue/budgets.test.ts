@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { INTER_ENVIRONMENTS } from "../../src/inter/environments.js";
 import type { Integration } from "../../src/inter/integration-keys.js";
-import { budgetIntervals, createBudgets } from "../../src/queue/budgets.js";
+import { budgetIntervals, createBudgets } from "../../src/queue/worker/budgets.js";
 import { removeIntegrationKeys } from "../../src/queue/cleanup.js";
 
 const redis = new Redis(inject("redisUrl"));
@@ -21,8 +21,7 @@ const integration = (): Integration => {
   return i;
 };
 const INTER = { ...INTER_ENVIRONMENTS.production.limits, marginPercent: 2 };
-const fresh = (horizonMs?: number) =>
-  createBudgets(redis, integration(), INTER, horizonMs);
+const fresh = (horizonMs?: number) => createBudgets(redis, integration(), INTER, horizonMs);
 const waitOf = async (p: Promise<{ reserved: boolean; waitMs: number }>): Promise<number> => {
   const r = await p;
   expect(r.reserved).toBe(true);
@@ -46,7 +45,15 @@ describe("budgets", () => {
     });
     // The sandbox: 10 sends and 10 status queries a minute, and no callback re-send at all.
     const sandbox = budgetIntervals({ ...INTER_ENVIRONMENTS.sandbox.limits, marginPercent: 2 });
-    expect(sandbox).toMatchObject({ send: 6120, status: 6120, token: 12_240, callbacks: 6120, callbackRetry: Infinity, statement: 6120, balance: 6120 });
+    expect(sandbox).toMatchObject({
+      send: 6120,
+      status: 6120,
+      token: 12_240,
+      callbacks: 6120,
+      callbackRetry: Infinity,
+      statement: 6120,
+      balance: 6120,
+    });
     expect(budgetIntervals({ ...INTER, sendPerMinute: 30 }).send).toBe(2040);
     expect(budgetIntervals({ ...INTER, marginPercent: 0, sendMinIntervalMs: 0, sendPerMinute: 600 }).send).toBe(100);
   });

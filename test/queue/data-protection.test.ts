@@ -6,7 +6,12 @@ import { Queue } from "bullmq";
 import { masters, type RedisClient } from "../../src/redis/connections.js";
 import { describe, expect, it } from "vitest";
 import { loadDataSettings } from "../../src/config.js";
-import { decryptRecipient, encryptRecipient, parseDataKeys, type DataKeyring } from "../../src/payments/recipient-crypto.js";
+import {
+  decryptRecipient,
+  encryptRecipient,
+  parseDataKeys,
+  type DataKeyring,
+} from "../../src/payments/recipient-crypto.js";
 import { plainFingerprint } from "../../src/queue/job-data.js";
 import { paymentRecordKey } from "../../src/queue/payment-record.js";
 import { runCli } from "../helpers/cli.js";
@@ -24,11 +29,23 @@ const NAME = "Maria Aparecida Quintino";
 const ACCOUNT = "48151623";
 const PII = [EMAIL, CPF, NAME, ACCOUNT];
 
-const keyPayment = (paymentId: string, amount = "1.00") => ({ paymentId, amount, recipient: { type: "key", key: EMAIL } });
+const keyPayment = (paymentId: string, amount = "1.00") => ({
+  paymentId,
+  amount,
+  recipient: { type: "key", key: EMAIL },
+});
 const bankPayment = (paymentId: string) => ({
   paymentId,
   amount: "2.50",
-  recipient: { type: "bank", ispb: "00416968", branch: "0001", account: ACCOUNT, accountType: "CONTA_CORRENTE", document: CPF, name: NAME },
+  recipient: {
+    type: "bank",
+    ispb: "00416968",
+    branch: "0001",
+    account: ACCOUNT,
+    accountType: "CONTA_CORRENTE",
+    document: CPF,
+    name: NAME,
+  },
 });
 
 const ring = (writeKid: string | undefined, entries: Record<string, string>): DataKeyring => ({
@@ -41,15 +58,15 @@ async function dumpKeys(client: RedisClient, patterns: string[]): Promise<string
   const out: string[] = [];
   for (const pattern of patterns) {
     for (const redis of masters(client))
-    for (const key of await redis.keys(pattern)) {
-      const type = await redis.type(key);
-      if (type === "string") out.push(String(await redis.get(key)));
-      else if (type === "hash") out.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === "list") out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === "set") out.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === "zset") out.push(JSON.stringify(await redis.zrange(key, 0, -1)));
-      else if (type === "stream") out.push(JSON.stringify(await redis.xrange(key, "-", "+")));
-    }
+      for (const key of await redis.keys(pattern)) {
+        const type = await redis.type(key);
+        if (type === "string") out.push(String(await redis.get(key)));
+        else if (type === "hash") out.push(JSON.stringify(await redis.hgetall(key)));
+        else if (type === "list") out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+        else if (type === "set") out.push(JSON.stringify(await redis.smembers(key)));
+        else if (type === "zset") out.push(JSON.stringify(await redis.zrange(key, 0, -1)));
+        else if (type === "stream") out.push(JSON.stringify(await redis.xrange(key, "-", "+")));
+      }
   }
   return out.join("\n");
 }
@@ -65,7 +82,10 @@ describe("recipient encryption (pure)", () => {
     // Moved to another payment: the tag does not verify.
     expect(decryptRecipient(sealed, "pay-2", both)).toMatchObject({ ok: false, why: "unreadable" });
     // Altered: refused.
-    expect(decryptRecipient({ ...sealed, data: Buffer.from("x").toString("base64") }, "pay-1", both)).toMatchObject({ ok: false, why: "unreadable" });
+    expect(decryptRecipient({ ...sealed, data: Buffer.from("x").toString("base64") }, "pay-1", both)).toMatchObject({
+      ok: false,
+      why: "unreadable",
+    });
     // An old key still decrypts after the write key moved on; a key that is not here is named.
     const old = encryptRecipient(r, "pay-1", ring("k1", { k1: K1 }));
     expect(decryptRecipient(old, "pay-1", both)).toEqual({ ok: true, recipient: r });
@@ -78,9 +98,18 @@ describe("recipient encryption (pure)", () => {
     const { problems } = parseDataKeys(`k1:${K1},k2:c2hvcnQ=,bad key:${K2},k1:${K2}`);
     expect(problems).toHaveLength(3);
     for (const p of problems) for (const k of [K1, K2, "c2hvcnQ="]) expect(p).not.toContain(k);
-    expect(() => loadDataSettings({ PIXOUT_DATA_KEYS: `k1:${K1}`, PIXOUT_DATA_KEY_ID: "k2" })).toThrow(/PIXOUT_DATA_KEY_ID: names "k2"/);
-    expect(() => loadDataSettings({ PIXOUT_KEEP_FAILED_DAYS: "500" })).toThrow(/PIXOUT_IDEMPOTENCY_DAYS: must be at least/);
-    expect(loadDataSettings({})).toMatchObject({ keepCompletedDays: 30, keepFailedDays: 90, idempotencyDays: 400, requireEncryption: false });
+    expect(() => loadDataSettings({ PIXOUT_DATA_KEYS: `k1:${K1}`, PIXOUT_DATA_KEY_ID: "k2" })).toThrow(
+      /PIXOUT_DATA_KEY_ID: names "k2"/,
+    );
+    expect(() => loadDataSettings({ PIXOUT_KEEP_FAILED_DAYS: "500" })).toThrow(
+      /PIXOUT_IDEMPOTENCY_DAYS: must be at least/,
+    );
+    expect(loadDataSettings({})).toMatchObject({
+      keepCompletedDays: 30,
+      keepFailedDays: 90,
+      idempotencyDays: 400,
+      requireEncryption: false,
+    });
   });
 });
 
@@ -103,7 +132,9 @@ describe("data protection in the pipeline", async () => {
     const [a, b] = [id(), id()];
     expect((await producer.enqueue(keyPayment(a))).status).toBe("accepted");
     expect((await producer.enqueue(bankPayment(b))).status).toBe("accepted");
-    const stored = JSON.parse((await p.redis.hget(`${prefix}:${p.config.queueName}:payment-${a}`, "data")) ?? "{}") as { recipient: Record<string, unknown> };
+    const stored = JSON.parse((await p.redis.hget(`${prefix}:${p.config.queueName}:payment-${a}`, "data")) ?? "{}") as {
+      recipient: Record<string, unknown>;
+    };
     expect(Object.keys(stored.recipient).sort()).toEqual(["data", "encrypted", "iv", "kid", "tag"]);
     expect(stored.recipient).toMatchObject({ encrypted: "v1", kid: "k2" });
     for (const pid of [a, b]) expect((await producer.waitForResult(pid, { timeoutMs: 15_000 })).outcome).toBe("paid");
@@ -117,7 +148,9 @@ describe("data protection in the pipeline", async () => {
     expect(await producer.enqueue(keyPayment(a, "9.99"))).toMatchObject({ status: "duplicate", sameData: false });
     expect(plainFingerprint((await raw.getJob(`payment-${b}`))?.data, keyring)).toBeDefined();
     // The emulator (the bank) got the real recipient.
-    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[(await producer.get(b))?.idempotencyKey ?? ""]).toBe(1);
+    expect(emulator.ledger.snapshot().executions.byIdempotencyKey[(await producer.get(b))?.idempotencyKey ?? ""]).toBe(
+      1,
+    );
   });
 
   it("decrypts a recipient written under an older key that is still listed", async () => {
@@ -131,20 +164,39 @@ describe("data protection in the pipeline", async () => {
     const before = emulator.ledger.snapshot().executions.total;
     const [plain, unknown, moved] = [id(), id(), id()];
     // (Another key: this plain job stays in Redis as its producer wrote it, outside the scan below.)
-    await raw.add("payout", { ...keyPayment(plain), recipient: { type: "key", key: "other.producer@example.com" } }, { jobId: `payment-${plain}` });
-    const k9 = { ...keyPayment(unknown), recipient: encryptRecipient(keyPayment(unknown).recipient, unknown, ring("k9", { k9: K9 })) };
+    await raw.add(
+      "payout",
+      { ...keyPayment(plain), recipient: { type: "key", key: "other.producer@example.com" } },
+      { jobId: `payment-${plain}` },
+    );
+    const k9 = {
+      ...keyPayment(unknown),
+      recipient: encryptRecipient(keyPayment(unknown).recipient, unknown, ring("k9", { k9: K9 })),
+    };
     await raw.add("payout", k9, { jobId: `payment-${unknown}` });
-    const other = { ...keyPayment(moved), recipient: encryptRecipient(keyPayment(moved).recipient, "someone-else", keyring) };
+    const other = {
+      ...keyPayment(moved),
+      recipient: encryptRecipient(keyPayment(moved).recipient, "someone-else", keyring),
+    };
     await raw.add("payout", other, { jobId: `payment-${moved}` });
     const views = await Promise.all([plain, moved].map((pid) => producer.waitForResult(pid, { timeoutMs: 15_000 })));
     for (const v of views) expect(v).toMatchObject({ outcome: "rejected", jobState: "failed" });
-    expect(views[0]?.failedReason).toMatch(/^invalid payment data: recipient: must be encrypted \(PIXOUT_REQUIRE_ENCRYPTION=true\)/);
-    expect(views[1]?.failedReason).toMatch(/recipient: could not be decrypted with data key "k2": altered, or encrypted for another paymentId/);
+    expect(views[0]?.failedReason).toMatch(
+      /^invalid payment data: recipient: must be encrypted \(PIXOUT_REQUIRE_ENCRYPTION=true\)/,
+    );
+    expect(views[1]?.failedReason).toMatch(
+      /recipient: could not be decrypted with data key "k2": altered, or encrypted for another paymentId/,
+    );
     // A key this worker does not have is a configuration problem: the payment waits, unchanged, for the fix.
-    for (let i = 0; i < 100 && (await raw.getJobState(`payment-${unknown}`)) !== "delayed"; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await raw.getJobState(`payment-${unknown}`)) !== "delayed"; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await raw.getJobState(`payment-${unknown}`)).toBe("delayed");
     // It says why it waits: `pixout status` and the dashboard show the missing key.
-    expect(await producer.get(unknown)).toMatchObject({ outcome: "queued", lastError: { code: "PIXOUT_DATA_KEY" }, waitingFor: { why: "data key" } });
+    expect(await producer.get(unknown)).toMatchObject({
+      outcome: "queued",
+      lastError: { code: "PIXOUT_DATA_KEY" },
+      waitingFor: { why: "data key" },
+    });
     expect(p.lines.join("\n")).toMatch(/cannot decrypt this payment's recipient here: it waits; add the data key/);
     expect(emulator.ledger.snapshot().executions.total).toBe(before);
   });
@@ -152,16 +204,25 @@ describe("data protection in the pipeline", async () => {
   it("writes the record before the first send: a payment whose job BullMQ fails (or retention removes) mid-way stays refused", async () => {
     const a = id();
     // The send is answered only after 1.5 s: the job is caught between its send and any outcome.
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: a, fault: { type: "latency", ms: 1_500 } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: a,
+      fault: { type: "latency", ms: 1_500 },
+    });
     await producer.enqueue({ ...keyPayment(a), description: a });
     const recordKey = paymentRecordKey(p.config.redisPrefix, p.config.queueName, a);
     // (`queued` from the job's first run — its claim — until the send.)
-    for (let i = 0; i < 100 && (await p.redis.hget(recordKey, "outcome")) !== "pending"; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await p.redis.hget(recordKey, "outcome")) !== "pending"; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await p.redis.hget(recordKey, "outcome")).toBe("pending");
     await producer.waitForResult(a, { timeoutMs: 15_000 });
     // The job gone (as if BullMQ had failed it and retention removed it): the payment is still refused.
     await (await raw.getJob(`payment-${a}`))?.remove();
-    expect(await producer.enqueue({ ...keyPayment(a), description: a })).toMatchObject({ status: "duplicate", sameData: true });
+    expect(await producer.enqueue({ ...keyPayment(a), description: a })).toMatchObject({
+      status: "duplicate",
+      sameData: true,
+    });
   });
 
   it("keeps a finished payment's idempotency record after its job is removed: a re-enqueue is a duplicate with its outcome", async () => {
@@ -181,9 +242,21 @@ describe("data protection in the pipeline", async () => {
     await (await raw.getJob(`payment-${a}`))?.remove();
     expect(await raw.getJob(`payment-${a}`)).toBeUndefined();
     const executions = emulator.ledger.snapshot().executions.total;
-    expect(await producer.enqueue(keyPayment(a))).toEqual({ status: "duplicate", paymentId: a, jobId: `payment-${a}`, sameData: true, outcome: "paid" });
-    expect(await producer.enqueue(keyPayment(a, "3.00"))).toMatchObject({ status: "duplicate", sameData: false, outcome: "paid" });
-    expect(await producer.enqueueMany([keyPayment(a)])).toMatchObject([{ index: 0, status: "duplicate", outcome: "paid" }]);
+    expect(await producer.enqueue(keyPayment(a))).toEqual({
+      status: "duplicate",
+      paymentId: a,
+      jobId: `payment-${a}`,
+      sameData: true,
+      outcome: "paid",
+    });
+    expect(await producer.enqueue(keyPayment(a, "3.00"))).toMatchObject({
+      status: "duplicate",
+      sameData: false,
+      outcome: "paid",
+    });
+    expect(await producer.enqueueMany([keyPayment(a)])).toMatchObject([
+      { index: 0, status: "duplicate", outcome: "paid" },
+    ]);
     expect(await raw.getJob(`payment-${a}`)).toBeUndefined();
     expect(emulator.ledger.snapshot().executions.total).toBe(executions);
   });
@@ -194,11 +267,35 @@ describe("data protection in the pipeline", async () => {
     await producer.enqueue(bankPayment(b));
     const cliEnv = { ...p.env, LOG_LEVEL: "debug" };
     const pay = await runCli(
-      ["pay", "--id", c, "--amount", "4.00", "--ispb", "00416968", "--branch", "0001", "--bank-account", ACCOUNT, "--account-type", "CONTA_CORRENTE", "--document", CPF, "--name", NAME, "--wait", "--timeout", "30", "--json"],
+      [
+        "pay",
+        "--id",
+        c,
+        "--amount",
+        "4.00",
+        "--ispb",
+        "00416968",
+        "--branch",
+        "0001",
+        "--bank-account",
+        ACCOUNT,
+        "--account-type",
+        "CONTA_CORRENTE",
+        "--document",
+        CPF,
+        "--name",
+        NAME,
+        "--wait",
+        "--timeout",
+        "30",
+        "--json",
+      ],
       { env: cliEnv },
     );
     expect(pay.code, pay.stderr).toBe(0);
-    const storedC = JSON.parse((await p.redis.hget(`${prefix}:${p.config.queueName}:payment-${c}`, "data")) ?? "{}") as { recipient: { encrypted?: string } };
+    const storedC = JSON.parse(
+      (await p.redis.hget(`${prefix}:${p.config.queueName}:payment-${c}`, "data")) ?? "{}",
+    ) as { recipient: { encrypted?: string } };
     expect(storedC.recipient.encrypted).toBe("v1"); // the CLI encrypts too
     const views = await Promise.all([a, b].map((pid) => producer.waitForResult(pid, { timeoutMs: 15_000 })));
     const statuses = await Promise.all([a, b, c].map((pid) => runCli(["status", pid, "--json"], { env: cliEnv })));

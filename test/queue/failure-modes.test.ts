@@ -11,7 +11,12 @@ import { startWorkerProcess } from "../helpers/worker-process.js";
 
 const worker = (env: Environment): ChildProcess => startWorkerProcess(env);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, explain?: () => Promise<unknown>): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  explain?: () => Promise<unknown>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -21,19 +26,35 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-const payment = (paymentId: string) => ({ paymentId, amount: "10.50", description: paymentId, recipient: { type: "key", key: "fornecedor@example.com" } });
+const payment = (paymentId: string) => ({
+  paymentId,
+  amount: "10.50",
+  description: paymentId,
+  recipient: { type: "key", key: "fornecedor@example.com" },
+});
 
 describe("failure modes", async () => {
-  const p = await startPipeline({ worker: false, env: { PIXOUT_LOCK_DURATION_MS: "2000", PIXOUT_STALLED_INTERVAL_MS: "500" } });
+  const p = await startPipeline({
+    worker: false,
+    env: { PIXOUT_LOCK_DURATION_MS: "2000", PIXOUT_STALLED_INTERVAL_MS: "500" },
+  });
   const env: Environment = { ...p.env, LOG_LEVEL: "warn" };
 
   /** Enqueues `id`; the bank executes its send and holds the answer; the worker is SIGKILLed meanwhile. */
   async function killMidSend(id: string): Promise<string> {
     const key = bankIdempotencyKey(id);
-    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 1, fault: { type: "timeout-after", ms: 20_000 } });
+    p.emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: id,
+      times: 1,
+      fault: { type: "timeout-after", ms: 20_000 },
+    });
     const first = worker(env);
     await p.producer.enqueue(payment(id));
-    await until("the send to execute", () => Promise.resolve((p.emulator.ledger.snapshot().executions.byIdempotencyKey[key] ?? 0) >= 1 ? true : undefined));
+    await until("the send to execute", () =>
+      Promise.resolve((p.emulator.ledger.snapshot().executions.byIdempotencyKey[key] ?? 0) >= 1 ? true : undefined),
+    );
     first.kill("SIGKILL");
     await once(first, "exit");
     return key;
@@ -44,7 +65,13 @@ describe("failure modes", async () => {
     const key = await killMidSend(id);
     expect((await p.producer.get(id))?.outcome).toBe("pending"); // the send left evidence before going out
     // When the payment comes back, the bank (say, a gateway in front of it) answers the resend with a 422.
-    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 1, fault: { type: "status", status: 422 } });
+    p.emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: id,
+      times: 1,
+      fault: { type: "status", status: 422 },
+    });
 
     const second = worker(env);
     const view = await p.producer.waitForResult(id, { timeoutMs: 30_000 });
@@ -69,10 +96,18 @@ describe("failure modes", async () => {
 
   it("a worker that cannot finish within the shutdown timeout stops anyway; its step resumes elsewhere", async () => {
     const id = "slow-1";
-    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, times: 1, fault: { type: "latency", ms: 8_000 } });
+    p.emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: id,
+      times: 1,
+      fault: { type: "latency", ms: 8_000 },
+    });
     const slow = worker({ ...env, PIXOUT_SHUTDOWN_TIMEOUT_MS: "1000" });
     await p.producer.enqueue(payment(id));
-    await until("the send to start", () => Promise.resolve((p.emulator.ledger.snapshot().faults["latency"] ?? 0) >= 1 ? true : undefined));
+    await until("the send to start", () =>
+      Promise.resolve((p.emulator.ledger.snapshot().faults["latency"] ?? 0) >= 1 ? true : undefined),
+    );
     const started = Date.now();
     slow.kill("SIGTERM");
     const [code] = (await once(slow, "exit")) as [number | null];
@@ -88,7 +123,11 @@ describe("failure modes", async () => {
 
   it("a wrong configuration makes payments wait for the fix, with the reason — never fails them", async () => {
     // (Another client id: the fleet's cached token of the right one would otherwise still serve.)
-    const broken = worker({ ...env, INTER_CLIENT_ID: "integration-removed", INTER_CLIENT_SECRET: "a-rotated-out-secret" });
+    const broken = worker({
+      ...env,
+      INTER_CLIENT_ID: "integration-removed",
+      INTER_CLIENT_SECRET: "a-rotated-out-secret",
+    });
     const ids = ["conf-1", "conf-2", "conf-3"];
     for (const id of ids) await p.producer.enqueue(payment(id));
     for (const id of ids) {
@@ -112,7 +151,12 @@ describe("failure modes", async () => {
   it("data made invalid after the payment reached the bank is parked with its state, never rejected", async () => {
     const id = "edited-1";
     // The bank holds it for an approval nobody gives: the job sleeps in its poll step, its state written by the worker.
-    p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: id, fault: { type: "approval-required" } });
+    p.emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: id,
+      fault: { type: "approval-required" },
+    });
     const w = worker(env);
     await p.producer.enqueue(payment(id));
     const raw = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
@@ -137,7 +181,11 @@ describe("failure modes", async () => {
     });
     await raw.close();
     const view = await p.producer.waitForResult(id, { timeoutMs: 20_000 });
-    expect(view).toMatchObject({ outcome: "needs-reconciliation", codigoSolicitacao: polled.codigo, jobState: "completed" });
+    expect(view).toMatchObject({
+      outcome: "needs-reconciliation",
+      codigoSolicitacao: polled.codigo,
+      jobState: "completed",
+    });
     expect(view.reason).toMatch(/^invalid payment data: amount: .*the bank may already have this payment$/);
     p.emulator.faults.clear();
     w.kill("SIGTERM");

@@ -1,10 +1,10 @@
 // The fenced store against the real Redis: a run's claim on its payment's record, and writes that only the
-// holder of the job's lock can make (src/queue/fenced-store.ts).
+// holder of the job's lock can make (src/queue/worker/fenced-store.ts).
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
-import { createFencedStore, type Arrival } from "../../src/queue/fenced-store.js";
+import { createFencedStore, type Arrival } from "../../src/queue/worker/fenced-store.js";
 import { createPaymentRecords, paymentRecordKey } from "../../src/queue/payment-record.js";
 
 /** A fixed moment for data that only has to look real (an audit entry, a record): never compared with the clock. */
@@ -48,7 +48,9 @@ describe("fenced store", () => {
     expect(await dataOf(id)).toEqual({ paymentId: "x", state: { claim } });
     expect(await store.begin(`payment-${id}`, id, "token-1", claim, first, NEW)).toMatchObject({ kind: "ours", claim });
     // A state whose claim is not the record's was not written for it.
-    expect(await store.begin(`payment-${id}`, id, "token-1", "another-claim", first, NEW)).toMatchObject({ kind: "unknown" });
+    expect(await store.begin(`payment-${id}`, id, "token-1", "another-claim", first, NEW)).toMatchObject({
+      kind: "unknown",
+    });
   });
 
   it("another job of a payment whose record exists (its first job removed) is told the record, and claims nothing", async () => {
@@ -56,10 +58,19 @@ describe("fenced store", () => {
     await job(id, { paymentId: id });
     const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
     const claim = claimed.kind === "ours" ? claimed.claim : "";
-    expect(await store.finish(`payment-${id}`, id, "token-1", claim, "{}", { ...pending, outcome: "paid", codigoSolicitacao: "c-1" })).toEqual({ ok: true });
+    expect(
+      await store.finish(`payment-${id}`, id, "token-1", claim, "{}", {
+        ...pending,
+        outcome: "paid",
+        codigoSolicitacao: "c-1",
+      }),
+    ).toEqual({ ok: true });
     await redis.del(jobKey(id), `${jobKey(id)}:lock`);
     await job(id, { paymentId: id }, "token-2");
-    expect(await store.begin(`payment-${id}`, id, "token-2", undefined, first, NEW)).toMatchObject({ kind: "taken", record: { outcome: "paid", codigoSolicitacao: "c-1" } });
+    expect(await store.begin(`payment-${id}`, id, "token-2", undefined, first, NEW)).toMatchObject({
+      kind: "taken",
+      record: { outcome: "paid", codigoSolicitacao: "c-1" },
+    });
     expect(await redis.hget(paymentRecordKey(prefix, queueName, id), "claim")).toBe(claim);
   });
 
@@ -69,17 +80,29 @@ describe("fenced store", () => {
     const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
     const claim = claimed.kind === "ours" ? claimed.claim : "";
     expect(await store.begin(`payment-${id}`, id, "stale", undefined, first, NEW)).toEqual({ kind: "lost" });
-    expect(await store.beforeSend(`payment-${id}`, id, "stale", claim, 60_000, '{"x":1}', pending)).toEqual({ ok: false, why: "lost" });
+    expect(await store.beforeSend(`payment-${id}`, id, "stale", claim, 60_000, '{"x":1}', pending)).toEqual({
+      ok: false,
+      why: "lost",
+    });
     expect(await store.save(`payment-${id}`, "stale", '{"x":1}')).toEqual({ ok: false, why: "lost" });
     // The holder's send step extends the lock and marks the record.
-    expect(await store.beforeSend(`payment-${id}`, id, "token-1", claim, 60_000, '{"x":2}', pending)).toEqual({ ok: true });
+    expect(await store.beforeSend(`payment-${id}`, id, "token-1", claim, 60_000, '{"x":2}', pending)).toEqual({
+      ok: true,
+    });
     expect(await redis.pttl(`${jobKey(id)}:lock`)).toBeGreaterThan(50_000);
     expect(await redis.hget(paymentRecordKey(prefix, queueName, id), "outcome")).toBe("pending");
-    expect(await store.finish(`payment-${id}`, id, "token-1", claim, '{"x":3}', { ...pending, outcome: "paid" })).toEqual({ ok: true });
-    expect(await store.beforeSend(`payment-${id}`, id, "token-1", claim, 60_000, '{"x":4}', pending)).toMatchObject({ ok: false, why: "paid" });
+    expect(
+      await store.finish(`payment-${id}`, id, "token-1", claim, '{"x":3}', { ...pending, outcome: "paid" }),
+    ).toEqual({ ok: true });
+    expect(await store.beforeSend(`payment-${id}`, id, "token-1", claim, 60_000, '{"x":4}', pending)).toMatchObject({
+      ok: false,
+      why: "paid",
+    });
     expect(await dataOf(id)).toEqual({ x: 3 });
     // Another claim holds the record: nothing is written under it.
-    expect(await store.finish(`payment-${id}`, id, "token-1", "not-the-claim", '{"x":5}', { ...pending, outcome: "failed" })).toMatchObject({ ok: false, why: "foreign" });
+    expect(
+      await store.finish(`payment-${id}`, id, "token-1", "not-the-claim", '{"x":5}', { ...pending, outcome: "failed" }),
+    ).toMatchObject({ ok: false, why: "foreign" });
     expect(await redis.hget(paymentRecordKey(prefix, queueName, id), "outcome")).toBe("paid");
   });
 
@@ -112,14 +135,19 @@ describe("fenced store", () => {
       const c = randomUUID();
       await job(c, { paymentId: c, state: inFlight });
       await records.write(c, record);
-      expect(await store.begin(`payment-${c}`, c, "token-1", undefined, first, legacy(inFlight, c)), JSON.stringify(record)).toMatchObject({ kind: "taken" });
+      expect(
+        await store.begin(`payment-${c}`, c, "token-1", undefined, first, legacy(inFlight, c)),
+        JSON.stringify(record),
+      ).toMatchObject({ kind: "taken" });
       expect(await dataOf(c)).toEqual({ paymentId: c, state: inFlight });
     }
     // A state its producer wrote (a job's first run) is never adopted.
     const d = randomUUID();
     await job(d, { paymentId: d, state: inFlight });
     await records.write(d, { outcome: "pending", generation: 1, codigoSolicitacao: "c-9", finishedAt: at });
-    expect(await store.begin(`payment-${d}`, d, "token-1", undefined, first, { kind: "state" })).toMatchObject({ kind: "taken" });
+    expect(await store.begin(`payment-${d}`, d, "token-1", undefined, first, { kind: "state" })).toMatchObject({
+      kind: "taken",
+    });
     // A job removed under the run (its lock still there) is lost, and nothing is recreated.
     const e = randomUUID();
     await redis.set(`${jobKey(e)}:lock`, "token-1", "PX", 30_000);

@@ -16,7 +16,12 @@ describe("fencing", async () => {
   const p = await startPipeline({
     worker: false,
     emulator: { idempotency: false },
-    env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false", PIXOUT_RESEND_WINDOW_MINUTES: "0.05", PIXOUT_LOCK_DURATION_MS: "2000", PIXOUT_STALLED_INTERVAL_MS: "500" },
+    env: {
+      PIXOUT_TRUST_BANK_IDEMPOTENCY: "false",
+      PIXOUT_RESEND_WINDOW_MINUTES: "0.05",
+      PIXOUT_LOCK_DURATION_MS: "2000",
+      PIXOUT_STALLED_INTERVAL_MS: "500",
+    },
   });
   const env: Environment = { ...p.env, LOG_LEVEL: "warn" };
   const redisPort = Number(new URL(redisUrlOf(p.config)).port || 6379);
@@ -31,7 +36,11 @@ describe("fencing", async () => {
     // than the 2 s lock — before it can see the answer.
     const frozen = proxy.freezeAfter([`payment-${id}:lock`, "\r\nsend\r\n"], 9_000);
     const a = startWorkerProcess({ ...env, REDIS_URL: proxy.url, PIXOUT_CONCURRENCY: "1" });
-    await p.producer.enqueue({ paymentId: id, amount: "12.00", recipient: { type: "key", key: "fornecedor@example.com" } });
+    await p.producer.enqueue({
+      paymentId: id,
+      amount: "12.00",
+      recipient: { type: "key", key: "fornecedor@example.com" },
+    });
     await frozen;
     // Worker B takes the job once A's lock expires: it finds the send-in-flight mark and, not trusting the
     // bank's memory of keys, parks the payment for a human.
@@ -54,21 +63,36 @@ describe("fencing", async () => {
     const queue = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
     cleanupAfter(() => queue.close());
     const w = startWorkerProcess({ ...env, PIXOUT_CONCURRENCY: "1" });
-    await p.producer.enqueue({ paymentId: id, amount: "13.00", recipient: { type: "key", key: "fornecedor@example.com" } });
+    await p.producer.enqueue({
+      paymentId: id,
+      amount: "13.00",
+      recipient: { type: "key", key: "fornecedor@example.com" },
+    });
     const paid = await p.producer.waitForResult(id, { timeoutMs: 20_000 });
     expect(paid.outcome).toBe("paid");
     w.kill("SIGTERM");
     const job = await queue.getJob(`payment-${id}`);
     const data = JSON.stringify(job?.data);
     // A stale worker's writes carry a lock token the job no longer has: the fenced script refuses them.
-    const { createFencedStore } = await import("../../src/queue/fenced-store.js");
+    const { createFencedStore } = await import("../../src/queue/worker/fenced-store.js");
     const { createPaymentRecords } = await import("../../src/queue/payment-record.js");
     const records = createPaymentRecords(p.redis, p.config.redisPrefix, p.config.queueName);
-    const store = createFencedStore(p.redis, p.config.redisPrefix, p.config.queueName, async (pid) => (await records.read([pid]))[0], 400);
+    const store = createFencedStore(
+      p.redis,
+      p.config.redisPrefix,
+      p.config.queueName,
+      async (pid) => (await records.read([pid]))[0],
+      400,
+    );
     const claim = (job?.data as { state: { claim: string } }).state.claim;
     const pendingAgain = { outcome: "pending" as const, generation: 0, at: new Date().toISOString() };
-    expect(await store.beforeSend(`payment-${id}`, id, "a-stale-token", claim, 60_000, "{}", pendingAgain)).toEqual({ ok: false, why: "lost" });
-    expect(await store.finish(`payment-${id}`, id, "a-stale-token", claim, "{}", { ...pendingAgain, outcome: "failed" })).toEqual({ ok: false, why: "lost" });
+    expect(await store.beforeSend(`payment-${id}`, id, "a-stale-token", claim, 60_000, "{}", pendingAgain)).toEqual({
+      ok: false,
+      why: "lost",
+    });
+    expect(
+      await store.finish(`payment-${id}`, id, "a-stale-token", claim, "{}", { ...pendingAgain, outcome: "failed" }),
+    ).toEqual({ ok: false, why: "lost" });
     expect(await store.save(`payment-${id}`, "a-stale-token", "{}")).toEqual({ ok: false, why: "lost" });
     expect(JSON.stringify((await queue.getJob(`payment-${id}`))?.data)).toBe(data);
     expect((await records.read([id]))[0]).toMatchObject({ outcome: "paid" });

@@ -25,7 +25,11 @@ describe("Redis errors under a step", async () => {
     // A producer that allows only two attempts (BullMQ's own retries of the worker's failures).
     const raw = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
     cleanupAfter(() => raw.close());
-    await raw.add("payout", { paymentId: id, amount: "10.00", recipient: { type: "key", key: "fornecedor@example.com" } }, { jobId: `payment-${id}`, attempts: 2, backoff: { type: "fixed", delay: 100 } });
+    await raw.add(
+      "payout",
+      { paymentId: id, amount: "10.00", recipient: { type: "key", key: "fornecedor@example.com" } },
+      { jobId: `payment-${id}`, attempts: 2, backoff: { type: "fixed", delay: 100 } },
+    );
     const view = await p.producer.waitForResult(id, { timeoutMs: 30_000 });
     expect(view.outcome).toBe("paid");
     // The three errors were answered (in their turn, by the server), and the worker took them as Redis's.
@@ -44,11 +48,19 @@ describe("Redis errors under a step", async () => {
     // The token cache's reads answer MOVED three times, as a single-node client meets a cluster node that does
     // not own the integration's slot. Before, each was filed as the bank's INTER_CONNECTION and counted.
     proxy.failNext([":token:"], "MOVED 6052 127.0.0.1:7101", 3);
-    const w = startWorkerProcess({ ...p.env, REDIS_URL: proxy.url, LOG_LEVEL: "warn", PIXOUT_MAX_ATTEMPTS: "1" }, ["ignore", "pipe", "pipe"]);
+    const w = startWorkerProcess({ ...p.env, REDIS_URL: proxy.url, LOG_LEVEL: "warn", PIXOUT_MAX_ATTEMPTS: "1" }, [
+      "ignore",
+      "pipe",
+      "pipe",
+    ]);
     let output = "";
     w.stdout?.on("data", (b: Buffer) => (output += b.toString()));
     cleanupAfter(() => void w.kill("SIGTERM"));
-    await p.producer.enqueue({ paymentId: id, amount: "10.00", recipient: { type: "key", key: "fornecedor@example.com" } });
+    await p.producer.enqueue({
+      paymentId: id,
+      amount: "10.00",
+      recipient: { type: "key", key: "fornecedor@example.com" },
+    });
     const view = await p.producer.waitForResult(id, { timeoutMs: 30_000 });
     expect(proxy.stats().failed).toBe(3);
     expect(view).toMatchObject({ outcome: "paid", attempts: 0 }); // one bank attempt allowed: one counted would have failed it

@@ -26,7 +26,11 @@ const id = (): string => `t-${randomUUID().slice(0, 12)}`;
 describe("payment outcomes", async () => {
   const p = await startPipeline({
     emulator: { balanceCents: 100_000_00, approval: { autoDecision: "none" } },
-    env: { PIXOUT_APPROVAL_POLL_MS: "100", PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.05", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" },
+    env: {
+      PIXOUT_APPROVAL_POLL_MS: "100",
+      PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.05",
+      PIXOUT_ON_INSUFFICIENT_BALANCE: "fail",
+    },
   });
   const { producer, emulator } = p;
 
@@ -34,7 +38,14 @@ describe("payment outcomes", async () => {
     const a = id();
     const b = id();
     await producer.enqueue({ paymentId: a, amount: "99.90", recipient: bank });
-    await producer.enqueue({ paymentId: b, amount: "5.00", recipient: { type: "brcode", code: buildBrCode({ key: "fornecedor@example.com", amountCents: 500, name: "Loja", city: "SAO PAULO" }) } });
+    await producer.enqueue({
+      paymentId: b,
+      amount: "5.00",
+      recipient: {
+        type: "brcode",
+        code: buildBrCode({ key: "fornecedor@example.com", amountCents: 500, name: "Loja", city: "SAO PAULO" }),
+      },
+    });
     expect((await producer.waitForResult(a, { timeoutMs: 15_000 })).outcome).toBe("paid");
     expect((await producer.waitForResult(b, { timeoutMs: 15_000 })).outcome).toBe("paid");
   });
@@ -42,7 +53,13 @@ describe("payment outcomes", async () => {
   it("a 503 (Inter's 'not now') waits and sends again under the same key; a 200 without tipoRetorno is followed", async () => {
     const down = id();
     const before = emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.byStatus["503"] ?? 0;
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: down, times: 2, fault: { type: "status", status: 503 } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: down,
+      times: 2,
+      fault: { type: "status", status: 503 },
+    });
     await producer.enqueue(key(down, { description: down }));
     const view = await producer.waitForResult(down, { timeoutMs: 20_000 });
     expect(view.outcome).toBe("paid");
@@ -50,7 +67,13 @@ describe("payment outcomes", async () => {
     expect((emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.byStatus["503"] ?? 0) - before).toBe(2);
 
     const bare = id();
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: bare, times: 1, fault: { type: "rewrite", omit: ["tipoRetorno"] } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: bare,
+      times: 1,
+      fault: { type: "rewrite", omit: ["tipoRetorno"] },
+    });
     await producer.enqueue(key(bare, { description: bare }));
     expect((await producer.waitForResult(bare, { timeoutMs: 15_000 })).outcome).toBe("paid");
     emulator.faults.clear();
@@ -77,7 +100,13 @@ describe("payment outcomes", async () => {
   it("a final status whose error text names a person: masked in the job, its reason, its status and the logs", async () => {
     const f = id();
     const said = "Conta encerrada de Maria Silva CPF 12345678909, fornecedor@example.com";
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: f, times: 1, fault: { type: "final-status", status: "FALHA", erros: [{ codigoErro: "X9", descricaoErro: said }] } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: f,
+      times: 1,
+      fault: { type: "final-status", status: "FALHA", erros: [{ codigoErro: "X9", descricaoErro: said }] },
+    });
     await producer.enqueue(key(f, { description: f }));
     const view = await producer.waitForResult(f, { timeoutMs: 15_000 });
     emulator.faults.clear();
@@ -88,7 +117,12 @@ describe("payment outcomes", async () => {
   });
 
   it("approval: approved → paid; rejected by the approver → failed; never decided → needs-reconciliation", async () => {
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "aprovar", fault: { type: "approval-required" } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: "aprovar",
+      fault: { type: "approval-required" },
+    });
     const [yes, no, never] = [id(), id(), id()];
     for (const pid of [yes, no, never]) await producer.enqueue(key(pid, { description: "aprovar" }));
     const codigo = async (pid: string): Promise<string> => {
@@ -101,9 +135,16 @@ describe("payment outcomes", async () => {
     emulator.approve(await codigo(yes));
     emulator.reject(await codigo(no));
     expect((await producer.waitForResult(yes, { timeoutMs: 15_000 })).outcome).toBe("paid");
-    expect(await producer.waitForResult(no, { timeoutMs: 15_000 })).toMatchObject({ outcome: "failed", bankStatus: "REPROVADO" });
+    expect(await producer.waitForResult(no, { timeoutMs: 15_000 })).toMatchObject({
+      outcome: "failed",
+      bankStatus: "REPROVADO",
+    });
     const parked = await producer.waitForResult(never, { timeoutMs: 15_000 });
-    expect(parked).toMatchObject({ outcome: "needs-reconciliation", jobState: "completed", bankStatus: "AGUARDANDO_APROVACAO" });
+    expect(parked).toMatchObject({
+      outcome: "needs-reconciliation",
+      jobState: "completed",
+      bankStatus: "AGUARDANDO_APROVACAO",
+    });
     expect(parked.reason).toMatch(/still waiting for approval/);
     emulator.faults.clear();
   });
@@ -122,7 +163,13 @@ describe("payment outcomes", async () => {
 
   it("an ambiguous send (connection reset after executing) is resent with the same key and paid once", async () => {
     const a = id();
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: a, times: 1, fault: { type: "reset-after" } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: a,
+      times: 1,
+      fault: { type: "reset-after" },
+    });
     await producer.enqueue(key(a, { description: a }));
     const view = await producer.waitForResult(a, { timeoutMs: 20_000 });
     expect(view.outcome).toBe("paid");
@@ -140,7 +187,11 @@ describe("payment outcomes", async () => {
     const q = new queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
     await (await q.getJob(first.jobId))?.remove();
     // The SDK still refuses it: the payment's long-lived record outlives its job.
-    expect(await producer.enqueue(key(c, { amount: "11.00" }))).toMatchObject({ status: "duplicate", sameData: false, outcome: "paid" });
+    expect(await producer.enqueue(key(c, { amount: "11.00" }))).toMatchObject({
+      status: "duplicate",
+      sameData: false,
+      outcome: "paid",
+    });
     // A producer in another language writes it anyway: the worker reads the record first and sends nothing.
     const sendsBefore = emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0;
     await q.add("payout", key(c, { amount: "11.00" }), { jobId: first.jobId });
@@ -154,7 +205,13 @@ describe("payment outcomes", async () => {
 
   it("the bank knows the key with other content (409): needs-reconciliation, no new key", async () => {
     const c = id();
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: c, times: 1, fault: { type: "status", status: 409 } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: c,
+      times: 1,
+      fault: { type: "status", status: 409 },
+    });
     await producer.enqueue(key(c, { description: c }));
     const view = await producer.waitForResult(c, { timeoutMs: 15_000 });
     expect(view).toMatchObject({ outcome: "needs-reconciliation", idempotencyKey: bankIdempotencyKey(c, 0) });
@@ -170,15 +227,29 @@ describe("payment outcomes", async () => {
     const queue = (await import("bullmq")).Queue;
     const q = new queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
     const sendsBefore = emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0;
-    const state = { step: "poll", generation: 0, attempts: 0, maybeExecuted: true, polls: 0, codigoSolicitacao: paid.codigoSolicitacao };
-    await q.add("payout", { ...key(forged, { amount: "999.00" }), state, audit: [{ actor: "someone", action: "retry" }] }, { jobId: `payment-${forged}` });
+    const state = {
+      step: "poll",
+      generation: 0,
+      attempts: 0,
+      maybeExecuted: true,
+      polls: 0,
+      codigoSolicitacao: paid.codigoSolicitacao,
+    };
+    await q.add(
+      "payout",
+      { ...key(forged, { amount: "999.00" }), state, audit: [{ actor: "someone", action: "retry" }] },
+      { jobId: `payment-${forged}` },
+    );
     await q.close();
     const view = await producer.waitForResult(forged, { timeoutMs: 15_000 });
     expect(view).toMatchObject({ outcome: "rejected", jobState: "failed", codigoSolicitacao: null, audit: [] });
     expect(view.failedReason).toMatch(/carries a `state` or an `audit`, which only pixout writes/);
     expect(emulator.ledger.snapshot().requests["POST /banking/v2/pix"]?.total ?? 0).toBe(sendsBefore);
     // An operator's retry does not bring the forged state back: the payment is followed from scratch, and paid once.
-    expect(await producer.retry(forged, { actor: "ops", reason: "fixed the producer" })).toMatchObject({ status: "retried", newKey: false });
+    expect(await producer.retry(forged, { actor: "ops", reason: "fixed the producer" })).toMatchObject({
+      status: "retried",
+      newKey: false,
+    });
     const retried = await producer.waitForResult(forged, { timeoutMs: 15_000 });
     expect(retried).toMatchObject({ outcome: "paid" });
     expect(retried.codigoSolicitacao).not.toBe(paid.codigoSolicitacao);
@@ -187,14 +258,22 @@ describe("payment outcomes", async () => {
 
   it("a status answer about another amount or key is never paid: parked with what disagrees", async () => {
     const odd = id();
-    emulator.faults.add({ method: "GET", path: "/banking/v2/pix/*", fault: { type: "rewrite", field: "transacaoPix.valor", value: 999 } });
+    emulator.faults.add({
+      method: "GET",
+      path: "/banking/v2/pix/*",
+      fault: { type: "rewrite", field: "transacaoPix.valor", value: 999 },
+    });
     await producer.enqueue(key(odd));
     const view = await producer.waitForResult(odd, { timeoutMs: 15_000 });
     emulator.faults.clear();
     expect(view).toMatchObject({ outcome: "needs-reconciliation" });
     expect(view.reason).toMatch(/the bank's status answer is about another payment \(valor 999\.00, not 10\.50\)/);
     const keyed = id();
-    emulator.faults.add({ method: "GET", path: "/banking/v2/pix/*", fault: { type: "rewrite", field: "transacaoPix.chave", value: "outra.pessoa@example.com" } });
+    emulator.faults.add({
+      method: "GET",
+      path: "/banking/v2/pix/*",
+      fault: { type: "rewrite", field: "transacaoPix.chave", value: "outra.pessoa@example.com" },
+    });
     await producer.enqueue(key(keyed));
     const other = await producer.waitForResult(keyed, { timeoutMs: 15_000 });
     emulator.faults.clear();

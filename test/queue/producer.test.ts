@@ -2,12 +2,16 @@
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
-import { createPayoutProducer, PaymentValidationError } from "../../src/queue/producer.js";
+import { createPayoutProducer, PaymentValidationError } from "../../src/queue/producer/producer.js";
 import { RedisUnavailableError } from "../../src/redis/connections.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
 const id = (): string => `t-${randomUUID().slice(0, 12)}`;
-const payment = (paymentId: string, amount = "1.00") => ({ paymentId, amount, recipient: { type: "key", key: "fornecedor@example.com" } });
+const payment = (paymentId: string, amount = "1.00") => ({
+  paymentId,
+  amount,
+  recipient: { type: "key", key: "fornecedor@example.com" },
+});
 
 describe("producer", async () => {
   const p = await startPipeline();
@@ -16,7 +20,12 @@ describe("producer", async () => {
   it("says when a payment was already enqueued, and whether with the same data", async () => {
     const a = id();
     expect((await producer.enqueue(payment(a))).status).toBe("accepted");
-    expect(await producer.enqueue(payment(a))).toEqual({ status: "duplicate", paymentId: a, jobId: `payment-${a}`, sameData: true });
+    expect(await producer.enqueue(payment(a))).toEqual({
+      status: "duplicate",
+      paymentId: a,
+      jobId: `payment-${a}`,
+      sameData: true,
+    });
     expect(await producer.enqueue(payment(a, "2.00"))).toMatchObject({ status: "duplicate", sameData: false });
     // The same data written in another key order (as another language's JSON may write it) is the same payment.
     const reordered = { recipient: { key: "fornecedor@example.com", type: "key" }, amount: "1.00", paymentId: a };
@@ -29,18 +38,29 @@ describe("producer", async () => {
   });
 
   it("refuses invalid input with every field's problem, before Redis", async () => {
-    const err = await producer.enqueue({ paymentId: "bad id", amount: "1", recipient: { type: "key" } }).catch((e: unknown) => e);
+    const err = await producer
+      .enqueue({ paymentId: "bad id", amount: "1", recipient: { type: "key" } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PaymentValidationError);
-    expect((err as PaymentValidationError).issues.map((i) => i.field).sort()).toEqual(["amount", "paymentId", "recipient.key"]);
+    expect((err as PaymentValidationError).issues.map((i) => i.field).sort()).toEqual([
+      "amount",
+      "paymentId",
+      "recipient.key",
+    ]);
     expect(await producer.get("bad id")).toBeUndefined();
   });
 
   it("reads only the payment's own fields: an amount inherited through its prototype is not the payment's", async () => {
     const a = id();
-    const inherited = Object.assign(Object.create({ amount: "999.00" }) as Record<string, unknown>, { paymentId: a, recipient: { type: "key", key: "fornecedor@example.com" } });
+    const inherited = Object.assign(Object.create({ amount: "999.00" }) as Record<string, unknown>, {
+      paymentId: a,
+      recipient: { type: "key", key: "fornecedor@example.com" },
+    });
     const err = await producer.enqueue(inherited).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PaymentValidationError);
-    expect((err as PaymentValidationError).issues).toEqual([{ field: "amount", message: expect.stringMatching(/required/) as unknown }]);
+    expect((err as PaymentValidationError).issues).toEqual([
+      { field: "amount", message: expect.stringMatching(/required/) as unknown },
+    ]);
     expect(await producer.get(a)).toBeUndefined();
   });
 
@@ -50,15 +70,23 @@ describe("producer", async () => {
     const results = await producer.enqueueMany([payment(a), { paymentId: b }, payment(a), payment(c), payment(b)]);
     expect(results.map((r) => r.status)).toEqual(["accepted", "invalid", "duplicate", "duplicate", "accepted"]);
     const invalid = results[1];
-    expect(invalid?.status === "invalid" ? invalid.issues : []).toContainEqual({ field: "amount", message: "is required" });
-    for (const pid of [a, b, c]) expect((await producer.waitForResult(pid, { timeoutMs: 15_000 })).outcome).toBe("paid");
+    expect(invalid?.status === "invalid" ? invalid.issues : []).toContainEqual({
+      field: "amount",
+      message: "is required",
+    });
+    for (const pid of [a, b, c])
+      expect((await producer.waitForResult(pid, { timeoutMs: 15_000 })).outcome).toBe("paid");
   });
 
   it("fails a job written by another producer with invalid data at once, without calling the bank", async () => {
     const before = emulator.ledger.snapshot();
     const raw = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
     const bad = id();
-    await raw.add("payout", { paymentId: bad, amount: 10.5, recipient: { type: "key", key: "x@y.com" } }, { jobId: `payment-${bad}` });
+    await raw.add(
+      "payout",
+      { paymentId: bad, amount: 10.5, recipient: { type: "key", key: "x@y.com" } },
+      { jobId: `payment-${bad}` },
+    );
     const wrongId = id();
     await raw.add("payout", payment(wrongId), { jobId: `other-${wrongId}` });
     await raw.close();
@@ -66,12 +94,15 @@ describe("producer", async () => {
     expect(view).toMatchObject({ outcome: "rejected", jobState: "failed" });
     expect(view.failedReason).toBe('invalid payment data: amount: must be a string like "10.50"');
     const q = new Queue(p.config.queueName, { connection: p.redis, prefix: `{${p.config.redisPrefix}}` });
-    for (let i = 0; i < 100 && (await (await q.getJob(`other-${wrongId}`))?.getState()) !== "failed"; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await (await q.getJob(`other-${wrongId}`))?.getState()) !== "failed"; i++)
+      await new Promise((r) => setTimeout(r, 50));
     const other = await q.getJob(`other-${wrongId}`);
     expect(other?.failedReason).toMatch(/jobId: must be "payment-/);
     await q.close();
     const after = emulator.ledger.snapshot();
-    expect(after.requests["POST /banking/v2/pix"]?.total ?? 0).toBe(before.requests["POST /banking/v2/pix"]?.total ?? 0);
+    expect(after.requests["POST /banking/v2/pix"]?.total ?? 0).toBe(
+      before.requests["POST /banking/v2/pix"]?.total ?? 0,
+    );
   });
 
   it("fails fast, with a clear error, when Redis is down", async () => {

@@ -12,7 +12,13 @@ import { bankFor } from "../helpers/bank.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
 
-const payment = (id: string, extra: Record<string, unknown> = {}) => ({ paymentId: id, amount: "10.50", description: id, recipient: { type: "key", key: "fornecedor@example.com" }, ...extra });
+const payment = (id: string, extra: Record<string, unknown> = {}) => ({
+  paymentId: id,
+  amount: "10.50",
+  description: id,
+  recipient: { type: "key", key: "fornecedor@example.com" },
+  ...extra,
+});
 const id = (): string => `r-${randomUUID().slice(0, 12)}`;
 const SEND = "POST /banking/v2/pix";
 const STATUS = "GET /banking/v2/pix/{id}";
@@ -43,7 +49,11 @@ describe("runs outside pixout's rules", async () => {
       path: "/banking/v2/pix",
       bodyIncludes: a,
       times: 1,
-      fault: { type: "final-status", status: "FALHA", erros: [{ codigoErro: "X1", descricaoErro: "READONLY ECONNREFUSED Connection is closed" }] },
+      fault: {
+        type: "final-status",
+        status: "FALHA",
+        erros: [{ codigoErro: "X1", descricaoErro: "READONLY ECONNREFUSED Connection is closed" }],
+      },
     });
     await producer.enqueue(payment(a));
     const view = await producer.waitForResult(a, { timeoutMs: 15_000 });
@@ -58,14 +68,21 @@ describe("runs outside pixout's rules", async () => {
 
   it("a rejected payment moved back by plain BullMQ is concluded again as rejected: never sent a second time", async () => {
     const a = id();
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: a, times: 1, fault: { type: "status", status: 400 } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: a,
+      times: 1,
+      fault: { type: "status", status: 400 },
+    });
     await producer.enqueue(payment(a));
     const first = await producer.waitForResult(a, { timeoutMs: 15_000 });
     expect(first.outcome).toBe("rejected");
     const before = sends(p);
     // Not `pixout retry` (which would reopen it under its rules): BullMQ's own retry of the failed job.
     await (await rawQueue(p).getJob(`payment-${a}`))?.retry("failed");
-    for (let i = 0; i < 100 && (await producer.get(a))?.jobState !== "failed"; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await producer.get(a))?.jobState !== "failed"; i++)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
     expect(await producer.get(a)).toMatchObject({ outcome: "rejected", jobState: "failed" });
     expect(sends(p)).toBe(before);
@@ -75,7 +92,14 @@ describe("runs outside pixout's rules", async () => {
   it("an older pixout's waiting job (its state, no claim, no record yet) is adopted and paid once", async () => {
     const a = id();
     const q = rawQueue(p);
-    const state = { step: "submit", generation: 0, attempts: 1, maybeExecuted: false, polls: 0, lastError: { code: "INTER_TIMEOUT", message: "x", at: 1 } };
+    const state = {
+      step: "submit",
+      generation: 0,
+      attempts: 1,
+      maybeExecuted: false,
+      polls: 0,
+      lastError: { code: "INTER_TIMEOUT", message: "x", at: 1 },
+    };
     await legacyJob(p, q, { ...payment(a), state }, a);
     const view = await producer.waitForResult(a, { timeoutMs: 15_000 });
     expect(view.outcome).toBe("paid");
@@ -88,9 +112,22 @@ describe("runs outside pixout's rules", async () => {
     // The older worker sent it, recorded it, and stopped before its next step.
     const bank = bankFor(emulator);
     const sent = await bank.client.sendPix(pixOrderFor(payment(a) as Payment, null), bankIdempotencyKey(a, 0));
-    await createPaymentRecords(p.redis, p.config.redisPrefix, p.config.queueName).write(a, { outcome: "pending", generation: 0, codigoSolicitacao: sent.codigoSolicitacao, finishedAt: new Date().toISOString() });
+    await createPaymentRecords(p.redis, p.config.redisPrefix, p.config.queueName).write(a, {
+      outcome: "pending",
+      generation: 0,
+      codigoSolicitacao: sent.codigoSolicitacao,
+      finishedAt: new Date().toISOString(),
+    });
     const before = sends(p);
-    const state = { step: "poll", generation: 0, attempts: 0, maybeExecuted: true, polls: 0, codigoSolicitacao: sent.codigoSolicitacao, submittedAt: Date.now() };
+    const state = {
+      step: "poll",
+      generation: 0,
+      attempts: 0,
+      maybeExecuted: true,
+      polls: 0,
+      codigoSolicitacao: sent.codigoSolicitacao,
+      submittedAt: Date.now(),
+    };
     await legacyJob(p, q, { ...payment(a), state }, a);
     const view = await producer.waitForResult(a, { timeoutMs: 15_000 });
     expect(view).toMatchObject({ outcome: "paid", codigoSolicitacao: sent.codigoSolicitacao });
@@ -100,10 +137,20 @@ describe("runs outside pixout's rules", async () => {
   it("an older pixout's job whose record says another outcome keeps the record's word, and sends nothing", async () => {
     const a = id();
     const q = rawQueue(p);
-    await createPaymentRecords(p.redis, p.config.redisPrefix, p.config.queueName).write(a, { outcome: "needs-reconciliation", generation: 0, codigoSolicitacao: "c-parked", finishedAt: new Date().toISOString() });
+    await createPaymentRecords(p.redis, p.config.redisPrefix, p.config.queueName).write(a, {
+      outcome: "needs-reconciliation",
+      generation: 0,
+      codigoSolicitacao: "c-parked",
+      finishedAt: new Date().toISOString(),
+    });
     const before = sends(p);
     // Its state says "send it" (or a producer made it up): the record knows better.
-    await legacyJob(p, q, { ...payment(a), state: { step: "submit", generation: 0, attempts: 0, maybeExecuted: false, polls: 0 } }, a);
+    await legacyJob(
+      p,
+      q,
+      { ...payment(a), state: { step: "submit", generation: 0, attempts: 0, maybeExecuted: false, polls: 0 } },
+      a,
+    );
     const view = await producer.waitForResult(a, { timeoutMs: 15_000 });
     expect(view).toMatchObject({ outcome: "needs-reconciliation", codigoSolicitacao: "c-parked" });
     expect(sends(p)).toBe(before);
@@ -116,9 +163,18 @@ describe("runs outside pixout's rules", async () => {
     expect(first.outcome).toBe("paid");
     const q = rawQueue(p);
     await (await q.getJob(`payment-${a}`))?.remove();
-    await q.add("payout", { paymentId: a, amount: "not money", recipient: { type: "key" }, callbackUrl: "https://attacker.example/hook" }, { jobId: `payment-${a}` });
-    for (let i = 0; i < 100 && (await producer.get(a))?.jobState !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await producer.get(a)).toMatchObject({ outcome: "paid", codigoSolicitacao: first.codigoSolicitacao, jobState: "completed" });
+    await q.add(
+      "payout",
+      { paymentId: a, amount: "not money", recipient: { type: "key" }, callbackUrl: "https://attacker.example/hook" },
+      { jobId: `payment-${a}` },
+    );
+    for (let i = 0; i < 100 && (await producer.get(a))?.jobState !== "completed"; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await producer.get(a)).toMatchObject({
+      outcome: "paid",
+      codigoSolicitacao: first.codigoSolicitacao,
+      jobState: "completed",
+    });
   });
 });
 
@@ -127,13 +183,16 @@ describe("a send that waits for a connection", () => {
     // One connection to the bank, held 6 s by a slow payment's first status query; a lock of 3 s makes the
     // bound a second. A send queued behind that query is handed the socket too late: it must not leave.
     const p = await startPipeline({
-      emulator: { faults: [{ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "latency", ms: 6_000 } }] },
+      emulator: {
+        faults: [{ method: "GET", path: "/banking/v2/pix/*", times: 1, fault: { type: "latency", ms: 6_000 } }],
+      },
       env: { INTER_MAX_CONNECTIONS: "1", PIXOUT_LOCK_DURATION_MS: "3000", PIXOUT_CONCURRENCY: "4" },
     });
     const slow = id();
     await p.producer.enqueue(payment(slow));
     // The query has reached the bank (the fault fired) and holds the only connection.
-    for (let i = 0; i < 200 && (p.emulator.ledger.snapshot().faults["latency"] ?? 0) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && (p.emulator.ledger.snapshot().faults["latency"] ?? 0) === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const late = id();
     await p.producer.enqueue(payment(late));
     const view = await p.producer.waitForResult(late, { timeoutMs: 40_000 });

@@ -1,15 +1,23 @@
 // Operators' retries through the SDK and `pixout retry`, against the real worker and emulator.
 import { describe, expect, it } from "vitest";
-import { auditStreamKey } from "../../src/queue/retry.js";
+import { auditStreamKey } from "../../src/queue/producer/retry.js";
 import { runCli } from "../helpers/cli.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
-const payment = (paymentId: string, amount = "10.50") => ({ paymentId, amount, recipient: { type: "key", key: "fornecedor@example.com" } });
+const payment = (paymentId: string, amount = "10.50") => ({
+  paymentId,
+  amount,
+  recipient: { type: "key", key: "fornecedor@example.com" },
+});
 
 describe("retry", async () => {
   const p = await startPipeline({
     emulator: { balanceCents: 100_000, approval: { autoDecision: "none" } },
-    env: { PIXOUT_APPROVAL_POLL_MS: "100", PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.02", PIXOUT_ON_INSUFFICIENT_BALANCE: "fail" },
+    env: {
+      PIXOUT_APPROVAL_POLL_MS: "100",
+      PIXOUT_APPROVAL_DEADLINE_MINUTES: "0.02",
+      PIXOUT_ON_INSUFFICIENT_BALANCE: "fail",
+    },
   });
   const { producer, emulator } = p;
   const actor = { actor: "ana.operadora", reason: "test" };
@@ -17,11 +25,17 @@ describe("retry", async () => {
   it("refuses to retry a paid payment", async () => {
     await producer.enqueue(payment("r-paid"));
     expect((await producer.waitForResult("r-paid", { timeoutMs: 15_000 })).outcome).toBe("paid");
-    expect(await producer.retry("r-paid", actor)).toMatchObject({ status: "refused", why: "a paid payment can never be retried" });
+    expect(await producer.retry("r-paid", actor)).toMatchObject({
+      status: "refused",
+      why: "a paid payment can never be retried",
+    });
     expect(await producer.retry("r-paid", { ...actor, newAttempt: true })).toMatchObject({ status: "refused" });
     expect(await producer.retry("nope", actor)).toEqual({ paymentId: "nope", status: "not-found" });
     // An audit reason is read in terminals and pages: control characters and bidirectional marks are refused.
-    expect(await producer.retry("r-paid", { ...actor, reason: "ok\u001b[2J" })).toMatchObject({ status: "refused", why: "the reason must not contain control characters or bidirectional marks (U+001B at character 3)" });
+    expect(await producer.retry("r-paid", { ...actor, reason: "ok\u001b[2J" })).toMatchObject({
+      status: "refused",
+      why: "the reason must not contain control characters or bidirectional marks (U+001B at character 3)",
+    });
   });
 
   it("pays again after insufficient balance only with a new attempt, under a new key, audited", async () => {
@@ -36,19 +50,41 @@ describe("retry", async () => {
     expect(paid).toMatchObject({ outcome: "paid", generation: 1 });
     expect(paid.idempotencyKey).not.toBe(failed.idempotencyKey);
     expect(paid.audit).toEqual([
-      expect.objectContaining({ actor: "ana.operadora", action: "retry", reason: "balance topped up", previousOutcome: "failed", previousBankStatus: "CANCELADO_SEM_SALDO", generation: 1, newKey: true }),
+      expect.objectContaining({
+        actor: "ana.operadora",
+        action: "retry",
+        reason: "balance topped up",
+        previousOutcome: "failed",
+        previousBankStatus: "CANCELADO_SEM_SALDO",
+        generation: 1,
+        newKey: true,
+      }),
     ]);
     const ledger = emulator.ledger.snapshot().executions.byIdempotencyKey;
     expect([ledger[failed.idempotencyKey ?? ""], ledger[paid.idempotencyKey ?? ""]]).toEqual([1, 1]);
     const stream = await p.redis.xrange(auditStreamKey(p.config.redisPrefix), "-", "+");
-    const entries = stream.filter(([, f]) => f[1] === "r-broke").map(([, f]) => JSON.parse(f[3] ?? "{}") as Record<string, unknown>);
+    const entries = stream
+      .filter(([, f]) => f[1] === "r-broke")
+      .map(([, f]) => JSON.parse(f[3] ?? "{}") as Record<string, unknown>);
     expect(entries).toEqual([
-      expect.objectContaining({ actor: "ana.operadora", action: "retry", reason: "balance topped up", queue: p.config.queueName, generation: 1, newKey: true }),
+      expect.objectContaining({
+        actor: "ana.operadora",
+        action: "retry",
+        reason: "balance topped up",
+        queue: p.config.queueName,
+        generation: 1,
+        newKey: true,
+      }),
     ]);
   });
 
   it("follows a parked payment again with the same key, never a new one", async () => {
-    emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "approval", fault: { type: "approval-required" } });
+    emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      bodyIncludes: "approval",
+      fault: { type: "approval-required" },
+    });
     await producer.enqueue({ ...payment("r-parked"), description: "approval" });
     const parked = await producer.waitForResult("r-parked", { timeoutMs: 15_000 });
     expect(parked).toMatchObject({ outcome: "needs-reconciliation", bankStatus: "AGUARDANDO_APROVACAO" });
@@ -56,7 +92,11 @@ describe("retry", async () => {
     expect(await producer.retry("r-parked", actor)).toMatchObject({ status: "retried", newKey: false, generation: 0 });
     emulator.approve(parked.codigoSolicitacao ?? "");
     const paid = await producer.waitForResult("r-parked", { timeoutMs: 15_000 });
-    expect(paid).toMatchObject({ outcome: "paid", codigoSolicitacao: parked.codigoSolicitacao, idempotencyKey: parked.idempotencyKey });
+    expect(paid).toMatchObject({
+      outcome: "paid",
+      codigoSolicitacao: parked.codigoSolicitacao,
+      idempotencyKey: parked.idempotencyKey,
+    });
     expect(emulator.ledger.snapshot().executions.byIdempotencyKey[parked.idempotencyKey ?? ""]).toBe(1);
     emulator.faults.clear();
   });
@@ -80,14 +120,23 @@ describe("retry", async () => {
     // The send's answer is lost after the bank did NOT execute it (reset before), and the worker may not
     // trust the bank's idempotency: parked. The operator checks the statement and says so.
     const untrusting = await startPipeline({ env: { PIXOUT_TRUST_BANK_IDEMPOTENCY: "false" } });
-    untrusting.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", times: 1, fault: { type: "reset-before" } });
+    untrusting.emulator.faults.add({
+      method: "POST",
+      path: "/banking/v2/pix",
+      times: 1,
+      fault: { type: "reset-before" },
+    });
     await untrusting.producer.enqueue(payment("r-recon"));
     const parked = await untrusting.producer.waitForResult("r-recon", { timeoutMs: 15_000 });
     expect(parked).toMatchObject({ outcome: "needs-reconciliation" });
     // Same key without --not-executed: the worker parks it again at once (it may still not trust the bank).
     expect(await untrusting.producer.retry("r-recon", actor)).toMatchObject({ status: "retried", newKey: false });
-    expect((await untrusting.producer.waitForResult("r-recon", { timeoutMs: 15_000 })).outcome).toBe("needs-reconciliation");
-    expect(await untrusting.producer.retry("r-recon", { ...actor, notExecuted: true, reason: "not in the statement" })).toMatchObject({ status: "retried", newKey: false, generation: 0 });
+    expect((await untrusting.producer.waitForResult("r-recon", { timeoutMs: 15_000 })).outcome).toBe(
+      "needs-reconciliation",
+    );
+    expect(
+      await untrusting.producer.retry("r-recon", { ...actor, notExecuted: true, reason: "not in the statement" }),
+    ).toMatchObject({ status: "retried", newKey: false, generation: 0 });
     const paid = await untrusting.producer.waitForResult("r-recon", { timeoutMs: 15_000 });
     expect(paid).toMatchObject({ outcome: "paid", idempotencyKey: parked.idempotencyKey });
     expect(untrusting.emulator.ledger.snapshot().executions.byIdempotencyKey[paid.idempotencyKey ?? ""]).toBe(1);
@@ -112,7 +161,9 @@ describe("retry", async () => {
     emulator.setBalance(1_000_000);
     const done = await runCli(["retry", "r-cli", "--new-attempt", "--actor", "bruno", "--reason", "saldo"], { env });
     expect(done.code).toBe(0);
-    expect((await producer.waitForResult("r-cli", { timeoutMs: 15_000 })).audit).toEqual([expect.objectContaining({ actor: "bruno", reason: "saldo" })]);
+    expect((await producer.waitForResult("r-cli", { timeoutMs: 15_000 })).audit).toEqual([
+      expect.objectContaining({ actor: "bruno", reason: "saldo" }),
+    ]);
     expect((await runCli(["retry"], { env })).code).toBe(2);
   });
 });

@@ -3,17 +3,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { PaymentEvent } from "../../src/notify/event.js";
+import type { PaymentEvent } from "../../src/notifications/event.js";
 import { saoPauloStartOfDay, saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 import { DEFAULT_BUCKET } from "../../src/payments/safety-limits.js";
-import { dailyLimitKeys, dailyTotal } from "../../src/queue/daily-limits.js";
-import { startPayoutWorker } from "../../src/queue/worker.js";
+import { dailyLimitKeys, dailyTotal } from "../../src/queue/worker/daily-limits.js";
+import { startPayoutWorker } from "../../src/queue/worker/worker.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { captureLogs } from "../helpers/log-capture.js";
 import { startPipeline } from "../helpers/pipeline.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { startReceiver } from "../notify/support.js";
+import { startReceiver } from "../notifications/support.js";
 
 const SECRET = "a-test-secret-of-enough-length";
 const key = { type: "key" as const, key: "fornecedor@example.com" };
@@ -28,19 +28,24 @@ describe("daily limit per paying account", () => {
     const second = startPayoutWorker({ config: p.config, logger, secrets });
     try {
       const ids = Array.from({ length: 200 }, (_, i) => `lim-${String(i)}`);
-      const results = await p.producer.enqueueMany(ids.map((paymentId) => ({ paymentId, amount: "10.00", recipient: key })));
+      const results = await p.producer.enqueueMany(
+        ids.map((paymentId) => ({ paymentId, amount: "10.00", recipient: key })),
+      );
       expect(results.every((r) => r.status === "accepted")).toBe(true);
       const views = await Promise.all(ids.map((id) => p.producer.waitForResult(id, { timeoutMs: 60_000 })));
       const count = (o: string): number => views.filter((v) => v.outcome === o).length;
       expect({ paid: count("paid"), blocked: count("blocked") }).toEqual({ paid: 100, blocked: 100 });
       const blocked = views.find((v) => v.outcome === "blocked");
       expect(blocked).toMatchObject({ jobState: "failed", codigoSolicitacao: null });
-      expect(blocked?.failedReason).toMatch(/^blocked before the bank: the daily limit of the paying account \(R\$ 1000\.00 on \d{4}-\d{2}-\d{2}\) would be exceeded/);
+      expect(blocked?.failedReason).toMatch(
+        /^blocked before the bank: the daily limit of the paying account \(R\$ 1000\.00 on \d{4}-\d{2}-\d{2}\) would be exceeded/,
+      );
       const ledger = p.emulator.ledger.snapshot().executions;
       expect(ledger.total).toBe(100);
       expect(ledger.keysExecutedMoreThanOnce).toBe(0);
       // Nothing of a blocked payment reached the bank.
-      for (const v of views.filter((x) => x.outcome === "blocked")) expect(ledger.byIdempotencyKey[v.idempotencyKey ?? ""]).toBeUndefined();
+      for (const v of views.filter((x) => x.outcome === "blocked"))
+        expect(ledger.byIdempotencyKey[v.idempotencyKey ?? ""]).toBeUndefined();
       expect(await dailyTotal(p.redis, p.config.redisPrefix, DEFAULT_BUCKET, saoPauloToday(Date.now()))).toBe(1000_00);
       const keys = dailyLimitKeys(p.config.redisPrefix, DEFAULT_BUCKET, saoPauloToday(Date.now()));
       expect(await p.redis.hlen(keys.held)).toBe(100);
@@ -68,20 +73,42 @@ describe("daily limit per paying account", () => {
 
     it("a definitive refusal (400: nothing executed) gives its reservation back", async () => {
       const before = await dailyTotal(p.redis, p.config.redisPrefix, DEFAULT_BUCKET, today());
-      p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "res-refused", fault: { type: "status", status: 400 } });
-      await p.producer.enqueue({ paymentId: "res-refused", amount: "30.00", description: "res-refused", recipient: key });
+      p.emulator.faults.add({
+        method: "POST",
+        path: "/banking/v2/pix",
+        bodyIncludes: "res-refused",
+        fault: { type: "status", status: 400 },
+      });
+      await p.producer.enqueue({
+        paymentId: "res-refused",
+        amount: "30.00",
+        description: "res-refused",
+        recipient: key,
+      });
       const view = await p.producer.waitForResult("res-refused", { timeoutMs: 15_000 });
       p.emulator.faults.clear();
       expect(view.outcome).toBe("rejected");
-      expect(p.emulator.ledger.snapshot().executions.byIdempotencyKey[bankIdempotencyKey("res-refused", 0)]).toBeUndefined();
+      expect(
+        p.emulator.ledger.snapshot().executions.byIdempotencyKey[bankIdempotencyKey("res-refused", 0)],
+      ).toBeUndefined();
       expect(await dailyTotal(p.redis, p.config.redisPrefix, DEFAULT_BUCKET, today())).toBe(before);
       expect(await p.redis.hexists(keys().held, "res-refused:0")).toBe(0);
     });
 
     it("an ambiguous send keeps it (it may have executed), however often it is resent", async () => {
       const before = await dailyTotal(p.redis, p.config.redisPrefix, DEFAULT_BUCKET, today());
-      p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "res-ambiguous", fault: { type: "status", status: 504 } });
-      await p.producer.enqueue({ paymentId: "res-ambiguous", amount: "20.00", description: "res-ambiguous", recipient: key });
+      p.emulator.faults.add({
+        method: "POST",
+        path: "/banking/v2/pix",
+        bodyIncludes: "res-ambiguous",
+        fault: { type: "status", status: 504 },
+      });
+      await p.producer.enqueue({
+        paymentId: "res-ambiguous",
+        amount: "20.00",
+        description: "res-ambiguous",
+        recipient: key,
+      });
       const view = await p.producer.waitForResult("res-ambiguous", { timeoutMs: 30_000 });
       p.emulator.faults.clear();
       expect(view.outcome).toBe("needs-reconciliation");
@@ -92,7 +119,13 @@ describe("daily limit per paying account", () => {
 
     it("a resend under the same key (reset after executing) counts once", async () => {
       const before = await dailyTotal(p.redis, p.config.redisPrefix, DEFAULT_BUCKET, today());
-      p.emulator.faults.add({ method: "POST", path: "/banking/v2/pix", bodyIncludes: "res-resend", times: 1, fault: { type: "reset-after" } });
+      p.emulator.faults.add({
+        method: "POST",
+        path: "/banking/v2/pix",
+        bodyIncludes: "res-resend",
+        times: 1,
+        fault: { type: "reset-after" },
+      });
       await p.producer.enqueue({ paymentId: "res-resend", amount: "25.00", description: "res-resend", recipient: key });
       const view = await p.producer.waitForResult("res-resend", { timeoutMs: 30_000 });
       p.emulator.faults.clear();
@@ -128,10 +161,22 @@ describe("allow-list of recipients", () => {
         PIXOUT_NOTIFY_BACKOFF_MS: "50",
       },
     });
-    const bank = { type: "bank" as const, ispb: "00416968", branch: "1", account: "01234567", accountType: "CONTA_CORRENTE" as const, document: "12345678909", name: "Maria Silva" };
+    const bank = {
+      type: "bank" as const,
+      ispb: "00416968",
+      branch: "1",
+      account: "01234567",
+      accountType: "CONTA_CORRENTE" as const,
+      document: "12345678909",
+      name: "Maria Silva",
+    };
     await p.producer.enqueue({ paymentId: "al-key", amount: "10.00", recipient: key });
     await p.producer.enqueue({ paymentId: "al-bank", amount: "10.00", recipient: bank });
-    await p.producer.enqueue({ paymentId: "al-unknown", amount: "10.00", recipient: { type: "key", key: "outro@example.com" } });
+    await p.producer.enqueue({
+      paymentId: "al-unknown",
+      amount: "10.00",
+      recipient: { type: "key", key: "outro@example.com" },
+    });
     expect((await p.producer.waitForResult("al-key", { timeoutMs: 15_000 })).outcome).toBe("paid");
     expect((await p.producer.waitForResult("al-bank", { timeoutMs: 15_000 })).outcome).toBe("paid");
     const unknown = await p.producer.waitForResult("al-unknown", { timeoutMs: 15_000 });
@@ -142,12 +187,19 @@ describe("allow-list of recipients", () => {
     expect(ledger.total).toBe(2);
     expect(ledger.byIdempotencyKey[bankIdempotencyKey("al-unknown", 0)]).toBeUndefined();
     // No daily limit set: no counter kept.
-    expect(await p.redis.exists(dailyLimitKeys(p.config.redisPrefix, DEFAULT_BUCKET, saoPauloToday(Date.now())).total)).toBe(0);
+    expect(
+      await p.redis.exists(dailyLimitKeys(p.config.redisPrefix, DEFAULT_BUCKET, saoPauloToday(Date.now())).total),
+    ).toBe(0);
 
     for (let i = 0; i < 100 && receiver.accepted.size < 3; i++) await new Promise((r) => setTimeout(r, 50));
     const events = receiver.requests.filter((r) => r.answer === 200).map((r) => JSON.parse(r.body) as PaymentEvent);
     const blocked = events.find((e) => e.paymentId === "al-unknown");
-    expect(blocked).toMatchObject({ type: "payment.blocked", outcome: "blocked", amount: "10.00", codigoSolicitacao: null });
+    expect(blocked).toMatchObject({
+      type: "payment.blocked",
+      outcome: "blocked",
+      amount: "10.00",
+      codigoSolicitacao: null,
+    });
     expect(blocked?.reason).toMatch(/not in the allow-list/);
   });
 });

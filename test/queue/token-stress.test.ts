@@ -9,14 +9,25 @@ import { startPipeline } from "../helpers/pipeline.js";
 const TTL_S = 3;
 
 describe("tokens under stress", async () => {
-  const p = await startPipeline({ worker: false, emulator: { tokenTtlSeconds: TTL_S, timing: { sentAfterMs: 100, paidAfterMs: 400 } } });
+  const p = await startPipeline({
+    worker: false,
+    emulator: { tokenTtlSeconds: TTL_S, timing: { sentAfterMs: 100, paidAfterMs: 400 } },
+  });
 
   it("makes one token call per replacement (every half lifetime) for the fleet, never sends an expired token", async () => {
-    const env = { ...p.env, LOG_LEVEL: "warn", PIXOUT_SEND_PER_MINUTE: "1200", PIXOUT_SEND_MIN_INTERVAL_MS: "50", PIXOUT_CONCURRENCY: "16" };
+    const env = {
+      ...p.env,
+      LOG_LEVEL: "warn",
+      PIXOUT_SEND_PER_MINUTE: "1200",
+      PIXOUT_SEND_MIN_INTERVAL_MS: "50",
+      PIXOUT_CONCURRENCY: "16",
+    };
     const workers = [0, 1].map(() => startWorkerProcess(env));
     const started = Date.now();
     const ids = Array.from({ length: 150 }, (_, i) => `tok-${String(i)}`);
-    await p.producer.enqueueMany(ids.map((id) => ({ paymentId: id, amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" } })));
+    await p.producer.enqueueMany(
+      ids.map((id) => ({ paymentId: id, amount: "1.00", recipient: { type: "key", key: "fornecedor@example.com" } })),
+    );
     for (const id of ids) expect((await p.producer.waitForResult(id, { timeoutMs: 60_000 })).outcome).toBe("paid");
     const elapsed = Date.now() - started;
     const ledger = p.emulator.ledger.snapshot();

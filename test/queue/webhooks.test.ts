@@ -30,13 +30,19 @@ async function withReceiver(
   return { ...pipeline, receiver };
 }
 
-const payment = (id: string, amount = "12.34") => ({ paymentId: id, amount, recipient: { type: "key" as const, key: "fornecedor@example.com" } });
+const payment = (id: string, amount = "12.34") => ({
+  paymentId: id,
+  amount,
+  recipient: { type: "key" as const, key: "fornecedor@example.com" },
+});
 
 describe("payments with Inter's webhook", () => {
   it("finish from the callbacks: every payment paid, no status query, the bank's endToEndId on each", async () => {
     // The bank settles at once: callbacks often arrive before the worker has even linked the payment
     // to its codigoSolicitacao — the worker's check after moving the job to delayed catches those.
-    const { producer, emulator, receiver } = await withReceiver({ emulator: { timing: { sentAfterMs: 0, paidAfterMs: 0 } } });
+    const { producer, emulator, receiver } = await withReceiver({
+      emulator: { timing: { sentAfterMs: 0, paidAfterMs: 0 } },
+    });
     const ids = Array.from({ length: 30 }, (_, i) => `wh-${String(i)}`);
     await producer.enqueueMany(ids.map((id) => payment(id)));
     // The polls are 60 s apart while the receiver runs: finishing in seconds means the callbacks did it.
@@ -53,7 +59,16 @@ describe("payments with Inter's webhook", () => {
 
   it("confirm a failure callback with one status query, then fail with the bank's status", async () => {
     const { producer, emulator } = await withReceiver({
-      emulator: { faults: [{ method: "POST", path: "/banking/v2/pix", bodyIncludes: "will-fail", fault: { type: "final-status", status: "FALHA" } }] },
+      emulator: {
+        faults: [
+          {
+            method: "POST",
+            path: "/banking/v2/pix",
+            bodyIncludes: "will-fail",
+            fault: { type: "final-status", status: "FALHA" },
+          },
+        ],
+      },
     });
     await producer.enqueue({ ...payment("wh-fail"), description: "will-fail" });
     const view = await producer.waitForResult("wh-fail", { timeoutMs: 20_000 });
@@ -75,10 +90,16 @@ describe("payments with Inter's webhook", () => {
     }
     expect(codigo).not.toBeNull();
     const before = emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
-    const forged = { codigoSolicitacao: codigo, status: "EFETIVADO", valor: "5.00", endToEnd: "E00416968202611271200forgedxxxxx" };
+    const forged = {
+      codigoSolicitacao: codigo,
+      status: "EFETIVADO",
+      valor: "5.00",
+      endToEnd: "E00416968202611271200forgedxxxxx",
+    };
     expect((await postCallback(receiver.url, [forged])).status).toBe(200);
     // Woken at once (its next poll was seconds away): one status query, which says the bank is not done.
-    for (let i = 0; i < 40 && (emulator.ledger.snapshot().requests[STATUS]?.total ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 40 && (emulator.ledger.snapshot().requests[STATUS]?.total ?? 0) === before; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(emulator.ledger.snapshot().requests[STATUS]?.total).toBe(before + 1);
     expect((await producer.get("wh-odd"))?.outcome).toBe("pending");
     const view = await producer.waitForResult("wh-odd", { timeoutMs: 20_000 });
@@ -102,10 +123,18 @@ describe("payments with Inter's webhook", () => {
       }
       expect(codigo).toBeDefined();
       const minute = new Date().toISOString().replace(/[-T:]/g, "").slice(0, 12);
-      return { codigoSolicitacao: codigo, status: "EFETIVADO", valor: "12.34", chave: "fornecedor@example.com", endToEnd: `E00416968${minute}forged00001`, tipoMovimentacao: "PAGAMENTO" };
+      return {
+        codigoSolicitacao: codigo,
+        status: "EFETIVADO",
+        valor: "12.34",
+        chave: "fornecedor@example.com",
+        endToEnd: `E00416968${minute}forged00001`,
+        tipoMovimentacao: "PAGAMENTO",
+      };
     }
     async function statusQueriesAfter(pipeline: TestPipeline, before: number): Promise<number> {
-      for (let i = 0; i < 80 && (pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 80 && (pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0) === before; i++)
+        await new Promise((r) => setTimeout(r, 25));
       return pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
     }
 
@@ -114,7 +143,9 @@ describe("payments with Inter's webhook", () => {
       const forged = await scheduledAndForged(pipeline, "wh-forged");
       const before = pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
       const certs = testCerts();
-      expect((await postCallback(pipeline.receiver.url, [forged], { cert: certs.clientCert, key: certs.clientKey })).status).toBe(200);
+      expect(
+        (await postCallback(pipeline.receiver.url, [forged], { cert: certs.clientCert, key: certs.clientKey })).status,
+      ).toBe(200);
       expect(await statusQueriesAfter(pipeline, before)).toBe(before + 1);
       expect(await pipeline.producer.get("wh-forged")).toMatchObject({ outcome: "pending", bankStatus: "AGENDADO" });
       expect(pipeline.lines.join("\n")).toMatch(/caller not pinned.*confirming Inter's callback with a status query/);
@@ -125,13 +156,20 @@ describe("payments with Inter's webhook", () => {
       const pipeline = await withReceiver({}, false);
       const forged = await scheduledAndForged(pipeline, "wh-forged-pinned");
       const certs = testCerts();
-      expect((await postCallback(pipeline.receiver.url, [forged], { cert: certs.clientCert, key: certs.clientKey })).status).toBe(403);
+      expect(
+        (await postCallback(pipeline.receiver.url, [forged], { cert: certs.clientCert, key: certs.clientKey })).status,
+      ).toBe(403);
       const before = pipeline.emulator.ledger.snapshot().requests[STATUS]?.total ?? 0;
       // The pinned identity (standing for Inter's own certificate), saying EFETIVADO for a payment the bank holds for next year.
       expect((await postCallback(pipeline.receiver.url, [forged])).status).toBe(200);
       expect(await statusQueriesAfter(pipeline, before)).toBe(before + 1);
-      expect(await pipeline.producer.get("wh-forged-pinned")).toMatchObject({ outcome: "pending", bankStatus: "AGENDADO" });
-      expect(pipeline.lines.join("\n")).toMatch(/scheduled for a later day.*confirming Inter's callback with a status query/);
+      expect(await pipeline.producer.get("wh-forged-pinned")).toMatchObject({
+        outcome: "pending",
+        bankStatus: "AGENDADO",
+      });
+      expect(pipeline.lines.join("\n")).toMatch(
+        /scheduled for a later day.*confirming Inter's callback with a status query/,
+      );
     });
   });
 
@@ -139,6 +177,9 @@ describe("payments with Inter's webhook", () => {
     const pipeline = await startPipeline({ env: { PIXOUT_WEBHOOK_POLL_MS: "600000" } });
     const id = `no-wh-${randomUUID().slice(0, 6)}`;
     await pipeline.producer.enqueue(payment(id));
-    expect(await pipeline.producer.waitForResult(id, { timeoutMs: 15_000 })).toMatchObject({ outcome: "paid", bankStatus: "PAGO" });
+    expect(await pipeline.producer.waitForResult(id, { timeoutMs: 15_000 })).toMatchObject({
+      outcome: "paid",
+      bankStatus: "PAGO",
+    });
   });
 });

@@ -26,7 +26,8 @@ function clusterClient(nodes: Endpoint[]): Cluster {
   return client;
 }
 
-const portOf = async (redis: Redis | Cluster): Promise<number> => Number(((await redis.call("CONFIG", "GET", "port")) as string[])[1]);
+const portOf = async (redis: Redis | Cluster): Promise<number> =>
+  Number(((await redis.call("CONFIG", "GET", "port")) as string[])[1]);
 
 describe("a Redis Cluster of the test's own", () => {
   it("serves keys from different masters, and ownerOfSlot names the master that holds a key", async () => {

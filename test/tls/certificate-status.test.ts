@@ -4,7 +4,10 @@ import { certificateStatus } from "../../src/tls/certificate-status.js";
 
 const DAY = 86_400_000;
 const now = new Date("2026-11-27T12:00:00Z");
-const left = (ms: number) => ({ validFrom: new Date(now.getTime() - 365 * DAY), validTo: new Date(now.getTime() + ms) });
+const left = (ms: number) => ({
+  validFrom: new Date(now.getTime() - 365 * DAY),
+  validTo: new Date(now.getTime() + ms),
+});
 
 describe("certificate status", () => {
   it("is valid beyond 90 days, renewable within them, expiring within 30, expired at the end", () => {
@@ -18,6 +21,11 @@ describe("certificate status", () => {
   });
 
   it("is not yet valid before its start", () => {
-    expect(certificateStatus({ validFrom: new Date(now.getTime() + 1000), validTo: new Date(now.getTime() + 400 * DAY) }, now)).toBe("not-yet-valid");
+    expect(
+      certificateStatus(
+        { validFrom: new Date(now.getTime() + 1000), validTo: new Date(now.getTime() + 400 * DAY) },
+        now,
+      ),
+    ).toBe("not-yet-valid");
   });
 });

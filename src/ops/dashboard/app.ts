@@ -1,7 +1,7 @@
 // The dashboard's Express app: health probes without login; everything else behind HTTP
 // Basic (or, with --no-auth on loopback, everyone an operator — for requests addressed to this machine
 // only); CSRF checks on every state-changing request; the read-only queue board; the payment search page
-// and its JSON; audited retries through retryPayment (src/queue/retry.ts), the same safe path as
+// and its JSON; audited retries through retryPayment (src/queue/producer/retry.ts), the same safe path as
 // `pixout retry`; the accounts held for insufficient balance and the payments awaiting approval, with an
 // operator's resume (balance-routes.ts); /metrics.
 import type { Queue } from "bullmq";
@@ -10,10 +10,10 @@ import type { RedisClient } from "../../redis/connections.js";
 import type { Registry } from "prom-client";
 import { z } from "zod";
 import type { Logger } from "../../logger.js";
-import type { Notifier } from "../../notify/notifier.js";
+import type { Notifier } from "../../notifications/notifier.js";
 import { PAYMENT_ID } from "../../payments/payment.js";
 import { bullPrefix } from "../../queue/names.js";
-import { retryPayment, type RetryResult } from "../../queue/retry.js";
+import { retryPayment, type RetryResult } from "../../queue/producer/retry.js";
 import { fleetReadiness } from "../fleet-health.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { auditedReason, bodyProblems } from "./audited-reason.js";
@@ -30,8 +30,14 @@ import { createPaymentSearch } from "./payment-search.js";
 import { renderErrorPage, renderPaymentsPage, type QueueCounts } from "./payments-page.js";
 import { scrubText } from "./personal-data.js";
 import { renderReconciliationPage } from "./reconciliation-page.js";
-import { reconciliationStatus, recentReports } from "../../queue/reconcile-run.js";
-import { createQueueBoard, isQueueBoardPath, MAX_JOBS_PER_PAGE, QUEUE_BOARD_PATH, READ_ONLY_MESSAGE } from "./queue-board.js";
+import { reconciliationStatus, recentReports } from "../../queue/worker/reconcile-run.js";
+import {
+  createQueueBoard,
+  isQueueBoardPath,
+  MAX_JOBS_PER_PAGE,
+  QUEUE_BOARD_PATH,
+  READ_ONLY_MESSAGE,
+} from "./queue-board.js";
 import { NO_AUTH_ACTOR, type DashboardSettings } from "./settings.js";
 
 export interface DashboardDeps {
@@ -57,7 +63,8 @@ export interface DashboardDeps {
 const OUR_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 // bull-board's page sets inline styles (its loading placeholder) and a data: favicon; its scripts are
 // still 'self' only.
-const BOARD_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
+const BOARD_CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
 
 const REDIS_DOWN = "Redis does not answer; try again when it is back (see /readyz)";
 const RETRY_OUTCOME_UNKNOWN = "the retry's outcome is unknown: look at the payment's audit before trying again";
@@ -116,10 +123,22 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   // The client's address (the sign-in throttle's key): the connection's, or behind trusted proxies the one
   // their X-Forwarded-For names.
   app.set("trust proxy", settings.trustedProxies.length > 0 ? settings.trustedProxies : false);
-  const authenticator = createAuthenticator(settings.users, { throttle: createSignInThrottle({ redis, keyPrefix: bullPrefix(settings.redisPrefix) }) });
-  const search = createPaymentSearch({ queue, redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName });
+  const authenticator = createAuthenticator(settings.users, {
+    throttle: createSignInThrottle({ redis, keyPrefix: bullPrefix(settings.redisPrefix) }),
+  });
+  const search = createPaymentSearch({
+    queue,
+    redis,
+    redisPrefix: settings.redisPrefix,
+    queueName: settings.queueName,
+  });
   const redisDown = (): boolean => redis.status !== "ready";
-  const balance = createBalanceReader({ redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, logger });
+  const balance = createBalanceReader({
+    redis,
+    redisPrefix: settings.redisPrefix,
+    queueName: settings.queueName,
+    logger,
+  });
   // A flood of bad logins (or of misdirected requests) must not become a flood of log lines.
   const failedLogins = createLogSampler({ windowMs: 10_000 });
   const sampled = createLogSampler({ windowMs: 10_000 });
@@ -147,7 +166,11 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
         return;
       }
       const count = sampled.take("misdirected");
-      if (count !== undefined) logger.warn({ refused: count, path: req.path }, "refused a request not addressed to this machine (--no-auth: DNS rebinding or a proxy?)");
+      if (count !== undefined)
+        logger.warn(
+          { refused: count, path: req.path },
+          "refused a request not addressed to this machine (--no-auth: DNS rebinding or a proxy?)",
+        );
       res.status(421).json({ error: problem });
     });
   }
@@ -181,17 +204,27 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     if (result.why === "busy") {
       // Too many password checks at once (each a full scrypt): come back, rather than wait in a queue.
       const count = sampled.take("busy");
-      if (count !== undefined) logger.warn({ refused: count }, "refused dashboard logins: too many password checks at once (a flood of bad logins?)");
+      if (count !== undefined)
+        logger.warn(
+          { refused: count },
+          "refused dashboard logins: too many password checks at once (a flood of bad logins?)",
+        );
       res.set("Retry-After", "1").status(503).json({ error: "too many logins at once; try again in a second" });
       return;
     }
     if (result.why === "throttled") {
       const count = sampled.take(`throttled:${result.by}`);
-      if (count !== undefined) logger.info({ refused: count, by: result.by }, "refused dashboard logins during a lockout, without checking their passwords");
+      if (count !== undefined)
+        logger.info(
+          { refused: count, by: result.by },
+          "refused dashboard logins during a lockout, without checking their passwords",
+        );
       res
         .set("Retry-After", String(result.retryAfterSeconds))
         .status(429)
-        .json({ error: `too many failed sign-ins ${result.by === "address" ? "from this address" : "for this user from addresses it never signed in from"}; try again in ${String(result.retryAfterSeconds)} s` });
+        .json({
+          error: `too many failed sign-ins ${result.by === "address" ? "from this address" : "for this user from addresses it never signed in from"}; try again in ${String(result.retryAfterSeconds)} s`,
+        });
       return;
     }
     // The same answer whether the user exists or not. The log names the user tried only when it is a user
@@ -200,27 +233,42 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     if (result.why === "wrong") {
       const user = result.known ? result.user : "(not a user)";
       const failures = failedLogins.take(user);
-      if (failures !== undefined) logger.warn({ user, failures, ip: address, path: req.path }, "dashboard login failed");
+      if (failures !== undefined)
+        logger.warn({ user, failures, ip: address, path: req.path }, "dashboard login failed");
       if (result.lockout) {
         logger.warn(
-          { ...(result.lockout.by === "address" ? { ip: address } : { user }), retryAfterSeconds: result.lockout.retryAfterSeconds },
-          result.lockout.by === "address" ? "dashboard sign-ins from an address locked after too many failures" : "dashboard sign-ins for a user locked, from addresses it never signed in from, after too many failures",
+          {
+            ...(result.lockout.by === "address" ? { ip: address } : { user }),
+            retryAfterSeconds: result.lockout.retryAfterSeconds,
+          },
+          result.lockout.by === "address"
+            ? "dashboard sign-ins from an address locked after too many failures"
+            : "dashboard sign-ins for a user locked, from addresses it never signed in from, after too many failures",
         );
       }
     }
-    res.set("WWW-Authenticate", 'Basic realm="pixout dashboard", charset="UTF-8"').status(401).json({ error: "log in with your dashboard user name and password" });
+    res
+      .set("WWW-Authenticate", 'Basic realm="pixout dashboard", charset="UTF-8"')
+      .status(401)
+      .json({ error: "log in with your dashboard user name and password" });
   });
 
   // The queue board: GET and HEAD only, whoever asks (defence in depth: its queues are read-only too), and
   // pages of at most MAX_JOBS_PER_PAGE jobs.
   app.use(QUEUE_BOARD_PATH, (req, res, next) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
-      logger.warn({ user: principalOf(res).user, method: req.method, path: req.originalUrl }, "refused a write to the queue board");
+      logger.warn(
+        { user: principalOf(res).user, method: req.method, path: req.originalUrl },
+        "refused a write to the queue board",
+      );
       res.status(403).json({ error: READ_ONLY_MESSAGE });
       return;
     }
     const perPage = req.query["jobsPerPage"];
-    if (perPage !== undefined && !(typeof perPage === "string" && /^\d{1,3}$/.test(perPage) && Number(perPage) <= MAX_JOBS_PER_PAGE)) {
+    if (
+      perPage !== undefined &&
+      !(typeof perPage === "string" && /^\d{1,3}$/.test(perPage) && Number(perPage) <= MAX_JOBS_PER_PAGE)
+    ) {
       res.status(400).json({ error: `jobsPerPage must be a whole number from 1 to ${String(MAX_JOBS_PER_PAGE)}` });
       return;
     }
@@ -235,19 +283,30 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       if (res.statusCode < 500) return json(body);
-      logger.error({ method: req.method, path: req.originalUrl, status: res.statusCode, err: scrubText(JSON.stringify(body) as string | undefined ?? "").slice(0, 300) }, "the queue board failed");
+      logger.error(
+        {
+          method: req.method,
+          path: req.originalUrl,
+          status: res.statusCode,
+          err: scrubText((JSON.stringify(body) as string | undefined) ?? "").slice(0, 300),
+        },
+        "the queue board failed",
+      );
       return json({ error: "internal error (logged by the dashboard)" });
     };
     next();
   });
   // While Redis is away BullMQ waits for it without a deadline: answer at once instead of hanging.
-  app.use(["/api/queues", "/api/payments", "/api/accounts", "/api/approvals", `${QUEUE_BOARD_PATH}/api`, "/metrics"], (_req, res, next) => {
-    if (!redisDown()) {
-      next();
-      return;
-    }
-    res.status(503).json({ error: REDIS_DOWN });
-  });
+  app.use(
+    ["/api/queues", "/api/payments", "/api/accounts", "/api/approvals", `${QUEUE_BOARD_PATH}/api`, "/metrics"],
+    (_req, res, next) => {
+      if (!redisDown()) {
+        next();
+        return;
+      }
+      res.status(503).json({ error: REDIS_DOWN });
+    },
+  );
   app.use(QUEUE_BOARD_PATH, createQueueBoard({ payouts: queue, notifications: deps.notifications }));
 
   app.use((req, res, next) => {
@@ -259,7 +318,12 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       {
         method: req.method,
         user: principalOf(res).user,
-        headers: { token: req.get("x-csrf-token"), origin: req.get("origin"), secFetchSite: req.get("sec-fetch-site"), contentType: req.get("content-type") },
+        headers: {
+          token: req.get("x-csrf-token"),
+          origin: req.get("origin"),
+          secFetchSite: req.get("sec-fetch-site"),
+          contentType: req.get("content-type"),
+        },
         ownOrigin: `${req.protocol}://${req.get("host") ?? ""}`,
         now: Date.now(),
       },
@@ -267,7 +331,10 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       settings.origin,
     );
     if (problem !== undefined) {
-      logger.warn({ user: principalOf(res).user, method: req.method, path: req.path, problem }, "refused a request that failed the CSRF checks");
+      logger.warn(
+        { user: principalOf(res).user, method: req.method, path: req.path, problem },
+        "refused a request that failed the CSRF checks",
+      );
       res.status(403).json({ error: problem });
       return;
     }
@@ -290,24 +357,61 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     const query = typeof req.query["q"] === "string" ? req.query["q"] : "";
     const problem = freeTextProblem(query);
     if (problem !== undefined) {
-      res.status(400).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts: undefined, query: "", result: { found: false, error: `the search ${problem}` } }));
+      res
+        .status(400)
+        .type("html")
+        .send(
+          renderPaymentsPage({
+            principal,
+            queueName: settings.queueName,
+            counts: undefined,
+            query: "",
+            result: { found: false, error: `the search ${problem}` },
+          }),
+        );
       return;
     }
     if (redisDown()) {
-      res.status(503).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts: undefined, query, result: { found: false, error: REDIS_DOWN }, balance: unreadFacts(Date.now()) }));
+      res
+        .status(503)
+        .type("html")
+        .send(
+          renderPaymentsPage({
+            principal,
+            queueName: settings.queueName,
+            counts: undefined,
+            query,
+            result: { found: false, error: REDIS_DOWN },
+            balance: unreadFacts(Date.now()),
+          }),
+        );
       return;
     }
-    const [counts, result, facts] = await Promise.all([queueCounts(queue), query.trim() === "" ? Promise.resolve(undefined) : search.search(query), balance.read()]);
-    res.status(result && !result.found ? 404 : 200).type("html").send(renderPaymentsPage({ principal, queueName: settings.queueName, counts, query, result, balance: facts }));
+    const [counts, result, facts] = await Promise.all([
+      queueCounts(queue),
+      query.trim() === "" ? Promise.resolve(undefined) : search.search(query),
+      balance.read(),
+    ]);
+    res
+      .status(result && !result.found ? 404 : 200)
+      .type("html")
+      .send(renderPaymentsPage({ principal, queueName: settings.queueName, counts, query, result, balance: facts }));
   });
 
   app.get("/reconciliation", async (_req, res) => {
     const principal = principalOf(res);
     if (redisDown()) {
-      res.status(503).type("html").send(renderReconciliationPage(principal, undefined, undefined, unreadFacts(Date.now())));
+      res
+        .status(503)
+        .type("html")
+        .send(renderReconciliationPage(principal, undefined, undefined, unreadFacts(Date.now())));
       return;
     }
-    const [recent, status, facts] = await Promise.all([recentReports(redis, settings.redisPrefix, settings.queueName, 20), reconciliationStatus(redis, settings.redisPrefix, settings.queueName), balance.read()]);
+    const [recent, status, facts] = await Promise.all([
+      recentReports(redis, settings.redisPrefix, settings.queueName, 20),
+      reconciliationStatus(redis, settings.redisPrefix, settings.queueName),
+      balance.read(),
+    ]);
     res.type("html").send(renderReconciliationPage(principal, recent, status.latest, facts));
   });
 
@@ -318,7 +422,9 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   app.get("/api/session", (_req, res) => {
     const { user, role } = principalOf(res);
     // A new token each time, good for CSRF_TOKEN_TTL_MS: the page asks for one right before each retry.
-    res.set("Cache-Control", "no-store").json({ user, role, csrfToken: csrfToken(settings.csrfSecret, user, Date.now()) });
+    res
+      .set("Cache-Control", "no-store")
+      .json({ user, role, csrfToken: csrfToken(settings.csrfSecret, user, Date.now()) });
   });
 
   app.get("/api/queues/counts", async (_req, res) => {
@@ -381,11 +487,23 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
       } catch (err) {
         // It may have failed before changing anything, or after the audited data change but before the
         // move: only the payment's audit (and job state) can tell.
-        logger.error({ actor: principal.user, paymentId, err: errorForLog(err) }, "dashboard retry failed midway; its outcome is unknown");
+        logger.error(
+          { actor: principal.user, paymentId, err: errorForLog(err) },
+          "dashboard retry failed midway; its outcome is unknown",
+        );
         res.status(503).json({ error: RETRY_OUTCOME_UNKNOWN });
         return;
       }
-      logger.info({ actor: principal.user, paymentId, status: result.status, newAttempt: newAttempt === true, notExecuted: notExecuted === true }, "dashboard retry");
+      logger.info(
+        {
+          actor: principal.user,
+          paymentId,
+          status: result.status,
+          newAttempt: newAttempt === true,
+          notExecuted: notExecuted === true,
+        },
+        "dashboard retry",
+      );
       res.status(retryHttpStatus(result)).json(result);
     },
   );
@@ -404,7 +522,10 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
 
   app.use((req, res) => {
     if (req.accepts(["html", "json"]) === "html") {
-      res.status(404).type("html").send(renderErrorPage(principalOf(res), "Not found", `Nothing at ${req.path}.`));
+      res
+        .status(404)
+        .type("html")
+        .send(renderErrorPage(principalOf(res), "Not found", `Nothing at ${req.path}.`));
       return;
     }
     res.status(404).json({ error: `nothing at ${req.method} ${req.path}` });
@@ -417,7 +538,9 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     }
     const unavailable = redisDown();
     logger.error({ err: errorForLog(err), method: req.method, path: req.path }, "dashboard request failed");
-    res.status(unavailable ? 503 : 500).json({ error: unavailable ? REDIS_DOWN : "internal error (logged by the dashboard)" });
+    res
+      .status(unavailable ? 503 : 500)
+      .json({ error: unavailable ? REDIS_DOWN : "internal error (logged by the dashboard)" });
   });
   return app;
 }

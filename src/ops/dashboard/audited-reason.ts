@@ -16,5 +16,8 @@ export const auditedReason = z
 
 /** Each issue as `field: what is wrong` (unknown fields named), for a 400's `problems`. */
 export function bodyProblems(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.code === "unrecognized_keys" ? `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message}`);
+  return error.issues.map(
+    (i) =>
+      `${i.path.map(String).join(".") || "body"}: ${i.code === "unrecognized_keys" ? `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message}`,
+  );
 }

@@ -24,7 +24,13 @@ export interface Principal {
 export type AuthResult =
   | { ok: true; principal: Principal }
   | { ok: false; why: "missing" }
-  | { ok: false; why: "wrong"; user: string; known: boolean; lockout?: { retryAfterSeconds: number; by: "address" | "user" } }
+  | {
+      ok: false;
+      why: "wrong";
+      user: string;
+      known: boolean;
+      lockout?: { retryAfterSeconds: number; by: "address" | "user" };
+    }
   | { ok: false; why: "busy"; user: string }
   | { ok: false; why: "throttled"; user: string; known: boolean; retryAfterSeconds: number; by: "address" | "user" };
 
@@ -59,7 +65,10 @@ export function parseBasic(header: string | undefined): { user: string; password
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-export function createAuthenticator(users: readonly DashboardUser[], options: AuthenticatorOptions = {}): Authenticator {
+export function createAuthenticator(
+  users: readonly DashboardUser[],
+  options: AuthenticatorOptions = {},
+): Authenticator {
   const ttl = options.cacheTtlMs ?? 5 * 60_000;
   const size = options.cacheSize ?? 1_000;
   const now = options.now ?? Date.now;
@@ -85,14 +94,26 @@ export function createAuthenticator(users: readonly DashboardUser[], options: Au
     async authenticate(header, address) {
       const credentials = parseBasic(header);
       if (!credentials) return { ok: false, why: "missing" };
-      const key = createHmac("sha256", cacheKey).update(credentials.user).update("\0").update(credentials.password).digest("base64");
+      const key = createHmac("sha256", cacheKey)
+        .update(credentials.user)
+        .update("\0")
+        .update(credentials.password)
+        .digest("base64");
       const known = byName.has(credentials.user);
       const throttle = options.throttle;
       const where = address ?? "unknown";
       // Before the remembered logins: a lookup there would tell a locked-out guesser whether a guess is right.
       if (throttle) {
         const refusal = await throttle.check(credentials.user, where);
-        if (refusal.refused) return { ok: false, why: "throttled", user: credentials.user, known, retryAfterSeconds: refusal.retryAfterSeconds, by: refusal.by };
+        if (refusal.refused)
+          return {
+            ok: false,
+            why: "throttled",
+            user: credentials.user,
+            known,
+            retryAfterSeconds: refusal.retryAfterSeconds,
+            by: refusal.by,
+          };
       }
       const hit = remembered.get(key);
       if (hit && hit.until > now()) return { ok: true, principal: hit.principal };
@@ -106,7 +127,13 @@ export function createAuthenticator(users: readonly DashboardUser[], options: Au
       if (principal === BUSY) return { ok: false, why: "busy", user: credentials.user };
       if (!principal) {
         const lockout = throttle ? await throttle.failed(credentials.user, where) : { refused: false as const };
-        return { ok: false, why: "wrong", user: credentials.user, known, ...(lockout.refused ? { lockout: { retryAfterSeconds: lockout.retryAfterSeconds, by: lockout.by } } : {}) };
+        return {
+          ok: false,
+          why: "wrong",
+          user: credentials.user,
+          known,
+          ...(lockout.refused ? { lockout: { retryAfterSeconds: lockout.retryAfterSeconds, by: lockout.by } } : {}),
+        };
       }
       await throttle?.succeeded(credentials.user, where);
       remembered.delete(key);

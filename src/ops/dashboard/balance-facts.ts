@@ -34,11 +34,19 @@ export function unreadFacts(now: number): BalanceFacts {
   return { holds: { ok: false }, approvals: { ok: false }, now };
 }
 
-export function createBalanceReader(o: { redis: RedisClient; redisPrefix: string; queueName: string; logger: Logger }): BalanceReader {
+export function createBalanceReader(o: {
+  redis: RedisClient;
+  redisPrefix: string;
+  queueName: string;
+  logger: Logger;
+}): BalanceReader {
   const holds = createAccountHolds(o.redis, o.redisPrefix, o.queueName);
   const approvals = createApprovals(o.redis, o.redisPrefix, o.queueName);
   const failed = (what: string) => (err: unknown) => {
-    o.logger.warn({ err: err instanceof Error ? scrubText(err.message).slice(0, 300) : "non-Error thrown" }, `could not read ${what} for the dashboard`);
+    o.logger.warn(
+      { err: err instanceof Error ? scrubText(err.message).slice(0, 300) : "non-Error thrown" },
+      `could not read ${what} for the dashboard`,
+    );
     return { ok: false } as const;
   };
   return {
@@ -47,8 +55,13 @@ export function createBalanceReader(o: { redis: RedisClient; redisPrefix: string
     async read() {
       const now = Date.now();
       const [h, a] = await Promise.all([
-        holds.list().then((list): HoldsRead => ({ ok: true, holds: list }), failed("the accounts held for insufficient balance")),
-        Promise.all([approvals.list(PAGE_APPROVALS), approvals.totals()]).then(([entries, totals]): ApprovalsRead => ({ ok: true, entries, ...totals }), failed("the payments awaiting approval")),
+        holds
+          .list()
+          .then((list): HoldsRead => ({ ok: true, holds: list }), failed("the accounts held for insufficient balance")),
+        Promise.all([approvals.list(PAGE_APPROVALS), approvals.totals()]).then(
+          ([entries, totals]): ApprovalsRead => ({ ok: true, entries, ...totals }),
+          failed("the payments awaiting approval"),
+        ),
       ]);
       return { holds: h, approvals: a, now };
     },
@@ -76,4 +89,3 @@ export function heldAccountJson(h: AccountHold): Record<string, string | number 
     lastCheckError: h.lastCheckError === undefined ? null : scrubText(h.lastCheckError),
   };
 }
-

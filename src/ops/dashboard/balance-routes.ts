@@ -7,12 +7,12 @@ import express, { type Request, type Response } from "express";
 import type { RedisClient } from "../../redis/connections.js";
 import { z } from "zod";
 import type { Logger } from "../../logger.js";
-import { accountEvent } from "../../notify/account-event.js";
-import type { Notifier } from "../../notify/notifier.js";
+import { accountEvent } from "../../notifications/account-event.js";
+import type { Notifier } from "../../notifications/notifier.js";
 import { formatCents } from "../../payments/money.js";
 import { createAccountHolds } from "../../queue/account-holds.js";
-import { DEFAULT_ACCOUNT_KEY } from "../../queue/processor.js";
-import { resumeAccount, type ResumeResult } from "../../queue/resume-account.js";
+import { DEFAULT_ACCOUNT_KEY } from "../../queue/worker/processor.js";
+import { resumeAccount, type ResumeResult } from "../../queue/producer/resume-account.js";
 import { auditedReason, bodyProblems } from "./audited-reason.js";
 import type { Principal } from "./auth.js";
 import { approvalRow } from "../../queue/approvals.js";
@@ -23,7 +23,8 @@ import { scrubText } from "./personal-data.js";
 /** A paying account as `pixout resume --account` takes it: its digits, or the integration's only account. */
 const ACCOUNT_PARAM = new RegExp(`^(?:\\d{1,20}|${DEFAULT_ACCOUNT_KEY})$`);
 const RESUME_BODY_LIMIT = 16 * 1024;
-const RESUME_OUTCOME_UNKNOWN = "the resume's outcome is unknown: reload the page (a held account still shows its banner) before trying again";
+const RESUME_OUTCOME_UNKNOWN =
+  "the resume's outcome is unknown: reload the page (a held account still shows its banner) before trying again";
 
 const resumeBody = z.strictObject({ reason: auditedReason });
 
@@ -64,7 +65,12 @@ export function balanceRoutes(deps: BalanceRoutesDeps): express.Router {
 
   router.get("/api/approvals", async (_req, res) => {
     const [entries, totals] = await Promise.all([reader.approvals.list(), reader.approvals.totals()]);
-    res.json({ queue: deps.queueName, count: totals.count, amount: formatCents(totals.cents), payments: entries.map(approvalRow) });
+    res.json({
+      queue: deps.queueName,
+      count: totals.count,
+      amount: formatCents(totals.cents),
+      payments: entries.map(approvalRow),
+    });
   });
 
   router.post(
@@ -76,7 +82,9 @@ export function balanceRoutes(deps: BalanceRoutesDeps): express.Router {
         return;
       }
       if (!ACCOUNT_PARAM.test(accountOf(req))) {
-        res.status(400).json({ error: `not a paying account: its digits (1-20, as INTER_ACCOUNT), or "${DEFAULT_ACCOUNT_KEY}" for the integration's only account` });
+        res.status(400).json({
+          error: `not a paying account: its digits (1-20, as INTER_ACCOUNT), or "${DEFAULT_ACCOUNT_KEY}" for the integration's only account`,
+        });
         return;
       }
       next();
@@ -108,12 +116,26 @@ export function balanceRoutes(deps: BalanceRoutesDeps): express.Router {
         });
       } catch (err) {
         // The hold may have been lifted before the failure: only the holds in Redis can tell.
-        logger.error({ actor, account, err: err instanceof Error ? `${err.name}: ${scrubText(err.message).slice(0, 300)}` : "non-Error thrown" }, "dashboard resume failed midway; its outcome is unknown");
+        logger.error(
+          {
+            actor,
+            account,
+            err: err instanceof Error ? `${err.name}: ${scrubText(err.message).slice(0, 300)}` : "non-Error thrown",
+          },
+          "dashboard resume failed midway; its outcome is unknown",
+        );
         res.status(503).json({ error: RESUME_OUTCOME_UNKNOWN });
         return;
       }
-      logger.info({ actor, account, resumed: result.resumed, waiting: result.waiting, woken: result.woken }, "dashboard resume");
-      if (result.resumed && notifier === undefined) logger.warn({ account }, "the resume was not announced upstream (account.resumed): the PIXOUT_NOTIFY_* settings are invalid");
+      logger.info(
+        { actor, account, resumed: result.resumed, waiting: result.waiting, woken: result.woken },
+        "dashboard resume",
+      );
+      if (result.resumed && notifier === undefined)
+        logger.warn(
+          { account },
+          "the resume was not announced upstream (account.resumed): the PIXOUT_NOTIFY_* settings are invalid",
+        );
       if (!result.resumed) {
         res.status(404).json({ error: `account ${account} is not held: nothing to resume` });
         return;

@@ -34,14 +34,22 @@ export function csrfToken(secret: Buffer, user: string, now: number): string {
 /** Why `token` is not a valid token of `user` at `now`, or undefined when it is. */
 function tokenProblem(token: string, secret: Buffer, user: string, now: number): string | undefined {
   const [issued, nonce, given, ...rest] = token.split(".");
-  if (issued === undefined || nonce === undefined || given === undefined || rest.length > 0 || !/^[0-9a-z]{1,11}$/.test(issued)) {
+  if (
+    issued === undefined ||
+    nonce === undefined ||
+    given === undefined ||
+    rest.length > 0 ||
+    !/^[0-9a-z]{1,11}$/.test(issued)
+  ) {
     return "wrong x-csrf-token: take csrfToken from GET /api/session";
   }
   const expected = Buffer.from(mac(secret, user, issued, nonce));
   const got = Buffer.from(given);
-  if (got.length !== expected.length || !timingSafeEqual(got, expected)) return "wrong x-csrf-token: take csrfToken from GET /api/session";
+  if (got.length !== expected.length || !timingSafeEqual(got, expected))
+    return "wrong x-csrf-token: take csrfToken from GET /api/session";
   const at = parseInt(issued, 36);
-  if (at > now + SKEW_MS || now - at > CSRF_TOKEN_TTL_MS) return "expired x-csrf-token: take a fresh csrfToken from GET /api/session";
+  if (at > now + SKEW_MS || now - at > CSRF_TOKEN_TTL_MS)
+    return "expired x-csrf-token: take a fresh csrfToken from GET /api/session";
   return undefined;
 }
 
@@ -56,11 +64,16 @@ export interface CsrfRequest {
 }
 
 /** Why the request is refused, or undefined when it may proceed. */
-export function csrfProblem(request: CsrfRequest, secret: Buffer, publicOrigin: string | undefined): string | undefined {
+export function csrfProblem(
+  request: CsrfRequest,
+  secret: Buffer,
+  publicOrigin: string | undefined,
+): string | undefined {
   if (SAFE_METHODS.includes(request.method.toUpperCase())) return undefined;
   const { token, origin, secFetchSite, contentType } = request.headers;
   const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
-  if (mediaType !== "application/json") return "a state-changing request must be sent as Content-Type: application/json";
+  if (mediaType !== "application/json")
+    return "a state-changing request must be sent as Content-Type: application/json";
   if (secFetchSite?.toLowerCase() === "cross-site") return "cross-site request refused (Sec-Fetch-Site: cross-site)";
   // With PIXOUT_DASHBOARD_ORIGIN set, it is the only origin: the Host header says whatever the client (or a
   // DNS-rebinding page) wants, so it is trusted only when nothing better is known.

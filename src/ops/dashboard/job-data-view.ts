@@ -22,13 +22,16 @@ type View = (value: unknown, known: readonly string[]) => unknown;
 type Fields = Readonly<Record<string, View>>;
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 const number: View = (v) => (typeof v === "number" && Number.isFinite(v) ? v : HIDDEN);
 const boolean: View = (v) => (typeof v === "boolean" ? v : HIDDEN);
 /** A short code, date or identifier (a bank status, a codigoSolicitacao, an ISO date); scrubbed all the same. */
-const code: View = (v, known) => (v === null ? null : typeof v === "string" && v.length <= 64 ? scrubText(v, known) : HIDDEN);
+const code: View = (v, known) =>
+  v === null ? null : typeof v === "string" && v.length <= 64 ? scrubText(v, known) : HIDDEN;
 /** Free text that may quote the bank or a producer. */
 const text: View = (v, known) => (typeof v === "string" ? scrubText(v, known) : HIDDEN);
 /** Shown as is: who did something (an operator's name, maybe an e-mail) is not a recipient's data. */
@@ -88,7 +91,7 @@ const stateView = objectOf({
   reason: text,
 });
 
-/** An operator's retry (src/queue/retry.ts AuditEntry): the actor as is, the reason scrubbed. */
+/** An operator's retry (src/queue/producer/retry.ts AuditEntry): the actor as is, the reason scrubbed. */
 export const auditEntryView = objectOf({
   at: code,
   actor,
@@ -154,10 +157,12 @@ const notificationFields: Fields = {
     occurredAt: code,
     createdAt: code,
   }),
-  attempts: arrayOf(objectOf({ attempt: number, at: code, durationMs: number, status: number, error: text, delivered: boolean })),
+  attempts: arrayOf(
+    objectOf({ attempt: number, at: code, durationMs: number, status: number, error: text, delivered: boolean }),
+  ),
 };
 
-/** A notification job's data (src/notify/job.ts) as the dashboard shows it: the destination as its origin only. */
+/** A notification job's data (src/notifications/job.ts) as the dashboard shows it: the destination as its origin only. */
 export function notificationDataView(data: unknown): unknown {
   const r = record(data);
   return r ? objectOf(notificationFields)(r, []) : HIDDEN;

@@ -14,12 +14,19 @@ function refusal(err: unknown, limitBytes: number): { status: number; error: str
     case "entity.too.large":
       return { status: 413, error: `the request body is too large (at most ${String(limitBytes / 1024)} KiB)` };
     case "charset.unsupported":
-      return { status: 415, error: "the request body's charset is not supported: send UTF-8 (Content-Type: application/json; charset=utf-8)" };
+      return {
+        status: 415,
+        error:
+          "the request body's charset is not supported: send UTF-8 (Content-Type: application/json; charset=utf-8)",
+      };
     case "encoding.unsupported":
       return { status: 415, error: "the request body's Content-Encoding is not supported: send it uncompressed" };
     case "request.aborted":
     case "request.size.invalid":
-      return { status: 400, error: "the request body did not arrive whole (its Content-Length does not match); send it again" };
+      return {
+        status: 400,
+        error: "the request body did not arrive whole (its Content-Length does not match); send it again",
+      };
     default:
       return undefined;
   }

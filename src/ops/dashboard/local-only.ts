@@ -10,7 +10,10 @@ const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-fo
 const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
 
 /** Why a request may not reach a --no-auth dashboard listening on `localPort`, or undefined. */
-export function notLocalProblem(headers: Readonly<Record<string, string | string[] | undefined>>, localPort: number | undefined): string | undefined {
+export function notLocalProblem(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  localPort: number | undefined,
+): string | undefined {
   if (PROXY_HEADERS.some((h) => headers[h] !== undefined)) {
     return "this dashboard runs without authentication (--no-auth) and answers no request that passed through a proxy (Forwarded / X-Forwarded-* headers); behind a proxy, set PIXOUT_DASHBOARD_USERS";
   }
@@ -21,4 +24,3 @@ export function notLocalProblem(headers: Readonly<Record<string, string | string
   if (allowed.includes(host)) return undefined;
   return `this dashboard runs without authentication (--no-auth) and answers only requests addressed to ${LOOPBACK_NAMES.map((n) => `http://${n}:${port}`).join(", ")}`;
 }
-

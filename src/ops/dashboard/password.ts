@@ -37,7 +37,12 @@ function isPowerOfTwo(n: number): boolean {
 
 function derive(password: string, salt: Buffer, params: ScryptParams, length: number): Promise<Buffer> {
   // Room for scrypt's 128·N·r bytes (Node's default maxmem of 32 MiB is exactly the default N's need).
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+  const options: ScryptOptions = {
+    N: params.N,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * params.N * params.r + 1024 * 1024,
+  };
   return new Promise((resolve, reject) => {
     scrypt(password.normalize("NFC"), salt, length, options, (err, key) => {
       if (err) reject(err);
@@ -58,20 +63,31 @@ export function looksLikeHash(text: string): boolean {
 /** The hash of a stored string, or why it is not one (never quoting the text: it may be a password). */
 export function parsePasswordHash(text: string): PasswordHash | { problem: string } {
   const parts = text.split(".");
-  if (parts.length !== 6 || parts[0] !== "scrypt") return { problem: "is not a hash made by `pixout dashboard hash-password` (scrypt.N.r.p.salt.hash)" };
+  if (parts.length !== 6 || parts[0] !== "scrypt")
+    return { problem: "is not a hash made by `pixout dashboard hash-password` (scrypt.N.r.p.salt.hash)" };
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const N = Number(n);
   const R = Number(r);
   const P = Number(p);
-  if (!/^\d+$/.test(n) || !isPowerOfTwo(N) || N < MIN_N) return { problem: `has a scrypt N that is not a power of two of at least ${String(MIN_N)}: make it again with \`pixout dashboard hash-password\`` };
-  if (!/^\d+$/.test(r) || R < 1 || R > 32 || !/^\d+$/.test(p) || P < 1 || P > MAX_P) return { problem: `has scrypt r outside 1…32 or p outside 1…${String(MAX_P)}: make it again with \`pixout dashboard hash-password\`` };
+  if (!/^\d+$/.test(n) || !isPowerOfTwo(N) || N < MIN_N)
+    return {
+      problem: `has a scrypt N that is not a power of two of at least ${String(MIN_N)}: make it again with \`pixout dashboard hash-password\``,
+    };
+  if (!/^\d+$/.test(r) || R < 1 || R > 32 || !/^\d+$/.test(p) || P < 1 || P > MAX_P)
+    return {
+      problem: `has scrypt r outside 1…32 or p outside 1…${String(MAX_P)}: make it again with \`pixout dashboard hash-password\``,
+    };
   if (128 * N * R > MAX_SCRYPT_MEMORY) {
-    return { problem: `has scrypt parameters that need more than 64 MiB per login (128·N·r = ${String(Math.round((128 * N * R) / 1024 / 1024))} MiB): make it again with \`pixout dashboard hash-password\`` };
+    return {
+      problem: `has scrypt parameters that need more than 64 MiB per login (128·N·r = ${String(Math.round((128 * N * R) / 1024 / 1024))} MiB): make it again with \`pixout dashboard hash-password\``,
+    };
   }
-  if (!B64URL.test(salt) || !B64URL.test(hash)) return { problem: "has a salt or hash that is not base64url: make it again with `pixout dashboard hash-password`" };
+  if (!B64URL.test(salt) || !B64URL.test(hash))
+    return { problem: "has a salt or hash that is not base64url: make it again with `pixout dashboard hash-password`" };
   const saltBytes = Buffer.from(salt, "base64url");
   const hashBytes = Buffer.from(hash, "base64url");
-  if (saltBytes.length < SALT_BYTES || hashBytes.length < KEY_BYTES) return { problem: "has a salt or hash too short: make it again with `pixout dashboard hash-password`" };
+  if (saltBytes.length < SALT_BYTES || hashBytes.length < KEY_BYTES)
+    return { problem: "has a salt or hash too short: make it again with `pixout dashboard hash-password`" };
   return { N, r: R, p: P, salt: saltBytes, hash: hashBytes };
 }
 
@@ -92,7 +108,14 @@ export function decoyHash(): PasswordHash {
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const hash = await derive(password, salt, params, KEY_BYTES);
-  return ["scrypt", String(params.N), String(params.r), String(params.p), salt.toString("base64url"), hash.toString("base64url")].join(".");
+  return [
+    "scrypt",
+    String(params.N),
+    String(params.r),
+    String(params.p),
+    salt.toString("base64url"),
+    hash.toString("base64url"),
+  ].join(".");
 }
 
 /** Whether `password` matches; the comparison takes the same time wherever the bytes differ. */

@@ -8,13 +8,23 @@ import { maskBrCode, maskDocument, maskName, maskPixKey, maskText, scrubPersonal
 
 export type MaskedRecipient =
   | { type: "key"; key: string; keyType?: string }
-  | { type: "bank"; ispb?: string; branch?: string; account?: string; accountType?: string; document?: string; name?: string }
+  | {
+      type: "bank";
+      ispb?: string;
+      branch?: string;
+      account?: string;
+      accountType?: string;
+      document?: string;
+      name?: string;
+    }
   | { type: "brcode"; code: string }
   | { type: "encrypted"; kid?: string }
   | { type: "unknown" };
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function text(value: unknown): string | undefined {
@@ -35,11 +45,16 @@ export function maskRecipient(value: unknown): MaskedRecipient | undefined {
     const kid = text(r["kid"]);
     return { type: "encrypted", ...(kid !== undefined && /^[A-Za-z0-9_-]{1,32}$/.test(kid) ? { kid } : {}) };
   }
-  const only = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter((e) => e[1] !== undefined)) as T;
+  const only = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter((e) => e[1] !== undefined)) as T;
   switch (r["type"]) {
     case "key": {
       const keyType = text(r["keyType"]);
-      return only({ type: "key" as const, key: maskedIf(r["key"], maskPixKey) ?? "", keyType: keyType !== undefined && /^[A-Z]{1,8}$/.test(keyType) ? keyType : undefined });
+      return only({
+        type: "key" as const,
+        key: maskedIf(r["key"], maskPixKey) ?? "",
+        keyType: keyType !== undefined && /^[A-Z]{1,8}$/.test(keyType) ? keyType : undefined,
+      });
     }
     case "bank": {
       const ispb = text(r["ispb"]);
@@ -66,7 +81,9 @@ export function maskRecipient(value: unknown): MaskedRecipient | undefined {
 export function personalValues(recipient: unknown): string[] {
   const r = record(recipient);
   if (!r || isEncryptedRecipient(r)) return [];
-  const values = ["key", "document", "name", "account", "code"].map((f) => text(r[f])).filter((v): v is string => v !== undefined);
+  const values = ["key", "document", "name", "account", "code"]
+    .map((f) => text(r[f]))
+    .filter((v): v is string => v !== undefined);
   const name = text(r["name"]);
   // Parts of a name ("Silva") in a description are as personal as the whole; short words stay (they would
   // scrub ordinary words and are not enough to identify anyone).
@@ -92,5 +109,7 @@ export function scrubDeep(value: unknown, known: readonly string[], depth = 0): 
   if (typeof value !== "object" || value === null) return value;
   if (depth >= MAX_SCRUB_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, known, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrubText(k, known), scrubDeep(v, known, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [scrubText(k, known), scrubDeep(v, known, depth + 1)]),
+  );
 }

@@ -1,5 +1,5 @@
 // bull-board at /queues, read-only for everyone: its own retry, clean, remove and promote
-// buttons would move payment jobs around retryPayment (src/queue/retry.ts) — no retry rules, no audit, a
+// buttons would move payment jobs around retryPayment (src/queue/producer/retry.ts) — no retry rules, no audit, a
 // possible second payment — so every queue is in readOnlyMode, a `before` hook refuses any write that
 // reaches it, and the server refuses non-GET requests under /queues before bull-board sees them
 // (src/ops/dashboard/app.ts).
@@ -37,7 +37,9 @@ export function isQueueBoardPath(path: string): boolean {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** `GET /api/job-schedulers`: each scheduler's template data through its queue's view ("[hidden]" for an unknown queue). */
@@ -82,7 +84,8 @@ export function createQueueBoard(queues: BoardQueues): Express {
       // no CLIENT LIST (the workers' ip:port) on every poll.
       uiConfig: { boardTitle: "pixout queues", hideRedisDetails: true, showWorkers: false },
       handlerHooks: {
-        before: ({ method }) => (method === "get" ? undefined : { allow: false, status: 403, message: READ_ONLY_MESSAGE }),
+        before: ({ method }) =>
+          method === "get" ? undefined : { allow: false, status: 403, message: READ_ONLY_MESSAGE },
         after: ({ route }, result) => {
           const body = route === "/api/job-schedulers" ? maskSchedulerTemplates(result.body, views) : result.body;
           return { ...result, body: scrubDeep(body, []) as typeof result.body };

@@ -7,9 +7,15 @@ import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Logger } from "../../logger.js";
-import { createNotifier } from "../../notify/notifier.js";
+import { createNotifier } from "../../notifications/notifier.js";
 import { bullPrefix, notificationQueueName } from "../../queue/names.js";
-import { dashboardConnection, describeRedis, ensureReady, producerConnection, RedisUnavailableError } from "../../redis/connections.js";
+import {
+  dashboardConnection,
+  describeRedis,
+  ensureReady,
+  producerConnection,
+  RedisUnavailableError,
+} from "../../redis/connections.js";
 import { createFleetMetrics } from "../fleet-metrics.js";
 import { createDashboardApp } from "./app.js";
 import { DEFAULT_SCRYPT, hasDefaultParams } from "./password.js";
@@ -20,7 +26,6 @@ export interface RunningDashboard {
   url: string;
   close(): Promise<void>;
 }
-
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -39,7 +44,10 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   const away = (why: string): void => {
     if (redisAway || closing) return; // once per outage, not once per reconnection attempt
     redisAway = true;
-    logger.warn({ err: why, redis: describeRedis(settings.redis.target) }, "Redis connection problem; pages answer 503 until it is back");
+    logger.warn(
+      { err: why, redis: describeRedis(settings.redis.target) },
+      "Redis connection problem; pages answer 503 until it is back",
+    );
   };
   redis.on("error", (err: Error) => {
     away(err.message);
@@ -64,10 +72,21 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   for (const q of [queue, notifications, retryQueue]) q.on("error", () => undefined); // reported by the connection's handler
   // A resume's event is queued on the retries' connection for the same reason as the resume itself: a
   // timeout after the hold was lifted must not lose its announcement.
-  const notifier = settings.notify === undefined ? undefined : createNotifier({ connection: retryRedis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, settings: settings.notify, logger });
+  const notifier =
+    settings.notify === undefined
+      ? undefined
+      : createNotifier({
+          connection: retryRedis,
+          redisPrefix: settings.redisPrefix,
+          queueName: settings.queueName,
+          settings: settings.notify,
+          logger,
+        });
   const closeRedis = async (): Promise<void> => {
     closing = true;
-    await Promise.all([queue.close(), notifications.close(), retryQueue.close(), notifier?.close()]).catch(() => undefined);
+    await Promise.all([queue.close(), notifications.close(), retryQueue.close(), notifier?.close()]).catch(
+      () => undefined,
+    );
     await Promise.all(
       [redis, retryRedis].map((r) =>
         r.quit().catch(() => {
@@ -81,15 +100,32 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
     await Promise.all([ensureReady(redis, settings.redis.target), ensureReady(retryRedis, settings.redis.target)]);
   } catch (err) {
     if (!(err instanceof RedisUnavailableError)) throw err;
-    logger.warn({ redis: describeRedis(settings.redis.target) }, `${err.message}; the dashboard starts anyway and /readyz answers 503 until Redis is back`);
+    logger.warn(
+      { redis: describeRedis(settings.redis.target) },
+      `${err.message}; the dashboard starts anyway and /readyz answers 503 until Redis is back`,
+    );
   }
 
-  const fleet = createFleetMetrics({ redis, redisPrefix: settings.redisPrefix, queueName: settings.queueName, queues: [queue, notifications] });
+  const fleet = createFleetMetrics({
+    redis,
+    redisPrefix: settings.redisPrefix,
+    queueName: settings.queueName,
+    queues: [queue, notifications],
+  });
   const own = new Registry();
   collectDefaultMetrics({ register: own });
   const metrics = Registry.merge([fleet, own]);
 
-  const app = createDashboardApp({ settings, logger, redis, queue, notifications, retry: { redis: retryRedis, queue: retryQueue }, metrics, ...(notifier === undefined ? {} : { notifier }) });
+  const app = createDashboardApp({
+    settings,
+    logger,
+    redis,
+    queue,
+    notifications,
+    retry: { redis: retryRedis, queue: retryQueue },
+    metrics,
+    ...(notifier === undefined ? {} : { notifier }),
+  });
   const server = createServer(app);
   let address: AddressInfo;
   try {
@@ -101,8 +137,15 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${String(address.port)}`;
 
-  if (settings.noAuth) logger.warn({ url }, "dashboard WITHOUT authentication (--no-auth, loopback only): everyone is an operator, audited as \"local (no auth)\"");
-  if (settings.usersIgnored) logger.warn("PIXOUT_DASHBOARD_USERS is set but ignored: --no-auth lets everyone in as an operator; drop --no-auth to require logins");
+  if (settings.noAuth)
+    logger.warn(
+      { url },
+      'dashboard WITHOUT authentication (--no-auth, loopback only): everyone is an operator, audited as "local (no auth)"',
+    );
+  if (settings.usersIgnored)
+    logger.warn(
+      "PIXOUT_DASHBOARD_USERS is set but ignored: --no-auth lets everyone in as an operator; drop --no-auth to require logins",
+    );
   if (!isLoopbackHost(settings.host) && settings.origin?.startsWith("https://") !== true) {
     logger.warn(
       { host: settings.host, origin: settings.origin ?? null },
@@ -119,10 +162,19 @@ export async function startDashboard(settings: DashboardSettings, logger: Logger
     );
   }
   if (settings.notifyProblem !== undefined) {
-    logger.warn({ problem: settings.notifyProblem }, "the PIXOUT_NOTIFY_* settings are invalid: an operator's resume of a held account is not announced upstream (account.resumed) until they are fixed");
+    logger.warn(
+      { problem: settings.notifyProblem },
+      "the PIXOUT_NOTIFY_* settings are invalid: an operator's resume of a held account is not announced upstream (account.resumed) until they are fixed",
+    );
   }
-  if (!settings.sharedSecret) logger.info("PIXOUT_DASHBOARD_SECRET is unset: CSRF tokens are signed with a random key of this process; several dashboard replicas behind one address need the same secret");
-  logger.info({ url, queue: settings.queueName, users: settings.users.length, redis: describeRedis(settings.redis.target) }, "dashboard listening");
+  if (!settings.sharedSecret)
+    logger.info(
+      "PIXOUT_DASHBOARD_SECRET is unset: CSRF tokens are signed with a random key of this process; several dashboard replicas behind one address need the same secret",
+    );
+  logger.info(
+    { url, queue: settings.queueName, users: settings.users.length, redis: describeRedis(settings.redis.target) },
+    "dashboard listening",
+  );
 
   return {
     url,

@@ -5,8 +5,16 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ConfigError, digits, loadNotifySettings, loadQueueSettings, withoutEmpty, type Environment, type QueueSettings } from "../../config.js";
-import type { NotifySettings } from "../../notify/settings.js";
+import {
+  ConfigError,
+  digits,
+  loadNotifySettings,
+  loadQueueSettings,
+  withoutEmpty,
+  type Environment,
+  type QueueSettings,
+} from "../../config.js";
+import type { NotifySettings } from "../../notifications/settings.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";
 import { looksLikeHash, parsePasswordHash, type PasswordHash } from "./password.js";
 
@@ -66,7 +74,10 @@ const HASH_HINT = "run `pixout dashboard hash-password`, then use name:role:<the
 function parseUsers(text: string): { users: DashboardUser[]; problems: string[] } {
   const users: DashboardUser[] = [];
   const problems: string[] = [];
-  const entries = text.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  const entries = text
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
   entries.forEach((entry, i) => {
     const parts = entry.split(":");
     const name = parts[0] ?? "";
@@ -91,16 +102,15 @@ function parseUsers(text: string): { users: DashboardUser[]; problems: string[] 
       problems.push(`${where}: the user is listed twice`);
       return;
     }
-    if (USER_NAME.test(name) && (ROLES as readonly string[]).includes(role)) users.push({ name, role: role as Role, hash });
+    if (USER_NAME.test(name) && (ROLES as readonly string[]).includes(role))
+      users.push({ name, role: role as Role, hash });
   });
   return { users, problems };
 }
 
 const schema = z.object({
   PIXOUT_DASHBOARD_HOST: z.string().min(1).default("127.0.0.1"),
-  PIXOUT_DASHBOARD_PORT: digits()
-    .pipe(z.number().max(65_535, "must be at most 65535"))
-    .default(3000),
+  PIXOUT_DASHBOARD_PORT: digits().pipe(z.number().max(65_535, "must be at most 65535")).default(3000),
   PIXOUT_DASHBOARD_USERS: z
     .string()
     .optional()
@@ -111,7 +121,10 @@ const schema = z.object({
     }),
   PIXOUT_DASHBOARD_SECRET: z
     .string()
-    .min(MIN_SECRET_LENGTH, `must be at least ${String(MIN_SECRET_LENGTH)} characters, e.g. from \`openssl rand -base64 32\``)
+    .min(
+      MIN_SECRET_LENGTH,
+      `must be at least ${String(MIN_SECRET_LENGTH)} characters, e.g. from \`openssl rand -base64 32\``,
+    )
     .optional(),
   PIXOUT_DASHBOARD_ORIGIN: z
     .string()
@@ -124,8 +137,19 @@ const schema = z.object({
       } catch {
         url = undefined;
       }
-      if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "") {
-        ctx.addIssue({ code: "custom", message: "must be the public origin browsers see, scheme://host[:port] without a path, e.g. https://ops.example.com" });
+      if (
+        !url ||
+        (url.protocol !== "https:" && url.protocol !== "http:") ||
+        url.pathname !== "/" ||
+        url.search !== "" ||
+        url.hash !== "" ||
+        url.username !== ""
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "must be the public origin browsers see, scheme://host[:port] without a path, e.g. https://ops.example.com",
+        });
         return undefined;
       }
       return url.origin;
@@ -134,12 +158,23 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const list = (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+      const list = (v ?? "")
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
       for (const entry of list) {
         const [address, bits, ...rest] = entry.split("/");
         const max = isIP(address ?? "") === 4 ? 32 : 128;
-        const ok = ["loopback", "linklocal", "uniquelocal"].includes(entry) || (isIP(address ?? "") !== 0 && rest.length === 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max)));
-        if (!ok) ctx.addIssue({ code: "custom", message: `"${entry}" is not an address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal` });
+        const ok =
+          ["loopback", "linklocal", "uniquelocal"].includes(entry) ||
+          (isIP(address ?? "") !== 0 &&
+            rest.length === 0 &&
+            (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max)));
+        if (!ok)
+          ctx.addIssue({
+            code: "custom",
+            message: `"${entry}" is not an address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`,
+          });
       }
       return list;
     }),

@@ -37,9 +37,18 @@ export interface SignInThrottle {
 function limiter(options: SignInThrottleOptions, name: string): RateLimiterAbstract {
   // The limiter refuses a count beyond `points`: the failure that reaches the limit is the one refused, and
   // starts the block.
-  const shape = { points: (options.failures ?? 10) - 1, duration: options.windowSeconds ?? 15 * 60, blockDuration: options.blockSeconds ?? 15 * 60 };
+  const shape = {
+    points: (options.failures ?? 10) - 1,
+    duration: options.windowSeconds ?? 15 * 60,
+    blockDuration: options.blockSeconds ?? 15 * 60,
+  };
   const keyPrefix = `${options.keyPrefix}:dashboard:${name}`;
-  return new RateLimiterRedis({ storeClient: options.redis, keyPrefix, ...shape, insuranceLimiter: new RateLimiterMemory({ keyPrefix, ...shape }) });
+  return new RateLimiterRedis({
+    storeClient: options.redis,
+    keyPrefix,
+    ...shape,
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix, ...shape }),
+  });
 }
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -82,18 +91,21 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
       const addressWait = await over(byAddress, address);
       if (addressWait !== undefined) return { refused: true, retryAfterSeconds: seconds(addressWait), by: "address" };
       const userWait = await over(byUser, userKey(user));
-      if (userWait !== undefined && !(await knownAddress(user, address))) return { refused: true, retryAfterSeconds: seconds(userWait), by: "user" };
+      if (userWait !== undefined && !(await knownAddress(user, address)))
+        return { refused: true, retryAfterSeconds: seconds(userWait), by: "user" };
       return { refused: false };
     },
     async failed(user, address) {
       const before = await over(byAddress, address);
       const addressWait = await count(byAddress, address);
-      if (addressWait !== undefined && before === undefined) return { refused: true, retryAfterSeconds: seconds(addressWait), by: "address" };
+      if (addressWait !== undefined && before === undefined)
+        return { refused: true, retryAfterSeconds: seconds(addressWait), by: "address" };
       // Every name is counted, a user's or nobody's, so that the answers never tell which names exist (an
       // address's own limit bounds how many an attacker can make).
       const userBefore = await over(byUser, userKey(user));
       const userWait = await count(byUser, userKey(user));
-      if (userWait !== undefined && userBefore === undefined) return { refused: true, retryAfterSeconds: seconds(userWait), by: "user" };
+      if (userWait !== undefined && userBefore === undefined)
+        return { refused: true, retryAfterSeconds: seconds(userWait), by: "user" };
       return { refused: false };
     },
     async succeeded(user, address) {

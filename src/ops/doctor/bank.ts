@@ -30,10 +30,19 @@ export async function checkBankConnection(settings: InterSettings, agent: InterA
     const answer = await request(`${settings.baseUrl}/`, { method: "GET", dispatcher: agent.dispatcher });
     await answer.body.dump();
     const ms = Math.round(performance.now() - started);
-    return ok("bank.connection", "bank over mTLS", `${settings.baseUrl} answered over TLS, our client certificate offered (HTTP ${String(answer.statusCode)} to GET /, ${String(ms)} ms)`);
+    return ok(
+      "bank.connection",
+      "bank over mTLS",
+      `${settings.baseUrl} answered over TLS, our client certificate offered (HTTP ${String(answer.statusCode)} to GET /, ${String(ms)} ms)`,
+    );
   } catch (cause) {
     // A GET executes nothing, so the message never says a payment may have gone out.
     const error = errorFromTransport("get-pix", agent.tlsFailureOf(cause) ?? cause);
-    return failure("bank.connection", "bank over mTLS", withoutOperation(error), connectionFix(error, settings.baseUrl));
+    return failure(
+      "bank.connection",
+      "bank over mTLS",
+      withoutOperation(error),
+      connectionFix(error, settings.baseUrl),
+    );
   }
 }

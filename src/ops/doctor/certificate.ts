@@ -48,8 +48,10 @@ function validity(summary: CertificateSummary, now: Date): Check {
   const status = certificateStatus(summary, now);
   const detail = `${status}: ${String(summary.daysLeft)} days left (valid ${summary.validFrom.toISOString().slice(0, 10)} to ${summary.validTo.toISOString().slice(0, 10)})`;
   const advice = certificateAdvice(status, summary.validTo);
-  if (status === "valid") return ok("certificate.validity", "certificate validity", `${detail}; Inter opens its renewal 90 days before`);
-  if (status === "renewable" || status === "expiring") return warning("certificate.validity", "certificate validity", detail, advice);
+  if (status === "valid")
+    return ok("certificate.validity", "certificate validity", `${detail}; Inter opens its renewal 90 days before`);
+  if (status === "renewable" || status === "expiring")
+    return warning("certificate.validity", "certificate validity", detail, advice);
   return failure("certificate.validity", "certificate validity", detail, advice);
 }
 
@@ -58,18 +60,38 @@ function pemChecks(certFile: string, keyFile: string, now: Date): Check[] {
   const cert = readCertificate("INTER_CERT_FILE", certFile);
   let x509: X509Certificate | undefined;
   if (isProblem(cert)) {
-    checks.push(failure("certificate.file", "certificate file", cert.message, "point INTER_CERT_FILE at the integration's .crt, as downloaded from Inter's Internet Banking"));
+    checks.push(
+      failure(
+        "certificate.file",
+        "certificate file",
+        cert.message,
+        "point INTER_CERT_FILE at the integration's .crt, as downloaded from Inter's Internet Banking",
+      ),
+    );
   } else {
     x509 = cert;
     const s = summarize(cert, now);
-    checks.push(ok("certificate.file", "certificate file", `${certFile}: ${s.subject}; issued by ${s.issuer}; serial ${s.serialNumber}`));
+    checks.push(
+      ok(
+        "certificate.file",
+        "certificate file",
+        `${certFile}: ${s.subject}; issued by ${s.issuer}; serial ${s.serialNumber}`,
+      ),
+    );
   }
 
   let key: KeyObject | undefined;
   const read = readSecretAwareFile("INTER_KEY_FILE", keyFile, false);
   const parsed = read.ok ? parseKey("INTER_KEY_FILE", keyFile, read.data) : read.problem;
   if (isProblem(parsed)) {
-    checks.push(failure("certificate.key", "private key file", parsed.message, "point INTER_KEY_FILE at the integration's .key, unencrypted"));
+    checks.push(
+      failure(
+        "certificate.key",
+        "private key file",
+        parsed.message,
+        "point INTER_KEY_FILE at the integration's .key, unencrypted",
+      ),
+    );
   } else {
     key = parsed;
     checks.push(ok("certificate.key", "private key file", `${keyFile}: ${parsed.asymmetricKeyType ?? "private"} key`));
@@ -88,9 +110,15 @@ function pemChecks(certFile: string, keyFile: string, now: Date): Check[] {
           ),
     );
   } else {
-    checks.push(skipped("certificate.key-match", "key matches certificate", "needs a readable certificate and key (see above)"));
+    checks.push(
+      skipped("certificate.key-match", "key matches certificate", "needs a readable certificate and key (see above)"),
+    );
   }
-  checks.push(x509 ? validity(summarize(x509, now), now) : skipped("certificate.validity", "certificate validity", "needs a readable certificate (see above)"));
+  checks.push(
+    x509
+      ? validity(summarize(x509, now), now)
+      : skipped("certificate.validity", "certificate validity", "needs a readable certificate (see above)"),
+  );
   return checks;
 }
 
@@ -109,15 +137,28 @@ function pfxChecks(pfxFile: string, passphrase: string, now: Date): Check[] {
   }
   if (access.status !== "ok") {
     // pixout never opens a key bundle that others can read; neither does doctor.
-    return [access, skipped("certificate.file", "pfx file", "fix its permissions first"), skipped("certificate.validity", "certificate validity", "fix its permissions first")];
+    return [
+      access,
+      skipped("certificate.file", "pfx file", "fix its permissions first"),
+      skipped("certificate.validity", "certificate validity", "fix its permissions first"),
+    ];
   }
   const loaded = loadClientCredentials({ pfxFile, pfxPassphrase: passphrase }, now);
   const problems = loaded.problems.filter((p) => !VALIDITY_PROBLEM.test(p.message));
   const s = loaded.certificate;
   return [
     problems.length > 0
-      ? failure("certificate.file", "pfx file", problems.map((p) => `${p.setting}: ${p.message}`).join("; "), "check INTER_PFX_FILE and INTER_PFX_PASSPHRASE: the .pfx must hold the integration's certificate and its key")
-      : ok("certificate.file", "pfx file", `${pfxFile}: ${s?.subject ?? "?"}; issued by ${s?.issuer ?? "?"}; serial ${s?.serialNumber ?? "?"}; key matches`),
+      ? failure(
+          "certificate.file",
+          "pfx file",
+          problems.map((p) => `${p.setting}: ${p.message}`).join("; "),
+          "check INTER_PFX_FILE and INTER_PFX_PASSPHRASE: the .pfx must hold the integration's certificate and its key",
+        )
+      : ok(
+          "certificate.file",
+          "pfx file",
+          `${pfxFile}: ${s?.subject ?? "?"}; issued by ${s?.issuer ?? "?"}; serial ${s?.serialNumber ?? "?"}; key matches`,
+        ),
     access,
     s ? validity(s, now) : skipped("certificate.validity", "certificate validity", "needs a readable .pfx (see above)"),
   ];
@@ -126,8 +167,17 @@ function pfxChecks(pfxFile: string, passphrase: string, now: Date): Check[] {
 function caCheck(caFile: string): Check {
   const ca = readCertificate("INTER_CA_FILE", caFile);
   return isProblem(ca)
-    ? failure("certificate.ca", "extra CA", ca.message, "point INTER_CA_FILE at the CA certificate to trust (the emulator's certs/dev/ca.crt), or leave it empty for Inter")
-    : ok("certificate.ca", "extra CA", `${caFile}: ${ca.subject.replace(/\n/g, ", ")}, trusted besides the system's CAs`);
+    ? failure(
+        "certificate.ca",
+        "extra CA",
+        ca.message,
+        "point INTER_CA_FILE at the CA certificate to trust (the emulator's certs/dev/ca.crt), or leave it empty for Inter",
+      )
+    : ok(
+        "certificate.ca",
+        "extra CA",
+        `${caFile}: ${ca.subject.replace(/\n/g, ", ")}, trusted besides the system's CAs`,
+      );
 }
 
 /**

@@ -15,6 +15,24 @@ export interface Check {
 }
 
 export const ok = (id: string, title: string, detail: string): Check => ({ id, title, status: "ok", detail });
-export const warning = (id: string, title: string, detail: string, fix: string): Check => ({ id, title, status: "warning", detail, fix });
-export const failure = (id: string, title: string, detail: string, fix: string): Check => ({ id, title, status: "error", detail, fix });
-export const skipped = (id: string, title: string, why: string): Check => ({ id, title, status: "skipped", detail: "not checked", fix: why });
+export const warning = (id: string, title: string, detail: string, fix: string): Check => ({
+  id,
+  title,
+  status: "warning",
+  detail,
+  fix,
+});
+export const failure = (id: string, title: string, detail: string, fix: string): Check => ({
+  id,
+  title,
+  status: "error",
+  detail,
+  fix,
+});
+export const skipped = (id: string, title: string, why: string): Check => ({
+  id,
+  title,
+  status: "skipped",
+  detail: "not checked",
+  fix: why,
+});

@@ -6,7 +6,15 @@
 // not check".
 import type { Redis } from "ioredis";
 import type { RedisClient } from "../../redis/connections.js";
-import { describeRedis, ensureReady, infoField, isCluster, masters, producerConnection, RedisUnavailableError } from "../../redis/connections.js";
+import {
+  describeRedis,
+  ensureReady,
+  infoField,
+  isCluster,
+  masters,
+  producerConnection,
+  RedisUnavailableError,
+} from "../../redis/connections.js";
 import { RedisSetupError } from "../../redis/errors.js";
 import type { RedisSettings } from "../../redis/settings.js";
 import { redisSettingName, type RedisTarget } from "../../redis/target.js";
@@ -33,10 +41,16 @@ async function evictionCheck(redis: Redis): Promise<Check> {
     policy = infoField(await redis.info("memory").catch(() => ""), "maxmemory_policy");
   }
   if (policy === undefined) {
-    return warning(id, title, `could not check maxmemory-policy (CONFIG GET refused: ${refused ?? "no answer"})`, "make sure maxmemory-policy is noeviction in your Redis provider's settings");
+    return warning(
+      id,
+      title,
+      `could not check maxmemory-policy (CONFIG GET refused: ${refused ?? "no answer"})`,
+      "make sure maxmemory-policy is noeviction in your Redis provider's settings",
+    );
   }
   const source = refused === undefined ? "" : " (from INFO; CONFIG GET is refused)";
-  if (policy === "noeviction") return ok(id, title, `maxmemory-policy is noeviction${source}: Redis never deletes queued payments to make room`);
+  if (policy === "noeviction")
+    return ok(id, title, `maxmemory-policy is noeviction${source}: Redis never deletes queued payments to make room`);
   return warning(
     id,
     title,
@@ -50,17 +64,36 @@ async function persistenceCheck(redis: Redis): Promise<Check> {
   const title = "redis persistence";
   const off = "turn on AOF: appendonly yes with appendfsync everysec (redis.conf, or your Redis provider's settings)";
   try {
-    const [aof, fsync, save] = await Promise.all([configGet(redis, "appendonly"), configGet(redis, "appendfsync"), configGet(redis, "save")]);
+    const [aof, fsync, save] = await Promise.all([
+      configGet(redis, "appendonly"),
+      configGet(redis, "appendfsync"),
+      configGet(redis, "save"),
+    ]);
     if (aof === "yes") return ok(id, title, `AOF on (appendfsync ${fsync ?? "?"})`);
     if (save !== undefined && save.trim() !== "") {
       // DESIGN.md §2.2: an accepted enqueue must survive a Redis crash; a snapshot may be an hour old.
-      return warning(id, title, `RDB snapshots only (save ${save.trim()}), AOF off: a crash loses the payments enqueued since the last snapshot`, off);
+      return warning(
+        id,
+        title,
+        `RDB snapshots only (save ${save.trim()}), AOF off: a crash loses the payments enqueued since the last snapshot`,
+        off,
+      );
     }
-    return warning(id, title, "persistence is off (appendonly no, no save schedule): a Redis restart loses every queued payment", off);
+    return warning(
+      id,
+      title,
+      "persistence is off (appendonly no, no save schedule): a Redis restart loses every queued payment",
+      off,
+    );
   } catch (err) {
     const aofEnabled = infoField(await redis.info("persistence").catch(() => ""), "aof_enabled");
     if (aofEnabled === "1") return ok(id, title, "AOF on (from INFO; CONFIG GET is refused)");
-    return warning(id, title, `could not check persistence (CONFIG GET refused: ${reason(err)}; INFO shows no AOF)`, "make sure AOF (appendonly yes) or RDB snapshots are on in your Redis provider's settings");
+    return warning(
+      id,
+      title,
+      `could not check persistence (CONFIG GET refused: ${reason(err)}; INFO shows no AOF)`,
+      "make sure AOF (appendonly yes) or RDB snapshots are on in your Redis provider's settings",
+    );
   }
 }
 
@@ -73,7 +106,9 @@ export interface RedisFindings {
 /** Where a node's connection goes (with Sentinel, the master it was told of, not the options' default host). */
 const nodeName = (node: Redis): string => {
   const socket = node.stream as { remoteAddress?: string; remotePort?: number } | undefined;
-  return socket?.remoteAddress !== undefined ? `${socket.remoteAddress}:${String(socket.remotePort ?? "?")}` : `${node.options.host ?? "?"}:${String(node.options.port ?? "?")}`;
+  return socket?.remoteAddress !== undefined
+    ? `${socket.remoteAddress}:${String(socket.remotePort ?? "?")}`
+    : `${node.options.host ?? "?"}:${String(node.options.port ?? "?")}`;
 };
 
 /**
@@ -94,23 +129,53 @@ async function everyMaster(nodes: Redis[], check: (node: Redis) => Promise<Check
 async function replicationCheck(nodes: Redis[], target: RedisTarget, waitReplicas: number): Promise<Check> {
   const id = "redis.replication";
   const title = "redis replication";
-  const read = await Promise.all(nodes.map(async (node) => infoField(await node.info("replication").catch(() => ""), "connected_slaves")));
+  const read = await Promise.all(
+    nodes.map(async (node) => infoField(await node.info("replication").catch(() => ""), "connected_slaves")),
+  );
   if (read.some((n) => n === undefined)) {
-    return warning(id, title, "could not read INFO replication (refused?): the replicas are not counted", "allow INFO to pixout's Redis user (+info), or check the replicas in your provider's console");
+    return warning(
+      id,
+      title,
+      "could not read INFO replication (refused?): the replicas are not counted",
+      "allow INFO to pixout's Redis user (+info), or check the replicas in your provider's console",
+    );
   }
   const counts = read.map(Number);
   const fewest = Math.min(...counts);
-  const described = nodes.length === 1 ? `${String(fewest)} connected replica(s)` : `connected replicas per master: ${nodes.map((n, i) => `${nodeName(n)}=${String(counts[i] ?? 0)}`).join(", ")}`;
+  const described =
+    nodes.length === 1
+      ? `${String(fewest)} connected replica(s)`
+      : `connected replicas per master: ${nodes.map((n, i) => `${nodeName(n)}=${String(counts[i] ?? 0)}`).join(", ")}`;
   if (waitReplicas > fewest) {
-    return failure(id, title, `PIXOUT_REDIS_WAIT_REPLICAS=${String(waitReplicas)} but ${described}: every enqueue and every send would wait in vain and fail`, `add replicas, or lower PIXOUT_REDIS_WAIT_REPLICAS to ${String(fewest)}`);
+    return failure(
+      id,
+      title,
+      `PIXOUT_REDIS_WAIT_REPLICAS=${String(waitReplicas)} but ${described}: every enqueue and every send would wait in vain and fail`,
+      `add replicas, or lower PIXOUT_REDIS_WAIT_REPLICAS to ${String(fewest)}`,
+    );
   }
   if (target.kind === "sentinel" && fewest === 0) {
-    return warning(id, title, `${described}: Sentinel has no replica to promote if the master fails`, "run at least one replica (replicaof <master> <port>) watched by the sentinels");
+    return warning(
+      id,
+      title,
+      `${described}: Sentinel has no replica to promote if the master fails`,
+      "run at least one replica (replicaof <master> <port>) watched by the sentinels",
+    );
   }
   if (target.kind === "cluster" && fewest === 0) {
-    return warning(id, title, `${described}: a master that fails takes its slots (and the queues in them) down until it is back`, "give each master a replica (redis-cli --cluster add-node … --cluster-slave)");
+    return warning(
+      id,
+      title,
+      `${described}: a master that fails takes its slots (and the queues in them) down until it is back`,
+      "give each master a replica (redis-cli --cluster add-node … --cluster-slave)",
+    );
   }
-  const waits = waitReplicas > 0 ? `; enqueues and state writes before a send wait for ${String(waitReplicas)}` : target.kind === "single" ? "" : "; PIXOUT_REDIS_WAIT_REPLICAS is 0: a failover may forget the last writes (docs/redis.md)";
+  const waits =
+    waitReplicas > 0
+      ? `; enqueues and state writes before a send wait for ${String(waitReplicas)}`
+      : target.kind === "single"
+        ? ""
+        : "; PIXOUT_REDIS_WAIT_REPLICAS is 0: a failover may forget the last writes (docs/redis.md)";
   return ok(id, title, `${described}${waits}`);
 }
 
@@ -118,15 +183,30 @@ async function replicationCheck(nodes: Redis[], target: RedisTarget, waitReplica
 async function connectionCheck(redis: RedisClient, target: RedisTarget): Promise<Check> {
   const where = describeRedis(target);
   const nodes = masters(redis);
-  const version = infoField((await nodes[0]?.info("server").catch(() => "")) ?? "", "redis_version") ?? "(version unknown)";
+  const version =
+    infoField((await nodes[0]?.info("server").catch(() => "")) ?? "", "redis_version") ?? "(version unknown)";
   if (isCluster(redis)) {
     const state = infoField(await redis.cluster("INFO").catch(() => ""), "cluster_state");
-    if (state !== "ok") return failure("redis.connection", "redis", `the cluster at ${where} says cluster_state:${state ?? "?"}: some slots are not served`, "fix the cluster (redis-cli --cluster check <node>) until it says ok");
-    return ok("redis.connection", "redis", `Redis ${version}: a cluster of ${String(nodes.length)} masters (${nodes.map(nodeName).join(", ")}) answers via ${where}`);
+    if (state !== "ok")
+      return failure(
+        "redis.connection",
+        "redis",
+        `the cluster at ${where} says cluster_state:${state ?? "?"}: some slots are not served`,
+        "fix the cluster (redis-cli --cluster check <node>) until it says ok",
+      );
+    return ok(
+      "redis.connection",
+      "redis",
+      `Redis ${version}: a cluster of ${String(nodes.length)} masters (${nodes.map(nodeName).join(", ")}) answers via ${where}`,
+    );
   }
   if (target.kind === "sentinel") {
     const role = infoField(await redis.info("replication").catch(() => ""), "role");
-    return ok("redis.connection", "redis", `Redis ${version}: the master ${nodeName(redis)} (role ${role ?? "?"}) answers for ${where}`);
+    return ok(
+      "redis.connection",
+      "redis",
+      `Redis ${version}: the master ${nodeName(redis)} (role ${role ?? "?"}) answers for ${where}`,
+    );
   }
   return ok("redis.connection", "redis", `Redis ${version} answers at ${where}`);
 }
@@ -143,8 +223,15 @@ export async function checkRedis(settings: RedisSettings | RedisTarget, timeoutM
     // A node that answers but is not what the settings say (a cluster node at REDIS_URL, a replica), or that
     // refuses the credentials: the fix is a setting, said after the colon.
     const setup = err instanceof RedisSetupError ? err.message : undefined;
-    const detail = setup ?? (err instanceof RedisUnavailableError ? `Redis does not answer at ${where}` : `Redis at ${where}: ${reason(err)}`);
-    const fix = setup !== undefined ? setup.slice(setup.indexOf(": ") + 2) : `start Redis, or set ${redisSettingName(target)} to where it runs`;
+    const detail =
+      setup ??
+      (err instanceof RedisUnavailableError
+        ? `Redis does not answer at ${where}`
+        : `Redis at ${where}: ${reason(err)}`);
+    const fix =
+      setup !== undefined
+        ? setup.slice(setup.indexOf(": ") + 2)
+        : `start Redis, or set ${redisSettingName(target)} to where it runs`;
     const why = "needs Redis (see above)";
     return {
       checks: [

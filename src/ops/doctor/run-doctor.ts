@@ -52,7 +52,8 @@ function scrubbed(checks: Check[], env: Environment): Check[] {
   }
   const clientId = env["INTER_CLIENT_ID"];
   if (clientId !== undefined && clientId.length >= 8) replacements.push([clientId, maskText(clientId)]);
-  const scrub = (text: string): string => replacements.reduce((out, [value, mask]) => out.split(value).join(mask), text);
+  const scrub = (text: string): string =>
+    replacements.reduce((out, [value, mask]) => out.split(value).join(mask), text);
   return checks.map((c) => ({ ...c, detail: scrub(c.detail), ...(c.fix === undefined ? {} : { fix: scrub(c.fix) }) }));
 }
 
@@ -73,7 +74,11 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       const found = await checkRedis(queueSettings.redis, options.redisTimeoutMs);
       redis = found.redis;
       checks.push(...found.checks);
-      checks.push(redis ? await checkQueue(redis, queueSettings) : skipped("queue", `queue ${queueSettings.queueName}`, "needs Redis (see above)"));
+      checks.push(
+        redis
+          ? await checkQueue(redis, queueSettings)
+          : skipped("queue", `queue ${queueSettings.queueName}`, "needs Redis (see above)"),
+      );
     } else {
       const why = "fix the Redis settings above first";
       checks.push(skipped("redis.connection", "redis", why), skipped("queue", "queue", why));
@@ -82,7 +87,11 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     const config = settings.config;
     if (!config) {
       const why = "fix the settings and certificate errors above first";
-      checks.push(skipped("bank.connection", "bank over mTLS", why), skipped("bank.token", "access token", why), skipped("bank.scopes", "granted scopes", why));
+      checks.push(
+        skipped("bank.connection", "bank over mTLS", why),
+        skipped("bank.token", "access token", why),
+        skipped("bank.scopes", "granted scopes", why),
+      );
     } else {
       const secrets = new SecretRegistry();
       // Doctor's report is its output; the bank client's own log lines would only repeat it.
@@ -97,11 +106,29 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
         } else if (!redis && options.newToken !== true) {
           // The fleet's token budget and cooldowns live in Redis: a token call outside them could push the
           // workers over Inter's 5 a minute.
-          const why = "needs Redis, where the fleet's token budget is shared (see above); --new-token asks the bank anyway";
-          checks.push(skipped("bank.token", "access token", why), skipped("bank.scopes", "granted scopes", "needs a token"));
+          const why =
+            "needs Redis, where the fleet's token budget is shared (see above); --new-token asks the bank anyway";
+          checks.push(
+            skipped("bank.token", "access token", why),
+            skipped("bank.scopes", "granted scopes", "needs a token"),
+          );
         } else {
-          const http = createInterHttp({ baseUrl: config.inter.baseUrl, dispatcher: agent.dispatcher, tlsFailureOf: agent.tlsFailureOf, logger });
-          checks.push(...(await checkToken({ config, http, logger, secrets, newToken: options.newToken === true, ...(redis ? { redis } : {}) })));
+          const http = createInterHttp({
+            baseUrl: config.inter.baseUrl,
+            dispatcher: agent.dispatcher,
+            tlsFailureOf: agent.tlsFailureOf,
+            logger,
+          });
+          checks.push(
+            ...(await checkToken({
+              config,
+              http,
+              logger,
+              secrets,
+              newToken: options.newToken === true,
+              ...(redis ? { redis } : {}),
+            })),
+          );
         }
       } finally {
         await agent.close();

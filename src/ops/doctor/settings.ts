@@ -1,7 +1,14 @@
 // Doctor: every setting parses. Reuses loadConfig (the same checks as at start); its problems become
 // findings instead of an exit. Problems of the certificate settings are left to certificate.ts, which
 // looks at the files in more detail.
-import { ConfigError, environmentWarnings, loadConfig, type BudgetSettings, type Config, type Environment } from "../../config.js";
+import {
+  ConfigError,
+  environmentWarnings,
+  loadConfig,
+  type BudgetSettings,
+  type Config,
+  type Environment,
+} from "../../config.js";
 import { maskText } from "../../payments/mask.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";
 import { failure, ok, warning, type Check } from "./check.js";
@@ -48,11 +55,25 @@ export function checkSettings(env: Environment, now: Date): SettingsFindings {
           `every setting parses: bank ${i.baseUrl}, client id ${maskText(i.clientId)}, scopes ${i.scopes.join(" ")}` +
             `${i.account === undefined ? "" : `, account ${i.account}`}, queue ${config.queueName}`,
         ),
-        ok("settings.environment", "environment", `INTER_ENV=${i.environment}; fleet budgets a minute: ${describeBudgets(config.worker.budgets)}`),
+        ok(
+          "settings.environment",
+          "environment",
+          `INTER_ENV=${i.environment}; fleet budgets a minute: ${describeBudgets(config.worker.budgets)}`,
+        ),
         ...mismatch.map((w) =>
           w.startsWith("INTER_BASE_URL")
-            ? warning("settings.environment-url", "environment and URL", w, "set INTER_ENV to the environment of INTER_BASE_URL (or leave INTER_BASE_URL unset)")
-            : warning("settings.budget", "budget above Inter's limit", w, "leave the setting unset: the budgets default to the environment's published limits"),
+            ? warning(
+                "settings.environment-url",
+                "environment and URL",
+                w,
+                "set INTER_ENV to the environment of INTER_BASE_URL (or leave INTER_BASE_URL unset)",
+              )
+            : warning(
+                "settings.budget",
+                "budget above Inter's limit",
+                w,
+                "leave the setting unset: the budgets default to the environment's published limits",
+              ),
         ),
       ],
     };
@@ -63,7 +84,14 @@ export function checkSettings(env: Environment, now: Date): SettingsFindings {
     const checks =
       others.length === 0
         ? [ok("settings", "settings", "every setting parses, apart from the certificate's (below)")]
-        : others.map((p) => failure("settings", `setting ${p.setting}`, `${p.setting}: ${p.message}`, `correct ${p.setting} in the environment or ./.env (see .env.example)`));
+        : others.map((p) =>
+            failure(
+              "settings",
+              `setting ${p.setting}`,
+              `${p.setting}: ${p.message}`,
+              `correct ${p.setting} in the environment or ./.env (see .env.example)`,
+            ),
+          );
     return { certificateProblems, checks };
   }
 }

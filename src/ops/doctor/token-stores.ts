@@ -27,7 +27,10 @@ export function memoryStore(): TokenStore {
  * Wraps a store to learn which token the provider handed out: one it read (cached) or one it wrote (new).
  * With `newerThan`, tokens obtained before that instant are not seen, so the provider asks the bank.
  */
-export function observed(store: TokenStore, newerThan?: number): { store: TokenStore; read?: StoredToken; written?: StoredToken } {
+export function observed(
+  store: TokenStore,
+  newerThan?: number,
+): { store: TokenStore; read?: StoredToken; written?: StoredToken } {
   const seen: { store: TokenStore; read?: StoredToken; written?: StoredToken } = { store };
   seen.store = {
     ...store,

@@ -10,7 +10,7 @@ import type { InterHttp } from "../../inter/http.js";
 import { createTokenProvider } from "../../inter/token-provider.js";
 import { createRedisTokenStore, tokenKey, type StoredToken } from "../../inter/token-store.js";
 import type { Logger, SecretRegistry } from "../../logger.js";
-import { createBudgets } from "../../queue/budgets.js";
+import { createBudgets } from "../../queue/worker/budgets.js";
 import { connectionFix, withoutOperation } from "./bank.js";
 import { failure, ok, skipped, warning, type Check } from "./check.js";
 import { memoryStore, observed } from "./token-stores.js";
@@ -28,14 +28,17 @@ function tokenFix(error: InterError, config: Config): string {
       return `run pixout doctor again in ${String(Math.ceil((error.retryAfterMs ?? 60_000) / 1000))} s (Inter allows 5 token calls a minute for the whole fleet)`;
     default:
       // The fleet's cache failing under the token call is Redis's problem, not the bank's.
-      return /token cache in Redis/.test(error.message) ? "check Redis (REDIS_URL) and run pixout doctor again" : connectionFix(error, config.inter.baseUrl);
+      return /token cache in Redis/.test(error.message)
+        ? "check Redis (REDIS_URL) and run pixout doctor again"
+        : connectionFix(error, config.inter.baseUrl);
   }
 }
 
 /** The bank's own words when it answered (its hint is the fix line), else our message. */
 function describeError(error: InterError): string {
   const said = [error.title, error.detail].filter(Boolean).join(" ");
-  if (error.status !== undefined && said !== "") return `the bank refused the token request: HTTP ${String(error.status)} ${said}`;
+  if (error.status !== undefined && said !== "")
+    return `the bank refused the token request: HTTP ${String(error.status)} ${said}`;
   return withoutOperation(error);
 }
 
@@ -45,7 +48,12 @@ function minutes(ms: number): string {
 
 function scopesCheck(token: StoredToken, requested: readonly string[]): Check {
   if (token.scopeUnconfirmed === true) {
-    return warning("bank.scopes", "granted scopes", "the bank's token answer did not say which scopes it granted", "a refused scope will show as a 403 on the first payment; check the integration's scopes in Inter's Internet Banking");
+    return warning(
+      "bank.scopes",
+      "granted scopes",
+      "the bank's token answer did not say which scopes it granted",
+      "a refused scope will show as a 403 on the first payment; check the integration's scopes in Inter's Internet Banking",
+    );
   }
   const granted = new Set(token.scope.split(/\s+/).filter(Boolean));
   const missing = requested.filter((s) => !granted.has(s));
@@ -79,7 +87,11 @@ function statementScopeCheck(token: StoredToken, requested: readonly string[], c
   const granted = new Set(token.scope.split(/\s+/).filter(Boolean));
   const [scope] = OPERATION_SCOPES.statement;
   if (granted.has(scope) || requested.includes(scope)) {
-    return ok("bank.statement-scope", "statement scope", `${scope} asked for: pixout reconcile can read the statement, and held accounts resume when their balance allows`);
+    return ok(
+      "bank.statement-scope",
+      "statement scope",
+      `${scope} asked for: pixout reconcile can read the statement, and held accounts resume when their balance allows`,
+    );
   }
   const relying = [
     ...(config.worker.reconcile.enabled ? ["PIXOUT_RECONCILE=true"] : []),
@@ -94,7 +106,10 @@ function statementScopeCheck(token: StoredToken, requested: readonly string[], c
       `tick the statement scope (${scope}) for the integration in Inter's Internet Banking and add it to INTER_SCOPES (or turn ${relying.map((r) => r.replace("=true", "=false")).join(" and ")})`,
     );
   }
-  const hold = config.worker.balance.policy.onInsufficientBalance === "hold" ? "; an account held for insufficient balance resumes only by pixout resume" : "";
+  const hold =
+    config.worker.balance.policy.onInsufficientBalance === "hold"
+      ? "; an account held for insufficient balance resumes only by pixout resume"
+      : "";
   return warning(
     "bank.statement-scope",
     "statement scope",
@@ -142,12 +157,20 @@ export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
     const accessToken = await provider.get();
     const fresh = seen.written?.accessToken === accessToken;
     const token = fresh ? seen.written : seen.read?.accessToken === accessToken ? seen.read : undefined;
-    if (!token) return [ok("bank.token", "access token", `obtained a token for ${scope}`), skipped("bank.scopes", "granted scopes", "the token's scopes are unknown")];
+    if (!token)
+      return [
+        ok("bank.token", "access token", `obtained a token for ${scope}`),
+        skipped("bank.scopes", "granted scopes", "the token's scopes are unknown"),
+      ];
     const lasts = `valid ${minutes(token.expiresAt - now())} more`;
     const where = fresh
       ? `obtained a new token for ${scope} (one token call), ${redis ? "shared with the fleet through Redis" : "not shared: Redis is unreachable"}`
       : `reused the fleet's token for ${scope} from Redis (no token call; a reused token does not prove INTER_CLIENT_SECRET: --new-token does)`;
-    return [ok("bank.token", "access token", `${where}; ${lasts}`), scopesCheck(token, inter.scopes), statementScopeCheck(token, inter.scopes, config)];
+    return [
+      ok("bank.token", "access token", `${where}; ${lasts}`),
+      scopesCheck(token, inter.scopes),
+      statementScopeCheck(token, inter.scopes, config),
+    ];
   } catch (err) {
     if (!(err instanceof InterError)) throw err;
     const detail = describeError(err);
@@ -156,7 +179,12 @@ export async function checkToken(options: TokenCheckOptions): Promise<Check[]> {
     // A rate limit says nothing about the credentials, but the check did not run: not a clean bill.
     const found =
       err.code === "INTER_RATE_LIMITED"
-        ? failure("bank.token", "access token", `could not check now: ${detail}`, `${tokenFix(err, config)}; then run pixout doctor again`)
+        ? failure(
+            "bank.token",
+            "access token",
+            `could not check now: ${detail}`,
+            `${tokenFix(err, config)}; then run pixout doctor again`,
+          )
         : failure("bank.token", "access token", detail, tokenFix(err, config));
     return [found, skipped("bank.scopes", "granted scopes", why)];
   } finally {

@@ -10,7 +10,11 @@ export function checkWebhookReceiver(env: Environment, now: Date): Check[] {
     const pins = s.clientFingerprints.length + s.clientSubjects.length;
     return [
       pins > 0
-        ? ok("webhook.pinning", "webhook callers", `pinned (${String(s.clientFingerprints.length)} fingerprint(s), ${String(s.clientSubjects.length)} subject(s)): their callbacks finish payments when every field agrees`)
+        ? ok(
+            "webhook.pinning",
+            "webhook callers",
+            `pinned (${String(s.clientFingerprints.length)} fingerprint(s), ${String(s.clientSubjects.length)} subject(s)): their callbacks finish payments when every field agrees`,
+          )
         : warning(
             "webhook.pinning",
             "webhook callers",
@@ -20,6 +24,13 @@ export function checkWebhookReceiver(env: Environment, now: Date): Check[] {
     ];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return err.problems.map((p) => failure("webhook.settings", `setting ${p.setting}`, `${p.setting}: ${p.message}`, `correct ${p.setting} in the environment or ./.env (see .env.example)`));
+    return err.problems.map((p) =>
+      failure(
+        "webhook.settings",
+        `setting ${p.setting}`,
+        `${p.setting}: ${p.message}`,
+        `correct ${p.setting} in the environment or ./.env (see .env.example)`,
+      ),
+    );
   }
 }

@@ -68,10 +68,20 @@ function listenProblem(err: NodeJS.ErrnoException, host: string, port: number): 
     ]);
   }
   if (err.code === "EACCES") {
-    return new ConfigError([{ setting: "PIXOUT_METRICS_PORT", message: `port ${String(port)} needs privileges this process lacks: use a port above 1023, e.g. 9464` }]);
+    return new ConfigError([
+      {
+        setting: "PIXOUT_METRICS_PORT",
+        message: `port ${String(port)} needs privileges this process lacks: use a port above 1023, e.g. 9464`,
+      },
+    ]);
   }
   if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND" || err.code === "EAI_AGAIN") {
-    return new ConfigError([{ setting: "PIXOUT_METRICS_HOST", message: `cannot listen on ${host} (${err.code}): use an address of this machine, e.g. 127.0.0.1, or 0.0.0.0 in a container` }]);
+    return new ConfigError([
+      {
+        setting: "PIXOUT_METRICS_HOST",
+        message: `cannot listen on ${host} (${err.code}): use an address of this machine, e.g. 127.0.0.1, or 0.0.0.0 in a container`,
+      },
+    ]);
   }
   return undefined;
 }
@@ -83,7 +93,10 @@ function listenProblem(err: NodeJS.ErrnoException, host: string, port: number): 
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     handle(req, res, options).catch((err: unknown) => {
-      options.logger?.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, "metrics server could not answer");
+      options.logger?.error(
+        { err: err instanceof Error ? err.message : String(err), path: req.url },
+        "metrics server could not answer",
+      );
       if (!res.headersSent) json(res, 500, { error: "internal error; see the worker's log" });
       else res.destroy();
     });
@@ -103,7 +116,11 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     url,
     port: address.port,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      const closed = new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
       // A scraper's kept-alive connection must not hold the shutdown.
       server.closeAllConnections();
       await closed;
@@ -128,18 +145,29 @@ export interface WorkerMetricsServer extends MetricsServer {
  * step, drains it and exits — a loop under a restart policy. Until `attach`, /metrics is empty and /readyz
  * answers 503 "starting".
  */
-export async function serveWorkerMetrics(settings: MetricsSettings, logger: Logger): Promise<WorkerMetricsServer | undefined> {
+export async function serveWorkerMetrics(
+  settings: MetricsSettings,
+  logger: Logger,
+): Promise<WorkerMetricsServer | undefined> {
   if (settings.port === undefined) return undefined;
   let target: MetricsTarget | undefined;
   const starting: Readiness = { ready: false, checks: [{ name: "worker", ok: false, detail: "starting" }] };
   const server = await startMetricsServer({
     host: settings.host,
     port: settings.port,
-    metrics: { scrape: () => (target ? target.metrics.scrape() : Promise.resolve({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" })) },
+    metrics: {
+      scrape: () =>
+        target
+          ? target.metrics.scrape()
+          : Promise.resolve({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" }),
+    },
     readiness: () => (target ? target.readiness() : Promise.resolve(starting)),
     logger,
   });
-  logger.info({ url: `${server.url}/metrics`, health: `${server.url}/healthz`, readiness: `${server.url}/readyz` }, `worker metrics at ${server.url}/metrics`);
+  logger.info(
+    { url: `${server.url}/metrics`, health: `${server.url}/healthz`, readiness: `${server.url}/readyz` },
+    `worker metrics at ${server.url}/metrics`,
+  );
   return {
     ...server,
     attach(t) {

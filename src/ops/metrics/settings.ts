@@ -22,13 +22,18 @@ const schema = z.object({
     .optional(),
   PIXOUT_METRICS_HOST: z
     .string()
-    .regex(/^[A-Za-z0-9.:_-]+$/, "must be a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0 (in a container)")
+    .regex(
+      /^[A-Za-z0-9.:_-]+$/,
+      "must be a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0 (in a container)",
+    )
     .default(DEFAULT_METRICS_HOST),
 });
 
 /** Throws ConfigError listing every wrong metrics setting. Empty values count as unset. */
 export function loadMetricsSettings(env: Environment): MetricsSettings {
-  const parsed = schema.safeParse(withoutEmpty({ PIXOUT_METRICS_PORT: env["PIXOUT_METRICS_PORT"], PIXOUT_METRICS_HOST: env["PIXOUT_METRICS_HOST"] }));
+  const parsed = schema.safeParse(
+    withoutEmpty({ PIXOUT_METRICS_PORT: env["PIXOUT_METRICS_PORT"], PIXOUT_METRICS_HOST: env["PIXOUT_METRICS_HOST"] }),
+  );
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
   return { port: parsed.data.PIXOUT_METRICS_PORT, host: parsed.data.PIXOUT_METRICS_HOST };
 }
@@ -38,7 +43,10 @@ export function loadMetricsSettings(env: Environment): MetricsSettings {
  * tracing's settings, reporting the problems of all three in one ConfigError, so that one run shows every
  * wrong setting.
  */
-export function loadWorkerSettings<T>(env: Environment, load: (env: Environment) => T): { loaded: T; metrics: MetricsSettings; tracing: TracingSettings } {
+export function loadWorkerSettings<T>(
+  env: Environment,
+  load: (env: Environment) => T,
+): { loaded: T; metrics: MetricsSettings; tracing: TracingSettings } {
   const problems: CredentialProblem[] = [];
   const attempt = <R>(fn: () => R): R | undefined => {
     try {

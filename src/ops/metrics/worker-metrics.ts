@@ -15,7 +15,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { CallObserver } from "../../inter/http.js";
 import type { Logger } from "../../logger.js";
 import type { Outcome } from "../../payments/lifecycle.js";
-import type { PayoutMetrics } from "../../queue/processor.js";
+import type { PayoutMetrics } from "../../queue/worker/processor.js";
 import { daysLeft } from "../worker-heartbeat.js";
 
 export interface WorkerMetrics extends PayoutMetrics {
@@ -49,7 +49,10 @@ const COMPLAINT_EVERY_MS = 60_000;
  * `fn`, made unable to throw: a throw is reported through `complain` and swallowed. For every function the
  * payment path calls for metrics' sake.
  */
-function neverThrowing<A extends unknown[]>(fn: (...args: A) => void, complain: (err: unknown) => void): (...args: A) => void {
+function neverThrowing<A extends unknown[]>(
+  fn: (...args: A) => void,
+  complain: (err: unknown) => void,
+): (...args: A) => void {
   return (...args) => {
     try {
       fn(...args);
@@ -69,7 +72,10 @@ function metricsComplainer(logger: Logger | undefined, now: () => number = Date.
   return (err) => {
     if (!logger || now() - last < COMPLAINT_EVERY_MS) return;
     last = now();
-    logger.warn({ err: err instanceof Error ? err.message : String(err) }, "a metric could not be recorded (payments are not affected; further problems are logged at most once a minute)");
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      "a metric could not be recorded (payments are not affected; further problems are logged at most once a minute)",
+    );
   };
 }
 

@@ -66,7 +66,9 @@ export const validCnpj = fc.oneof(validNumericCnpj, validAlphanumericCnpj);
 
 /** Anatel's area codes (DDD). */
 export const AREA_CODES_LIST =
-  "11 12 13 14 15 16 17 18 19 21 22 24 27 28 31 32 33 34 35 37 38 41 42 43 44 45 46 47 48 49 51 53 54 55 61 62 63 64 65 66 67 68 69 71 73 74 75 77 79 81 82 83 84 85 86 87 88 89 91 92 93 94 95 96 97 98 99".split(" ");
+  "11 12 13 14 15 16 17 18 19 21 22 24 27 28 31 32 33 34 35 37 38 41 42 43 44 45 46 47 48 49 51 53 54 55 61 62 63 64 65 66 67 68 69 71 73 74 75 77 79 81 82 83 84 85 86 87 88 89 91 92 93 94 95 96 97 98 99".split(
+    " ",
+  );
 
 export const areaCode = fc.constantFrom(...AREA_CODES_LIST);
 export const mobileNumber = fc.array(digit, { minLength: 8, maxLength: 8 }).map((ds) => `9${ds.join("")}`);
@@ -75,10 +77,17 @@ export const validPhone = fc.tuple(areaCode, mobileNumber).map(([ddd, n]) => `+5
 const LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.!#$&'*+/=?^_`{|}~-";
 const LABEL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
 const label = fc
-  .tuple(fc.constantFrom(...LABEL_CHARS.split("")), fc.string({ unit: fc.constantFrom(...`${LABEL_CHARS}-`.split("")), maxLength: 8 }), fc.constantFrom(...LABEL_CHARS.split("")))
+  .tuple(
+    fc.constantFrom(...LABEL_CHARS.split("")),
+    fc.string({ unit: fc.constantFrom(...`${LABEL_CHARS}-`.split("")), maxLength: 8 }),
+    fc.constantFrom(...LABEL_CHARS.split("")),
+  )
   .map(([a, mid, z]) => a + mid + z);
 export const validEmail = fc
-  .tuple(fc.string({ unit: fc.constantFrom(...LOCAL_CHARS.split("")), minLength: 1, maxLength: 30 }), fc.array(label, { minLength: 1, maxLength: 3 }))
+  .tuple(
+    fc.string({ unit: fc.constantFrom(...LOCAL_CHARS.split("")), minLength: 1, maxLength: 30 }),
+    fc.array(label, { minLength: 1, maxLength: 3 }),
+  )
   .map(([local, labels]) => `${local}@${labels.join(".")}`)
   .filter((e) => e.length <= 77);
 
@@ -94,7 +103,9 @@ export function refusedAt(input: unknown, field: string, message?: RegExp, rules
   const result = validatePayment(input, rules);
   const only = result.ok || result.issues.length !== 1 ? undefined : result.issues[0];
   if (only?.field !== field || (message !== undefined && !message.test(only.message))) {
-    throw new Error(`expected one problem at ${field}${message === undefined ? "" : ` matching ${String(message)}`}, got ${JSON.stringify(result)}`);
+    throw new Error(
+      `expected one problem at ${field}${message === undefined ? "" : ` matching ${String(message)}`}, got ${JSON.stringify(result)}`,
+    );
   }
   return true;
 }
@@ -102,14 +113,16 @@ export function refusedAt(input: unknown, field: string, message?: RegExp, rules
 /** Asserts that validatePayment accepts `input`, and returns the payment it gives back. */
 export function accepted(input: unknown, rules?: PaymentRules): Payment {
   const result = validatePayment(input, rules);
-  if (!result.ok) throw new Error(`expected ${JSON.stringify(input)} to be accepted, got ${JSON.stringify(result.issues)}`);
+  if (!result.ok)
+    throw new Error(`expected ${JSON.stringify(input)} to be accepted, got ${JSON.stringify(result.issues)}`);
   return result.value;
 }
 
 /** Asserts that validatePayment accepts `input` and gives it back unchanged. */
 export function acceptedUnchanged(input: unknown, rules?: PaymentRules): true {
   const value = accepted(input, rules);
-  if (!isDeepStrictEqual(value, input)) throw new Error(`expected ${JSON.stringify(input)} unchanged, got ${JSON.stringify(value)}`);
+  if (!isDeepStrictEqual(value, input))
+    throw new Error(`expected ${JSON.stringify(input)} unchanged, got ${JSON.stringify(value)}`);
   return true;
 }
 
