@@ -18,7 +18,7 @@ import { registerStatusCommand } from "./commands/status.js";
 import { registerWebhookCommand } from "./commands/webhook.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { EXIT, UserError } from "./commands/exit-codes.js";
-import { guardTerminalOutput } from "./commands/terminal-guard.js";
+import { guardTerminalOutput, tolerateClosedPipes } from "./commands/terminal-guard.js";
 
 export function buildProgram(): Command {
   const program = new Command("pixout")
@@ -58,6 +58,7 @@ Examples:
 
 export async function main(argv: string[]): Promise<void> {
   guardTerminalOutput();
+  tolerateClosedPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

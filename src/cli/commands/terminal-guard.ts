@@ -25,6 +25,19 @@ export function guardTerminalOutput(): void {
   }
 }
 
+/**
+ * A reader that stops reading (`pixout status --json | head`) closes the pipe under us: what is left to
+ * print has nobody to read it, which is no reason to crash with a stack trace mid-command. The command goes
+ * on (a worker keeps paying) and exits as it would have; any other stream error stays fatal.
+ */
+export function tolerateClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
+}
+
 /** Our own control sequence (a progress bar's carriage return), written as it is. */
 export function writeUnguarded(stream: NodeJS.WriteStream, text: string): void {
   (raw.get(stream) ?? (stream.write.bind(stream) as Write))(text);
