@@ -32,25 +32,15 @@ function lastCheck(h: AccountHold): string {
 
 function resumeForm(h: AccountHold, principal: Principal): Html {
   if (principal.role !== "operator") {
-    return html`<p class="note" data-testid="resume-unavailable-${h.account}">
-      It resumes by itself once the balance covers the oldest payment; an operator can resume it now.
-    </p>`;
+    return html`<p class="note" data-testid="resume-unavailable-${h.account}">It resumes by itself once the balance covers the oldest payment; an operator can resume it now.</p>`;
   }
   return html`<form class="resume-form" data-testid="resume-form-${h.account}" data-account="${h.account}">
-    <label for="resume-reason-${h.account}"
-      >Reason (logged and sent in the account.resumed event, with your name)</label
-    >
-    <input
-      id="resume-reason-${h.account}"
-      name="reason"
-      required
-      maxlength="500"
-      data-testid="resume-reason-${h.account}"
-    />
-    <button type="submit" data-testid="resume-submit-${h.account}">Resume now</button>
-    <noscript><p class="error">Resuming needs JavaScript (the request carries a CSRF token).</p></noscript>
-    <output data-testid="resume-result-${h.account}" aria-live="polite"></output>
-  </form>`;
+<label for="resume-reason-${h.account}">Reason (logged and sent in the account.resumed event, with your name)</label>
+<input id="resume-reason-${h.account}" name="reason" required maxlength="500" data-testid="resume-reason-${h.account}">
+<button type="submit" data-testid="resume-submit-${h.account}">Resume now</button>
+<noscript><p class="error">Resuming needs JavaScript (the request carries a CSRF token).</p></noscript>
+<output data-testid="resume-result-${h.account}" aria-live="polite"></output>
+</form>`;
 }
 
 function heldBanner(h: AccountHold, principal: Principal): Html {
@@ -58,30 +48,16 @@ function heldBanner(h: AccountHold, principal: Principal): Html {
     h.heldPayments === 0
       ? "no payment waiting"
       : `${plural(h.heldPayments, "payment", "payments")}, R$ ${formatCents(h.heldCents)} waiting${h.oldestCents === undefined ? "" : `; the oldest needs R$ ${formatCents(h.oldestCents)}`}`;
-  return html`<div
-    class="banner banner-held"
-    role="alert"
-    data-testid="held-account-${h.account}"
-    data-account="${h.account}"
-    data-source="${h.source}"
-  >
-    <p>
-      <strong>${accountLabel(h.account)} is held</strong> since ${iso(h.since)} (${scrubText(h.reason)}): ${waiting};
-      ${lastCheck(h)}.
-    </p>
-    ${resumeForm(h, principal)}
-  </div>`;
+  return html`<div class="banner banner-held" role="alert" data-testid="held-account-${h.account}" data-account="${h.account}" data-source="${h.source}">
+<p><strong>${accountLabel(h.account)} is held</strong> since ${iso(h.since)} (${scrubText(h.reason)}): ${waiting}; ${lastCheck(h)}.</p>
+${resumeForm(h, principal)}
+</div>`;
 }
 
 /** One banner per held account; a banner saying so when the holds could not be read; nothing when none is held. */
 export function heldAccountBanners(facts: BalanceFacts, principal: Principal): Html {
   if (!facts.holds.ok) {
-    return html`<div class="banner banner-unknown" role="alert" data-testid="holds-unavailable">
-      <p>
-        <strong>The accounts held for insufficient balance could not be read</strong> (Redis did not answer): an account
-        the fleet holds would not show here. Try again, or run <code>pixout balance</code>.
-      </p>
-    </div>`;
+    return html`<div class="banner banner-unknown" role="alert" data-testid="holds-unavailable"><p><strong>The accounts held for insufficient balance could not be read</strong> (Redis did not answer): an account the fleet holds would not show here. Try again, or run <code>pixout balance</code>.</p></div>`;
   }
   return html`${facts.holds.holds.map((h) => heldBanner(h, principal))}`;
 }
@@ -96,29 +72,10 @@ function deadlineCell(deadline: number, now: number, paymentId: string): Html {
 }
 
 function approvalRows(a: Extract<ApprovalsRead, { ok: true }>, now: number): Html {
-  return html`<table class="list" data-testid="approvals-list">
-    <thead>
-      <tr>
-        <th>payment</th>
-        <th>amount</th>
-        <th>waiting since</th>
-        <th>deadline</th>
-        <th>account</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${a.entries.map(
-        (e) =>
-          html`<tr data-testid="approval-${e.paymentId}">
-            <td><a href="/payments?q=${encodeURIComponent(e.paymentId)}">${e.paymentId}</a></td>
-            <td>R$ ${formatCents(e.amountCents)}</td>
-            <td>${iso(e.since)}</td>
-            ${deadlineCell(e.deadline, now, e.paymentId)}
-            <td>${e.account ?? "—"}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return html`<table class="list" data-testid="approvals-list"><thead><tr><th>payment</th><th>amount</th><th>waiting since</th><th>deadline</th><th>account</th></tr></thead><tbody>${a.entries.map(
+    (e) =>
+      html`<tr data-testid="approval-${e.paymentId}"><td><a href="/payments?q=${encodeURIComponent(e.paymentId)}">${e.paymentId}</a></td><td>R$ ${formatCents(e.amountCents)}</td><td>${iso(e.since)}</td>${deadlineCell(e.deadline, now, e.paymentId)}<td>${e.account ?? "—"}</td></tr>`,
+  )}</tbody></table>`;
 }
 
 /** The payments awaiting approval, oldest first, with their total. */
@@ -126,25 +83,16 @@ export function approvalsSection(facts: BalanceFacts): Html {
   const a = facts.approvals;
   let body: Html;
   if (!a.ok)
-    body = html`<p class="error" data-testid="approvals-unavailable">
-      The payments awaiting approval could not be read (Redis did not answer). Try again, or run
-      <code>pixout approvals</code>.
-    </p>`;
+    body = html`<p class="error" data-testid="approvals-unavailable">The payments awaiting approval could not be read (Redis did not answer). Try again, or run <code>pixout approvals</code>.</p>`;
   else if (a.count === 0)
-    body = html`<p class="note" data-testid="approvals-empty">
-      No payment is waiting for approval in Inter's internet banking.
-    </p>`;
+    body = html`<p class="note" data-testid="approvals-empty">No payment is waiting for approval in Inter's internet banking.</p>`;
   else {
-    body = html`<p data-testid="approvals-total">
-        <strong>${plural(a.count, "payment", "payments")}, R$ ${formatCents(a.cents)} in all</strong>: approve them in
-        Inter's internet banking or app before their deadline — past it, pixout stops waiting and parks each for a
-        human.
-      </p>
-      ${approvalRows(a, facts.now)}
-      ${a.entries.length < a.count ? html`<p class="note" data-testid="approvals-more">The oldest ${a.entries.length} of ${a.count} are listed.</p>` : html``}`;
+    body = html`<p data-testid="approvals-total"><strong>${plural(a.count, "payment", "payments")}, R$ ${formatCents(a.cents)} in all</strong>: approve them in Inter's internet banking or app before their deadline — past it, pixout stops waiting and parks each for a human.</p>
+${approvalRows(a, facts.now)}
+${a.entries.length < a.count ? html`<p class="note" data-testid="approvals-more">The oldest ${a.entries.length} of ${a.count} are listed.</p>` : html``}`;
   }
   return html`<section id="approvals" data-testid="approvals">
-    <h2>Awaiting approval</h2>
-    ${body}
-  </section>`;
+<h2>Awaiting approval</h2>
+${body}
+</section>`;
 }

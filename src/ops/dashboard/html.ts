@@ -44,29 +44,26 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
  */
 export function page(title: string, principal: Principal, body: Html, alerts: Html = html``): string {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${title} · pixout</title>
-        <link rel="stylesheet" href="/assets/dashboard.css" />
-        <script src="/assets/dashboard.js" defer></script>
-      </head>
-      <body>
-        <header>
-          <strong class="brand">pixout</strong>
-          <nav>
-            <a href="/payments">Payments</a> <a href="/reconciliation">Reconciliation</a> <a href="/queues">Queues</a>
-            <a href="/metrics">Metrics</a>
-          </nav>
-          <span class="session" data-testid="session" data-role="${principal.role}"
-            >${principal.user} · ${principal.role}</span
-          >
-        </header>
-        <main>
-          ${alerts.text === "" ? html`` : html`<div class="alerts" data-testid="alerts">${alerts}</div>`} ${body}
-        </main>
-      </body>
-    </html> `.text;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title} · pixout</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
+<script src="/assets/dashboard.js" defer></script>
+</head>
+<body>
+<header>
+<strong class="brand">pixout</strong>
+<nav><a href="/payments">Payments</a> <a href="/reconciliation">Reconciliation</a> <a href="/queues">Queues</a> <a href="/metrics">Metrics</a></nav>
+<span class="session" data-testid="session" data-role="${principal.role}">${principal.user} · ${principal.role}</span>
+</header>
+<main>
+${alerts.text === "" ? html`` : html`<div class="alerts" data-testid="alerts">${alerts}</div>`}
+${body}
+</main>
+</body>
+</html>
+`.text;
 }

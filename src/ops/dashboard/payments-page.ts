@@ -50,45 +50,26 @@ export function describeRecipient(r: MaskedRecipient | null): string {
 
 function countsSection(queueName: string, counts: QueueCounts | undefined): Html {
   if (!counts)
-    return html`<section id="queue-counts" data-testid="queue-counts">
-      <p class="error" data-testid="counts-unavailable">Queue counts unavailable: Redis does not answer.</p>
-    </section>`;
+    return html`<section id="queue-counts" data-testid="queue-counts"><p class="error" data-testid="counts-unavailable">Queue counts unavailable: Redis does not answer.</p></section>`;
   return html`<section id="queue-counts" data-testid="queue-counts" aria-label="queue ${queueName}">
-    <h2>Queue ${queueName}</h2>
-    <dl class="counts">
-      ${COUNT_STATES.map(
-        (state) =>
-          html`<div>
-            <dt>${state}</dt>
-            <dd id="count-${state}" data-testid="count-${state}">${counts[state]}</dd>
-          </div>`,
-      )}
-    </dl>
-  </section>`;
+<h2>Queue ${queueName}</h2>
+<dl class="counts">${COUNT_STATES.map(
+    (state) =>
+      html`<div><dt>${state}</dt><dd id="count-${state}" data-testid="count-${state}">${counts[state]}</dd></div>`,
+  )}</dl>
+</section>`;
 }
 
 function searchForm(query: string): Html {
   return html`<form class="search" method="get" action="/payments" role="search">
-    <label for="search">Find a payment</label>
-    <input
-      id="search"
-      name="q"
-      type="search"
-      value="${query}"
-      maxlength="128"
-      data-testid="search-input"
-      placeholder="paymentId, codigoSolicitacao or endToEndId"
-      autofocus
-    />
-    <button type="submit" data-testid="search-submit">Search</button>
-  </form>`;
+<label for="search">Find a payment</label>
+<input id="search" name="q" type="search" value="${query}" maxlength="128" data-testid="search-input" placeholder="paymentId, codigoSolicitacao or endToEndId" autofocus>
+<button type="submit" data-testid="search-submit">Search</button>
+</form>`;
 }
 
 function row(label: string, testId: string, value: string | number | null | undefined): Html {
-  return html`<tr>
-    <th scope="row">${label}</th>
-    <td data-testid="payment-${testId}">${value ?? "—"}</td>
-  </tr>`;
+  return html`<tr><th scope="row">${label}</th><td data-testid="payment-${testId}">${value ?? "—"}</td></tr>`;
 }
 
 function auditField(entry: unknown, field: string): string {
@@ -101,101 +82,62 @@ function retryForm(p: DashboardPayment, principal: Principal): Html {
     return html`<p class="note" data-testid="retry-unavailable">Viewers cannot retry payments; ask an operator.</p>`;
   }
   return html`<form id="retry-form" class="retry" data-testid="retry-form" data-payment-id="${p.paymentId}">
-    <h3>Retry this payment</h3>
-    <p class="hint">
-      A paid payment is never retried and one in progress is left alone; a retry reuses the payment's bank key, so the
-      bank answers with the payment it may already have.
-    </p>
-    <label for="retry-reason">Reason (kept in the audit, with your name)</label>
-    <input id="retry-reason" name="reason" required maxlength="500" data-testid="retry-reason" />
-    <label><input type="checkbox" name="newAttempt" data-testid="retry-new-attempt" /> New attempt</label>
-    <p class="hint">
-      Only after the bank ended the payment for good (CANCELADO_SEM_SALDO, REPROVADO, EXPIRADO…): pays again under a NEW
-      bank key.
-    </p>
-    <label><input type="checkbox" name="notExecuted" data-testid="retry-not-executed" /> Not executed</label>
-    <p class="hint">
-      Only for a payment parked for reconciliation that you checked in the bank statement and found NOT executed:
-      resends it with the same key.
-    </p>
-    <button type="submit" data-testid="retry-submit">Retry</button>
-    <noscript><p class="error">Retrying needs JavaScript (the request carries a CSRF token).</p></noscript>
-    <output id="retry-result" data-testid="retry-result" aria-live="polite"></output>
-  </form>`;
+<h3>Retry this payment</h3>
+<p class="hint">A paid payment is never retried and one in progress is left alone; a retry reuses the payment's bank key, so the bank answers with the payment it may already have.</p>
+<label for="retry-reason">Reason (kept in the audit, with your name)</label>
+<input id="retry-reason" name="reason" required maxlength="500" data-testid="retry-reason">
+<label><input type="checkbox" name="newAttempt" data-testid="retry-new-attempt"> New attempt</label>
+<p class="hint">Only after the bank ended the payment for good (CANCELADO_SEM_SALDO, REPROVADO, EXPIRADO…): pays again under a NEW bank key.</p>
+<label><input type="checkbox" name="notExecuted" data-testid="retry-not-executed"> Not executed</label>
+<p class="hint">Only for a payment parked for reconciliation that you checked in the bank statement and found NOT executed: resends it with the same key.</p>
+<button type="submit" data-testid="retry-submit">Retry</button>
+<noscript><p class="error">Retrying needs JavaScript (the request carries a CSRF token).</p></noscript>
+<output id="retry-result" data-testid="retry-result" aria-live="polite"></output>
+</form>`;
 }
 
 function paymentSection(matchedBy: string, p: DashboardPayment, principal: Principal): Html {
   const lastError = p.lastError ? `${p.lastError.code} at ${p.lastError.at}: ${p.lastError.message}` : null;
   return html`<section id="payment" data-testid="payment" data-payment-id="${p.paymentId}" data-outcome="${p.outcome}">
-    <h2>Payment <span data-testid="payment-id">${p.paymentId}</span> <small>found by ${matchedBy}</small></h2>
-    <table class="facts">
-      ${row("outcome", "outcome", p.outcome)} ${row("job state", "job-state", `${p.jobState} (job ${p.jobId})`)}
-      ${row("amount", "amount", p.amount === undefined ? null : `R$ ${p.amount}`)}
-      ${row("recipient", "recipient", describeRecipient(p.recipient))}
-      ${row("bank status", "bank-status", p.bankStatus)}
-      ${row("codigoSolicitacao", "codigo-solicitacao", p.codigoSolicitacao)}
-      ${row("endToEndId", "end-to-end-id", p.endToEndId)} ${row("attempts", "attempts", p.attempts)}
-      ${row("polls", "polls", p.polls)} ${row("generation", "generation", p.generation)}
-      ${row("bank idempotency key", "idempotency-key", p.idempotencyKey)}
-      ${row("failed reason", "failed-reason", p.failedReason)} ${row("reconciliation reason", "reason", p.reason)}
-      ${row("last error", "last-error", lastError)} ${row("enqueued", "enqueued-at", p.enqueuedAt)}
-      ${row("finished", "finished-at", p.finishedAt)}
-    </table>
-    <h3>Bank status history</h3>
-    ${
-      p.history.length === 0
-        ? html`<p class="note" data-testid="history-empty">No status from the bank yet.</p>`
-        : html`<table class="list" data-testid="history">
-            <thead>
-              <tr>
-                <th>status</th>
-                <th>at (as Inter writes it: São Paulo time)</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${p.history.map(
-                (h) =>
-                  html`<tr>
-                    <td>${h.status}</td>
-                    <td>${h.at ?? ""}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-    }
-    <h3>Audit</h3>
-    ${
-      p.audit.length === 0
-        ? html`<p class="note" data-testid="audit-empty">No operator has retried this payment.</p>`
-        : html`<table class="list" data-testid="audit">
-            <thead>
-              <tr>
-                <th>at</th>
-                <th>actor</th>
-                <th>action</th>
-                <th>reason</th>
-                <th>new key</th>
-                <th>generation</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${p.audit.map(
-                (e) =>
-                  html`<tr>
-                    <td>${auditField(e, "at")}</td>
-                    <td>${auditField(e, "actor")}</td>
-                    <td>${auditField(e, "action")}</td>
-                    <td>${auditField(e, "reason")}</td>
-                    <td>${auditField(e, "newKey") === "true" ? "yes" : "no"}</td>
-                    <td>${auditField(e, "generation")}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-    }
-    ${retryForm(p, principal)}
-    <p><a href="/payments?q=${encodeURIComponent(p.paymentId)}" data-testid="refresh">Refresh</a></p>
-  </section>`;
+<h2>Payment <span data-testid="payment-id">${p.paymentId}</span> <small>found by ${matchedBy}</small></h2>
+<table class="facts">
+${row("outcome", "outcome", p.outcome)}
+${row("job state", "job-state", `${p.jobState} (job ${p.jobId})`)}
+${row("amount", "amount", p.amount === undefined ? null : `R$ ${p.amount}`)}
+${row("recipient", "recipient", describeRecipient(p.recipient))}
+${row("bank status", "bank-status", p.bankStatus)}
+${row("codigoSolicitacao", "codigo-solicitacao", p.codigoSolicitacao)}
+${row("endToEndId", "end-to-end-id", p.endToEndId)}
+${row("attempts", "attempts", p.attempts)}
+${row("polls", "polls", p.polls)}
+${row("generation", "generation", p.generation)}
+${row("bank idempotency key", "idempotency-key", p.idempotencyKey)}
+${row("failed reason", "failed-reason", p.failedReason)}
+${row("reconciliation reason", "reason", p.reason)}
+${row("last error", "last-error", lastError)}
+${row("enqueued", "enqueued-at", p.enqueuedAt)}
+${row("finished", "finished-at", p.finishedAt)}
+</table>
+<h3>Bank status history</h3>
+${
+  p.history.length === 0
+    ? html`<p class="note" data-testid="history-empty">No status from the bank yet.</p>`
+    : html`<table class="list" data-testid="history"><thead><tr><th>status</th><th>at (as Inter writes it: São Paulo time)</th></tr></thead><tbody>${p.history.map(
+        (h) => html`<tr><td>${h.status}</td><td>${h.at ?? ""}</td></tr>`,
+      )}</tbody></table>`
+}
+<h3>Audit</h3>
+${
+  p.audit.length === 0
+    ? html`<p class="note" data-testid="audit-empty">No operator has retried this payment.</p>`
+    : html`<table class="list" data-testid="audit"><thead><tr><th>at</th><th>actor</th><th>action</th><th>reason</th><th>new key</th><th>generation</th></tr></thead><tbody>${p.audit.map(
+        (e) =>
+          html`<tr><td>${auditField(e, "at")}</td><td>${auditField(e, "actor")}</td><td>${auditField(e, "action")}</td><td>${auditField(e, "reason")}</td><td>${auditField(e, "newKey") === "true" ? "yes" : "no"}</td><td>${auditField(e, "generation")}</td></tr>`,
+      )}</tbody></table>`
+}
+${retryForm(p, principal)}
+<p><a href="/payments?q=${encodeURIComponent(p.paymentId)}" data-testid="refresh">Refresh</a></p>
+</section>`;
 }
 
 export function renderPaymentsPage(input: PaymentsPageInput): string {
@@ -210,8 +152,10 @@ export function renderPaymentsPage(input: PaymentsPageInput): string {
   return page(
     "Payments",
     input.principal,
-    html`${countsSection(input.queueName, input.counts)} ${balance === undefined ? html`` : approvalsSection(balance)}
-    ${searchForm(input.query)} ${found}`,
+    html`${countsSection(input.queueName, input.counts)}
+${balance === undefined ? html`` : approvalsSection(balance)}
+${searchForm(input.query)}
+${found}`,
     balance === undefined ? undefined : heldAccountBanners(balance, input.principal),
   );
 }
@@ -220,8 +164,6 @@ export function renderErrorPage(principal: Principal, title: string, message: st
   return page(
     title,
     principal,
-    html`<h2>${title}</h2>
-      <p class="error" data-testid="page-error">${message}</p>
-      <p><a href="/payments">Back to payments</a></p>`,
+    html`<h2>${title}</h2><p class="error" data-testid="page-error">${message}</p><p><a href="/payments">Back to payments</a></p>`,
   );
 }
