@@ -14,7 +14,8 @@ export default tseslint.config(
       },
     },
     rules: {
-      // config.ts is the only reader of the environment (issue #2, DESIGN.md §4).
+      // src/config/environment.ts is the only reader of the environment: every setting goes through the schemas
+      // of src/config/, which check it at start with the others and document it (docs/operating/settings.md).
       "no-restricted-properties": [
         "error",
         { object: "process", property: "env", message: "Read settings through src/config.ts." },
@@ -27,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/config.ts"],
+    files: ["src/config/environment.ts"],
     rules: { "no-restricted-properties": "off" },
   },
   {
