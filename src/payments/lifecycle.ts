@@ -1,19 +1,19 @@
 // What happens next to a payment, as pure functions of (state, what the bank answered, now, random)
-// — no I/O, so every rule is tested without Redis or a bank (DESIGN.md §3, §4).
+// — no I/O, so every rule is tested without Redis or a bank (docs/design.md §3, §4).
 //
 // The money rules live here:
 // - once a send may have reached the bank (`maybeExecuted`, or a send left in flight by a worker that
 //   died), the payment can only end paid, failed by a *bank status*, or parked for reconciliation —
-//   never "failed" or "rejected" on our say-so (DESIGN.md §2.3);
+//   never "failed" or "rejected" on our say-so (docs/design.md §2.3);
 // - a configuration problem (credentials, scope, certificate) makes payments wait for the fix, without
 //   using attempts — it never fails the queue;
 // - after the bank accepted it (`codigoSolicitacao`), every error while following it is retried and, in
 //   the end, parked — the bank has the payment;
-// - a 429 waits without using an attempt (DESIGN.md §2.7).
-import { z } from "zod";
+// - a 429 waits without using an attempt (docs/design.md §2.7).
 import { backoffDelay, type BackoffPolicy } from "./backoff.js";
 import { classifyStatus } from "./bank-status.js";
 import { formatCents } from "./money.js";
+import type { BankErrorDetail, HistoryEntry, PaymentState } from "./payment-state.js";
 
 /** `blocked`: refused by the fleet's safety limits (daily total, allow-list) before the bank; nothing was sent. */
 export type Outcome = "queued" | "pending" | "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
@@ -25,130 +25,14 @@ export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set([
   "needs-reconciliation",
 ]);
 
-export interface BankErrorDetail {
-  codigoErro?: string;
-  descricaoErro?: string;
-  codigoErroComplementar?: string;
-}
-
-export interface HistoryEntry {
-  status: string;
-  at?: string;
-}
-
-/** Lives in the job's data (`state`), updated before every wait. */
-export interface PaymentState {
-  /**
-   * The claim this job's first run took on the payment's record (src/queue/worker/fenced-store.ts): a state is
-   * trusted only when its claim is the record's. Never written by a producer.
-   */
-  claim?: string;
-  step: "submit" | "poll";
-  /** Bank-key generation: 0 for the first attempt; only an operator's new attempt moves it on. */
-  generation: number;
-  /** Failed tries of the current step. */
-  attempts: number;
-  /** A send of this generation may have reached the bank. */
-  maybeExecuted: boolean;
-  codigoSolicitacao?: string;
-  tipoRetorno?: string;
-  submittedAt?: number;
-  polls: number;
-  bankStatus?: string;
-  bankErrors?: BankErrorDetail[];
-  history?: HistoryEntry[];
-  endToEndId?: string;
-  /** When we first saw AGUARDANDO_APROVACAO. */
-  approvalSince?: number;
-  lastError?: { code: string; message: string; at: number };
-  /** When the bank moved the money, as Inter writes it (`dataHoraMovimento`). */
-  paidAt?: string;
-  /** A budget slot this payment holds (epoch ms): it waits for it instead of asking again. */
-  slot?: { budget: "send" | "status"; at: number };
-  /**
-   * Set (and saved) right before a send, cleared when its answer is handled: found set when a job is
-   * picked up again, it means a worker died with the send in flight — it may have executed.
-   */
-  sendInFlight?: number;
-  /**
-   * This generation's codigoSolicitacao answered its first send, with no earlier send of the key in doubt:
-   * the bank ending that payment proves the key paid nothing. Absent (a resend after a send that may have
-   * executed, or a state older than this field), only the bank's idempotency would say so, and the payment
-   * is never moved to a new key on the bank's word alone (src/payments/balance-hold.ts).
-   */
-  answeredWithoutDoubt?: boolean;
-  /** `dataPagamento` of the first send (or null for none), reused by every resend so the body never changes. */
-  paymentDate?: string | null;
-  /** Since when the payment has been waiting for a configuration fix. */
-  configWaitSince?: number;
-  /** Since when the bank has answered 503 (maintenance, outside its operating window) to this payment's calls. */
-  unavailableSince?: number;
-  /** Since when the bank has been processing it (after submission, or after its approval). */
-  progressSince?: number;
-  /** When this generation was first sent: resends under its key stop after the resend window. */
-  firstSendAt?: number;
-  /** How many of Inter's callbacks for this codigoSolicitacao the worker has read (new ones wake it). */
-  callbacksSeen?: number;
-  /** Since when a low-priority poll (a payment long stuck, or awaiting approval) has given way to others. */
-  gaveWaySince?: number;
-  /** Why the payment waits now, and until when (epoch ms): shown by `pixout status` and the dashboard. */
-  waitingFor?: { why: string; until: number };
-  /** Set when the payment finished, with why. */
-  outcome?: "paid" | "failed" | "rejected" | "blocked" | "needs-reconciliation";
-  reason?: string;
-  /**
-   * Waiting for its paying account's balance (src/payments/balance-hold.ts): the account, since when, and
-   * the id of the fleet's hold it joined (a different current id means that hold was lifted).
-   */
-  held?: { account: string; since: number; id?: string };
-  /**
-   * When it began to wait for its account's balance, kept across resumes and a new generation until a send
-   * of it is accepted: the maximum hold counts from it.
-   */
-  firstHeldAt?: number;
-  /** Earlier generations the bank ended for insufficient balance (kept as history, newest last). */
-  endedForBalance?: { generation: number; codigoSolicitacao?: string; bankStatus: string; at: number }[];
-  /**
-   * A parked payment resolved against the bank's statement (by reconciliation or an operator): its
-   * outcome from then on. The parked state above is kept as it was, as history.
-   */
-  resolution?: Resolved;
-}
-
-/** How a parked payment was resolved (src/queue/producer/resolve.ts). */
-export interface Resolved {
-  outcome: "paid" | "failed";
-  /** Epoch ms. */
-  at: number;
-  /** `reconciliation` or the operator's name. */
-  by: string;
-  reason: string;
-  /** The statement entry that proves it paid (its idTransacao), when one does. */
-  debitId?: string;
-  codigoSolicitacao?: string;
-  endToEndId?: string;
-  /** São Paulo date of the debit. */
-  date?: string;
-}
-
-const historySchema = z.array(z.object({ status: z.string(), at: z.string().optional() }));
-
-/** The worker's own `state`, read back from the job (a foreign or older writer may have left anything). */
-export const paymentStateSchema = z.looseObject({
-  claim: z.string().min(1).max(64).optional(),
-  firstSendAt: z.number().optional(),
-  step: z.enum(["submit", "poll"]),
-  generation: z.number().int().nonnegative(),
-  attempts: z.number().int().nonnegative(),
-  maybeExecuted: z.boolean(),
-  polls: z.number().int().nonnegative(),
-  codigoSolicitacao: z.string().min(1).optional(),
-  history: historySchema.optional(),
-  sendInFlight: z.number().optional(),
-  slot: z.object({ budget: z.enum(["send", "status"]), at: z.number() }).optional(),
-  paymentDate: z.string().nullable().optional(),
-  gaveWaySince: z.number().optional(),
-});
+// The state's schema and types live in payment-state.ts; the rules here and their users import them from here too.
+export {
+  paymentStateSchema,
+  type BankErrorDetail,
+  type HistoryEntry,
+  type PaymentState,
+  type Resolved,
+} from "./payment-state.js";
 
 /** Whether a (possibly unreadable) state says the bank may already have this payment. */
 export function hasBankEvidence(state: unknown): boolean {
@@ -221,12 +105,12 @@ export interface LifecyclePolicy {
   /**
    * Resend a send that may have executed, under the same key, trusting the bank to answer with the
    * payment it already has (Inter documents `x-id-idempotente` as its idempotency key; how it behaves is
-   * UNVERIFIED, inter-api.md §3.1). false: never resend it — park it for reconciliation instead.
+   * UNVERIFIED, docs/reference/inter-api.md §3.1). false: never resend it — park it for reconciliation instead.
    */
   resendAmbiguous: boolean;
   /**
    * How long after the first send of a generation a resend under its key is still made. How long Inter
-   * remembers an `x-id-idempotente` is UNVERIFIED (inter-api.md §3.1): past this, a payment that may
+   * remembers an `x-id-idempotente` is UNVERIFIED (docs/reference/inter-api.md §3.1): past this, a payment that may
    * have executed is parked instead of resent, so a bank that forgot the key cannot pay it twice.
    */
   resendWindowMs: number;

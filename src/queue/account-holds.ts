@@ -1,4 +1,4 @@
-// The fleet's holds of paying accounts short of money (docs/balance.md), in Redis so that every worker
+// The fleet's holds of paying accounts short of money (docs/operating/balance.md), in Redis so that every worker
 // sees them: while an account is held, no payment from it is sent; each waits in BullMQ's delayed set,
 // listed here with its amount, until the hold is lifted (the balance covers the oldest held payment, or an
 // operator resumes it). Every key is under the queue's hash tag: one Redis Cluster slot.

@@ -1,9 +1,11 @@
 // The payout job's data as stored in Redis vs. the payment the worker works with: when a
 // data key is configured, the SDK and the CLI write the recipient encrypted (src/payments/
 // recipient-crypto.ts); the worker decrypts it in memory only and writes the stored form back unchanged.
-// Pure, apart from the random IV of a new encryption.
-import type { FieldIssue } from "../payments/field-issues.js";
-import { hasBankEvidence } from "../payments/lifecycle.js";
+// Every reader of a job's data reads it through readJobData: the producer's fields, the worker's `state`
+// and the operators' `audit`, whoever wrote them. Pure, apart from the random IV of a new encryption.
+import { z } from "zod";
+import { issuesOf, type FieldIssue } from "../payments/field-issues.js";
+import { hasBankEvidence, paymentStateSchema, type PaymentState } from "../payments/lifecycle.js";
 import type { Payment } from "../payments/payment.js";
 import {
   NO_DATA_KEYS,
@@ -87,17 +89,112 @@ export function storedForm(
  * payment written plain compare equal; undefined when it cannot be decrypted here.
  */
 export function plainFingerprint(data: unknown, keyring: DataKeyring): string | undefined {
-  const record = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
-  if (!isEncryptedRecipient(record["recipient"])) return paymentFingerprint(record);
-  const opened = decryptRecipient(
-    record["recipient"],
-    typeof record["paymentId"] === "string" ? record["paymentId"] : "",
-    keyring,
-  );
-  return opened.ok ? paymentFingerprint({ ...record, recipient: opened.recipient }) : undefined;
+  const { fields, paymentId } = readJobData(data);
+  if (!isEncryptedRecipient(fields["recipient"])) return paymentFingerprint(fields);
+  const opened = decryptRecipient(fields["recipient"], paymentId ?? "", keyring);
+  return opened.ok ? paymentFingerprint({ ...fields, recipient: opened.recipient }) : undefined;
 }
 
 /** The digest of a payment kept in its idempotency record (no personal data). */
 export function paymentDigest(payment: unknown, keyring: DataKeyring): string | undefined {
   return fingerprintDigest(paymentFingerprint(payment), keyring);
+}
+
+/**
+ * The fields of `state` the worker's decisions rest on, checked when a state is read back (in this order, the
+ * order its problems are told in); the other fields are kept as written. Lenient on purpose: a state an older
+ * pixout wrote, or one with a field this version does not know, is followed to its end rather than refused.
+ */
+const shape = paymentStateSchema.shape;
+const readableStateSchema = z.looseObject({
+  claim: shape.claim,
+  firstSendAt: shape.firstSendAt,
+  step: shape.step,
+  generation: shape.generation,
+  attempts: shape.attempts,
+  maybeExecuted: shape.maybeExecuted,
+  polls: shape.polls,
+  codigoSolicitacao: shape.codigoSolicitacao,
+  history: shape.history,
+  sendInFlight: shape.sendInFlight,
+  slot: shape.slot,
+  paymentDate: shape.paymentDate,
+  gaveWaySince: shape.gaveWaySince,
+});
+
+/**
+ * A job's `state` as read back. `unchecked` is the state as written, its fields not verified (`{}` when it is not
+ * an object): what a view shows, or what decides whether the bank may already have the payment.
+ */
+export type StateRead =
+  /** No state: a job no run of pixout wrote to yet. */
+  | { kind: "absent"; raw: undefined; unchecked: Partial<PaymentState> }
+  /** Its checked fields hold (the others are as written). */
+  | { kind: "valid"; raw: unknown; unchecked: Partial<PaymentState>; state: PaymentState }
+  /** A state (maybe not even an object) whose checked fields do not hold: `issues` name them as `state.<field>`. */
+  | { kind: "invalid"; raw: unknown; unchecked: Partial<PaymentState>; issues: FieldIssue[] };
+
+/** A job's `audit` (the operators' retries and resolutions) as read back; `raw` as written, to write it back. */
+export type AuditRead =
+  { kind: "absent"; raw: undefined } | { kind: "list"; raw: unknown[] } | { kind: "invalid"; raw: unknown };
+
+/** A payout job's data as read back from Redis, whoever wrote it (see readJobData). */
+export interface JobData {
+  /** The producer's fields: everything but `state` and `audit`, as stored (a recipient maybe still encrypted). */
+  fields: Record<string, unknown>;
+  /** The fields every reader needs, when they are strings. */
+  paymentId: string | undefined;
+  amount: string | undefined;
+  callbackUrl: string | undefined;
+  /** The worker's part. */
+  state: StateRead;
+  /** The operators' part. */
+  audit: AuditRead;
+}
+
+function objectOrEmpty(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function textOf(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * A payout job's data split into the producer's fields, the worker's `state` and the operators' `audit`, read
+ * without trusting it: a foreign producer or an older pixout may have written the job. Data that is not an
+ * object reads as an empty one; a state is `absent` only when there is none (`null` is an invalid state).
+ */
+export function readJobData(data: unknown): JobData {
+  const { state, audit, ...fields } = objectOrEmpty(data);
+  return {
+    fields,
+    paymentId: textOf(fields["paymentId"]),
+    amount: textOf(fields["amount"]),
+    callbackUrl: textOf(fields["callbackUrl"]),
+    state: readState(state),
+    audit:
+      audit === undefined
+        ? { kind: "absent", raw: audit }
+        : Array.isArray(audit)
+          ? { kind: "list", raw: audit as unknown[] }
+          : { kind: "invalid", raw: audit },
+  };
+}
+
+function readState(raw: unknown): StateRead {
+  const unchecked = objectOrEmpty(raw) as Partial<PaymentState>;
+  if (raw === undefined) return { kind: "absent", raw, unchecked };
+  const parsed = readableStateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = issuesOf(parsed.error).map((i) => ({ ...i, field: `state.${i.field}` }));
+    return { kind: "invalid", raw, unchecked, issues };
+  }
+  // The checked fields verified; the others are as the worker (or an older pixout) wrote them.
+  return { kind: "valid", raw, unchecked, state: parsed.data };
+}
+
+/** The operators' retries of a job, as a list (none when its audit is absent or not a list). */
+export function auditEntries(data: JobData): unknown[] {
+  return data.audit.kind === "list" ? data.audit.raw : [];
 }

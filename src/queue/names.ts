@@ -1,5 +1,5 @@
 // Names in Redis. All of pixout's BullMQ keys share one hash tag, so that on Redis Cluster a queue's
-// keys (and the flows between pixout's queues) live in one slot (DESIGN.md §6).
+// keys (and the flows between pixout's queues) live in one slot (docs/design.md §6).
 
 /** BullMQ job name of a payout (any name is accepted from other producers). */
 export const PAYOUT_JOB_NAME = "payout";

@@ -10,6 +10,7 @@ import {
   type PaymentState,
   type Resolved,
 } from "../payments/lifecycle.js";
+import { auditEntries, readJobData } from "./job-data.js";
 
 /** The job's result when it completes (`returnvalue`). */
 export interface PaymentResult {
@@ -55,7 +56,7 @@ export interface PaymentView {
   lastError: { code: string; message: string; at: string } | null;
   /** Why a payment not yet final waits now, and until when (a budget slot, a backoff, an approval…). */
   waitingFor: { why: string; until: string } | null;
-  /** Waiting for its paying account's balance (docs/balance.md): which account, since when (ISO 8601). */
+  /** Waiting for its paying account's balance (docs/operating/balance.md): which account, since when (ISO 8601). */
   held: { account: string; since: string } | null;
   /** Earlier generations the bank ended for insufficient balance. */
   endedForBalance: { generation: number; codigoSolicitacao: string | null; bankStatus: string; at: string }[];
@@ -74,14 +75,6 @@ export interface JobFacts {
   failedReason: string | undefined;
   timestamp: number;
   finishedOn: number | undefined;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }
 
 function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentResult | undefined): Outcome {
@@ -104,15 +97,15 @@ function outcomeOf(job: JobFacts, state: Partial<PaymentState>, result: PaymentR
 }
 
 export function paymentView(job: JobFacts): PaymentView {
-  const data = record(job.data);
-  const state = record(data["state"]) as Partial<PaymentState>;
+  const data = readJobData(job.data);
+  const state = data.state.unchecked;
   const result =
     job.state === "completed" && typeof job.returnvalue === "object" && job.returnvalue !== null
       ? (job.returnvalue as PaymentResult)
       : undefined;
-  const paymentId = text(data["paymentId"]) ?? job.id.replace(/^payment-/, "");
+  const paymentId = data.paymentId ?? job.id.replace(/^payment-/, "");
   const generation = typeof state.generation === "number" ? state.generation : 0;
-  const amount = text(data["amount"]);
+  const { amount } = data;
   const outcome = outcomeOf(job, state, result);
   const resolution = state.resolution?.outcome === outcome ? state.resolution : undefined;
   // Parked by BullMQ's own failure (not by a decision of ours): say what BullMQ said, and why it matters.
@@ -138,10 +131,10 @@ export function paymentView(job: JobFacts): PaymentView {
             : state.outcome === "needs-reconciliation"
               ? (state.reason ?? null)
               : null)),
-    idempotencyKey: text(data["paymentId"]) === undefined ? null : bankIdempotencyKey(paymentId, generation),
+    idempotencyKey: data.paymentId === undefined ? null : bankIdempotencyKey(paymentId, generation),
     generation,
     attempts: typeof state.attempts === "number" ? state.attempts : 0,
-    audit: Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [],
+    audit: auditEntries(data),
     lastError: state.lastError
       ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() }
       : null,

@@ -6,6 +6,7 @@
 import type { Queue } from "bullmq";
 import type { RedisClient } from "../../redis/connections.js";
 import { PAYMENT_ID } from "../../payments/payment.js";
+import { readJobData } from "../../queue/job-data.js";
 import { readPaymentJob } from "../../queue/producer/job-reader.js";
 import { jobIdFor } from "../../queue/names.js";
 import { createPaymentIndex, type BankIdentifier } from "../../queue/payment-index.js";
@@ -27,8 +28,7 @@ const MAX_QUERY_LENGTH = 128;
 
 /** The view with the recipient masked, free texts (reasons, errors) scrubbed and the audit allow-listed. */
 function dashboardPayment(view: PaymentView, data: unknown): DashboardPayment {
-  const recipient =
-    typeof data === "object" && data !== null ? (data as Record<string, unknown>)["recipient"] : undefined;
+  const recipient = readJobData(data).fields["recipient"];
   const known = personalValues(recipient);
   const scrub = (t: string | null): string | null => (t === null ? null : scrubText(t, known));
   // The worker's own return value: every string scrubbed, its history reduced to status and time.

@@ -1,6 +1,6 @@
 // The producer SDK: `createPayoutProducer({ connection })` → enqueue, enqueueMany, get, waitForResult.
-// Payments are validated before anything reaches Redis (DESIGN.md §2.6); the job id is derived from the
-// paymentId, so enqueueing a payment twice is a no-op that says so (§2.2). It fails fast when Redis is
+// Payments are validated before anything reaches Redis (docs/design.md §2.6); the job id is derived from the
+// paymentId, so enqueueing a payment twice is a no-op that says so (docs/design.md §2.2). It fails fast when Redis is
 // down rather than buffering in memory.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, type Telemetry } from "bullmq";
@@ -91,12 +91,12 @@ export interface ProducerOptions {
   /**
    * BullMQ telemetry, e.g. `new BullMQOtel()` from bullmq-otel with your OpenTelemetry SDK registered:
    * each enqueue is then a PRODUCER span whose context travels with the job, so the worker's steps and
-   * bank calls join its trace (README "Tracing"). None: no spans, exactly as without it.
+   * bank calls join its trace (docs/operating/observability.md). None: no spans, exactly as without it.
    */
   telemetry?: Telemetry;
   /**
    * PIXOUT_REDIS_WAIT_REPLICAS: an enqueue is acknowledged only once this many replicas confirmed it (WAIT), so
-   * that a failover cannot forget a payment the caller was told about (docs/redis.md). Default: none.
+   * that a failover cannot forget a payment the caller was told about (docs/operating/redis.md). Default: none.
    */
   replicas?: ReplicaWait;
 }

@@ -1,4 +1,4 @@
-// Resolving a payment parked as needs-reconciliation (docs/reconciliation.md): by the reconciliation, when
+// Resolving a payment parked as needs-reconciliation (docs/operating/reconciliation.md): by the reconciliation, when
 // the bank's statement proves it paid or not executed, or by an operator (`pixout resolve`). The job keeps
 // its parked state as history and gets a `resolution`, which is its outcome from then on; the payment's
 // long-lived record takes the outcome in the same step, so that a paid payment is never sent again (the
@@ -13,11 +13,13 @@ import type { Queue } from "bullmq";
 import type { RedisClient } from "../../redis/connections.js";
 import type { Notifier } from "../../notifications/notifier.js";
 import { endToEndMoment } from "../../payments/callback-news.js";
-import type { Outcome, PaymentState, Resolved } from "../../payments/lifecycle.js";
+import type { Outcome, Resolved } from "../../payments/lifecycle.js";
 import { freeTextProblem } from "../../payments/text.js";
 import { readPaymentJob } from "./job-reader.js";
 import { jobIdFor } from "../names.js";
 import { DEFAULT_IDEMPOTENCY_DAYS, paymentRecordKey } from "../payment-record.js";
+import { auditEntries, readJobData } from "../job-data.js";
+import { outcomeFacts } from "../outcome-facts.js";
 import { auditStreamKey, changeLockKey } from "./retry.js";
 
 export interface ResolveRequest {
@@ -58,10 +60,6 @@ redis.call('HSET', KEYS[3], 'outcome', ARGV[5], 'generation', ARGV[6], 'finished
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], 'codigoSolicitacao', ARGV[7]) end
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[9]))
 return 1`;
-
-function objectOf(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
 
 export async function resolvePayment(
   queue: Queue,
@@ -151,8 +149,8 @@ async function resolveLocked(
       why: "the payment changed since the statement was compared with it; nothing was resolved — reconcile again",
     };
   }
-  const data = objectOf(job.data);
-  const state = objectOf(data["state"]) as Partial<PaymentState>;
+  const data = readJobData(job.data);
+  const state = data.state.unchecked;
   const codigo = request.evidence?.codigoSolicitacao ?? state.codigoSolicitacao;
   // The statement names the send: it must be this payment's, when we know its codigo.
   if (
@@ -189,8 +187,8 @@ async function resolveLocked(
     ...(resolution.debitId === undefined ? {} : { debitId: resolution.debitId }),
     ...(resolution.endToEndId === undefined ? {} : { endToEndId: resolution.endToEndId }),
   };
-  const audit = Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [];
-  const newData = JSON.stringify({ ...data, state: { ...state, resolution }, audit: [...audit, entry] });
+  const audit = auditEntries(data);
+  const newData = JSON.stringify({ ...data.fields, state: { ...state, resolution }, audit: [...audit, entry] });
   const ttl = String(Math.round((request.recordTtlDays ?? DEFAULT_IDEMPOTENCY_DAYS) * 86_400));
   const written = await redis.eval(
     RESOLVE,
@@ -223,21 +221,18 @@ async function resolveLocked(
   if (request.notifier === undefined)
     return { paymentId, status: "resolved", outcome: request.outcome, notified: false };
   try {
+    const facts = outcomeFacts(paymentId, view.amount, {
+      outcome: request.outcome,
+      generation: view.generation,
+      bankStatus: view.bankStatus ?? undefined,
+      codigoSolicitacao: codigo,
+      endToEndId: e2e,
+      reason: request.reason,
+    });
     const sent = await request.notifier.notifyOutcome(
-      {
-        paymentId,
-        outcome: request.outcome,
-        generation: view.generation,
-        // The resolve entry counts: the event differs from the parked one of the same generation.
-        retries: audit.length + 1,
-        ...(view.bankStatus === null ? {} : { bankStatus: view.bankStatus }),
-        ...(codigo === undefined ? {} : { codigoSolicitacao: codigo }),
-        ...(e2e === undefined ? {} : { endToEndId: e2e }),
-        ...(view.amount === undefined ? {} : { amount: view.amount }),
-        ...(request.outcome === "paid" ? {} : { reason: request.reason }),
-        occurredAt: new Date(now).toISOString(),
-      },
-      typeof data["callbackUrl"] === "string" ? data["callbackUrl"] : undefined,
+      // The resolve entry counts: the event differs from the parked one of the same generation.
+      { ...facts, retries: audit.length + 1, occurredAt: new Date(now).toISOString() },
+      data.callbackUrl,
     );
     return {
       paymentId,

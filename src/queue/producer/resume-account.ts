@@ -1,7 +1,7 @@
-// Lifting an account's hold (docs/balance.md): by the fleet when the balance covers the oldest held payment,
+// Lifting an account's hold (docs/operating/balance.md): by the fleet when the balance covers the oldest held payment,
 // or at once by an operator (`pixout resume`, the dashboard). The hold and its list go in one Redis step;
 // then every payment that waited is woken (moved from the delayed set to run now). A payment that cannot be
-// woken here (not delayed at that instant) finds the hold gone on its own (src/queue/worker/processor.ts).
+// woken here (not delayed at that instant) finds the hold gone on its own (src/queue/worker/waits.ts).
 import { Job, type Queue } from "bullmq";
 import type { Logger } from "../../logger.js";
 import type { AccountEventFacts } from "../../notifications/account-event.js";

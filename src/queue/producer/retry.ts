@@ -10,9 +10,10 @@ import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { RedisClient } from "../../redis/connections.js";
 import { bankIdempotencyKey } from "../../payments/idempotency.js";
-import type { Outcome, PaymentState } from "../../payments/lifecycle.js";
+import type { Outcome } from "../../payments/lifecycle.js";
 import { decideRetry } from "../../payments/retry-rules.js";
 import { freeTextProblem } from "../../payments/text.js";
+import { auditEntries, readJobData } from "../job-data.js";
 import { readPaymentJob } from "./job-reader.js";
 import { bullPrefix, jobIdFor } from "../names.js";
 import { DEFAULT_IDEMPOTENCY_DAYS, paymentRecordKey } from "../payment-record.js";
@@ -129,10 +130,8 @@ export async function retryPayment(
         why: "the payment changed while it was being read; nothing was retried — look again",
       };
     }
-    const data = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
-    const state = (
-      typeof data["state"] === "object" && data["state"] !== null ? data["state"] : {}
-    ) as Partial<PaymentState>;
+    const data = readJobData(job.data);
+    const state = data.state.unchecked;
     const decision = decideRetry(
       { outcome: view.outcome, bankStatus: view.bankStatus, state },
       { newAttempt: options.newAttempt === true, notExecuted: options.notExecuted === true, now },
@@ -162,13 +161,13 @@ export async function retryPayment(
       newKey: decision.newKey,
       notExecuted: options.notExecuted === true,
     };
-    const audit = Array.isArray(data["audit"]) ? (data["audit"] as unknown[]) : [];
+    const audit = auditEntries(data);
     // The retried run gets a claim of its own on the payment's record (src/queue/worker/fenced-store.ts), in the
     // same step: an operator's retry is what may reopen a payment — also one of a job that was refused as
     // another job's duplicate, or whose claim the record did not know.
     const claim = randomUUID();
     const retried = { ...decision.state, claim };
-    const newData = JSON.stringify({ ...data, state: retried, audit: [...audit, entry] });
+    const newData = JSON.stringify({ ...data.fields, state: retried, audit: [...audit, entry] });
     const stream = auditStreamKey(redisPrefix);
     const record = paymentRecordKey(redisPrefix, queue.name, paymentId);
     const ttl = String(Math.round((options.recordTtlDays ?? DEFAULT_IDEMPOTENCY_DAYS) * 86_400));

@@ -1,4 +1,4 @@
-// The balance guard (PIXOUT_BALANCE_GUARD=true, docs/balance.md): an estimate, per paying account, of the
+// The balance guard (PIXOUT_BALANCE_GUARD=true, docs/operating/balance.md): an estimate, per paying account, of the
 // money left to pay with, so that the fleet holds a payment that would not fit instead of sending it for
 // the bank to refuse. In Redis, shared by the fleet:
 //

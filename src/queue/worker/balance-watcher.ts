@@ -1,4 +1,4 @@
-// While a paying account is held, the fleet reads its balance on a backoff (docs/balance.md) and lifts the
+// While a paying account is held, the fleet reads its balance on a backoff (docs/operating/balance.md) and lifts the
 // hold when the money to pay with covers the oldest held payment. Every worker runs this loop; one Redis
 // lock per account makes one of them read it at a time, and each read takes the fleet's `balance` budget
 // (Inter allows 10 a minute). With the balance guard on, each read is also the guard's new estimate, and

@@ -1,4 +1,4 @@
-// Fleet-wide budgets of the bank's endpoints (DESIGN.md §2.7), shared through Redis by every worker.
+// Fleet-wide budgets of the bank's endpoints (docs/design.md §2.7), shared through Redis by every worker.
 //
 // Each budget is a GCRA schedule ("generic cell rate algorithm"): a Redis key holds the next free moment
 // (the theoretical arrival time), calls are spaced by a fixed interval (the bank's limit widened by a

@@ -3,10 +3,10 @@
 // that may have reached the bank count: a payment that never sent anything has nothing to reconcile.
 import type { Job, Queue } from "bullmq";
 import { bankDate } from "../../inter/statement.js";
-import { hasBankEvidence, type PaymentState } from "../../payments/lifecycle.js";
+import { hasBankEvidence } from "../../payments/lifecycle.js";
 import { parseAmount } from "../../payments/money.js";
 import type { ReconPayment } from "../../payments/reconciliation.js";
-import { openPayoutFields, type DataProtection } from "../job-data.js";
+import { openPayoutFields, readJobData, type DataProtection } from "../job-data.js";
 import { paymentView } from "../payment-view.js";
 
 // Jobs still on their way first: one that finishes while the pages are read is then met again, finished,
@@ -53,14 +53,14 @@ export function reconPaymentOf(
     timestamp: job.timestamp,
     finishedOn: job.finishedOn,
   });
-  const data = objectOf(job.data);
-  const state = objectOf(data["state"]) as Partial<PaymentState>;
+  const data = readJobData(job.data);
+  const state = data.state.unchecked;
   if (view.outcome !== "paid" && !hasBankEvidence(state) && view.codigoSolicitacao === null) return undefined;
-  const amountCents = centsOf(data["amount"]);
+  const amountCents = centsOf(data.amount);
   if (amountCents === undefined) return undefined;
-  const recipient = objectOf(openPayoutFields(data, state, protection).fields["recipient"]);
+  const recipient = objectOf(openPayoutFields(data.fields, state, protection).fields["recipient"]);
   const key = recipient["type"] === "key" && typeof recipient["key"] === "string" ? recipient["key"] : undefined;
-  const account = typeof data["account"] === "string" ? data["account"] : defaultAccount;
+  const account = typeof data.fields["account"] === "string" ? data.fields["account"] : defaultAccount;
   const paidDate =
     view.outcome === "paid"
       ? (bankDate(view.result?.paidAt ?? state.paidAt) ??
@@ -119,10 +119,10 @@ export interface ReconPayments {
 
 /** The codigos of a job's earlier sends the bank ended for insufficient balance. */
 function endedCodigos(job: Job): string[] {
-  const state = objectOf(objectOf(job.data)["state"]);
+  const state = readJobData(job.data).state.unchecked;
   // Only a state a run of this fleet wrote (it holds a claim); the reconciliation also asks pixout's index.
-  if (typeof state["claim"] !== "string") return [];
-  const list = state["endedForBalance"];
+  if (typeof state.claim !== "string") return [];
+  const list: unknown = state.endedForBalance;
   if (!Array.isArray(list)) return [];
   return list
     .map((e) => objectOf(e)["codigoSolicitacao"])
@@ -131,10 +131,9 @@ function endedCodigos(job: Job): string[] {
 
 /** A finished job whose state holds no claim: written by the duplicate rule, not by a run that sent it. */
 function referenceOf(job: Job): { paymentId: string; codigo?: string } | undefined {
-  const state = objectOf(objectOf(job.data)["state"]);
-  if (state["claim"] !== undefined || state["outcome"] === undefined || !job.id?.startsWith("payment-"))
-    return undefined;
-  const codigo = typeof state["codigoSolicitacao"] === "string" ? state["codigoSolicitacao"] : undefined;
+  const state = readJobData(job.data).state.unchecked;
+  if (state.claim !== undefined || state.outcome === undefined || !job.id?.startsWith("payment-")) return undefined;
+  const codigo = typeof state.codigoSolicitacao === "string" ? state.codigoSolicitacao : undefined;
   return { paymentId: job.id.slice("payment-".length), ...(codigo === undefined ? {} : { codigo }) };
 }
 

@@ -1,4 +1,4 @@
-// One reconciliation run (docs/reconciliation.md): the queue's payments against the bank's statement over
+// One reconciliation run (docs/operating/reconciliation.md): the queue's payments against the bank's statement over
 // a window of São Paulo days, with a fresh status query of every parked payment the bank knows, the rules of
 // src/payments/reconciliation.ts, and — with `apply` — the parked payments the statement proves resolved.
 // Every bank call goes through the client's gate (the fleet's budgets). The report is kept in Redis.

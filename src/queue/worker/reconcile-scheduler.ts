@@ -1,4 +1,4 @@
-// The fleet's own reconciliation (PIXOUT_RECONCILE=true, docs/reconciliation.md): BullMQ job schedulers on
+// The fleet's own reconciliation (PIXOUT_RECONCILE=true, docs/operating/reconciliation.md): BullMQ job schedulers on
 // `<queue>-reconcile` — daily at 01:15 São Paulo and every PIXOUT_RECONCILE_EVERY_MINUTES — each run taken by
 // one worker of the fleet (a scheduler is one Redis entry, however many workers upsert it), over the last
 // PIXOUT_RECONCILE_DAYS days, resolving what the statement proves. Its bank calls take the fleet's budgets.
@@ -88,7 +88,10 @@ export async function startReconcileScheduler(options: ReconcileSchedulerOptions
       resolved: report.applied.filter((a) => a.status === "resolved").length,
     };
     if (report.findings > 0 || !report.complete)
-      logger.error(log, "reconciliation found what needs a human (pixout reconcile shows it; docs/reconciliation.md)");
+      logger.error(
+        log,
+        "reconciliation found what needs a human (pixout reconcile shows it; docs/operating/reconciliation.md)",
+      );
     else logger.info(log, "reconciliation clean");
     options.onReport?.(report);
     return { findings: report.findings, complete: report.complete };

@@ -1,5 +1,5 @@
 // A payout worker process: the BullMQ Worker, the bank client and the fleet's budgets, wired from the
-// configuration. Many of these run at once, on many machines, against one Redis (DESIGN.md §6).
+// configuration. Many of these run at once, on many machines, against one Redis (docs/design.md §6).
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue, Worker, type Job, type Telemetry } from "bullmq";
 import type { RedisClient } from "../../redis/connections.js";
@@ -28,6 +28,8 @@ import { bullPrefix } from "../names.js";
 import { createPaymentIndex, type PaymentIndex } from "../payment-index.js";
 import { createPaymentRecords } from "../payment-record.js";
 import { paymentView, type PaymentResult } from "../payment-view.js";
+import { readJobData } from "../job-data.js";
+import { outcomeFacts } from "../outcome-facts.js";
 import { DEFAULT_ACCOUNT_KEY, createPayoutProcessor } from "./processor.js";
 import { createFencedStore } from "./fenced-store.js";
 import { startReconcileScheduler } from "./reconcile-scheduler.js";
@@ -158,20 +160,16 @@ export async function announceBullFailure(
     });
     if (view.outcome !== "failed" && view.outcome !== "needs-reconciliation" && view.outcome !== "rejected") return;
     onOutcome?.(view.outcome);
-    const data = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
+    const facts = outcomeFacts(view.paymentId, view.amount, {
+      outcome: view.outcome,
+      generation: view.generation,
+      bankStatus: view.bankStatus ?? undefined,
+      codigoSolicitacao: view.codigoSolicitacao ?? undefined,
+      reason: view.reason ?? view.failedReason ?? "the job failed in the worker",
+    });
     await notifier.notifyOutcome(
-      {
-        paymentId: view.paymentId,
-        outcome: view.outcome,
-        generation: view.generation,
-        retries: view.audit.length,
-        ...(view.bankStatus === null ? {} : { bankStatus: view.bankStatus }),
-        ...(view.codigoSolicitacao === null ? {} : { codigoSolicitacao: view.codigoSolicitacao }),
-        ...(view.amount === undefined ? {} : { amount: view.amount }),
-        reason: view.reason ?? view.failedReason ?? "the job failed in the worker",
-        occurredAt: new Date(job.finishedOn ?? Date.now()).toISOString(),
-      },
-      typeof data["callbackUrl"] === "string" ? data["callbackUrl"] : undefined,
+      { ...facts, retries: view.audit.length, occurredAt: new Date(job.finishedOn ?? Date.now()).toISOString() },
+      readJobData(job.data).callbackUrl,
     );
   } catch (err) {
     logger.error(
@@ -275,7 +273,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const records = createPaymentRecords(redis, config.redisPrefix, config.queueName, config.data.idempotencyDays);
   // Without a secret no event can be queued (the notifier refuses unsigned destinations): no delivery worker.
   const notifications = config.notify.secrets.size > 0 ? startNotificationWorker(notifySettings) : undefined;
-  // Insufficient balance (docs/balance.md): holds on the fail-fast connection (they are read before each send).
+  // Insufficient balance (docs/operating/balance.md): holds on the fail-fast connection (they are read before each send).
   const balanceSettings = config.worker.balance;
   const holds = createAccountHolds(fence, config.redisPrefix, config.queueName);
   const guard =

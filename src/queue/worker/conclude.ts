@@ -1,0 +1,138 @@
+// The end of a step: a wait (saved, the job delayed), or the payment's outcome — the state and the record's
+// outcome in one fenced step, then the signed event, then the job's result (or its failure).
+import { UnrecoverableError } from "bullmq";
+import { spacedForCallbacks } from "../../payments/callback-news.js";
+import type { Decision, PaymentState } from "../../payments/lifecycle.js";
+import { parseAmount } from "../../payments/money.js";
+import { readJobData, storedForm } from "../job-data.js";
+import type { PaymentResult } from "../payment-view.js";
+import { holdIfShort } from "./balance-steps.js";
+import { completes, outcomeFacts, paymentResult, type FinalOutcome } from "../outcome-facts.js";
+import {
+  accountOf,
+  announce,
+  countOutcome,
+  dataOf,
+  fenced,
+  guardMember,
+  indexIds,
+  quietly,
+  recordOf,
+  type RunContext,
+} from "./run-context.js";
+import { wait } from "./waits.js";
+
+/** The end of a run: the state and the record's outcome (one fenced step), the event, the result. */
+export async function conclude(ctx: RunContext, first: Decision): Promise<PaymentResult> {
+  const { deps, clock, logger, payment } = ctx;
+  const given = await holdIfShort(ctx, first);
+  const cb = deps.options.callbacks;
+  const decision =
+    cb && given.kind === "wait" && (await cb.receiver()).flowing ? spacedForCallbacks(given, cb.pollMs) : given;
+  if (decision.kind === "wait") {
+    if (decision.why === "configuration") {
+      logger.error(
+        { paymentId: payment.paymentId, error: decision.state.lastError?.message },
+        "payouts wait for a configuration fix (see the error); no attempt is used",
+      );
+    }
+    await trackApproval(ctx, decision.state, false);
+    return wait(ctx, decision.state, decision.delayMs, decision.why);
+  }
+  const state: PaymentState = { ...decision.state, waitingFor: undefined };
+  await trackApproval(ctx, state, true);
+  indexIds(deps, payment.paymentId, { codigoSolicitacao: state.codigoSolicitacao, endToEndId: state.endToEndId });
+  countOutcome(ctx, decision.state.outcome, state.generation);
+  const data = dataOf(storedForm(payment, ctx.data.fields), state, ctx.audit);
+  fenced(
+    await deps.store.finish(
+      ctx.job.id ?? "",
+      payment.paymentId,
+      ctx.token,
+      ctx.claim,
+      JSON.stringify(data),
+      recordOf(ctx, state, decision.state.outcome),
+    ),
+    ctx.job,
+    "the outcome",
+  );
+  ctx.job.data = data;
+  const guard = deps.options.balance?.guard;
+  if (guard) {
+    const spent = decision.state.outcome === "paid" || decision.state.outcome === "needs-reconciliation";
+    await quietly(deps, "end the payment's balance reservation", payment.paymentId, () =>
+      guard.store.release(
+        accountOf(deps, payment),
+        guardMember(payment.paymentId, state.generation),
+        spent ? "spent" : "unspent",
+        clock.now(),
+      ),
+    );
+  }
+  const final = { ...state, outcome: decision.state.outcome };
+  const facts = outcomeFacts(payment.paymentId, payment.amount, final);
+  await announce(deps, ctx.audit, facts, payment.callbackUrl);
+  const log = {
+    paymentId: payment.paymentId,
+    outcome: final.outcome,
+    bankStatus: state.bankStatus,
+    codigoSolicitacao: state.codigoSolicitacao,
+  };
+  if (decision.kind === "fail") {
+    logger.warn({ ...log, reason: decision.state.reason }, "payout failed; nothing was paid");
+    throw new UnrecoverableError(decision.state.reason);
+  }
+  if (final.outcome === "needs-reconciliation")
+    logger.error({ ...log, reason: state.reason }, "payout needs reconciliation by a human");
+  else logger.info(log, "payout paid");
+  return paymentResult({ ...facts, outcome: decision.state.outcome }, payment.amount, state.history, clock.iso());
+}
+
+/**
+ * A run that finds its job's final outcome already written — with the record, in the same step — by an
+ * earlier run whose completion was lost (a crash, a Redis error after the write): it concludes the same
+ * way again (the same event, deduplicated by its id) and decides nothing afresh. Only an operator's
+ * retry (src/queue/producer/retry.ts) reopens a finished payment.
+ */
+export async function concludeAgain(
+  ctx: RunContext,
+  state: PaymentState & { outcome: FinalOutcome },
+): Promise<PaymentResult> {
+  const { payment } = ctx;
+  ctx.logger.info(
+    { paymentId: payment.paymentId, outcome: state.outcome },
+    "this payment's outcome was written by an earlier run; concluding it again, nothing decided afresh",
+  );
+  const facts = outcomeFacts(payment.paymentId, payment.amount, state);
+  await announce(ctx.deps, ctx.audit, facts, payment.callbackUrl);
+  if (completes(facts)) return paymentResult(facts, payment.amount, state.history, ctx.clock.iso());
+  throw new UnrecoverableError(state.reason ?? `the payment was ${state.outcome}`);
+}
+
+/** The list of payments awaiting approval: joined while the bank says so, left when it no longer does. */
+async function trackApproval(ctx: RunContext, state: PaymentState, final: boolean): Promise<void> {
+  const { deps, payment } = ctx;
+  const approvals = deps.options.approvals;
+  if (!approvals) return;
+  const since = state.approvalSince;
+  if (!final && since !== undefined) {
+    const account = payment.account ?? deps.options.defaultAccount;
+    await quietly(deps, "list the payment as awaiting approval", payment.paymentId, () =>
+      approvals.awaiting({
+        paymentId: payment.paymentId,
+        amountCents: parseAmount(payment.amount),
+        since,
+        deadline: since + deps.policy.approvalDeadlineMs,
+        ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
+        ...(account === undefined ? {} : { account }),
+      }),
+    );
+    return;
+  }
+  // The job's data as last saved (this run may have saved since it began): was it on the list?
+  if (readJobData(ctx.job.data).state.unchecked.approvalSince !== undefined) {
+    await quietly(deps, "take the payment off the approvals list", payment.paymentId, () =>
+      approvals.done(payment.paymentId),
+    );
+  }
+}
