@@ -19,11 +19,12 @@ import { registerWebhookCommand } from "./commands/webhook.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { EXIT, UserError } from "./commands/exit-codes.js";
 import { guardTerminalOutput, tolerateClosedPipes } from "./commands/terminal-guard.js";
+import { PIXOUT_VERSION } from "../version.js";
 
 export function buildProgram(): Command {
   const program = new Command("pixout")
     .description("Pays Pix through Banco Inter's API from a BullMQ queue, with a built-in Inter emulator.")
-    .version("0.1.0")
+    .version(PIXOUT_VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   program.addHelpText(
