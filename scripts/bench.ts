@@ -1,4 +1,4 @@
-// `npm run bench`: the performance figures (README "Performance"), measured side by side in one run on this machine.
+// `npm run bench`: the performance figures (docs/design/performance.md), measured side by side in one run on this machine.
 //
 //   npm run bench -- [--scale 10] [--payments 200] [--capacity-payments 3000] [--naive-payments 300]
 //                    [--concurrency 16] [--queued 100000] [--memory-seconds 30] [--phases limits,capacity,memory]

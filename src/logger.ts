@@ -1,4 +1,4 @@
-// pino with two layers of protection (DESIGN.md §2.5):
+// pino with two layers of protection (docs/design.md §2.5):
 // 1. field redaction by name, at any depth up to four levels: secrets are replaced, personal data masked;
 // 2. a last scrub of every written line for the exact secret values this process knows (client secret,
 //    pfx passphrase, private key, every bearer token it obtained) and for any PEM private key, so a

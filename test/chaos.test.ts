@@ -1,5 +1,6 @@
-// The chaos suite in its short configuration (issue #4 §4): about 200 payments and 20 SIGKILLs in the
-// kills scenario, and every other scenario at a quarter or half of that. `npm run chaos` is the full run.
+// The chaos suite in its short configuration, run by every `npm test` so that a change that breaks recovery fails
+// there: about 200 payments and 20 SIGKILLs in the kills scenario, and every other scenario at a quarter or half of
+// that. `npm run chaos` is the full run.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -173,7 +173,7 @@ const BANK_FAULTS: FaultRule[] = [
   },
 ];
 
-/** Redis as the product runs it: AOF, fsync every second, no eviction (DESIGN.md §2.2). */
+/** Redis as the product runs it: AOF, fsync every second, no eviction (docs/design.md §2.2). */
 const DURABLE_REDIS = [
   "--appendonly",
   "yes",

@@ -1,5 +1,5 @@
 // Checks every /banking/v2 call makes, in the order a gateway would: bearer token (401), scope (403),
-// then the account header (§2.4).
+// then the account header (docs/reference/inter-api.md §2.4).
 import { header, type RequestContext } from "./context.js";
 import type { Integration } from "./integration.js";
 import type { Ledger } from "./ledger.js";
@@ -22,14 +22,15 @@ export function createAuthenticator(integration: Integration, tokens: IssuedToke
     // Missing, unknown, revoked and expired tokens look the same to the caller: 401 (spec NaoAutorizado).
     const grant = token === undefined ? undefined : tokens.lookup(token, ctx.now);
     if (!grant) return { ok: false, reply: unauthorized(ctx.now) };
-    // Missing scope → 403 per spec (§6.1); UNVERIFIED in practice.
+    // Missing scope → 403 per spec (docs/reference/inter-api.md §6.1); UNVERIFIED in practice.
     if (!grant.scopes.has(scope)) {
       return { ok: false, reply: forbidden(ctx.now, `O token não possui o escopo ${scope}.`) };
     }
     const given = header(ctx, "x-conta-corrente");
     if (given === undefined || given === "") {
-      // ASSUMPTION (§2.4: "only needed when the integration is linked to more than one account"):
-      // with one account the header may be omitted; with several it is required (400 violation).
+      // ASSUMPTION (docs/reference/inter-api.md §2.4: the header is needed only when the integration is linked to
+      // more than one checking account): with one account it may be omitted; with several it is required (400
+      // violation).
       const only = integration.accounts.length === 1 ? integration.accounts[0] : undefined;
       if (only === undefined) {
         return {

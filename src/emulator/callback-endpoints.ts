@@ -1,4 +1,4 @@
-// GET  /banking/v2/webhooks/pix-pagamento/callbacks        — attempts listing (inter-api.md §5.3)
+// GET  /banking/v2/webhooks/pix-pagamento/callbacks        — attempts listing (docs/reference/inter-api.md §5.3)
 // POST /banking/v2/webhooks/pix-pagamento/callbacks/retry  — re-send callbacks of given payments
 import { gate } from "./auth.js";
 import { parseOffsetDateTime } from "../payments/calendar.js";
@@ -35,7 +35,8 @@ function attemptItem(a: CallbackAttempt): Record<string, unknown> {
     payload: a.payload,
     numeroTentativa: a.numeroTentativa,
     dataEnvio: a.dataEnvio,
-    // The official Java SDK reads `dataHoraDisparo` for the same instant (§5.3); we send both.
+    // The official Java SDK reads `dataHoraDisparo` for the same instant (docs/reference/inter-api.md §5.3);
+    // we send both.
     dataHoraDisparo: a.dataEnvio,
     sucesso: a.sucesso,
     httpStatus: a.httpStatus,
@@ -91,7 +92,7 @@ export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Han
             a.sentAt <= to &&
             (endToEnd === null || a.payload.some((item) => item["endToEnd"] === endToEnd)),
         )
-        .reverse(); // newest first (§5.3)
+        .reverse(); // newest first (docs/reference/inter-api.md §5.3)
       const totalElementos = matching.length;
       const totalPaginas = Math.ceil(totalElementos / tamanhoPagina);
       const data = matching.slice(pagina * tamanhoPagina, (pagina + 1) * tamanhoPagina).map(attemptItem);
@@ -120,7 +121,8 @@ export function createCallbackEndpoints(deps: CallbackEndpointDeps): { list: Han
           { razao: "Required Body [body] not specified.", propriedade: "body", valor: "null" },
         ]);
       }
-      // ASSUMPTION (UNVERIFIED, §5.3): the wire shape is {"codigoSolicitacao": [uuid, …]} (1 to 50 ids).
+      // ASSUMPTION (UNVERIFIED, docs/reference/inter-api.md §5.3): the wire shape is
+      // {"codigoSolicitacao": [uuid, …]} (1 to 50 ids).
       const ids = (body as { codigoSolicitacao?: unknown }).codigoSolicitacao;
       if (
         !Array.isArray(ids) ||

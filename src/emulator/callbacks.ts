@@ -1,11 +1,11 @@
-// Callback delivery to the registered webhook (inter-api.md §5.1, §5.2): an HTTPS POST of a JSON array
+// Callback delivery to the registered webhook (docs/reference/inter-api.md §5.1, §5.2): an HTTPS POST of a JSON array
 // of `CallbackPixPagamentoModel` items, header `x-conta-corrente`, over mutual TLS with the emulator's
 // callback identity (Inter calls receivers with its own client certificate). A failed delivery (no
 // answer, or a status outside 2xx) is retried at Inter's 5, 10, 30 and 60-minute offsets (scaled).
 //
 // ASSUMPTIONS (UNVERIFIED):
 //  - "até 4 tentativas com intervalos de 5, 10, 30 e 60 minutos" is read as the first delivery plus
-//    up to 4 retries (5 attempts in all); the spec is ambiguous (§5.1);
+//    up to 4 retries (5 attempts in all); the spec is ambiguous (docs/reference/inter-api.md §5.1);
 //  - payments that become final together are sent in one array per account, at most 50 items;
 //  - each attempt waits at most 10 s for the receiver's answer.
 import { Agent, request } from "undici";

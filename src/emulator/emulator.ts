@@ -1,7 +1,7 @@
 // The local Banco Inter: `startEmulator()` wires the pieces together and returns the control surface
 // tests, the CLI (`pixout emulator`), the demo and benchmarks use. Behaviour follows Inter's published API
 // (docs/reference/inter-api.md); every choice where Inter's behaviour is UNVERIFIED is marked where it is
-// made and listed in docs/emulator.md.
+// made and listed in docs/reference/emulator.md.
 import { randomInt, randomUUID } from "node:crypto";
 import { createLogger, type Logger } from "../logger.js";
 import { createAuthenticator } from "./auth.js";
@@ -76,7 +76,10 @@ export interface EmulatorOptions {
     cert: string | Buffer;
     key: string | Buffer;
     ca: string | Buffer;
-    /** Identity presented to webhook receivers (mTLS, §5.2). Without it callbacks go without a client certificate. */
+    /**
+     * Identity presented to webhook receivers (mTLS, docs/reference/inter-api.md §5.2). Without it callbacks go
+     * without a client certificate.
+     */
     callbackCert?: string | Buffer;
     callbackKey?: string | Buffer;
     /** CA to trust for the receiver's server certificate (default: the system's). */
@@ -84,7 +87,7 @@ export interface EmulatorOptions {
   };
   /** Default DEV_INTEGRATION. */
   integration?: Integration;
-  /** `expires_in`; default 3600 (§2.2). */
+  /** `expires_in`; default 3600 (docs/reference/inter-api.md §2.2). */
   tokenTtlSeconds?: number;
   /**
    * Which of Inter's environments to behave as: its published limits are the defaults of `limits`, and the

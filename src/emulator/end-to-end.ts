@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { formatE2eTimestamp } from "../payments/calendar.js";
 
-/** Inter's ISPB, the prefix of the end-to-end ids of payments it sends (§5.1 example). */
+/** Inter's ISPB, the prefix of the end-to-end ids of payments it sends (docs/reference/inter-api.md §5.1 example). */
 const INTER_ISPB = "00416968";
 
 const E2E_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

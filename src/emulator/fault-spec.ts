@@ -1,5 +1,5 @@
 // Fault rules from outside the process: the CLI's text specs and the admin endpoint's JSON. zod checks
-// both (a trust boundary, DESIGN.md §4), so a bad rule is refused with a clear message instead of
+// both (a trust boundary, docs/design.md §4), so a bad rule is refused with a clear message instead of
 // silently never firing.
 //
 // Text syntax:   [METHOD] [PATH] FAULT [key=value …]

@@ -1,5 +1,5 @@
 // Fault rules: the knobs that make the emulator misbehave the way a real bank and network can
-// (inter-api.md §9 last bullet). Rules are checked in order for every Inter request (never for the
+// (docs/reference/inter-api.md §9 last bullet). Rules are checked in order for every Inter request (never for the
 // /_emulator admin routes); random decisions come from the emulator's seeded PRNG.
 //
 // Each fault acts at one moment of the request:

@@ -1,5 +1,5 @@
-// `x-id-idempotente` on POST /banking/v2/pix (inter-api.md §3.1). What Inter does with a repeated key
-// is UNVERIFIED; our choices (documented in docs/emulator.md):
+// `x-id-idempotente` on POST /banking/v2/pix (docs/reference/inter-api.md §3.1). What Inter does with a repeated key
+// is UNVERIFIED; our choices (documented in docs/reference/emulator.md):
 //  - same key + same body (compared as parsed JSON, keys sorted) + same account → the original
 //    answer again, nothing executed;
 //  - same key + different body → 409 Problema (a client bug the bank should not paper over);

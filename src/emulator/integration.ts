@@ -5,7 +5,7 @@ export interface Integration {
   clientId: string;
   clientSecret: string;
   scopes: string[];
-  /** Checking accounts (digits, no leading zeros, as `x-conta-corrente` carries them, §2.4). */
+  /** Checking accounts, as `x-conta-corrente` carries them (docs/reference/inter-api.md §2.4). */
   accounts: string[];
 }
 
@@ -23,7 +23,7 @@ export const DEV_INTEGRATION: Readonly<Integration> = Object.freeze({
   accounts: ["12345678"],
 });
 
-/** Scope each Inter route needs (inter-api.md §2.3). */
+/** Scope each Inter route needs (docs/reference/inter-api.md §2.3). */
 export const SCOPES = {
   pixWrite: "pagamento-pix.write",
   pixRead: "pagamento-pix.read",

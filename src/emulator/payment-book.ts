@@ -127,7 +127,8 @@ export class PaymentBook {
       state: createState({
         now: input.now,
         approvalRequired: input.approvalRequired,
-        // Inter runs a scheduled payment on its date (§3.3 AGENDADO); we run it at the day's first instant.
+        // Inter runs a scheduled payment on its date (AGENDADO, docs/reference/inter-api.md §3.3); we run it at the
+        // day's first instant.
         scheduledFor: scheduled ? saoPauloStartOfDay(input.request.dataPagamento) : null,
         timing: this.#settings.timing,
         approval: this.#settings.approval,

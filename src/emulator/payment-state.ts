@@ -1,4 +1,4 @@
-// The life of one emulated payment as pure functions (inter-api.md §4.1, §9).
+// The life of one emulated payment as pure functions (docs/reference/inter-api.md §4.1, §9).
 //
 // A payment is a list of steps, each a status with the instant it takes effect. Steps whose outcome is
 // already decided are planned ahead (e.g. PAGO at release + paidAfterMs), so the status at any instant

@@ -1,5 +1,5 @@
-// How a payment is shown: the POST answer (§3.3), the GET answer (§4), the callback item (§5.1) and the
-// emulator's own inspection view. Pure: each takes the instant to show the payment at.
+// How a payment is shown: the POST answer, the GET answer, the callback item (docs/reference/inter-api.md §3.3, §4,
+// §5.1) and the emulator's own inspection view. Pure: each takes the instant to show the payment at.
 import { formatCents } from "../payments/money.js";
 import { maskDocument } from "../payments/mask.js";
 import type { InterDates } from "./inter-dates.js";
@@ -19,14 +19,14 @@ export function postResponse(r: PaymentRecord): Record<string, string> {
 }
 
 /**
- * A CPF is masked as Inter shows it (`***.456.789-**`, §4). ASSUMPTION (UNVERIFIED): a CNPJ (company
- * registration, public data) is shown in full; the spec only gives a CPF example.
+ * A CPF is masked as Inter shows it (`***.456.789-**`, docs/reference/inter-api.md §4). ASSUMPTION (UNVERIFIED): a
+ * CNPJ (company registration, public data) is shown in full; the spec only gives a CPF example.
  */
 export function shownDocument(cpfCnpj: string): string {
   return cpfCnpj.length === 11 ? maskDocument(cpfCnpj) : cpfCnpj;
 }
 
-/** `DadosConta`: name and document always, bank data only for bank-data payments (§4). */
+/** `DadosConta`: name and document always, bank data only for bank-data payments (docs/reference/inter-api.md §4). */
 export function recebedor(recipient: Recipient): Record<string, string> {
   const out: Record<string, string> = { nome: recipient.nome, cpfCnpj: shownDocument(recipient.cpfCnpj) };
   if (recipient.codIspb !== undefined) out["codIspb"] = recipient.codIspb;
@@ -71,7 +71,7 @@ export function consultaBody(r: PaymentRecord, now: number, dates: InterDates, u
   };
 }
 
-/** One `CallbackPixPagamentoModel` (§5.1) for a payment whose final status is `finalStatus`. */
+/** One `CallbackPixPagamentoModel` (docs/reference/inter-api.md §5.1) of a payment whose final status is given. */
 export function callbackItem(
   r: PaymentRecord,
   finalStatus: PixStatus,
@@ -89,7 +89,8 @@ export function callbackItem(
   item["erros"] = r.erros;
   item["status"] = callbackStatus(finalStatus);
   item["tipoMovimentacao"] = "PAGAMENTO";
-  item["valor"] = formatCents(r.request.amountCents); // a string in callbacks, a number in GET (§5.1)
+  // A string in callbacks, a number in GET (docs/reference/inter-api.md §5.1).
+  item["valor"] = formatCents(r.request.amountCents);
   return item;
 }
 

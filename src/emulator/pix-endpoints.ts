@@ -1,4 +1,4 @@
-// POST /banking/v2/pix (send, §3) and GET /banking/v2/pix/{codigoSolicitacao} (query, §4).
+// POST /banking/v2/pix (send) and GET /banking/v2/pix/{codigoSolicitacao} (query): docs/reference/inter-api.md §3, §4.
 import { gate } from "./auth.js";
 import type { Logger } from "../logger.js";
 import { maskPixKey } from "../payments/mask.js";
@@ -18,7 +18,7 @@ import { validatePixRequest } from "./validation.js";
 const SEND_ROUTE = "POST /banking/v2/pix";
 const STATUS_ROUTE = "GET /banking/v2/pix/{id}";
 
-/** Only payments from the last 90 days can be queried (§4). */
+/** Only payments from the last 90 days can be queried (docs/reference/inter-api.md §4). */
 const QUERY_WINDOW_MS = 90 * 86_400_000;
 
 export interface PixEndpointDeps {
@@ -44,11 +44,11 @@ function describeRecipient(body: unknown): string {
 }
 
 /**
- * Order of the checks (docs/emulator.md): bearer token and scope (401/403), account header (400/403),
+ * Order of the checks (docs/reference/emulator.md): bearer token and scope (401/403), account header (400/403),
  * rate limit (429), `x-id-idempotente` format (400), JSON parse (400), then the idempotency store —
  * a replay gets the original answer and a reuse with another body a 409 — and only then the business
- * validation of a new request (400/422). ASSUMPTION (UNVERIFIED, §3.1): Inter checks idempotency
- * before validating, so a retry of an executed payment is answered even when its body would no longer
+ * validation of a new request (400/422). ASSUMPTION (UNVERIFIED, docs/reference/inter-api.md §3.1): Inter checks
+ * idempotency before validating, so a retry of an executed payment is answered even when its body would no longer
  * pass (e.g. after midnight its `dataPagamento` is in the past).
  */
 export function createSendEndpoint(deps: PixEndpointDeps): Handler {
@@ -84,7 +84,8 @@ export function createSendEndpoint(deps: PixEndpointDeps): Handler {
       }
       if (found.kind === "conflict") {
         deps.ledger.conflict();
-        // ASSUMPTION (UNVERIFIED, §3.1/§6.1): Inter documents no 409; we refuse a reused key with another body.
+        // ASSUMPTION (UNVERIFIED, docs/reference/inter-api.md §3.1, §6.1): Inter documents no 409; we refuse a
+        // reused key with another body.
         return problem(
           ctx.now,
           409,

@@ -1,6 +1,6 @@
-// Pix key formats accepted by `destinatario.chave` (inter-api.md §3.2, "Formats per spec description"):
-// e-mail; CPF (11 digits) / CNPJ, digits only; mobile phone `+55DD9XXXXXXXX`; random key (EVP) as a
-// UUID. Pure.
+// Pix key formats accepted by `destinatario.chave`, as the spec's description names them
+// (docs/reference/inter-api.md §3.2): e-mail; CPF (11 digits) / CNPJ, digits only; mobile phone
+// `+55DD9XXXXXXXX`; random key (EVP) as a UUID. Pure.
 //
 // CNPJ: since July 2026 the Receita Federal issues alphanumeric CNPJs — 12 characters A–Z or 0–9 (the
 // registration number and branch) followed by 2 check digits — and the numeric CNPJ is the special

@@ -1,4 +1,4 @@
-// Status vocabularies of an outbound Pix (inter-api.md §4.1) and the tables that translate between
+// Status vocabularies of an outbound Pix (docs/reference/inter-api.md §4.1) and the tables that translate between
 // them. Everything that maps one status word to another lives here, in one place.
 
 /** `transacaoPix.status` values listed by Inter's spec (`StatusPix`). The field is a free string. */
@@ -23,7 +23,7 @@ export const PIX_STATUSES = [
 export type PixStatus = (typeof PIX_STATUSES)[number];
 
 /**
- * Final statuses. Inter does not document which statuses are final; this is inter-api.md §4.1's
+ * Final statuses. Inter does not document which statuses are final; this is docs/reference/inter-api.md §4.1's
  * inference (UNVERIFIED). PARCIALMENTE_* are "unclear" there; the emulator never produces them.
  */
 // Deliberately not shared with src/payments/bank-status.ts: the emulator models the bank, the client's table is our inference of it.
@@ -53,7 +53,7 @@ export function isFinalStatus(status: string): boolean {
 }
 
 /**
- * `historico[].status` for each step. The only captured sandbox answer (inter-api.md §4.1, fixture in
+ * `historico[].status` for each step. The only captured sandbox answer (docs/reference/inter-api.md §4.1, fixture in
  * renatojdev/bancointer-python) shows `TRANSACAO_CRIADA → TRANSACAO_APROVADA → PIX_ENVIADO → PIX_PAGO`
  * while `transacaoPix.status` is PAGO, so the four steps of the happy path use those history-only
  * words. ASSUMPTION (UNVERIFIED): every other step appears in the history under its own status name
@@ -70,14 +70,15 @@ export function historyName(status: PixStatus): string {
   return HISTORY_NAMES[status] ?? status;
 }
 
-/** The callback's own status vocabulary (inter-api.md §5.1 `CallbackPixPagamentoModel.status`). */
+/** The callback's own status vocabulary (docs/reference/inter-api.md §5.1 `CallbackPixPagamentoModel.status`). */
 export type CallbackStatus = "EFETIVADO" | "ERRO" | "REPROVADO" | "APROVACAO_EXPIRADA" | "CANCELADO";
 
 /**
  * Final payment status → callback status. ASSUMPTION (UNVERIFIED): the spec's enum is
  * EFETIVADO | ERRO | REPROVADO | APROVACAO_EXPIRADA | CANCELADO, but its own examples send
  * "PROCESSADO" (not in the enum) and samfelgar/inter-sdk models NAO_EFETIVADO — the vocabulary is not
- * reliable (§5.1 caveat), which is why clients must confirm with GET. We send the enum values only.
+ * reliable (docs/reference/inter-api.md §5.1), which is why clients must confirm with GET. We send the enum
+ * values only.
  */
 const CALLBACK_STATUS: Record<string, CallbackStatus> = {
   PAGO: "EFETIVADO",
@@ -94,7 +95,7 @@ export function callbackStatus(status: PixStatus): CallbackStatus {
   return CALLBACK_STATUS[status] ?? "ERRO";
 }
 
-/** One entry of `erros[]` (inter-api.md §4 and §5.1). */
+/** One entry of `erros[]` (docs/reference/inter-api.md §4 and §5.1). */
 export interface PixError {
   codigoErro: string;
   descricaoErro: string;

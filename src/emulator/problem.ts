@@ -1,4 +1,4 @@
-// Replies and Inter's `Problema` error body (docs/reference/inter-api.md, "Errors"): `{type, title,
+// Replies and Inter's `Problema` error body (docs/reference/inter-api.md §6.1): `{type, title,
 // status, detail, timestamp, violacoes[]}`, `status` a string as in the spec's examples, `violacoes` only
 // where they list them (400). Handlers return a Reply value; only server.ts writes to the socket, so faults can
 // replace or swallow a reply after the handler ran (reset-after, garbled-200, timeout-after).
@@ -48,7 +48,7 @@ export function problem(
   return json(status, body, headers);
 }
 
-// Titles and details as Inter's spec words them (§6.1), where it gives them.
+// Titles and details as Inter's spec words them (docs/reference/inter-api.md §6.1), where it gives them.
 export const badRequest = (now: number, violacoes: Violacao[]): Reply =>
   problem(now, 400, "Dados inválidos.", "Existem dados inválidos na requisição.", violacoes);
 
@@ -66,7 +66,7 @@ export const methodNotAllowed = (now: number): Reply =>
 
 export const unprocessable = (now: number, title: string, detail: string): Reply => problem(now, 422, title, detail);
 
-/** ASSUMPTION (UNVERIFIED, §6.1): the 429 body is our choice; Inter documents none. */
+/** ASSUMPTION (UNVERIFIED, docs/reference/inter-api.md §6.1): the 429 body is our choice; Inter documents none. */
 export const tooManyRequests = (now: number, retryAfterSeconds?: number): Reply =>
   problem(
     now,
@@ -92,7 +92,7 @@ export function faultStatusReply(now: number, status: number): Reply {
   );
 }
 
-/** `ServicoIndisponivel` / `IndisponibilidadePorTempoEsgotado` (spec's general error section, §3.4). */
+/** `ServicoIndisponivel` and `IndisponibilidadePorTempoEsgotado`, general errors (docs/reference/inter-api.md §3.4). */
 function serviceUnavailable(now: number, status: number): Reply {
   if (status === 504) {
     return problem(

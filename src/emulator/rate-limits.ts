@@ -1,7 +1,7 @@
 // Inter's documented rate limits (production's by default, or the sandbox's), as in-memory fixed windows
 // on the emulator's clock (so tests can hold a window open or close it deterministically).
 //
-// ASSUMPTIONS (UNVERIFIED, §6.1/§6.2):
+// ASSUMPTIONS (UNVERIFIED, docs/reference/inter-api.md §6.1/§6.2):
 //  - limits are counted per integration (client_id); Inter does not say whether per integration,
 //    account or token;
 //  - every call counts, including the ones refused (a 429 does not refund its point), and a window

@@ -10,12 +10,12 @@ export interface Recipient {
   cpfCnpj: string;
   /** Destination key, for key and static BR Code payments. */
   chave?: string;
-  /** Bank data: only for DADOS_BANCARIOS payments (as Inter's `recebedor`, §4). */
+  /** Bank data: only for DADOS_BANCARIOS payments (as Inter's `recebedor`, docs/reference/inter-api.md §4). */
   codIspb?: string;
   codAgencia?: string;
   nroConta?: string;
   tipoConta?: string;
-  /** `instituicaoDestinatario` of callbacks (§5.1). */
+  /** `instituicaoDestinatario` of callbacks (docs/reference/inter-api.md §5.1). */
   instituicao: string;
 }
 

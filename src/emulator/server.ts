@@ -1,5 +1,5 @@
 // The emulator's HTTPS server: node:https with no framework (it must be fast), mutual TLS required on
-// every route (inter-api.md §2.1, §9 first bullet), TLS ≥ 1.2, keep-alive. It owns the request
+// every route (docs/reference/inter-api.md §2.1, §9 first bullet), TLS ≥ 1.2, keep-alive. It owns the request
 // pipeline: read the body → route → fault rules → handler → "after" faults → write → ledger.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
@@ -100,7 +100,7 @@ function beforeReply(now: number, fault: BeforeFault): Reply | "reset" {
     case "rate-limit":
       return tooManyRequests(now, fault.retryAfterSeconds);
     case "unauthorized-empty":
-      // A 401 with no body at all (allgood/APInter-PHP#14, §6.1).
+      // A 401 with no body at all (allgood/APInter-PHP#14, docs/reference/inter-api.md §6.1).
       return { status: 401 };
   }
 }

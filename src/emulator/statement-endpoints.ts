@@ -1,5 +1,5 @@
 // GET /banking/v2/extrato/completo (the enriched statement) and GET /banking/v2/saldo (the balance), scope
-// `extrato.read`, 10 calls a minute each (inter-api.md, "Statement and balance"). Checks as on every
+// `extrato.read`, 10 calls a minute each (docs/reference/inter-api.md §10). Checks as on every
 // /banking/v2 route (auth.ts: token, scope, account header, rate limit), then the query, every bad
 // parameter listed in one 400.
 import { compareIsoDates, isIsoDate, saoPauloStartOfDay, shiftIsoDate } from "../payments/calendar.js";

@@ -1,4 +1,4 @@
-// Scroll paging of the statement (inter-api.md, "Statement and balance"): `scrollEnabled=true` starts a
+// Scroll paging of the statement (docs/reference/inter-api.md §10.1): `scrollEnabled=true` starts a
 // scroll over the entries that match then, each call with its `scrollId` takes the next page. One scroll
 // per account (a new one replaces the old), forgotten after 6 minutes without use, as Inter documents.
 // Time is the emulator's clock, passed in.

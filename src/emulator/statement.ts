@@ -1,5 +1,5 @@
 // The account statement ("extrato") the emulator keeps, per account: one entry for every movement of
-// money, as Inter's GET /banking/v2/extrato/completo lists them (inter-api.md, "Statement and balance").
+// money, as Inter's GET /banking/v2/extrato/completo lists them (docs/reference/inter-api.md §10.1).
 // Debits come from the payment book's executions that debit the account (including payments whose
 // HTTP answer a fault lost) and from the operator's fault knobs: a Pix sent outside pixout (internet
 // banking) and a bank bug that debits one payment twice. Credits come from the operator's top-ups (money

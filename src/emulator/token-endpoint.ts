@@ -1,4 +1,4 @@
-// POST /oauth/v2/token (docs/reference/inter-api.md, "Token"): OAuth2 client credentials, credentials in a form body,
+// POST /oauth/v2/token (docs/reference/inter-api.md §2.2): OAuth2 client credentials, credentials in a form body,
 // a required space-separated scope, 5 calls a minute.
 import { header, type Handler, type RequestContext } from "./context.js";
 import type { Integration } from "./integration.js";
@@ -55,7 +55,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): Handler {
 
   function issue(ctx: RequestContext, contentType: string, form: URLSearchParams): Reply {
     if (!contentType.startsWith("application/x-www-form-urlencoded")) {
-      // Credentials go in a form body, never JSON or Basic auth (§2.2, §8).
+      // Credentials go in a form body, never JSON or Basic auth (docs/reference/inter-api.md §2.2, §8).
       return malformed(ctx.now, [
         {
           razao: "O Content-Type deve ser application/x-www-form-urlencoded",

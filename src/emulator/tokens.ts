@@ -12,7 +12,7 @@ export class IssuedTokens {
   #tokens = new Map<string, IssuedToken>();
 
   issue(clientId: string, scopes: string[], now: number, ttlSeconds: number): { token: string; issued: IssuedToken } {
-    // Inter's sandbox tokens look like UUIDs (inter-api.md §2.2 examples); the shape is not a contract.
+    // Inter documents a token only as a string (docs/reference/inter-api.md §2.2): a UUID is our choice.
     const token = randomUUID();
     const issued: IssuedToken = { clientId, scopes: new Set(scopes), expiresAt: now + ttlSeconds * 1000 };
     this.#tokens.set(token, issued);

@@ -1,6 +1,6 @@
-// Validation of `POST /banking/v2/pix` bodies, exactly as inter-api.md §3.2 describes them. Pure:
+// Validation of `POST /banking/v2/pix` bodies, exactly as docs/reference/inter-api.md §3.2 describes them. Pure:
 // the caller passes today's São Paulo date. Every rule that fails adds a violation, so one answer
-// lists every problem (Inter's `Problema.violacoes`, §6.1).
+// lists every problem (Inter's `Problema.violacoes`, docs/reference/inter-api.md §6.1).
 import { characterCount } from "../payments/text.js";
 import { parseBrCode, type BrCode } from "../payments/brcode.js";
 import { compareIsoDates, isIsoDate } from "../payments/calendar.js";
@@ -39,8 +39,8 @@ export interface ValidationOptions {
   /** São Paulo's date today, `YYYY-MM-DD`. */
   today: string;
   /**
-   * ASSUMPTION (UNVERIFIED, §3.2): the spec types `valor` as a number, the official SDKs send a
-   * string; we accept both by default.
+   * ASSUMPTION (UNVERIFIED, docs/reference/inter-api.md §3.2): the spec types `valor` as a number, the official
+   * SDKs send a string; whether Inter takes one is unknown. The emulator refuses it unless told to accept it.
    */
   acceptStringValor: boolean;
 }
@@ -67,7 +67,7 @@ class Violations {
 /** `valor` → centavos, never through float arithmetic (money.ts). */
 function validateValor(value: unknown, v: Violations, acceptString: boolean): number | undefined {
   if (value === undefined || value === null) {
-    v.add("valor", "O valor não pode ser nulo", value); // Inter's own wording (§3.2)
+    v.add("valor", "O valor não pode ser nulo", value); // Inter's own wording (docs/reference/inter-api.md §3.2)
     return undefined;
   }
   let cents: number | undefined;
@@ -112,7 +112,7 @@ function validateValor(value: unknown, v: Violations, acceptString: boolean): nu
 }
 
 function validateData(value: unknown, today: string, v: Violations): string {
-  if (value === undefined || value === null) return today; // "defaults to today" (§3.2)
+  if (value === undefined || value === null) return today; // "defaults to today" (docs/reference/inter-api.md §3.2)
   if (typeof value !== "string" || !isIsoDate(value)) {
     v.add("dataPagamento", "A data de pagamento deve estar no formato YYYY-MM-DD", value);
     return today;
@@ -178,8 +178,8 @@ function validateDestinatario(value: unknown, v: Violations): DestinatarioResult
       return { destinatario: { tipo, chave, keyType } };
     }
     case "DADOS_BANCARIOS": {
-      // All fields are required (§3.2). ASSUMPTION (UNVERIFIED): the formats below are ours; the spec
-      // only says "string". The account is digits with its check digit, which some banks write `X`
+      // All fields are required (docs/reference/inter-api.md §3.2). ASSUMPTION (UNVERIFIED): the formats below
+      // are ours; the spec only says "string". The account is digits with its check digit, which some banks write `X`
       // (Banco do Brasil), no hyphen; the branch digits only (the alphanumeric CNPJ changed documents,
       // not account numbers); the document is a CPF or a CNPJ, alphanumeric since July 2026 (pix-key.ts).
       const contaCorrente = requiredString(value, "contaCorrente", "destinatario.contaCorrente", v);

@@ -1,4 +1,4 @@
-// PUT/GET/DELETE /banking/v2/webhooks/pix-pagamento (inter-api.md §5): one webhook URL per account.
+// PUT/GET/DELETE /banking/v2/webhooks/pix-pagamento (docs/reference/inter-api.md §5): one webhook URL per account.
 import { gate } from "./auth.js";
 import type { Authenticate } from "./auth.js";
 import type { Handler } from "./context.js";

@@ -1,4 +1,4 @@
-// A `CallbackPixPagamentoModel` item as the receiver reads it (inter-api.md §5.1): lenient, because the
+// A `CallbackPixPagamentoModel` item as the receiver reads it (docs/reference/inter-api.md §5.1): lenient, because the
 // documents disagree on the vocabulary, and reduced to what the payment job needs — the recipient's
 // name, document and account (`recebedor`) are personal data we have no use for, so they are not kept,
 // and the Pix key is kept only as a digest, enough to compare it with the job's.

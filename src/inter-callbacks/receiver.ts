@@ -1,4 +1,4 @@
-// `pixout webhook serve`: the HTTPS endpoint Inter calls with `pix-pagamento` callbacks (inter-api.md
+// `pixout webhook serve`: the HTTPS endpoint Inter calls with `pix-pagamento` callbacks (docs/reference/inter-api.md
 // §5.1, §5.2). Inter authenticates itself with a client certificate from its CA and sends no signature,
 // so the TLS handshake is the authentication: a client certificate is required and must chain to
 // PIXOUT_WEBHOOK_CLIENT_CA_FILE (Inter's `ca.crt`). No HTTP route works without it.
@@ -7,7 +7,7 @@
 // we answer 503 and Inter retries), then the payment's delayed poll is woken so its worker reads the news
 // at once. Deduplication: one record per payment and status (see callback-store.ts).
 //
-// ASSUMPTIONS (UNVERIFIED, inter-api.md §5): the body is an array of callback items (one object is
+// ASSUMPTIONS (UNVERIFIED, docs/reference/inter-api.md §5): the body is an array of callback items (one object is
 // accepted too); `x-conta-corrente` names the account; Inter's source addresses are not checked (the
 // published list is unverified) — mTLS is the check.
 import { randomUUID } from "node:crypto";

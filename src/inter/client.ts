@@ -36,7 +36,7 @@ import {
 } from "./schemas.js";
 import type { TokenBroker } from "./token-broker.js";
 
-/** The scope each call needs (inter-api.md §2.3). */
+/** The scope each call needs (docs/reference/inter-api.md §2.3). */
 export const OPERATION_SCOPES = {
   send: ["pagamento-pix.write"],
   read: ["pagamento-pix.read"],
@@ -62,7 +62,7 @@ export interface SentPix {
 
 export interface PixStatus {
   codigoSolicitacao: string;
-  /** Inter's status string, known or not (inter-api.md §4.1). */
+  /** Inter's status string, known or not (docs/reference/inter-api.md §4.1). */
   status: string;
   endToEndId?: string;
   amountCents?: number;
@@ -334,7 +334,7 @@ export function createInterClient(options: InterClientOptions): InterClient {
         const body = parseJson("webhook-get", answer, webhookAnswer);
         return { webhookUrl: body.webhookUrl, ...(body.criacao ? { createdAt: body.criacao } : {}) };
       } catch (err) {
-        // 404 is how Inter says no webhook is registered (inter-api.md §5).
+        // 404 is how Inter says no webhook is registered (docs/reference/inter-api.md §5).
         if (err instanceof InterNotFoundError) return undefined;
         throw err;
       }

@@ -1,5 +1,5 @@
-// Inter's two environments and the rate limits each one publishes (docs/reference/inter-api.md, "Rate
-// limits"): INTER_ENV picks one, and with it the base URL and every fleet budget's default. Explicit
+// Inter's two environments and the rate limits each one publishes (docs/reference/inter-api.md §6.2):
+// INTER_ENV picks one, and with it the base URL and every fleet budget's default. Explicit
 // INTER_BASE_URL and PIXOUT_*_PER_MINUTE settings still win (an emulator, a proxy, a negotiated limit).
 export const INTER_ENVIRONMENT_NAMES = ["production", "sandbox"] as const;
 export type InterEnvironment = (typeof INTER_ENVIRONMENT_NAMES)[number];

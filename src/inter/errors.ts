@@ -1,8 +1,8 @@
 // One small hierarchy for everything that can go wrong talking to Inter, and one function that maps an
-// HTTP answer or a transport failure onto it (DESIGN.md §4, stripe-node style). Callers decide with
+// HTTP answer or a transport failure onto it (docs/design.md §4, stripe-node style). Callers decide with
 // `retryable` and `ambiguous`, never by looking at raw HTTP client errors.
 //
-// `ambiguous` is the money flag (DESIGN.md §2.3): the request may have reached the bank and executed,
+// `ambiguous` is the money flag (docs/design.md §2.3): the request may have reached the bank and executed,
 // so the payment is neither failed nor safe to re-key. Only an operation that executes something
 // (`send-pix`) can be ambiguous.
 import { z } from "zod";
@@ -26,7 +26,7 @@ export type InterErrorCode =
   | "INTER_FORBIDDEN" // 403: authenticated but not allowed (scope, account); a configuration problem; final
   | "INTER_NOT_FOUND" // 404 (to a send: the path or the account is wrong — a configuration problem)
   | "INTER_GONE" // 410: the API is gone at this address; a configuration problem; nothing executed
-  | "INTER_CONFLICT" // 409: e.g. x-id-idempotente reused with another body (UNVERIFIED, inter-api.md §6.1)
+  | "INTER_CONFLICT" // 409: x-id-idempotente reused with another body? (UNVERIFIED, docs/reference/inter-api.md §6.1)
   | "INTER_RATE_LIMITED" // 429
   | "INTER_UNAVAILABLE" // 500, 502, 504 and other 5xx: the bank may have executed a send
   | "INTER_SERVICE_UNAVAILABLE" // 503: maintenance or outside the operating window; nothing executed, try again later
@@ -148,7 +148,7 @@ export class InterUnavailableError extends InterError {
 /**
  * The fleet's token cache (Redis) failed under a call: nothing was asked of the bank. `storeError` is the
  * cache's own error, kept whole (the `cause` is only a summary) so that a worker can tell Redis's failure
- * from the bank's (src/queue/worker/processor.ts).
+ * from the bank's (src/queue/worker/call-errors.ts).
  */
 export class TokenCacheError extends InterUnavailableError {
   override readonly name: string = "TokenCacheError";
@@ -191,7 +191,7 @@ export function interError(init: InterErrorInit): InterError {
 /** Operations that execute something at the bank, so a lost answer leaves us not knowing. */
 const EXECUTING: ReadonlySet<InterOperation> = new Set(["send-pix"]);
 
-// Inter's `Problema` (inter-api.md §6.1). Lenient: every field optional, `status` sometimes a string.
+// Inter's `Problema` (docs/reference/inter-api.md §6.1). Lenient: every field optional, `status` sometimes a string.
 const problemSchema = z.object({
   title: z.string().optional(),
   detail: z.string().optional(),
@@ -378,7 +378,8 @@ export function errorFromAnswer(answer: HttpAnswer, now: number = Date.now()): I
   }
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), now);
-    // We assume a 429 is answered before anything executes (a gateway limit). UNVERIFIED, inter-api.md §6.1.
+    // We assume a 429 is answered before anything executes (a gateway limit): UNVERIFIED,
+    // docs/reference/inter-api.md §6.1.
     return new InterRateLimitedError({
       ...base,
       code: "INTER_RATE_LIMITED",

@@ -1,5 +1,5 @@
 // One HTTP exchange with Inter over the mTLS agent. It never retries (a POST must never be replayed
-// by the transport: DESIGN.md §2.1) and turns every transport failure into an InterError; HTTP
+// by the transport: docs/design.md §2.1) and turns every transport failure into an InterError; HTTP
 // statuses are returned as they are, for the caller to map.
 //
 // Each exchange is a CLIENT span `inter <operation>` (OpenTelemetry semantic conventions for HTTP

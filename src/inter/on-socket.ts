@@ -3,7 +3,7 @@
 // and there it can still stop the request with nothing written.
 //
 // Two uses: a send that must leave by a deadline (the worker's lock is only known fresh for a while, see
-// src/queue/worker/processor.ts SEND_BOUND_MS) is aborted, unsent, when the deadline has passed; and the time
+// src/queue/worker/call-pacing.ts SEND_BOUND_MS) is aborted, unsent, when the deadline has passed; and the time
 // from the fleet's gate to that moment is reported (the gap that stands between the gate and the bank's
 // per-second limit). Per-request settings travel in an AsyncLocalStorage, which undici's dispatch reads
 // synchronously within `request()`.

@@ -1,6 +1,7 @@
-// zod schemas of Inter's answers (docs/reference/inter-api.md: send, status, webhook). Unknown fields are dropped and statuses
-// are free strings: an unknown status is kept and surfaced, never fatal. Informational fields that come
-// malformed are dropped rather than failing the whole answer — only what we act on must be right.
+// zod schemas of Inter's answers to a send, a status query and the webhook calls (docs/reference/inter-api.md §3.3,
+// §4, §5). Unknown fields are dropped and statuses are free strings: an unknown status is kept and surfaced, never
+// fatal. Informational fields that come malformed are dropped rather than failing the whole answer — only what we
+// act on must be right.
 import { z } from "zod";
 
 const optionalText = z.string().optional().catch(undefined);
@@ -26,7 +27,7 @@ const code = z
   .catch(undefined);
 const pixError = z.object({ codigoErro: code, descricaoErro: code, codigoErroComplementar: code });
 
-/** `ConsultaPixAsyncResponse` (inter-api.md §4). */
+/** `ConsultaPixAsyncResponse` (docs/reference/inter-api.md §4). */
 export const getPixAnswer = z.object({
   transacaoPix: z.object({
     status: z.string().min(1),
@@ -46,7 +47,7 @@ export const getPixAnswer = z.object({
     .catch(undefined),
 });
 
-/** `WebhookModel` (inter-api.md §5). */
+/** `WebhookModel` (docs/reference/inter-api.md §5). */
 export const webhookAnswer = z.object({
   webhookUrl: z.string(),
   criacao: optionalText,

@@ -1,5 +1,5 @@
 // Inter's enriched statement (`GET /banking/v2/extrato/completo`) and balance (`GET /banking/v2/saldo`) as
-// pixout reads them (docs/reference/inter-api.md, "Statement and balance"). Inter's schema requires no
+// pixout reads them (docs/reference/inter-api.md §10). Inter's schema requires no
 // field at all and gives `detalhes` nine shapes without a discriminator, so everything here is optional,
 // read defensively, and nothing the bank may omit is refused: an entry we cannot read stays an entry, with
 // what could be read, so that reconciliation can still count it.

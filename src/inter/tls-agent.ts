@@ -1,5 +1,5 @@
 // The undici Agent every call to Inter goes through: mutual TLS with the integration's certificate on
-// every request, the token call included (inter-api.md §2.1). Server certificate and host name checks
+// every request, the token call included (docs/reference/inter-api.md §2.1). Server certificate and host name checks
 // are always on — there is deliberately no option to turn them off (the official Java SDK does; we don't).
 import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, buildConnector } from "undici";

@@ -1,4 +1,4 @@
-// OAuth2 client_credentials against `POST /oauth/v2/token` (inter-api.md §2.2): credentials in the form
+// OAuth2 client_credentials against `POST /oauth/v2/token` (docs/reference/inter-api.md §2.2): credentials in the form
 // body (never HTTP Basic), all four fields, space-separated scopes, over the same mTLS agent.
 //
 // A token is reused until `expires_in` minus a margin: single-flight inside the process, and shared by

@@ -1,5 +1,5 @@
 // The fleet-wide token cache in Redis. Inter allows 5 token calls a minute per integration
-// and asks that a token be reused for its hour (inter-api.md §2.2), so every worker process on every
+// and asks that a token be reused for its hour (docs/reference/inter-api.md §2.2), so every worker process on every
 // machine shares one token per scope set, and only the holder of a short lock may ask for a new one.
 import { createHash } from "node:crypto";
 import type { RedisClient } from "../redis/connections.js";

@@ -1,5 +1,5 @@
 // The events sent to upstream services when the fleet holds a paying account short of money, and when it
-// resumes it (docs/balance.md): `account.held` and `account.resumed`, signed and delivered like the
+// resumes it (docs/operating/balance.md): `account.held` and `account.resumed`, signed and delivered like the
 // payments' outcome events. The id is derived from the hold, so a hold announced twice (two workers, a
 // retried step) is one event. Identifiers and amounts only.
 import { v5 as uuidv5 } from "uuid";

@@ -1,4 +1,4 @@
-// The event sent to upstream services when a reconciliation finds what needs a human (docs/
+// The event sent to upstream services when a reconciliation finds what needs a human (docs/operating/
 // reconciliation.md): `reconciliation.finding`, signed and delivered like the payments' outcome events. Its
 // id is derived from the finding itself (kind, payment, debits), so the same finding met again by the next
 // runs is the same event, which the notifications queue ignores while it keeps the first (7 days) and

@@ -2,8 +2,8 @@
 // after a timeout whose request did arrive, a worker re-running a final step). Each delivery carries its
 // id (`pixout-delivery-id`, derived from the payment, its generation and outcome), so a receiver drops the
 // ones it has already handled. This filter remembers ids in memory for a window longer than pixout's
-// retries (24 h by default); a receiver with several replicas keeps ids in a shared store instead (README
-// "Notifications to your services": one SET NX EX in Redis).
+// retries (24 h by default); a receiver with several replicas keeps ids in a shared store instead (docs/
+// integrating/outcomes-and-events.md: one SET NX EX in Redis).
 
 export interface RedeliveryFilterOptions {
   /** How long an id is remembered (default 24 h: pixout's last retry comes about 11.4 h after the first). */

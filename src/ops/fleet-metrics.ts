@@ -1,6 +1,6 @@
 // Fleet-wide metrics for the dashboard's /metrics, read from Redis at each scrape: what no
 // single worker process knows. Per-process metrics (bank call latency, token requests, rate-limit waits,
-// payments by outcome) are on each worker's own port (src/ops/metrics/); see README "Metrics".
+// payments by outcome) are on each worker's own port (src/ops/metrics/); see docs/operating/observability.md.
 //   pixout_queue_jobs{queue,state}                  jobs per BullMQ state
 //   pixout_queue_oldest_waiting_seconds{queue}      age of the oldest job in wait that no worker has started
 //                                                   yet (0: none). A payment in progress goes back to wait
@@ -199,7 +199,7 @@ export function createFleetMetrics(o: {
   });
   new Gauge({
     name: "pixout_reconciliation_findings",
-    help: "Rows needing a human in the latest reconciliation with Inter's statement, by kind (docs/reconciliation.md)",
+    help: "Rows needing a human in the latest reconciliation with Inter's statement, by kind (docs/operating/reconciliation.md)",
     labelNames: ["queue", "kind"],
     registers: [registry],
     async collect() {
@@ -222,7 +222,7 @@ export function createFleetMetrics(o: {
   });
   new Gauge({
     name: "pixout_account_held",
-    help: "1 for each paying account the fleet holds for insufficient balance: nothing from it is sent until its balance covers the oldest held payment or an operator resumes it (docs/balance.md)",
+    help: "1 for each paying account the fleet holds for insufficient balance: nothing from it is sent until its balance covers the oldest held payment or an operator resumes it (docs/operating/balance.md)",
     labelNames: ["queue", "account"],
     registers: [registry],
     async collect() {

@@ -4,7 +4,7 @@
 // `pixout pay` without tracing starts as fast as before. (src/inter/http.ts uses @opentelemetry/api
 // alone, whose tracer is a no-op until a provider is registered here.)
 //
-// What this relies on in BullMQ 6.7 (dist/esm/utils/index.js `trace`, classes/queue.js, worker.js,
+// What this relies on in BullMQ 6.7 (bullmq/dist/esm/utils/index.js `trace`, classes/queue.js, worker.js,
 // job.js, redis-queue-backend.js) and bullmq-otel 2.0.1:
 // - Queue.add/addBulk run in a PRODUCER span ("add <queue>.<name>" / "addBulk <queue>"; our producer
 //   always uses addBulk) and store that span's context, as a W3C `traceparent` made by the globally
@@ -13,7 +13,7 @@
 //   and runs the processor inside `context.with(<that span>)`: with the AsyncLocalStorage context manager
 //   registered below, spans started in the processor (our bank calls) are its children. A
 //   "getNextJob <queue>" INTERNAL span is parented the same way.
-// - Our steps end with job.moveToDelayed + DelayedError (DESIGN.md §3). moveToDelayed does not touch
+// - Our steps end with job.moveToDelayed + DelayedError (docs/design.md §3). moveToDelayed does not touch
 //   `opts.tm` and a DelayedError opens no span and writes no metadata, so the next step's "process" span
 //   is again a child of the producer's span: every step of a payment lands in the one trace, as
 //   siblings. (Only moveToFailed with a BullMQ retry writes a `tm` field, as a separate hash field

@@ -1,6 +1,6 @@
 // An amount as a Brazilian reads it on a cheque: "R$ 1.234,56" and "mil duzentos e trinta e quatro reais e
 // cinquenta e seis centavos". A dry run shows both, so that 1000.00 typed for 10.00 cannot pass unseen.
-// Pure, integer centavos only (DESIGN.md §2.4).
+// Pure, integer centavos only (docs/design.md §2.4).
 
 const UNITS = [
   "zero",

@@ -1,4 +1,4 @@
-// An account short of money is a state of the account, not of each payment (docs/balance.md). When the
+// An account short of money is a state of the account, not of each payment (docs/operating/balance.md). When the
 // bank ends a payment for insufficient balance, the fleet holds new sends from that paying account and the
 // payment waits with the others instead of failing; once the balance covers the oldest held payment, they
 // are sent again. Pure rules: no I/O, the clock is an argument.

@@ -1,4 +1,4 @@
-// Inter's payment statuses (inter-api.md §4.1) and what each means for us. Inter does not document
+// Inter's payment statuses (docs/reference/inter-api.md §4.1) and what each means for us. Inter does not document
 // which are final; this table is our inference (UNVERIFIED upstream) and the one place that holds it.
 // Any status not listed is "in-progress": we keep asking, and the caller logs it.
 

@@ -5,7 +5,7 @@
 // themselves TLV lists (template fields). The last field is the CRC (id 63, length 04), a CRC16-CCITT
 // (polynomial 0x1021, initial value 0xFFFF) over the whole text up to and including "6304".
 //
-// inter-api.md §3.2: a `PIX_COPIA_E_COLA` payment carries this string and Inter answers 422
+// docs/reference/inter-api.md §3.2: a `PIX_COPIA_E_COLA` payment carries this string and Inter answers 422
 // "Não foi possível processar o QR Code" when it cannot process it; the emulator uses parseBrCode().
 // Lengths are counted in string characters, which is what generators do for the ASCII names and
 // cities that Bacen's manual recommends.

@@ -1,9 +1,9 @@
 // Dates and times the way Banco Inter writes them. Pure functions: every one takes the instant as a
-// parameter (epoch milliseconds), so tests need no fake timers (DESIGN.md §4).
+// parameter (epoch milliseconds), so tests need no fake timers (docs/design.md §4).
 //
-// Inter is a Brazilian bank and its dates are São Paulo dates (inter-api.md §3.2 `dataPagamento`
-// "defaults to today"; §5.1 examples such as `2023-09-30T17:34:00.663504` carry no zone). Brazil has
-// had no daylight saving time since 2019, but we still ask the time-zone database instead of
+// Inter is a Brazilian bank and its dates are São Paulo dates: `dataPagamento` is today when absent, and the
+// callback examples, such as `2023-09-30T17:34:00.663504`, carry no zone (docs/reference/inter-api.md §3.2,
+// §5.1). Brazil has had no daylight saving time since 2019, but we still ask the time-zone database instead of
 // hard-coding -03:00 so that historical instants come out right.
 
 export const SAO_PAULO_TIME_ZONE = "America/Sao_Paulo";
@@ -105,13 +105,14 @@ function offsetPart(offsetMinutes: number): string {
   return `${sign}${pad(Math.trunc(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** Today's date in São Paulo, `YYYY-MM-DD` (the `dataPagamento`/`dataOperacao` format, §3.3). */
+/** Today's date in São Paulo, `YYYY-MM-DD`, as in `dataPagamento` (docs/reference/inter-api.md §3.3). */
 export function saoPauloToday(epochMs: number, offsetOf?: OffsetLookup): string {
   return datePart(saoPauloDateTime(epochMs, offsetOf));
 }
 
 /**
- * `2023-09-30T17:34:00.527` — São Paulo wall time without a zone, as in `dataHoraSolicitacao` (§5.1).
+ * `2023-09-30T17:34:00.527` — São Paulo wall time without a zone, as in `dataHoraSolicitacao`
+ * (docs/reference/inter-api.md §5.1).
  * `micros` gives six fractional digits, as in `dataHoraMovimento` (`2023-09-30T17:34:00.663504`); we
  * only know milliseconds, so the last three digits are zero.
  */
@@ -125,13 +126,16 @@ export function formatInterDateTime(
   return `${datePart(t)}T${timePart(t)}.${fraction}`;
 }
 
-/** `2023-01-01T00:00:00.000000000-03:00`: the `timestamp` of Inter's `Problema` body (§6.1). */
+/** `2023-01-01T00:00:00.000000000-03:00`: the `timestamp` of Inter's `Problema` (docs/reference/inter-api.md §6.1). */
 export function formatProblemTimestamp(epochMs: number, offsetOf?: OffsetLookup): string {
   const t = saoPauloDateTime(epochMs, offsetOf);
   return `${datePart(t)}T${timePart(t)}.${pad(t.millisecond, 3)}000000${offsetPart(t.offsetMinutes)}`;
 }
 
-/** RFC 3339 with São Paulo's offset, e.g. `2023-06-01T10:00:00.000-03:00` (webhook `criacao`, §5). */
+/**
+ * RFC 3339 with São Paulo's offset, e.g. `2023-06-01T10:00:00.000-03:00`: the webhook's `criacao`
+ * (docs/reference/inter-api.md §5).
+ */
 export function formatOffsetDateTime(epochMs: number, offsetOf?: OffsetLookup): string {
   const t = saoPauloDateTime(epochMs, offsetOf);
   return `${datePart(t)}T${timePart(t)}.${pad(t.millisecond, 3)}${offsetPart(t.offsetMinutes)}`;
@@ -197,7 +201,7 @@ export function compareIsoDates(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-// `yyyy-MM-dd'T'HH:mm[:ss][.SSS]XXX` — the callbacks listing's query format (inter-api.md §5.3).
+// `yyyy-MM-dd'T'HH:mm[:ss][.SSS]XXX` — the callbacks listing's query format (docs/reference/inter-api.md §5.3).
 const OFFSET_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Parses `2023-06-01T00:00Z` / `2023-06-01T10:00:00.000-03:00` to epoch ms; undefined when invalid. */

@@ -1,5 +1,5 @@
-// What a callback from Inter's `pix-pagamento` webhook means for a payment (docs/reference/inter-api.md,
-// "Webhooks"). Pure.
+// What a callback from Inter's `pix-pagamento` webhook means for a payment (docs/reference/inter-api.md §5.1).
+// Pure.
 //
 // A callback is bank evidence only from a caller pinned by its certificate (PIXOUT_WEBHOOK_CLIENT_FINGERPRINTS
 // or _SUBJECTS): any certificate Inter's CA signed — another customer's integration, ours — passes the TLS

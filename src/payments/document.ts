@@ -1,4 +1,4 @@
-// A person's or company's tax id, as bank data carries it (`cpfCnpj`, inter-api.md §3.2): a CPF (11
+// A person's or company's tax id, as bank data carries it (`cpfCnpj`, docs/reference/inter-api.md §3.2): a CPF (11
 // digits) or a CNPJ (14 characters, alphanumeric since July 2026), digits only, check digits valid. Pure.
 import { cnpjProblem } from "./cnpj.js";
 import { cpfProblem } from "./cpf.js";

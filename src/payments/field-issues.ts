@@ -1,4 +1,4 @@
-// Field-level problems of an input, in the words producers and operators read (DESIGN.md §2.6).
+// Field-level problems of an input, in the words producers and operators read (docs/design.md §2.6).
 import type { z } from "zod";
 
 export interface FieldIssue {

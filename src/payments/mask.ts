@@ -1,4 +1,4 @@
-// Masking of personal data for logs, errors and CLI output (DESIGN.md §2.5). Pure functions.
+// Masking of personal data for logs, errors and CLI output (docs/design.md §2.5). Pure functions.
 // Each mask keeps enough to tell two values apart in an incident, never enough to rebuild one.
 
 import { UUID } from "./uuid.js";

@@ -1,7 +1,7 @@
-// Money is never a float (DESIGN.md §2.4): amounts enter as decimal strings with exactly two places,
+// Money is never a float (docs/design.md §2.4): amounts enter as decimal strings with exactly two places,
 // live as integer centavos, and are formatted for the bank at the last moment.
 
-/** Largest amount we accept: 10 integer digits of reais (issue 8 narrows it with configured limits). */
+/** Largest amount we accept: 10 integer digits of reais (PIXOUT_MAX_AMOUNT narrows it: amount-rule.ts). */
 export const MAX_CENTS = 999_999_999_999;
 
 const DECIMAL_AMOUNT = /^(0|[1-9]\d{0,9})\.(\d{2})$/;

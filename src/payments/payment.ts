@@ -1,5 +1,5 @@
 // A payout as producers write it into the queue: plain, versioned JSON that any BullMQ client in any
-// language can produce (README "Job data"). Field names are a public interface; change them only with
+// language can produce (docs/integrating/job-contract.md). Field names are a public interface; change them only with
 // a new `version`. Every rule names its field: amounts (amount-rule.ts), recipients
 // (recipient.ts), `scheduledFor` (schedule-rule.ts), and a BR Code's own amount against the payment's.
 import { z } from "zod";
@@ -99,7 +99,7 @@ export function paymentSchemaFor(rules: PaymentRules = {}) {
         .optional(),
       metadata: metadataSchema.optional(),
       /**
-       * Where the signed outcome event goes (README "Notifications to your services"); its origin must have a
+       * Where the signed outcome event goes (docs/operating/notifications.md); its origin must have a
        * secret in PIXOUT_NOTIFY_SECRETS, or it is never called.
        */
       callbackUrl: z

@@ -1,4 +1,4 @@
-// The body of `POST /banking/v2/pix` (inter-api.md §3.2), built from integer centavos.
+// The body of `POST /banking/v2/pix` (docs/reference/inter-api.md §3.2), built from integer centavos.
 import { MAX_CENTS, formatCents } from "./money.js";
 import type { PixRecipient } from "./recipient.js";
 import { characterCount } from "./text.js";
@@ -18,7 +18,8 @@ function destinatario(recipient: PixRecipient): Record<string, unknown> {
     case "key":
       return { tipo: "CHAVE", chave: recipient.key };
     case "bank":
-      // `tipo` is DADOS_BANCARIOS per the spec; the official Java SDK's BANK_DETAILS is a bug (inter-api.md §3.2).
+      // `tipo` is DADOS_BANCARIOS per the spec; the official Java SDK's BANK_DETAILS is a bug
+      // (docs/reference/inter-api.md §3.2).
       return {
         tipo: "DADOS_BANCARIOS",
         contaCorrente: recipient.account,
@@ -34,7 +35,7 @@ function destinatario(recipient: PixRecipient): Record<string, unknown> {
 }
 
 /**
- * Refuses what the bank must never see (DESIGN.md §2.6). Callers validate payments long before; this is
+ * Refuses what the bank must never see (docs/design.md §2.6). Callers validate payments long before; this is
  * the client's own guard, so a programming error cannot reach the network.
  */
 function assertSendable(order: PixOrder): void {
@@ -55,7 +56,7 @@ function assertSendable(order: PixOrder): void {
  * JSON text of the request. `valor` is written as a JSON number with exactly two decimals ("10.50"),
  * spliced in as text from the centavos so that no float ever holds the amount. The spec types `valor`
  * as a number; whether Inter also takes a string (as the official SDKs send) is UNVERIFIED, so we send
- * the documented form (inter-api.md §3.2).
+ * the documented form (docs/reference/inter-api.md §3.2).
  */
 export function pixRequestBody(order: PixOrder): string {
   assertSendable(order);
@@ -80,5 +81,5 @@ export function personalValues(order: PixOrder): string[] {
   }
 }
 
-/** Inter's pattern for `x-id-idempotente` is a lower-case RFC 4122 UUID (inter-api.md §3.1). */
+/** Inter's pattern for `x-id-idempotente` is a lower-case RFC 4122 UUID (docs/reference/inter-api.md §3.1). */
 export const IDEMPOTENCY_KEY = LOWER_CASE_UUID;

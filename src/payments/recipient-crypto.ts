@@ -9,7 +9,7 @@ export const ENCRYPTED_RECIPIENT_VERSION = "v1";
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** The stored form of an encrypted recipient (README "Job data"). */
+/** The stored form of an encrypted recipient (docs/integrating/job-contract.md). */
 export const encryptedRecipientSchema = z.strictObject({
   encrypted: z.literal(ENCRYPTED_RECIPIENT_VERSION, { error: `must be "${ENCRYPTED_RECIPIENT_VERSION}"` }),
   kid: z.string().regex(KEY_ID, "must be 1-32 characters of letters, digits, _ or -"),

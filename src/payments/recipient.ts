@@ -1,5 +1,5 @@
 // Who receives a Pix: by Pix key, by bank account data, or by a BR Code ("copia e cola"). Field names are
-// part of the job-data contract (README). Every rule names its field: Pix keys in the DICT's
+// part of the job-data contract (docs/integrating/job-contract.md). Every rule names its field: Pix keys in the DICT's
 // formats (pix-key.ts), the holder's CPF/CNPJ with valid check digits (document.ts), BR Codes parsed and
 // their CRC checked (brcode.ts).
 import { z } from "zod";
@@ -8,7 +8,7 @@ import { documentProblem } from "./document.js";
 import { PIX_KEY_TYPES, pixKeyIssue } from "./pix-key.js";
 import { freeTextProblem } from "./text.js";
 
-/** Inter's `tipoConta` values (inter-api.md §3.2). */
+/** Inter's `tipoConta` values (docs/reference/inter-api.md §3.2). */
 export const ACCOUNT_TYPES = ["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 

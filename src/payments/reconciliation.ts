@@ -1,4 +1,4 @@
-// Reconciliation: the bank's statement against pixout's payments (docs/reconciliation.md). Pure: the
+// Reconciliation: the bank's statement against pixout's payments (docs/operating/reconciliation.md). Pure: the
 // caller reads the statement and the payments and applies the resolutions.
 //
 // Every Pix debit of the statement and every payment of the period ends in exactly one row. A debit is

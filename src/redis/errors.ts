@@ -121,7 +121,7 @@ export function classifyRedisError(err: unknown, where = "REDIS_URL"): RedisProb
       return {
         kind: "permissions",
         setting: true,
-        message: `Redis refuses one of pixout's commands (${said}): give the user every command on the keys of {PIXOUT_REDIS_PREFIX} and of pixout:integration:* (docs/redis.md "ACL")`,
+        message: `Redis refuses one of pixout's commands (${said}): give the user every command on the keys of {PIXOUT_REDIS_PREFIX} and of pixout:integration:* (docs/operating/redis.md "ACL")`,
       };
     default:
       break;

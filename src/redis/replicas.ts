@@ -1,6 +1,6 @@
 // PIXOUT_REDIS_WAIT_REPLICAS: a write counts once N replicas have it. Redis replicates asynchronously — a
 // master that acknowledged a write and died before its replica copied it makes the promoted replica forget
-// it (docs/redis.md). WAIT, sent on the connection that wrote, right after the write, blocks until N
+// it (docs/operating/redis.md). WAIT, sent on the connection that wrote, right after the write, blocks until N
 // replicas acknowledged every earlier write of that connection, or the timeout: fewer than N is an
 // infrastructure error (the enqueue is not acknowledged; the step does not send) — never the payment's.
 import calculateSlot from "cluster-key-slot";

@@ -1,7 +1,7 @@
 // The Redis settings of every role: where Redis is (REDIS_URL, or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or
 // REDIS_CLUSTER_NODES), its credentials and TLS, and how many replicas must confirm a write before it counts
 // (PIXOUT_REDIS_WAIT_REPLICAS). Two phases: the values are parsed by zod with the other settings, then
-// redisTargetOf checks how they combine and reads the CA file. docs/redis.md.
+// redisTargetOf checks how they combine and reads the CA file. docs/operating/redis.md.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { CredentialProblem } from "../tls/client-credentials.js";

@@ -1,6 +1,6 @@
 // Where pixout's Redis is and how to reach it: one node (REDIS_URL), a Sentinel set (REDIS_SENTINELS +
 // REDIS_SENTINEL_NAME) or a Cluster (REDIS_CLUSTER_NODES) — one description every role connects with
-// (src/redis/connections.ts). docs/redis.md says what each means for the money.
+// (src/redis/connections.ts). docs/operating/redis.md says what each means for the money.
 
 export interface RedisAddress {
   host: string;

@@ -1,6 +1,7 @@
 // Where a certificate stands in its life, for `pixout certs show` and `pixout doctor`. Pure: the instant
 // is a parameter. Inter opens an integration certificate's renewal 90 days before it expires
-// (inter-api.md §7, edusouza/inter-pj-cli); the official SDKs warn when fewer than 30 days remain (§2.1).
+// (edusouza/inter-pj-cli; UNVERIFIED); the official SDKs warn when fewer than 30 days remain
+// (docs/reference/inter-api.md §2.1, §7).
 import { EXPIRY_WARNING_DAYS, type CertificateSummary } from "./client-credentials.js";
 
 export const RENEWAL_WINDOW_DAYS = 90;

@@ -2,7 +2,7 @@
 // reported with the setting that caused it and what to do, never as a stack trace.
 // A .pfx is converted to PEM in memory with node-forge: Node's OpenSSL 3 refuses the RC2-40 encryption
 // that `openssl pkcs12 -export` of OpenSSL 1.x used, which is how many users made their .pfx
-// (inter-api.md §2.1: the official SDKs take .pfx + password).
+// (docs/reference/inter-api.md §2.1: the official SDKs take .pfx + password).
 import { readSettingFile } from "../setting-file.js";
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import { createRequire } from "node:module";
@@ -149,7 +149,7 @@ function fromPfx(path: string, data: Buffer, passphrase: string): { cert: string
  * Reads and checks cert + key (or pfx + passphrase) and the optional extra CA. Refuses (as problems)
  * missing, unreadable or unparsable files, a key readable by group/others, a key that does not match
  * the certificate, and a certificate that is expired or not yet valid. Warns when it expires within
- * 30 days (the official SDKs do the same, inter-api.md §2.1).
+ * 30 days (the official SDKs do the same, docs/reference/inter-api.md §2.1).
  */
 export function loadClientCredentials(files: CredentialFiles, now: Date = new Date()): LoadedCredentials {
   const problems: CredentialProblem[] = [];

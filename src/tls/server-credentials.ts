@@ -1,5 +1,5 @@
 // The webhook receiver's TLS files (PIXOUT_WEBHOOK_*): its server certificate and key, and the CA that
-// callers' client certificates must chain to (Inter's `ca.crt`, inter-api.md §5.2). Same checks as the
+// callers' client certificates must chain to (Inter's `ca.crt`, docs/reference/inter-api.md §5.2). Same checks as the
 // bank client's files: present, readable, parsable, key private to its owner and matching, not expired.
 import {
   isProblem,

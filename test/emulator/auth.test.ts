@@ -1,4 +1,5 @@
-// POST /oauth/v2/token (§2.2) and the bearer / scope / account checks of /banking/v2 (§2.4, §6.1).
+// POST /oauth/v2/token and the bearer / scope / account checks of /banking/v2 (docs/reference/inter-api.md §2.2,
+// §2.4, §6.1).
 import { describe, expect, it } from "vitest";
 import { DEV_INTEGRATION } from "../../src/emulator/emulator.js";
 import { TOKEN_ERROR_STATUS } from "../../src/emulator/token-endpoint.js";

@@ -1,4 +1,4 @@
-// Every path of the payment state machine, through the running emulator (§4.1, §9).
+// Every path of the payment state machine, through the running emulator (docs/reference/inter-api.md §4.1, §9).
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/emulator.js";
 import {

@@ -1,4 +1,5 @@
-// Inter's rate limits (§6.2): 429 with Retry-After, counted in the ledger, configurable and scalable.
+// Inter's rate limits (docs/reference/inter-api.md §6.2): 429 with Retry-After, counted in the ledger, configurable
+// and scalable.
 // Windows are fixed and run on the emulator's clock; these tests hold the clock still (manualClock), so a
 // window is anchored at a known instant and stays open however slowly a loaded machine sends — then
 // move it to the window's end to see the quota come back.

@@ -1,4 +1,4 @@
-// POST /banking/v2/pix and GET /banking/v2/pix/{codigoSolicitacao} over real mTLS (§3, §4).
+// POST /banking/v2/pix and GET /banking/v2/pix/{codigoSolicitacao} over real mTLS (docs/reference/inter-api.md §3, §4).
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildBrCode } from "../../src/payments/brcode.js";

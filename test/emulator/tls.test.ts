@@ -1,4 +1,4 @@
-// Mutual TLS on every route (inter-api.md §2.1, §9): no client certificate, or one from another CA,
+// Mutual TLS on every route (docs/reference/inter-api.md §2.1, §9): no client certificate, or one from another CA,
 // and nothing is answered — not even the token endpoint or the admin routes.
 import { connect, type ConnectionOptions } from "node:tls";
 import { Agent, request } from "undici";

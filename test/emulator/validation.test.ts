@@ -1,4 +1,4 @@
-// Every validation rule of POST /banking/v2/pix (inter-api.md §3.2), on the pure validator.
+// Every validation rule of POST /banking/v2/pix (docs/reference/inter-api.md §3.2), on the pure validator.
 import { describe, expect, it } from "vitest";
 import { validatePixRequest, type PixValidation } from "../../src/emulator/validation.js";
 import { pixKeyType } from "../../src/emulator/pix-key.js";
@@ -95,7 +95,7 @@ describe("destinatario", () => {
   it("is required and its tipo must be one of the three", () => {
     expect(props(validatePixRequest({ valor: 1 }, options))).toEqual(["destinatario"]);
     expect(props(validatePixRequest({ valor: 1, destinatario: {} }, options))).toEqual(["destinatario.tipo"]);
-    // The official Java SDK's bug (§3.2): BANK_DETAILS is not a tipo.
+    // The official Java SDK's bug (docs/reference/inter-api.md §3.2): BANK_DETAILS is not a tipo.
     expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, tipo: "BANK_DETAILS" } }, options))).toEqual([
       "destinatario.tipo",
     ]);
@@ -205,7 +205,8 @@ describe("destinatario", () => {
     expect(props(validatePixRequest({ valor: 1, destinatario: { ...bank, cpfCnpj: "123" } }, options))).toEqual([
       "destinatario.cpfCnpj",
     ]);
-    expect(ACCOUNT_TYPES).toEqual(["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"]); // §3.2
+    // docs/reference/inter-api.md §3.2
+    expect(ACCOUNT_TYPES).toEqual(["CONTA_CORRENTE", "CONTA_POUPANCA", "CONTA_SALARIO", "CONTA_PAGAMENTO"]);
     for (const tipoConta of ACCOUNT_TYPES) {
       expect(ok({ valor: 1, destinatario: { ...bank, tipoConta } }).destinatario).toMatchObject({ tipoConta });
     }

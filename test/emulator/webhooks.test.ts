@@ -1,5 +1,5 @@
-// Webhook registration (§5) and callback delivery to a local HTTPS receiver that, like Inter's sample
-// server, requires a client certificate from the CA (§5.1, §5.2).
+// Webhook registration (docs/reference/inter-api.md §5) and callback delivery to a local HTTPS receiver that, like
+// Inter's sample server, requires a client certificate from the CA (docs/reference/inter-api.md §5.1, §5.2).
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import { TLSSocket } from "node:tls";

@@ -1,4 +1,4 @@
-// The receiver Inter calls (issue #6 §1): mTLS with Inter's CA, array or object bodies, answered after
+// The receiver Inter calls (docs/design.md §3.4): mTLS with Inter's CA, array or object bodies, answered after
 // the callback is stored, deduplicated per payment and status.
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";

@@ -1,5 +1,6 @@
 // Everything a client run logs — successes and failures, and errors logged the way callers log them —
-// is captured and searched for the secrets and personal data used in the run (issue #2 §2).
+// is captured and searched for the secrets and personal data used in the run: nothing secret or personal may
+// reach a log (docs/design.md §2.5).
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,6 +1,6 @@
-// Issue 5 §2: optional OpenTelemetry tracing. One trace per payment, from the producer's enqueue through
-// every step of a `pixout worker` process to each call to the (emulated) bank, posted as OTLP/HTTP JSON
-// to a real collector in the test; no personal data in it; nothing posted at all when tracing is off.
+// Optional OpenTelemetry tracing (docs/operating/observability.md). One trace per payment, from the producer's
+// enqueue through every step of a `pixout worker` process to each call to the (emulated) bank, posted as OTLP/HTTP
+// JSON to a real collector in the test; no personal data in it; nothing posted at all when tracing is off.
 // Needs `npm run build` (the worker and `pixout pay` are the built command).
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";

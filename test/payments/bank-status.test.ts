@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { KNOWN_STATUSES, classifyStatus, isFinalStatus, isKnownStatus } from "../../src/payments/bank-status.js";
 
 describe("bank status table", () => {
-  it("classifies every status of inter-api.md §4.1", () => {
+  it("classifies every status of docs/reference/inter-api.md §4.1", () => {
     const expected: Record<string, string> = {
       CRIADO: "in-progress",
       AGUARDANDO_APROVACAO: "approval",

@@ -1,4 +1,4 @@
-// The retry policy table of the README, row by row: what each answer Inter documents (and the two it does
+// The retry policy table of docs/operating/workers-and-retries.md, row by row: what each answer Inter documents (and the two it does
 // not, 409 and 429) does to a payment, from the HTTP status through the error mapping to the decision.
 import { describe, expect, it } from "vitest";
 import { errorFromAnswer, type InterOperation } from "../../src/inter/errors.js";

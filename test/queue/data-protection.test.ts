@@ -1,6 +1,7 @@
-// Issue #8 §3: recipients encrypted at rest (AES-256-GCM, key ids for rotation, paymentId as AAD), plain
-// jobs refused when encryption is required, no personal data in any captured output, and retention: jobs
-// removed after their age while a payment's idempotency record keeps refusing a re-enqueue.
+// Data protection (docs/operating/data-protection.md): recipients encrypted at rest (AES-256-GCM, key ids for
+// rotation, paymentId as AAD), plain jobs refused when encryption is required, no personal data in any captured
+// output, and retention: jobs removed after their age while a payment's idempotency record keeps refusing a
+// re-enqueue.
 import { randomBytes, randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { masters, type RedisClient } from "../../src/redis/connections.js";

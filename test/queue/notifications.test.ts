@@ -1,4 +1,4 @@
-// The pipeline announces every final outcome to upstream (issue #6 §2): the worker queues a signed event
+// The pipeline announces every final outcome to upstream (docs/design.md §3.5): the worker queues a signed event
 // before it completes the payment's job; the delivery worker in the same process sends it.
 import { Queue, Worker } from "bullmq";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
-// Fleet-wide safety limits (issue #8 §2) end to end: the daily total per paying account and the allow-list
-// of recipients, enforced in Redis by every worker right before the send, against the emulator.
+// Fleet-wide safety limits (docs/operating/safety-limits.md) end to end: the daily total per paying account and
+// the allow-list of recipients, enforced in Redis by every worker right before the send, against the emulator.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 // Tokens that expire every few seconds, many concurrent jobs in two worker processes: for the whole fleet,
 // one token call each time a token is replaced (at half its life, the margin's cap), and never a request
-// with an expired token (issue #4 §3).
+// with an expired token: Inter's 5 token calls a minute are the whole fleet's (docs/design.md §2.7).
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { startWorkerProcess } from "../helpers/worker-process.js";

@@ -1,4 +1,4 @@
-// Inter's callbacks in the pipeline (issue #6 §1): with a receiver running, payments finish from the
+// Inter's callbacks in the pipeline (docs/design.md §3.4): with a receiver running, payments finish from the
 // callback without status queries; unknown, contradictory and failure callbacks are confirmed by one.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";

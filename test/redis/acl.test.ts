@@ -1,4 +1,4 @@
-// The ACL docs/redis.md gives, on a Redis of this test's own: a user limited to pixout's keys, without the
+// The ACL docs/operating/redis.md gives, on a Redis of this test's own: a user limited to pixout's keys, without the
 // dangerous commands, pays, retries and passes doctor's checks — with its password in REDIS_PASSWORD.
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";

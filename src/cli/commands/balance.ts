@@ -1,5 +1,5 @@
 // `pixout balance` (the bank's balance of each paying account, and the fleet's holds) and `pixout resume`
-// (lift an account's hold at once). docs/balance.md.
+// (lift an account's hold at once). docs/operating/balance.md.
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { loadNotifySettings } from "../../config.js";

@@ -84,7 +84,7 @@ name, by the same rules as \`pixout retry\`). /healthz and /readyz need no login
 proxy set PIXOUT_DASHBOARD_ORIGIN to the public https:// address (Basic auth over plain HTTP sends passwords
 in the clear: the start warns when listening beyond loopback without it); several replicas need one
 PIXOUT_DASHBOARD_SECRET.
-Stops on SIGTERM/SIGINT. See README "Dashboard".
+Stops on SIGTERM/SIGINT. See docs/operating/dashboard.md.
 
 Examples:
   pixout dashboard hash-password --user ana --role operator

@@ -1,4 +1,4 @@
-// `pixout emulator`: the local Banco Inter (docs/emulator.md).
+// `pixout emulator`: the local Banco Inter (docs/reference/emulator.md).
 import { writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { InvalidArgumentError, type Command } from "commander";

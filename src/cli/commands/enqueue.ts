@@ -106,7 +106,9 @@ async function enqueueFile(producer: PayoutProducer, file: string): Promise<Enqu
 export function registerEnqueueCommand(program: Command): void {
   program
     .command("enqueue")
-    .description("Enqueue payments from a JSON Lines file (one payment per line, as in the README's job data)")
+    .description(
+      "Enqueue payments from a JSON Lines file (one payment per line, as in docs/integrating/job-contract.md)",
+    )
     .argument("<file>", "a .jsonl file")
     .option("--json", "print the summary as JSON")
     .option(

@@ -1,4 +1,4 @@
-/** Exit codes of `pixout` (documented in README and `pixout --help`). */
+/** Exit codes of `pixout` (documented in docs/operating/cli.md and `pixout --help`). */
 export const EXIT = {
   ok: 0,
   failed: 1,

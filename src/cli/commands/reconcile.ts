@@ -1,5 +1,5 @@
 // `pixout reconcile` (the queue's payments against Inter's statement) and `pixout resolve` (an operator's
-// resolution of a parked payment, checked against the statement): docs/reconciliation.md.
+// resolution of a parked payment, checked against the statement): docs/operating/reconciliation.md.
 import { writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { Queue } from "bullmq";
@@ -117,7 +117,7 @@ export function describeReport(report: ReconcileReport): string {
       "The statement was not read to its end: nothing concluded from a missing debit, nothing applied. Run again later.",
     );
   else if (report.findings === 0) lines.push("clean: every debit and every payment accounted for");
-  else lines.push(`${String(report.findings)} finding(s) need a human: see docs/reconciliation.md`);
+  else lines.push(`${String(report.findings)} finding(s) need a human: see docs/operating/reconciliation.md`);
   return lines.join("\n");
 }
 
@@ -330,7 +330,7 @@ async function statementContradiction(
     return "the statement could not be read to its end: nothing can be concluded from it now — try again later, or --without-statement";
   const row = report.rows.find((r) => r.paymentId === paymentId);
   if (paidWith === undefined) {
-    // Not executed lets the payment be paid again: only what the statement proves (docs/reconciliation.md).
+    // Not executed lets the payment be paid again: only what the statement proves (docs/operating/reconciliation.md).
     if (row?.kind === "parked-not-executed") return undefined;
     return row === undefined
       ? "the payment is not in the statement's window (sent more than 90 days ago?): check it in Inter's internet banking, then --without-statement"

@@ -1,5 +1,5 @@
 // `pixout webhook serve|register|show|delete|callbacks|replay`: Inter's pix-pagamento webhook
-// (docs/reference/inter-api.md, "Webhooks"). Every call to the bank takes its token and its slot from the
+// (docs/reference/inter-api.md §5). Every call to the bank takes its token and its slot from the
 // fleet's budgets in Redis, shared with the workers, so an operator's command never pushes the
 // integration over Inter's limits.
 import { once } from "node:events";
@@ -77,7 +77,7 @@ export function registerWebhookCommand(program: Command): void {
       "after",
       `
 With a receiver running, Inter's callbacks finish payments as soon as the bank does, and status
-queries (20 a minute at Inter) become a safety net: see README "Webhooks from Inter". Calls to the bank
+queries (20 a minute at Inter) become a safety net: see docs/operating/inter-webhooks.md. Calls to the bank
 take their slots from the fleet's budgets in Redis (REDIS_URL), shared with the workers.
 
 Example:

@@ -1,7 +1,7 @@
 // The demo's second part: a payroll larger than its account's balance. 30 payments of R$ 10.00 from an
 // account holding R$ 100.00: the fleet pays 10 and holds the other 20 instead of failing them; a top-up of
 // R$ 200.00 is seen at the next balance check and every payment is paid, each executed once at the bank
-// (docs/balance.md).
+// (docs/operating/balance.md).
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../../config.js";
 import type { Emulator } from "../../emulator/emulator.js";

@@ -1,5 +1,5 @@
 // The demo's last step: a reconciliation of its payments with the emulator's statement, as a finance team
-// would run it (docs/reconciliation.md). Every debit must be matched to its payment.
+// would run it (docs/operating/reconciliation.md). Every debit must be matched to its payment.
 import { Queue } from "bullmq";
 import type { Config } from "../../config.js";
 import { createBank } from "../../inter/bank.js";

@@ -1,5 +1,5 @@
 // What the dashboard shows of the fleet's balance holds and of the payments awaiting approval in Inter's
-// internet banking (docs/balance.md): read from Redis for each page and API call, the same facts as
+// internet banking (docs/operating/balance.md): read from Redis for each page and API call, the same facts as
 // `pixout balance` and `pixout approvals`. A read never throws: a page about payments must still render
 // when these keys cannot be read, and then says so.
 import type { RedisClient } from "../../redis/connections.js";

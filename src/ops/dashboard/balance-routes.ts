@@ -1,4 +1,4 @@
-// The dashboard's routes for the balance holds and the approvals (docs/balance.md): the JSON of the held
+// The dashboard's routes for the balance holds and the approvals (docs/operating/balance.md): the JSON of the held
 // accounts and of the payments awaiting approval, for any role, and an operator's resume of a held account —
 // the same resumeAccount as `pixout resume`, under the operator's name, announced upstream (account.resumed)
 // when the dashboard has a notifier. Mounted after the login and the CSRF checks.

@@ -134,7 +134,7 @@ const payoutFields: Fields = {
   audit: arrayOf(auditEntryView),
 };
 
-/** A payout job's data (README "Job data") as the dashboard shows it. */
+/** A payout job's data (docs/integrating/job-contract.md) as the dashboard shows it. */
 export function payoutDataView(data: unknown): unknown {
   const r = record(data);
   return r ? objectOf(payoutFields)(r, personalValues(r["recipient"])) : HIDDEN;

@@ -1,4 +1,4 @@
-// The dashboard's masking primitives (DESIGN.md §2.5): a recipient masked field by field (an
+// The dashboard's masking primitives (docs/design.md §2.5): a recipient masked field by field (an
 // encrypted one stays "encrypted": the dashboard has no data keys), and free text scrubbed of the
 // recipient's own values, of anything shaped like an e-mail, phone, CPF or CNPJ, and of URL query strings.
 // Shape-based scrubbing cannot see a name or an account number on its own, so job data is shown through

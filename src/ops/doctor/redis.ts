@@ -1,5 +1,5 @@
 // Doctor: Redis reachable, of the kind the settings say (one node, a Sentinel set, a cluster), and configured
-// as a database, not a cache (docs/redis.md): an accepted payment lives only in Redis until a worker takes it,
+// as a database, not a cache (docs/operating/redis.md): an accepted payment lives only in Redis until a worker takes it,
 // so `maxmemory-policy` must be `noeviction` (any other policy may delete queued payments under memory
 // pressure) and persistence must be on (AOF, or at least RDB snapshots) — on every master of a cluster.
 // Managed Redis often refuses CONFIG: then INFO is read instead, and what neither shows is a warning "could
@@ -71,7 +71,7 @@ async function persistenceCheck(redis: Redis): Promise<Check> {
     ]);
     if (aof === "yes") return ok(id, title, `AOF on (appendfsync ${fsync ?? "?"})`);
     if (save !== undefined && save.trim() !== "") {
-      // DESIGN.md §2.2: an accepted enqueue must survive a Redis crash; a snapshot may be an hour old.
+      // docs/design.md §2.2: an accepted enqueue must survive a Redis crash; a snapshot may be an hour old.
       return warning(
         id,
         title,
@@ -175,7 +175,7 @@ async function replicationCheck(nodes: Redis[], target: RedisTarget, waitReplica
       ? `; enqueues and state writes before a send wait for ${String(waitReplicas)}`
       : target.kind === "single"
         ? ""
-        : "; PIXOUT_REDIS_WAIT_REPLICAS is 0: a failover may forget the last writes (docs/redis.md)";
+        : "; PIXOUT_REDIS_WAIT_REPLICAS is 0: a failover may forget the last writes (docs/operating/redis.md)";
   return ok(id, title, `${described}${waits}`);
 }
 

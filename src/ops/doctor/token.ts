@@ -114,7 +114,7 @@ function statementScopeCheck(token: StoredToken, requested: readonly string[], c
     "bank.statement-scope",
     "statement scope",
     `${scope} is not in INTER_SCOPES: pixout reconcile asks for its own token with it, which the bank refuses if the integration lacks the scope${hold}`,
-    `tick the statement scope (${scope}) for the integration in Inter's Internet Banking and add it to INTER_SCOPES (docs/reconciliation.md, docs/balance.md)`,
+    `tick the statement scope (${scope}) for the integration in Inter's Internet Banking and add it to INTER_SCOPES (docs/operating/reconciliation.md, docs/operating/balance.md)`,
   );
 }
 

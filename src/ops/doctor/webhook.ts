@@ -1,5 +1,5 @@
 // Doctor: the webhook receiver's settings, when this machine runs one (PIXOUT_WEBHOOK_CERT_FILE is set),
-// and whether its callers are pinned — unpinned, a callback only wakes a status query (README "Webhooks").
+// and whether its callers are pinned — unpinned, a callback only wakes a status query (docs/operating/inter-webhooks.md).
 import { ConfigError, loadWebhookReceiverSettings, type Environment } from "../../config.js";
 import { failure, ok, warning, type Check } from "./check.js";
 

@@ -1,4 +1,4 @@
-// The HTTP endpoint of one worker process (README "Metrics and health of workers"): GET /metrics for
+// The HTTP endpoint of one worker process (docs/operating/observability.md): GET /metrics for
 // Prometheus, /healthz for liveness (the process answers), /readyz for readiness (worker-readiness.ts).
 // node:http is enough for three read-only routes and keeps the worker free of a web framework.
 import { once } from "node:events";

@@ -1,5 +1,5 @@
-// Where a worker process serves its /metrics, /healthz and /readyz (README "Metrics and health of
-// workers"). Unset port = no server: a worker needs none to pay.
+// Where a worker process serves its /metrics, /healthz and /readyz (docs/operating/
+// observability.md). Unset port = no server: a worker needs none to pay.
 import { z } from "zod";
 import { ConfigError, withoutEmpty, zodProblems, type Environment } from "../../config.js";
 import type { CredentialProblem } from "../../tls/client-credentials.js";

@@ -1,4 +1,4 @@
-// Bank data, BR Codes, amounts, descriptions and scheduled dates (issue #8), through validatePayment:
+// Bank data, BR Codes, amounts, descriptions and scheduled dates, through validatePayment (docs/design.md §2.6):
 // every valid input accepted (and normalised), every invalid one refused at its field.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,6 @@
-// Pix keys in the DICT's formats (issue #8), through validatePayment: every valid key accepted unchanged,
-// every invalid one refused at recipient.key (or recipient.keyType), with the hint that fits.
+// Pix keys in the DICT's formats, through validatePayment: every valid key accepted unchanged, every invalid one
+// refused at recipient.key (or recipient.keyType), with the hint that fits — 11 digits without keyType among them
+// (docs/design/decisions/0004-keytype-for-cpf-keys.md).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validatePayment } from "../../../src/payments/payment.js";

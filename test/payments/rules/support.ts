@@ -1,4 +1,4 @@
-// Independent oracles and generators for the property tests of the payment rules (issue #8). The check
+// Independent oracles and generators for the property tests of the payment rules (docs/design.md §2.6). The check
 // digits are computed here another way than src/ does, so a test never agrees with the code by copying it.
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
