@@ -27,7 +27,7 @@ export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set([
 
 // The state's schema and types live in payment-state.ts; the rules here and their users import them from here too.
 export {
-  paymentStateSchema,
+  writtenStateSchema,
   type BankErrorDetail,
   type HistoryEntry,
   type PaymentState,

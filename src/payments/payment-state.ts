@@ -33,8 +33,14 @@ export const resolvedSchema = z.object({
 });
 export type Resolved = z.infer<typeof resolvedSchema>;
 
-/** Lives in the job's data (`state`), updated before every wait. */
-export const paymentStateSchema = z.object({
+/**
+ * Lives in the job's data (`state`), updated before every wait: every field as the worker writes it. It states the
+ * shape and gives the type; it is not how a stored state is read back. A stored state may come from an older
+ * pixout or another producer, so readJobData (src/queue/job-data.ts) checks only the fields the rules depend on
+ * and keeps the rest as written: parsing a stored state with this schema would refuse states accepted today and
+ * drop the fields a newer pixout wrote.
+ */
+export const writtenStateSchema = z.object({
   /**
    * The claim this job's first run took on the payment's record (src/queue/worker/fenced-store.ts): a state is
    * trusted only when its claim is the record's. Never written by a producer.
@@ -120,4 +126,4 @@ export const paymentStateSchema = z.object({
    */
   resolution: resolvedSchema.optional(),
 });
-export type PaymentState = z.infer<typeof paymentStateSchema>;
+export type PaymentState = z.infer<typeof writtenStateSchema>;

@@ -5,7 +5,7 @@
 // and the operators' `audit`, whoever wrote them. Pure, apart from the random IV of a new encryption.
 import { z } from "zod";
 import { issuesOf, type FieldIssue } from "../payments/field-issues.js";
-import { hasBankEvidence, paymentStateSchema, type PaymentState } from "../payments/lifecycle.js";
+import { hasBankEvidence, writtenStateSchema, type PaymentState } from "../payments/lifecycle.js";
 import type { Payment } from "../payments/payment.js";
 import {
   NO_DATA_KEYS,
@@ -105,7 +105,7 @@ export function paymentDigest(payment: unknown, keyring: DataKeyring): string | 
  * order its problems are told in); the other fields are kept as written. Lenient on purpose: a state an older
  * pixout wrote, or one with a field this version does not know, is followed to its end rather than refused.
  */
-const shape = paymentStateSchema.shape;
+const shape = writtenStateSchema.shape;
 const readableStateSchema = z.looseObject({
   claim: shape.claim,
   firstSendAt: shape.firstSendAt,

@@ -135,27 +135,35 @@ export function paymentView(job: JobFacts): PaymentView {
     generation,
     attempts: typeof state.attempts === "number" ? state.attempts : 0,
     audit: auditEntries(data),
-    lastError: state.lastError
-      ? { code: state.lastError.code, message: state.lastError.message, at: new Date(state.lastError.at).toISOString() }
-      : null,
+    lastError:
+      state.lastError && isoTime(state.lastError.at) !== null
+        ? { code: state.lastError.code, message: state.lastError.message, at: isoTime(state.lastError.at) ?? "" }
+        : null,
     waitingFor:
-      !FINAL_OUTCOMES.has(outcome) && state.waitingFor !== undefined && typeof state.waitingFor.until === "number"
+      !FINAL_OUTCOMES.has(outcome) && state.waitingFor && isoTime(state.waitingFor.until) !== null
         ? {
             why: typeof state.waitingFor.why === "string" ? state.waitingFor.why : "",
-            until: new Date(state.waitingFor.until).toISOString(),
+            until: isoTime(state.waitingFor.until) ?? "",
           }
         : null,
     held:
-      !FINAL_OUTCOMES.has(outcome) && typeof state.held?.account === "string" && typeof state.held.since === "number"
-        ? { account: state.held.account, since: new Date(state.held.since).toISOString() }
+      !FINAL_OUTCOMES.has(outcome) && typeof state.held?.account === "string" && isoTime(state.held.since) !== null
+        ? { account: state.held.account, since: isoTime(state.held.since) ?? "" }
         : null,
     endedForBalance: Array.isArray(state.endedForBalance)
-      ? state.endedForBalance.map((e) => ({
-          generation: e.generation,
-          codigoSolicitacao: e.codigoSolicitacao ?? null,
-          bankStatus: e.bankStatus,
-          at: new Date(e.at).toISOString(),
-        }))
+      ? state.endedForBalance.flatMap((e) => {
+          const at = isoTime((e as { at?: unknown } | null)?.at);
+          return at === null
+            ? []
+            : [
+                {
+                  generation: e.generation,
+                  codigoSolicitacao: e.codigoSolicitacao ?? null,
+                  bankStatus: e.bankStatus,
+                  at,
+                },
+              ];
+        })
       : [],
     polls: typeof state.polls === "number" ? state.polls : 0,
     history: result?.history ?? state.history ?? [],
@@ -163,4 +171,15 @@ export function paymentView(job: JobFacts): PaymentView {
     finishedAt: job.finishedOn === undefined ? null : new Date(job.finishedOn).toISOString(),
     result: result ?? null,
   };
+}
+
+/**
+ * A stored moment as ISO text, or null when it is not one. These parts of a state are shown, not trusted: a job
+ * written by another producer or edited in Redis may hold anything there, and one such job must not break
+ * `pixout status`, the dashboard's search or a reconciliation run with a RangeError.
+ */
+function isoTime(ms: unknown): string | null {
+  if (typeof ms !== "number" || !Number.isFinite(ms)) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }

@@ -213,5 +213,14 @@ async function runStep(ctx: RunContext): Promise<PaymentResult> {
       }
       return conclude(ctx, await poll(ctx, codigo));
     }
+    default: {
+      // The reader admits only the steps above; should that ever change, a step the worker does not know is a
+      // state it did not write: refused with the reason, never completed without an outcome.
+      const step: unknown = state.step;
+      return refuse(ctx, [{ field: "state.step", message: `is not a step of pixout: ${JSON.stringify(step)}` }], {
+        trust: "ours",
+        claim: ctx.claim,
+      });
+    }
   }
 }
