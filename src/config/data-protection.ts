@@ -41,7 +41,7 @@ export const dataProtectionFields = z.object({
     "Days a completed payout job is kept in Redis (removeOnComplete age; the SDK sets it on each job, workers on jobs without it).",
   ),
   PIXOUT_KEEP_FAILED_DAYS: days(90).describe(
-    "Days a failed payout job (failed, rejected, needs-reconciliation) is kept (removeOnFail age).",
+    "Days a failed payout job is kept (removeOnFail age): a payment failed or rejected, or parked after BullMQ's attempts ran out; one parked by pixout's rules is a completed job (PIXOUT_KEEP_COMPLETED_DAYS).",
   ),
   PIXOUT_IDEMPOTENCY_DAYS: positiveNumber(400).describe(
     "Days a finished payment's idempotency record (paymentId → outcome) is kept: enqueueing it again within this time is refused as a duplicate even after its job was removed. At least both KEEP settings.",

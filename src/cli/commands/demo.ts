@@ -140,7 +140,9 @@ async function runPayments(
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description("Run the emulator, a worker and ~20 varied payments; exit 0 only if each ended as expected")
+    .description(
+      "Run the emulator, a worker, 21 varied payments and a 30-payment payroll; exit 0 only if each ended as expected",
+    )
     .option("--certs <dir>", "dev certificates (made when missing)", DEFAULT_DEV_CERT_DIR)
     .option("--timeout <seconds>", "give up after", positiveInteger, 120)
     .addHelpText(

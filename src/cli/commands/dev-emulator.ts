@@ -13,7 +13,10 @@ export interface DevEmulator {
   clientEnv: Environment;
 }
 
-export async function startDevEmulator(certDir: string, options: Omit<EmulatorOptions, "tls">): Promise<DevEmulator> {
+export async function startDevEmulator(
+  certDir: string,
+  options: Omit<EmulatorOptions, "tls"> = {},
+): Promise<DevEmulator> {
   const { paths } = await writeDevCertificates(certDir);
   const read = (p: string): Promise<string> => readFile(p, "utf8");
   const [cert, key, ca, callbackCert, callbackKey] = await Promise.all([
