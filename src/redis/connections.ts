@@ -211,7 +211,10 @@ async function singleNodeProblem(redis: Redis): Promise<string | undefined> {
 export async function ensureReady(redis: RedisClient, target: RedisTargetInput, timeoutMs = 5_000): Promise<void> {
   const where = describeRedis(target);
   if (redis.status !== "ready") {
-    if (redis.status === "wait") redis.connect().catch(() => undefined);
+    // "end": ioredis gave the connection up — it does when a reconnect races a failover (the Sentinel connector
+    // is told to disconnect while it resolves the new master) and never tries again by itself. A producer that
+    // lives on (the chaos suite's, after two failovers) would otherwise refuse every enqueue until restarted.
+    if (redis.status === "wait" || redis.status === "end") redis.connect().catch(() => undefined);
     const signal = AbortSignal.timeout(timeoutMs);
     // What Redis answered while connecting: a refusal of the credentials is not "does not answer".
     let refused: Error | undefined;

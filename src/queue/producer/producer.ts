@@ -225,8 +225,15 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     return paymentDigest(payment, { keys: keyring.keys, writeKid: kid }) === record.digest;
   }
 
-  async function get(paymentId: string): Promise<PaymentView | undefined> {
+  let closed = false;
+  /** Redis ready for a call — connected again if ioredis gave up on it — unless this producer was closed. */
+  async function ready(): Promise<void> {
+    if (closed) throw new Error("this payout producer is closed: create another one");
     await ensureReady(redis, where);
+  }
+
+  async function get(paymentId: string): Promise<PaymentView | undefined> {
+    await ready();
     return (await readPaymentJob(queue, jobIdFor(paymentId)))?.view;
   }
 
@@ -236,7 +243,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     async enqueue(input) {
       const v = validatePayment(input, rules);
       if (!v.ok) throw new PaymentValidationError(v.issues);
-      await ensureReady(redis, where);
+      await ready();
       const [result] = await addAll([prepare(v.value)]);
       if (!result) throw new Error("unreachable: no result for the payment");
       return result;
@@ -271,7 +278,7 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
         valid.push({ index, payment: prepare(v.value) });
       });
       if (valid.length > 0) {
-        await ensureReady(redis, where);
+        await ready();
         const added = await addAll(valid.map((v) => v.payment));
         added.forEach((result, k) => {
           const index = valid[k]?.index ?? -1;
@@ -304,11 +311,12 @@ export function createPayoutProducer(options: ProducerOptions): PayoutProducer {
     },
 
     async retry(paymentId, retryOptions) {
-      await ensureReady(redis, where);
+      await ready();
       return retryPayment(queue, redis, options.redisPrefix ?? "pixout", paymentId, retryOptions);
     },
 
     async close() {
+      closed = true;
       await queue.close();
       if (ownsConnection) redis.disconnect();
     },
