@@ -50,9 +50,12 @@ describe("chaos (short configuration)", () => {
     expect(note("replays")).toMatch(/dashboard retries=[1-9]/);
     for (const calm of ["redis", "replays"]) expect(by[calm]?.parked, calm).toBe(0);
     // Parked under kills: payments the bank refused after an interrupted send (one in 50 is refused), and
-    // jobs killed mid-send more than maxStalledCount times — a few, never a real share.
+    // jobs killed mid-send more than maxStalledCount times — a few, never a real share. Full runs park 1.7 to
+    // 2.4 % (34 to 47 of 2,000, docs/design/chaos.md); this run's 200 are a small sample, and on a loaded CI
+    // machine one met 11. A regression that parked interrupted sends instead of resending them under their key
+    // would park about as many as the resends the bank answered — hundreds in a full run — far above this bound.
     expect((by["kills"]?.parked ?? 0) + (by["kills"]?.resolved ?? 0)).toBeLessThanOrEqual(
-      (by["kills"]?.payments ?? 0) / 20,
+      (by["kills"]?.payments ?? 0) / 10,
     );
     // A bank that forgets its keys: with the workers told not to trust them, nothing is paid twice and
     // the doubtful sends are parked; left trusting (the default), the same bank pays some twice — and the
