@@ -25,6 +25,8 @@ export interface WorkerBeat {
   certificateValidTo: string;
   /** When this beat was written (Redis time, ms). */
   at: number;
+  /** The send and status budgets this worker keeps to (calls a minute), for the dashboard's "use against limits". */
+  limits?: { sendPerMinute: number; statusPerMinute: number };
 }
 
 export interface WorkerHeartbeat {
@@ -52,6 +54,7 @@ export interface HeartbeatOptions {
   queueName: string;
   concurrency: number;
   certificateValidTo: Date;
+  limits?: { sendPerMinute: number; statusPerMinute: number };
   /**
    * Whether this process takes jobs now (not closing, not paused, BullMQ's worker running). While it says
    * false no beat is written, so the entry expires: a worker that takes no jobs must not count as alive.
@@ -82,6 +85,7 @@ export function startWorkerHeartbeat(options: HeartbeatOptions): WorkerHeartbeat
       concurrency: options.concurrency,
       certificateValidTo: options.certificateValidTo.toISOString(),
       at,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
     };
     await redis
       .multi()

@@ -1,14 +1,12 @@
-// The real dashboard driven in headless Chromium (Debian's `chromium`, installed by .ci/run; playwright-core
-// with executablePath — no browser download): a viewer sees the queue and finds a payment but cannot retry;
+// The real dashboard driven in headless Chromium (test/helpers/browser.ts): a viewer sees the queue and finds a payment but cannot retry;
 // an operator retries a failed payment and sees it paid. Screenshots go to test-output/dashboard/.
-import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard, type TestUser } from "../helpers/dashboard.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
+import { browserSession, launchChromium } from "../helpers/browser.js";
 
-// eslint-disable-next-line no-restricted-properties -- where the browser is, as CI installs it
-const CHROMIUM = process.env["PIXOUT_CHROMIUM"] ?? "/usr/bin/chromium";
 const OUTPUT = "test-output/dashboard";
 const payment = (paymentId: string, amount: string) => ({
   paymentId,
@@ -22,56 +20,19 @@ describe("dashboard in a browser", () => {
   let dashboard: TestDashboard;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set PIXOUT_CHROMIUM`,
-      );
-    }
     mkdirSync(OUTPUT, { recursive: true });
-    // The flags keep Chromium off the network (this machine has none) and out of a sandbox it cannot make as root.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
-  /** Each test's pages are closed after it: a page left open (the queue board polls) would log errors once its dashboard is gone. */
-  const contexts: BrowserContext[] = [];
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-    consoleErrors.length = 0;
-  });
-
-  /** Console errors of every page (a CSP violation, a script error): the dashboard must have none of its own. */
-  const consoleErrors: string[] = [];
+  const session = browserSession(() => browser);
+  const consoleErrors = session.consoleErrors;
+  afterEach(() => session.closeAll());
 
   /** Our pages log no error; the queue board's one is its web font, which the CSP (no third-party origins) blocks on purpose. */
   const ownErrors = (): string[] => consoleErrors.filter((e) => !/fonts\.googleapis\.com/.test(e));
-
-  async function login(user: TestUser): Promise<Page> {
-    if (!browser) throw new Error("Chromium did not start");
-    const context = await browser.newContext({
-      httpCredentials: { username: user.name, password: user.password },
-      viewport: { width: 1280, height: 900 },
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(`${page.url()}: ${message.text()}`);
-    });
-    return page;
-  }
+  const login = (user: TestUser): Promise<Page> => session.login(user);
 
   async function search(page: Page, query: string): Promise<void> {
     await page.goto(`${dashboard.url}/payments`);
@@ -91,8 +52,7 @@ describe("dashboard in a browser", () => {
 
     // The viewer.
     const viewer = await login(VIEWER);
-    await viewer.goto(`${dashboard.url}/`);
-    expect(new URL(viewer.url()).pathname).toBe("/payments");
+    await viewer.goto(`${dashboard.url}/payments`);
     await expect.poll(async () => viewer.getByTestId("count-completed").textContent()).toBe("1");
     expect(await viewer.getByTestId("count-failed").textContent()).toBe("1");
     expect(await viewer.getByTestId("session").getAttribute("data-role")).toBe("viewer");

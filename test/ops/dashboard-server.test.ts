@@ -171,7 +171,7 @@ describe("dashboard server", async () => {
   it("serves pages with a strict CSP, no framing, no inline script, and escapes what it echoes", async () => {
     const root = await dash.get("/", VIEWER);
     expect(root.status).toBe(303);
-    expect(root.headers.get("location")).toBe("/payments");
+    expect(root.headers.get("location")).toBe("/overview");
     const evil = `<script>alert("x")</script>`;
     const res = await dash.get(`/payments?q=${encodeURIComponent(evil)}`, VIEWER);
     expect(res.status).toBe(404);
@@ -191,6 +191,22 @@ describe("dashboard server", async () => {
     expect(html).not.toContain("retry-form");
     const js = await dash.get("/assets/dashboard.js", VIEWER);
     expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
+    // The overview and the payment list too: the charting library is served by the app (no CDN).
+    for (const path of [
+      "/overview",
+      `/payments/list?account=${encodeURIComponent(evil)}`,
+      "/payments/list?outcome=paid",
+    ]) {
+      const page = await dash.get(path, VIEWER);
+      expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'self';/);
+      const body = await page.text();
+      expect(body).not.toContain(evil);
+      expect(body).not.toMatch(/\son[a-z]+=/i);
+      for (const [tag] of body.matchAll(/<script\b[^>]*>/g))
+        expect(tag).toMatch(/^<script src="\/assets\/[a-z]+\.js" defer>$/);
+    }
+    for (const asset of ["/assets/uplot.js", "/assets/uplot.css", "/assets/overview.js"])
+      expect((await dash.get(asset, VIEWER)).status).toBe(200);
   });
 
   it("JSON: queue counts, and a search that finds nothing says so", async () => {

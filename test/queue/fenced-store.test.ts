@@ -6,6 +6,8 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { removeQueueKeys } from "../../src/queue/cleanup.js";
 import { createFencedStore, type Arrival } from "../../src/queue/worker/fenced-store.js";
 import { createPaymentRecords, paymentRecordKey } from "../../src/queue/payment-record.js";
+import { dayStatsKey, listKey, openTotalsKey } from "../../src/queue/payment-stats.js";
+import { saoPauloToday } from "../../src/payments/calendar.js";
 
 /** A fixed moment for data that only has to look real (an audit entry, a record): never compared with the clock. */
 const FIXED_AT = new Date(Date.UTC(2026, 10, 27, 13)).toISOString();
@@ -153,5 +155,72 @@ describe("fenced store", () => {
     await redis.set(`${jobKey(e)}:lock`, "token-1", "PX", 30_000);
     expect(await store.begin(`payment-${e}`, e, "token-1", undefined, first, NEW)).toEqual({ kind: "lost" });
     expect(await redis.exists(jobKey(e), paymentRecordKey(prefix, queueName, e))).toBe(0);
+  });
+});
+
+describe("the overview's counters, kept by the fenced writes", () => {
+  const keys = {
+    day: (at: number) => dayStatsKey(prefix, queueName, saoPauloToday(at)),
+    open: openTotalsKey(prefix, queueName),
+    list: (name: "done" | "parked" | "failed" | "open") => listKey(prefix, queueName, name),
+  };
+
+  it("a send opens the payment once, its outcome closes it and is counted once — a repeated final write counts nothing", async () => {
+    const id = randomUUID();
+    await job(id, { paymentId: id });
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
+    const claim = claimed.kind === "ours" ? claimed.claim : "";
+    const at = Date.now();
+    const write = { generation: 0, at: new Date(at).toISOString(), account: "777", amountCents: 12_34 };
+    for (let i = 0; i < 2; i++)
+      expect(
+        await store.beforeSend(`payment-${id}`, id, "token-1", claim, 30_000, "{}", { ...write, outcome: "pending" }),
+      ).toEqual({ ok: true });
+    expect(await redis.hgetall(keys.open)).toMatchObject({ "n|777": "1", "c|777": "1234" });
+    expect(await redis.zscore(keys.list("open"), id)).toBe(String(at));
+    const before = await redis.hgetall(keys.day(at));
+    for (let i = 0; i < 2; i++)
+      expect(
+        await store.finish(`payment-${id}`, id, "token-1", claim, "{}", { ...write, outcome: "needs-reconciliation" }),
+      ).toEqual({ ok: true });
+    const after = await redis.hgetall(keys.day(at));
+    expect(Number(after["needs-reconciliation|n|777"] ?? 0) - Number(before["needs-reconciliation|n|777"] ?? 0)).toBe(
+      1,
+    );
+    expect(Number(after["needs-reconciliation|c|777"] ?? 0) - Number(before["needs-reconciliation|c|777"] ?? 0)).toBe(
+      1234,
+    );
+    expect(await redis.hget(keys.open, "n|777")).toBeNull();
+    expect(await redis.zscore(keys.list("open"), id)).toBeNull();
+    expect(await redis.zscore(keys.list("parked"), id)).toBe(String(at));
+    expect(await redis.hmget(paymentRecordKey(prefix, queueName, id), "account", "amountCents")).toEqual([
+      "777",
+      "1234",
+    ]);
+    // A later generation's outcome is another outcome: counted, and the payment leaves the parked list.
+    await store.finish(`payment-${id}`, id, "token-1", claim, "{}", { ...write, generation: 1, outcome: "failed" });
+    expect(await redis.zscore(keys.list("parked"), id)).toBeNull();
+    expect(await redis.zscore(keys.list("failed"), id)).toBe(String(at));
+    expect(await redis.hget(keys.day(at), "failed|n|777")).toBe("1");
+  });
+
+  it("a run whose lock is gone counts nothing", async () => {
+    const id = randomUUID();
+    await job(id, { paymentId: id });
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
+    const claim = claimed.kind === "ours" ? claimed.claim : "";
+    await redis.set(`${jobKey(id)}:lock`, "token-2");
+    const at = Date.now();
+    const write = { generation: 0, at: new Date(at).toISOString(), account: "888", amountCents: 1 };
+    expect(
+      await store.beforeSend(`payment-${id}`, id, "token-1", claim, 30_000, "{}", { ...write, outcome: "pending" }),
+    ).toEqual({ ok: false, why: "lost" });
+    expect(await store.finish(`payment-${id}`, id, "token-1", claim, "{}", { ...write, outcome: "paid" })).toEqual({
+      ok: false,
+      why: "lost",
+    });
+    expect(await redis.hget(keys.open, "n|888")).toBeNull();
+    expect(await redis.hget(keys.day(at), "paid|n|888")).toBeNull();
+    expect(await redis.zscore(keys.list("done"), id)).toBeNull();
   });
 });

@@ -26,6 +26,7 @@ import { csrfProblem, csrfToken, SAFE_METHODS } from "./csrf.js";
 import { jsonBody } from "./json-body.js";
 import { notLocalProblem } from "./local-only.js";
 import { createLogSampler } from "../../log-sampler.js";
+import { overviewRoutes } from "./overview-routes.js";
 import { createPaymentSearch } from "./payment-search.js";
 import { renderErrorPage, renderPaymentsPage, type QueueCounts } from "./payments-page.js";
 import { scrubText } from "./personal-data.js";
@@ -298,7 +299,17 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   });
   // While Redis is away BullMQ waits for it without a deadline: answer at once instead of hanging.
   app.use(
-    ["/api/queues", "/api/payments", "/api/accounts", "/api/approvals", `${QUEUE_BOARD_PATH}/api`, "/metrics"],
+    [
+      "/api/queues",
+      "/api/payments",
+      "/api/accounts",
+      "/api/approvals",
+      "/api/overview",
+      "/overview/live",
+      "/payments/list.csv",
+      `${QUEUE_BOARD_PATH}/api`,
+      "/metrics",
+    ],
     (_req, res, next) => {
       if (!redisDown()) {
         next();
@@ -349,8 +360,18 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   });
 
   app.get("/", (_req, res) => {
-    res.redirect(303, "/payments");
+    res.redirect(303, "/overview");
   });
+  app.use(
+    overviewRoutes({
+      redis,
+      redisPrefix: settings.redisPrefix,
+      queueName: settings.queueName,
+      queue,
+      logger,
+      redisDown: REDIS_DOWN,
+    }),
+  );
 
   app.get("/payments", async (req, res) => {
     const principal = principalOf(res);

@@ -2,6 +2,8 @@
 // no inline script). The script sends the retry form and each held account's "Resume now" form as JSON
 // with the CSRF token from GET /api/session and shows the server's answer as text (never as HTML).
 
+import { OVERVIEW_CSS } from "./overview-script.js";
+
 export const DASHBOARD_JS = `"use strict";
 (function () {
   function say(out, text, status) {
@@ -97,6 +99,9 @@ export const DASHBOARD_JS = `"use strict";
     });
   }
 
+  // For the overview's action panel (/assets/overview.js).
+  if (typeof window !== "undefined") window.pixout = { post: post, describeRetry: describeRetry, describeResume: describeResume };
+
   var resumes = document.querySelectorAll("form.resume-form");
   Array.prototype.forEach.call(resumes, function (form) {
     wire(form, "A resume needs a reason (it is logged and sent upstream).", "Resuming…", function (reason) {
@@ -108,7 +113,7 @@ export const DASHBOARD_JS = `"use strict";
 })();
 `;
 
-export const DASHBOARD_CSS = `
+export const DASHBOARD_CSS = `${OVERVIEW_CSS}
 :root { color-scheme: light dark; --fg: #1d232b; --bg: #f6f7f9; --card: #fff; --muted: #5f6b7a; --line: #d9dee5; --accent: #0b6bcb; --bad: #b42318; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e9ee; --bg: #13171c; --card: #1c2128; --muted: #9aa5b4; --line: #2e3540; --accent: #5aa9f5; --bad: #f97066; } }
 * { box-sizing: border-box; }

@@ -42,7 +42,13 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
  * A whole page. `alerts` come first in <main>, above the page's own content: what an operator must see on
  * whichever page they are (an account held for insufficient balance).
  */
-export function page(title: string, principal: Principal, body: Html, alerts: Html = html``): string {
+export function page(
+  title: string,
+  principal: Principal,
+  body: Html,
+  alerts: Html = html``,
+  extra: { scripts?: string[]; styles?: string[] } = {},
+): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -51,12 +57,14 @@ export function page(title: string, principal: Principal, body: Html, alerts: Ht
 <meta name="robots" content="noindex">
 <title>${title} · pixout</title>
 <link rel="stylesheet" href="/assets/dashboard.css">
+${(extra.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 <script src="/assets/dashboard.js" defer></script>
+${(extra.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
 <body>
 <header>
 <strong class="brand">pixout</strong>
-<nav><a href="/payments">Payments</a> <a href="/reconciliation">Reconciliation</a> <a href="/queues">Queues</a> <a href="/metrics">Metrics</a></nav>
+<nav><a href="/overview">Overview</a> <a href="/payments/list">Payments</a> <a href="/payments">Search</a> <a href="/reconciliation">Reconciliation</a> <a href="/queues">Queues</a> <a href="/metrics">Metrics</a></nav>
 <span class="session" data-testid="session" data-role="${principal.role}">${principal.user} · ${principal.role}</span>
 </header>
 <main>

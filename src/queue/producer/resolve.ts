@@ -18,6 +18,7 @@ import { freeTextProblem } from "../../payments/text.js";
 import { readPaymentJob } from "./job-reader.js";
 import { jobIdFor } from "../names.js";
 import { DEFAULT_IDEMPOTENCY_DAYS, paymentRecordKey } from "../payment-record.js";
+import { listKey } from "../payment-stats.js";
 import { auditEntries, readJobData } from "../job-data.js";
 import { outcomeFacts } from "../outcome-facts.js";
 import { auditStreamKey, changeLockKey } from "./retry.js";
@@ -46,8 +47,9 @@ export type ResolveResult =
   | { paymentId: string; status: "refused"; why: string; outcome?: Outcome }
   | { paymentId: string; status: "not-found" };
 
-// KEYS: job hash, audit stream, record, the queue's completed and failed sets. ARGV: expected data, new data,
-// paymentId, audit entry, outcome, generation, codigoSolicitacao ('' = keep), now (ISO), ttl seconds, job id.
+// KEYS: job hash, audit stream, record, the queue's completed and failed sets, the overview's parked, failed
+// and done lists (src/queue/payment-stats.ts). ARGV: expected data, new data, paymentId, audit entry, outcome,
+// generation, codigoSolicitacao ('' = keep), now (ISO), ttl seconds, job id, now (ms).
 // The job must still be finished (a retry moves it back to wait) with the data the decision was made on.
 const RESOLVE = `
 if redis.call('HGET', KEYS[1], 'data') ~= ARGV[1] then return 0 end
@@ -59,6 +61,9 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000000', '*', 'paymentId', ARGV[3],
 redis.call('HSET', KEYS[3], 'outcome', ARGV[5], 'generation', ARGV[6], 'finishedAt', ARGV[8])
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], 'codigoSolicitacao', ARGV[7]) end
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[9]))
+redis.call('ZREM', KEYS[6], ARGV[3])
+if ARGV[5] == 'failed' then redis.call('ZADD', KEYS[7], ARGV[11], ARGV[3]) else redis.call('ZREM', KEYS[7], ARGV[3]) end
+redis.call('ZADD', KEYS[8], ARGV[11], ARGV[3])
 return 1`;
 
 export async function resolvePayment(
@@ -192,12 +197,15 @@ async function resolveLocked(
   const ttl = String(Math.round((request.recordTtlDays ?? DEFAULT_IDEMPOTENCY_DAYS) * 86_400));
   const written = await redis.eval(
     RESOLVE,
-    5,
+    8,
     jobKey,
     auditStreamKey(redisPrefix),
     paymentRecordKey(redisPrefix, queue.name, paymentId),
     queue.toKey("completed"),
     queue.toKey("failed"),
+    listKey(redisPrefix, queue.name, "parked"),
+    listKey(redisPrefix, queue.name, "failed"),
+    listKey(redisPrefix, queue.name, "done"),
     rawData,
     newData,
     paymentId,
@@ -208,6 +216,7 @@ async function resolveLocked(
     new Date(now).toISOString(),
     ttl,
     jobId,
+    String(now),
   );
   if (written === -1)
     return { paymentId, status: "refused", why: "its record says paid: it cannot be resolved as anything else" };

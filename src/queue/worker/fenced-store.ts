@@ -19,7 +19,8 @@ import type { RedisClient } from "../../redis/connections.js";
 import { confirmReplicas, NO_REPLICA_WAIT, type ReplicaWait } from "../../redis/replicas.js";
 import type { Outcome } from "../../payments/lifecycle.js";
 import { bullPrefix } from "../names.js";
-import { paymentRecordKey, type PaymentRecord } from "../payment-record.js";
+import { DEFAULT_KEEP_FAILED_DAYS, paymentRecordKey, type PaymentRecord } from "../payment-record.js";
+import { STATS_ARG_COUNT, STATS_KEY_COUNT, STATS_LUA, statsArgs, statsKeys } from "../payment-stats.js";
 
 /** What the record says when a run begins. */
 export type Claim =
@@ -56,6 +57,12 @@ export interface RecordWrite {
   digest?: string;
   /** ISO 8601: when it was written. */
   at: string;
+  /**
+   * The paying account and the amount, kept by the record for the payment list and counted by the overview;
+   * absent for a job refused as unreadable (counted under no account, with no amount).
+   */
+  account?: string;
+  amountCents?: number;
 }
 
 export interface FencedStore {
@@ -136,29 +143,33 @@ if legacy and not owner and outcome == 'pending' and redis.call('HGET', KEYS[3],
 end
 return {'taken'}`;
 
-// KEYS: lock, job, stalled set, record. ARGV: token, mode ('save' | 'send' | 'final'), data, claim, lock ms,
-// job id, ttl seconds, then the record's fields as name/value pairs.
-const WRITE = `
+// KEYS: lock, job, stalled set, record, then the overview's counters and lists (src/queue/payment-stats.ts
+// statsKeys). ARGV: token, mode ('save' | 'send' | 'final'), data, claim, lock ms, job id, ttl seconds, the
+// counters' arguments (statsArgs), then the record's fields as name/value pairs.
+const WRITE = `${STATS_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'lost' end
 if redis.call('EXISTS', KEYS[2]) == 0 then return 'lost' end
 local mode = ARGV[2]
 if mode ~= 'save' then
   local owner = redis.call('HGET', KEYS[4], 'claim')
   if owner and owner ~= ARGV[4] then return 'foreign' end
+  local prevOutcome = redis.call('HGET', KEYS[4], 'outcome')
+  local prevGeneration = redis.call('HGET', KEYS[4], 'generation')
   if mode == 'send' then
-    if redis.call('HGET', KEYS[4], 'outcome') == 'paid' then return 'paid' end
+    if prevOutcome == 'paid' then return 'paid' end
     redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[5]))
     redis.call('SREM', KEYS[3], ARGV[6])
   end
   redis.call('DEL', KEYS[4])
-  redis.call('HSET', KEYS[4], 'claim', ARGV[4], unpack(ARGV, 8))
+  redis.call('HSET', KEYS[4], 'claim', ARGV[4], unpack(ARGV, ${String(8 + STATS_ARG_COUNT)}))
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
+  pixoutStats(mode, prevOutcome, prevGeneration)
 end
 redis.call('HSET', KEYS[2], 'data', ARGV[3])
 return 'ok'`;
 
 type BeginCommand = (lock: string, job: string, record: string, ...args: string[]) => Promise<string[]>;
-type WriteCommand = (lock: string, job: string, stalled: string, record: string, ...args: string[]) => Promise<string>;
+type WriteCommand = (...keysThenArgs: string[]) => Promise<string>;
 
 function recordFields(r: RecordWrite): string[] {
   return [
@@ -170,6 +181,8 @@ function recordFields(r: RecordWrite): string[] {
     r.at,
     ...(r.codigoSolicitacao === undefined ? [] : ["codigoSolicitacao", r.codigoSolicitacao]),
     ...(r.digest === undefined ? [] : ["digest", r.digest]),
+    ...(r.account === undefined ? [] : ["account", r.account]),
+    ...(r.amountCents === undefined ? [] : ["amountCents", String(r.amountCents)]),
   ];
 }
 
@@ -186,10 +199,12 @@ export function createFencedStore(
   now: () => number = Date.now,
   /** PIXOUT_REDIS_WAIT_REPLICAS: every write counts only once the replicas confirmed it (src/redis/replicas.ts). */
   replicas: ReplicaWait = NO_REPLICA_WAIT,
+  /** How long the payment list keeps a concluded payment (the jobs' retention, PIXOUT_KEEP_*_DAYS). */
+  listDays: number = DEFAULT_KEEP_FAILED_DAYS,
 ): FencedStore {
   if (!("pixoutBegin" in redis)) {
     redis.defineCommand("pixoutBegin", { numberOfKeys: 3, lua: BEGIN });
-    redis.defineCommand("pixoutWrite", { numberOfKeys: 4, lua: WRITE });
+    redis.defineCommand("pixoutWrite", { numberOfKeys: 4 + STATS_KEY_COUNT, lua: WRITE });
   }
   const begin = (redis as unknown as { pixoutBegin: BeginCommand }).pixoutBegin.bind(redis);
   const write = (redis as unknown as { pixoutWrite: WriteCommand }).pixoutWrite.bind(redis);
@@ -205,14 +220,17 @@ export function createFencedStore(
     claim: string,
     data: string,
     lockMs: number,
-    fields: string[],
+    written: RecordWrite | undefined,
   ): Promise<FencedResult> {
     const key = jobKey(jobId);
+    const parsed = written === undefined ? Number.NaN : Date.parse(written.at);
+    const at = Number.isFinite(parsed) ? parsed : now();
     const answer = await write(
       `${key}:lock`,
       key,
       `${queueKey}:stalled`,
       paymentRecordKey(redisPrefix, queueName, paymentId),
+      ...statsKeys(redisPrefix, queueName, at),
       token,
       mode,
       data,
@@ -220,7 +238,20 @@ export function createFencedStore(
       String(lockMs),
       jobId,
       ttl,
-      ...fields,
+      ...statsArgs(
+        written === undefined
+          ? undefined
+          : {
+              paymentId,
+              account: written.account ?? "",
+              amountCents: written.amountCents ?? 0,
+              outcome: written.outcome,
+              generation: written.generation,
+              nowMs: at,
+              keepMs: listDays * 86_400_000,
+            },
+      ),
+      ...(written === undefined ? [] : recordFields(written)),
     );
     if (answer === "ok") {
       // The send-in-flight mark carries the whole state the send is made from, and the final write the outcome:
@@ -269,10 +300,10 @@ export function createFencedStore(
       if (kind === "taken" && record !== undefined) return { kind: "taken", record };
       return { kind: "unknown", ...(record === undefined ? {} : { record }) };
     },
-    save: (jobId, token, data) => fencedWrite("save", jobId, "", token, "", data, 0, []),
+    save: (jobId, token, data) => fencedWrite("save", jobId, "", token, "", data, 0, undefined),
     beforeSend: (jobId, paymentId, token, claim, lockMs, data, record) =>
-      fencedWrite("send", jobId, paymentId, token, claim, data, lockMs, recordFields(record)),
+      fencedWrite("send", jobId, paymentId, token, claim, data, lockMs, record),
     finish: (jobId, paymentId, token, claim, data, record) =>
-      fencedWrite("final", jobId, paymentId, token, claim, data, 0, recordFields(record)),
+      fencedWrite("final", jobId, paymentId, token, claim, data, 0, record),
   };
 }

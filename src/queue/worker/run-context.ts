@@ -5,6 +5,7 @@ import type { Logger } from "../../logger.js";
 import { DEFAULT_MAX_AMOUNT_CENTS } from "../../payments/amount-rule.js";
 import { DEFAULT_HOLD_POLICY, type BalanceHoldPolicy } from "../../payments/balance-hold.js";
 import { DEFAULT_POLICY, type LifecyclePolicy, type Outcome, type PaymentState } from "../../payments/lifecycle.js";
+import { parseAmount } from "../../payments/money.js";
 import { paymentSchemaWithMax, type Payment } from "../../payments/payment.js";
 import {
   NO_PROTECTION,
@@ -160,6 +161,8 @@ export function recordOf(ctx: RunContext, state: PaymentState, outcome: Outcome)
     outcome,
     generation: state.generation,
     at: ctx.clock.iso(),
+    account: accountOf(ctx.deps, ctx.payment),
+    amountCents: parseAmount(ctx.payment.amount),
     ...(state.codigoSolicitacao === undefined ? {} : { codigoSolicitacao: state.codigoSolicitacao }),
     ...(digest === undefined ? {} : { digest }),
   };

@@ -10,6 +10,7 @@ import type { Logger, SecretRegistry } from "../../logger.js";
 import { DEFAULT_POLICY, type LifecyclePolicy, type Outcome } from "../../payments/lifecycle.js";
 import { spendableCents } from "../../payments/balance-hold.js";
 import { combineObservers, createWorkerMetrics, type WorkerMetrics } from "../../ops/metrics/worker-metrics.js";
+import { startFleetStats } from "./fleet-stats.js";
 import { startWorkerHeartbeat, type WorkerHeartbeat } from "../../ops/worker-heartbeat.js";
 import type { Readiness } from "../../ops/readiness-checks.js";
 import { createWorkerReadiness } from "../../ops/worker-readiness.js";
@@ -240,6 +241,17 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     processMetrics: options.processMetrics === true,
     logger,
   });
+  const fleetStats = startFleetStats({
+    redis,
+    redisPrefix: config.redisPrefix,
+    queueName: config.queueName,
+    onError(err) {
+      logger.debug(
+        { err: err.message },
+        "could not add this worker's bank call figures to the fleet's; they are dropped",
+      );
+    },
+  });
   const bank = createBank({
     settings: config.inter,
     logger,
@@ -247,7 +259,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     redis,
     redisPrefix: config.redisPrefix,
     tokenBudget: () => budgets.tryTake("token"),
-    observer: combineObservers([metrics.observer, options.observer], logger),
+    observer: combineObservers([metrics.observer, fleetStats.observer, options.observer], logger),
     onSent: (operation, gapMs) => {
       metrics.onSent(operation, gapMs);
     },
@@ -333,6 +345,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
       config.data.idempotencyDays,
       Date.now,
       replicas,
+      Math.max(config.data.keepCompletedDays, config.data.keepFailedDays),
     ),
     metrics,
     // Outlives the job it points at: a job is removed this long after it ends.
@@ -437,6 +450,10 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     queueName: config.queueName,
     concurrency: options.concurrency ?? config.worker.concurrency,
     certificateValidTo: config.inter.certificate.validTo,
+    limits: {
+      sendPerMinute: config.worker.budgets.sendPerMinute,
+      statusPerMinute: config.worker.budgets.statusPerMinute,
+    },
     // A paused or stopped worker must not count as alive: its entry expires (fleet /readyz, workers_alive).
     running: () => taking().running,
     onError(err) {
@@ -506,6 +523,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
       return false;
     }
     await Promise.race([unlisted, sleep(1_000, undefined, { ref: false })]);
+    await Promise.race([fleetStats.stop(), sleep(1_000, undefined, { ref: false })]);
     await notifier.close();
     await counts.close();
     await bank.close();
