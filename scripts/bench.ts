@@ -147,7 +147,7 @@ try {
     const d = await dashboardPhase({ redisUrl: redis.url, queued: num("queued") });
     report.dashboard = d;
     say(
-      `\n(d) pixout dashboard with ${String(d.queued)} payments queued (sequential requests; ms p50/p95), RSS ${fixed(d.dashboardRssMb, 0)} MB`,
+      `\n(d) pixout dashboard with ${String(d.queued)} payments queued and as many concluded (sequential requests; ms p50/p95), RSS ${fixed(d.overviewRssMb, 0)} MB after the overview, ${fixed(d.dashboardRssMb, 0)} MB at the end`,
     );
     for (const r of d.routes)
       say(

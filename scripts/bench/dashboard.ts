@@ -1,6 +1,9 @@
 // Phase (d) of `npm run bench`: the dashboard's answer times and memory with a large backlog queued
-// (100,000 payments by default): /metrics (fleet metrics read from Redis at each scrape), the queue counts,
-// a search by paymentId, the payments page, and bull-board's list of waiting jobs. The dashboard runs as
+// (100,000 payments by default) and as many concluded payments in the overview's index (written as the
+// worker's outcome step writes them: record, index, day's counters): /metrics (fleet metrics read from Redis
+// at each scrape), the queue counts, the overview (page, live fragment, JSON), the payment list (first page,
+// and a filter that matches 1 payment in 100), its CSV, a search by paymentId, the payments page, and
+// bull-board's list of waiting jobs. The dashboard runs as
 // `pixout dashboard` in its own process; requests are sequential, over keep-alive HTTP on loopback.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -10,7 +13,10 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { freePort } from "../../src/cli/demo/redis-server.js";
 import { hashPassword } from "../../src/ops/dashboard/password.js";
+import { saoPauloToday } from "../../src/payments/calendar.js";
 import { bullPrefix } from "../../src/queue/names.js";
+import { paymentRecordKey } from "../../src/queue/payment-record.js";
+import { dayStatsKey, listKey } from "../../src/queue/payment-stats.js";
 import { createPayoutProducer } from "../../src/queue/producer/producer.js";
 import { percentile, rssMb } from "./support.js";
 
@@ -19,9 +25,44 @@ export interface DashboardResult {
   /** Answer times in ms (p50 / p95) per route. */
   routes: { route: string; requests: number; p50: number; p95: number }[];
   dashboardRssMb: number;
+  /** RSS after the overview's routes, before the payment list's and the CSV's. */
+  overviewRssMb: number;
 }
 
 const bin = new URL("../../bin/pixout.js", import.meta.url).pathname;
+
+/**
+ * `count` payments concluded in the last hours, as the worker's outcome step leaves them: each one's record,
+ * the index entry, the day's counters. 1 in 100 failed (R$ 100 and more), the rest paid; ten paying accounts.
+ */
+async function seedConcluded(redis: Redis, prefix: string, queueName: string, count: number): Promise<void> {
+  const now = Date.now();
+  for (let i = 0; i < count; i += 1000) {
+    const p = redis.pipeline();
+    for (let j = i; j < Math.min(count, i + 1000); j++) {
+      const paymentId = `done-${String(j)}`;
+      const failed = j % 100 === 0;
+      const outcome = failed ? "failed" : "paid";
+      const account = String(1_000_000 + (j % 10));
+      const cents = failed ? 10_000 + j : 100 + (j % 5_000);
+      const at = now - (count - j) * 100;
+      p.hset(paymentRecordKey(prefix, queueName, paymentId), {
+        outcome,
+        generation: "0",
+        finishedAt: new Date(at).toISOString(),
+        account,
+        amountCents: String(cents),
+        codigoSolicitacao: randomUUID(),
+      });
+      p.zadd(listKey(prefix, queueName, "done"), at, paymentId);
+      if (failed) p.zadd(listKey(prefix, queueName, "failed"), at, paymentId);
+      const day = dayStatsKey(prefix, queueName, saoPauloToday(at));
+      p.hincrby(day, `${outcome}|n|${account}`, 1);
+      p.hincrby(day, `${outcome}|c|${account}`, cents);
+    }
+    await p.exec();
+  }
+}
 
 export async function dashboardPhase(opts: { redisUrl: string; queued: number }): Promise<DashboardResult> {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
@@ -41,6 +82,7 @@ export async function dashboardPhase(opts: { redisUrl: string; queued: number })
       await producer.enqueueMany(batch);
     }
     await producer.close();
+    await seedConcluded(redis, prefix, "bench", opts.queued);
     child = spawn(process.execPath, [bin, "dashboard"], {
       env: {
         PATH: process.env["PATH"] ?? "", // eslint-disable-line no-restricted-properties -- a clean environment for the child
@@ -85,6 +127,18 @@ export async function dashboardPhase(opts: { redisUrl: string; queued: number })
     const routes = [
       await time("/metrics", () => "/metrics", 20),
       await time("/api/queues/counts", () => "/api/queues/counts", 20),
+      await time("/overview (page)", () => "/overview", 20),
+      await time("/overview/live (each refresh)", () => "/overview/live", 50),
+      await time("/api/overview", () => "/api/overview", 20),
+    ];
+    const overviewRssMb = rssMb(child.pid ?? 0);
+    routes.push(
+      await time("/payments/list (first page of 50)", () => "/payments/list", 20),
+      await time("/payments/list?outcome=failed (1 in 100)", () => "/payments/list?outcome=failed", 20),
+      await time("/payments/list?min=5000 (none: 20,000 looked at)", () => "/payments/list?min=5000", 20),
+      await time("/payments/list.csv?account=… (1 in 10)", () => "/payments/list.csv?account=1000003", 5),
+    );
+    routes.push(
       await time("/api/payments/search?q=<paymentId>", (i) => `/api/payments/search?q=${pick(i)}`, 50),
       await time("/payments?q=<paymentId> (page)", (i) => `/payments?q=${pick(i)}`, 20),
       await time(
@@ -92,9 +146,9 @@ export async function dashboardPhase(opts: { redisUrl: string; queued: number })
         () => "/queues/api/queues?activeQueue=bench&status=waiting&page=1&jobsPerPage=10",
         20,
       ),
-    ];
+    );
     const dashboardRssMb = rssMb(child.pid ?? 0);
-    return { queued: opts.queued, routes, dashboardRssMb };
+    return { queued: opts.queued, routes, dashboardRssMb, overviewRssMb };
   } finally {
     if (child && child.exitCode === null) {
       child.kill("SIGTERM");

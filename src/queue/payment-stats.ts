@@ -118,10 +118,13 @@ local function pixoutStats(mode, prevOutcome, prevGeneration)
     end
   end
   if prevOutcome == outcome and prevGeneration == generation then return end
-  redis.call('HINCRBY', KEYS[5], outcome .. '|n|' .. acc, 1)
+  -- Counters are given their TTL when a field is first made (about once a minute): not at every payment.
+  if redis.call('HINCRBY', KEYS[5], outcome .. '|n|' .. acc, 1) == 1 then
+    redis.call('EXPIRE', KEYS[5], tonumber(ARGV[16]))
+  end
   redis.call('HINCRBY', KEYS[5], outcome .. '|c|' .. acc, cents)
-  redis.call('EXPIRE', KEYS[5], tonumber(ARGV[16]))
-  redis.call('HINCRBY', KEYS[6], 'o|' .. outcome .. '|' .. minute, 1)
+  local firstOfMinute = redis.call('HINCRBY', KEYS[6], 'o|' .. outcome .. '|' .. minute, 1) == 1
+  if firstOfMinute then redis.call('EXPIRE', KEYS[6], tonumber(ARGV[17])) end
   if outcome == 'paid' then
     local enqueued = tonumber(redis.call('HGET', KEYS[2], 'timestamp'))
     if enqueued then
@@ -133,14 +136,18 @@ local function pixoutStats(mode, prevOutcome, prevGeneration)
       redis.call('HINCRBY', KEYS[6], 'e2p|' .. minute .. '|' .. bucket, 1)
     end
   end
-  redis.call('EXPIRE', KEYS[6], tonumber(ARGV[17]))
   redis.call('ZADD', KEYS[7], now, pid)
-  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. keepFrom)
-  if outcome == 'needs-reconciliation' then redis.call('ZADD', KEYS[8], now, pid) else redis.call('ZREM', KEYS[8], pid) end
+  -- Trimmed to the retention about once a minute, too.
+  if firstOfMinute then redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. keepFrom) end
+  if outcome == 'needs-reconciliation' then
+    redis.call('ZADD', KEYS[8], now, pid)
+  elseif prevOutcome == 'needs-reconciliation' then
+    redis.call('ZREM', KEYS[8], pid)
+  end
   if outcome == 'failed' then
     redis.call('ZADD', KEYS[9], now, pid)
-    redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. keepFrom)
-  else
+    if firstOfMinute then redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. keepFrom) end
+  elseif prevOutcome == 'failed' then
     redis.call('ZREM', KEYS[9], pid)
   end
 end

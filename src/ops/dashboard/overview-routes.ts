@@ -1,5 +1,6 @@
 // The overview (the dashboard's home), its live fragment and JSON, the payment list and its CSV, and the
 // charting library's files (uPlot, served from the package: no CDN, the CSP stays 'self').
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Router, type Response } from "express";
@@ -119,7 +120,8 @@ export function overviewRoutes(o: {
           truncated = true;
           break;
         }
-        res.write(csvRow(p));
+        // A slow client: wait for the socket to drain rather than hold the file in memory.
+        if (!res.write(csvRow(p))) await once(res, "drain");
         rows += 1;
       }
       if (truncated || (rows === CSV_LIMIT && page.next !== undefined)) {
@@ -129,7 +131,7 @@ export function overviewRoutes(o: {
       if (page.next === undefined) break;
       filters = { ...filters, cursor: page.next };
     }
-    o.logger.info({ user: principalOf(res).user, rows, filters: req.query }, "payment list exported as CSV");
+    o.logger.info({ user: principalOf(res).user, rows, filters: read.filters }, "payment list exported as CSV");
     res.end();
   });
   return router;

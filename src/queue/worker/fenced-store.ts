@@ -151,10 +151,9 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'lost' end
 if redis.call('EXISTS', KEYS[2]) == 0 then return 'lost' end
 local mode = ARGV[2]
 if mode ~= 'save' then
-  local owner = redis.call('HGET', KEYS[4], 'claim')
+  local before = redis.call('HMGET', KEYS[4], 'claim', 'outcome', 'generation')
+  local owner, prevOutcome, prevGeneration = before[1], before[2], before[3]
   if owner and owner ~= ARGV[4] then return 'foreign' end
-  local prevOutcome = redis.call('HGET', KEYS[4], 'outcome')
-  local prevGeneration = redis.call('HGET', KEYS[4], 'generation')
   if mode == 'send' then
     if prevOutcome == 'paid' then return 'paid' end
     redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[5]))
