@@ -18,6 +18,7 @@ import { createRandom } from "../../src/emulator/prng.js";
 import { createLogger } from "../../src/logger.js";
 import { startRedisServer, type RedisServer } from "../../src/cli/demo/redis-server.js";
 import { createPayoutProducer, type PayoutProducer } from "../../src/queue/producer/producer.js";
+import { countersCheck } from "./counters-check.js";
 import type { PaymentView } from "../../src/queue/payment-view.js";
 import { FINAL_OUTCOMES } from "../../src/payments/lifecycle.js";
 import { parseAmount } from "../../src/payments/money.js";
@@ -439,7 +440,16 @@ async function scenario(
       paymentsWithKey: (key) => emulator.paymentsWithKey(key),
     });
     if (recheck) v.wrong.push(...recheck(views));
-    v.wrong.push(...recon.wrong, ...(chaos.wrong ?? []));
+    const counters = await countersCheck(
+      workerEnv(infra, emulator, name, setup.env, setup.redis?.env),
+      views,
+      started,
+    ).catch((err: unknown) => ({
+      notes: [],
+      wrong: [`the overview's counters could not be read: ${err instanceof Error ? err.message : String(err)}`],
+    }));
+    notes.push(...counters.notes);
+    v.wrong.push(...recon.wrong, ...(chaos.wrong ?? []), ...counters.wrong);
     for (const [why, n] of Object.entries(v.parkedWhy)) notes.push(`parked ×${String(n)}: ${why}`);
     const fired = emulator.ledger.snapshot().faults;
     if (Object.keys(fired).length > 0)
