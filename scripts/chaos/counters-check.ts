@@ -5,7 +5,7 @@ import { loadConfig } from "../../src/config.js";
 import { saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
 import { dayStatsKey, listKey } from "../../src/queue/payment-stats.js";
 import type { PaymentView } from "../../src/queue/payment-view.js";
-import { producerConnection } from "../../src/redis/connections.js";
+import { adminConnection } from "../../src/redis/connections.js";
 
 export async function countersCheck(
   env: Record<string, string>,
@@ -13,7 +13,7 @@ export async function countersCheck(
   startedAt: number,
 ): Promise<{ notes: string[]; wrong: string[] }> {
   const { config } = loadConfig(env);
-  const redis = producerConnection(config.redis.target);
+  const redis = adminConnection(config.redis.target);
   try {
     const days: string[] = [];
     for (let d = saoPauloToday(startedAt); d <= saoPauloToday(Date.now()); d = shiftIsoDate(d, 1)) days.push(d);
