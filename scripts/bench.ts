@@ -130,6 +130,9 @@ try {
     say(
       `\n(c) cost per payment in run (b): worker CPU ${fixed(c.ours.cpuMsPerPayment)} ms, Redis commands ${fixed(c.ours.redisCommandsPerPayment, 1)}, TLS handshakes ${fixed(c.ours.tlsHandshakesPerPayment, 4)}, Redis memory per finished payment ${fixed(c.ours.redisBytesPerFinishedPayment / 1024, 2)} KiB`,
     );
+    say(
+      `    Redis commands per payment by name: ${c.ours.redisCommandsByName.map((x) => `${x.name} ${fixed(x.perPayment, 1)}`).join(", ")}`,
+    );
   }
   if (phases.has("memory")) {
     const m = await workerMemory({

@@ -212,6 +212,14 @@ export async function redisCommandCount(redis: Redis): Promise<number> {
   return total;
 }
 
+/** Calls per command Redis has run since it started (INFO commandstats; scripts' inner commands included). */
+export async function redisCommandCalls(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info("commandstats");
+  const calls = new Map<string, number>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] ?? "", Number(m[2]));
+  return calls;
+}
+
 export async function redisUsedMemory(redis: Redis): Promise<number> {
   const info = await redis.info("memory");
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
