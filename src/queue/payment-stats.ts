@@ -94,61 +94,67 @@ export const STATS_ARG_COUNT = 10;
 export const STATS_KEY_COUNT = 7;
 
 /**
- * Run by the fenced write after its checks. `prevOutcome`/`prevGeneration`: the record before this write.
+ * Run by the fenced write last, after the job's data and the record are written; every command through
+ * redis.pcall, so that a counter that cannot be written is skipped rather than failing the write (a script's
+ * writes before an error are not undone). `prevOutcome`/`prevGeneration`: the record before this write.
  * A final write that repeats the record's outcome and generation (a run that wrote it, then lost the reply)
  * counts nothing again. KEYS[2] is the job (its `timestamp`: when it was enqueued).
  */
 export const STATS_LUA = `
+-- redis.pcall: a counter that cannot be written (a key of another type) never fails the payment's own write.
+local safe = redis.pcall
 local function pixoutStats(mode, prevOutcome, prevGeneration)
   local pid, now, minute, acc = ARGV[8], tonumber(ARGV[9]), ARGV[10], ARGV[11]
   local cents, keepFrom, outcome, generation = tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15]
   if mode == 'send' then
-    if redis.call('ZADD', KEYS[10], 'NX', now, pid) == 1 then
-      redis.call('HINCRBY', KEYS[11], 'n|' .. acc, 1)
-      redis.call('HINCRBY', KEYS[11], 'c|' .. acc, cents)
+    if safe('ZADD', KEYS[10], 'NX', now, pid) == 1 then
+      safe('HINCRBY', KEYS[11], 'n|' .. acc, 1)
+      safe('HINCRBY', KEYS[11], 'c|' .. acc, cents)
     end
     return
   end
   if mode ~= 'final' then return end
-  if redis.call('ZREM', KEYS[10], pid) == 1 then
-    if redis.call('HINCRBY', KEYS[11], 'n|' .. acc, -1) <= 0 then
-      redis.call('HDEL', KEYS[11], 'n|' .. acc, 'c|' .. acc)
+  if safe('ZREM', KEYS[10], pid) == 1 then
+    local left = safe('HINCRBY', KEYS[11], 'n|' .. acc, -1)
+    if type(left) ~= 'number' then return end
+    if left <= 0 then
+      safe('HDEL', KEYS[11], 'n|' .. acc, 'c|' .. acc)
     else
-      redis.call('HINCRBY', KEYS[11], 'c|' .. acc, -cents)
+      safe('HINCRBY', KEYS[11], 'c|' .. acc, -cents)
     end
   end
   if prevOutcome == outcome and prevGeneration == generation then return end
   -- Counters are given their TTL when a field is first made (about once a minute): not at every payment.
-  if redis.call('HINCRBY', KEYS[5], outcome .. '|n|' .. acc, 1) == 1 then
-    redis.call('EXPIRE', KEYS[5], tonumber(ARGV[16]))
+  if safe('HINCRBY', KEYS[5], outcome .. '|n|' .. acc, 1) == 1 then
+    safe('EXPIRE', KEYS[5], tonumber(ARGV[16]))
   end
-  redis.call('HINCRBY', KEYS[5], outcome .. '|c|' .. acc, cents)
-  local firstOfMinute = redis.call('HINCRBY', KEYS[6], 'o|' .. outcome .. '|' .. minute, 1) == 1
-  if firstOfMinute then redis.call('EXPIRE', KEYS[6], tonumber(ARGV[17])) end
+  safe('HINCRBY', KEYS[5], outcome .. '|c|' .. acc, cents)
+  local firstOfMinute = safe('HINCRBY', KEYS[6], 'o|' .. outcome .. '|' .. minute, 1) == 1
+  if firstOfMinute then safe('EXPIRE', KEYS[6], tonumber(ARGV[17])) end
   if outcome == 'paid' then
-    local enqueued = tonumber(redis.call('HGET', KEYS[2], 'timestamp'))
+    local enqueued = tonumber(safe('HGET', KEYS[2], 'timestamp'))
     if enqueued then
       local waited, bucket = now - enqueued, ${String(ENQUEUE_TO_PAID_BOUNDS_MS.length)}
       local bounds = {${ENQUEUE_TO_PAID_BOUNDS_MS.join(",")}}
       for i = 1, #bounds do
         if waited <= bounds[i] then bucket = i - 1 break end
       end
-      redis.call('HINCRBY', KEYS[6], 'e2p|' .. minute .. '|' .. bucket, 1)
+      safe('HINCRBY', KEYS[6], 'e2p|' .. minute .. '|' .. bucket, 1)
     end
   end
-  redis.call('ZADD', KEYS[7], now, pid)
+  safe('ZADD', KEYS[7], now, pid)
   -- Trimmed to the retention about once a minute, too.
-  if firstOfMinute then redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. keepFrom) end
+  if firstOfMinute then safe('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. keepFrom) end
   if outcome == 'needs-reconciliation' then
-    redis.call('ZADD', KEYS[8], now, pid)
+    safe('ZADD', KEYS[8], now, pid)
   elseif prevOutcome == 'needs-reconciliation' then
-    redis.call('ZREM', KEYS[8], pid)
+    safe('ZREM', KEYS[8], pid)
   end
   if outcome == 'failed' then
-    redis.call('ZADD', KEYS[9], now, pid)
-    if firstOfMinute then redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. keepFrom) end
+    safe('ZADD', KEYS[9], now, pid)
+    if firstOfMinute then safe('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. keepFrom) end
   elseif prevOutcome == 'failed' then
-    redis.call('ZREM', KEYS[9], pid)
+    safe('ZREM', KEYS[9], pid)
   end
 end
 `;

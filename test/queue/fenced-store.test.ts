@@ -204,6 +204,45 @@ describe("the overview's counters, kept by the fenced writes", () => {
     expect(await redis.hget(keys.day(at), "failed|n|777")).toBe("1");
   });
 
+  it("a counter that cannot be written never fails the payment's own write", async () => {
+    const id = randomUUID();
+    await job(id, { paymentId: id });
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
+    const claim = claimed.kind === "ours" ? claimed.claim : "";
+    const at = Date.now();
+    // Every counter and list of this moment made a string: each of their commands fails.
+    const broken = [
+      keys.day(at),
+      keys.open,
+      keys.list("done"),
+      keys.list("open"),
+      keys.list("parked"),
+      keys.list("failed"),
+    ];
+    const saved = await Promise.all(broken.map((k) => redis.dumpBuffer(k)));
+    for (const k of broken) await redis.set(k, "not a hash");
+    try {
+      const write = { generation: 0, at: new Date(at).toISOString(), account: "999", amountCents: 5 };
+      expect(
+        await store.beforeSend(`payment-${id}`, id, "token-1", claim, 30_000, '{"sent":1}', {
+          ...write,
+          outcome: "pending",
+        }),
+      ).toEqual({ ok: true });
+      expect(
+        await store.finish(`payment-${id}`, id, "token-1", claim, '{"done":1}', { ...write, outcome: "paid" }),
+      ).toEqual({ ok: true });
+      expect(await dataOf(id)).toEqual({ done: 1 });
+      expect(await redis.hget(paymentRecordKey(prefix, queueName, id), "outcome")).toBe("paid");
+    } finally {
+      for (const [i, k] of broken.entries()) {
+        await redis.del(k);
+        const dump = saved[i];
+        if (dump) await redis.restore(k, 0, dump);
+      }
+    }
+  });
+
   it("a run whose lock is gone counts nothing", async () => {
     const id = randomUUID();
     await job(id, { paymentId: id });

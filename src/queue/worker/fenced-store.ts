@@ -162,7 +162,9 @@ if mode ~= 'save' then
   redis.call('DEL', KEYS[4])
   redis.call('HSET', KEYS[4], 'claim', ARGV[4], unpack(ARGV, ${String(8 + STATS_ARG_COUNT)}))
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
+  redis.call('HSET', KEYS[2], 'data', ARGV[3])
   pixoutStats(mode, prevOutcome, prevGeneration)
+  return 'ok'
 end
 redis.call('HSET', KEYS[2], 'data', ARGV[3])
 return 'ok'`;
