@@ -49,7 +49,8 @@ export type ResolveResult =
 
 // KEYS: job hash, audit stream, record, the queue's completed and failed sets, the overview's parked, failed
 // and done lists (src/queue/payment-stats.ts). ARGV: expected data, new data, paymentId, audit entry, outcome,
-// generation, codigoSolicitacao ('' = keep), now (ISO), ttl seconds, job id, now (ms).
+// generation, codigoSolicitacao ('' = keep), now (ISO), ttl seconds, job id, now (ms). The lists are written
+// last, through redis.pcall: one that cannot be written never fails the resolution.
 // The job must still be finished (a retry moves it back to wait) with the data the decision was made on.
 const RESOLVE = `
 if redis.call('HGET', KEYS[1], 'data') ~= ARGV[1] then return 0 end
@@ -61,9 +62,9 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000000', '*', 'paymentId', ARGV[3],
 redis.call('HSET', KEYS[3], 'outcome', ARGV[5], 'generation', ARGV[6], 'finishedAt', ARGV[8])
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], 'codigoSolicitacao', ARGV[7]) end
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[9]))
-redis.call('ZREM', KEYS[6], ARGV[3])
-if ARGV[5] == 'failed' then redis.call('ZADD', KEYS[7], ARGV[11], ARGV[3]) else redis.call('ZREM', KEYS[7], ARGV[3]) end
-redis.call('ZADD', KEYS[8], ARGV[11], ARGV[3])
+redis.pcall('ZREM', KEYS[6], ARGV[3])
+if ARGV[5] == 'failed' then redis.pcall('ZADD', KEYS[7], ARGV[11], ARGV[3]) else redis.pcall('ZREM', KEYS[7], ARGV[3]) end
+redis.pcall('ZADD', KEYS[8], ARGV[11], ARGV[3])
 return 1`;
 
 export async function resolvePayment(

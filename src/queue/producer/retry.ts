@@ -76,7 +76,8 @@ export function changeLockKey(redisPrefix: string, paymentId: string): string {
 // KEYS: job hash, audit stream, the payment's record, the overview's failed and parked lists
 // (src/queue/payment-stats.ts). ARGV: expected data, new data, paymentId, audit entry, then (a retry, not
 // its undoing) the retried run's claim, the record's outcome and generation if it has none, its ttl in
-// seconds, now (ISO). A retried payment leaves the lists of what needs a human: it is on its way again.
+// seconds, now (ISO). A retried payment leaves the lists of what needs a human: it is on its way again
+// (redis.pcall: a list that cannot be written never fails the retry).
 const REPLACE_DATA = `
 if redis.call('HGET', KEYS[1], 'data') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2])
@@ -87,8 +88,8 @@ if ARGV[5] then
     redis.call('EXPIRE', KEYS[3], tonumber(ARGV[8]))
   end
   redis.call('HSET', KEYS[3], 'claim', ARGV[5])
-  redis.call('ZREM', KEYS[4], ARGV[3])
-  redis.call('ZREM', KEYS[5], ARGV[3])
+  redis.pcall('ZREM', KEYS[4], ARGV[3])
+  redis.pcall('ZREM', KEYS[5], ARGV[3])
 end
 return 1`;
 const DELETE_IF_OWNER = `
