@@ -11,7 +11,7 @@
 //     times of `pixout dashboard` and its RSS with the same backlog queued.
 // Everything runs on loopback against a private redis-server (so that Redis' counters are ours alone),
 // with dev certificates made in a temporary directory; nothing is left behind. `--cpu-prof` writes each
-// worker process's V8 CPU profile to bench-output/.
+// worker process's V8 CPU profile to bench-output/; BENCH_NODE_FLAGS passes V8 flags to the worker processes.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";

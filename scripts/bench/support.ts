@@ -108,7 +108,11 @@ export const profiling: { dir?: string } = {};
 
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   const prof = profiling.dir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profiling.dir];
-  const child = spawn(process.execPath, [...prof, bin, "worker"], {
+  // BENCH_NODE_FLAGS: V8 flags for the worker processes, to see what their memory is made of (e.g.
+  // `--max-old-space-size=96`: a worker that keeps running inside it holds less than that live).
+  // eslint-disable-next-line no-restricted-properties -- a maintainer's switch of the benchmark
+  const flags = (process.env["BENCH_NODE_FLAGS"] ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...prof, bin, "worker"], {
     env: { PATH: process.env["PATH"] ?? "", ...env }, // eslint-disable-line no-restricted-properties -- a clean environment for the child
     stdio: ["ignore", "ignore", "inherit"],
   });
