@@ -94,18 +94,26 @@ export const STATS_ARG_COUNT = 10;
 export const STATS_KEY_COUNT = 7;
 
 /**
- * Run by the fenced write last, after the job's data and the record are written; every command through
- * redis.pcall, so that a counter that cannot be written is skipped rather than failing the write (a script's
- * writes before an error are not undone). `prevOutcome`/`prevGeneration`: the record before this write.
- * A final write that repeats the record's outcome and generation (a run that wrote it, then lost the reply)
- * counts nothing again. KEYS[2] is the job (its `timestamp`: when it was enqueued).
+ * Run by the fenced write last, after the job's data and the record are written, inside Lua's pcall and
+ * with every command through redis.pcall: a counter that cannot be written is skipped, never failing the
+ * write (a script's writes before an error are not undone). `prev`: the record before this write (outcome,
+ * generation, account, amountCents). The lists always follow the outcome written; the counters count an
+ * outcome once — a final write that repeats the record's outcome and generation (a run that wrote it, then
+ * lost the reply) counts nothing again. A write without an account or amount (a job refused as unreadable)
+ * takes the ones its send recorded. KEYS[2] is the job (its `timestamp`: when it was enqueued).
  */
 export const STATS_LUA = `
--- redis.pcall: a counter that cannot be written (a key of another type) never fails the payment's own write.
 local safe = redis.pcall
-local function pixoutStats(mode, prevOutcome, prevGeneration)
+local function pixoutStats(mode, prev)
   local pid, now, minute, acc = ARGV[8], tonumber(ARGV[9]), ARGV[10], ARGV[11]
   local cents, keepFrom, outcome, generation = tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15]
+  if acc == '' and prev.account then
+    acc, cents = prev.account, tonumber(prev.amountCents) or 0
+    safe('HSET', KEYS[4], 'account', acc, 'amountCents', cents)
+  end
+  -- Taken up again (a retry): off the lists of what needs a human.
+  if prev.outcome == 'needs-reconciliation' and outcome ~= 'needs-reconciliation' then safe('ZREM', KEYS[8], pid) end
+  if prev.outcome == 'failed' and outcome ~= 'failed' then safe('ZREM', KEYS[9], pid) end
   if mode == 'send' then
     if safe('ZADD', KEYS[10], 'NX', now, pid) == 1 then
       safe('HINCRBY', KEYS[11], 'n|' .. acc, 1)
@@ -116,21 +124,28 @@ local function pixoutStats(mode, prevOutcome, prevGeneration)
   if mode ~= 'final' then return end
   if safe('ZREM', KEYS[10], pid) == 1 then
     local left = safe('HINCRBY', KEYS[11], 'n|' .. acc, -1)
-    if type(left) ~= 'number' then return end
-    if left <= 0 then
+    if type(left) == 'number' and left <= 0 then
       safe('HDEL', KEYS[11], 'n|' .. acc, 'c|' .. acc)
     else
       safe('HINCRBY', KEYS[11], 'c|' .. acc, -cents)
     end
   end
-  if prevOutcome == outcome and prevGeneration == generation then return end
+  safe('ZADD', KEYS[7], now, pid)
+  if outcome == 'needs-reconciliation' then safe('ZADD', KEYS[8], now, pid) end
+  if outcome == 'failed' then safe('ZADD', KEYS[9], now, pid) end
+  if prev.outcome == outcome and prev.generation == generation then return end
   -- Counters are given their TTL when a field is first made (about once a minute): not at every payment.
   if safe('HINCRBY', KEYS[5], outcome .. '|n|' .. acc, 1) == 1 then
     safe('EXPIRE', KEYS[5], tonumber(ARGV[16]))
   end
   safe('HINCRBY', KEYS[5], outcome .. '|c|' .. acc, cents)
   local firstOfMinute = safe('HINCRBY', KEYS[6], 'o|' .. outcome .. '|' .. minute, 1) == 1
-  if firstOfMinute then safe('EXPIRE', KEYS[6], tonumber(ARGV[17])) end
+  if firstOfMinute then
+    safe('EXPIRE', KEYS[6], tonumber(ARGV[17]))
+    -- The lists trimmed to the jobs' retention about once a minute, too.
+    safe('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. keepFrom)
+    safe('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. keepFrom)
+  end
   if outcome == 'paid' then
     local enqueued = tonumber(safe('HGET', KEYS[2], 'timestamp'))
     if enqueued then
@@ -141,20 +156,6 @@ local function pixoutStats(mode, prevOutcome, prevGeneration)
       end
       safe('HINCRBY', KEYS[6], 'e2p|' .. minute .. '|' .. bucket, 1)
     end
-  end
-  safe('ZADD', KEYS[7], now, pid)
-  -- Trimmed to the retention about once a minute, too.
-  if firstOfMinute then safe('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. keepFrom) end
-  if outcome == 'needs-reconciliation' then
-    safe('ZADD', KEYS[8], now, pid)
-  elseif prevOutcome == 'needs-reconciliation' then
-    safe('ZREM', KEYS[8], pid)
-  end
-  if outcome == 'failed' then
-    safe('ZADD', KEYS[9], now, pid)
-    if firstOfMinute then safe('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. keepFrom) end
-  elseif prevOutcome == 'failed' then
-    safe('ZREM', KEYS[9], pid)
   end
 end
 `;

@@ -6,6 +6,7 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullPrefix } from "../../src/queue/names.js";
 import { createOverviewReader, type Overview } from "../../src/ops/dashboard/overview-data.js";
+import { createPaymentList } from "../../src/ops/dashboard/payment-list.js";
 import { resolvePayment } from "../../src/queue/producer/resolve.js";
 import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard } from "../helpers/dashboard.js";
 import { seededPipeline, SEEDED } from "../helpers/overview-seed.js";
@@ -96,6 +97,21 @@ describe("dashboard overview", () => {
     expect((await list("?min=20&max=1.234,56")).length).toBe(3);
     expect(await list("?outcome=in-progress")).toEqual([SEEDED.held, SEEDED.approval]); // the held one was sent last
     expect(await list("?account=99999")).toEqual([]);
+    // Page by page (one a page here): each cursor goes on where the last page stopped, nothing twice.
+    const paging = createPaymentList({
+      redis: p.redis,
+      redisPrefix: p.config.redisPrefix,
+      queueName: p.config.queueName,
+    });
+    const seen: string[] = [];
+    let cursor: { before: number; skip: number } | undefined;
+    for (let i = 0; i < 3; i++) {
+      const page = await paging.page({ outcome: "paid", ...(cursor ? { cursor } : {}) }, Date.now(), 1);
+      seen.push(...page.payments.map((x) => x.paymentId));
+      cursor = page.next;
+      if (!cursor) break;
+    }
+    expect(seen.sort()).toEqual(["ov-paid-1", "ov-paid-2"]);
     const bad = await dash.get("/api/payments/list?min=abc&from=2026-13-01", VIEWER);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { problems: string[] }).problems).toEqual([

@@ -204,6 +204,45 @@ describe("the overview's counters, kept by the fenced writes", () => {
     expect(await redis.hget(keys.day(at), "failed|n|777")).toBe("1");
   });
 
+  it("the lists follow every outcome written: a payment retried with its key that fails again is listed again", async () => {
+    const id = randomUUID();
+    await job(id, { paymentId: id });
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
+    const claim = claimed.kind === "ours" ? claimed.claim : "";
+    const at = Date.now();
+    const write = { generation: 0, at: new Date(at).toISOString(), account: "555", amountCents: 7 };
+    await store.finish(`payment-${id}`, id, "token-1", claim, "{}", { ...write, outcome: "failed" });
+    const before = await redis.hget(keys.day(at), "failed|n|555");
+    // An operator's retry takes it off the list (src/queue/producer/retry.ts); it fails again before any send.
+    await redis.zrem(keys.list("failed"), id);
+    await store.finish(`payment-${id}`, id, "token-1", claim, "{}", { ...write, outcome: "failed" });
+    expect(await redis.zscore(keys.list("failed"), id)).toBe(String(at));
+    // Listed again, counted once.
+    expect(await redis.hget(keys.day(at), "failed|n|555")).toBe(before);
+  });
+
+  it("an outcome written without account or amount (a refused job) closes what its send opened", async () => {
+    const id = randomUUID();
+    await job(id, { paymentId: id });
+    const claimed = await store.begin(`payment-${id}`, id, "token-1", undefined, first, NEW);
+    const claim = claimed.kind === "ours" ? claimed.claim : "";
+    const at = Date.now();
+    const sent = { generation: 0, at: new Date(at).toISOString(), account: "444", amountCents: 1_000 };
+    await store.beforeSend(`payment-${id}`, id, "token-1", claim, 30_000, "{}", { ...sent, outcome: "pending" });
+    expect(await redis.hget(keys.open, "n|444")).toBe("1");
+    await store.finish(`payment-${id}`, id, "token-1", claim, "{}", {
+      generation: 0,
+      at: sent.at,
+      outcome: "needs-reconciliation",
+    });
+    expect(await redis.hmget(keys.open, "n|444", "c|444", "n|", "c|")).toEqual([null, null, null, null]);
+    expect(await redis.hmget(paymentRecordKey(prefix, queueName, id), "account", "amountCents")).toEqual([
+      "444",
+      "1000",
+    ]);
+    expect(await redis.hget(keys.day(at), "needs-reconciliation|c|444")).not.toBeNull();
+  });
+
   it("a counter that cannot be written never fails the payment's own write", async () => {
     const id = randomUUID();
     await job(id, { paymentId: id });

@@ -8,15 +8,17 @@ import type { Queue } from "bullmq";
 import type { RedisClient } from "../../redis/connections.js";
 import type { Logger } from "../../logger.js";
 import type { Principal } from "./auth.js";
-import { readListFilters } from "./list-filters.js";
+import { readListFilters, type ListFilters } from "./list-filters.js";
 import { CSV_HEADER, csvRow, renderListPage } from "./list-page.js";
 import { createOverviewReader } from "./overview-data.js";
 import { renderOverviewLive, renderOverviewPage } from "./overview-page.js";
 import { OVERVIEW_JS } from "./overview-script.js";
 import { createPaymentList } from "./payment-list.js";
+import { BUSY, createSemaphore } from "./semaphore.js";
 
-/** The most rows one CSV export holds; the file ends with a line saying so when there were more. */
+/** The most rows one CSV export holds, and index entries it looks at; the file ends with a line saying so when it stopped there. */
 export const CSV_LIMIT = 100_000;
+export const CSV_EXAMINE_LIMIT = 2_000_000;
 
 const require = createRequire(import.meta.url);
 const UPLOT_JS = readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8");
@@ -35,6 +37,7 @@ export function overviewRoutes(o: {
   const reader = createOverviewReader(o);
   const list = createPaymentList(o);
   const principalOf = (res: Response): Principal => res.locals["principal"] as Principal;
+  const exports = createSemaphore({ concurrency: 1, maxWaiting: 0 });
   const router = Router();
   const asset = (type: string, body: string) => (_req: unknown, res: Response) => {
     res.type(type).set("Cache-Control", "private, max-age=300").send(body);
@@ -101,11 +104,32 @@ export function overviewRoutes(o: {
         .send(`the filters are invalid: ${read.problems.join("; ")}\n`);
       return;
     }
-    // Every page the filters select, from a window fixed at the start, written as it is read.
+    // One export at a time (each walks the index): another is told to come back.
+    const answer = await exports.run(() => exportCsv(res, read.filters));
+    if (answer === BUSY) {
+      res
+        .status(429)
+        .set("Retry-After", "10")
+        .type("text/plain")
+        .send("another CSV export is running; try again when it ends\n");
+      return;
+    }
+    o.logger.info(
+      { user: principalOf(res).user, rows: answer.rows, complete: answer.complete, filters: read.filters },
+      "payment list exported as CSV",
+    );
+  });
+
+  /**
+   * Every page the filters select, from a window fixed at the start, written as it is read and as the socket
+   * drains; it stops at CSV_LIMIT rows or CSV_EXAMINE_LIMIT index entries (a last line says so), or when the
+   * client goes away.
+   */
+  async function exportCsv(res: Response, selected: ListFilters): Promise<{ rows: number; complete: boolean }> {
     const at = now();
-    let filters = read.filters;
+    let filters = selected;
     let rows = 0;
-    let truncated = false;
+    let examined = 0;
     res
       .type("text/csv; charset=utf-8")
       .set(
@@ -113,26 +137,30 @@ export function overviewRoutes(o: {
         `attachment; filename="pixout-payments-${new Date(at).toISOString().slice(0, 10)}.csv"`,
       );
     res.write(CSV_HEADER);
+    const gone = once(res, "close");
+    gone.catch(() => undefined); // an error of the response ends the export through the race below
     for (;;) {
       const page = await list.page(filters, at, 1_000, 50_000);
+      examined += page.examined;
       for (const p of page.payments) {
-        if (rows === CSV_LIMIT) {
-          truncated = true;
-          break;
-        }
+        if (rows === CSV_LIMIT) break;
         // A slow client: wait for the socket to drain rather than hold the file in memory.
-        if (!res.write(csvRow(p))) await once(res, "drain");
+        if (!res.write(csvRow(p))) await Promise.race([once(res, "drain"), gone]);
+        if (res.destroyed) return { rows, complete: false };
         rows += 1;
       }
-      if (truncated || (rows === CSV_LIMIT && page.next !== undefined)) {
-        res.write(`# stopped at ${String(CSV_LIMIT)} payments: narrow the filters (dates) and export again\r\n`);
-        break;
-      }
       if (page.next === undefined) break;
+      if (rows === CSV_LIMIT || examined >= CSV_EXAMINE_LIMIT) {
+        res.write(
+          `# stopped at ${String(rows)} payments (${String(examined)} looked at): narrow the filters (dates) and export again\r\n`,
+        );
+        res.end();
+        return { rows, complete: false };
+      }
       filters = { ...filters, cursor: page.next };
     }
-    o.logger.info({ user: principalOf(res).user, rows, filters: read.filters }, "payment list exported as CSV");
     res.end();
-  });
+    return { rows, complete: true };
+  }
   return router;
 }

@@ -2,7 +2,8 @@
 // reached its latest outcome, newest first — filtered by outcome, paying account, São Paulo dates and amount.
 // It walks the index (never the jobs) in chunks of CHUNK entries, reading each entry's record in one
 // pipeline, and stops at a full page or after EXAMINE_LIMIT entries, handing back a cursor where it
-// stopped. The window's upper bound is fixed by the first page, so later pages do not shift as new
+// stopped: the score reached and the entries of that score already seen (a cursor is a position in the
+// index, never an offset into it: a deep page costs what the first does). Later pages do not shift as new
 // payments conclude. The outcome picks the smallest index that holds it (parked, failed, open), else the
 // whole one; the record's outcome decides (a retry or a resolve may have moved a payment since).
 import type { RedisClient } from "../../redis/connections.js";
@@ -49,7 +50,9 @@ export function createPaymentList(o: { redis: RedisClient; redisPrefix: string; 
     async page(filters: ListFilters, now: number, size = PAGE_SIZE, examineLimit = EXAMINE_LIMIT): Promise<ListPage> {
       const key = listKey(redisPrefix, queueName, INDEX_OF[filters.outcome ?? ""] ?? "done");
       const { fromMs, toMs } = windowOf(filters);
-      const before = filters.cursor?.before ?? Math.min(toMs, now);
+      // Where to go on from: a score (ms), and how many entries of that very score were looked at already —
+      // entries of one score come in a fixed order, so the offset only ever skips ties (never the index).
+      let before = filters.cursor?.before ?? Math.min(toMs, now);
       let skip = filters.cursor?.skip ?? 0;
       const payments: ListedPayment[] = [];
       let examined = 0;
@@ -73,6 +76,11 @@ export function createPaymentList(o: { redis: RedisClient; redisPrefix: string; 
         for (const [i, e] of entries.entries()) {
           taken += 1;
           examined += 1;
+          if (e.at === before) skip += 1;
+          else {
+            before = e.at;
+            skip = 1;
+          }
           const [err, fields] = rows[i] ?? [null, []];
           if (err) throw err;
           const [outcome = null, account = null, cents = null, codigo = null] = fields as (string | null)[];
@@ -90,7 +98,6 @@ export function createPaymentList(o: { redis: RedisClient; redisPrefix: string; 
           });
           if (payments.length === size) break;
         }
-        skip += taken;
         if (entries.length < CHUNK && taken === entries.length) return { payments, examined };
       }
       return { payments, next: { before, skip }, examined };

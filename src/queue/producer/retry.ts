@@ -73,11 +73,9 @@ export function changeLockKey(redisPrefix: string, paymentId: string): string {
   return `${bullPrefix(redisPrefix)}:retry-lock:${paymentId}`;
 }
 
-// KEYS: job hash, audit stream, the payment's record, the overview's failed and parked lists
-// (src/queue/payment-stats.ts). ARGV: expected data, new data, paymentId, audit entry, then (a retry, not
-// its undoing) the retried run's claim, the record's outcome and generation if it has none, its ttl in
-// seconds, now (ISO). A retried payment leaves the lists of what needs a human: it is on its way again
-// (redis.pcall: a list that cannot be written never fails the retry).
+// KEYS: job hash, audit stream, the payment's record. ARGV: expected data, new data, paymentId, audit entry,
+// then (a retry, not its undoing) the retried run's claim, the record's outcome and generation if it has
+// none, its ttl in seconds, now (ISO).
 const REPLACE_DATA = `
 if redis.call('HGET', KEYS[1], 'data') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2])
@@ -88,8 +86,6 @@ if ARGV[5] then
     redis.call('EXPIRE', KEYS[3], tonumber(ARGV[8]))
   end
   redis.call('HSET', KEYS[3], 'claim', ARGV[5])
-  redis.pcall('ZREM', KEYS[4], ARGV[3])
-  redis.pcall('ZREM', KEYS[5], ARGV[3])
 end
 return 1`;
 const DELETE_IF_OWNER = `
@@ -175,17 +171,15 @@ export async function retryPayment(
     const newData = JSON.stringify({ ...data.fields, state: retried, audit: [...audit, entry] });
     const stream = auditStreamKey(redisPrefix);
     const record = paymentRecordKey(redisPrefix, queue.name, paymentId);
-    const lists = [listKey(redisPrefix, queue.name, "failed"), listKey(redisPrefix, queue.name, "parked")];
     const ttl = String(Math.round((options.recordTtlDays ?? DEFAULT_IDEMPOTENCY_DAYS) * 86_400));
     const claimArgs = [claim, view.outcome, String(view.generation), ttl, new Date(now).toISOString()];
     if (
       (await redis.eval(
         REPLACE_DATA,
-        5,
+        3,
         jobKey,
         stream,
         record,
-        ...lists,
         rawData,
         newData,
         paymentId,
@@ -203,13 +197,21 @@ export async function retryPayment(
       await job.retry(jobState, { resetAttemptsMade: true, resetAttemptsStarted: true });
     } catch (err) {
       const aborted = JSON.stringify({ ...entry, action: "retry-aborted" });
-      await redis.eval(REPLACE_DATA, 5, jobKey, stream, record, ...lists, newData, rawData, paymentId, aborted);
+      await redis.eval(REPLACE_DATA, 3, jobKey, stream, record, newData, rawData, paymentId, aborted);
       return {
         paymentId,
         status: "refused",
         why: `the job moved meanwhile (${err instanceof Error ? err.message : String(err)}); nothing was retried`,
       };
     }
+    // On its way again: off the overview's lists of what needs a human (its next send takes it off too, if this
+    // is lost; the lists are a view, the retry is done).
+    await redis
+      .multi()
+      .zrem(listKey(redisPrefix, queue.name, "failed"), paymentId)
+      .zrem(listKey(redisPrefix, queue.name, "parked"), paymentId)
+      .exec()
+      .catch(() => undefined);
     return { ...result, status: "retried" };
   } finally {
     if (!options.dryRun) await redis.eval(DELETE_IF_OWNER, 1, lock, owner);

@@ -151,11 +151,12 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'lost' end
 if redis.call('EXISTS', KEYS[2]) == 0 then return 'lost' end
 local mode = ARGV[2]
 if mode ~= 'save' then
-  local before = redis.call('HMGET', KEYS[4], 'claim', 'outcome', 'generation')
-  local owner, prevOutcome, prevGeneration = before[1], before[2], before[3]
+  local before = redis.call('HMGET', KEYS[4], 'claim', 'outcome', 'generation', 'account', 'amountCents')
+  local owner = before[1]
+  local prev = { outcome = before[2], generation = before[3], account = before[4], amountCents = before[5] }
   if owner and owner ~= ARGV[4] then return 'foreign' end
   if mode == 'send' then
-    if prevOutcome == 'paid' then return 'paid' end
+    if prev.outcome == 'paid' then return 'paid' end
     redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[5]))
     redis.call('SREM', KEYS[3], ARGV[6])
   end
@@ -163,7 +164,7 @@ if mode ~= 'save' then
   redis.call('HSET', KEYS[4], 'claim', ARGV[4], unpack(ARGV, ${String(8 + STATS_ARG_COUNT)}))
   redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
   redis.call('HSET', KEYS[2], 'data', ARGV[3])
-  pixoutStats(mode, prevOutcome, prevGeneration)
+  pcall(pixoutStats, mode, prev)
   return 'ok'
 end
 redis.call('HSET', KEYS[2], 'data', ARGV[3])
