@@ -58,6 +58,11 @@ export interface RedisSentinelSet {
    */
   waitForFailover(old: Endpoint, timeoutMs?: number): Promise<Endpoint>;
   /**
+   * Asks a running sentinel to fail over now (SENTINEL FAILOVER), as an operator would when the sentinels
+   * have not agreed by themselves (a starved machine); resolves with its answer.
+   */
+  forceFailover(): Promise<unknown>;
+  /**
    * Starts a killed data node again on its port, with its first arguments (the first master comes back
    * as a master — with what its AOF kept, if serverArgs turned AOF on — until the sentinels, after a
    * failover, make it a replica of the new master; restart it only once waitForFailover resolved).
@@ -760,6 +765,11 @@ export async function startRedisSentinelSet(
             return notYet(`${candidate.port} answers ROLE ${Array.isArray(role) ? String(role[0]) : String(role)}`);
           return candidate;
         });
+      },
+      async forceFailover() {
+        const s = watchers.find((x) => x.running);
+        if (!s) throw new Error("no sentinel running");
+        return tryAsk(s.endpoint, ["SENTINEL", "FAILOVER", masterName]);
       },
       async restartServer(port) {
         const proc = data.find((p) => p.port === port);
