@@ -1,7 +1,8 @@
 // Headless Chromium for the dashboard's browser tests (Debian's `chromium`, installed by .ci/run;
 // playwright-core with executablePath — no browser download), kept off the network, and each page's
 // console errors collected: the dashboard must log none of its own.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { TestUser } from "./dashboard.js";
 
@@ -64,4 +65,22 @@ export function browserSession(browser: () => Browser | undefined): BrowserSessi
       consoleErrors.length = 0;
     },
   };
+}
+
+/**
+ * For a describe block: Chromium launched before its tests (and `output`, the screenshots' folder, made),
+ * each test's pages closed after it, the browser closed at the end.
+ */
+export function useChromium(output: string): BrowserSession {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    mkdirSync(output, { recursive: true });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const session = browserSession(() => browser);
+  afterEach(() => session.closeAll());
+  return session;
 }

@@ -1,11 +1,10 @@
 // The real dashboard driven in headless Chromium (test/helpers/browser.ts): a viewer sees the queue and finds a payment but cannot retry;
 // an operator retries a failed payment and sees it paid. Screenshots go to test-output/dashboard/.
-import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard, type TestUser } from "../helpers/dashboard.js";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.js";
-import { browserSession, launchChromium } from "../helpers/browser.js";
+import { useChromium } from "../helpers/browser.js";
 
 const OUTPUT = "test-output/dashboard";
 const payment = (paymentId: string, amount: string) => ({
@@ -15,20 +14,10 @@ const payment = (paymentId: string, amount: string) => ({
 });
 
 describe("dashboard in a browser", () => {
-  let browser: Browser | undefined;
   let p: TestPipeline;
   let dashboard: TestDashboard;
-
-  beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  const session = browserSession(() => browser);
+  const session = useChromium(OUTPUT);
   const consoleErrors = session.consoleErrors;
-  afterEach(() => session.closeAll());
 
   /** Our pages log no error; the queue board's one is its web font, which the CSP (no third-party origins) blocks on purpose. */
   const ownErrors = (): string[] => consoleErrors.filter((e) => !/fonts\.googleapis\.com/.test(e));

@@ -4,10 +4,10 @@
 // refreshes by itself, a viewer has no action and is refused one, and an operator resumes the held account
 // and retries the failed payment from the lists — both then paid. Screenshots of the overview, light and
 // dark, go to test-output/dashboard/ and, with PIXOUT_DOCS_SCREENSHOTS=1, to docs/images/.
-import { copyFileSync, mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { browserSession, launchChromium } from "../helpers/browser.js";
+import { copyFileSync } from "node:fs";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useChromium } from "../helpers/browser.js";
 import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard } from "../helpers/dashboard.js";
 import { seededPipeline, SEEDED } from "../helpers/overview-seed.js";
 import type { TestPipeline } from "../helpers/pipeline.js";
@@ -19,20 +19,13 @@ const OUTPUT = "test-output/dashboard";
 const TO_DOCS = process.env["PIXOUT_DOCS_SCREENSHOTS"] === "1";
 
 describe("the overview in a browser", () => {
-  let browser: Browser | undefined;
   let p: TestPipeline;
   let dashboard: TestDashboard;
+  const session = useChromium(OUTPUT);
   beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    browser = await launchChromium();
     p = await seededPipeline();
     dashboard = await startTestDashboard(p.env);
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  const session = browserSession(() => browser);
-  afterEach(() => session.closeAll());
 
   const count = async (page: Page, testId: string): Promise<string | null> =>
     page.getByTestId(testId).getAttribute("data-count");
