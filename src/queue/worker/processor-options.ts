@@ -1,6 +1,7 @@
 // What the payout processor is given (src/queue/worker/worker.ts wires it from the configuration), and the
 // constants other modules share with it.
 import type { Job } from "bullmq";
+import type { RedisProblem } from "../../redis/errors.js";
 import type { InterClient } from "../../inter/client.js";
 import type { Logger } from "../../logger.js";
 import type { BalanceHoldPolicy } from "../../payments/balance-hold.js";
@@ -64,6 +65,8 @@ export interface ProcessorOptions {
   client: InterClient;
   /** Told of every Redis error met under a step (the worker's health watch: it stops taking jobs until Redis is fit). */
   onRedisError?: (err: unknown) => void;
+  /** The problem that makes this worker's Redis unfit now (the health watch's), if any: a job is then put back untouched. */
+  redisUnfit?: () => RedisProblem | undefined;
   /** The setting that points at Redis (REDIS_URL, REDIS_SENTINELS…), for the fixes Redis errors are logged with. */
   redisSetting?: string;
   /** The job's and the record's fenced writes (src/queue/worker/fenced-store.ts). */

@@ -46,31 +46,40 @@ export function createPayoutProcessor(
   const { logger, clock } = deps;
   return async (job, token) => {
     if (token === undefined) throw new Error("a payout job runs only under its BullMQ lock token");
+    // The step runs again later, without spending one of the job's BullMQ attempts (if Redis lets the job move).
+    const putBack = async (cause: unknown): Promise<never> => {
+      try {
+        await job.moveToDelayed(clock.now() + Math.round(1_000 + clock.random() * 4_000), token);
+      } catch {
+        throw cause;
+      }
+      throw new DelayedError();
+    };
+    // A worker that found Redis unfit pauses, but BullMQ may still hand it a job it was already fetching (a
+    // blocked fetch that a new job wakes): that job is put back untouched, nothing of it run.
+    const unfit = options.redisUnfit?.();
+    if (unfit !== undefined) {
+      logger.warn(
+        { jobId: job.id, redisProblem: unfit.kind },
+        "a job reached this worker while Redis is unfit for payments; put back, nothing run",
+      );
+      return putBack(new Error(unfit.message));
+    }
     try {
       return await runJob(deps, job, token);
     } catch (err) {
-      // Redis failing under a step is the infrastructure's problem, not the payment's: the step runs again
-      // later, without spending one of the job's BullMQ attempts (if Redis lets the job move at all).
+      // Redis failing under a step is the infrastructure's problem, not the payment's.
       if (!isRedisError(err) || err instanceof DelayedError) throw err;
       options.onRedisError?.(err);
-      const delay = Math.round(1_000 + clock.random() * 4_000);
       const message = (err as Error).message;
       const problem = classifyRedisError(err, options.redisSetting);
       if (problem.setting) {
         // Not a blip: a setting. Payments wait (no attempt is spent) until Redis lets pixout in.
-        logger.error({ jobId: job.id, err: message, delayMs: delay }, `${problem.message}; payments wait meanwhile`);
+        logger.error({ jobId: job.id, err: message }, `${problem.message}; payments wait meanwhile`);
       } else {
-        logger.warn(
-          { jobId: job.id, err: message, delayMs: delay },
-          "Redis failed under a payout step; the step runs again later",
-        );
+        logger.warn({ jobId: job.id, err: message }, "Redis failed under a payout step; the step runs again later");
       }
-      try {
-        await job.moveToDelayed(clock.now() + delay, token);
-      } catch {
-        throw err;
-      }
-      throw new DelayedError();
+      return putBack(err);
     }
   };
 }

@@ -306,6 +306,10 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     onRedisError: (err) => {
       watch.health?.report(err);
     },
+    redisUnfit: () => {
+      const state = watch.health?.state();
+      return state === undefined || state.healthy ? undefined : state.problem;
+    },
     redisSetting: redisSettingName(config.redis.target),
     balance: {
       holds,
