@@ -25,7 +25,7 @@ describe("the overview in a browser", () => {
   beforeAll(async () => {
     p = await seededPipeline();
     dashboard = await startTestDashboard(p.env);
-  }, 60_000);
+  }, 600_000); // the seed may first wait out midnight in São Paulo (test/helpers/sao-paulo-day.ts)
 
   const count = async (page: Page, testId: string): Promise<string | null> =>
     page.getByTestId(testId).getAttribute("data-count");

@@ -19,7 +19,7 @@ describe("dashboard overview", () => {
   beforeAll(async () => {
     p = await seededPipeline();
     dash = await startTestDashboard(p.env);
-  }, 60_000);
+  }, 600_000); // the seed may first wait out midnight in São Paulo (test/helpers/sao-paulo-day.ts)
   const queues: Queue[] = [];
   const queue = (): Queue => {
     const q = new Queue(p.config.queueName, { connection: p.redis, prefix: bullPrefix(p.config.redisPrefix) });

@@ -4,13 +4,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PaymentEvent } from "../../src/notifications/event.js";
-import { saoPauloStartOfDay, saoPauloToday, shiftIsoDate } from "../../src/payments/calendar.js";
+import { saoPauloToday } from "../../src/payments/calendar.js";
 import { bankIdempotencyKey } from "../../src/payments/idempotency.js";
 import { DEFAULT_BUCKET } from "../../src/payments/safety-limits.js";
 import { dailyLimitKeys, dailyTotal } from "../../src/queue/worker/daily-limits.js";
 import { startPayoutWorker } from "../../src/queue/worker/worker.js";
 import { cleanupAfter } from "../helpers/cleanup.js";
 import { captureLogs } from "../helpers/log-capture.js";
+import { clearOfSaoPauloMidnight } from "../helpers/sao-paulo-day.js";
 import { startPipeline } from "../helpers/pipeline.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { startReceiver } from "../notifications/support.js";
@@ -20,6 +21,8 @@ const key = { type: "key" as const, key: "fornecedor@example.com" };
 
 describe("daily limit per paying account", () => {
   it("is exact under concurrency: 200 × R$ 10.00 against R$ 1,000.00 on 2 workers → 100 paid, 100 blocked", async () => {
+    // One day's total: not within three minutes of midnight in São Paulo.
+    await clearOfSaoPauloMidnight(180_000);
     const p = await startPipeline({
       emulator: { balanceCents: 1_000_000_00 },
       env: { PIXOUT_DAILY_LIMIT: "1000.00", PIXOUT_CONCURRENCY: "16" },
@@ -55,7 +58,7 @@ describe("daily limit per paying account", () => {
     } finally {
       await second.close();
     }
-  }, 90_000);
+  }, 280_000);
 
   describe("reservations", async () => {
     const p = await startPipeline({
@@ -64,10 +67,7 @@ describe("daily limit per paying account", () => {
     });
     // The worker counts each day's total on the real clock: these tests add up one day's sends, so they do
     // not start within three minutes of midnight in São Paulo (they wait for the new day instead).
-    beforeAll(async () => {
-      const untilMidnight = saoPauloStartOfDay(shiftIsoDate(saoPauloToday(Date.now()), 1)) - Date.now();
-      if (untilMidnight < 180_000) await new Promise((r) => setTimeout(r, untilMidnight + 1_000));
-    }, 200_000);
+    beforeAll(async () => clearOfSaoPauloMidnight(180_000), 200_000);
     const today = (): string => saoPauloToday(Date.now());
     const keys = (): { total: string; held: string } => dailyLimitKeys(p.config.redisPrefix, DEFAULT_BUCKET, today());
 
