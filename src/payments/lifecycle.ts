@@ -180,6 +180,16 @@ export type Decision =
   /** Finished as failed, rejected or blocked; nothing was paid. */
   | { kind: "fail"; state: PaymentState & { outcome: "failed" | "rejected" | "blocked"; reason: string } };
 
+/**
+ * A wait for the bank to settle a payment it accepted: the first status query after a send, or the next
+ * while the bank says it is in progress (not a scheduled date, an approval, nor any error's retry).
+ */
+export function waitsForSettlement(decision: Decision): boolean {
+  if (decision.kind !== "wait" || decision.state.step !== "poll") return false;
+  return decision.why === "submitted" || decision.why.startsWith(SETTLING_WHY);
+}
+const SETTLING_WHY = "bank status ";
+
 function park(state: PaymentState, reason: string): Decision {
   return { kind: "finish", state: { ...state, outcome: "needs-reconciliation", reason } };
 }
@@ -467,7 +477,7 @@ export function afterPoll(
         policy,
         random,
       );
-      return { kind: "wait", delayMs, state: seen, why: `bank status ${s.status}` };
+      return { kind: "wait", delayMs, state: seen, why: `${SETTLING_WHY}${s.status}` };
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   initialState,
   type ErrorFacts,
   type PaymentState,
+  waitsForSettlement,
 } from "../../src/payments/lifecycle.js";
 
 const NOW = 1_800_000_000_000;
@@ -207,6 +208,20 @@ describe("after a status query", () => {
   const status = (s: string, extra = {}) => ({
     ok: true as const,
     status: { status: s, errors: [], history: [], ...extra },
+  });
+
+  it("says which waits are for the bank's settlement (a worker may wait for those in its slot), and which not", () => {
+    const sent = afterSend(initialState(), { ok: true, sent: { codigoSolicitacao: "c-1" } }, NOW, 0.5);
+    expect(waitsForSettlement(sent)).toBe(true);
+    expect(waitsForSettlement(afterPoll(polling, status("EM_PROCESSAMENTO"), NOW, 0.5))).toBe(true);
+    // An error's retry, a scheduled date, a finish: not a settlement.
+    const down = afterPoll(polling, { ok: false, error: err("INTER_SERVICE_UNAVAILABLE", true, false) }, NOW, 0.5);
+    expect(down.kind).toBe("wait");
+    expect(waitsForSettlement(down)).toBe(false);
+    const scheduled = afterPoll(polling, status("AGENDADO"), NOW, 0.5, DEFAULT_POLICY, NOW + 86_400_000);
+    expect(scheduled).toMatchObject({ kind: "wait", why: "scheduled" });
+    expect(waitsForSettlement(scheduled)).toBe(false);
+    expect(waitsForSettlement(afterPoll(polling, status("PAGO"), NOW, 0.5))).toBe(false);
   });
 
   it("finishes paid on PAGO, with the endToEnd", () => {

@@ -1,12 +1,21 @@
 // The end of a step: a wait (saved, the job delayed), or the payment's outcome — the state and the record's
 // outcome in one fenced step, then the signed event, then the job's result (or its failure).
+//
+// One exception to "every wait in Redis": a status query due within INLINE_WAIT_MAX_MS while the bank
+// settles a payment (the first one after the send, above all) is waited for in the run's slot, the state
+// saved first — when few of this worker's runs already do (PIXOUT_CONCURRENCY / 4). Parking the job in the
+// delayed set and taking it again costs Redis ~35 commands and two scripts of BullMQ's (docs/design/performance.md);
+// a slot idle for a moment costs nothing while others are free. A crash meanwhile leaves the saved state:
+// the next run queries the status, as it would have after the delayed set.
+import { setTimeout as sleep } from "node:timers/promises";
 import { UnrecoverableError } from "bullmq";
 import { spacedForCallbacks } from "../../payments/callback-news.js";
-import type { Decision, PaymentState } from "../../payments/lifecycle.js";
+import { waitsForSettlement, type Decision, type PaymentState } from "../../payments/lifecycle.js";
 import { parseAmount } from "../../payments/money.js";
 import { readJobData, storedForm } from "../job-data.js";
 import type { PaymentResult } from "../payment-view.js";
 import { holdIfShort } from "./balance-steps.js";
+import { poll } from "./poll-step.js";
 import { completes, outcomeFacts, paymentResult, type FinalOutcome } from "../outcome-facts.js";
 import {
   accountOf,
@@ -18,12 +27,18 @@ import {
   indexIds,
   quietly,
   recordOf,
+  save,
   type RunContext,
 } from "./run-context.js";
 import { wait } from "./waits.js";
 
+/** The longest wait for a status query a run makes in its slot (the default first poll: 2 s). */
+export const INLINE_WAIT_MAX_MS = 2_000;
+/** At most this many status queries in one run: a payment still settling after them waits in Redis. */
+const INLINE_POLLS_PER_RUN = 3;
+
 /** The end of a run: the state and the record's outcome (one fenced step), the event, the result. */
-export async function conclude(ctx: RunContext, first: Decision): Promise<PaymentResult> {
+export async function conclude(ctx: RunContext, first: Decision, inlinePolls = 0): Promise<PaymentResult> {
   const { deps, clock, logger, payment } = ctx;
   const given = await holdIfShort(ctx, first);
   const cb = deps.options.callbacks;
@@ -37,6 +52,11 @@ export async function conclude(ctx: RunContext, first: Decision): Promise<Paymen
       );
     }
     await trackApproval(ctx, decision.state, false);
+    if (waitsForSettlement(decision) && inlinePolls < INLINE_POLLS_PER_RUN) {
+      const next = await waitInline(ctx, decision.state, decision.delayMs, decision.why);
+      const codigo = next?.state.codigoSolicitacao;
+      if (next && codigo !== undefined) return conclude(next, await poll(next, codigo), inlinePolls + 1);
+    }
     return wait(ctx, decision.state, decision.delayMs, decision.why);
   }
   const state: PaymentState = { ...decision.state, waitingFor: undefined };
@@ -86,6 +106,30 @@ export async function conclude(ctx: RunContext, first: Decision): Promise<Paymen
     logger.error({ ...log, reason: state.reason }, "payout needs reconciliation by a human");
   else logger.info(log, "payout paid");
   return paymentResult({ ...facts, outcome: decision.state.outcome }, payment.amount, state.history, clock.iso());
+}
+
+/**
+ * Waits in the run's slot for a status query due within INLINE_WAIT_MAX_MS, the state saved first (as a wait
+ * in Redis saves it): the context the query runs in, as the next run would begin. None when the wait is
+ * longer or enough of this worker's runs already wait so: the caller waits in Redis.
+ */
+async function waitInline(
+  ctx: RunContext,
+  state: PaymentState,
+  delayMs: number,
+  why: string,
+): Promise<RunContext | undefined> {
+  const { inline } = ctx.deps;
+  if (delayMs > INLINE_WAIT_MAX_MS || inline.waiting >= inline.max) return undefined;
+  const saved: PaymentState = { ...state, waitingFor: { why, until: ctx.clock.now() + Math.round(delayMs) } };
+  inline.waiting++;
+  try {
+    await save(ctx, saved);
+    await sleep(delayMs);
+  } finally {
+    inline.waiting--;
+  }
+  return { ...ctx, state: { ...saved, outcome: undefined, reason: undefined } };
 }
 
 /**

@@ -102,6 +102,11 @@ export interface ProcessorOptions {
   balance?: BalanceOptions;
   /** Payments awaiting approval in the internet banking, listed for people (best effort). */
   approvals?: Pick<Approvals, "awaiting" | "done">;
+  /**
+   * How many runs of this worker may wait at once, in their slot, for a status query due soon (conclude.ts
+   * INLINE_WAIT_MAX_MS) instead of in Redis' delayed set; 0 or none: every wait goes to Redis.
+   */
+  inlineWaits?: number;
   policy?: LifecyclePolicy;
   now?: () => number;
   random?: () => number;

@@ -1,7 +1,7 @@
 // The payout job, one per payment, as a step job (README "How it works"): `submit` sends it to the bank
 // (submit-step.ts), `poll` follows it until final (poll-step.ts). Every wait — a budget slot, a backoff, the
 // next status query — is a `moveToDelayed` + `DelayedError`, never a sleep in a worker slot (but the last
-// moment before a reserved slot, call-pacing.ts): the job's state is saved first, then the job moved, then
+// moment before a reserved slot, call-pacing.ts, and a status query due within 2 s, conclude.ts): the job's state is saved first, then the job moved, then
 // the error thrown (waits.ts).
 //
 // What to do after each answer is decided by the pure rules of src/payments/lifecycle.ts; these files do

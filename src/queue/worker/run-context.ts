@@ -47,6 +47,8 @@ export interface Deps {
   schema: ReturnType<typeof paymentSchemaWithMax>;
   /** When a 429 asking for more than the cap was last said in the log (once in 10 minutes). */
   warned: { longWaitAt: number };
+  /** The runs waiting in their slot for a status query due soon, and how many may (conclude.ts). */
+  inline: { waiting: number; max: number };
 }
 
 export function processorDeps(options: ProcessorOptions): Deps {
@@ -65,6 +67,7 @@ export function processorDeps(options: ProcessorOptions): Deps {
     // A larger amount than the producers accept never reaches the bank.
     schema: paymentSchemaWithMax(options.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS),
     warned: { longWaitAt: 0 },
+    inline: { waiting: 0, max: options.inlineWaits ?? 0 },
   };
 }
 

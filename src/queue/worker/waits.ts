@@ -1,6 +1,6 @@
 // A step's wait: every wait — a budget slot, a backoff, the next status query, a held account — saves the
 // state first, then moves the job to BullMQ's delayed set, then throws DelayedError; never a sleep in a
-// worker slot. A wake-up that may have been missed meanwhile is looked for once the job is delayed.
+// worker slot (but a status query due within 2 s, conclude.ts). A wake-up that may have been missed meanwhile is looked for once the job is delayed.
 import { DelayedError } from "bullmq";
 import { HELD_WHY } from "../../payments/balance-hold.js";
 import type { PaymentState } from "../../payments/lifecycle.js";

@@ -337,6 +337,8 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     logger,
     policy: lifecyclePolicy(config),
     lockDurationMs: lockDurationMs(config),
+    // A status query due soon is waited for in a slot while few of this worker's slots do (conclude.ts).
+    inlineWaits: Math.max(1, Math.floor((options.concurrency ?? config.worker.concurrency) / 4)),
     callbacks: { store, receiver: receiverHealthCache(store, logger), pollMs: config.worker.webhookPollMs },
     notifier,
     backlog: backlogCache(counts),
