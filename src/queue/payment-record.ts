@@ -58,9 +58,12 @@ export function createPaymentRecords(
     },
     async read(paymentIds) {
       if (paymentIds.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of paymentIds) pipeline.hgetall(key(id));
-      const replies = (await pipeline.exec()) ?? [];
+      // One record (a worker's run) is one HGETALL; more go in a pipeline (whose making alone costs more CPU).
+      const [only] = paymentIds;
+      const replies: [Error | null, unknown][] =
+        paymentIds.length === 1 && only !== undefined
+          ? [[null, await redis.hgetall(key(only))]]
+          : ((await paymentIds.reduce((p, id) => p.hgetall(key(id)), redis.pipeline()).exec()) ?? []);
       return replies.map(([err, value]) => {
         if (err) throw err;
         const h = value as Record<string, string>;

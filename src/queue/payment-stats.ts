@@ -20,7 +20,7 @@
 //
 // Accounts are the paying account's number (digits), or "" for the integration's default account. Only
 // pixout's own identifiers, accounts and amounts: no personal data.
-import { saoPauloToday } from "../payments/calendar.js";
+import { createOffsetLookup, saoPauloToday } from "../payments/calendar.js";
 import { ENQUEUE_TO_PAID_BOUNDS_MS } from "../payments/duration-buckets.js";
 import { bullPrefix } from "./names.js";
 
@@ -49,10 +49,13 @@ export function openTotalsKey(redisPrefix: string, queueName: string): string {
   return `${bullPrefix(redisPrefix)}:stats:${queueName}:open`;
 }
 
+/** São Paulo's offset, asked of the time-zone database once an hour (every fenced write names its day's key). */
+const offsetOf = createOffsetLookup();
+
 /** The stats keys of a write at `nowMs`, in the order STATS_LUA reads them (its KEYS[5..11]). */
 export function statsKeys(redisPrefix: string, queueName: string, nowMs: number): string[] {
   return [
-    dayStatsKey(redisPrefix, queueName, saoPauloToday(nowMs)),
+    dayStatsKey(redisPrefix, queueName, saoPauloToday(nowMs, offsetOf)),
     hourStatsKey(redisPrefix, queueName, hourOf(nowMs)),
     listKey(redisPrefix, queueName, "done"),
     listKey(redisPrefix, queueName, "parked"),

@@ -29,7 +29,10 @@ export function masters(client: RedisClient): Redis[] {
   return isCluster(client) ? client.nodes("master") : [client];
 }
 
-/** Role options, as for one node (`lazyConnect` and `enableOfflineQueue` also apply to a cluster as a whole). */
+/**
+ * Role options, as for one node (`lazyConnect`, `enableOfflineQueue` and `enableAutoPipelining` also apply
+ * to a cluster as a whole).
+ */
 type RoleOptions = Pick<
   RedisOptions,
   | "lazyConnect"
@@ -38,6 +41,7 @@ type RoleOptions = Pick<
   | "connectTimeout"
   | "commandTimeout"
   | "autoResendUnfulfilledCommands"
+  | "enableAutoPipelining"
   | "connectionName"
 >;
 
@@ -95,11 +99,12 @@ export function connect(input: RedisTargetInput, role: RoleOptions): RedisClient
       break;
     }
     case "cluster": {
-      const { lazyConnect, enableOfflineQueue, ...nodeOptions } = common;
+      const { lazyConnect, enableOfflineQueue, enableAutoPipelining, ...nodeOptions } = common;
       const options: ClusterOptions = {
         redisOptions: nodeOptions,
         ...(lazyConnect === undefined ? {} : { lazyConnect }),
         ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+        ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
         // TLS certificates name the hosts given, not the addresses the cluster announces.
         ...(tls === undefined
           ? {}
@@ -164,6 +169,9 @@ export function fenceConnection(target: RedisTargetInput): RedisClient {
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
+    // The concurrent runs' fenced writes and budget calls made in one tick leave in one socket write
+    // (ioredis' auto-pipelining: same commands, same order, fewer system calls — `npm run bench`).
+    enableAutoPipelining: true,
     connectionName: "pixout-worker-fence",
   });
 }

@@ -43,7 +43,7 @@ export interface Budgets {
    * that need not wait). `gateMs`: 0 = passed, the call may go; > 0 = the gate's wait; undefined = not
    * checked (the slot is later).
    */
-  reserveAndGate(name: BudgetName): Promise<Reservation & { gateMs?: number }>;
+  reserveAndGate(name: BudgetName, horizonMs?: number): Promise<Reservation & { gateMs?: number }>;
   /**
    * The next slot within `horizonMs` (default the budget's horizon), without the gate: the caller does its
    * own work first, then passes the gate right before the call. Beyond the horizon nothing is reserved.
@@ -159,8 +159,8 @@ export function createBudgets(
   const run = async (name: BudgetName, mode: "try" | "penalize" | "gate", extra = 0): Promise<number> =>
     Number(await call(name, mode, extra));
   return {
-    async reserveAndGate(name) {
-      const answer = await call(name, "take", horizonMs);
+    async reserveAndGate(name, horizon = horizonMs) {
+      const answer = await call(name, "take", horizon);
       const [wait, gate] = Array.isArray(answer) ? answer : [answer, -1];
       if (wait < 0) return { reserved: false, waitMs: -wait };
       return gate < 0 ? { reserved: true, waitMs: wait } : { reserved: true, waitMs: wait, gateMs: gate };

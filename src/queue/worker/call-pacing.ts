@@ -20,7 +20,9 @@ export const SEND_BOUND_MS = 5_000;
 /** The longest wait for the gate inside a step before it sleeps in the delayed set instead. */
 const GATE_WAIT_MS = 1_500;
 
-export type Slot = { go: true; state: PaymentState } | { go: false; delayMs: number; state: PaymentState; why: string };
+export type Slot =
+  /** `gated`: the gate was passed with the reservation (a slot free now, no call to space it from): call at once. */
+  { go: true; state: PaymentState; gated?: true } | { go: false; delayMs: number; state: PaymentState; why: string };
 
 /**
  * A slot of `name` for this job: its reservation (kept in the state while it waits for it). The job
@@ -30,12 +32,17 @@ export type Slot = { go: true; state: PaymentState } | { go: false; delayMs: num
  * than STALE_SLOT_MS (jobs that all woke late after an outage) is given up for a fresh one. A poll of a
  * payment long stuck (or awaiting approval) is low priority: it takes a slot only when the schedule is
  * nearly free, so a few stuck payments never delay fresh ones.
+ *
+ * `gateNow`: a call that follows its reservation at once (a status query: nothing is written in between)
+ * passes the gate in the same Redis step when its slot is now — one round trip and 5 commands less. A send
+ * does not: its fenced step comes between, and the gate must be the last thing before the send leaves.
  */
 export async function reserveSlot(
   deps: Deps,
   name: "send" | "status",
   state: PaymentState,
   lowPriority: boolean,
+  gateNow = false,
 ): Promise<Slot> {
   const { budgets, clock } = deps;
   const interval = budgets.intervalMs(name);
@@ -45,7 +52,7 @@ export async function reserveSlot(
   await deps.client.prepare(name === "send" ? "send" : "read");
   if (!held) {
     const horizon = lowPriority ? interval : budgets.horizonMs;
-    const r = await budgets.reserve(name, horizon);
+    const r = gateNow ? await budgets.reserveAndGate(name, horizon) : await budgets.reserve(name, horizon);
     if (!r.reserved) {
       // Beyond the horizon: come back when it is within reach, at a random moment spread over the time the
       // backlog needs (order beyond the horizon is not kept either way).
@@ -65,6 +72,7 @@ export async function reserveSlot(
     }
     held = { budget: name, at: clock.now() + r.waitMs };
     state = { ...state, gaveWaySince: undefined };
+    if ("gateMs" in r && r.gateMs === 0) return { go: true, state: { ...state, slot: held }, gated: true };
     if (r.waitMs > 0) {
       tell(deps, (m) => {
         m.onRateLimitWait(name, r.waitMs);

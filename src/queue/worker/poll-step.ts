@@ -33,10 +33,10 @@ export async function poll(ctx: RunContext, codigo: string): Promise<Decision> {
   const gaveWay = news.state.gaveWaySince !== undefined && clock.now() - news.state.gaveWaySince > GIVE_WAY_MAX_MS;
   const lowPriority =
     !gaveWay && (news.state.approvalSince !== undefined || clock.now() - started > policy.stuckAfterMs);
-  const slot = await reserveSlot(deps, "status", news.state, lowPriority);
+  const slot = await reserveSlot(deps, "status", news.state, lowPriority, true);
   if (!slot.go) return wait(ctx, slot.state, slot.delayMs, slot.why);
   const state: PaymentState = { ...slot.state, slot: undefined, waitingFor: undefined };
-  const gate = await passGate(deps, "status", slot.state.slot?.at);
+  const gate = slot.gated ? 0 : await passGate(deps, "status", slot.state.slot?.at);
   if (gate > 0)
     return wait(ctx, slot.state, gate + 1 + clock.random() * budgets.intervalMs("status") * 0.1, "status gate");
   const call: CallOptions = {
