@@ -7,8 +7,9 @@
 // (a) limits: Inter's limits × scale in an emulator process; a backlog drained by 1 and 4 `pixout worker`
 //     processes, Inter's webhook on and off. (b) capacity: limits lifted, instant settlement; our worker vs a
 //     raw undici loop vs a naive per-payment client. (c) costs: CPU, Redis commands, TLS handshakes and Redis
-//     memory per payment (from run b), and worker RSS with a large backlog queued. (d) dashboard: answer
-//     times of `pixout dashboard` and its RSS with the same backlog queued.
+//     memory per payment (from run b), and worker RSS and V8 heap with a large backlog queued. (d) dashboard:
+//     answer times of `pixout dashboard` and its RSS with the same backlog queued. (e) the goals of
+//     docs/design/performance.md beside this run's figures.
 // Everything runs on loopback against a private redis-server (so that Redis' counters are ours alone),
 // with dev certificates made in a temporary directory; nothing is left behind. `--cpu-prof` writes each
 // worker process's V8 CPU profile to bench-output/; BENCH_NODE_FLAGS passes V8 flags to the worker processes.
@@ -21,6 +22,7 @@ import { writeDevCertificates } from "../src/tls/dev-certs.js";
 import { capacity, type CapacityResult } from "./bench/capacity.js";
 import { limitsRun, type LimitsRun } from "./bench/limits.js";
 import { dashboardPhase, type DashboardResult } from "./bench/dashboard.js";
+import { goalRows, goalTable } from "./bench/goals.js";
 import { workerMemory, type MemoryResult } from "./bench/memory.js";
 import { profiling } from "./bench/support.js";
 
@@ -143,7 +145,7 @@ try {
     });
     report.memory = m;
     say(
-      `worker RSS with ${String(m.queued)} payments queued: max ${fixed(m.workerRssMb.max, 0)} MB over ${String(m.sampledSeconds)} s (enqueued in ${fixed(m.enqueueSeconds, 1)} s)`,
+      `worker RSS with ${String(m.queued)} payments queued: max ${fixed(m.workerRssMb.max, 0)} MB, last ${fixed(m.workerRssMb.last, 0)} MB; V8 heap in use max ${fixed(m.workerHeapMb.max, 0)} MB, last ${fixed(m.workerHeapMb.last, 0)} MB over ${String(m.sampledSeconds)} s (enqueued in ${fixed(m.enqueueSeconds, 1)} s)`,
     );
   }
   if (phases.has("dashboard")) {
@@ -157,6 +159,7 @@ try {
         `${r.route.padEnd(40)} ${`${fixed(r.p50, 1)}/${fixed(r.p95, 1)}`.padStart(14)}  (${String(r.requests)} requests)`,
       );
   }
+  say(`\n(e) the goals (docs/design/performance.md), this run's figures side by side\n${goalTable(goalRows(report))}`);
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 } finally {
   await redis.stop();

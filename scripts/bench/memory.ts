@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { freePort } from "../../src/cli/demo/redis-server.js";
 import { bullPrefix } from "../../src/queue/names.js";
 import { createPayoutProducer } from "../../src/queue/producer/producer.js";
 import { rssMb, startEmulatorProcess, startWorkerProcess, workerEnv } from "./support.js";
@@ -12,7 +13,20 @@ export interface MemoryResult {
   queued: number;
   enqueueSeconds: number;
   workerRssMb: { max: number; last: number };
+  /** V8's heap in use (live objects and garbage not yet collected), from the worker's own /metrics. */
+  workerHeapMb: { max: number; last: number };
   sampledSeconds: number;
+}
+
+/** The worker's V8 heap in use, in MB, from its Prometheus endpoint (prom-client's process metrics). */
+async function heapUsedMb(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(url)).text();
+    const line = text.split("\n").find((l) => l.startsWith("nodejs_heap_size_used_bytes "));
+    return Number(line?.split(" ")[1] ?? Number.NaN) / 2 ** 20;
+  } catch {
+    return Number.NaN; // not listening yet
+  }
 }
 
 export async function workerMemory(opts: {
@@ -38,8 +52,10 @@ export async function workerMemory(opts: {
     }
     const enqueueSeconds = (Date.now() - t0) / 1000;
     await producer.close();
-    const worker = startWorkerProcess(
-      workerEnv(opts.certDir, emulator.url, opts.redisUrl, prefix, {
+    const metricsPort = await freePort();
+    const worker = startWorkerProcess({
+      PIXOUT_METRICS_PORT: String(metricsPort),
+      ...workerEnv(opts.certDir, emulator.url, opts.redisUrl, prefix, {
         send: 60,
         sendMinIntervalMs: 1000,
         status: 20,
@@ -49,17 +65,28 @@ export async function workerMemory(opts: {
         webhookPollMs: 300_000,
         concurrency: 8,
       }),
-    );
-    let max = 0;
-    let last = 0;
+    });
+    const rss = { max: 0, last: 0 };
+    const heap = { max: 0, last: 0 };
     const started = Date.now();
     while (Date.now() - started < opts.seconds * 1000) {
       await sleep(500);
-      last = rssMb(worker.pid);
-      max = Math.max(max, last);
+      rss.last = rssMb(worker.pid);
+      rss.max = Math.max(rss.max, rss.last);
+      const used = await heapUsedMb(`http://127.0.0.1:${String(metricsPort)}/metrics`);
+      if (Number.isFinite(used)) {
+        heap.last = used;
+        heap.max = Math.max(heap.max, used);
+      }
     }
     await worker.stop();
-    return { queued: opts.queued, enqueueSeconds, workerRssMb: { max, last }, sampledSeconds: opts.seconds };
+    return {
+      queued: opts.queued,
+      enqueueSeconds,
+      workerRssMb: rss,
+      workerHeapMb: heap,
+      sampledSeconds: opts.seconds,
+    };
   } finally {
     await queue.obliterate({ force: true, count: 5000 }).catch(() => undefined);
     await queue.close();

@@ -54,14 +54,8 @@ export async function reserveSlot(
     const horizon = lowPriority ? interval : budgets.horizonMs;
     const r = gateNow ? await budgets.reserveAndGate(name, horizon) : await budgets.reserve(name, horizon);
     if (!r.reserved) {
-      // Beyond the horizon: come back when it is within reach, at a random moment spread over the time the
-      // backlog needs (order beyond the horizon is not kept either way).
-      const backlog = deps.options.backlog ? await deps.options.backlog().catch(() => 0) : 0;
-      const spread = Math.max(lowPriority ? interval * 10 : budgets.horizonMs / 2, backlog * interval);
-      const delayMs = Math.max(0, r.waitMs - horizon) + clock.random() * spread;
-      tell(deps, (m) => {
-        m.onRateLimitWait(name, delayMs);
-      });
+      if (name === "send" && !lowPriority) deps.intake.sendFull = { at: clock.now(), beyondMs: r.waitMs - horizon };
+      const delayMs = await beyondHorizon(deps, name, r.waitMs - horizon, lowPriority);
       const gaveWaySince = lowPriority ? (state.gaveWaySince ?? clock.now()) : state.gaveWaySince;
       return {
         go: false,
@@ -71,6 +65,7 @@ export async function reserveSlot(
       };
     }
     held = { budget: name, at: clock.now() + r.waitMs };
+    if (name === "send") deps.intake.sendFull = undefined;
     state = { ...state, gaveWaySince: undefined };
     if ("gateMs" in r && r.gateMs === 0) return { go: true, state: { ...state, slot: held }, gated: true };
     if (r.waitMs > 0) {
@@ -90,6 +85,27 @@ export async function reserveSlot(
 }
 
 /**
+ * How long a call beyond the reservation horizon waits: until the horizon reaches it (`beyondMs`), then a
+ * random moment spread over the time the backlog needs (order beyond the horizon is not kept either way).
+ */
+export async function beyondHorizon(
+  deps: Deps,
+  name: "send" | "status",
+  beyondMs: number,
+  lowPriority: boolean,
+): Promise<number> {
+  const { budgets, clock } = deps;
+  const interval = budgets.intervalMs(name);
+  const backlog = deps.options.backlog ? await deps.options.backlog().catch(() => 0) : 0;
+  const spread = Math.max(lowPriority ? interval * 10 : budgets.horizonMs / 2, backlog * interval);
+  const delayMs = Math.max(0, beyondMs) + clock.random() * spread;
+  tell(deps, (m) => {
+    m.onRateLimitWait(name, delayMs);
+  });
+  return delayMs;
+}
+
+/**
  * Right before the call: the slot's moment, then the gate (the fleet's previous call of the budget, and
  * any 429 penalty). A gate closed for a moment is waited for here; longer, the call is not made.
  */
@@ -101,8 +117,13 @@ export async function passGate(deps: Deps, name: "send" | "status", slotAt: numb
     tell(deps, (m) => {
       m.onRateLimitWait(name, gate);
     });
-    await sleep(gate + 1);
-    gate = await budgets.gate(name);
+    // Slept for exactly the wait, then asked again (a millisecond short, once more): a call that follows a
+    // late one leaves as soon as it may, so lateness does not add up along a backlog. Sleeping a margin
+    // more each time did: ~2 ms a call, 2 % of the send rate at 10 sends a second (`npm run bench`).
+    for (let tries = 0; gate > 0 && gate <= GATE_WAIT_MS && tries < 3; tries++) {
+      await sleep(gate);
+      gate = await budgets.gate(name);
+    }
   }
   if (gate > 0) {
     tell(deps, (m) => {

@@ -22,6 +22,7 @@ import { isFinalOutcome } from "../outcome-facts.js";
 import { poll } from "./poll-step.js";
 import type { PayoutJob, ProcessorOptions } from "./processor-options.js";
 import { readPayout } from "./read-payout.js";
+import { deferFresh } from "./intake.js";
 import { duplicate, refuse, waitForKey } from "./refusals.js";
 import { LostJobError, jobRun, processorDeps, type Deps, type JobRun, type RunContext } from "./run-context.js";
 import { submit } from "./submit-step.js";
@@ -91,6 +92,13 @@ export function createPayoutProcessor(
 async function runJob(deps: Deps, job: PayoutJob, token: string): Promise<PaymentResult> {
   const run = jobRun(deps, job, token);
   const { data } = run;
+  // The send budget is booked beyond its horizon: a payment that never ran sleeps again before anything.
+  const deferred = await deferFresh(run);
+  if (deferred !== undefined) {
+    await job.moveToDelayed(deps.clock.now() + Math.max(1, Math.round(deferred)), token);
+    deps.logger.debug({ jobId: job.id, delayMs: Math.round(deferred) }, "send budget full: a new payment sleeps");
+    throw new DelayedError();
+  }
   const read = readPayout(run);
   const paymentId = read.kind === "ok" ? read.payment.paymentId : data.paymentId;
   // A payment's record is keyed by its paymentId, under its own job id only.

@@ -49,6 +49,8 @@ export interface Deps {
   warned: { longWaitAt: number };
   /** The runs waiting in their slot for a status query due soon, and how many may (conclude.ts). */
   inline: { waiting: number; max: number };
+  /** When this worker last found the send budget booked beyond its horizon, and by how much (intake.ts). */
+  intake: { sendFull: { at: number; beyondMs: number } | undefined };
 }
 
 export function processorDeps(options: ProcessorOptions): Deps {
@@ -68,6 +70,7 @@ export function processorDeps(options: ProcessorOptions): Deps {
     schema: paymentSchemaWithMax(options.maxAmountCents ?? DEFAULT_MAX_AMOUNT_CENTS),
     warned: { longWaitAt: 0 },
     inline: { waiting: 0, max: options.inlineWaits ?? 0 },
+    intake: { sendFull: undefined },
   };
 }
 
