@@ -10,7 +10,7 @@ import { flag, positiveInt, positiveNumber, wholeNumber } from "./values.js";
 
 export const workerFields = z.object({
   PIXOUT_CONCURRENCY: positiveInt(8).describe(
-    "Payout jobs one worker process runs at once (each waits in Redis, not in a slot, between bank calls; a quarter of them may wait in their slot for a status query due within 2 s).",
+    "Payout jobs one worker process runs at once (each waits in Redis, not in a slot, between bank calls; a quarter of them, from 4 on, may wait in their slot for a status query due within 2 s).",
   ),
   PIXOUT_MAX_ATTEMPTS: positiveInt(8).describe(
     "Tries of a send (or of a failing status query) before giving up — or parking it when it may have been paid.",

@@ -170,7 +170,9 @@ export function fenceConnection(target: RedisTargetInput): RedisClient {
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
     // The concurrent runs' fenced writes and budget calls made in one tick leave in one socket write
-    // (ioredis' auto-pipelining: same commands, same order, fewer system calls — `npm run bench`).
+    // (ioredis' auto-pipelining: the same commands, each run's in its order, fewer system calls — `npm run
+    // bench`). A batch waits for the one before it on the node: a command's 5 s can then start up to 5 s late;
+    // the sends' own bound (performance.now(), call-pacing.ts) is unchanged.
     enableAutoPipelining: true,
     connectionName: "pixout-worker-fence",
   });

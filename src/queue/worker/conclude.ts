@@ -3,7 +3,8 @@
 //
 // One exception to "every wait in Redis": a status query due within INLINE_WAIT_MAX_MS while the bank
 // settles a payment (the first one after the send, above all) is waited for in the run's slot, the state
-// saved first — when few of this worker's runs already do (PIXOUT_CONCURRENCY / 4). Parking the job in the
+// saved first — when few of this worker's runs already do (PIXOUT_CONCURRENCY / 4, none below 4), and not
+// while the worker shuts down. Parking the job in the
 // delayed set and taking it again costs Redis ~35 commands and two scripts of BullMQ's (docs/design/performance.md);
 // a slot idle for a moment costs nothing while others are free. A crash meanwhile leaves the saved state:
 // the next run queries the status, as it would have after the delayed set.
@@ -119,8 +120,8 @@ async function waitInline(
   delayMs: number,
   why: string,
 ): Promise<RunContext | undefined> {
-  const { inline } = ctx.deps;
-  if (delayMs > INLINE_WAIT_MAX_MS || inline.waiting >= inline.max) return undefined;
+  const { inline, options } = ctx.deps;
+  if (delayMs > INLINE_WAIT_MAX_MS || inline.waiting >= inline.max || options.closing?.() === true) return undefined;
   const saved: PaymentState = { ...state, waitingFor: { why, until: ctx.clock.now() + Math.round(delayMs) } };
   inline.waiting++;
   try {

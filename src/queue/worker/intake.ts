@@ -6,6 +6,7 @@
 // So, for a moment after a run of this worker found the horizon full, a payment that has never run (no
 // state, no audit: nothing of it was claimed, written or sent) goes back to sleep the same way before any of
 // that — one BullMQ move. Nothing is decided for it: its first real run, later, reads and checks everything.
+import { performance } from "node:perf_hooks";
 import type { JobRun } from "./run-context.js";
 import { beyondHorizon } from "./call-pacing.js";
 
@@ -14,9 +15,11 @@ export const INTAKE_HINT_MS = 1_000;
 
 /** The delay for a payment that has never run while the send budget is full; undefined: run it. */
 export async function deferFresh(run: JobRun): Promise<number | undefined> {
-  const { deps, data, clock } = run;
+  const { deps, data } = run;
   const full = deps.intake.sendFull;
-  if (full === undefined || clock.now() - full.at > INTAKE_HINT_MS) return undefined;
+  // performance.now(): a wall clock stepped back cannot keep the hint alive.
+  const age = full === undefined ? Infinity : performance.now() - full.at;
+  if (full === undefined || !(age >= 0 && age <= INTAKE_HINT_MS)) return undefined;
   if (data.state.kind !== "absent" || data.audit.kind !== "absent") return undefined;
-  return beyondHorizon(deps, "send", full.beyondMs - (clock.now() - full.at), false);
+  return beyondHorizon(deps, "send", full.beyondMs - age, false);
 }

@@ -65,6 +65,8 @@ export interface ProcessorOptions {
   client: InterClient;
   /** Told of every Redis error met under a step (the worker's health watch: it stops taking jobs until Redis is fit). */
   onRedisError?: (err: unknown) => void;
+  /** Whether the worker is shutting down: no run then waits in its slot (conclude.ts). */
+  closing?: () => boolean;
   /** The problem that makes this worker's Redis unfit now (the health watch's), if any: a job is then put back untouched. */
   redisUnfit?: () => RedisProblem | undefined;
   /** The setting that points at Redis (REDIS_URL, REDIS_SENTINELS…), for the fixes Redis errors are logged with. */

@@ -49,7 +49,7 @@ export interface Deps {
   warned: { longWaitAt: number };
   /** The runs waiting in their slot for a status query due soon, and how many may (conclude.ts). */
   inline: { waiting: number; max: number };
-  /** When this worker last found the send budget booked beyond its horizon, and by how much (intake.ts). */
+  /** When (performance.now()) this worker last found the send budget booked beyond its horizon, and by how much (intake.ts). */
   intake: { sendFull: { at: number; beyondMs: number } | undefined };
 }
 

@@ -301,11 +301,12 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
   const announceAccount = (facts: Parameters<typeof accountEvent>[0]): Promise<unknown> =>
     notifier.notifyAccount(accountEvent(facts));
   // Redis's fitness for payments, watched once the BullMQ worker exists (below); errors of a step are told to it.
-  const watch: { health?: RedisHealth } = {};
+  const watch: { health?: RedisHealth; closing?: () => boolean } = {};
   const processor = createPayoutProcessor({
     onRedisError: (err) => {
       watch.health?.report(err);
     },
+    closing: () => watch.closing?.() ?? false,
     redisUnfit: () => {
       const state = watch.health?.state();
       return state === undefined || state.healthy ? undefined : state.problem;
@@ -337,8 +338,9 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     logger,
     policy: lifecyclePolicy(config),
     lockDurationMs: lockDurationMs(config),
-    // A status query due soon is waited for in a slot while few of this worker's slots do (conclude.ts).
-    inlineWaits: Math.max(1, Math.floor((options.concurrency ?? config.worker.concurrency) / 4)),
+    // A status query due soon is waited for in a slot while few of this worker's slots do (conclude.ts):
+    // a quarter of them, none below 4 (one slot of 1–3 waiting would be most of the worker).
+    inlineWaits: Math.floor((options.concurrency ?? config.worker.concurrency) / 4),
     callbacks: { store, receiver: receiverHealthCache(store, logger), pollMs: config.worker.webhookPollMs },
     notifier,
     backlog: backlogCache(counts),
@@ -408,6 +410,7 @@ export function startPayoutWorker(options: PayoutWorkerOptions): PayoutWorker {
     },
   });
   watch.health = health;
+  watch.closing = () => worker.closing !== undefined;
   worker.on("error", (err) => {
     health.report(err);
     logger.error({ err: err.message }, "payout worker error");
