@@ -4,10 +4,10 @@
 // One exception to "every wait in Redis": a status query due within INLINE_WAIT_MAX_MS while the bank
 // settles a payment (the first one after the send, above all) is waited for in the run's slot, the state
 // saved first — when few of this worker's runs already do (PIXOUT_CONCURRENCY / 4, none below 4), and not
-// while the worker shuts down. Parking the job in the
-// delayed set and taking it again costs Redis ~35 commands and two scripts of BullMQ's (docs/design/performance.md);
-// a slot idle for a moment costs nothing while others are free. A crash meanwhile leaves the saved state:
-// the next run queries the status, as it would have after the delayed set.
+// while the worker shuts down. Parking the job in the delayed set and taking it again costs Redis about 55
+// commands and two scripts of BullMQ's (docs/design/performance.md); a slot idle for a moment costs nothing
+// while others are free. A crash meanwhile leaves the saved state: the next run queries the status, as it
+// would have after the delayed set.
 import { setTimeout as sleep } from "node:timers/promises";
 import { UnrecoverableError } from "bullmq";
 import { spacedForCallbacks } from "../../payments/callback-news.js";
