@@ -83,8 +83,8 @@ function checkPaymentTrace(spans: CollectedSpan[], paymentId: string, producerSe
   expect(producer[0]?.name).toMatch(/^addBulk /);
   expect(producer[0]?.parentSpanId).toBeUndefined();
 
-  // Every step of the job (a send, then at least one status query after moveToDelayed) is a worker
-  // span of this trace, a child of the enqueue.
+  // Every step of the job (a send, then at least one status query after moveToDelayed: the workers here have
+  // two slots, none of which waits for a status query itself) is a worker span of this trace, a child of the enqueue.
   expect(processSpans.length).toBeGreaterThanOrEqual(2);
   for (const step of processSpans) {
     expect(step.service).toBe("pixout-worker");
@@ -204,7 +204,9 @@ describe("tracing settings", () => {
 describe("tracing end to end", async () => {
   // The pipeline's own worker stays paused: `pixout worker` processes do the work.
   const p = await startPipeline({ worker: false });
-  const env: Environment = { ...p.env, LOG_LEVEL: "warn" };
+  // Two slots: no run waits in its slot for the status query (conclude.ts: none below 4), so it runs in a
+  // later step, after moveToDelayed — the trace must cross that move.
+  const env: Environment = { ...p.env, LOG_LEVEL: "warn", PIXOUT_CONCURRENCY: "2" };
   const tracingEnv = (collector: OtlpCollector): Environment => ({
     PIXOUT_TRACING: "true",
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url,
@@ -346,8 +348,10 @@ describe("tracing end to end", async () => {
     const collector = await startOtlpCollector();
     const tracing = await startTracing(loadTracingSettings(tracingEnv(collector)), "pixout-worker");
     cleanupAfter(() => tracing.shutdown());
+    // Two slots: the status query runs in a second step (no run waits in its slot below 4 slots).
     const worker = startPayoutWorker({
       config: p.config,
+      concurrency: 2,
       ...captureLogs("silent"),
       ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}),
     });
